@@ -1,0 +1,321 @@
+//! Service configuration: one [`Settings`] value built from environment variables.
+//!
+//! Nothing reads the environment after start-up; the value is passed to whatever
+//! needs it (the server, the CLI, the tests), so tests build their own.
+//!
+//! | variable | default | meaning |
+//! |---|---|---|
+//! | `BIND_ADDR` | `127.0.0.1:8080` | address the HTTP server listens on |
+//! | `DATA_DIR` | `./data` | directory for the embedded SQLite file and generated key files |
+//! | `DATABASE_URL` | `sqlite://$DATA_DIR/campaign-tracker.db` | `sqlite://PATH` or `postgres://...` |
+//! | `DB_POOL_SIZE` | `8` | connections in the pool |
+//! | `DB_TIMEOUT_MS` | `5000` | how long a request waits for a pooled connection (and SQLite `busy_timeout`) before answering 503 |
+//! | `SQLITE_SYNCHRONOUS` | `FULL` | SQLite `synchronous` pragma: `FULL` (an acknowledged write survives power loss) or `NORMAL` |
+//! | `JSON_LIMIT_BYTES` | `16777216` | largest accepted request body (JSON or CSV) |
+//! | `JWT_KEYS` | generated | `kid1:secret1,kid2:secret2`; the first signs new tokens, all verify. Secrets of at least 32 bytes |
+//! | `JWT_ISSUER` | `campaign-tracker` | `iss` claim issued and required |
+//! | `JWT_AUDIENCE` | `campaign-tracker-api` | `aud` claim issued and required |
+//! | `JWT_LEEWAY_SECS` | `5` | clock-skew leeway for `exp`/`nbf`, at most 5 |
+//! | `RATE_LIMIT_PER_MINUTE` | `600` | requests per token per minute (0 disables) |
+//! | `LOAD_AREAS` | `true` | load the shipped administrative units into a new database |
+//! | `RUST_LOG` | `info` | log filter (env_logger syntax) |
+//!
+//! When `JWT_KEYS` is not set, a key is generated on first start and kept in
+//! `$DATA_DIR/jwt.key` with mode 0600, so tokens survive restarts.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Which database a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackendKind {
+    /// Embedded SQLite file.
+    Sqlite,
+    /// PostgreSQL server.
+    Postgres,
+}
+
+/// A database location parsed from `DATABASE_URL`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// `sqlite://PATH` (or a bare path): the file path.
+    Sqlite(PathBuf),
+    /// `postgres://...` or `postgresql://...`: the URL as given.
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    /// Parses a `DATABASE_URL` value.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let raw = raw.trim();
+        if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+            Ok(Self::Postgres(raw.to_string()))
+        } else if let Some(path) = raw.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err("DATABASE_URL sqlite:// needs a file path".into());
+            }
+            Ok(Self::Sqlite(PathBuf::from(path)))
+        } else if let Some(path) = raw.strip_prefix("sqlite:") {
+            Ok(Self::Sqlite(PathBuf::from(path)))
+        } else {
+            Err(format!(
+                "DATABASE_URL must start with sqlite:// or postgres:// (got scheme {:?})",
+                raw.split("://").next().unwrap_or("")
+            ))
+        }
+    }
+
+    /// Which backend this URL selects.
+    pub fn kind(&self) -> BackendKind {
+        match self {
+            Self::Sqlite(_) => BackendKind::Sqlite,
+            Self::Postgres(_) => BackendKind::Postgres,
+        }
+    }
+
+    /// A description safe to log: the password of a PostgreSQL URL is hidden.
+    pub fn redacted(&self) -> String {
+        match self {
+            Self::Sqlite(p) => format!("sqlite://{}", p.display()),
+            Self::Postgres(u) => match url::Url::parse(u) {
+                Ok(mut parsed) => {
+                    if parsed.password().is_some() {
+                        let _ = parsed.set_password(Some("***"));
+                    }
+                    parsed.to_string()
+                }
+                Err(_) => "postgres://(unparseable)".into(),
+            },
+        }
+    }
+}
+
+/// SQLite's `synchronous` pragma.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SqliteSynchronous {
+    /// Every commit is fsynced: an acknowledged write survives power loss.
+    Full,
+    /// WAL is fsynced at checkpoints only: faster, may lose the last commits on power loss.
+    Normal,
+}
+
+/// Everything the service and the CLI need to know, read once at start-up.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Address the HTTP server binds.
+    pub bind_addr: String,
+    /// Directory for the embedded database and generated key files.
+    pub data_dir: PathBuf,
+    /// Database location.
+    pub database_url: DatabaseUrl,
+    /// Pool size.
+    pub pool_size: u32,
+    /// Wait for a pooled connection (and SQLite busy timeout).
+    pub db_timeout: Duration,
+    /// SQLite durability.
+    pub sqlite_synchronous: SqliteSynchronous,
+    /// Largest request body in bytes.
+    pub body_limit: usize,
+    /// Configured signing keys, `kid` -> secret, in configuration order (first signs).
+    /// Empty means "generate or load `$DATA_DIR/jwt.key`".
+    pub jwt_keys: Vec<(String, Vec<u8>)>,
+    /// `iss` claim.
+    pub jwt_issuer: String,
+    /// `aud` claim.
+    pub jwt_audience: String,
+    /// Leeway in seconds for `exp` and `nbf`.
+    pub jwt_leeway_secs: u64,
+    /// Requests per token per minute; 0 disables the limit.
+    pub rate_limit_per_minute: u32,
+    /// Load the shipped administrative units into a new database.
+    pub load_areas: bool,
+}
+
+/// Minimum length of an HMAC secret, in bytes.
+pub const MIN_SECRET_LEN: usize = 32;
+
+impl Settings {
+    /// Reads settings from the process environment.
+    pub fn from_env() -> Result<Self, String> {
+        let vars: BTreeMap<String, String> = std::env::vars().collect();
+        Self::from_map(&vars)
+    }
+
+    /// Builds settings from a map of variables (the environment, or a test's own map).
+    pub fn from_map(vars: &BTreeMap<String, String>) -> Result<Self, String> {
+        let get = |k: &str| vars.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
+        let data_dir = PathBuf::from(get("DATA_DIR").unwrap_or("./data"));
+        let database_url = match get("DATABASE_URL") {
+            Some(u) => DatabaseUrl::parse(u)?,
+            None => DatabaseUrl::Sqlite(data_dir.join("campaign-tracker.db")),
+        };
+        let sqlite_synchronous = match get("SQLITE_SYNCHRONOUS").map(str::to_ascii_uppercase) {
+            None => SqliteSynchronous::Full,
+            Some(v) if v == "FULL" => SqliteSynchronous::Full,
+            Some(v) if v == "NORMAL" => SqliteSynchronous::Normal,
+            Some(v) => {
+                return Err(format!(
+                    "SQLITE_SYNCHRONOUS must be FULL or NORMAL, not {v:?}"
+                ));
+            }
+        };
+        let jwt_keys = match get("JWT_KEYS") {
+            None => Vec::new(),
+            Some(raw) => parse_keys(raw)?,
+        };
+        let jwt_leeway_secs = parse_num(get("JWT_LEEWAY_SECS"), "JWT_LEEWAY_SECS", 5u64)?;
+        if jwt_leeway_secs > 5 {
+            return Err("JWT_LEEWAY_SECS must be at most 5".into());
+        }
+        let pool_size = parse_num(get("DB_POOL_SIZE"), "DB_POOL_SIZE", 8u32)?;
+        if pool_size == 0 {
+            return Err("DB_POOL_SIZE must be at least 1".into());
+        }
+        let load_areas = match get("LOAD_AREAS").map(str::to_ascii_lowercase).as_deref() {
+            None | Some("true" | "1" | "yes") => true,
+            Some("false" | "0" | "no") => false,
+            Some(v) => return Err(format!("LOAD_AREAS must be true or false, not {v:?}")),
+        };
+        Ok(Self {
+            bind_addr: get("BIND_ADDR").unwrap_or("127.0.0.1:8080").to_string(),
+            data_dir,
+            database_url,
+            pool_size,
+            db_timeout: Duration::from_millis(parse_num(
+                get("DB_TIMEOUT_MS"),
+                "DB_TIMEOUT_MS",
+                5000u64,
+            )?),
+            sqlite_synchronous,
+            body_limit: parse_num(
+                get("JSON_LIMIT_BYTES"),
+                "JSON_LIMIT_BYTES",
+                16 * 1024 * 1024,
+            )?,
+            jwt_keys,
+            jwt_issuer: get("JWT_ISSUER").unwrap_or("campaign-tracker").to_string(),
+            jwt_audience: get("JWT_AUDIENCE")
+                .unwrap_or("campaign-tracker-api")
+                .to_string(),
+            jwt_leeway_secs,
+            rate_limit_per_minute: parse_num(
+                get("RATE_LIMIT_PER_MINUTE"),
+                "RATE_LIMIT_PER_MINUTE",
+                600u32,
+            )?,
+            load_areas,
+        })
+    }
+}
+
+fn parse_num<T: std::str::FromStr>(raw: Option<&str>, name: &str, default: T) -> Result<T, String> {
+    match raw {
+        None => Ok(default),
+        Some(v) => v
+            .parse()
+            .map_err(|_| format!("{name} must be a non-negative integer, not {v:?}")),
+    }
+}
+
+/// Parses `kid:secret,kid:secret`. Every secret must have at least [`MIN_SECRET_LEN`] bytes.
+pub fn parse_keys(raw: &str) -> Result<Vec<(String, Vec<u8>)>, String> {
+    let mut keys: Vec<(String, Vec<u8>)> = Vec::new();
+    for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (kid, secret) = part
+            .split_once(':')
+            .ok_or_else(|| "JWT_KEYS entries must look like kid:secret".to_string())?;
+        let kid = kid.trim();
+        if kid.is_empty()
+            || !kid
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err("JWT_KEYS: a kid must be non-empty letters, digits, - or _".into());
+        }
+        if secret.len() < MIN_SECRET_LEN {
+            return Err(format!(
+                "JWT_KEYS: the secret for kid {kid:?} is shorter than {MIN_SECRET_LEN} bytes"
+            ));
+        }
+        if keys.iter().any(|(k, _)| k == kid) {
+            return Err(format!("JWT_KEYS: kid {kid:?} appears twice"));
+        }
+        keys.push((kid.to_string(), secret.as_bytes().to_vec()));
+    }
+    if keys.is_empty() {
+        return Err("JWT_KEYS is set but holds no key".into());
+    }
+    Ok(keys)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_use_embedded_sqlite_in_data_dir() {
+        let s = Settings::from_map(&map(&[])).unwrap();
+        assert_eq!(s.bind_addr, "127.0.0.1:8080");
+        assert_eq!(
+            s.database_url,
+            DatabaseUrl::Sqlite(PathBuf::from("./data/campaign-tracker.db"))
+        );
+        assert_eq!(s.sqlite_synchronous, SqliteSynchronous::Full);
+        assert_eq!(s.jwt_leeway_secs, 5);
+    }
+
+    #[test]
+    fn database_url_schemes() {
+        assert_eq!(
+            DatabaseUrl::parse("postgres://u@h/db").unwrap().kind(),
+            BackendKind::Postgres
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:///tmp/x.db").unwrap(),
+            DatabaseUrl::Sqlite(PathBuf::from("/tmp/x.db"))
+        );
+        assert!(DatabaseUrl::parse("mysql://x").is_err());
+        assert!(DatabaseUrl::parse("sqlite://").is_err());
+    }
+
+    #[test]
+    fn redacts_postgres_password() {
+        let u = DatabaseUrl::parse("postgres://me:hunter2@db:5432/x").unwrap();
+        assert!(!u.redacted().contains("hunter2"));
+    }
+
+    #[test]
+    fn short_secret_is_refused() {
+        let err = Settings::from_map(&map(&[("JWT_KEYS", "k1:short")])).unwrap_err();
+        assert!(err.contains("shorter than 32"), "{err}");
+        let ok = Settings::from_map(&map(&[(
+            "JWT_KEYS",
+            "k2:0123456789abcdef0123456789abcdef,k1:fedcba9876543210fedcba9876543210",
+        )]))
+        .unwrap();
+        assert_eq!(ok.jwt_keys.len(), 2);
+        assert_eq!(ok.jwt_keys[0].0, "k2");
+    }
+
+    #[test]
+    fn bad_values_explain_themselves() {
+        for (k, v) in [
+            ("JWT_LEEWAY_SECS", "60"),
+            ("DB_POOL_SIZE", "x"),
+            ("SQLITE_SYNCHRONOUS", "OFF"),
+            ("LOAD_AREAS", "maybe"),
+            ("DB_POOL_SIZE", "0"),
+        ] {
+            let err = Settings::from_map(&map(&[(k, v)])).unwrap_err();
+            assert!(err.contains(k), "{k}={v}: {err}");
+        }
+    }
+}

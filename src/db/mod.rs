@@ -1,0 +1,176 @@
+//! Storage: one connection type over SQLite and PostgreSQL, the pool, migrations.
+//!
+//! Every database function in the crate takes `&mut DbConn` and returns a
+//! `QueryResult`; handlers call them inside `web::block`. SQL that differs
+//! between the backends is written as one explicit `match` on [`DbConn`].
+
+pub mod agencies;
+pub mod migrate;
+pub mod schema;
+pub mod tokens;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+use diesel::r2d2::R2D2Connection;
+
+use crate::config::{DatabaseUrl, Settings, SqliteSynchronous};
+
+pub use multi::DbConn;
+
+mod multi {
+    use diesel::prelude::*;
+
+    /// A connection to either backend. Diesel's derive generates the common
+    /// query builder backend (`MultiBackend`) for both.
+    #[derive(diesel::MultiConnection)]
+    pub enum DbConn {
+        /// PostgreSQL.
+        Pg(PgConnection),
+        /// Embedded SQLite.
+        Sqlite(SqliteConnection),
+    }
+}
+
+/// The connection pool shared by the HTTP workers.
+pub type DbPool = r2d2::Pool<Manager>;
+/// A connection checked out of the pool.
+pub type PooledConn = r2d2::PooledConnection<Manager>;
+
+/// Why a connection could not be opened or prepared.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    /// The server or file could not be reached.
+    #[error("{0}")]
+    Connect(#[from] diesel::ConnectionError),
+    /// A set-up statement (PRAGMA) failed.
+    #[error("{0}")]
+    Setup(#[from] diesel::result::Error),
+    /// The SQLite directory could not be created.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// An r2d2 manager that picks the backend from the URL itself, so that the
+/// real connection error (not the derived `establish`'s summary) is reported,
+/// and that applies the SQLite pragmas to every new connection.
+#[derive(Debug, Clone)]
+pub struct Manager {
+    url: DatabaseUrl,
+    busy_timeout: Duration,
+    synchronous: SqliteSynchronous,
+}
+
+impl Manager {
+    /// A manager for the configured database.
+    pub fn new(settings: &Settings) -> Self {
+        Self {
+            url: settings.database_url.clone(),
+            busy_timeout: settings.db_timeout,
+            synchronous: settings.sqlite_synchronous,
+        }
+    }
+
+    /// Opens one connection outside the pool (CLI, migrations).
+    pub fn open(&self) -> Result<DbConn, ConnectError> {
+        match &self.url {
+            DatabaseUrl::Postgres(url) => {
+                let mut conn = PgConnection::establish(url)?;
+                // Timestamps are stored as UTC `timestamp`; keep the session in UTC.
+                conn.batch_execute("SET TIME ZONE 'UTC'")?;
+                Ok(DbConn::Pg(conn))
+            }
+            DatabaseUrl::Sqlite(path) => {
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir)?;
+                }
+                let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
+                let sync = match self.synchronous {
+                    SqliteSynchronous::Full => "FULL",
+                    SqliteSynchronous::Normal => "NORMAL",
+                };
+                // busy_timeout first, so that switching to WAL waits for a lock
+                // held by another connection instead of failing at once.
+                conn.batch_execute(&format!(
+                    "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; \
+                     PRAGMA foreign_keys = ON; PRAGMA synchronous = {sync};",
+                    self.busy_timeout.as_millis()
+                ))?;
+                Ok(DbConn::Sqlite(conn))
+            }
+        }
+    }
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = DbConn;
+    type Error = ConnectError;
+
+    fn connect(&self) -> Result<DbConn, ConnectError> {
+        self.open()
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), ConnectError> {
+        Ok(conn.batch_execute("SELECT 1")?)
+    }
+
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        match conn {
+            DbConn::Pg(c) => c.is_broken(),
+            DbConn::Sqlite(c) => c.is_broken(),
+        }
+    }
+}
+
+/// Builds the pool. Connections are opened lazily (one at start, to fail fast
+/// on a wrong URL); a request waits at most `DB_TIMEOUT_MS` for one.
+pub fn build_pool(settings: &Settings) -> Result<DbPool, r2d2::Error> {
+    r2d2::Pool::builder()
+        .max_size(settings.pool_size)
+        .min_idle(Some(1))
+        .connection_timeout(settings.db_timeout)
+        .test_on_check_out(true)
+        .error_handler(Box::new(r2d2::LoggingErrorHandler))
+        .build(Manager::new(settings))
+}
+
+/// Runs `f` in a write transaction. On SQLite the transaction is opened with
+/// `BEGIN IMMEDIATE`, so it takes the write lock (waiting up to the busy
+/// timeout) before reading: a deferred transaction that reads and then
+/// writes would fail with "database is locked" instead of waiting.
+pub fn write_tx<T, E>(
+    conn: &mut DbConn,
+    f: impl FnOnce(&mut DbConn) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        DbConn::Pg(_) => return conn.transaction(f),
+        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+    }
+    match f(conn) {
+        Ok(value) => {
+            <DbConn as Connection>::TransactionManager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(e) => {
+            if let Err(rollback) =
+                <DbConn as Connection>::TransactionManager::rollback_transaction(conn)
+            {
+                log::error!("rollback failed after an error: {rollback}");
+            }
+            Err(e)
+        }
+    }
+}
+
+/// Which backend a connection talks to, for the few places that need raw SQL.
+pub fn is_postgres(conn: &DbConn) -> bool {
+    matches!(conn, DbConn::Pg(_))
+}
+
+/// Shared handle to the pool.
+pub type SharedPool = Arc<DbPool>;

@@ -1,0 +1,376 @@
+//! One error type for the whole crate, rendered as RFC 9457 problem details.
+//!
+//! Every variant has one HTTP status. Internal errors are logged with their
+//! context and answered with an opaque 500 so that no SQL, path or secret
+//! leaves the service.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Media type of every error body.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// One field's problem in a validation error.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
+pub struct FieldError {
+    /// JSON path of the field, e.g. `participants[3].value` or `start_date`.
+    pub field: String,
+    /// What is wrong with it (never echoes a participant identifier).
+    pub message: String,
+}
+
+impl FieldError {
+    /// A field error.
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// An RFC 9457 problem details body.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, ToSchema)]
+pub struct Problem {
+    /// A URI naming the kind of problem.
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// Short summary of the kind of problem.
+    pub title: String,
+    /// HTTP status code.
+    pub status: u16,
+    /// What went wrong in this occurrence.
+    pub detail: String,
+    /// Every invalid field (validation errors only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<FieldError>>,
+    /// Id of the existing record a conflict refers to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub existing_id: Option<String>,
+}
+
+/// Every way a request can fail.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 400: the request could not be parsed.
+    #[error("{0}")]
+    BadRequest(String),
+    /// 401: missing or invalid credentials.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// 403: valid credentials without the needed role.
+    #[error("{0}")]
+    Forbidden(String),
+    /// 404: no such resource (or not visible to this caller).
+    #[error("{0}")]
+    NotFound(String),
+    /// 405: the path exists with other methods.
+    #[error("method not allowed")]
+    MethodNotAllowed {
+        /// Methods the path accepts.
+        allow: Vec<String>,
+    },
+    /// 409: conflicts with an existing record.
+    #[error("{detail}")]
+    Conflict {
+        /// Explanation.
+        detail: String,
+        /// Id of the existing record.
+        existing_id: Option<String>,
+    },
+    /// 412: `If-Match` did not match.
+    #[error("{0}")]
+    PreconditionFailed(String),
+    /// 413: body over the limit.
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    /// 415: wrong content type.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// 422: the request parsed but some fields are invalid.
+    #[error("{detail}")]
+    Validation {
+        /// Summary.
+        detail: String,
+        /// Every bad field.
+        errors: Vec<FieldError>,
+    },
+    /// 428: `If-Match` is required.
+    #[error("{0}")]
+    PreconditionRequired(String),
+    /// 429: over the per-token rate limit.
+    #[error("rate limit exceeded")]
+    TooManyRequests {
+        /// Seconds until a request will be accepted again.
+        retry_after: u64,
+    },
+    /// 503: the database is unavailable or every connection is busy.
+    #[error("{0}")]
+    Unavailable(String),
+    /// 500: a bug or an unexpected failure; the message is logged, not returned.
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    /// A 422 with the given field errors.
+    pub fn validation(errors: Vec<FieldError>) -> Self {
+        let detail = match errors.len() {
+            1 => format!("1 invalid field: {}", errors[0].field),
+            n => format!("{n} invalid fields"),
+        };
+        Self::Validation { detail, errors }
+    }
+
+    /// A 422 for one field.
+    pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::validation(vec![FieldError::new(field, message)])
+    }
+
+    /// An internal error with context, logged when rendered.
+    pub fn internal(context: impl std::fmt::Display) -> Self {
+        Self::Internal(context.to_string())
+    }
+
+    fn slug_and_title(&self) -> (&'static str, &'static str) {
+        match self {
+            Self::BadRequest(_) => ("bad-request", "Bad request"),
+            Self::Unauthorized(_) => ("unauthorized", "Authentication required"),
+            Self::Forbidden(_) => ("forbidden", "Forbidden"),
+            Self::NotFound(_) => ("not-found", "Not found"),
+            Self::MethodNotAllowed { .. } => ("method-not-allowed", "Method not allowed"),
+            Self::Conflict { .. } => ("conflict", "Conflict"),
+            Self::PreconditionFailed(_) => ("precondition-failed", "Precondition failed"),
+            Self::PayloadTooLarge(_) => ("payload-too-large", "Payload too large"),
+            Self::UnsupportedMediaType(_) => ("unsupported-media-type", "Unsupported media type"),
+            Self::Validation { .. } => ("validation", "Invalid request"),
+            Self::PreconditionRequired(_) => ("precondition-required", "Precondition required"),
+            Self::TooManyRequests { .. } => ("rate-limited", "Too many requests"),
+            Self::Unavailable(_) => ("unavailable", "Service unavailable"),
+            Self::Internal(_) => ("internal", "Internal server error"),
+        }
+    }
+
+    /// The problem body for this error.
+    pub fn problem(&self) -> Problem {
+        let (slug, title) = self.slug_and_title();
+        let detail = match self {
+            Self::Internal(_) => "An unexpected error occurred; it has been logged.".to_string(),
+            Self::MethodNotAllowed { allow } => {
+                format!("This path accepts: {}", allow.join(", "))
+            }
+            Self::TooManyRequests { retry_after } => {
+                format!("Too many requests for this token; retry in {retry_after} s")
+            }
+            other => other.to_string(),
+        };
+        Problem {
+            type_: problem_type(slug),
+            title: title.to_string(),
+            status: self.status_code().as_u16(),
+            detail,
+            errors: match self {
+                Self::Validation { errors, .. } => Some(errors.clone()),
+                _ => None,
+            },
+            existing_id: match self {
+                Self::Conflict { existing_id, .. } => existing_id.clone(),
+                _ => None,
+            },
+        }
+    }
+}
+
+/// The `type` URI of a problem kind.
+pub fn problem_type(slug: &str) -> String {
+    format!("urn:campaign-tracker:problem:{slug}")
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let Self::Internal(context) = self {
+            log::error!("internal error: {context}");
+        }
+        let mut resp = HttpResponse::build(self.status_code());
+        resp.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
+        match self {
+            Self::Unauthorized(_) => {
+                resp.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+            }
+            Self::MethodNotAllowed { allow } => {
+                resp.insert_header((header::ALLOW, allow.join(", ")));
+            }
+            Self::TooManyRequests { retry_after } => {
+                resp.insert_header((header::RETRY_AFTER, retry_after.to_string()));
+            }
+            Self::Unavailable(_) => {
+                resp.insert_header((header::RETRY_AFTER, "5"));
+            }
+            _ => {}
+        }
+        resp.body(serde_json::to_string(&self.problem()).unwrap_or_default())
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind as K, Error as E};
+        match &e {
+            E::NotFound => Self::NotFound("not found".into()),
+            E::DatabaseError(K::UniqueViolation, _) => Self::Conflict {
+                detail: "a record with the same key already exists".into(),
+                existing_id: None,
+            },
+            E::DatabaseError(K::ClosedConnection, _) => {
+                Self::Unavailable("the database connection was lost; retry shortly".into())
+            }
+            E::DatabaseError(_, info) if is_busy(info.message()) => {
+                Self::Unavailable("the database is busy; retry shortly".into())
+            }
+            _ => Self::Internal(format!("database error: {e}")),
+        }
+    }
+}
+
+fn is_busy(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    m.contains("database is locked")
+        || m.contains("database is busy")
+        || m.contains("lock timeout")
+        || m.contains("statement timeout")
+        || m.contains("terminating connection")
+        || m.contains("server closed the connection")
+        || m.contains("could not connect")
+        || m.contains("connection refused")
+        || m.contains("no connection to the server")
+}
+
+impl From<r2d2::Error> for ApiError {
+    fn from(e: r2d2::Error) -> Self {
+        log::warn!("no database connection available: {e}");
+        Self::Unavailable("no database connection available; retry shortly".into())
+    }
+}
+
+impl From<actix_web::error::BlockingError> for ApiError {
+    fn from(e: actix_web::error::BlockingError) -> Self {
+        Self::Internal(format!("blocking task failed: {e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::body::MessageBody;
+
+    fn body_of(
+        e: &ApiError,
+    ) -> (
+        StatusCode,
+        serde_json::Value,
+        actix_web::http::header::HeaderMap,
+    ) {
+        let resp = e.error_response();
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let bytes = resp.into_body().try_into_bytes().unwrap();
+        (status, serde_json::from_slice(&bytes).unwrap(), headers)
+    }
+
+    #[test]
+    fn every_variant_has_its_status_and_problem_shape() {
+        let cases: Vec<(ApiError, u16)> = vec![
+            (ApiError::BadRequest("x".into()), 400),
+            (ApiError::Unauthorized("x".into()), 401),
+            (ApiError::Forbidden("x".into()), 403),
+            (ApiError::NotFound("x".into()), 404),
+            (
+                ApiError::MethodNotAllowed {
+                    allow: vec!["GET".into()],
+                },
+                405,
+            ),
+            (
+                ApiError::Conflict {
+                    detail: "x".into(),
+                    existing_id: Some("id1".into()),
+                },
+                409,
+            ),
+            (ApiError::PreconditionFailed("x".into()), 412),
+            (ApiError::PayloadTooLarge("x".into()), 413),
+            (ApiError::UnsupportedMediaType("x".into()), 415),
+            (ApiError::field("title", "too long"), 422),
+            (ApiError::PreconditionRequired("x".into()), 428),
+            (ApiError::TooManyRequests { retry_after: 3 }, 429),
+            (ApiError::Unavailable("x".into()), 503),
+            (ApiError::Internal("secret SQL here".into()), 500),
+        ];
+        for (err, status) in cases {
+            let (s, body, headers) = body_of(&err);
+            assert_eq!(s.as_u16(), status, "{err:?}");
+            assert_eq!(body["status"], status);
+            assert!(
+                body["type"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("urn:campaign-tracker:problem:")
+            );
+            assert!(body["title"].is_string() && body["detail"].is_string());
+            assert_eq!(headers.get("content-type").unwrap(), PROBLEM_JSON);
+            match status {
+                401 => assert_eq!(headers.get("www-authenticate").unwrap(), "Bearer"),
+                405 => assert_eq!(headers.get("allow").unwrap(), "GET"),
+                429 => assert_eq!(headers.get("retry-after").unwrap(), "3"),
+                503 => assert!(headers.get("retry-after").is_some()),
+                409 => assert_eq!(body["existing_id"], "id1"),
+                422 => assert_eq!(body["errors"][0]["field"], "title"),
+                _ => {}
+            }
+        }
+    }
+
+    #[test]
+    fn internal_errors_are_opaque() {
+        let (_, body, _) = body_of(&ApiError::Internal(
+            "SELECT * FROM secret /etc/passwd".into(),
+        ));
+        let text = body.to_string();
+        assert!(!text.contains("SELECT") && !text.contains("/etc"));
+    }
+
+    #[test]
+    fn diesel_errors_map_to_statuses() {
+        use diesel::result::Error as E;
+        assert_eq!(
+            ApiError::from(E::NotFound).status_code(),
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            ApiError::from(E::RollbackTransaction).status_code(),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+    }
+}

@@ -1,0 +1,226 @@
+//! Request extractors whose failures are problem+json with the failing field
+//! named, instead of actix's plain-text defaults.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::error::PayloadError;
+use actix_web::{FromRequest, HttpRequest, web};
+use serde::de::DeserializeOwned;
+
+use crate::error::{ApiError, FieldError};
+
+/// A JSON request body. Requires `Content-Type: application/json`; a syntax
+/// error is 400, a body of the wrong shape is 422 naming the field (unknown
+/// fields included, for types that deny them).
+#[derive(Debug)]
+pub struct JsonBody<T>(pub T);
+
+/// A raw body of a declared content type (CSV imports), within the body limit.
+#[derive(Debug)]
+pub struct RawBody(pub web::Bytes);
+
+type BoxFut<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
+
+fn content_type_is(req: &HttpRequest, wanted: &[&str]) -> bool {
+    req.headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .is_some_and(|ct| wanted.iter().any(|w| ct == *w))
+}
+
+fn read_body(req: &HttpRequest, payload: &mut Payload) -> BoxFut<web::Bytes> {
+    let fut = web::Bytes::from_request(req, payload);
+    Box::pin(async move { fut.await.map_err(payload_error) })
+}
+
+/// Maps a body-reading failure to its problem.
+pub fn payload_error(e: actix_web::Error) -> ApiError {
+    match e.as_error::<PayloadError>() {
+        Some(PayloadError::Overflow) => {
+            ApiError::PayloadTooLarge("the request body is larger than the configured limit".into())
+        }
+        Some(other) => ApiError::BadRequest(format!("could not read the request body: {other}")),
+        None => ApiError::BadRequest(format!("could not read the request body: {e}")),
+    }
+}
+
+/// Parses a JSON document into `T`, naming the failing field.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    match serde_path_to_error::deserialize::<_, T>(de) {
+        Ok(v) => Ok(v),
+        Err(err) => {
+            let path = err.path().to_string();
+            let inner = err.into_inner();
+            use serde_json::error::Category;
+            match inner.classify() {
+                Category::Data => {
+                    let field = if path == "." {
+                        "body".to_string()
+                    } else {
+                        path
+                    };
+                    Err(ApiError::validation(vec![FieldError::new(
+                        field,
+                        scrub_serde_message(&inner.to_string()),
+                    )]))
+                }
+                Category::Syntax | Category::Eof | Category::Io => Err(ApiError::BadRequest(
+                    format!("the body is not valid JSON: {inner}"),
+                )),
+            }
+        }
+    }
+}
+
+/// serde's messages quote the offending value (`invalid type: string "..."`),
+/// which could be a participant identifier: keep only the expectation.
+fn scrub_serde_message(msg: &str) -> String {
+    let msg = msg.split(" at line ").next().unwrap_or(msg);
+    if let Some(rest) = msg.strip_prefix("invalid type: ")
+        && let Some((_, expected)) = rest.split_once(", expected ")
+    {
+        return format!("wrong type, expected {expected}");
+    }
+    if let Some(rest) = msg.strip_prefix("invalid value: ")
+        && let Some((_, expected)) = rest.split_once(", expected ")
+    {
+        return format!("invalid value, expected {expected}");
+    }
+    if let Some(rest) = msg.strip_prefix("unknown variant ")
+        && let Some((_, expected)) = rest.split_once(", expected ")
+    {
+        return format!("unknown value, expected {expected}");
+    }
+    msg.to_string()
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
+    type Error = ApiError;
+    type Future = BoxFut<Self>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        if !content_type_is(req, &["application/json"]) {
+            return Box::pin(async {
+                Err(ApiError::UnsupportedMediaType(
+                    "the body must be sent with Content-Type: application/json".into(),
+                ))
+            });
+        }
+        let body = read_body(req, payload);
+        Box::pin(async move { parse_json(&body.await?).map(JsonBody) })
+    }
+}
+
+impl FromRequest for RawBody {
+    type Error = ApiError;
+    type Future = BoxFut<Self>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        if !content_type_is(req, &["text/csv"]) {
+            return Box::pin(async {
+                Err(ApiError::UnsupportedMediaType(
+                    "the body must be sent with Content-Type: text/csv".into(),
+                ))
+            });
+        }
+        let body = read_body(req, payload);
+        Box::pin(async move { body.await.map(RawBody) })
+    }
+}
+
+/// Query parameters; repeated keys (`agency=a&agency=b`) fill a `Vec`.
+/// Unknown parameters and bad values are 422 naming the parameter.
+#[derive(Debug)]
+pub struct QueryParams<T>(pub T);
+
+/// Parses a query string into `T`.
+pub fn parse_query<T: DeserializeOwned>(qs: &str) -> Result<T, ApiError> {
+    serde_html_form::from_str::<T>(qs).map_err(|e| {
+        let msg = e.to_string();
+        let field = msg
+            .split('`')
+            .nth(1)
+            .filter(|_| msg.starts_with("unknown field") || msg.starts_with("missing field"))
+            .unwrap_or("query")
+            .to_string();
+        ApiError::validation(vec![FieldError::new(field, scrub_serde_message(&msg))])
+    })
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for QueryParams<T> {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(parse_query(req.query_string()).map(QueryParams))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[expect(dead_code, reason = "fields exist to be deserialised")]
+    struct Body {
+        title: String,
+        n: u32,
+    }
+
+    fn field_of(e: ApiError) -> String {
+        match e {
+            ApiError::Validation { errors, .. } => errors[0].field.clone(),
+            other => panic!("expected 422, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn json_errors_name_the_field() {
+        assert_eq!(
+            field_of(parse_json::<Body>(br#"{"title":"a","n":"x"}"#).unwrap_err()),
+            "n"
+        );
+        assert_eq!(
+            field_of(parse_json::<Body>(br#"{"title":"a","n":1,"agency":"x"}"#).unwrap_err()),
+            "agency"
+        );
+        assert!(matches!(
+            parse_json::<Body>(b"{not json").unwrap_err(),
+            ApiError::BadRequest(_)
+        ));
+    }
+
+    #[test]
+    fn type_errors_do_not_echo_values() {
+        let e = parse_json::<Body>(br#"{"title":"a","n":"079123456789"}"#).unwrap_err();
+        assert!(!format!("{:?}", e.problem()).contains("079123456789"));
+    }
+
+    #[derive(serde::Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    struct Q {
+        #[serde(default)]
+        agency: Vec<String>,
+        limit: Option<u32>,
+    }
+
+    #[test]
+    fn repeated_query_keys_fill_a_vec() {
+        let q: Q = parse_query("agency=a&agency=b&limit=3").unwrap();
+        assert_eq!(q.agency, vec!["a", "b"]);
+        assert_eq!(q.limit, Some(3));
+        assert!(parse_query::<Q>("limit=x").is_err());
+        assert_eq!(field_of(parse_query::<Q>("bogus=1").unwrap_err()), "bogus");
+    }
+}

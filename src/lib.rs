@@ -1,0 +1,24 @@
+//! campaign-tracker: partner agencies record anti-human-trafficking outreach
+//! events; dashboards read deduplicated aggregates.
+//!
+//! The path of a request: actix-web routes ([`routes`]) parse the request into
+//! domain types ([`extract`], [`domain`]), authenticate the caller
+//! ([`auth::Principal`]), and call plain database functions ([`db`]) that take
+//! `&mut DbConn` inside `web::block`. Every failure is one [`error::ApiError`]
+//! rendered as RFC 9457 problem+json. Every write appends to the [`audit`] log
+//! in the same transaction. [`startup::build_app`] is shared by the binary and
+//! the integration tests; the same route registration produces the OpenAPI
+//! document ([`openapi`]).
+
+pub mod audit;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod extract;
+pub mod manage;
+pub mod openapi;
+pub mod routes;
+pub mod seed;
+pub mod startup;

@@ -1,0 +1,54 @@
+//! Liveness and readiness probes.
+
+use actix_web::{HttpResponse, get, web};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::error::{ApiError, Problem};
+use crate::startup::AppState;
+
+/// Probe answer.
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    /// Always `ok`.
+    pub status: &'static str,
+}
+
+/// Liveness: the process is up and serving HTTP. Never touches the database.
+#[utoipa::path(tag = "health", responses((status = 200, description = "The process is up", body = Health)))]
+#[get("/healthz")]
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(Health { status: "ok" })
+}
+
+/// Readiness: the database answers a query within the configured timeout.
+/// Load balancers should stop sending traffic while this answers 503.
+#[utoipa::path(
+    tag = "health",
+    responses(
+        (status = 200, description = "The database answers", body = Health),
+        (status = 503, description = "The database is unreachable or every connection is busy",
+         body = Problem, content_type = "application/problem+json",
+         headers(("Retry-After" = u32, description = "Seconds to wait")))
+    )
+)]
+#[get("/readyz")]
+pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let pool = state.pool.clone();
+    web::block(move || -> Result<(), ApiError> {
+        use diesel::connection::SimpleConnection;
+        let mut conn = pool.get()?;
+        conn.batch_execute("SELECT 1").map_err(|e| {
+            ApiError::Unavailable(format!("the database does not answer: {}", short(&e)))
+        })
+    })
+    .await??;
+    Ok(HttpResponse::Ok().json(Health { status: "ok" }))
+}
+
+fn short(e: &diesel::result::Error) -> &'static str {
+    match e {
+        diesel::result::Error::DatabaseError(..) => "query failed",
+        _ => "connection error",
+    }
+}

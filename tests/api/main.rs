@@ -1,0 +1,7 @@
+//! Integration tests: the real application over HTTP, on SQLite always and on
+//! PostgreSQL when `TEST_DATABASE_URL` is set (`.ci/run` sets it).
+
+mod helpers;
+
+mod foundation;
+mod migrations;
