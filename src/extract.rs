@@ -64,10 +64,16 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             use serde_json::error::Category;
             match inner.classify() {
                 Category::Data => {
-                    let field = if path == "." {
-                        "body".to_string()
-                    } else {
-                        path
+                    let msg = inner.to_string();
+                    // "missing field `x`" is reported at the parent's path.
+                    let missing = msg
+                        .strip_prefix("missing field `")
+                        .and_then(|r| r.split('`').next());
+                    let field = match (path.as_str(), missing) {
+                        (".", Some(m)) => m.to_string(),
+                        (p, Some(m)) => format!("{p}.{m}"),
+                        (".", None) => "body".to_string(),
+                        (_, None) => path,
                     };
                     Err(ApiError::validation(vec![FieldError::new(
                         field,

@@ -3,5 +3,7 @@
 
 mod helpers;
 
+mod access;
+mod cli;
 mod foundation;
 mod migrations;

@@ -1,0 +1,131 @@
+//! The audit log, newest first, with cursor pagination (admin).
+
+use actix_web::{HttpResponse, get, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{AuthErrors, page_size, with_conn};
+use crate::audit::{self, AuditFilter};
+use crate::auth::Principal;
+use crate::error::ApiError;
+use crate::extract::QueryParams;
+use crate::startup::AppState;
+
+/// Filters and paging for the audit log.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    /// Entity type: `agency`, `token`, `event`, `area`, ...
+    pub entity: Option<String>,
+    /// Entity id (with `entity`).
+    pub entity_id: Option<String>,
+    /// Actor token id (`jti`).
+    pub actor: Option<String>,
+    /// Records at or after this time (RFC 3339).
+    pub from: Option<DateTime<Utc>>,
+    /// Records before this time (RFC 3339).
+    pub to: Option<DateTime<Utc>>,
+    /// Page size, 1-500 (default 100; larger values are clamped to 500).
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// Who made a change.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditActor {
+    /// Token id, absent for the command line.
+    pub jti: Option<String>,
+    /// `admin`, `agency`, `viewer` or `cli`.
+    pub role: String,
+    /// Agency of an agency token.
+    pub agency: Option<String>,
+}
+
+/// One audit record.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditEntry {
+    /// Record id.
+    pub id: i64,
+    /// When (UTC).
+    pub at: DateTime<Utc>,
+    /// Who.
+    pub actor: AuditActor,
+    /// `create`, `update`, `delete`, `issue`, `revoke`, `import`, `link`, ...
+    pub action: String,
+    /// Entity type.
+    pub entity_type: String,
+    /// Entity id.
+    pub entity_id: String,
+    /// The entity before the change (absent for creations).
+    pub before: Option<serde_json::Value>,
+    /// The entity after the change (absent for deletions).
+    pub after: Option<serde_json::Value>,
+}
+
+/// A page of audit records.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditPage {
+    /// Records, newest first.
+    pub items: Vec<AuditEntry>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Read the audit log (admin): every write in the service, newest first.
+#[utoipa::path(tag = "audit", security(("bearer" = [])), params(AuditQuery),
+    responses((status = 200, description = "A page of records", body = AuditPage), AuthErrors,
+        (status = 422, description = "Invalid filter", body = crate::error::Problem, content_type = "application/problem+json")))]
+#[get("/audit")]
+pub async fn list(
+    state: web::Data<AppState>,
+    who: Principal,
+    q: QueryParams<AuditQuery>,
+) -> Result<HttpResponse, ApiError> {
+    who.require_admin()?;
+    let q = q.0;
+    let before_id =
+        match &q.cursor {
+            None => None,
+            Some(c) => Some(c.parse::<i64>().ok().filter(|v| *v > 0).ok_or_else(|| {
+                ApiError::field("cursor", "not a cursor returned by this endpoint")
+            })?),
+        };
+    let limit = page_size(q.limit, 100);
+    let filter = AuditFilter {
+        entity_type: q.entity,
+        entity_id: q.entity_id,
+        actor: q.actor,
+        from: q.from.map(|t| t.naive_utc()),
+        to: q.to.map(|t| t.naive_utc()),
+        before_id,
+    };
+    let rows = with_conn(&state, move |c| Ok(audit::list(c, &filter, limit + 1)?)).await?;
+    let more = rows.len() as i64 > limit;
+    let items: Vec<AuditEntry> = rows
+        .into_iter()
+        .take(limit as usize)
+        .map(|r| AuditEntry {
+            id: r.id,
+            at: r.at.and_utc(),
+            actor: AuditActor {
+                jti: r.actor_jti,
+                role: r.actor_role,
+                agency: r.actor_agency,
+            },
+            action: r.action,
+            entity_type: r.entity_type,
+            entity_id: r.entity_id,
+            before: r.before_json.and_then(|s| serde_json::from_str(&s).ok()),
+            after: r.after_json.and_then(|s| serde_json::from_str(&s).ok()),
+        })
+        .collect();
+    let next_cursor = if more {
+        items.last().map(|e| e.id.to_string())
+    } else {
+        None
+    };
+    Ok(HttpResponse::Ok().json(AuditPage { items, next_cursor }))
+}

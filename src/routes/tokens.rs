@@ -1,0 +1,77 @@
+//! Token management over HTTP (admin only). The token itself is returned
+//! once, at creation; afterwards only its metadata exists.
+
+use actix_web::{HttpResponse, delete, get, post, web};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::{AuthErrors, BodyErrors, NotFound, with_conn};
+use crate::auth::Principal;
+use crate::error::ApiError;
+use crate::extract::JsonBody;
+use crate::manage::{self, NewToken, TokenInfo};
+use crate::startup::AppState;
+
+/// A newly issued token: the only time the JWT is shown.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedToken {
+    /// The bearer token (JWT). Store it now: it cannot be shown again.
+    pub token: String,
+    /// Its metadata; `id` is the `jti` used to revoke it.
+    #[serde(flatten)]
+    pub info: TokenInfo,
+}
+
+/// Issue a token (admin): `admin`, `agency` (with `agency`) or `viewer`.
+#[utoipa::path(tag = "tokens", security(("bearer" = [])), request_body = NewToken,
+    responses(
+        (status = 201, description = "Issued", body = CreatedToken,
+         headers(("Location" = String, description = "URL of the token's metadata"))),
+        AuthErrors, BodyErrors))]
+#[post("/tokens")]
+pub async fn create(
+    state: web::Data<AppState>,
+    who: Principal,
+    body: JsonBody<NewToken>,
+) -> Result<HttpResponse, ApiError> {
+    who.require_admin()?;
+    let actor = who.actor();
+    let auth = state.auth.clone();
+    let (issued, info) = with_conn(&state, move |c| {
+        manage::issue_token(c, &auth, &actor, &body.0)
+    })
+    .await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api/v1/tokens/{}", info.id)))
+        .json(CreatedToken {
+            token: issued.token,
+            info,
+        }))
+}
+
+/// List issued tokens, newest first (admin). Metadata only: never the tokens.
+#[utoipa::path(tag = "tokens", security(("bearer" = [])),
+    responses((status = 200, description = "Token metadata", body = Vec<TokenInfo>), AuthErrors))]
+#[get("/tokens")]
+pub async fn list(state: web::Data<AppState>, who: Principal) -> Result<HttpResponse, ApiError> {
+    who.require_admin()?;
+    let rows = with_conn(&state, |c| Ok(crate::db::tokens::list(c)?)).await?;
+    Ok(HttpResponse::Ok().json(rows.into_iter().map(TokenInfo::from).collect::<Vec<_>>()))
+}
+
+/// Revoke a token (admin). It is refused from the next request on.
+#[utoipa::path(tag = "tokens", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Token id (`jti`)")),
+    responses((status = 200, description = "Revoked", body = TokenInfo), AuthErrors, NotFound))]
+#[delete("/tokens/{id}")]
+pub async fn revoke(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    who.require_admin()?;
+    let actor = who.actor();
+    let id = id.into_inner();
+    let info = with_conn(&state, move |c| manage::revoke_token(c, &actor, &id)).await?;
+    Ok(HttpResponse::Ok().json(info))
+}
