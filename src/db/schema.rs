@@ -68,5 +68,49 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Administrative units, versioned by validity period.
+    areas (id) {
+        /// Surrogate id (a code can be reused across periods).
+        id -> BigInt,
+        /// Official statistics-office code, zero-padded.
+        code -> Text,
+        /// Official name.
+        name -> Text,
+        /// Name folded for search (lower case, no accents, đ -> d).
+        name_folded -> Text,
+        /// `province`, `district`, `commune` or `village`.
+        level -> Text,
+        /// Parent unit.
+        parent_id -> Nullable<BigInt>,
+        /// Province ancestor (self for a province).
+        province_id -> Nullable<BigInt>,
+        /// District ancestor (self for a district; none after the 2025 reform).
+        district_id -> Nullable<BigInt>,
+        /// Commune ancestor (self for a commune).
+        commune_id -> Nullable<BigInt>,
+        /// Current unit this one maps to through default successors.
+        current_id -> Nullable<BigInt>,
+        /// First valid day.
+        valid_from -> Nullable<Date>,
+        /// Last valid day.
+        valid_until -> Nullable<Date>,
+        /// Created (UTC).
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Which units replaced a retired unit.
+    area_successors (old_id, new_id) {
+        /// Retired unit.
+        old_id -> BigInt,
+        /// Successor.
+        new_id -> BigInt,
+        /// 1 for the successor that took most of a divided unit.
+        is_default -> Integer,
+    }
+}
+
 diesel::joinable!(api_tokens -> agencies (agency_code));
-diesel::allow_tables_to_appear_in_same_query!(agencies, api_tokens, audit_log);
+diesel::allow_tables_to_appear_in_same_query!(agencies, api_tokens, audit_log, areas, area_successors);
