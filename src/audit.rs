@@ -1,7 +1,7 @@
 //! The audit log: one mechanism every write path calls inside its own
 //! transaction, so a change and its record commit or roll back together.
 
-use chrono::{NaiveDateTime, Utc};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 
@@ -84,7 +84,7 @@ pub fn record<B: Serialize, A: Serialize>(
 ) -> QueryResult<()> {
     diesel::insert_into(audit_log::table)
         .values(NewAudit {
-            at: Utc::now().naive_utc(),
+            at: crate::db::now(),
             actor_jti: actor.jti.as_deref(),
             actor_role: &actor.role,
             actor_agency: actor.agency.as_deref(),

@@ -17,6 +17,8 @@
 //! | `JWT_AUDIENCE` | `campaign-tracker-api` | `aud` claim issued and required |
 //! | `JWT_LEEWAY_SECS` | `5` | clock-skew leeway for `exp`/`nbf`, at most 5 |
 //! | `RATE_LIMIT_PER_MINUTE` | `600` | requests per token per minute (0 disables) |
+//! | `PARTICIPANT_KEY` | generated | secret (32+ bytes) keying participant hashes; generated into `$DATA_DIR/participant.key` when absent. Changing it breaks deduplication against earlier events |
+//! | `BATCH_LIMIT` | `1000` | most events in one batch request |
 //! | `LOAD_AREAS` | `true` | load the shipped administrative units into a new database |
 //! | `RUST_LOG` | `info` | log filter (env_logger syntax) |
 //!
@@ -130,6 +132,10 @@ pub struct Settings {
     pub rate_limit_per_minute: u32,
     /// Load the shipped administrative units into a new database.
     pub load_areas: bool,
+    /// Participant hashing secret (None: generate or load `$DATA_DIR/participant.key`).
+    pub participant_key: Option<Vec<u8>>,
+    /// Most events in one batch request.
+    pub batch_limit: usize,
 }
 
 /// Minimum length of an HMAC secret, in bytes.
@@ -205,6 +211,16 @@ impl Settings {
                 600u32,
             )?,
             load_areas,
+            participant_key: match get("PARTICIPANT_KEY") {
+                None => None,
+                Some(k) if k.len() < MIN_SECRET_LEN => {
+                    return Err(format!(
+                        "PARTICIPANT_KEY must be at least {MIN_SECRET_LEN} bytes"
+                    ));
+                }
+                Some(k) => Some(k.as_bytes().to_vec()),
+            },
+            batch_limit: parse_num(get("BATCH_LIMIT"), "BATCH_LIMIT", 1000usize)?,
         })
     }
 }

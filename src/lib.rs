@@ -10,12 +10,15 @@
 //! the integration tests; the same route registration produces the OpenAPI
 //! document ([`openapi`]).
 
+pub mod areas;
 pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod domain;
 pub mod error;
+pub mod events;
 pub mod extract;
 pub mod manage;
 pub mod openapi;

@@ -152,7 +152,7 @@ pub fn revoke_token(conn: &mut DbConn, actor: &Actor, jti: &str) -> Result<Token
         let before: TokenInfo = tokens::get(conn, jti)?
             .ok_or_else(|| ApiError::NotFound(format!("no token {jti}")))?
             .into();
-        if tokens::revoke(conn, jti, Utc::now().naive_utc())? > 0 {
+        if tokens::revoke(conn, jti, crate::db::now())? > 0 {
             let after: TokenInfo = tokens::get(conn, jti)?
                 .ok_or(diesel::result::Error::NotFound)?
                 .into();
@@ -270,7 +270,7 @@ pub fn create_agency(
                 existing_id: Some(req.code.clone()),
             });
         }
-        let now = Utc::now().naive_utc();
+        let now = crate::db::now();
         let row = AgencyRow {
             code: req.code.clone(),
             name: req.name.trim().into(),
@@ -319,7 +319,7 @@ pub fn update_agency(
             name: patch.name.as_ref().map(|s| s.trim().to_string()),
             name_en: patch.name_en.as_ref().map(|s| s.trim().to_string()),
             active: patch.active.map(i32::from),
-            updated_at: Some(Utc::now().naive_utc()),
+            updated_at: Some(crate::db::now()),
         };
         agencies::update(conn, code, &changes)?;
         let after: Agency = agencies::get(conn, code)?

@@ -16,6 +16,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::auth::{Auth, RateLimiter};
 use crate::config::Settings;
 use crate::db::{self, DbPool, migrate};
+use crate::domain::Pseudonymizer;
 use crate::error::{ApiError, PROBLEM_JSON};
 use crate::openapi::{ApiDoc, RouteTable};
 
@@ -30,6 +31,8 @@ pub struct AppState {
     pub auth: Arc<Auth>,
     /// Per-token request budget.
     pub limiter: Arc<RateLimiter>,
+    /// Participant identifier hashing.
+    pub pseudonymizer: Arc<Pseudonymizer>,
 }
 
 /// Why the service could not start, as one line.
@@ -74,11 +77,23 @@ pub fn prepare(settings: &Settings) -> Result<AppState, StartError> {
     drop(conn);
     let pool = db::build_pool(settings).map_err(|e| StartError::Database(e.to_string()))?;
     let auth = Auth::load(settings).map_err(StartError::Keys)?;
+    let participant_key = match &settings.participant_key {
+        Some(k) => k.clone(),
+        None => {
+            crate::auth::load_or_create_key_file(
+                &settings.data_dir.join("participant.key"),
+                "participant",
+            )
+            .map_err(StartError::Keys)?
+            .1
+        }
+    };
     Ok(AppState {
         pool,
         settings: Arc::new(settings.clone()),
         auth: Arc::new(auth),
         limiter: Arc::new(RateLimiter::new(settings.rate_limit_per_minute)),
+        pseudonymizer: Arc::new(Pseudonymizer::new(participant_key)),
     })
 }
 

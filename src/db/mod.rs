@@ -5,6 +5,7 @@
 //! between the backends is written as one explicit `match` on [`DbConn`].
 
 pub mod agencies;
+pub mod events;
 pub mod migrate;
 pub mod schema;
 pub mod tokens;
@@ -19,6 +20,19 @@ use diesel::r2d2::R2D2Connection;
 use crate::config::{DatabaseUrl, Settings, SqliteSynchronous};
 
 pub use multi::DbConn;
+
+/// Runs the same diesel expression on whichever backend `conn` is, for the
+/// query shapes the common `MultiBackend` cannot express (multi-row inserts,
+/// `ON CONFLICT`). The expression is type-checked against both backends.
+#[macro_export]
+macro_rules! on_both {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConn::Pg($c) => $body,
+            $crate::db::DbConn::Sqlite($c) => $body,
+        }
+    };
+}
 
 mod multi {
     use diesel::prelude::*;
@@ -165,6 +179,16 @@ where
             Err(e)
         }
     }
+}
+
+/// The current UTC time at microsecond precision: what PostgreSQL stores,
+/// so that SQLite's text timestamps compare and round-trip the same way
+/// (pagination cursors rely on it).
+pub fn now() -> chrono::NaiveDateTime {
+    let t = chrono::Utc::now();
+    chrono::DateTime::from_timestamp_micros(t.timestamp_micros())
+        .unwrap_or(t)
+        .naive_utc()
 }
 
 /// Which backend a connection talks to, for the few places that need raw SQL.

@@ -113,4 +113,142 @@ diesel::table! {
 }
 
 diesel::joinable!(api_tokens -> agencies (agency_code));
-diesel::allow_tables_to_appear_in_same_query!(agencies, api_tokens, audit_log, areas, area_successors);
+diesel::allow_tables_to_appear_in_same_query!(
+    agencies,
+    api_tokens,
+    audit_log,
+    areas,
+    area_successors
+);
+
+diesel::table! {
+    /// Outreach events.
+    events (seq) {
+        /// Join key.
+        seq -> BigInt,
+        /// Public id (UUID).
+        id -> Text,
+        /// Reporting agency.
+        agency_code -> Text,
+        /// The agency's own id (idempotency key).
+        external_id -> Text,
+        /// Kind.
+        kind -> Text,
+        /// Title.
+        title -> Text,
+        /// Description.
+        description -> Nullable<Text>,
+        /// First day.
+        start_date -> Date,
+        /// Last day.
+        end_date -> Date,
+        /// Unit valid on start_date.
+        area_id -> BigInt,
+        /// People present.
+        attendance_total -> BigInt,
+        /// Women present.
+        attendance_female -> Nullable<BigInt>,
+        /// Men present.
+        attendance_male -> Nullable<BigInt>,
+        /// Under-18s present.
+        attendance_under_18 -> Nullable<BigInt>,
+        /// Distinct identified participants.
+        participants_identified -> BigInt,
+        /// Hash of the canonical content.
+        content_hash -> Text,
+        /// Real-event group (linked duplicates share it).
+        group_seq -> BigInt,
+        /// Incremented on every change.
+        version -> BigInt,
+        /// Created (UTC).
+        created_at -> Timestamp,
+        /// Updated (UTC).
+        updated_at -> Timestamp,
+        /// Soft-deleted (UTC).
+        deleted_at -> Nullable<Timestamp>,
+        /// Why it was deleted.
+        delete_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// Topics of an event.
+    event_topics (event_seq, topic) {
+        /// Event.
+        event_seq -> BigInt,
+        /// Topic.
+        topic -> Text,
+    }
+}
+
+diesel::table! {
+    /// Target groups of an event.
+    event_target_groups (event_seq, target_group) {
+        /// Event.
+        event_seq -> BigInt,
+        /// Target group.
+        target_group -> Text,
+    }
+}
+
+diesel::table! {
+    /// Co-organising agencies of an event.
+    event_co_organizers (event_seq, agency_code) {
+        /// Event.
+        event_seq -> BigInt,
+        /// Agency.
+        agency_code -> Text,
+    }
+}
+
+diesel::table! {
+    /// Pseudonymous participants (keyed hashes only).
+    participants (id) {
+        /// Join key.
+        id -> BigInt,
+        /// Hex HMAC-SHA256 of the normalised identifier.
+        key -> Text,
+    }
+}
+
+diesel::table! {
+    /// Who was identified at which event.
+    event_participants (event_seq, participant_id) {
+        /// Event.
+        event_seq -> BigInt,
+        /// Participant.
+        participant_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// Same-real-event links (a_seq < b_seq).
+    event_links (a_seq, b_seq) {
+        /// Lower event seq.
+        a_seq -> BigInt,
+        /// Higher event seq.
+        b_seq -> BigInt,
+        /// Linked (UTC).
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(events -> agencies (agency_code));
+diesel::joinable!(events -> areas (area_id));
+diesel::joinable!(event_topics -> events (event_seq));
+diesel::joinable!(event_target_groups -> events (event_seq));
+diesel::joinable!(event_co_organizers -> events (event_seq));
+diesel::joinable!(event_participants -> events (event_seq));
+diesel::joinable!(event_participants -> participants (participant_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    events,
+    event_topics,
+    event_target_groups,
+    event_co_organizers,
+    event_participants,
+    participants,
+    event_links
+);
+diesel::allow_tables_to_appear_in_same_query!(events, agencies);
+diesel::allow_tables_to_appear_in_same_query!(events, areas);
+diesel::allow_tables_to_appear_in_same_query!(event_co_organizers, agencies);

@@ -3,6 +3,7 @@
 
 pub mod agencies;
 pub mod audit;
+pub mod events;
 pub mod health;
 pub mod tokens;
 
@@ -29,7 +30,14 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(tokens::create)
         .service(tokens::list)
         .service(tokens::revoke)
-        .service(audit::list);
+        .service(audit::list)
+        .service(events::create)
+        .service(events::batch)
+        .service(events::list)
+        .service(events::put_external)
+        .service(events::get_one)
+        .service(events::replace)
+        .service(events::remove);
 }
 
 /// Runs `f` with a pooled connection on the blocking thread pool.

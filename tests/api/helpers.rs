@@ -18,6 +18,131 @@ pub enum Db {
     Postgres,
 }
 
+type AreaSeed = (
+    i64,
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    i64,
+    Option<&'static str>,
+    Option<&'static str>,
+);
+
+/// A small tree: a pre-2025 province (06) with a district (058) and two
+/// communes (01234, 01237) that merged into a post-2025 commune reusing the
+/// code 01234 under a new province (19); and a province (99) with a commune
+/// (99001) valid throughout.
+pub const TEST_AREAS: &[AreaSeed] = &[
+    (
+        1,
+        "06",
+        "Tỉnh Bắc Kạn",
+        "province",
+        None,
+        Some(1),
+        None,
+        None,
+        5,
+        None,
+        Some("2025-06-30"),
+    ),
+    (
+        2,
+        "058",
+        "Huyện Chợ Mới",
+        "district",
+        Some(1),
+        Some(1),
+        Some(2),
+        None,
+        5,
+        None,
+        Some("2025-06-30"),
+    ),
+    (
+        3,
+        "01234",
+        "Xã Yên Đĩnh",
+        "commune",
+        Some(2),
+        Some(1),
+        Some(2),
+        Some(3),
+        6,
+        None,
+        Some("2025-06-30"),
+    ),
+    (
+        4,
+        "01237",
+        "Xã Như Cố",
+        "commune",
+        Some(2),
+        Some(1),
+        Some(2),
+        Some(4),
+        6,
+        None,
+        Some("2025-06-30"),
+    ),
+    (
+        5,
+        "19",
+        "Tỉnh Thái Nguyên",
+        "province",
+        None,
+        Some(5),
+        None,
+        None,
+        5,
+        Some("2025-07-01"),
+        None,
+    ),
+    (
+        6,
+        "01234",
+        "Xã Chợ Mới",
+        "commune",
+        Some(5),
+        Some(5),
+        None,
+        Some(6),
+        6,
+        Some("2025-07-01"),
+        None,
+    ),
+    (
+        7,
+        "99",
+        "Tỉnh Thử",
+        "province",
+        None,
+        Some(7),
+        None,
+        None,
+        7,
+        None,
+        None,
+    ),
+    (
+        8,
+        "99001",
+        "Xã Thử",
+        "commune",
+        Some(7),
+        Some(7),
+        None,
+        Some(8),
+        8,
+        None,
+        None,
+    ),
+];
+
 /// A signing key every test app uses, so tests can forge tokens with it.
 pub const TEST_KEY: &str = "0123456789abcdef0123456789abcdef";
 pub const TEST_KID: &str = "test";
@@ -205,6 +330,42 @@ impl TestApp {
             .send()
             .await
             .unwrap()
+    }
+
+    /// Loads a small hand-made tree of units (see [`TEST_AREAS`]).
+    pub fn seed_test_areas(&self) {
+        use diesel::RunQueryDsl;
+        let mut conn = self.conn();
+        for (id, code, name, level, parent, p, d, c, _, from, until) in TEST_AREAS {
+            let opt = |v: &Option<i64>| v.map_or("NULL".to_string(), |x| x.to_string());
+            let date = |v: &Option<&str>| v.map_or("NULL".to_string(), |x| format!("'{x}'"));
+            let sql = format!(
+                "INSERT INTO areas (id, code, name, name_folded, level, parent_id, province_id, district_id, commune_id, \
+                 current_id, valid_from, valid_until, created_at) VALUES ({id}, '{code}', '{name}', '{}', '{level}', {}, {}, {}, {}, NULL, {}, {}, '2025-01-01 00:00:00')",
+                name.to_lowercase(),
+                opt(parent),
+                opt(p),
+                opt(d),
+                opt(c),
+                date(from),
+                date(until)
+            );
+            diesel::sql_query(sql)
+                .execute(&mut *conn)
+                .expect("seed area");
+        }
+        for (id, .., cur, _, _) in TEST_AREAS {
+            diesel::sql_query(format!(
+                "UPDATE areas SET current_id = {cur} WHERE id = {id}"
+            ))
+            .execute(&mut *conn)
+            .expect("seed current_id");
+        }
+        if self.db == Db::Postgres {
+            diesel::sql_query("SELECT setval('areas_id_seq', 100)")
+                .execute(&mut *conn)
+                .unwrap();
+        }
     }
 
     /// A fresh connection to the test's database (for assertions on stored rows).

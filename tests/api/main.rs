@@ -5,5 +5,6 @@ mod helpers;
 
 mod access;
 mod cli;
+mod events;
 mod foundation;
 mod migrations;

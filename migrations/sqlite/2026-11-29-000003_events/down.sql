@@ -1,0 +1,16 @@
+DROP INDEX event_links_b;
+DROP TABLE event_links;
+DROP INDEX event_participants_participant;
+DROP TABLE event_participants;
+DROP TABLE participants;
+DROP INDEX event_co_organizers_agency;
+DROP TABLE event_co_organizers;
+DROP INDEX event_target_groups_group;
+DROP TABLE event_target_groups;
+DROP INDEX event_topics_topic;
+DROP TABLE event_topics;
+DROP INDEX events_group;
+DROP INDEX events_area;
+DROP INDEX events_updated;
+DROP INDEX events_start;
+DROP TABLE events;

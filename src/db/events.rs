@@ -1,0 +1,478 @@
+//! Event tables: the event row, its sets (topics, target groups,
+//! co-organisers), and its pseudonymous participants.
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::DbConn;
+use super::schema::{
+    areas, event_co_organizers, event_participants, event_target_groups, event_topics, events,
+    participants,
+};
+
+/// A stored event.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = events)]
+pub struct EventRow {
+    /// Join key.
+    pub seq: i64,
+    /// Public id.
+    pub id: String,
+    /// Reporting agency.
+    pub agency_code: String,
+    /// Agency's own id.
+    pub external_id: String,
+    /// Kind.
+    pub kind: String,
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: Option<String>,
+    /// First day.
+    pub start_date: NaiveDate,
+    /// Last day.
+    pub end_date: NaiveDate,
+    /// Area unit.
+    pub area_id: i64,
+    /// People present.
+    pub attendance_total: i64,
+    /// Women present.
+    pub attendance_female: Option<i64>,
+    /// Men present.
+    pub attendance_male: Option<i64>,
+    /// Under-18s present.
+    pub attendance_under_18: Option<i64>,
+    /// Distinct identified participants.
+    pub participants_identified: i64,
+    /// Content hash.
+    pub content_hash: String,
+    /// Real-event group.
+    pub group_seq: i64,
+    /// Version.
+    pub version: i64,
+    /// Created.
+    pub created_at: NaiveDateTime,
+    /// Updated.
+    pub updated_at: NaiveDateTime,
+    /// Deleted.
+    pub deleted_at: Option<NaiveDateTime>,
+    /// Why deleted.
+    pub delete_reason: Option<String>,
+}
+
+/// The writable columns of an event.
+#[derive(Debug, Clone, Insertable, AsChangeset)]
+#[diesel(table_name = events, treat_none_as_null = true)]
+pub struct EventValues {
+    /// Kind.
+    pub kind: String,
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: Option<String>,
+    /// First day.
+    pub start_date: NaiveDate,
+    /// Last day.
+    pub end_date: NaiveDate,
+    /// Area unit.
+    pub area_id: i64,
+    /// People present.
+    pub attendance_total: i64,
+    /// Women present.
+    pub attendance_female: Option<i64>,
+    /// Men present.
+    pub attendance_male: Option<i64>,
+    /// Under-18s present.
+    pub attendance_under_18: Option<i64>,
+    /// Distinct identified participants.
+    pub participants_identified: i64,
+    /// Content hash.
+    pub content_hash: String,
+}
+
+/// Columns set only when an event is created.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = events)]
+pub struct EventIdentity {
+    /// Public id.
+    pub id: String,
+    /// Reporting agency.
+    pub agency_code: String,
+    /// Agency's own id.
+    pub external_id: String,
+    /// Real-event group (temporary 0; set to seq right after insert).
+    pub group_seq: i64,
+    /// Version 1.
+    pub version: i64,
+    /// Created.
+    pub created_at: NaiveDateTime,
+    /// Updated.
+    pub updated_at: NaiveDateTime,
+}
+
+/// The sets that belong to an event.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventSets {
+    /// Topic names.
+    pub topics: Vec<String>,
+    /// Target group names.
+    pub target_groups: Vec<String>,
+    /// Co-organising agency codes.
+    pub co_organizers: Vec<String>,
+}
+
+/// An event by agency and external id (deleted ones included).
+pub fn by_external(
+    conn: &mut DbConn,
+    agency: &str,
+    external_id: &str,
+) -> QueryResult<Option<EventRow>> {
+    events::table
+        .filter(events::agency_code.eq(agency))
+        .filter(events::external_id.eq(external_id))
+        .select(EventRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Events of an agency with any of these external ids.
+pub fn by_externals(
+    conn: &mut DbConn,
+    agency: &str,
+    external_ids: &[String],
+) -> QueryResult<Vec<EventRow>> {
+    let mut out = Vec::new();
+    for chunk in external_ids.chunks(500) {
+        out.extend(
+            events::table
+                .filter(events::agency_code.eq(agency))
+                .filter(events::external_id.eq_any(chunk))
+                .select(EventRow::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(out)
+}
+
+/// An event by public id.
+pub fn by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<EventRow>> {
+    events::table
+        .filter(events::id.eq(id))
+        .select(EventRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Inserts an event and returns its seq (its own real-event group).
+pub fn insert(
+    conn: &mut DbConn,
+    identity: &EventIdentity,
+    values: &EventValues,
+) -> QueryResult<i64> {
+    diesel::insert_into(events::table)
+        .values((identity, values))
+        .execute(conn)?;
+    let seq: i64 = events::table
+        .filter(events::id.eq(&identity.id))
+        .select(events::seq)
+        .first(conn)?;
+    diesel::update(events::table.filter(events::seq.eq(seq)))
+        .set(events::group_seq.eq(seq))
+        .execute(conn)?;
+    Ok(seq)
+}
+
+/// Replaces an event's values, bumping its version; un-deletes it.
+pub fn update(
+    conn: &mut DbConn,
+    seq: i64,
+    values: &EventValues,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(events::table.filter(events::seq.eq(seq)))
+        .set((
+            values,
+            events::version.eq(events::version + 1),
+            events::updated_at.eq(now),
+            events::deleted_at.eq(None::<NaiveDateTime>),
+            events::delete_reason.eq(None::<String>),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Soft-deletes an event.
+pub fn soft_delete(
+    conn: &mut DbConn,
+    seq: i64,
+    reason: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(events::table.filter(events::seq.eq(seq)))
+        .set((
+            events::deleted_at.eq(Some(now)),
+            events::delete_reason.eq(Some(reason)),
+            events::version.eq(events::version + 1),
+            events::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Replaces an event's sets and participants.
+pub fn replace_children(
+    conn: &mut DbConn,
+    seq: i64,
+    sets: &EventSets,
+    participant_ids: &[i64],
+) -> QueryResult<()> {
+    diesel::delete(event_topics::table.filter(event_topics::event_seq.eq(seq))).execute(conn)?;
+    diesel::delete(event_target_groups::table.filter(event_target_groups::event_seq.eq(seq)))
+        .execute(conn)?;
+    diesel::delete(event_co_organizers::table.filter(event_co_organizers::event_seq.eq(seq)))
+        .execute(conn)?;
+    diesel::delete(event_participants::table.filter(event_participants::event_seq.eq(seq)))
+        .execute(conn)?;
+    insert_children(conn, &[(seq, sets, participant_ids)])
+}
+
+/// Inserts sets and participant links for several new events, in sets.
+pub fn insert_children(conn: &mut DbConn, items: &[(i64, &EventSets, &[i64])]) -> QueryResult<()> {
+    let topics: Vec<_> = items
+        .iter()
+        .flat_map(|(seq, s, _)| {
+            s.topics
+                .iter()
+                .map(move |t| (event_topics::event_seq.eq(*seq), event_topics::topic.eq(t)))
+        })
+        .collect();
+    for chunk in topics.chunks(1000) {
+        crate::on_both!(&mut *conn, |c| diesel::insert_into(event_topics::table)
+            .values(chunk)
+            .execute(c))?;
+    }
+    let groups: Vec<_> = items
+        .iter()
+        .flat_map(|(seq, s, _)| {
+            s.target_groups.iter().map(move |t| {
+                (
+                    event_target_groups::event_seq.eq(*seq),
+                    event_target_groups::target_group.eq(t),
+                )
+            })
+        })
+        .collect();
+    for chunk in groups.chunks(1000) {
+        crate::on_both!(&mut *conn, |c| diesel::insert_into(
+            event_target_groups::table
+        )
+        .values(chunk)
+        .execute(c))?;
+    }
+    let co: Vec<_> = items
+        .iter()
+        .flat_map(|(seq, s, _)| {
+            s.co_organizers.iter().map(move |a| {
+                (
+                    event_co_organizers::event_seq.eq(*seq),
+                    event_co_organizers::agency_code.eq(a),
+                )
+            })
+        })
+        .collect();
+    for chunk in co.chunks(1000) {
+        crate::on_both!(&mut *conn, |c| diesel::insert_into(
+            event_co_organizers::table
+        )
+        .values(chunk)
+        .execute(c))?;
+    }
+    let parts: Vec<_> = items
+        .iter()
+        .flat_map(|(seq, _, ids)| {
+            ids.iter().map(move |p| {
+                (
+                    event_participants::event_seq.eq(*seq),
+                    event_participants::participant_id.eq(*p),
+                )
+            })
+        })
+        .collect();
+    for chunk in parts.chunks(5000) {
+        crate::on_both!(&mut *conn, |c| diesel::insert_into(
+            event_participants::table
+        )
+        .values(chunk)
+        .execute(c))?;
+    }
+    Ok(())
+}
+
+/// Returns the participant id of every key, creating missing ones. Keys are
+/// inserted in sets with the backend's "insert or ignore".
+pub fn participant_ids(conn: &mut DbConn, keys: &[String]) -> QueryResult<HashMap<String, i64>> {
+    let mut out = HashMap::with_capacity(keys.len());
+    for chunk in keys.chunks(2000) {
+        let rows: Vec<_> = chunk.iter().map(|k| participants::key.eq(k)).collect();
+        crate::on_both!(&mut *conn, |c| diesel::insert_into(participants::table)
+            .values(&rows)
+            .on_conflict_do_nothing()
+            .execute(c))?;
+        let found: Vec<(i64, String)> = participants::table
+            .filter(participants::key.eq_any(chunk))
+            .select((participants::id, participants::key))
+            .load(conn)?;
+        out.extend(found.into_iter().map(|(id, k)| (k, id)));
+    }
+    Ok(out)
+}
+
+/// Sets of several events.
+pub fn sets_of(conn: &mut DbConn, seqs: &[i64]) -> QueryResult<HashMap<i64, EventSets>> {
+    let mut out: HashMap<i64, EventSets> =
+        seqs.iter().map(|s| (*s, EventSets::default())).collect();
+    for chunk in seqs.chunks(500) {
+        let t: Vec<(i64, String)> = event_topics::table
+            .filter(event_topics::event_seq.eq_any(chunk))
+            .select((event_topics::event_seq, event_topics::topic))
+            .order((event_topics::event_seq, event_topics::topic))
+            .load(conn)?;
+        for (s, v) in t {
+            out.entry(s).or_default().topics.push(v);
+        }
+        let g: Vec<(i64, String)> = event_target_groups::table
+            .filter(event_target_groups::event_seq.eq_any(chunk))
+            .select((
+                event_target_groups::event_seq,
+                event_target_groups::target_group,
+            ))
+            .order((
+                event_target_groups::event_seq,
+                event_target_groups::target_group,
+            ))
+            .load(conn)?;
+        for (s, v) in g {
+            out.entry(s).or_default().target_groups.push(v);
+        }
+        let c: Vec<(i64, String)> = event_co_organizers::table
+            .filter(event_co_organizers::event_seq.eq_any(chunk))
+            .select((
+                event_co_organizers::event_seq,
+                event_co_organizers::agency_code,
+            ))
+            .order((
+                event_co_organizers::event_seq,
+                event_co_organizers::agency_code,
+            ))
+            .load(conn)?;
+        for (s, v) in c {
+            out.entry(s).or_default().co_organizers.push(v);
+        }
+    }
+    Ok(out)
+}
+
+/// Area codes of units by id.
+pub fn area_codes(conn: &mut DbConn, ids: &[i64]) -> QueryResult<HashMap<i64, String>> {
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let rows: Vec<(i64, String)> = areas::table
+            .filter(areas::id.eq_any(chunk))
+            .select((areas::id, areas::code))
+            .load(conn)?;
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
+/// Filters for listing events.
+#[derive(Debug, Clone, Default)]
+pub struct EventFilter {
+    /// Only events reported or co-organised by this agency (agency tokens).
+    pub visible_to: Option<String>,
+    /// Reporting agency is one of these.
+    pub agencies: Vec<String>,
+    /// Kind.
+    pub kind: Option<String>,
+    /// Has this topic.
+    pub topic: Option<String>,
+    /// Has this target group.
+    pub target_group: Option<String>,
+    /// Area unit ids (the unit and everything below it).
+    pub area_ids: Option<Vec<i64>>,
+    /// start_date >= from.
+    pub from: Option<NaiveDate>,
+    /// start_date <= to.
+    pub to: Option<NaiveDate>,
+    /// updated_at >= this.
+    pub updated_since: Option<NaiveDateTime>,
+    /// Include soft-deleted events.
+    pub include_deleted: bool,
+    /// Resume after (updated_at, seq).
+    pub after: Option<(NaiveDateTime, i64)>,
+}
+
+/// Events matching the filter in (updated_at, seq) order, at most `limit`.
+pub fn list(conn: &mut DbConn, f: &EventFilter, limit: i64) -> QueryResult<Vec<EventRow>> {
+    let mut q = events::table.select(EventRow::as_select()).into_boxed();
+    if let Some(a) = &f.visible_to {
+        let co = event_co_organizers::table
+            .filter(event_co_organizers::agency_code.eq(a.clone()))
+            .select(event_co_organizers::event_seq);
+        q = q.filter(events::agency_code.eq(a.clone()).or(events::seq.eq_any(co)));
+    }
+    if !f.agencies.is_empty() {
+        q = q.filter(events::agency_code.eq_any(f.agencies.clone()));
+    }
+    if let Some(k) = &f.kind {
+        q = q.filter(events::kind.eq(k.clone()));
+    }
+    if let Some(t) = &f.topic {
+        let sub = event_topics::table
+            .filter(event_topics::topic.eq(t.clone()))
+            .select(event_topics::event_seq);
+        q = q.filter(events::seq.eq_any(sub));
+    }
+    if let Some(g) = &f.target_group {
+        let sub = event_target_groups::table
+            .filter(event_target_groups::target_group.eq(g.clone()))
+            .select(event_target_groups::event_seq);
+        q = q.filter(events::seq.eq_any(sub));
+    }
+    if let Some(ids) = &f.area_ids {
+        let below = areas::table
+            .filter(
+                areas::id
+                    .eq_any(ids.clone())
+                    .or(areas::province_id.eq_any(ids.clone()))
+                    .or(areas::district_id.eq_any(ids.clone()))
+                    .or(areas::commune_id.eq_any(ids.clone())),
+            )
+            .select(areas::id);
+        q = q.filter(events::area_id.eq_any(below));
+    }
+    if let Some(from) = f.from {
+        q = q.filter(events::start_date.ge(from));
+    }
+    if let Some(to) = f.to {
+        q = q.filter(events::start_date.le(to));
+    }
+    if let Some(t) = f.updated_since {
+        q = q.filter(events::updated_at.ge(t));
+    }
+    if !f.include_deleted {
+        q = q.filter(events::deleted_at.is_null());
+    }
+    if let Some((t, seq)) = f.after {
+        q = q.filter(
+            events::updated_at
+                .gt(t)
+                .or(events::updated_at.eq(t).and(events::seq.gt(seq))),
+        );
+    }
+    q.order((events::updated_at, events::seq))
+        .limit(limit)
+        .load(conn)
+}

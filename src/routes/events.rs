@@ -1,0 +1,450 @@
+//! Outreach events: agencies write their own; agencies read their own and
+//! those they co-organise; admins read and write all; dashboards use aggregates.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+use super::{AuthErrors, BodyErrors, NotFound, page_size, with_conn};
+use crate::auth::{Principal, Role};
+use crate::db::events::{self as table, EventFilter};
+use crate::domain::{Kind, TargetGroup, Topic};
+use crate::error::{ApiError, Problem};
+use crate::events::{self, BatchResult, EventInput, EventOut, Mode, Outcome, Writer};
+use crate::extract::{JsonBody, QueryParams, parse_json};
+use crate::startup::AppState;
+
+fn respond(outcome: Outcome, event: &EventOut) -> HttpResponse {
+    let mut resp = match outcome {
+        Outcome::Created => HttpResponse::Created(),
+        Outcome::Updated | Outcome::Unchanged => HttpResponse::Ok(),
+    };
+    if outcome == Outcome::Created {
+        resp.insert_header((header::LOCATION, format!("/api/v1/events/{}", event.id)));
+    }
+    resp.insert_header((header::ETAG, event.etag())).json(event)
+}
+
+/// Parses `If-Match`: `"7"`, `W/"7"`, or `*` (any existing version: None inside Some).
+fn if_match(req: &HttpRequest) -> Result<Option<Option<i64>>, ApiError> {
+    let Some(v) = req.headers().get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    let s = v.to_str().unwrap_or("").trim();
+    if s == "*" {
+        return Ok(Some(None));
+    }
+    let tag = s.trim_start_matches("W/").trim_matches('"');
+    tag.parse::<i64>().map(|n| Some(Some(n))).map_err(|_| {
+        ApiError::PreconditionFailed("If-Match must be an ETag returned by this service".into())
+    })
+}
+
+/// Record an event (agency token). The same `external_id` with the same
+/// content answers 200 with the stored event and writes nothing; with other
+/// content, 409 naming the stored event (use PUT to replace it).
+#[utoipa::path(tag = "events", security(("bearer" = [])), request_body = EventInput,
+    responses(
+        (status = 201, description = "Stored", body = EventOut,
+         headers(("Location" = String, description = "The event's URL"), ("ETag" = String, description = "Version tag for If-Match"))),
+        (status = 200, description = "Already stored with the same content", body = EventOut,
+         headers(("ETag" = String, description = "Version tag"))),
+        (status = 409, description = "The external_id names an event with other content; `existing_id` points to it",
+         body = Problem, content_type = "application/problem+json"),
+        AuthErrors, BodyErrors))]
+#[post("/events")]
+pub async fn create(
+    state: web::Data<AppState>,
+    who: Principal,
+    body: JsonBody<EventInput>,
+) -> Result<HttpResponse, ApiError> {
+    let agency = who.require_writing_agency()?.to_string();
+    let actor = who.actor();
+    let pseudo = state.pseudonymizer.clone();
+    let (outcome, event) = with_conn(&state, move |c| {
+        events::write_one(c, &pseudo, &actor, &agency, &body.0, Mode::Create, None)
+    })
+    .await?;
+    Ok(respond(outcome, &event))
+}
+
+/// Create or replace an event by the agency's own id (agency token): the call
+/// for systems that sync. With `If-Match`, the stored version must match.
+#[utoipa::path(tag = "events", security(("bearer" = [])), request_body = EventInput,
+    params(("external_id" = String, Path, description = "The agency's own id; a body `external_id`, if sent, must equal it"),
+           ("If-Match" = Option<String>, Header, description = "ETag of the version being replaced")),
+    responses(
+        (status = 201, description = "Created", body = EventOut,
+         headers(("Location" = String, description = "The event's URL"), ("ETag" = String, description = "Version tag"))),
+        (status = 200, description = "Replaced, or unchanged", body = EventOut, headers(("ETag" = String, description = "Version tag"))),
+        (status = 412, description = "If-Match does not match the stored version", body = Problem, content_type = "application/problem+json"),
+        AuthErrors, BodyErrors))]
+#[put("/events/external/{external_id}")]
+pub async fn put_external(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: Principal,
+    external_id: web::Path<String>,
+    body: JsonBody<EventInput>,
+) -> Result<HttpResponse, ApiError> {
+    let agency = who.require_writing_agency()?.to_string();
+    let external_id = external_id.into_inner();
+    let mut input = body.0;
+    if input
+        .external_id
+        .as_deref()
+        .is_some_and(|e| e != external_id)
+    {
+        return Err(ApiError::field(
+            "external_id",
+            "must equal the external_id in the path",
+        ));
+    }
+    input.external_id = Some(external_id);
+    let expected = if_match(&req)?;
+    let actor = who.actor();
+    let pseudo = state.pseudonymizer.clone();
+    let (outcome, event) = with_conn(&state, move |c| {
+        let expected = match expected {
+            Some(None) => {
+                match table::by_external(c, &agency, input.external_id.as_deref().unwrap_or(""))? {
+                    Some(row) => Some(row.version),
+                    None => {
+                        return Err(ApiError::PreconditionFailed(
+                            "If-Match: * but the event does not exist".into(),
+                        ));
+                    }
+                }
+            }
+            Some(Some(v)) => Some(v),
+            None => None,
+        };
+        events::write_one(c, &pseudo, &actor, &agency, &input, Mode::Upsert, expected)
+    })
+    .await?;
+    Ok(respond(outcome, &event))
+}
+
+/// Batch options.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct BatchQuery {
+    /// `create` (default): an existing external id with other content is a conflict;
+    /// `upsert`: it is replaced.
+    #[param(value_type = Option<String>, pattern = "^(create|upsert)$")]
+    pub mode: Option<String>,
+    /// Validate everything and write nothing.
+    pub dry_run: Option<bool>,
+}
+
+/// A batch of events.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BatchBody {
+    /// Up to the configured batch limit (default 1,000) events.
+    #[schema(value_type = Vec<EventInput>)]
+    pub items: Vec<serde_json::Value>,
+}
+
+/// Record up to 1,000 events in one transaction (agency token). Every item is
+/// answered in order with `created`, `updated`, `unchanged`, `conflict` or
+/// `invalid`; valid items are stored even when others are not. With
+/// `dry_run=true` nothing is written.
+#[utoipa::path(tag = "events", security(("bearer" = [])), request_body = BatchBody, params(BatchQuery),
+    responses((status = 200, description = "Per-item results", body = BatchResult), AuthErrors, BodyErrors))]
+#[post("/events/batch")]
+pub async fn batch(
+    state: web::Data<AppState>,
+    who: Principal,
+    q: QueryParams<BatchQuery>,
+    body: JsonBody<BatchBody>,
+) -> Result<HttpResponse, ApiError> {
+    let agency = who.require_writing_agency()?.to_string();
+    let mode = match q.0.mode.as_deref() {
+        None | Some("create") => Mode::Create,
+        Some("upsert") => Mode::Upsert,
+        Some(_) => return Err(ApiError::field("mode", "must be create or upsert")),
+    };
+    let dry_run = q.0.dry_run.unwrap_or(false);
+    let limit = state.settings.batch_limit;
+    let items = body.0.items;
+    if items.is_empty() || items.len() > limit {
+        return Err(ApiError::field(
+            "items",
+            format!("a batch holds 1 to {limit} events"),
+        ));
+    }
+    // Each item is parsed on its own, so one malformed item is reported
+    // as invalid without rejecting the others.
+    let mut inputs = Vec::with_capacity(items.len());
+    let mut shape_errors = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let bytes = serde_json::to_vec(item).unwrap_or_default();
+        match parse_json::<EventInput>(&bytes) {
+            Ok(input) => {
+                inputs.push(input);
+                shape_errors.push(None);
+            }
+            Err(ApiError::Validation { errors, .. }) => {
+                inputs.push(EventInput::default());
+                shape_errors.push(Some(
+                    errors
+                        .into_iter()
+                        .map(|e| {
+                            crate::error::FieldError::new(
+                                format!("items[{i}].{}", e.field),
+                                e.message,
+                            )
+                        })
+                        .collect::<Vec<_>>(),
+                ));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    let actor = who.actor();
+    let pseudo = state.pseudonymizer.clone();
+    let mut result = with_conn(&state, move |c| {
+        // Shape-invalid items get an empty input that fails validation; their
+        // shape errors replace the validation errors below.
+        events::write_batch(c, &pseudo, &actor, &agency, &inputs, mode, dry_run, limit)
+    })
+    .await?;
+    for (item, shape) in result.items.iter_mut().zip(shape_errors) {
+        if let Some(errors) = shape {
+            item.errors = Some(errors);
+            item.external_id = items[item.index]
+                .get("external_id")
+                .and_then(|v| v.as_str())
+                .map(str::to_string);
+        }
+    }
+    Ok(HttpResponse::Ok().json(result))
+}
+
+/// Filters and paging for listing events.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Reporting agency (repeatable).
+    #[serde(default)]
+    pub agency: Vec<String>,
+    /// Kind.
+    pub kind: Option<Kind>,
+    /// Events with this topic.
+    pub topic: Option<Topic>,
+    /// Events addressing this group.
+    pub target_group: Option<TargetGroup>,
+    /// Administrative unit code: events in it or in any unit below it.
+    pub area: Option<String>,
+    /// start_date on or after.
+    pub from: Option<NaiveDate>,
+    /// start_date on or before.
+    pub to: Option<NaiveDate>,
+    /// Changed at or after this time (RFC 3339), for incremental sync.
+    pub updated_since: Option<DateTime<Utc>>,
+    /// Include soft-deleted events (they carry `deleted_at`).
+    pub include_deleted: Option<bool>,
+    /// Page size, 1-500 (default 100; larger values are clamped to 500).
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// A page of events.
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub struct EventPage {
+    /// Events in (updated_at, id) order: stable while paging, and suited to syncing.
+    pub items: Vec<EventOut>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+fn encode_cursor(t: chrono::NaiveDateTime, seq: i64) -> String {
+    format!("{}_{seq}", t.and_utc().timestamp_micros())
+}
+
+fn decode_cursor(c: &str) -> Result<(chrono::NaiveDateTime, i64), ApiError> {
+    let bad = || ApiError::field("cursor", "not a cursor returned by this endpoint");
+    let (t, s) = c.split_once('_').ok_or_else(bad)?;
+    let t = DateTime::from_timestamp_micros(t.parse().map_err(|_| bad())?).ok_or_else(bad)?;
+    Ok((t.naive_utc(), s.parse().map_err(|_| bad())?))
+}
+
+/// List events (agency and admin tokens). Agencies see the events they
+/// reported and those they co-organise; admins see all.
+#[utoipa::path(tag = "events", security(("bearer" = [])), params(ListQuery),
+    responses((status = 200, description = "A page of events", body = EventPage), AuthErrors,
+        (status = 422, description = "Invalid filter", body = Problem, content_type = "application/problem+json")))]
+#[get("/events")]
+pub async fn list(
+    state: web::Data<AppState>,
+    who: Principal,
+    q: QueryParams<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    who.forbid_viewer()?;
+    let q = q.0;
+    let limit = page_size(q.limit, 100);
+    let after = q.cursor.as_deref().map(decode_cursor).transpose()?;
+    let visible_to = match who.role {
+        Role::Agency => who.agency.clone(),
+        _ => None,
+    };
+    let area = q.area.clone();
+    let page = with_conn(&state, move |c| {
+        let area_ids = match &area {
+            None => None,
+            Some(code) => {
+                let ids = crate::areas::ids_with_code(c, code)?;
+                if ids.is_empty() {
+                    return Err(ApiError::field("area", "unknown administrative unit code"));
+                }
+                Some(ids)
+            }
+        };
+        let filter = EventFilter {
+            visible_to,
+            agencies: q.agency,
+            kind: q.kind.map(|k| k.as_str().to_string()),
+            topic: q.topic.map(|t| t.as_str().to_string()),
+            target_group: q.target_group.map(|t| t.as_str().to_string()),
+            area_ids,
+            from: q.from,
+            to: q.to,
+            updated_since: q.updated_since.map(|t| t.naive_utc()),
+            include_deleted: q.include_deleted.unwrap_or(false),
+            after,
+        };
+        let mut rows = table::list(c, &filter, limit + 1)?;
+        let next_cursor = if rows.len() as i64 > limit {
+            rows.truncate(limit as usize);
+            rows.last().map(|r| encode_cursor(r.updated_at, r.seq))
+        } else {
+            None
+        };
+        Ok(EventPage {
+            items: events::views(c, rows)?,
+            next_cursor,
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+/// One event (its agency, a co-organiser, or an admin; to others it does not exist).
+#[utoipa::path(tag = "events", security(("bearer" = [])), params(("id" = String, Path, description = "Event id")),
+    responses((status = 200, description = "The event", body = EventOut, headers(("ETag" = String, description = "Version tag"))),
+        AuthErrors, NotFound))]
+#[get("/events/{id}")]
+pub async fn get_one(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    who.forbid_viewer()?;
+    let id = id.into_inner();
+    let event = with_conn(&state, move |c| {
+        let row = table::by_id(c, &id)?.filter(|r| {
+            r.deleted_at.is_none()
+                || who.role == Role::Admin
+                || who.agency.as_deref() == Some(&r.agency_code)
+        });
+        let Some(row) = row else {
+            return Err(ApiError::NotFound(format!("no event {id}")));
+        };
+        let event = events::view(c, row)?;
+        let visible = match (who.role, &who.agency) {
+            (Role::Admin, _) => true,
+            (_, Some(a)) => event.agency == *a || event.co_organizers.contains(a),
+            _ => false,
+        };
+        if visible {
+            Ok(event)
+        } else {
+            Err(ApiError::NotFound(format!("no event {id}")))
+        }
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, event.etag()))
+        .json(event))
+}
+
+fn writer(who: &Principal) -> Result<Writer<'_>, ApiError> {
+    match who.role {
+        Role::Admin => Ok(Writer::Admin),
+        _ => who.require_writing_agency().map(Writer::Agency),
+    }
+}
+
+/// Replace an event entirely (its agency or an admin). `If-Match` is
+/// required: 428 without it, 412 when the event changed since.
+#[utoipa::path(tag = "events", security(("bearer" = [])), request_body = EventInput,
+    params(("id" = String, Path, description = "Event id"), ("If-Match" = String, Header, description = "ETag of the version being replaced")),
+    responses((status = 200, description = "Replaced (or unchanged)", body = EventOut, headers(("ETag" = String, description = "Version tag"))),
+        (status = 412, description = "The event changed since that ETag", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match is missing", body = Problem, content_type = "application/problem+json"),
+        AuthErrors, BodyErrors, NotFound))]
+#[put("/events/{id}")]
+pub async fn replace(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<String>,
+    body: JsonBody<EventInput>,
+) -> Result<HttpResponse, ApiError> {
+    writer(&who)?;
+    let expected = if_match(&req)?.ok_or_else(|| {
+        ApiError::PreconditionRequired(
+            "send If-Match with the ETag of the version you replace".into(),
+        )
+    })?;
+    let id = id.into_inner();
+    let actor = who.actor();
+    let pseudo = state.pseudonymizer.clone();
+    let (outcome, event) = with_conn(&state, move |c| {
+        let w = writer(&who)?;
+        let version = match expected {
+            Some(v) => v,
+            None => events::writable(c, w, &id)?.version,
+        };
+        events::replace_by_id(c, &pseudo, &actor, w, &id, &body.0, version)
+    })
+    .await?;
+    Ok(respond(outcome, &event))
+}
+
+/// Why an event is deleted.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DeleteQuery {
+    /// Why the event is deleted (1-500 characters); kept in the audit log.
+    pub reason: String,
+}
+
+/// Soft-delete an event (its agency or an admin): it disappears from lists and
+/// aggregates and stays in the audit log.
+#[utoipa::path(tag = "events", security(("bearer" = [])), params(("id" = String, Path, description = "Event id"), DeleteQuery),
+    responses((status = 200, description = "Deleted", body = EventOut), AuthErrors, NotFound,
+        (status = 422, description = "Missing reason", body = Problem, content_type = "application/problem+json")))]
+#[delete("/events/{id}")]
+pub async fn remove(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<String>,
+    q: QueryParams<DeleteQuery>,
+) -> Result<HttpResponse, ApiError> {
+    writer(&who)?;
+    let id = id.into_inner();
+    let actor = who.actor();
+    let event = with_conn(&state, move |c| {
+        events::delete(c, &actor, writer(&who)?, &id, &q.0.reason)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(event))
+}
