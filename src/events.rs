@@ -1136,3 +1136,168 @@ mod tests {
         );
     }
 }
+
+/// The reports forming one real event.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SameAs {
+    /// The event asked about.
+    pub id: String,
+    /// Every report of the same real event, this one included, by id.
+    pub same_as: Vec<String>,
+}
+
+/// Reassigns `group_seq` for the component of linked reports containing
+/// `start`: the smallest seq of the component. Returns the component.
+fn regroup(conn: &mut DbConn, start: i64) -> Result<Vec<i64>, ApiError> {
+    use crate::db::schema::{event_links, events};
+    use diesel::prelude::*;
+    let mut component = BTreeSet::from([start]);
+    let mut frontier = vec![start];
+    while let Some(s) = frontier.pop() {
+        let pairs: Vec<(i64, i64)> = event_links::table
+            .filter(event_links::a_seq.eq(s).or(event_links::b_seq.eq(s)))
+            .select((event_links::a_seq, event_links::b_seq))
+            .load(conn)?;
+        for (a, b) in pairs {
+            for n in [a, b] {
+                if component.insert(n) {
+                    frontier.push(n);
+                }
+            }
+        }
+    }
+    let group = *component.iter().next().expect("non-empty");
+    let members: Vec<i64> = component.into_iter().collect();
+    diesel::update(events::table.filter(events::seq.eq_any(&members)))
+        .set(events::group_seq.eq(group))
+        .execute(conn)?;
+    Ok(members)
+}
+
+fn same_as_view(conn: &mut DbConn, id: &str, members: &[i64]) -> Result<SameAs, ApiError> {
+    use crate::db::schema::events;
+    use diesel::prelude::*;
+    let mut ids: Vec<String> = events::table
+        .filter(events::seq.eq_any(members))
+        .select(events::id)
+        .load(conn)?;
+    ids.sort();
+    Ok(SameAs {
+        id: id.to_string(),
+        same_as: ids,
+    })
+}
+
+/// Links two reports of the same real event by different agencies. The
+/// writer must be an admin or own one of them. Linking twice is harmless.
+pub fn link(
+    conn: &mut DbConn,
+    actor: &Actor,
+    who: Writer<'_>,
+    id: &str,
+    other_id: &str,
+) -> Result<SameAs, ApiError> {
+    use crate::db::schema::event_links;
+    use diesel::prelude::*;
+    write_tx(conn, |conn| {
+        let a = table::by_id(conn, id)?.filter(|r| r.deleted_at.is_none());
+        let b = table::by_id(conn, other_id)?.filter(|r| r.deleted_at.is_none());
+        let (a, b) = match (a, b, who) {
+            (Some(a), Some(b), Writer::Admin) => (a, b),
+            (Some(a), Some(b), Writer::Agency(ag))
+                if a.agency_code == ag || b.agency_code == ag =>
+            {
+                (a, b)
+            }
+            (Some(_), None, _) => return Err(ApiError::field("other_id", "no such event")),
+            _ => return Err(ApiError::NotFound(format!("no event {id}"))),
+        };
+        if a.seq == b.seq {
+            return Err(ApiError::field(
+                "other_id",
+                "an event cannot be linked to itself",
+            ));
+        }
+        if a.agency_code == b.agency_code {
+            return Err(ApiError::field(
+                "other_id",
+                "both reports are by the same agency; delete the duplicate instead",
+            ));
+        }
+        let (lo, hi) = (a.seq.min(b.seq), a.seq.max(b.seq));
+        let exists: i64 = event_links::table
+            .filter(event_links::a_seq.eq(lo).and(event_links::b_seq.eq(hi)))
+            .count()
+            .get_result(conn)?;
+        if exists == 0 {
+            diesel::insert_into(event_links::table)
+                .values((
+                    event_links::a_seq.eq(lo),
+                    event_links::b_seq.eq(hi),
+                    event_links::created_at.eq(crate::db::now()),
+                ))
+                .execute(conn)?;
+        }
+        let members = regroup(conn, a.seq)?;
+        let out = same_as_view(conn, id, &members)?;
+        if exists == 0 {
+            audit::record(conn, actor, "link", "event", id, None::<&()>, Some(&out))?;
+        }
+        Ok(out)
+    })
+}
+
+/// Removes the direct link between two reports; both fall back to the real
+/// events their remaining links form.
+pub fn unlink(
+    conn: &mut DbConn,
+    actor: &Actor,
+    who: Writer<'_>,
+    id: &str,
+    other_id: &str,
+) -> Result<SameAs, ApiError> {
+    use crate::db::schema::event_links;
+    use diesel::prelude::*;
+    write_tx(conn, |conn| {
+        let a = table::by_id(conn, id)?;
+        let b = table::by_id(conn, other_id)?;
+        let (a, b) = match (a, b, who) {
+            (Some(a), Some(b), Writer::Admin) => (a, b),
+            (Some(a), Some(b), Writer::Agency(ag))
+                if a.agency_code == ag || b.agency_code == ag =>
+            {
+                (a, b)
+            }
+            _ => {
+                return Err(ApiError::NotFound(format!(
+                    "no link between {id} and {other_id}"
+                )));
+            }
+        };
+        let (lo, hi) = (a.seq.min(b.seq), a.seq.max(b.seq));
+        let before_members = regroup(conn, a.seq)?;
+        let before = same_as_view(conn, id, &before_members)?;
+        let removed = diesel::delete(
+            event_links::table.filter(event_links::a_seq.eq(lo).and(event_links::b_seq.eq(hi))),
+        )
+        .execute(conn)?;
+        if removed == 0 {
+            return Err(ApiError::NotFound(format!(
+                "no link between {id} and {other_id}"
+            )));
+        }
+        regroup(conn, b.seq)?;
+        let members = regroup(conn, a.seq)?;
+        let out = same_as_view(conn, id, &members)?;
+        audit::record(
+            conn,
+            actor,
+            "unlink",
+            "event",
+            id,
+            Some(&before),
+            Some(&out),
+        )?;
+        Ok(out)
+    })
+}

@@ -448,3 +448,56 @@ pub async fn remove(
     .await?;
     Ok(HttpResponse::Ok().json(event))
 }
+
+/// The other report of the same real event.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SameAsBody {
+    /// Id of the other agency's report of the same event.
+    pub other_id: String,
+}
+
+/// Mark two agencies' reports as the same real event (an admin, or the owner
+/// of either report). Linked reports count once in aggregates: the largest
+/// reported headcounts, the union of participants.
+#[utoipa::path(tag = "events", security(("bearer" = [])), request_body = SameAsBody,
+    params(("id" = String, Path, description = "Event id")),
+    responses((status = 200, description = "The reports now forming one real event", body = events::SameAs),
+        AuthErrors, BodyErrors, NotFound))]
+#[post("/events/{id}/same-as")]
+pub async fn link(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<String>,
+    body: JsonBody<SameAsBody>,
+) -> Result<HttpResponse, ApiError> {
+    writer(&who)?;
+    let actor = who.actor();
+    let id = id.into_inner();
+    let out = with_conn(&state, move |c| {
+        events::link(c, &actor, writer(&who)?, &id, &body.0.other_id)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(out))
+}
+
+/// Remove a same-event link (an admin, or the owner of either report).
+#[utoipa::path(tag = "events", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Event id"), ("other_id" = String, Path, description = "The linked event's id")),
+    responses((status = 200, description = "The reports still forming the event's real event", body = events::SameAs),
+        AuthErrors, NotFound))]
+#[delete("/events/{id}/same-as/{other_id}")]
+pub async fn unlink(
+    state: web::Data<AppState>,
+    who: Principal,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    writer(&who)?;
+    let actor = who.actor();
+    let (id, other) = path.into_inner();
+    let out = with_conn(&state, move |c| {
+        events::unlink(c, &actor, writer(&who)?, &id, &other)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(out))
+}

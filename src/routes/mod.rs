@@ -2,6 +2,7 @@
 //! that registration is also what produces the OpenAPI document.
 
 pub mod agencies;
+pub mod aggregates;
 pub mod audit;
 pub mod events;
 pub mod health;
@@ -37,7 +38,10 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(events::put_external)
         .service(events::get_one)
         .service(events::replace)
-        .service(events::remove);
+        .service(events::remove)
+        .service(events::link)
+        .service(events::unlink)
+        .service(aggregates::query);
 }
 
 /// Runs `f` with a pooled connection on the blocking thread pool.

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod access;
+mod aggregates;
 mod cli;
 mod events;
 mod foundation;
