@@ -238,75 +238,47 @@ pub fn replace_children(
     insert_children(conn, &[(seq, sets, participant_ids)])
 }
 
+/// Inserts `(event_seq, value)` pairs into a child table in chunks of
+/// multi-row INSERTs (one statement per chunk, not per row).
+macro_rules! insert_pairs {
+    ($conn:expr, $table:ident, $col:ident, $pairs:expr, $chunk:expr) => {{
+        let rows: Vec<_> = $pairs
+            .map(|(seq, v)| ($table::event_seq.eq(seq), $table::$col.eq(v)))
+            .collect();
+        for chunk in rows.chunks($chunk) {
+            crate::on_both!(&mut *$conn, |c| diesel::insert_into($table::table)
+                .values(chunk)
+                .execute(c))?;
+        }
+    }};
+}
+
 /// Inserts sets and participant links for several new events, in sets.
 pub fn insert_children(conn: &mut DbConn, items: &[(i64, &EventSets, &[i64])]) -> QueryResult<()> {
-    let topics: Vec<_> = items
+    let each = |f: fn(&EventSets) -> &Vec<String>| {
+        items
+            .iter()
+            .flat_map(move |(seq, s, _)| f(s).iter().map(move |v| (*seq, v)))
+    };
+    insert_pairs!(conn, event_topics, topic, each(|s| &s.topics), 1000);
+    insert_pairs!(
+        conn,
+        event_target_groups,
+        target_group,
+        each(|s| &s.target_groups),
+        1000
+    );
+    insert_pairs!(
+        conn,
+        event_co_organizers,
+        agency_code,
+        each(|s| &s.co_organizers),
+        1000
+    );
+    let parts = items
         .iter()
-        .flat_map(|(seq, s, _)| {
-            s.topics
-                .iter()
-                .map(move |t| (event_topics::event_seq.eq(*seq), event_topics::topic.eq(t)))
-        })
-        .collect();
-    for chunk in topics.chunks(1000) {
-        crate::on_both!(&mut *conn, |c| diesel::insert_into(event_topics::table)
-            .values(chunk)
-            .execute(c))?;
-    }
-    let groups: Vec<_> = items
-        .iter()
-        .flat_map(|(seq, s, _)| {
-            s.target_groups.iter().map(move |t| {
-                (
-                    event_target_groups::event_seq.eq(*seq),
-                    event_target_groups::target_group.eq(t),
-                )
-            })
-        })
-        .collect();
-    for chunk in groups.chunks(1000) {
-        crate::on_both!(&mut *conn, |c| diesel::insert_into(
-            event_target_groups::table
-        )
-        .values(chunk)
-        .execute(c))?;
-    }
-    let co: Vec<_> = items
-        .iter()
-        .flat_map(|(seq, s, _)| {
-            s.co_organizers.iter().map(move |a| {
-                (
-                    event_co_organizers::event_seq.eq(*seq),
-                    event_co_organizers::agency_code.eq(a),
-                )
-            })
-        })
-        .collect();
-    for chunk in co.chunks(1000) {
-        crate::on_both!(&mut *conn, |c| diesel::insert_into(
-            event_co_organizers::table
-        )
-        .values(chunk)
-        .execute(c))?;
-    }
-    let parts: Vec<_> = items
-        .iter()
-        .flat_map(|(seq, _, ids)| {
-            ids.iter().map(move |p| {
-                (
-                    event_participants::event_seq.eq(*seq),
-                    event_participants::participant_id.eq(*p),
-                )
-            })
-        })
-        .collect();
-    for chunk in parts.chunks(5000) {
-        crate::on_both!(&mut *conn, |c| diesel::insert_into(
-            event_participants::table
-        )
-        .values(chunk)
-        .execute(c))?;
-    }
+        .flat_map(|(seq, _, ids)| ids.iter().map(move |p| (*seq, *p)));
+    insert_pairs!(conn, event_participants, participant_id, parts, 5000);
     Ok(())
 }
 
