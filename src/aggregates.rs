@@ -18,11 +18,12 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Date, Nullable, Text};
+use diesel::sql_types::{BigInt, Nullable, Text};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::db::DbConn;
+use crate::db::raw::{Bind, Sql, load};
 use crate::error::ApiError;
 
 /// A dimension rows can be grouped by.
@@ -271,39 +272,6 @@ struct AreaName {
 /// Most `group_by` dimensions in one request.
 pub const MAX_DIMENSIONS: usize = 4;
 
-/// A bound parameter.
-#[derive(Debug, Clone)]
-enum Bind {
-    Text(String),
-    Date(NaiveDate),
-    Int(i64),
-}
-
-/// Builds SQL with the backend's placeholders.
-struct Sql {
-    pg: bool,
-    binds: Vec<Bind>,
-}
-
-impl Sql {
-    fn bind(&mut self, b: Bind) -> String {
-        self.binds.push(b);
-        if self.pg {
-            format!("${}", self.binds.len())
-        } else {
-            "?".into()
-        }
-    }
-
-    fn list(&mut self, values: &[String]) -> String {
-        values
-            .iter()
-            .map(|v| self.bind(Bind::Text(v.clone())))
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
-}
-
 /// Computes rows and totals.
 pub fn compute(
     conn: &mut DbConn,
@@ -317,10 +285,7 @@ pub fn compute(
         ));
     }
     let pg = crate::db::is_postgres(conn);
-    let mut sql = Sql {
-        pg,
-        binds: Vec::new(),
-    };
+    let mut sql = Sql::new(pg);
 
     // Area ids named by the filter (every period).
     let area_ids: Option<Vec<i64>> = match &filters.area {
@@ -542,24 +507,6 @@ fn period_expr(pg: bool, d: Dimension, col: &str) -> String {
     }
 }
 
-fn load<R: QueryableByName<diesel::pg::Pg> + QueryableByName<diesel::sqlite::Sqlite> + 'static>(
-    conn: &mut DbConn,
-    sql: &str,
-    binds: &[Bind],
-) -> QueryResult<Vec<R>> {
-    crate::on_both!(conn, |c| {
-        let mut q = diesel::sql_query(sql).into_boxed();
-        for b in binds {
-            q = match b {
-                Bind::Text(s) => q.bind::<Text, _>(s.clone()),
-                Bind::Date(d) => q.bind::<Date, _>(*d),
-                Bind::Int(i) => q.bind::<BigInt, _>(*i),
-            };
-        }
-        q.load::<R>(c)
-    })
-}
-
 /// Area keys are unit ids (a code can name different units in different
 /// periods); this replaces them by the unit's code and fills its name.
 fn name_areas(conn: &mut DbConn, group_by: &[Dimension], rows: &mut [Row]) -> Result<(), ApiError> {
@@ -580,10 +527,7 @@ fn name_areas(conn: &mut DbConn, group_by: &[Dimension], rows: &mut [Row]) -> Re
     ids.dedup();
     let mut units: BTreeMap<i64, (String, String)> = BTreeMap::new();
     for chunk in ids.chunks(500) {
-        let mut sql = Sql {
-            pg: crate::db::is_postgres(conn),
-            binds: Vec::new(),
-        };
+        let mut sql = Sql::new(crate::db::is_postgres(conn));
         let list = chunk
             .iter()
             .map(|i| sql.bind(Bind::Int(*i)))

@@ -1301,3 +1301,142 @@ pub fn unlink(
         Ok(out)
     })
 }
+
+/// Two reports that may describe the same real event.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DuplicateCandidate {
+    /// One report (the earlier recorded).
+    pub event_id: String,
+    /// Its agency.
+    pub agency: String,
+    /// The other report.
+    pub other_id: String,
+    /// The other's agency.
+    pub other_agency: String,
+    /// Why they look alike: `dates_overlap`, `same_area` or `area_contains`,
+    /// `same_kind`, `shared_topics:<topic>,...`.
+    pub reasons: Vec<String>,
+}
+
+#[derive(diesel::QueryableByName)]
+struct CandidateRow {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    a_seq: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    b_seq: i64,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    a_id: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    b_id: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    a_agency: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    b_agency: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    a_kind: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    b_kind: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    a_area: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    b_area: i64,
+}
+
+/// Pairs of live reports by different agencies, not linked yet, whose dates
+/// overlap, whose areas are the same or one inside the other, and that share
+/// the kind or a topic. `agency` restricts to pairs with one of its reports.
+/// Ordered by the pair's seqs; `after` resumes after a pair.
+pub fn duplicate_candidates(
+    conn: &mut DbConn,
+    agency: Option<&str>,
+    after: Option<(i64, i64)>,
+    limit: i64,
+) -> Result<(Vec<DuplicateCandidate>, Option<(i64, i64)>), ApiError> {
+    use crate::db::raw::{Bind, Sql, load};
+    let mut sql = Sql::new(crate::db::is_postgres(conn));
+    let mut conds = Vec::new();
+    if let Some(a) = agency {
+        let (p1, p2) = (
+            sql.bind(Bind::Text(a.into())),
+            sql.bind(Bind::Text(a.into())),
+        );
+        conds.push(format!(
+            "AND (a.agency_code = {p1} OR b.agency_code = {p2})"
+        ));
+    }
+    if let Some((x, y)) = after {
+        let (p1, p2, p3) = (
+            sql.bind(Bind::Int(x)),
+            sql.bind(Bind::Int(x)),
+            sql.bind(Bind::Int(y)),
+        );
+        conds.push(format!(
+            "AND (a.seq > {p1} OR (a.seq = {p2} AND b.seq > {p3}))"
+        ));
+    }
+    let lim = sql.bind(Bind::Int(limit + 1));
+    let q = format!(
+        "SELECT a.seq AS a_seq, b.seq AS b_seq, a.id AS a_id, b.id AS b_id, a.agency_code AS a_agency, \
+         b.agency_code AS b_agency, a.kind AS a_kind, b.kind AS b_kind, a.area_id AS a_area, b.area_id AS b_area \
+         FROM events a JOIN events b ON a.seq < b.seq \
+           AND a.start_date <= b.end_date AND b.start_date <= a.end_date \
+         JOIN areas aa ON aa.id = a.area_id JOIN areas ab ON ab.id = b.area_id \
+         WHERE a.deleted_at IS NULL AND b.deleted_at IS NULL \
+           AND a.agency_code <> b.agency_code AND a.group_seq <> b.group_seq \
+           AND (a.area_id = b.area_id OR ab.province_id = aa.id OR ab.district_id = aa.id OR ab.commune_id = aa.id \
+                OR aa.province_id = ab.id OR aa.district_id = ab.id OR aa.commune_id = ab.id) \
+           AND (a.kind = b.kind OR EXISTS (SELECT 1 FROM event_topics ta JOIN event_topics tb ON tb.topic = ta.topic \
+                WHERE ta.event_seq = a.seq AND tb.event_seq = b.seq)) \
+           {} \
+         ORDER BY a.seq, b.seq LIMIT {lim}",
+        conds.join(" ")
+    );
+    let mut rows: Vec<CandidateRow> = load(conn, &q, &sql.binds)?;
+    let next = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|r| (r.a_seq, r.b_seq))
+    } else {
+        None
+    };
+    let seqs: Vec<i64> = rows.iter().flat_map(|r| [r.a_seq, r.b_seq]).collect();
+    let sets = table::sets_of(conn, &seqs)?;
+    let out = rows
+        .into_iter()
+        .map(|r| {
+            let mut reasons = vec!["dates_overlap".to_string()];
+            reasons.push(
+                if r.a_area == r.b_area {
+                    "same_area"
+                } else {
+                    "area_contains"
+                }
+                .to_string(),
+            );
+            if r.a_kind == r.b_kind {
+                reasons.push("same_kind".into());
+            }
+            let empty = EventSets::default();
+            let (ta, tb) = (
+                sets.get(&r.a_seq).unwrap_or(&empty),
+                sets.get(&r.b_seq).unwrap_or(&empty),
+            );
+            let shared: Vec<&str> = ta
+                .topics
+                .iter()
+                .filter(|t| tb.topics.contains(t))
+                .map(String::as_str)
+                .collect();
+            if !shared.is_empty() {
+                reasons.push(format!("shared_topics:{}", shared.join(",")));
+            }
+            DuplicateCandidate {
+                event_id: r.a_id,
+                agency: r.a_agency,
+                other_id: r.b_id,
+                other_agency: r.b_agency,
+                reasons,
+            }
+        })
+        .collect();
+    Ok((out, next))
+}

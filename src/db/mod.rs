@@ -7,6 +7,7 @@
 pub mod agencies;
 pub mod events;
 pub mod migrate;
+pub mod raw;
 pub mod schema;
 pub mod tokens;
 

@@ -501,3 +501,61 @@ pub async fn unlink(
     .await?;
     Ok(HttpResponse::Ok().json(out))
 }
+
+/// Paging for duplicate candidates.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CandidatesQuery {
+    /// Page size, 1-500 (default 100; larger values are clamped to 500).
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// A page of duplicate candidates.
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub struct CandidatePage {
+    /// Pairs, in a stable order.
+    pub items: Vec<events::DuplicateCandidate>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Pairs of reports by different agencies, not linked yet, that may be the
+/// same real event: overlapping dates, the same area or one inside the
+/// other, and the same kind or a shared topic, each with its reasons. Admins
+/// see every pair; agencies the pairs involving one of their reports.
+/// Confirm one with `POST /api/v1/events/{id}/same-as`.
+#[utoipa::path(tag = "events", security(("bearer" = [])), params(CandidatesQuery),
+    responses((status = 200, description = "A page of candidate pairs", body = CandidatePage), AuthErrors,
+        (status = 422, description = "Invalid cursor", body = Problem, content_type = "application/problem+json")))]
+#[get("/events/duplicate-candidates")]
+pub async fn duplicate_candidates(
+    state: web::Data<AppState>,
+    who: Principal,
+    q: QueryParams<CandidatesQuery>,
+) -> Result<HttpResponse, ApiError> {
+    who.forbid_viewer()?;
+    let limit = page_size(q.0.limit, 100);
+    let after = match q.0.cursor.as_deref() {
+        None => None,
+        Some(c) => {
+            let bad = || ApiError::field("cursor", "not a cursor returned by this endpoint");
+            let (a, b) = c.split_once('_').ok_or_else(bad)?;
+            Some((a.parse().map_err(|_| bad())?, b.parse().map_err(|_| bad())?))
+        }
+    };
+    let agency = match who.role {
+        Role::Agency => who.agency.clone(),
+        _ => None,
+    };
+    let (items, next) = with_conn(&state, move |c| {
+        events::duplicate_candidates(c, agency.as_deref(), after, limit)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(CandidatePage {
+        items,
+        next_cursor: next.map(|(a, b)| format!("{a}_{b}")),
+    }))
+}

@@ -35,6 +35,7 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(events::create)
         .service(events::batch)
         .service(events::list)
+        .service(events::duplicate_candidates)
         .service(events::put_external)
         .service(events::get_one)
         .service(events::replace)

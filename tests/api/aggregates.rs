@@ -661,6 +661,56 @@ async fn joint_and_linked_events_count_once(app: TestApp) {
     )
     .await;
     let viewer = app.viewer();
+    // The service suggests the pairs that may be one event, with reasons.
+    let pair = |c: &Value| {
+        (
+            c["event_id"].as_str().unwrap().to_string(),
+            c["other_id"].as_str().unwrap().to_string(),
+        )
+    };
+    let cands = json_of(
+        app.get("/api/v1/events/duplicate-candidates", &app.admin())
+            .await,
+        200,
+    )
+    .await;
+    let items = cands["items"].as_array().unwrap();
+    let ab = (
+        a["id"].as_str().unwrap().to_string(),
+        b["id"].as_str().unwrap().to_string(),
+    );
+    let found = items
+        .iter()
+        .find(|c| pair(c) == ab)
+        .expect("the two reports are a candidate pair");
+    assert_eq!(
+        found["reasons"],
+        json!([
+            "dates_overlap",
+            "same_area",
+            "same_kind",
+            "shared_topics:human_trafficking"
+        ])
+    );
+    // Pairs by the same agency are not candidates.
+    assert!(items.iter().all(|c| c["agency"] != c["other_agency"]));
+    // An agency sees only pairs with one of its reports.
+    let mine = json_of(
+        app.get(
+            "/api/v1/events/duplicate-candidates",
+            &app.agency("education"),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert!(mine["items"].as_array().unwrap().is_empty());
+    problem(
+        app.get("/api/v1/events/duplicate-candidates", &viewer)
+            .await,
+        403,
+    )
+    .await;
     let before = json_of(app.get("/api/v1/aggregates", &viewer).await, 200).await;
     assert_eq!(before["totals"]["events"], 3);
     assert_eq!(before["totals"]["attendances"], 120);
@@ -675,6 +725,20 @@ async fn joint_and_linked_events_count_once(app: TestApp) {
     )
     .await;
     assert_eq!(linked["same_as"].as_array().unwrap().len(), 2);
+    let cands = json_of(
+        app.get("/api/v1/events/duplicate-candidates", &app.admin())
+            .await,
+        200,
+    )
+    .await;
+    assert!(
+        cands["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| pair(c) != ab),
+        "linked pairs are no longer candidates"
+    );
     let after = json_of(
         app.get("/api/v1/aggregates?group_by=agency", &viewer).await,
         200,
