@@ -1342,6 +1342,9 @@ struct CandidateRow {
     b_area: i64,
 }
 
+/// Where a page of candidate pairs ends: the last pair's (seq, seq).
+pub type PairCursor = (i64, i64);
+
 /// Pairs of live reports by different agencies, not linked yet, whose dates
 /// overlap, whose areas are the same or one inside the other, and that share
 /// the kind or a topic. `agency` restricts to pairs with one of its reports.
@@ -1349,9 +1352,9 @@ struct CandidateRow {
 pub fn duplicate_candidates(
     conn: &mut DbConn,
     agency: Option<&str>,
-    after: Option<(i64, i64)>,
+    after: Option<PairCursor>,
     limit: i64,
-) -> Result<(Vec<DuplicateCandidate>, Option<(i64, i64)>), ApiError> {
+) -> Result<(Vec<DuplicateCandidate>, Option<PairCursor>), ApiError> {
     use crate::db::raw::{Bind, Sql, load};
     let mut sql = Sql::new(crate::db::is_postgres(conn));
     let mut conds = Vec::new();
