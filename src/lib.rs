@@ -10,6 +10,7 @@
 //! the integration tests; the same route registration produces the OpenAPI
 //! document ([`openapi`]).
 
+pub mod areas;
 pub mod audit;
 pub mod auth;
 pub mod cli;
