@@ -2,6 +2,7 @@
 //! that registration is also what produces the OpenAPI document.
 
 pub mod agencies;
+pub mod areas;
 pub mod audit;
 pub mod health;
 pub mod tokens;
@@ -29,7 +30,12 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(tokens::create)
         .service(tokens::list)
         .service(tokens::revoke)
-        .service(audit::list);
+        .service(audit::list)
+        .service(areas::list)
+        .service(areas::import)
+        .service(areas::import_successors)
+        .service(areas::create)
+        .service(areas::get);
 }
 
 /// Runs `f` with a pooled connection on the blocking thread pool.
