@@ -4,6 +4,7 @@
 mod helpers;
 
 mod access;
+mod areas;
 mod cli;
 mod foundation;
 mod migrations;
