@@ -1,7 +1,12 @@
-//! The command line: `serve` (default), `migrate`, `openapi`, `token ...`.
+//! The command line: `serve` (default), `migrate`, `openapi`, `token ...`,
+//! `areas ...`.
 //! Every command reads the same [`Settings`] as the server.
 
-use clap::{Parser, Subcommand};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use clap::{ArgGroup, Parser, Subcommand};
 
 use crate::audit::Actor;
 use crate::auth::Role;
@@ -32,6 +37,35 @@ pub enum Command {
     /// Issue, list and revoke API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Import administrative units and their successors from CSV files.
+    #[command(subcommand)]
+    Areas(AreasCommand),
+}
+
+/// Administrative-area commands. Each import is all or nothing: any bad row
+/// is printed as `line N: reason` (every one of them), nothing is written,
+/// and the command exits with status 1.
+#[derive(Debug, Subcommand)]
+pub enum AreasCommand {
+    /// Import units (CSV header `code,name,level,parent_code`), all valid in
+    /// the given period (at least one bound). Re-importing a file changes nothing.
+    #[command(group(ArgGroup::new("period").required(true).multiple(true).args(["valid_from", "valid_until"])))]
+    Import {
+        /// The CSV file.
+        file: PathBuf,
+        /// First day the units are valid (YYYY-MM-DD).
+        #[arg(long)]
+        valid_from: Option<NaiveDate>,
+        /// Last day the units are valid (YYYY-MM-DD).
+        #[arg(long)]
+        valid_until: Option<NaiveDate>,
+    },
+    /// Import successors (CSV header `old_code,new_code,default`): each retired
+    /// unit and the unit(s) valid from the next day that replaced it.
+    ImportSuccessors {
+        /// The CSV file.
+        file: PathBuf,
+    },
 }
 
 /// Token commands.
@@ -78,6 +112,66 @@ pub fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Token(cmd) => token(&settings, cmd),
+        Command::Areas(cmd) => areas(&settings, cmd),
+    }
+}
+
+fn areas(settings: &Settings, cmd: AreasCommand) -> Result<(), String> {
+    let file = match &cmd {
+        AreasCommand::Import { file, .. } | AreasCommand::ImportSuccessors { file } => file.clone(),
+    };
+    let bytes = std::fs::read(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let text =
+        String::from_utf8(bytes).map_err(|_| format!("{}: not UTF-8 text", file.display()))?;
+    let state = crate::startup::prepare(settings).map_err(|e| e.to_string())?;
+    let mut conn = state.pool.get().map_err(|e| format!("database: {e}"))?;
+    let bar = if std::io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} rows {elapsed}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let progress = |done: u64, total: u64| {
+        bar.set_length(total);
+        bar.set_position(done);
+    };
+    let actor = Actor::cli();
+    let result = match cmd {
+        AreasCommand::Import {
+            valid_from,
+            valid_until,
+            ..
+        } => {
+            crate::areas::import_units(&mut conn, &text, valid_from, valid_until, &actor, &progress)
+        }
+        AreasCommand::ImportSuccessors { .. } => {
+            crate::areas::import_successors(&mut conn, &text, &actor, &progress)
+        }
+    };
+    bar.finish_and_clear();
+    match result {
+        Ok(s) => {
+            println!(
+                "created {}, changed {}, unchanged {}",
+                s.created, s.changed, s.unchanged
+            );
+            Ok(())
+        }
+        Err(crate::error::ApiError::Validation { errors, .. }) => {
+            for e in &errors {
+                eprintln!("{}: {}", e.field, e.message);
+            }
+            Err(format!(
+                "{} problem(s) in {}; nothing was imported",
+                errors.len(),
+                file.display()
+            ))
+        }
+        Err(e) => Err(e.problem().detail),
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod agencies;
 pub mod aggregates;
+pub mod areas;
 pub mod audit;
 pub mod events;
 pub mod health;
@@ -42,7 +43,12 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(events::remove)
         .service(events::link)
         .service(events::unlink)
-        .service(aggregates::query);
+        .service(aggregates::query)
+        .service(areas::list)
+        .service(areas::import)
+        .service(areas::import_successors)
+        .service(areas::create)
+        .service(areas::get);
 }
 
 /// Runs `f` with a pooled connection on the blocking thread pool.

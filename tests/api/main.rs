@@ -5,6 +5,7 @@ mod helpers;
 
 mod access;
 mod aggregates;
+mod areas;
 mod cli;
 mod events;
 mod foundation;

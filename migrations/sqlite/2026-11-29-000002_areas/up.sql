@@ -9,12 +9,16 @@ CREATE TABLE areas (
     level       TEXT NOT NULL CHECK (level IN ('province', 'district', 'commune', 'village')),
     parent_id   BIGINT REFERENCES areas (id),
     -- ancestors at each level (self included), for roll-ups and "everything below"
-    province_id BIGINT REFERENCES areas (id),
-    district_id BIGINT REFERENCES areas (id),
-    commune_id  BIGINT REFERENCES areas (id),
+    province_id BIGINT,
+    district_id BIGINT,
+    commune_id  BIGINT,
     -- the unit valid today that this one maps to (self when current), following
-    -- default successors; recomputed after every import
-    current_id  BIGINT REFERENCES areas (id),
+    -- default successors; recomputed after every import and at every start.
+    -- These four are a cache derived from parent_id and area_successors (which
+    -- keep their foreign keys) and rewritten only by src/areas.rs from ids it
+    -- has just read; a foreign key on each would cost PostgreSQL four trigger
+    -- checks per row, more than the rest of loading the official lists.
+    current_id  BIGINT,
     valid_from  DATE,
     valid_until DATE,
     created_at  TIMESTAMP NOT NULL,
