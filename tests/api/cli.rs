@@ -91,3 +91,98 @@ fn token_issue_prints_only_the_token_and_list_and_revoke_work() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("agency"));
 }
+
+/// The real binary on the real lists: a request carrying participant
+/// identifiers leaves no trace of them in the log.
+#[actix_web::test]
+async fn participant_identifiers_never_reach_the_log() {
+    use std::io::{BufRead, BufReader};
+    use std::sync::{Arc, Mutex};
+    let dir = tempfile::tempdir().unwrap();
+    let env = |c: &mut Command| {
+        c.env("DATA_DIR", dir.path())
+            .env("RUST_LOG", "debug")
+            .env("BIND_ADDR", "127.0.0.1:0");
+    };
+    let mut issue = bin();
+    env(&mut issue);
+    let out = issue
+        .args(["token", "issue", "--role", "agency", "--agency", "police"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
+
+    let mut serve = bin();
+    env(&mut serve);
+    let mut child = serve
+        .arg("serve")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let log = Arc::new(Mutex::new(String::new()));
+    let reader = {
+        let log = log.clone();
+        let stderr = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let mut l = log.lock().unwrap();
+                l.push_str(&line);
+                l.push('\n');
+            }
+        })
+    };
+    let started = std::time::Instant::now();
+    let addr = loop {
+        let text = log.lock().unwrap().clone();
+        if let Some(rest) = text.split("listening on ").nth(1) {
+            break rest.split_whitespace().next().unwrap().to_string();
+        }
+        assert!(
+            started.elapsed().as_secs() < 60,
+            "the service did not start: {text}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let client = reqwest::Client::new();
+    let secret = "079188005555";
+    let body = serde_json::json!({
+        "external_id": "log-1", "kind": "home_visit", "title": "Thăm hộ gia đình", "topics": ["human_trafficking"],
+        "start_date": "2024-05-02", "end_date": "2024-05-02", "area_code": "00004",
+        "attendance": {"total": 2},
+        "participants": [{"id_type": "citizen_id", "value": secret}, {"id_type": "phone", "value": "0977 111 222"}]
+    });
+    let resp = client
+        .post(format!("{addr}/api/v1/events"))
+        .bearer_auth(&token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201, "{}", resp.text().await.unwrap());
+    let mut bad = body.clone();
+    bad["participants"][0]["value"] = serde_json::json!("07918800555X");
+    let resp = client
+        .post(format!("{addr}/api/v1/events"))
+        .bearer_auth(&token)
+        .json(&bad)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 422);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    reader.join().unwrap();
+    let text = log.lock().unwrap().clone();
+    assert!(
+        text.contains("POST /api/v1/events"),
+        "one line per request: {text}"
+    );
+    for needle in [secret, "07918800555X", "0977111222", "977111222", &token] {
+        assert!(!text.contains(needle), "{needle} is in the log");
+    }
+}
