@@ -10,6 +10,8 @@
 //! | `DATABASE_URL` | `sqlite://$DATA_DIR/campaign-tracker.db` | `sqlite://PATH` or `postgres://...` |
 //! | `DB_POOL_SIZE` | `8` | connections in the pool |
 //! | `DB_TIMEOUT_MS` | `5000` | how long a request waits for a pooled connection (and SQLite `busy_timeout`) before answering 503 |
+//! | `STATEMENT_TIMEOUT_MS` | `60000` | PostgreSQL `statement_timeout` for request connections (a longer query is cancelled: 503) |
+//! | `CORS_ORIGINS` | none | comma-separated origins allowed to call the API from a browser (e.g. `https://dashboard.example.gov.vn`) |
 //! | `SQLITE_SYNCHRONOUS` | `FULL` | SQLite `synchronous` pragma: `FULL` (an acknowledged write survives power loss) or `NORMAL` |
 //! | `JSON_LIMIT_BYTES` | `16777216` | largest accepted request body (JSON or CSV) |
 //! | `JWT_KEYS` | generated | `kid1:secret1,kid2:secret2`; the first signs new tokens, all verify. Secrets of at least 32 bytes |
@@ -115,6 +117,10 @@ pub struct Settings {
     pub pool_size: u32,
     /// Wait for a pooled connection (and SQLite busy timeout).
     pub db_timeout: Duration,
+    /// PostgreSQL statement limit for request connections.
+    pub statement_timeout: Duration,
+    /// Browser origins allowed by CORS (exact matches).
+    pub cors_origins: Vec<String>,
     /// SQLite durability.
     pub sqlite_synchronous: SqliteSynchronous,
     /// Largest request body in bytes.
@@ -193,6 +199,15 @@ impl Settings {
                 "DB_TIMEOUT_MS",
                 5000u64,
             )?),
+            statement_timeout: Duration::from_millis(parse_num(
+                get("STATEMENT_TIMEOUT_MS"),
+                "STATEMENT_TIMEOUT_MS",
+                60_000u64,
+            )?),
+            cors_origins: match get("CORS_ORIGINS") {
+                None => Vec::new(),
+                Some(raw) => parse_origins(raw)?,
+            },
             sqlite_synchronous,
             body_limit: parse_num(
                 get("JSON_LIMIT_BYTES"),
@@ -232,6 +247,27 @@ fn parse_num<T: std::str::FromStr>(raw: Option<&str>, name: &str, default: T) ->
             .parse()
             .map_err(|_| format!("{name} must be a non-negative integer, not {v:?}")),
     }
+}
+
+/// Parses `https://a.example,https://b.example`: scheme and host (and port), no path.
+pub fn parse_origins(raw: &str) -> Result<Vec<String>, String> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|o| !o.is_empty())
+        .map(|o| match url::Url::parse(o) {
+            Ok(u)
+                if matches!(u.scheme(), "http" | "https")
+                    && u.host().is_some()
+                    && u.path() == "/"
+                    && !o.ends_with('/') =>
+            {
+                Ok(o.to_string())
+            }
+            _ => Err(format!(
+                "CORS_ORIGINS: {o:?} is not an origin like https://dashboard.example.org"
+            )),
+        })
+        .collect()
 }
 
 /// Parses `kid:secret,kid:secret`. Every secret must have at least [`MIN_SECRET_LEN`] bytes.

@@ -110,6 +110,7 @@ pub fn build_app(
     >,
 > {
     let body_limit = state.settings.body_limit;
+    let origins = state.settings.cors_origins.clone();
     let (app, doc) =
         App::new()
             .app_data(web::Data::new(state))
@@ -126,11 +127,39 @@ pub fn build_app(
         .service(web::redirect("/docs", "/docs/"))
         .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", doc))
         .default_service(web::to(not_found_or_not_allowed))
+        .wrap(cors(&origins))
         .wrap(ErrorHandlers::new().default_handler(problemize))
         .wrap(actix_web::middleware::from_fn(
             crate::auth::security_headers,
         ))
         .wrap(Logger::new("%a \"%r\" %s %b %Dms").exclude("/healthz"))
+}
+
+/// CORS for the configured dashboard origins only (and the service's own
+/// origin, for Swagger UI). Any other `Origin` is refused and never echoed.
+fn cors(origins: &[String]) -> actix_cors::Cors {
+    let allowed = origins.to_vec();
+    actix_cors::Cors::default()
+        .allowed_origin_fn(move |origin, req| {
+            let origin = origin.to_str().unwrap_or("");
+            let host = req
+                .headers
+                .get(header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or("");
+            allowed.iter().any(|o| o == origin)
+                || (!host.is_empty()
+                    && (origin == format!("http://{host}") || origin == format!("https://{host}")))
+        })
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            header::ACCEPT,
+        ])
+        .expose_headers([header::ETAG, header::LOCATION, header::RETRY_AFTER])
+        .max_age(600)
 }
 
 /// Unknown path: 404; known path with another method: 405 with `Allow`.

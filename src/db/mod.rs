@@ -75,6 +75,7 @@ pub enum ConnectError {
 pub struct Manager {
     url: DatabaseUrl,
     busy_timeout: Duration,
+    statement_timeout: Duration,
     synchronous: SqliteSynchronous,
 }
 
@@ -84,6 +85,7 @@ impl Manager {
         Self {
             url: settings.database_url.clone(),
             busy_timeout: settings.db_timeout,
+            statement_timeout: settings.statement_timeout,
             synchronous: settings.sqlite_synchronous,
         }
     }
@@ -124,7 +126,18 @@ impl r2d2::ManageConnection for Manager {
     type Error = ConnectError;
 
     fn connect(&self) -> Result<DbConn, ConnectError> {
-        self.open()
+        let mut conn = self.open()?;
+        if let DbConn::Pg(c) = &mut conn {
+            // A request never waits on a lock longer than it waits for a
+            // connection (LOCK TABLE elsewhere: 503, not a hang), nor runs
+            // a statement beyond the statement limit.
+            c.batch_execute(&format!(
+                "SET lock_timeout = {}; SET statement_timeout = {}",
+                self.busy_timeout.as_millis(),
+                self.statement_timeout.as_millis()
+            ))?;
+        }
+        Ok(conn)
     }
 
     fn is_valid(&self, conn: &mut DbConn) -> Result<(), ConnectError> {

@@ -9,4 +9,5 @@ mod areas;
 mod cli;
 mod events;
 mod foundation;
+mod hardening;
 mod migrations;

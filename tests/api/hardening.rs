@@ -1,0 +1,221 @@
+//! Limits, headers, CORS, opaque errors, held locks, and the route table.
+
+use serde_json::{Value, json};
+
+use crate::both_backends;
+use crate::events::event;
+use crate::helpers::{Db, TestApp, json as json_of, problem};
+
+both_backends!(
+    docs_get_their_own_csp_and_api_responses_are_not_cached,
+    internal_errors_reveal_no_sql_paths_or_secrets,
+    a_locked_table_answers_503_within_the_timeout,
+    every_documented_operation_is_served,
+);
+
+async fn cors_allows_only_configured_origins(app: TestApp) {
+    let viewer = app.viewer();
+    let dash = "https://dashboard.example.gov.vn";
+    let ok = app
+        .client
+        .get(app.url("/api/v1/agencies"))
+        .bearer_auth(&viewer)
+        .header("Origin", dash)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.headers()["access-control-allow-origin"], dash);
+    json_of(ok, 200).await;
+    let preflight = app
+        .client
+        .request(reqwest::Method::OPTIONS, app.url("/api/v1/aggregates"))
+        .header("Origin", dash)
+        .header("Access-Control-Request-Method", "GET")
+        .header("Access-Control-Request-Headers", "authorization")
+        .send()
+        .await
+        .unwrap();
+    assert!(preflight.status().is_success());
+    assert_eq!(preflight.headers()["access-control-allow-origin"], dash);
+    for evil in [
+        "https://evil.example",
+        "null",
+        "https://dashboard.example.gov.vn.evil.example",
+    ] {
+        let resp = app
+            .client
+            .get(app.url("/api/v1/agencies"))
+            .bearer_auth(&viewer)
+            .header("Origin", evil)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            resp.headers().get("access-control-allow-origin").is_none(),
+            "{evil} echoed"
+        );
+        assert_eq!(resp.headers()["x-content-type-options"], "nosniff");
+        assert!(!resp.text().await.unwrap().contains(evil));
+    }
+}
+
+mod cors_allows_only_configured_origins {
+    use crate::helpers::{Db, TestApp};
+    const ORIGINS: &[(&str, &str)] = &[("CORS_ORIGINS", "https://dashboard.example.gov.vn")];
+    #[actix_web::test]
+    async fn sqlite() {
+        super::cors_allows_only_configured_origins(
+            TestApp::spawn_with(Db::Sqlite, ORIGINS).await.unwrap(),
+        )
+        .await
+    }
+    #[actix_web::test]
+    async fn postgres() {
+        if let Some(app) = TestApp::spawn_with(Db::Postgres, ORIGINS).await {
+            super::cors_allows_only_configured_origins(app).await
+        }
+    }
+}
+
+async fn docs_get_their_own_csp_and_api_responses_are_not_cached(app: TestApp) {
+    let docs = app.client.get(app.url("/docs/")).send().await.unwrap();
+    let csp = docs.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(csp.contains("script-src 'self'"), "{csp}");
+    assert_eq!(docs.headers()["x-content-type-options"], "nosniff");
+    let api = app.get("/api/v1/agencies", &app.viewer()).await;
+    assert_eq!(api.headers()["cache-control"], "no-store");
+    assert_eq!(
+        api.headers()["content-security-policy"],
+        "default-src 'none'; frame-ancestors 'none'"
+    );
+    let err = app.get("/api/v1/agencies/nope", &app.viewer()).await;
+    assert_eq!(err.headers()["cache-control"], "no-store");
+    assert_eq!(err.headers()["x-content-type-options"], "nosniff");
+}
+
+async fn internal_errors_reveal_no_sql_paths_or_secrets(app: TestApp) {
+    app.seed_test_areas();
+    let token = app.agency("police");
+    let a = json_of(app.post("/api/v1/events", &token, &event("e-1")).await, 201).await;
+    let b = json_of(
+        app.post("/api/v1/events", &app.agency("labour"), &event("e-2"))
+            .await,
+        201,
+    )
+    .await;
+    {
+        use diesel::RunQueryDsl;
+        let mut conn = app.conn();
+        diesel::sql_query("DROP TABLE event_links")
+            .execute(&mut *conn)
+            .unwrap();
+    }
+    let resp = app
+        .post(
+            &format!("/api/v1/events/{}/same-as", a["id"].as_str().unwrap()),
+            &token,
+            &json!({"other_id": b["id"]}),
+        )
+        .await;
+    let body = problem(resp, 500).await;
+    let text = body.to_string().to_lowercase();
+    for leak in [
+        "event_links",
+        "select",
+        "insert",
+        "table",
+        "/tmp",
+        "sqlite",
+        "postgres",
+        "panicked",
+        "src/",
+        "0123456789abcdef",
+    ] {
+        assert!(!text.contains(leak), "{leak} in {text}");
+    }
+}
+
+async fn a_locked_table_answers_503_within_the_timeout(app: TestApp) {
+    app.seed_test_areas();
+    let token = app.agency("police");
+    // Another client holds the write lock: SQLite `BEGIN EXCLUSIVE`,
+    // PostgreSQL `LOCK TABLE ... ACCESS EXCLUSIVE` in an open transaction.
+    let mut holder = campaign_tracker::db::Manager::new(&app.settings)
+        .open()
+        .unwrap();
+    {
+        use diesel::connection::SimpleConnection;
+        match app.db {
+            Db::Sqlite => holder.batch_execute("BEGIN EXCLUSIVE").unwrap(),
+            Db::Postgres => holder
+                .batch_execute("BEGIN; LOCK TABLE events IN ACCESS EXCLUSIVE MODE")
+                .unwrap(),
+        }
+    }
+    let started = std::time::Instant::now();
+    let resp = app.post("/api/v1/events", &token, &event("locked-1")).await;
+    let elapsed = started.elapsed();
+    assert!(resp.headers().get("retry-after").is_some());
+    let body = problem(resp, 503).await;
+    assert!(!body.to_string().contains("locked"), "{body}");
+    // Bounded by the configured timeout (2 s in tests), with room for a slow machine.
+    assert!(elapsed < app.settings.db_timeout * 4, "{elapsed:?}");
+    {
+        use diesel::connection::SimpleConnection;
+        holder.batch_execute("ROLLBACK").unwrap();
+    }
+    json_of(
+        app.post("/api/v1/events", &token, &event("locked-1")).await,
+        201,
+    )
+    .await;
+}
+
+/// Every documented operation reaches a handler: the answer is never the
+/// router's own "no route" 404 or a 405. (Every `/api` route is registered
+/// through utoipa's `ServiceConfig`, which only accepts documented handlers,
+/// so the served set cannot exceed the documented one.)
+async fn every_documented_operation_is_served(app: TestApp) {
+    let doc = json_of(
+        app.client
+            .get(app.url("/openapi.json"))
+            .send()
+            .await
+            .unwrap(),
+        200,
+    )
+    .await;
+    let admin = app.admin();
+    let mut n = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            let concrete = path
+                .split('/')
+                .map(|s| if s.starts_with('{') { "x1" } else { s })
+                .collect::<Vec<_>>()
+                .join("/");
+            let m = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let resp = app
+                .client
+                .request(m, app.url(&concrete))
+                .bearer_auth(&admin)
+                .json(&json!({}))
+                .send()
+                .await
+                .unwrap();
+            let status = resp.status().as_u16();
+            let body: Value = resp.json().await.unwrap_or(Value::Null);
+            assert_ne!(status, 405, "{method} {path}");
+            let no_route = status == 404
+                && body["detail"]
+                    .as_str()
+                    .is_some_and(|d| d.starts_with("no route"));
+            assert!(!no_route, "{method} {path} is documented but not served");
+            n += 1;
+        }
+    }
+    assert!(n > 20, "{n} operations");
+}
