@@ -54,7 +54,15 @@ pub fn payload_error(e: actix_web::Error) -> ApiError {
 }
 
 /// Parses a JSON document into `T`, naming the failing field.
+/// Every body of this API is a JSON object: serde would otherwise accept a
+/// struct written as an array.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if first.is_some_and(|b| *b != b'{')
+        && serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok()
+    {
+        return Err(ApiError::field("body", "must be a JSON object"));
+    }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     match serde_path_to_error::deserialize::<_, T>(de) {
         Ok(v) => Ok(v),
@@ -144,13 +152,36 @@ impl FromRequest for RawBody {
     }
 }
 
+/// A free-text parameter sent empty (`?cursor=`) means "not given".
+pub fn given(v: Option<String>) -> Option<String> {
+    v.filter(|s| !s.trim().is_empty())
+}
+
 /// Query parameters; repeated keys (`agency=a&agency=b`) fill a `Vec`.
 /// Unknown parameters and bad values are 422 naming the parameter.
 #[derive(Debug)]
 pub struct QueryParams<T>(pub T);
 
 /// Parses a query string into `T`.
+/// A parameter sent with an empty value (`?limit=`) is refused: every
+/// parameter of this API is either absent or has a value.
 pub fn parse_query<T: DeserializeOwned>(qs: &str) -> Result<T, ApiError> {
+    let empty: Vec<FieldError> = qs
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .filter(|pair| pair.split_once('=').is_none_or(|(_, v)| v.is_empty()))
+        .map(|pair| {
+            let name = pair.split('=').next().unwrap_or("");
+            let name = form_urlencoded::parse(format!("{name}=").as_bytes())
+                .next()
+                .map(|(k, _)| k.into_owned())
+                .unwrap_or_default();
+            FieldError::new(name, "must not be empty; leave the parameter out instead")
+        })
+        .collect();
+    if !empty.is_empty() {
+        return Err(ApiError::validation(empty));
+    }
     serde_html_form::from_str::<T>(qs).map_err(|e| {
         let msg = e.to_string();
         let field = msg

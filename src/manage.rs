@@ -27,9 +27,11 @@ pub struct NewToken {
     #[serde(default)]
     pub agency: Option<String>,
     /// Who holds it, e.g. "Women's Union sync job" (1-200 characters).
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub label: String,
     /// Lifetime in days (1-3650, default 365).
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 3650)]
     pub ttl_days: Option<u32>,
 }
 
@@ -207,10 +209,13 @@ impl From<AgencyRow> for Agency {
 #[serde(deny_unknown_fields)]
 pub struct NewAgency {
     /// Slug: 2-40 lower-case letters, digits and `-`, starting with a letter.
+    #[schema(pattern = "^[a-z][a-z0-9-]{1,39}$")]
     pub code: String,
     /// Vietnamese name (1-200 characters).
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub name: String,
     /// English name (1-200 characters).
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub name_en: String,
 }
 
@@ -220,9 +225,11 @@ pub struct NewAgency {
 pub struct AgencyPatch {
     /// New Vietnamese name.
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub name: Option<String>,
     /// New English name.
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub name_en: Option<String>,
     /// Activate or deactivate (a deactivated agency's tokens cannot write).
     #[serde(default)]

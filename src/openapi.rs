@@ -102,17 +102,25 @@ impl RouteTable {
         Self { routes }
     }
 
-    /// Methods documented for a concrete request path (empty when no template matches).
+    /// Methods documented for a concrete request path (empty when no
+    /// template matches). Only the most specific templates count:
+    /// `/events/batch` is not `/events/{id}`.
     pub fn methods_for(&self, path: &str) -> Vec<String> {
         let want = segments(path);
+        let is_param = |t: &String| t.starts_with('{') && t.ends_with('}');
+        let matching: Vec<&(Vec<String>, Vec<String>)> = self
+            .routes
+            .iter()
+            .filter(|(tmpl, _)| {
+                tmpl.len() == want.len()
+                    && tmpl.iter().zip(&want).all(|(t, w)| is_param(t) || t == w)
+            })
+            .collect();
+        let literals = |tmpl: &Vec<String>| tmpl.iter().filter(|t| !is_param(t)).count();
+        let best = matching.iter().map(|(t, _)| literals(t)).max().unwrap_or(0);
         let mut out: Vec<String> = Vec::new();
-        for (tmpl, methods) in &self.routes {
-            let matches = tmpl.len() == want.len()
-                && tmpl
-                    .iter()
-                    .zip(&want)
-                    .all(|(t, w)| (t.starts_with('{') && t.ends_with('}')) || t == w);
-            if matches {
+        for (tmpl, methods) in matching {
+            if literals(tmpl) == best {
                 for m in methods {
                     if !out.contains(m) {
                         out.push(m.clone());

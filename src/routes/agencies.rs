@@ -12,7 +12,7 @@ use crate::manage::{self, Agency, AgencyPatch, NewAgency};
 use crate::startup::AppState;
 
 /// List every agency, active or not, by code.
-#[utoipa::path(tag = "agencies", security(("bearer" = [])),
+#[utoipa::path(operation_id = "agencies_list", tag = "agencies", security(("bearer" = [])),
     responses((status = 200, description = "All agencies", body = Vec<Agency>), AuthErrors))]
 #[get("/agencies")]
 pub async fn list(state: web::Data<AppState>, _who: Principal) -> Result<HttpResponse, ApiError> {
@@ -21,7 +21,7 @@ pub async fn list(state: web::Data<AppState>, _who: Principal) -> Result<HttpRes
 }
 
 /// One agency by code.
-#[utoipa::path(tag = "agencies", security(("bearer" = [])),
+#[utoipa::path(operation_id = "agencies_get", tag = "agencies", security(("bearer" = [])),
     params(("code" = String, Path, description = "Agency code, e.g. `police`")),
     responses((status = 200, description = "The agency", body = Agency), AuthErrors, NotFound))]
 #[get("/agencies/{code}")]
@@ -39,7 +39,7 @@ pub async fn get(
 }
 
 /// Add an agency (admin). The code is permanent; names can change later.
-#[utoipa::path(tag = "agencies", security(("bearer" = [])), request_body = NewAgency,
+#[utoipa::path(operation_id = "agencies_create", tag = "agencies", security(("bearer" = [])), request_body = NewAgency,
     responses(
         (status = 201, description = "Created", body = Agency,
          headers(("Location" = String, description = "URL of the new agency"))),
@@ -61,7 +61,7 @@ pub async fn create(
 
 /// Rename, deactivate or reactivate an agency (admin). A deactivated
 /// agency's tokens still authenticate but can no longer write.
-#[utoipa::path(tag = "agencies", security(("bearer" = [])), request_body = AgencyPatch,
+#[utoipa::path(operation_id = "agencies_update", tag = "agencies", security(("bearer" = [])), request_body = AgencyPatch,
     params(("code" = String, Path, description = "Agency code")),
     responses((status = 200, description = "Updated", body = Agency), AuthErrors, BodyErrors, NotFound))]
 #[patch("/agencies/{code}")]

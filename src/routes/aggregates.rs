@@ -11,7 +11,7 @@ use crate::aggregates::{self, ADDITIVE, AreaMode, Dimension, Filters, Measures};
 use crate::auth::Principal;
 use crate::domain::{Kind, TargetGroup, Topic};
 use crate::error::{ApiError, Problem};
-use crate::extract::QueryParams;
+use crate::extract::{QueryParams, given};
 use crate::startup::AppState;
 
 /// Slice, grouping and format.
@@ -33,6 +33,7 @@ pub struct AggregateQuery {
     /// Events addressing this group.
     pub target_group: Option<TargetGroup>,
     /// An administrative unit code: events in it or in any unit below it.
+    #[param(min_length = 1)]
     pub area: Option<String>,
     /// `as_recorded` (default): events sit in the unit valid on their start date;
     /// `current`: in the unit valid today that succeeded it, so series across
@@ -42,6 +43,7 @@ pub struct AggregateQuery {
     /// Comma-separated dimensions (at most 4): `agency`, `kind`, `topic`,
     /// `target_group`, `area:province`, `area:district`, `area:commune`,
     /// `period:month`, `period:quarter`, `period:year`. Absent: totals only.
+    #[param(min_length = 1)]
     pub group_by: Option<String>,
     /// `json` (default) or `csv` (also chosen by `Accept: text/csv`).
     #[param(value_type = Option<String>, pattern = "^(json|csv)$")]
@@ -271,7 +273,7 @@ pub fn to_csv(dims: &[Dimension], rows: &[aggregates::Row], hxl: bool) -> Result
 /// agency, and once everywhere else. Totals are computed over the whole
 /// slice, never by summing rows. `Accept: text/csv` or `format=csv` returns
 /// the rows as CSV; `hxl=true` adds an HXL hashtag row.
-#[utoipa::path(tag = "aggregates", security(("bearer" = [])), params(AggregateQuery),
+#[utoipa::path(operation_id = "aggregates_query", tag = "aggregates", security(("bearer" = [])), params(AggregateQuery),
     responses(
         (status = 200, description = "Rows, totals and their meaning", content(
             (AggregateAnswer = "application/json"),
@@ -286,7 +288,7 @@ pub async fn query(
     q: QueryParams<AggregateQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = q.0;
-    let dims = parse_group_by(q.group_by.as_deref())?;
+    let dims = parse_group_by(given(q.group_by.clone()).as_deref())?;
     let areas = match q.areas.as_deref() {
         None | Some("as_recorded") => AreaMode::AsRecorded,
         Some("current") => AreaMode::Current,
@@ -311,11 +313,11 @@ pub async fn query(
     let filters = Filters {
         from: q.from,
         to: q.to,
-        agency: q.agency,
+        agency: q.agency.into_iter().filter(|a| !a.is_empty()).collect(),
         kind: q.kind.map(|k| k.as_str().to_string()),
         topic: q.topic.map(|t| t.as_str().to_string()),
         target_group: q.target_group.map(|t| t.as_str().to_string()),
-        area: q.area,
+        area: given(q.area),
         areas,
     };
     let answer = {

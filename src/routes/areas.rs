@@ -19,12 +19,14 @@ use crate::startup::AppState;
 #[into_params(parameter_in = Query)]
 pub struct AreaQuery {
     /// Code of a unit: only its direct children (the parent is resolved on `on`).
+    #[param(min_length = 1)]
     pub parent: Option<String>,
     /// Only units of this level.
     #[param(value_type = Option<Level>)]
     pub level: Option<String>,
     /// Text contained in the name, ignoring case and Vietnamese accents
     /// ("cho moi" and "CHỢ MỚI" both find "Huyện Chợ Mới"; "đ" matches "d").
+    #[param(min_length = 1)]
     pub q: Option<String>,
     /// Units valid on this day, `YYYY-MM-DD` (default: today).
     #[param(value_type = Option<NaiveDate>)]
@@ -32,6 +34,7 @@ pub struct AreaQuery {
     /// Page size, 1-500 (default 100; larger values are clamped to 500).
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
+    #[param(min_length = 1)]
     pub cursor: Option<String>,
 }
 
@@ -106,7 +109,7 @@ fn csv_text(body: &RawBody) -> Result<String, ApiError> {
 
 /// Search units valid on a date (default today), by code, with cursor
 /// pagination: by parent, level, and accent-insensitive name.
-#[utoipa::path(tag = "areas", security(("bearer" = [])), params(AreaQuery),
+#[utoipa::path(operation_id = "areas_list", tag = "areas", security(("bearer" = [])), params(AreaQuery),
     responses((status = 200, description = "A page of units", body = AreaPage), AuthErrors,
         (status = 422, description = "Invalid filter (a bad date or level, or a parent that is unknown or not valid on `on`)",
          body = Problem, content_type = "application/problem+json")))]
@@ -176,7 +179,7 @@ pub async fn list(
 /// are added; units with the same code and `valid_from` are updated when
 /// their name, parent or end date differ, so re-importing a file changes
 /// nothing. All or nothing: one bad row and nothing is written.
-#[utoipa::path(tag = "areas", security(("bearer" = [])), params(ImportQuery),
+#[utoipa::path(operation_id = "areas_import", tag = "areas", security(("bearer" = [])), params(ImportQuery),
     request_body(content = String, content_type = "text/csv",
         description = "`code,name,level,parent_code`; a parent is in the file or stored and valid throughout the period"),
     responses((status = 200, description = "Imported", body = ImportSummary), AuthErrors, CsvBodyErrors))]
@@ -210,7 +213,7 @@ pub async fn import(
 /// file's rows for an old unit replace its stored links. Successors of
 /// retired provinces and districts are then derived from their communes'
 /// (default: the unit that received most of their communes). All or nothing.
-#[utoipa::path(tag = "areas", security(("bearer" = [])),
+#[utoipa::path(operation_id = "areas_import_successors", tag = "areas", security(("bearer" = [])),
     request_body(content = String, content_type = "text/csv", description = "`old_code,new_code,default`"),
     responses((status = 200, description = "Imported", body = ImportSummary), AuthErrors, CsvBodyErrors))]
 #[post("/areas/successors/import")]
@@ -231,7 +234,7 @@ pub async fn import_successors(
 
 /// Add a unit (admin), e.g. a village under a commune. The parent is resolved
 /// on `valid_from` (or today); omitted dates are the parent's.
-#[utoipa::path(tag = "areas", security(("bearer" = [])), request_body = NewArea,
+#[utoipa::path(operation_id = "areas_create", tag = "areas", security(("bearer" = [])), request_body = NewArea,
     responses(
         (status = 201, description = "Created", body = Area,
          headers(("Location" = String, description = "URL of the new unit"))),
@@ -260,7 +263,7 @@ pub async fn create(
 /// the province, its successors (once retired), its predecessors, and the
 /// unit valid today it maps to. 404 when the code is unknown, or when it
 /// names no unit on that date (the detail says in which periods it does).
-#[utoipa::path(tag = "areas", security(("bearer" = [])), params(
+#[utoipa::path(operation_id = "areas_get", tag = "areas", security(("bearer" = [])), params(
         ("code" = String, Path, description = "Official code, e.g. `893`"), OnQuery),
     responses((status = 200, description = "The unit", body = AreaDetail), AuthErrors, NotFound,
         (status = 422, description = "Invalid date", body = Problem, content_type = "application/problem+json")))]

@@ -9,7 +9,7 @@ use super::{AuthErrors, page_size, with_conn};
 use crate::audit::{self, AuditFilter};
 use crate::auth::Principal;
 use crate::error::ApiError;
-use crate::extract::QueryParams;
+use crate::extract::{QueryParams, given};
 use crate::startup::AppState;
 
 /// Filters and paging for the audit log.
@@ -18,10 +18,13 @@ use crate::startup::AppState;
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// Entity type: `agency`, `token`, `event`, `area`, ...
+    #[param(min_length = 1)]
     pub entity: Option<String>,
     /// Entity id (with `entity`).
+    #[param(min_length = 1)]
     pub entity_id: Option<String>,
     /// Actor token id (`jti`).
+    #[param(min_length = 1)]
     pub actor: Option<String>,
     /// Records at or after this time (RFC 3339).
     pub from: Option<DateTime<Utc>>,
@@ -30,6 +33,7 @@ pub struct AuditQuery {
     /// Page size, 1-500 (default 100; larger values are clamped to 500).
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
+    #[param(min_length = 1)]
     pub cursor: Option<String>,
 }
 
@@ -75,7 +79,7 @@ pub struct AuditPage {
 }
 
 /// Read the audit log (admin): every write in the service, newest first.
-#[utoipa::path(tag = "audit", security(("bearer" = [])), params(AuditQuery),
+#[utoipa::path(operation_id = "audit_list", tag = "audit", security(("bearer" = [])), params(AuditQuery),
     responses((status = 200, description = "A page of records", body = AuditPage), AuthErrors,
         (status = 422, description = "Invalid filter", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[get("/audit")]
@@ -95,9 +99,9 @@ pub async fn list(
         };
     let limit = page_size(q.limit, 100);
     let filter = AuditFilter {
-        entity_type: q.entity,
-        entity_id: q.entity_id,
-        actor: q.actor,
+        entity_type: given(q.entity),
+        entity_id: given(q.entity_id),
+        actor: given(q.actor),
         from: q.from.map(|t| t.naive_utc()),
         to: q.to.map(|t| t.naive_utc()),
         before_id,

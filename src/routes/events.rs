@@ -13,7 +13,7 @@ use crate::db::events::{self as table, EventFilter};
 use crate::domain::{Kind, TargetGroup, Topic};
 use crate::error::{ApiError, Problem};
 use crate::events::{self, BatchResult, EventInput, EventOut, Mode, Outcome, Writer};
-use crate::extract::{JsonBody, QueryParams, parse_json};
+use crate::extract::{JsonBody, QueryParams, given, parse_json};
 use crate::startup::AppState;
 
 fn respond(outcome: Outcome, event: &EventOut) -> HttpResponse {
@@ -38,14 +38,14 @@ fn if_match(req: &HttpRequest) -> Result<Option<Option<i64>>, ApiError> {
     }
     let tag = s.trim_start_matches("W/").trim_matches('"');
     tag.parse::<i64>().map(|n| Some(Some(n))).map_err(|_| {
-        ApiError::PreconditionFailed("If-Match must be an ETag returned by this service".into())
+        ApiError::BadRequest("If-Match must be an ETag returned by this service, or *".into())
     })
 }
 
 /// Record an event (agency token). The same `external_id` with the same
 /// content answers 200 with the stored event and writes nothing; with other
 /// content, 409 naming the stored event (use PUT to replace it).
-#[utoipa::path(tag = "events", security(("bearer" = [])), request_body = EventInput,
+#[utoipa::path(operation_id = "events_create", tag = "events", security(("bearer" = [])), request_body = EventInput,
     responses(
         (status = 201, description = "Stored", body = EventOut,
          headers(("Location" = String, description = "The event's URL"), ("ETag" = String, description = "Version tag for If-Match"))),
@@ -72,9 +72,9 @@ pub async fn create(
 
 /// Create or replace an event by the agency's own id (agency token): the call
 /// for systems that sync. With `If-Match`, the stored version must match.
-#[utoipa::path(tag = "events", security(("bearer" = [])), request_body = EventInput,
+#[utoipa::path(operation_id = "events_put_external", tag = "events", security(("bearer" = [])), request_body = EventInput,
     params(("external_id" = String, Path, description = "The agency's own id; a body `external_id`, if sent, must equal it"),
-           ("If-Match" = Option<String>, Header, description = "ETag of the version being replaced")),
+           ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[0-9]+")$"#, description = "ETag of the version being replaced, or `*`")),
     responses(
         (status = 201, description = "Created", body = EventOut,
          headers(("Location" = String, description = "The event's URL"), ("ETag" = String, description = "Version tag"))),
@@ -103,6 +103,8 @@ pub async fn put_external(
         ));
     }
     input.external_id = Some(external_id);
+    // A malformed body is a 422 whatever the precondition says.
+    events::validate(&input, &agency, &state.pseudonymizer, "").map_err(ApiError::validation)?;
     let expected = if_match(&req)?;
     let actor = who.actor();
     let pseudo = state.pseudonymizer.clone();
@@ -144,8 +146,10 @@ pub struct BatchQuery {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BatchBody {
-    /// Up to the configured batch limit (default 1,000) events.
-    #[schema(value_type = Vec<EventInput>)]
+    /// Up to the configured batch limit (default 1,000) events, each shaped
+    /// like `EventInput`. An item that is not is answered `invalid` with its
+    /// errors; it does not reject the batch.
+    #[schema(value_type = Vec<Object>)]
     pub items: Vec<serde_json::Value>,
 }
 
@@ -153,7 +157,7 @@ pub struct BatchBody {
 /// answered in order with `created`, `updated`, `unchanged`, `conflict` or
 /// `invalid`; valid items are stored even when others are not. With
 /// `dry_run=true` nothing is written.
-#[utoipa::path(tag = "events", security(("bearer" = [])), request_body = BatchBody, params(BatchQuery),
+#[utoipa::path(operation_id = "events_batch", tag = "events", security(("bearer" = [])), request_body = BatchBody, params(BatchQuery),
     responses((status = 200, description = "Per-item results", body = BatchResult), AuthErrors, BodyErrors))]
 #[post("/events/batch")]
 pub async fn batch(
@@ -176,6 +180,17 @@ pub async fn batch(
             "items",
             format!("a batch holds 1 to {limit} events"),
         ));
+    }
+    // The envelope must be a list of objects; what is inside each object is
+    // judged item by item below.
+    let not_objects: Vec<crate::error::FieldError> = items
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| !v.is_object())
+        .map(|(i, _)| crate::error::FieldError::new(format!("items[{i}]"), "must be a JSON object"))
+        .collect();
+    if !not_objects.is_empty() {
+        return Err(ApiError::validation(not_objects));
     }
     // Each item is parsed on its own, so one malformed item is reported
     // as invalid without rejecting the others.
@@ -240,6 +255,7 @@ pub struct ListQuery {
     /// Events addressing this group.
     pub target_group: Option<TargetGroup>,
     /// Administrative unit code: events in it or in any unit below it.
+    #[param(min_length = 1)]
     pub area: Option<String>,
     /// start_date on or after.
     pub from: Option<NaiveDate>,
@@ -252,6 +268,7 @@ pub struct ListQuery {
     /// Page size, 1-500 (default 100; larger values are clamped to 500).
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
+    #[param(min_length = 1)]
     pub cursor: Option<String>,
 }
 
@@ -277,7 +294,7 @@ fn decode_cursor(c: &str) -> Result<(chrono::NaiveDateTime, i64), ApiError> {
 
 /// List events (agency and admin tokens). Agencies see the events they
 /// reported and those they co-organise; admins see all.
-#[utoipa::path(tag = "events", security(("bearer" = [])), params(ListQuery),
+#[utoipa::path(operation_id = "events_list", tag = "events", security(("bearer" = [])), params(ListQuery),
     responses((status = 200, description = "A page of events", body = EventPage), AuthErrors,
         (status = 422, description = "Invalid filter", body = Problem, content_type = "application/problem+json")))]
 #[get("/events")]
@@ -289,12 +306,16 @@ pub async fn list(
     who.forbid_viewer()?;
     let q = q.0;
     let limit = page_size(q.limit, 100);
-    let after = q.cursor.as_deref().map(decode_cursor).transpose()?;
+    let after = given(q.cursor.clone())
+        .as_deref()
+        .map(decode_cursor)
+        .transpose()?;
     let visible_to = match who.role {
         Role::Agency => who.agency.clone(),
         _ => None,
     };
-    let area = q.area.clone();
+    let area = given(q.area.clone());
+    let agencies: Vec<String> = q.agency.iter().filter(|a| !a.is_empty()).cloned().collect();
     let page = with_conn(&state, move |c| {
         let area_ids = match &area {
             None => None,
@@ -308,7 +329,7 @@ pub async fn list(
         };
         let filter = EventFilter {
             visible_to,
-            agencies: q.agency,
+            agencies,
             kind: q.kind.map(|k| k.as_str().to_string()),
             topic: q.topic.map(|t| t.as_str().to_string()),
             target_group: q.target_group.map(|t| t.as_str().to_string()),
@@ -336,7 +357,7 @@ pub async fn list(
 }
 
 /// One event (its agency, a co-organiser, or an admin; to others it does not exist).
-#[utoipa::path(tag = "events", security(("bearer" = [])), params(("id" = String, Path, description = "Event id")),
+#[utoipa::path(operation_id = "events_get_one", tag = "events", security(("bearer" = [])), params(("id" = String, Path, description = "Event id")),
     responses((status = 200, description = "The event", body = EventOut, headers(("ETag" = String, description = "Version tag"))),
         AuthErrors, NotFound))]
 #[get("/events/{id}")]
@@ -383,8 +404,8 @@ fn writer(who: &Principal) -> Result<Writer<'_>, ApiError> {
 
 /// Replace an event entirely (its agency or an admin). `If-Match` is
 /// required: 428 without it, 412 when the event changed since.
-#[utoipa::path(tag = "events", security(("bearer" = [])), request_body = EventInput,
-    params(("id" = String, Path, description = "Event id"), ("If-Match" = String, Header, description = "ETag of the version being replaced")),
+#[utoipa::path(operation_id = "events_replace", tag = "events", security(("bearer" = [])), request_body = EventInput,
+    params(("id" = String, Path, description = "Event id"), ("If-Match" = String, Header, pattern = r#"^(\*|(W/)?"[0-9]+")$"#, description = "ETag of the version being replaced, or `*`")),
     responses((status = 200, description = "Replaced (or unchanged)", body = EventOut, headers(("ETag" = String, description = "Version tag"))),
         (status = 412, description = "The event changed since that ETag", body = Problem, content_type = "application/problem+json"),
         (status = 428, description = "If-Match is missing", body = Problem, content_type = "application/problem+json"),
@@ -424,12 +445,13 @@ pub async fn replace(
 #[into_params(parameter_in = Query)]
 pub struct DeleteQuery {
     /// Why the event is deleted (1-500 characters); kept in the audit log.
+    #[param(min_length = 1, max_length = 500, pattern = "\\S")]
     pub reason: String,
 }
 
 /// Soft-delete an event (its agency or an admin): it disappears from lists and
 /// aggregates and stays in the audit log.
-#[utoipa::path(tag = "events", security(("bearer" = [])), params(("id" = String, Path, description = "Event id"), DeleteQuery),
+#[utoipa::path(operation_id = "events_remove", tag = "events", security(("bearer" = [])), params(("id" = String, Path, description = "Event id"), DeleteQuery),
     responses((status = 200, description = "Deleted", body = EventOut), AuthErrors, NotFound,
         (status = 422, description = "Missing reason", body = Problem, content_type = "application/problem+json")))]
 #[delete("/events/{id}")]
@@ -460,7 +482,7 @@ pub struct SameAsBody {
 /// Mark two agencies' reports as the same real event (an admin, or the owner
 /// of either report). Linked reports count once in aggregates: the largest
 /// reported headcounts, the union of participants.
-#[utoipa::path(tag = "events", security(("bearer" = [])), request_body = SameAsBody,
+#[utoipa::path(operation_id = "events_link", tag = "events", security(("bearer" = [])), request_body = SameAsBody,
     params(("id" = String, Path, description = "Event id")),
     responses((status = 200, description = "The reports now forming one real event", body = events::SameAs),
         AuthErrors, BodyErrors, NotFound))]
@@ -482,7 +504,7 @@ pub async fn link(
 }
 
 /// Remove a same-event link (an admin, or the owner of either report).
-#[utoipa::path(tag = "events", security(("bearer" = [])),
+#[utoipa::path(operation_id = "events_unlink", tag = "events", security(("bearer" = [])),
     params(("id" = String, Path, description = "Event id"), ("other_id" = String, Path, description = "The linked event's id")),
     responses((status = 200, description = "The reports still forming the event's real event", body = events::SameAs),
         AuthErrors, NotFound))]
@@ -510,6 +532,7 @@ pub struct CandidatesQuery {
     /// Page size, 1-500 (default 100; larger values are clamped to 500).
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
+    #[param(min_length = 1)]
     pub cursor: Option<String>,
 }
 
@@ -527,7 +550,7 @@ pub struct CandidatePage {
 /// other, and the same kind or a shared topic, each with its reasons. Admins
 /// see every pair; agencies the pairs involving one of their reports.
 /// Confirm one with `POST /api/v1/events/{id}/same-as`.
-#[utoipa::path(tag = "events", security(("bearer" = [])), params(CandidatesQuery),
+#[utoipa::path(operation_id = "events_duplicate_candidates", tag = "events", security(("bearer" = [])), params(CandidatesQuery),
     responses((status = 200, description = "A page of candidate pairs", body = CandidatePage), AuthErrors,
         (status = 422, description = "Invalid cursor", body = Problem, content_type = "application/problem+json")))]
 #[get("/events/duplicate-candidates")]
@@ -538,7 +561,7 @@ pub async fn duplicate_candidates(
 ) -> Result<HttpResponse, ApiError> {
     who.forbid_viewer()?;
     let limit = page_size(q.0.limit, 100);
-    let after = match q.0.cursor.as_deref() {
+    let after = match given(q.0.cursor).as_deref() {
         None => None,
         Some(c) => {
             let bad = || ApiError::field("cursor", "not a cursor returned by this endpoint");

@@ -15,7 +15,7 @@ pub struct Health {
 }
 
 /// Liveness: the process is up and serving HTTP. Never touches the database.
-#[utoipa::path(tag = "health", responses((status = 200, description = "The process is up", body = Health)))]
+#[utoipa::path(operation_id = "health_healthz", tag = "health", responses((status = 200, description = "The process is up", body = Health)))]
 #[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(Health { status: "ok" })
@@ -23,7 +23,7 @@ pub async fn healthz() -> HttpResponse {
 
 /// Readiness: the database answers a query within the configured timeout.
 /// Load balancers should stop sending traffic while this answers 503.
-#[utoipa::path(
+#[utoipa::path(operation_id = "health_readyz", 
     tag = "health",
     responses(
         (status = 200, description = "The database answers", body = Health),

@@ -23,7 +23,7 @@ pub struct CreatedToken {
 }
 
 /// Issue a token (admin): `admin`, `agency` (with `agency`) or `viewer`.
-#[utoipa::path(tag = "tokens", security(("bearer" = [])), request_body = NewToken,
+#[utoipa::path(operation_id = "tokens_create", tag = "tokens", security(("bearer" = [])), request_body = NewToken,
     responses(
         (status = 201, description = "Issued", body = CreatedToken,
          headers(("Location" = String, description = "URL of the token's metadata"))),
@@ -50,7 +50,7 @@ pub async fn create(
 }
 
 /// List issued tokens, newest first (admin). Metadata only: never the tokens.
-#[utoipa::path(tag = "tokens", security(("bearer" = [])),
+#[utoipa::path(operation_id = "tokens_list", tag = "tokens", security(("bearer" = [])),
     responses((status = 200, description = "Token metadata", body = Vec<TokenInfo>), AuthErrors))]
 #[get("/tokens")]
 pub async fn list(state: web::Data<AppState>, who: Principal) -> Result<HttpResponse, ApiError> {
@@ -60,7 +60,7 @@ pub async fn list(state: web::Data<AppState>, who: Principal) -> Result<HttpResp
 }
 
 /// Revoke a token (admin). It is refused from the next request on.
-#[utoipa::path(tag = "tokens", security(("bearer" = [])),
+#[utoipa::path(operation_id = "tokens_revoke", tag = "tokens", security(("bearer" = [])),
     params(("id" = String, Path, description = "Token id (`jti`)")),
     responses((status = 200, description = "Revoked", body = TokenInfo), AuthErrors, NotFound))]
 #[delete("/tokens/{id}")]

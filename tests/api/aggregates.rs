@@ -500,7 +500,14 @@ async fn random_datasets_match_the_model(app: TestApp) {
                 let mode = if current { "current" } else { "as_recorded" };
                 let answer = json_of(
                     app.get(
-                        &format!("/api/v1/aggregates?group_by={gb}&areas={mode}"),
+                        &format!(
+                            "/api/v1/aggregates?{}areas={mode}",
+                            if gb.is_empty() {
+                                String::new()
+                            } else {
+                                format!("group_by={gb}&")
+                            }
+                        ),
                         &viewer,
                     )
                     .await,

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Fuzzes the running service from its own OpenAPI document with schemathesis,
+# on SQLite and on PostgreSQL, once per role (admin, agency, viewer).
+# Usage: scripts/fuzz.sh [sqlite|postgres|both]   (default both)
+# Env: FUZZ_EXAMPLES (per operation, default 40), TEST_DATABASE_URL for PostgreSQL.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+which_db=${1:-both}
+examples=${FUZZ_EXAMPLES:-40}
+tools=${TOOLS_DIR:-$HOME/.cache/campaign-tracker-tools}
+venv="$tools/st-venv"
+st_version=4.32.5
+if ! "$venv/bin/st" --version 2>/dev/null | grep -q "$st_version"; then
+  echo "fuzz: installing schemathesis $st_version into $venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q "schemathesis==$st_version"
+fi
+cargo build -q
+bin=target/debug/campaign-tracker
+work=$(mktemp -d)
+pid=""
+cleanup() {
+  [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
+  [ -n "${pgdb:-}" ] && psql "${TEST_DATABASE_URL}" -qc "DROP DATABASE IF EXISTS $pgdb WITH (FORCE)" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+run_one() {
+  local name=$1 url=$2
+  local dir="$work/$name"
+  mkdir -p "$dir"
+  export DATA_DIR="$dir" DATABASE_URL="$url" RUST_LOG=warn RATE_LIMIT_PER_MINUTE=0 DB_TIMEOUT_MS=3000
+  local port
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  export BIND_ADDR="127.0.0.1:$port"
+  local admin agency viewer
+  admin=$("$bin" token issue --role admin --label fuzz-admin)
+  agency=$("$bin" token issue --role agency --agency police --label fuzz-agency)
+  viewer=$("$bin" token issue --role viewer --label fuzz-viewer)
+  "$bin" serve >"$dir/service.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 100); do curl -sf "http://$BIND_ADDR/readyz" >/dev/null && break; sleep 0.2; done
+  curl -sf "http://$BIND_ADDR/readyz" >/dev/null || { cat "$dir/service.log"; echo "fuzz: service did not start" >&2; exit 1; }
+  local status=0
+  # Each role fuzzes the operations it may call (refusals of the others are
+  # integration-tested); agency and viewer first, since the admin run may
+  # deactivate agencies. Revoking tokens is left out: a run would revoke its own.
+  local admin_only=(--exclude-name "POST /api/v1/agencies" --exclude-name "PATCH /api/v1/agencies/{code}"
+    --exclude-name "POST /api/v1/tokens" --exclude-name "GET /api/v1/tokens" --exclude-name "DELETE /api/v1/tokens/{id}"
+    --exclude-name "GET /api/v1/audit" --exclude-name "POST /api/v1/areas" --exclude-name "POST /api/v1/areas/import"
+    --exclude-name "POST /api/v1/areas/successors/import")
+  local for_viewer=(--include-name "GET /api/v1/agencies" --include-name "GET /api/v1/agencies/{code}"
+    --include-name "GET /api/v1/areas" --include-name "GET /api/v1/areas/{code}" --include-name "GET /api/v1/aggregates"
+    --include-name "GET /healthz" --include-name "GET /readyz")
+  local for_admin=(--exclude-name "POST /api/v1/events" --exclude-name "POST /api/v1/events/batch"
+    --exclude-name "PUT /api/v1/events/external/{external_id}" --exclude-name "DELETE /api/v1/tokens/{id}")
+  for role in agency viewer admin; do
+    local token=${!role}
+    local filters=()
+    case $role in
+      agency) filters=("${admin_only[@]}") ;;
+      viewer) filters=("${for_viewer[@]}") ;;
+      admin) filters=("${for_admin[@]}") ;;
+    esac
+    echo "fuzz: $name as $role"
+    # Through a wrapper that raises Python's recursion limit: on CPython 3.11,
+    # hypothesis's lambda descriptions (ast.parse of a large module) near the
+    # default limit crash with "SystemError: AST constructor recursion depth
+    # mismatch" inside the tool, before any request is sent.
+    "$venv/bin/python" -c 'import sys, threading; sys.setrecursionlimit(30000); threading.stack_size(256 * 1024 * 1024); from schemathesis.cli import schemathesis; sys.argv[0] = "st"; sys.exit(schemathesis())' \
+      run "http://$BIND_ADDR/openapi.json" "${filters[@]}" \
+      -H "Authorization: Bearer $token" \
+      --checks all --seed 42 --max-examples "$examples" --workers 2 \
+      --suppress-health-check all \
+      >"$dir/st-$role.log" 2>&1 || status=$?
+    tail -n 25 "$dir/st-$role.log"
+    if [ "$status" != 0 ]; then
+      echo "fuzz: schemathesis failed for $name as $role (see above)" >&2
+      break
+    fi
+  done
+  kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
+  if grep -E "panicked|internal error" "$dir/service.log"; then
+    echo "fuzz: the service logged internal errors" >&2; status=1
+  fi
+  if [ "$status" != 0 ]; then
+    rm -rf target/fuzz-last && mkdir -p target && cp -r "$dir" target/fuzz-last
+    echo "fuzz: logs kept in target/fuzz-last" >&2
+  fi
+  return "$status"
+}
+
+if [ "$which_db" = sqlite ] || [ "$which_db" = both ]; then
+  run_one sqlite "sqlite://$work/fuzz.db"
+fi
+if [ "$which_db" = postgres ] || [ "$which_db" = both ]; then
+  : "${TEST_DATABASE_URL:?set TEST_DATABASE_URL to fuzz PostgreSQL}"
+  pgdb="ct_fuzz_$$"
+  psql "$TEST_DATABASE_URL" -qc "CREATE DATABASE $pgdb" >/dev/null
+  run_one postgres "${TEST_DATABASE_URL%/*}/$pgdb"
+fi
+echo "fuzz: ok"
