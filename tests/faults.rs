@@ -321,6 +321,10 @@ impl Drop for PgDb {
 }
 
 #[actix_web::test]
+#[expect(
+    clippy::await_holding_lock,
+    reason = "the lock serialises whole tests, each on its own runtime thread"
+)]
 async fn kill_9_during_ingest_loses_no_acknowledged_event_on_postgres() {
     let Some(base) = pg_base() else {
         eprintln!(
@@ -381,6 +385,10 @@ async fn wait_ready(addr: &str, within: Duration) -> Duration {
 }
 
 #[actix_web::test]
+#[expect(
+    clippy::await_holding_lock,
+    reason = "the lock serialises whole tests, each on its own runtime thread"
+)]
 async fn postgres_stopped_immediately_during_ingest_loses_no_acknowledged_event() {
     let Some(base) = pg_faults_enabled() else {
         return;
@@ -418,6 +426,10 @@ async fn postgres_stopped_immediately_during_ingest_loses_no_acknowledged_event(
 }
 
 #[actix_web::test]
+#[expect(
+    clippy::await_holding_lock,
+    reason = "the lock serialises whole tests, each on its own runtime thread"
+)]
 async fn database_down_for_10_s_answers_503_and_recovers_by_itself() {
     let Some(base) = pg_faults_enabled() else {
         return;
