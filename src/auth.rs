@@ -269,6 +269,8 @@ pub struct Principal {
     pub agency: Option<String>,
     /// Whether that agency is active (false for a deactivated one).
     pub agency_active: bool,
+    /// A public (publication) viewer token: aggregates suppress small cells.
+    pub public: bool,
 }
 
 impl Principal {
@@ -363,6 +365,7 @@ impl FromRequest for Principal {
                 role: claims.role,
                 agency: claims.agency,
                 agency_active: record.agency_active.unwrap_or(true),
+                public: record.public,
             })
         })
     }

@@ -85,6 +85,9 @@ pub enum TokenCommand {
         /// Lifetime in days.
         #[arg(long, default_value_t = manage::DEFAULT_TTL_DAYS)]
         ttl_days: u32,
+        /// A viewer token for publication: small cells in its aggregates are suppressed.
+        #[arg(long)]
+        public: bool,
     },
     /// List issued tokens (metadata only, tab-separated).
     List,
@@ -195,12 +198,14 @@ fn token(settings: &Settings, cmd: TokenCommand) -> Result<(), String> {
             agency,
             label,
             ttl_days,
+            public,
         } => {
             let req = NewToken {
                 role: Role::parse(&role).ok_or("unknown role")?,
                 agency,
                 label,
                 ttl_days: Some(ttl_days),
+                public,
             };
             let (issued, info) =
                 manage::issue_token(&mut conn, &state.auth, &Actor::cli(), &req).map_err(show)?;

@@ -21,6 +21,7 @@
 //! | `RATE_LIMIT_PER_MINUTE` | `600` | requests per token per minute (0 disables) |
 //! | `PARTICIPANT_KEY` | generated | secret (32+ bytes) keying participant hashes; generated into `$DATA_DIR/participant.key` when absent. Changing it breaks deduplication against earlier events |
 //! | `BATCH_LIMIT` | `1000` | most events in one batch request |
+//! | `SUPPRESS_K` | `5` | for public viewer tokens, aggregate cells counting 1 to k-1 people are suppressed (k at least 2) |
 //! | `LOAD_AREAS` | `true` | load the shipped administrative units into a new database |
 //! | `RUST_LOG` | `info` | log filter (env_logger syntax) |
 //!
@@ -142,6 +143,8 @@ pub struct Settings {
     pub participant_key: Option<Vec<u8>>,
     /// Most events in one batch request.
     pub batch_limit: usize,
+    /// Smallest published count for public tokens.
+    pub suppress_k: i64,
 }
 
 /// Minimum length of an HMAC secret, in bytes.
@@ -236,6 +239,10 @@ impl Settings {
                 Some(k) => Some(k.as_bytes().to_vec()),
             },
             batch_limit: parse_num(get("BATCH_LIMIT"), "BATCH_LIMIT", 1000usize)?,
+            suppress_k: match parse_num(get("SUPPRESS_K"), "SUPPRESS_K", 5i64)? {
+                k if k >= 2 => k,
+                _ => return Err("SUPPRESS_K must be at least 2".into()),
+            },
         })
     }
 }

@@ -33,6 +33,11 @@ pub struct NewToken {
     #[serde(default)]
     #[schema(minimum = 1, maximum = 3650)]
     pub ttl_days: Option<u32>,
+    /// Viewer tokens only: a token for publication. Its aggregates suppress
+    /// cells counting fewer than `SUPPRESS_K` people (and one more cell when a
+    /// single one would otherwise be recoverable from the totals).
+    #[serde(default)]
+    pub public: bool,
 }
 
 /// A token's metadata (never the token itself).
@@ -54,6 +59,8 @@ pub struct TokenInfo {
     pub expires_at: chrono::DateTime<Utc>,
     /// Revoked (UTC), if it was.
     pub revoked_at: Option<chrono::DateTime<Utc>>,
+    /// A public (publication) viewer token.
+    pub public: bool,
 }
 
 impl From<TokenRow> for TokenInfo {
@@ -67,6 +74,7 @@ impl From<TokenRow> for TokenInfo {
             issued_at: r.issued_at.and_utc(),
             expires_at: r.expires_at.and_utc(),
             revoked_at: r.revoked_at.map(|t| t.and_utc()),
+            public: r.public != 0,
         }
     }
 }
@@ -100,6 +108,12 @@ pub fn issue_token(
         )),
         _ => {}
     }
+    if req.public && req.role != Role::Viewer {
+        errors.push(FieldError::new(
+            "public",
+            "only viewer tokens can be public",
+        ));
+    }
     write_tx(conn, |conn| {
         if let (Role::Agency, Some(code)) = (req.role, &req.agency) {
             match agencies::get(conn, code)? {
@@ -132,6 +146,7 @@ pub fn issue_token(
                 .unwrap_or_default()
                 .naive_utc(),
             revoked_at: None,
+            public: i32::from(req.public),
         };
         tokens::insert(conn, &row)?;
         let info = TokenInfo::from(row);

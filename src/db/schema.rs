@@ -39,6 +39,8 @@ diesel::table! {
         expires_at -> Timestamp,
         /// Revocation time (UTC).
         revoked_at -> Nullable<Timestamp>,
+        /// 1 for a public (publication) viewer token: small cells are suppressed.
+        public -> Integer,
     }
 }
 

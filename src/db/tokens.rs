@@ -26,6 +26,8 @@ pub struct TokenRow {
     pub expires_at: NaiveDateTime,
     /// Revoked (UTC).
     pub revoked_at: Option<NaiveDateTime>,
+    /// 1 for a public viewer token.
+    pub public: i32,
 }
 
 /// What a request needs to know about its token.
@@ -37,6 +39,8 @@ pub struct ActiveToken {
     pub agency_code: Option<String>,
     /// Whether that agency is active.
     pub agency_active: Option<bool>,
+    /// Public (publication) token.
+    pub public: bool,
 }
 
 /// The token if it exists, is not revoked and has not expired.
@@ -45,7 +49,7 @@ pub fn find_active(
     jti: &str,
     now: NaiveDateTime,
 ) -> QueryResult<Option<ActiveToken>> {
-    let row: Option<(String, Option<String>, Option<i32>)> = api_tokens::table
+    let row: Option<(String, Option<String>, Option<i32>, i32)> = api_tokens::table
         .left_join(agencies::table)
         .filter(api_tokens::jti.eq(jti))
         .filter(api_tokens::revoked_at.is_null())
@@ -54,13 +58,15 @@ pub fn find_active(
             api_tokens::role,
             api_tokens::agency_code,
             agencies::active.nullable(),
+            api_tokens::public,
         ))
         .first(conn)
         .optional()?;
-    Ok(row.map(|(role, agency_code, active)| ActiveToken {
+    Ok(row.map(|(role, agency_code, active, public)| ActiveToken {
         role,
         agency_code,
         agency_active: active.map(|a| a != 0),
+        public: public != 0,
     }))
 }
 

@@ -88,9 +88,12 @@ pub struct AggregateRow {
     /// Period (`2024-03`, `2024-Q1` or `2024`) of the real event's earliest start date.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub period: Option<String>,
-    /// The measures.
+    /// The measures; absent when the cell is suppressed.
     #[serde(flatten)]
-    pub measures: Measures,
+    pub measures: Option<Measures>,
+    /// Set (public tokens only) when the cell counts too few people to publish.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub suppressed: bool,
 }
 
 /// What the answer means.
@@ -109,6 +112,22 @@ pub struct AggregateMeta {
     pub additive_measures: Vec<String>,
     /// When the answer was computed.
     pub generated_at: chrono::DateTime<Utc>,
+    /// For public tokens: the smallest published count, and how many cells
+    /// were suppressed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppression: Option<SuppressionMeta>,
+}
+
+/// Small-cell suppression applied to a public token's answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SuppressionMeta {
+    /// Cells counting 1 to k-1 people are suppressed.
+    pub k: i64,
+    /// Rows suppressed (small, plus one more when a single small row could
+    /// otherwise be recovered from the totals).
+    pub rows_suppressed: usize,
+    /// Whether the totals are suppressed.
+    pub totals_suppressed: bool,
 }
 
 /// The aggregates answer.
@@ -116,8 +135,8 @@ pub struct AggregateMeta {
 pub struct AggregateAnswer {
     /// One row per key combination with at least one event, in key order.
     pub rows: Vec<AggregateRow>,
-    /// Over the whole slice: every real event once.
-    pub totals: Measures,
+    /// Over the whole slice: every real event once (null when suppressed).
+    pub totals: Option<Measures>,
     /// Filters, grouping and which measures are additive.
     pub meta: AggregateMeta,
 }
@@ -156,7 +175,7 @@ fn parse_group_by(raw: Option<&str>) -> Result<Vec<Dimension>, ApiError> {
     Ok(dims)
 }
 
-fn to_row(dims: &[Dimension], r: aggregates::Row) -> AggregateRow {
+fn to_row(dims: &[Dimension], r: aggregates::Row, suppressed: bool) -> AggregateRow {
     let mut out = AggregateRow {
         agency: None,
         kind: None,
@@ -169,7 +188,8 @@ fn to_row(dims: &[Dimension], r: aggregates::Row) -> AggregateRow {
         commune: None,
         commune_name: None,
         period: None,
-        measures: r.measures,
+        measures: (!suppressed).then_some(r.measures),
+        suppressed,
     };
     for (i, d) in dims.iter().enumerate() {
         let k = r.keys[i].clone();
@@ -217,7 +237,12 @@ fn measure_values(m: &Measures) -> Vec<String> {
 
 /// Renders rows as CSV: one column per key (plus a name column per area
 /// key) and per measure; optionally an HXL hashtag row.
-pub fn to_csv(dims: &[Dimension], rows: &[aggregates::Row], hxl: bool) -> Result<String, ApiError> {
+pub fn to_csv(
+    dims: &[Dimension],
+    rows: &[aggregates::Row],
+    suppressed: Option<&[bool]>,
+    hxl: bool,
+) -> Result<String, ApiError> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut header = Vec::new();
     let mut tags = Vec::new();
@@ -233,12 +258,17 @@ pub fn to_csv(dims: &[Dimension], rows: &[aggregates::Row], hxl: bool) -> Result
         header.push((*name).to_string());
         tags.push((*tag).to_string());
     }
+    if suppressed.is_some() {
+        header.push("suppressed".into());
+        tags.push("#meta+suppressed".into());
+    }
     let io = |e: csv::Error| ApiError::internal(format!("writing CSV: {e}"));
     w.write_record(&header).map_err(io)?;
     if hxl {
         w.write_record(&tags).map_err(io)?;
     }
-    for r in rows {
+    for (i, r) in rows.iter().enumerate() {
+        let hidden = suppressed.is_some_and(|s| s[i]);
         let mut rec = Vec::new();
         for (i, d) in dims.iter().enumerate() {
             rec.push(r.keys[i].clone().unwrap_or_default());
@@ -246,7 +276,14 @@ pub fn to_csv(dims: &[Dimension], rows: &[aggregates::Row], hxl: bool) -> Result
                 rec.push(r.names[i].clone().unwrap_or_default());
             }
         }
-        rec.extend(measure_values(&r.measures));
+        if hidden {
+            rec.extend(std::iter::repeat_n(String::new(), MEASURE_COLUMNS.len()));
+        } else {
+            rec.extend(measure_values(&r.measures));
+        }
+        if suppressed.is_some() {
+            rec.push(hidden.to_string());
+        }
         w.write_record(&rec).map_err(io)?;
     }
     let bytes = w
@@ -284,11 +321,19 @@ pub fn to_csv(dims: &[Dimension], rows: &[aggregates::Row], hxl: bool) -> Result
 pub async fn query(
     req: HttpRequest,
     state: web::Data<AppState>,
-    _who: Principal,
+    who: Principal,
     q: QueryParams<AggregateQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = q.0;
     let dims = parse_group_by(given(q.group_by.clone()).as_deref())?;
+    if who.public && dims.len() > 1 {
+        // Complementary suppression across several margins is not done: a
+        // publication token groups by one dimension at a time.
+        return Err(ApiError::field(
+            "group_by",
+            "public tokens group by at most one dimension",
+        ));
+    }
     let areas = match q.areas.as_deref() {
         None | Some("as_recorded") => AreaMode::AsRecorded,
         Some("current") => AreaMode::Current,
@@ -324,8 +369,12 @@ pub async fn query(
         let (filters, dims) = (filters.clone(), dims.clone());
         with_conn(&state, move |c| aggregates::compute(c, &filters, &dims)).await?
     };
+    let suppression = who
+        .public
+        .then(|| aggregates::suppress(&answer, state.settings.suppress_k));
     if csv {
-        let body = to_csv(&dims, &answer.rows, q.hxl.unwrap_or(false))?;
+        let flags = suppression.as_ref().map(|s| s.rows.as_slice());
+        let body = to_csv(&dims, &answer.rows, flags, q.hxl.unwrap_or(false))?;
         return Ok(HttpResponse::Ok()
             .content_type("text/csv; charset=utf-8")
             .body(body));
@@ -346,13 +395,23 @@ pub async fn query(
         }
     };
     Ok(HttpResponse::Ok().json(AggregateAnswer {
-        rows: answer.rows.into_iter().map(|r| to_row(&dims, r)).collect(),
-        totals: answer.totals,
+        rows: answer
+            .rows
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| to_row(&dims, r, suppression.as_ref().is_some_and(|s| s.rows[i])))
+            .collect(),
+        totals: (!suppression.as_ref().is_some_and(|s| s.totals)).then_some(answer.totals),
         meta: AggregateMeta {
             filters,
             group_by: dims.iter().map(|d| d.as_str().to_string()).collect(),
             additive_measures: additive,
             generated_at: Utc::now(),
+            suppression: suppression.as_ref().map(|s| SuppressionMeta {
+                k: state.settings.suppress_k,
+                rows_suppressed: s.rows.iter().filter(|x| **x).count(),
+                totals_suppressed: s.totals,
+            }),
         },
     }))
 }

@@ -259,6 +259,7 @@ impl TestApp {
             agency: agency.map(str::to_string),
             label: format!("test {}", role.as_str()),
             ttl_days: Some(1),
+            public: false,
         };
         manage::issue_token(&mut conn, &self.state.auth, &Actor::cli(), &req)
             .expect("issue token")
