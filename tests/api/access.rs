@@ -104,31 +104,12 @@ async fn agency_validation_names_every_bad_field(app: TestApp) {
 /// Every documented operation that declares bearer security, with path
 /// parameters filled in.
 async fn protected_operations(app: &TestApp) -> Vec<(Method, String)> {
-    let doc = json_of(
-        app.client
-            .get(app.url("/openapi.json"))
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
-    let mut out = Vec::new();
-    for (path, item) in doc["paths"].as_object().unwrap() {
-        for (method, op) in item.as_object().unwrap() {
-            if op.get("security").is_some() {
-                let concrete = path
-                    .split('/')
-                    .map(|s| if s.starts_with('{') { "x1" } else { s })
-                    .collect::<Vec<_>>()
-                    .join("/");
-                out.push((
-                    Method::from_bytes(method.to_uppercase().as_bytes()).unwrap(),
-                    concrete,
-                ));
-            }
-        }
-    }
+    let out: Vec<(Method, String)> = crate::helpers::operations(app)
+        .await
+        .into_iter()
+        .filter(|o| o.secured)
+        .map(|o| (o.method, o.path))
+        .collect();
     assert!(out.len() >= 8, "expected the protected routes, got {out:?}");
     out
 }

@@ -447,3 +447,41 @@ macro_rules! both_backends {
         )*
     };
 }
+
+/// A documented operation: its method, its path with parameters filled in
+/// (`x1`), its template, and whether it declares bearer security.
+pub struct Operation {
+    pub method: reqwest::Method,
+    pub path: String,
+    pub template: String,
+    pub secured: bool,
+}
+
+/// Every operation of the served OpenAPI document.
+pub async fn operations(app: &TestApp) -> Vec<Operation> {
+    let doc = json(
+        app.client
+            .get(app.url("/openapi.json"))
+            .send()
+            .await
+            .unwrap(),
+        200,
+    )
+    .await;
+    let mut out = Vec::new();
+    for (template, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            out.push(Operation {
+                method: reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap(),
+                path: template
+                    .split('/')
+                    .map(|s| if s.starts_with('{') { "x1" } else { s })
+                    .collect::<Vec<_>>()
+                    .join("/"),
+                template: template.clone(),
+                secured: op.get("security").is_some(),
+            });
+        }
+    }
+    out
+}
