@@ -186,3 +186,74 @@ async fn participant_identifiers_never_reach_the_log() {
         assert!(!text.contains(needle), "{needle} is in the log");
     }
 }
+
+/// Two instances starting at once on one PostgreSQL database: the advisory
+/// lock makes one migrate and seed while the other waits, so both succeed and
+/// the units are loaded once.
+#[test]
+fn two_instances_starting_at_once_do_not_race() {
+    use diesel::connection::SimpleConnection;
+    use diesel::prelude::*;
+    let Some(base) = crate::helpers::pg_base_url() else {
+        eprintln!(
+            "TEST_DATABASE_URL is not set: PostgreSQL variant not run here (.ci/run sets it)"
+        );
+        return;
+    };
+    let name = format!("ct_race_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = PgConnection::establish(&base).unwrap();
+    admin
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .unwrap();
+    let mut url = url::Url::parse(&base).unwrap();
+    url.set_path(&format!("/{name}"));
+    let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+    let children: Vec<_> = dirs
+        .iter()
+        .map(|d| {
+            bin()
+                .env("DATA_DIR", d.path())
+                .env("DATABASE_URL", url.as_str())
+                .env("RUST_LOG", "warn")
+                .arg("migrate")
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let outputs: Vec<_> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect();
+    let mut conn = PgConnection::establish(url.as_str()).unwrap();
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let units: Vec<N> = diesel::sql_query("SELECT COUNT(*) AS n FROM areas")
+        .load(&mut conn)
+        .unwrap();
+    drop(conn);
+    admin
+        .batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
+        .unwrap();
+    for o in &outputs {
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let expected: usize = ["vn-admin-units-pre-2025.csv", "vn-admin-units-2025.csv"]
+        .iter()
+        .map(|f| {
+            std::fs::read_to_string(format!("{}/data/areas/{f}", env!("CARGO_MANIFEST_DIR")))
+                .unwrap()
+                .lines()
+                .skip(1)
+                .filter(|l| !l.trim().is_empty())
+                .count()
+        })
+        .sum();
+    assert_eq!(
+        units[0].n as usize, expected,
+        "the lists were loaded exactly once"
+    );
+}
