@@ -57,6 +57,12 @@ pub fn payload_error(e: actix_web::Error) -> ApiError {
 /// Every body of this API is a JSON object: serde would otherwise accept a
 /// struct written as an array.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if has_escaped_nul(bytes) {
+        return Err(ApiError::field(
+            "body",
+            "text must not contain NUL (\\u0000) characters",
+        ));
+    }
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
     if first.is_some_and(|b| *b != b'{')
         && serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok()
@@ -148,7 +154,13 @@ impl FromRequest for RawBody {
             });
         }
         let body = read_body(req, payload);
-        Box::pin(async move { body.await.map(RawBody) })
+        Box::pin(async move {
+            let bytes = body.await?;
+            if bytes.contains(&0) {
+                return Err(ApiError::field("body", "must not contain NUL bytes"));
+            }
+            Ok(RawBody(bytes))
+        })
     }
 }
 
@@ -163,9 +175,34 @@ pub fn given(v: Option<String>) -> Option<String> {
 pub struct QueryParams<T>(pub T);
 
 /// Parses a query string into `T`.
+/// Whether a JSON text holds an escaped NUL (`\u0000`) inside a string:
+/// PostgreSQL cannot store it, and no field of this API needs it.
+fn has_escaped_nul(bytes: &[u8]) -> bool {
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'\\' {
+            if bytes.get(i + 1) == Some(&b'u')
+                && bytes.get(i + 2..i + 6).is_some_and(|h| h == b"0000")
+            {
+                return true;
+            }
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    false
+}
+
 /// A parameter sent with an empty value (`?limit=`) is refused: every
-/// parameter of this API is either absent or has a value.
+/// parameter of this API is either absent or has a value. So is a NUL.
 pub fn parse_query<T: DeserializeOwned>(qs: &str) -> Result<T, ApiError> {
+    if qs.to_ascii_lowercase().contains("%00") {
+        return Err(ApiError::field(
+            "query",
+            "parameters must not contain NUL characters",
+        ));
+    }
     let empty: Vec<FieldError> = qs
         .split('&')
         .filter(|pair| !pair.is_empty())
@@ -236,6 +273,19 @@ mod tests {
             parse_json::<Body>(b"{not json").unwrap_err(),
             ApiError::BadRequest(_)
         ));
+    }
+
+    #[test]
+    fn nul_characters_are_refused() {
+        assert!(matches!(
+            parse_json::<Body>(br#"{"title":"a\u0000b","n":1}"#),
+            Err(ApiError::Validation { .. })
+        ));
+        assert!(
+            parse_json::<Body>(br#"{"title":"a\\u0000b","n":1}"#).is_ok(),
+            "an escaped backslash is text"
+        );
+        assert!(parse_query::<Q>("agency=a%00b").is_err());
     }
 
     #[test]

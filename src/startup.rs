@@ -127,6 +127,7 @@ pub fn build_app(
         .service(web::redirect("/docs", "/docs/"))
         .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", doc))
         .default_service(web::to(not_found_or_not_allowed))
+        .wrap(actix_web::middleware::from_fn(reject_nul_in_path))
         .wrap(cors(&origins))
         .wrap(ErrorHandlers::new().default_handler(problemize))
         .wrap(actix_web::middleware::from_fn(
@@ -160,6 +161,21 @@ fn cors(origins: &[String]) -> actix_cors::Cors {
         ])
         .expose_headers([header::ETAG, header::LOCATION, header::RETRY_AFTER])
         .max_age(600)
+}
+
+/// A path naming something with a NUL byte (`%00`) names nothing: 404,
+/// before it can reach a handler or the database.
+async fn reject_nul_in_path(
+    req: ServiceRequest,
+    next: actix_web::middleware::Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<actix_web::body::EitherBody<impl MessageBody>>, actix_web::Error> {
+    if req.uri().path().to_ascii_lowercase().contains("%00") {
+        let resp = actix_web::ResponseError::error_response(&ApiError::NotFound(
+            "no such resource".into(),
+        ));
+        return Ok(req.into_response(resp).map_into_right_body());
+    }
+    Ok(next.call(req).await?.map_into_left_body())
 }
 
 /// Unknown path: 404; known path with another method: 405 with `Allow`.

@@ -74,7 +74,7 @@ pub async fn create(
 /// for systems that sync. With `If-Match`, the stored version must match.
 #[utoipa::path(operation_id = "events_put_external", tag = "events", security(("bearer" = [])), request_body = EventInput,
     params(("external_id" = String, Path, description = "The agency's own id; a body `external_id`, if sent, must equal it"),
-           ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[0-9]+")$"#, description = "ETag of the version being replaced, or `*`")),
+           ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[0-9]{1,18}")$"#, description = "ETag of the version being replaced, or `*`")),
     responses(
         (status = 201, description = "Created", body = EventOut,
          headers(("Location" = String, description = "The event's URL"), ("ETag" = String, description = "Version tag"))),
@@ -405,7 +405,7 @@ fn writer(who: &Principal) -> Result<Writer<'_>, ApiError> {
 /// Replace an event entirely (its agency or an admin). `If-Match` is
 /// required: 428 without it, 412 when the event changed since.
 #[utoipa::path(operation_id = "events_replace", tag = "events", security(("bearer" = [])), request_body = EventInput,
-    params(("id" = String, Path, description = "Event id"), ("If-Match" = String, Header, pattern = r#"^(\*|(W/)?"[0-9]+")$"#, description = "ETag of the version being replaced, or `*`")),
+    params(("id" = String, Path, description = "Event id"), ("If-Match" = String, Header, pattern = r#"^(\*|(W/)?"[0-9]{1,18}")$"#, description = "ETag of the version being replaced, or `*`")),
     responses((status = 200, description = "Replaced (or unchanged)", body = EventOut, headers(("ETag" = String, description = "Version tag"))),
         (status = 412, description = "The event changed since that ETag", body = Problem, content_type = "application/problem+json"),
         (status = 428, description = "If-Match is missing", body = Problem, content_type = "application/problem+json"),
