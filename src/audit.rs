@@ -98,6 +98,37 @@ pub fn record<B: Serialize, A: Serialize>(
         .map(|_| ())
 }
 
+/// Appends one `action` record per entity of one type, with no `before`,
+/// in multi-row INSERTs. Call it inside the transaction that makes the change.
+pub fn record_created<A: Serialize>(
+    conn: &mut DbConn,
+    actor: &Actor,
+    entity_type: &str,
+    created: &[(&str, &A)],
+) -> QueryResult<()> {
+    let at = crate::db::now();
+    let rows: Vec<NewAudit<'_>> = created
+        .iter()
+        .map(|(id, after)| NewAudit {
+            at,
+            actor_jti: actor.jti.as_deref(),
+            actor_role: &actor.role,
+            actor_agency: actor.agency.as_deref(),
+            action: "create",
+            entity_type,
+            entity_id: id,
+            before_json: None,
+            after_json: Some(to_json(after)),
+        })
+        .collect();
+    for chunk in rows.chunks(500) {
+        crate::on_both!(&mut *conn, |c| diesel::insert_into(audit_log::table)
+            .values(chunk)
+            .execute(c))?;
+    }
+    Ok(())
+}
+
 fn to_json<T: Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "null".into())
 }

@@ -40,6 +40,31 @@ pub enum Command {
     /// Import administrative units and their successors from CSV files.
     #[command(subcommand)]
     Areas(AreasCommand),
+    /// Developer tools: a realistic dataset for benchmarks.
+    #[command(subcommand)]
+    Dev(DevCommand),
+}
+
+/// Developer commands.
+#[derive(Debug, Subcommand)]
+pub enum DevCommand {
+    /// Generate a reproducible dataset (see `src/dev.rs`): per-agency NDJSON
+    /// files to post through the API, and the same reports as plain CSV
+    /// tables for a `COPY` baseline.
+    Generate {
+        /// `small` (10k events, 20k people) or `national` (1M events, 2M people).
+        #[arg(long, default_value = "small", value_parser = ["small", "national"])]
+        size: String,
+        /// Random seed: the same seed gives the same files.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Output directory.
+        #[arg(long)]
+        out: PathBuf,
+        /// Override the number of events of the size.
+        #[arg(long)]
+        events: Option<usize>,
+    },
 }
 
 /// Administrative-area commands. Each import is all or nothing: any bad row
@@ -100,6 +125,9 @@ pub enum TokenCommand {
 
 /// Runs the parsed command. Errors are one line for the user.
 pub fn run(cli: Cli) -> Result<(), String> {
+    if let Some(Command::Dev(cmd)) = cli.command {
+        return dev(cmd);
+    }
     let settings = Settings::from_env().map_err(|e| format!("configuration: {e}"))?;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => actix_web::rt::System::new()
@@ -116,7 +144,44 @@ pub fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Token(cmd) => token(&settings, cmd),
         Command::Areas(cmd) => areas(&settings, cmd),
+        Command::Dev(cmd) => dev(cmd),
     }
+}
+
+fn dev(cmd: DevCommand) -> Result<(), String> {
+    let DevCommand::Generate {
+        size,
+        seed,
+        out,
+        events,
+    } = cmd;
+    let mut size = crate::dev::Size::named(&size).ok_or("unknown size")?;
+    if let Some(n) = events {
+        size.events = n;
+    }
+    let started = std::time::Instant::now();
+    let progress = |done: usize, total: usize| {
+        if done.is_multiple_of(100_000) || done == total {
+            eprintln!(
+                "generated {done} of {total} events ({:.0} s)",
+                started.elapsed().as_secs_f64()
+            );
+        }
+    };
+    let s = crate::dev::generate(size, seed, &out, &progress)
+        .map_err(|e| format!("writing {}: {e}", out.display()))?;
+    eprintln!(
+        "{} reports ({} duplicates, {} joint), {} attendance rows, {} distinct people \
+         (at most {} reports each) in {}",
+        s.reports,
+        s.duplicates,
+        s.joint,
+        s.attendance_rows,
+        s.distinct_people,
+        s.max_per_person,
+        out.display()
+    );
+    Ok(())
 }
 
 fn areas(settings: &Settings, cmd: AreasCommand) -> Result<(), String> {

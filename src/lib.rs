@@ -17,6 +17,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod dev;
 pub mod domain;
 pub mod error;
 pub mod events;

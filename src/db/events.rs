@@ -184,6 +184,38 @@ pub fn insert(
     Ok(seq)
 }
 
+/// Inserts new events set-wise (one multi-row INSERT and one UPDATE per 500
+/// events) and returns their seqs in input order; each is its own real-event group.
+pub fn insert_many(
+    conn: &mut DbConn,
+    rows: &[(&EventIdentity, &EventValues)],
+) -> QueryResult<Vec<i64>> {
+    let mut out = Vec::with_capacity(rows.len());
+    for chunk in rows.chunks(500) {
+        let values: Vec<_> = chunk.iter().map(|(i, v)| (*i, *v)).collect();
+        let got: Vec<(String, i64)> =
+            crate::on_both!(&mut *conn, |c| diesel::insert_into(events::table)
+                .values(values)
+                .returning((events::id, events::seq))
+                .get_results(c))?;
+        let by_id: HashMap<String, i64> = got.into_iter().collect();
+        let seqs = chunk
+            .iter()
+            .map(|(i, _)| {
+                by_id
+                    .get(&i.id)
+                    .copied()
+                    .ok_or(diesel::result::Error::NotFound)
+            })
+            .collect::<QueryResult<Vec<i64>>>()?;
+        diesel::update(events::table.filter(events::seq.eq_any(&seqs)))
+            .set(events::group_seq.eq(events::seq))
+            .execute(conn)?;
+        out.extend(seqs);
+    }
+    Ok(out)
+}
+
 /// Replaces an event's values, bumping its version; un-deletes it.
 pub fn update(
     conn: &mut DbConn,
@@ -342,6 +374,13 @@ pub fn sets_of(conn: &mut DbConn, seqs: &[i64]) -> QueryResult<HashMap<i64, Even
         for (s, v) in c {
             out.entry(s).or_default().co_organizers.push(v);
         }
+    }
+    // Byte order, whatever the database's collation: views built in memory
+    // from a request (`events::create_many`) sort the same way.
+    for sets in out.values_mut() {
+        sets.topics.sort();
+        sets.target_groups.sort();
+        sets.co_organizers.sort();
     }
     Ok(out)
 }

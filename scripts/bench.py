@@ -1,0 +1,373 @@
+#!/usr/bin/env python3
+"""Benchmarks campaign-tracker against plain PostgreSQL, in one run.
+
+Run through scripts/bench.sh (which builds the release binaries first):
+
+    scripts/bench.sh --quick     # small dataset, under 2 minutes
+    scripts/bench.sh             # ingest on small, aggregates on national
+
+Each phase starts the release build on a fresh database, drives it with
+target/release/examples/bench_client (a separate process: the service never
+times itself), and samples the service's resident memory every 100 ms.
+Baselines in the same run: psql `\\copy` of the same rows into two plain
+tables, pgbench with one event and its participants per transaction, and
+the plain SQL a user would write over the plain tables.
+
+Results go to target/bench/results-<mode>.json and a Markdown summary to
+stdout. Progress goes to stderr.
+"""
+
+import argparse
+import json
+import os
+import pathlib
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+BIN = ROOT / "target/release/campaign-tracker"
+CLIENT = ROOT / "target/release/examples/bench_client"
+WORK = ROOT / "target/bench"
+PG = "postgres://root@127.0.0.1:5432"
+PORT = 18080
+URL = f"http://127.0.0.1:{PORT}/api/v1"
+AGENCIES = ["police", "womens-union", "education", "labour"]
+SEED = 1
+# The slices of the aggregates benchmark: the service's query string, and
+# the WHERE clause of the plain SQL over the plain tables.
+SLICES = {
+    "all": ("group_by=agency", "TRUE"),
+    "province": ("group_by=agency&area=01", "e.province_code = '01'"),
+    "month": (
+        "group_by=agency&from=2025-03-01&to=2025-03-31",
+        "e.start_date BETWEEN DATE '2025-03-01' AND DATE '2025-03-31'",
+    ),
+}
+PLAIN_SQL = (
+    "SELECT e.agency, count(*) AS attendances, count(DISTINCT a.participant) AS people "
+    "FROM plain_events e JOIN plain_attendance a ON a.event_id = e.id "
+    "WHERE {where} GROUP BY e.agency"
+)
+
+
+def log(msg):
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def run(cmd, env=None, **kw):
+    return subprocess.run(
+        [str(c) for c in cmd], env=env, check=True, capture_output=True, text=True, **kw
+    ).stdout
+
+
+def psql(db, sql):
+    return run(["psql", "-h", "127.0.0.1", "-U", "root", "-d", db, "-v", "ON_ERROR_STOP=1", "-qAtc", sql])
+
+
+def recreate(db):
+    psql("postgres", f"DROP DATABASE IF EXISTS {db}")
+    psql("postgres", f"CREATE DATABASE {db}")
+
+
+def stats(values):
+    return {
+        "median": statistics.median(values),
+        "min": min(values),
+        "max": max(values),
+        "runs": len(values),
+    }
+
+
+class Service:
+    """The release build on a fresh database, with its RSS sampled."""
+
+    def __init__(self, backend):
+        self.dir = WORK / f"service-{backend}"
+        shutil.rmtree(self.dir, ignore_errors=True)
+        self.dir.mkdir(parents=True)
+        env = dict(
+            os.environ,
+            RATE_LIMIT_PER_MINUTE="0",
+            BIND_ADDR=f"127.0.0.1:{PORT}",
+            RUST_LOG="warn",
+            DATA_DIR=str(self.dir),
+            JSON_LIMIT_BYTES=str(64 << 20),
+            STATEMENT_TIMEOUT_MS="600000",
+        )
+        if backend == "postgres":
+            recreate("ct_bench")
+            env["DATABASE_URL"] = f"{PG}/ct_bench"
+        else:
+            env["DATABASE_URL"] = f"sqlite://{self.dir}/bench.db"
+        self.env = env
+        run([BIN, "migrate"], env=env)
+        tokens = {a: self.token("agency", "--agency", a) for a in AGENCIES}
+        tokens["admin"] = self.token("admin")
+        self.viewer = self.token("viewer")
+        self.admin = tokens["admin"]
+        self.tokens = self.dir / "tokens"
+        self.tokens.write_text("".join(f"{a}={t}\n" for a, t in tokens.items()))
+        self.log = open(self.dir / "serve.log", "w")
+        self.proc = subprocess.Popen([BIN, "serve"], env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise SystemExit("the service did not start; see " + str(self.dir / "serve.log"))
+        self.peak_kb = 0
+        self.sampling = True
+        self.sampler = threading.Thread(target=self.sample, daemon=True)
+        self.sampler.start()
+
+    def token(self, role, *args):
+        return run([BIN, "token", "issue", "--role", role, *args], env=self.env).strip()
+
+    def rss_kb(self, field="VmRSS"):
+        try:
+            for line in open(f"/proc/{self.proc.pid}/status"):
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+        except OSError:
+            pass
+        return 0
+
+    def sample(self):
+        while self.sampling:
+            self.peak_kb = max(self.peak_kb, self.rss_kb())
+            time.sleep(0.1)
+
+    def stop(self):
+        """Stops the service; returns its peak RSS in MB (VmHWM, the kernel's own high-water mark)."""
+        self.sampling = False
+        self.sampler.join()
+        peak = max(self.peak_kb, self.rss_kb("VmHWM"))
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+        self.log.close()
+        return peak / 1024
+
+
+def client(*args):
+    out = run([CLIENT, *args])
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def ingest(svc, data, mode, concurrency, limit=None, links=False):
+    args = ["ingest", URL, svc.tokens, data, mode, concurrency]
+    if limit is not None or links:
+        args.append(limit if limit is not None else 1 << 62)
+    if links:
+        args += [data / "links.csv", svc.admin]
+    return client(*args)
+
+
+def plain_tables(db, data, indexes):
+    """Loads the plain CSV tables with psql \\copy; returns the seconds it took."""
+    recreate(db)
+    psql(
+        db,
+        "CREATE SEQUENCE plain_seq START 100000000; "
+        "CREATE TABLE plain_events (id bigint PRIMARY KEY, agency text NOT NULL, external_id text NOT NULL, "
+        "kind text NOT NULL, start_date date NOT NULL, area_code text NOT NULL, province_code text NOT NULL, "
+        "attendance_total int NOT NULL); "
+        "CREATE TABLE plain_attendance (event_id bigint NOT NULL, participant text NOT NULL);",
+    )
+    started = time.monotonic()
+    psql(db, f"\\copy plain_events FROM '{data}/plain/events.csv' WITH (FORMAT csv, HEADER true)")
+    psql(db, f"\\copy plain_attendance FROM '{data}/plain/attendance.csv' WITH (FORMAT csv, HEADER true)")
+    seconds = time.monotonic() - started
+    if indexes:
+        psql(
+            db,
+            "CREATE INDEX ON plain_attendance (event_id); CREATE INDEX ON plain_events (start_date); "
+            "CREATE INDEX ON plain_events (province_code); ANALYZE;",
+        )
+    return seconds
+
+
+PGBENCH_SCRIPT = """\\set a random(1, 2000000)
+BEGIN;
+INSERT INTO plain_events VALUES (nextval('plain_seq'), 'police', 'pgbench-' || :client_id || '-' || :a, 'training_class', DATE '2025-03-01', '00004', '01', 30);
+INSERT INTO plain_attendance SELECT currval('plain_seq'), lpad(((:a + g * 7919) % 100000000000)::text, 12, '0') FROM generate_series(1, 10) g;
+END;
+"""
+
+
+def pgbench(db, seconds):
+    script = WORK / "pgbench.sql"
+    script.write_text(PGBENCH_SCRIPT)
+    out = run(["pgbench", "-h", "127.0.0.1", "-U", "root", "-n", "-c", "8", "-j", "2", "-T", seconds, "-f", script, db])
+    return float(re.search(r"tps = ([0-9.]+) \(without initial connection time\)", out).group(1))
+
+
+def plain_query(db, where, repeat):
+    """Times the plain SQL `repeat` times in one psql session (psql's \\timing)."""
+    sql = "\\timing on\n" + (PLAIN_SQL.format(where=where) + ";\n") * repeat
+    out = subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "root", "-d", db, "-qAt", "-v", "ON_ERROR_STOP=1"],
+        input=sql, check=True, capture_output=True, text=True,
+    ).stdout
+    times = [float(t) for t in re.findall(r"Time: ([0-9.]+) ms", out)]
+    rows = [l for l in out.splitlines() if "|" in l][: 8]
+    return times, rows
+
+
+def manifest(data):
+    return json.loads((data / "manifest.json").read_text())["summary"]
+
+
+def generate(size, events=None):
+    data = WORK / f"data-{size}-{SEED}" if events is None else WORK / f"data-{size}-{events}-{SEED}"
+    if not (data / "manifest.json").exists():
+        log(f"generating the {size} dataset into {data}")
+        cmd = [BIN, "dev", "generate", "--size", size, "--seed", SEED, "--out", data]
+        if events is not None:
+            cmd += ["--events", events]
+        subprocess.run([str(c) for c in cmd], check=True)
+    return data
+
+
+def ingest_runs(args, data, results):
+    reports = manifest(data)["reports"]
+    rows = manifest(data)["attendance_rows"]
+    per_event = rows / reports
+    for r in range(args.runs):
+        log(f"run {r + 1}/{args.runs}")
+        for backend in args.backends:
+            svc = Service(backend)
+            b = ingest(svc, data, "batch", 1)
+            results.setdefault(f"{backend}.batch_events_per_s", []).append(b["events_per_s"])
+            results.setdefault(f"{backend}.batch_rss_mb", []).append(svc.stop())
+            log(f"{backend} batch: {b['events_per_s']:.0f} events/s")
+            svc = Service(backend)
+            s = ingest(svc, data, "single", 8, args.single)
+            results.setdefault(f"{backend}.single_events_per_s", []).append(s["events_per_s"])
+            results.setdefault(f"{backend}.single_rss_mb", []).append(svc.stop())
+            log(f"{backend} single (8 clients): {s['events_per_s']:.0f} events/s")
+        if "postgres" in args.backends:
+            secs = plain_tables("ct_plain", data, indexes=False)
+            results.setdefault("copy_events_per_s", []).append(reports / secs)
+            results.setdefault("copy_rows_per_s", []).append((reports + rows) / secs)
+            log(f"COPY: {reports / secs:.0f} events/s ({(reports + rows) / secs:.0f} rows/s)")
+            tps = pgbench("ct_plain", args.pgbench_seconds)
+            results.setdefault("pgbench_tps", []).append(tps)
+            log(f"pgbench: {tps:.0f} transactions/s")
+    results["identified_per_event"] = per_event
+
+
+def aggregate_runs(args, data, results):
+    for backend in args.backends:
+        if backend == "sqlite" and args.national:
+            continue  # see BENCHMARKS.md: the embedded default is not for national data
+        svc = Service(backend)
+        log(f"{backend}: loading {data.name} through the batch API (2 clients)")
+        load = ingest(svc, data, "batch", 2, links=True)
+        log(f"{backend}: loaded {load['events']} events in {load['seconds']:.0f} s ({load['events_per_s']:.0f} events/s), linked {load['linked']}")
+        results[f"{backend}.load"] = load
+        if backend == "postgres":
+            psql("ct_bench", "VACUUM ANALYZE")
+        else:
+            run(["sqlite3", svc.dir / "bench.db", "ANALYZE;"])
+        for name, (query, _) in SLICES.items():
+            for conc in (1, 8):
+                q = client("query", URL, svc.viewer, "/aggregates?" + query, args.requests, conc)
+                results[f"{backend}.agg.{name}.c{conc}"] = q
+                log(f"{backend} aggregates {name}, {conc} client(s): median {q['median_ms']:.1f} ms, p95 {q['p95_ms']:.1f} ms")
+        results[f"{backend}.agg_rss_mb"] = svc.stop()
+    if "postgres" in args.backends:
+        log("plain tables: COPY and indexes")
+        results["plain_load_s"] = plain_tables("ct_plain", data, indexes=True)
+        for name, (_, where) in SLICES.items():
+            repeat = args.baseline_repeat if name == "all" else args.requests
+            times, rows = plain_query("ct_plain", where, repeat)
+            results[f"plain.{name}"] = {"times_ms": times, **stats(times), "rows": rows}
+            log(f"plain SQL {name}: median {statistics.median(times):.1f} ms over {len(times)}")
+
+
+def ratio(a, b):
+    return a / b if b else float("nan")
+
+
+def report(args, results):
+    r = results
+    lines = [f"### {'Quick' if args.quick else 'Full'} run, {time.strftime('%Y-%m-%d %H:%M')} UTC", ""]
+    med = lambda k: statistics.median(r[k])
+    fmt = lambda k: f"{med(k):,.0f} (min {min(r[k]):,.0f}, max {max(r[k]):,.0f})"
+    lines += ["| ingest (events/s, median of %d runs) | value |" % args.runs, "|---|---|"]
+    for b in args.backends:
+        lines.append(f"| {b}: batch API, 1 client, 1,000 per request | {fmt(b + '.batch_events_per_s')} |")
+        lines.append(f"| {b}: single POSTs, 8 clients | {fmt(b + '.single_events_per_s')} |")
+    if "copy_events_per_s" in r:
+        lines.append(f"| PostgreSQL `COPY` of the same rows | {fmt('copy_events_per_s')} |")
+        lines.append(f"| pgbench, one event + 10 participants per transaction, 8 clients | {fmt('pgbench_tps')} |")
+        lines.append("")
+        lines.append(f"- batch / COPY: **{ratio(med('postgres.batch_events_per_s'), med('copy_events_per_s')):.1%}** (target at least 25%)")
+        lines.append(f"- single / pgbench: **{ratio(med('postgres.single_events_per_s'), med('pgbench_tps')):.1%}** (target at least 75%)")
+    lines += ["", "| aggregates by agency | service median / p95 ms, 1 client | 8 clients | plain SQL median ms (min, max) | API / SQL (1 client) |", "|---|---|---|---|---|"]
+    for b in args.backends:
+        for name in SLICES:
+            c1, c8 = r.get(f"{b}.agg.{name}.c1"), r.get(f"{b}.agg.{name}.c8")
+            if not c1:
+                continue
+            plain = r.get(f"plain.{name}") if b == "postgres" else None
+            base = f"{plain['median']:.1f} ({plain['min']:.1f}, {plain['max']:.1f})" if plain else "n/a"
+            rat = f"**{c1['median_ms'] / plain['median']:.2f}**" if plain else "n/a"
+            lines.append(f"| {b}: {name} | {c1['median_ms']:.1f} / {c1['p95_ms']:.1f} | {c8['median_ms']:.1f} / {c8['p95_ms']:.1f} | {base} | {rat} |")
+    lines += ["", "| peak service RSS (MB) | max over runs |", "|---|---|"]
+    for k in sorted(k for k in r if k.endswith("rss_mb")):
+        v = r[k] if isinstance(r[k], list) else [r[k]]
+        lines.append(f"| {k} | {max(v):.0f} |")
+    for b in args.backends:
+        if f"{b}.load" in r:
+            l = r[f"{b}.load"]
+            lines.append(f"\n{b}: the aggregates dataset ({l['events']:,} events) loaded through the batch API at {l['events_per_s']:,.0f} events/s (2 clients).")
+    return "\n".join(lines)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--quick", action="store_true", help="small dataset for everything, fewer single POSTs")
+    p.add_argument("--runs", type=int, default=3, help="ingest repetitions (each on a fresh database)")
+    p.add_argument("--requests", type=int, default=20, help="requests per aggregate slice and concurrency")
+    p.add_argument("--backends", default="postgres,sqlite")
+    p.add_argument("--national-events", type=int, default=None, help="override the national size (events)")
+    a = p.parse_args()
+    a.backends = a.backends.split(",")
+    a.national = not a.quick
+    a.single = 2000 if a.quick else 10000
+    a.pgbench_seconds = 5 if a.quick else 15
+    a.baseline_repeat = 20 if a.quick else 5
+    WORK.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    psql("postgres", "SELECT 1")
+    results = {"mode": "quick" if a.quick else "full", "machine": machine()}
+    small = generate("small")
+    results["small"] = manifest(small)
+    ingest_runs(a, small, results)
+    agg_data = small if a.quick else generate("national", a.national_events)
+    results["aggregates_dataset"] = manifest(agg_data)
+    aggregate_runs(a, agg_data, results)
+    results["seconds"] = time.monotonic() - started
+    (WORK / f"results-{results['mode']}.json").write_text(json.dumps(results, indent=2))
+    print(report(a, results))
+    log(f"done in {results['seconds']:.0f} s; results in {WORK}/results-{results['mode']}.json")
+
+
+def machine():
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+    mem = next((l.split()[1] for l in open("/proc/meminfo") if l.startswith("MemTotal")), "0")
+    pg = psql("postgres", "SHOW server_version").strip()
+    return {"cpu": cpu, "cores": os.cpu_count(), "mem_gb": round(int(mem) / 1024 / 1024), "postgres": pg}
+
+
+if __name__ == "__main__":
+    main()
