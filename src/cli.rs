@@ -148,6 +148,21 @@ pub fn run(cli: Cli) -> Result<(), String> {
     }
 }
 
+/// Prepares the database and opens one connection for a one-shot command.
+/// Not a pooled connection: taking one makes the pool refill itself from a
+/// background thread, and a process that exits while that thread is opening
+/// a PostgreSQL connection can crash in libpq's exit-time clean-up (seen as
+/// a SIGSEGV after `token issue` printed its token).
+fn one_shot(
+    settings: &Settings,
+) -> Result<(crate::startup::AppState, crate::db::DbConn), String> {
+    let state = crate::startup::prepare(settings).map_err(|e| e.to_string())?;
+    let conn = crate::db::Manager::new(settings)
+        .open()
+        .map_err(|e| format!("database: {e}"))?;
+    Ok((state, conn))
+}
+
 fn dev(cmd: DevCommand) -> Result<(), String> {
     let DevCommand::Generate {
         size,
@@ -191,8 +206,7 @@ fn areas(settings: &Settings, cmd: AreasCommand) -> Result<(), String> {
     let bytes = std::fs::read(&file).map_err(|e| format!("{}: {e}", file.display()))?;
     let text =
         String::from_utf8(bytes).map_err(|_| format!("{}: not UTF-8 text", file.display()))?;
-    let state = crate::startup::prepare(settings).map_err(|e| e.to_string())?;
-    let mut conn = state.pool.get().map_err(|e| format!("database: {e}"))?;
+    let (_state, mut conn) = one_shot(settings)?;
     let bar = if std::io::stderr().is_terminal() {
         let bar = indicatif::ProgressBar::new(0);
         bar.set_style(
@@ -244,8 +258,7 @@ fn areas(settings: &Settings, cmd: AreasCommand) -> Result<(), String> {
 }
 
 fn token(settings: &Settings, cmd: TokenCommand) -> Result<(), String> {
-    let state = crate::startup::prepare(settings).map_err(|e| e.to_string())?;
-    let mut conn = state.pool.get().map_err(|e| format!("database: {e}"))?;
+    let (state, mut conn) = one_shot(settings)?;
     let show = |e: crate::error::ApiError| {
         let p = e.problem();
         match p.errors {
