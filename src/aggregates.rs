@@ -17,6 +17,7 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text};
 use serde::Serialize;
@@ -219,8 +220,12 @@ pub struct Answer {
     pub totals: Measures,
 }
 
+/// One row of the aggregate statement: `part` says which it is (`rows`,
+/// `totals`, `unique_rows`, `unique_totals`).
 #[derive(QueryableByName, Debug)]
-struct MeasureRow {
+struct PartRow {
+    #[diesel(sql_type = Text)]
+    part: String,
     #[diesel(sql_type = Nullable<Text>)]
     k0: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
@@ -243,21 +248,13 @@ struct MeasureRow {
     identified: i64,
     #[diesel(sql_type = BigInt)]
     largest: i64,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    uniq: Option<i64>,
 }
 
-#[derive(QueryableByName, Debug)]
-struct UniqueRow {
-    #[diesel(sql_type = Nullable<Text>)]
-    k0: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    k1: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    k2: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    k3: Option<String>,
-    #[diesel(sql_type = BigInt)]
-    uniq: i64,
-}
+/// PostgreSQL `work_mem` for the aggregate statement: its hash tables over
+/// millions of (key, person) pairs would otherwise spill to disk in batches.
+const AGGREGATE_WORK_MEM: &str = "256MB";
 
 #[derive(QueryableByName, Debug)]
 struct AreaName {
@@ -301,18 +298,92 @@ pub fn compute(
         AreaMode::Current => "COALESCE(a.current_id, a.id)",
     };
 
-    // ev: live reports with their placed area.
+    // Candidate real events: those with a report matching each filter on its
+    // own. A real event that passes a filter has such a report (its earliest
+    // report for the date range), so the candidates are a superset of the
+    // slice, narrowed with indexes before anything is grouped; the exact
+    // real-event conditions below decide.
+    let mut cands: Vec<String> = Vec::new();
+    let cand = |cond: String| {
+        format!(
+            "e.group_seq IN (SELECT c.group_seq FROM events c WHERE c.deleted_at IS NULL AND {cond})"
+        )
+    };
+    match (filters.from, filters.to) {
+        (Some(from), Some(to)) => cands.push(cand(format!(
+            "c.start_date >= {} AND c.start_date <= {}",
+            sql.bind(Bind::Date(from)),
+            sql.bind(Bind::Date(to))
+        ))),
+        (Some(from), None) => cands.push(cand(format!(
+            "c.start_date >= {}",
+            sql.bind(Bind::Date(from))
+        ))),
+        (None, Some(to)) => cands.push(cand(format!(
+            "c.start_date <= {}",
+            sql.bind(Bind::Date(to))
+        ))),
+        (None, None) => {}
+    }
+    if !filters.agency.is_empty() {
+        let a = sql.list(&filters.agency);
+        let b = sql.list(&filters.agency);
+        cands.push(cand(format!(
+            "(c.agency_code IN ({a}) OR c.seq IN (SELECT o.event_seq FROM event_co_organizers o WHERE o.agency_code IN ({b})))"
+        )));
+    }
+    if let Some(ids) = &area_ids {
+        // SQLite's `?` placeholders are positional: bind the list once per use.
+        let any = ["id", "province_id", "district_id", "commune_id"]
+            .iter()
+            .map(|col| {
+                let list = ids
+                    .iter()
+                    .map(|i| sql.bind(Bind::Int(*i)))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                format!("pa.{col} IN ({list})")
+            })
+            .collect::<Vec<_>>()
+            .join(" OR ");
+        // The candidates' units: those placed (as the slice places them) in
+        // the filter's units or below them.
+        cands.push(cand(format!(
+            "c.area_id IN (SELECT ca.id FROM areas ca JOIN areas pa ON pa.id = {} WHERE {any})",
+            placed.replace("a.", "ca.")
+        )));
+    }
+    let cand_clause: String = cands.iter().map(|c| format!(" AND {c}")).collect();
+
+    // ev: live reports of the candidates, with their placed area.
+    // The placed unit is joined only when a filter or a key needs it.
+    let needs_areas = area_ids.is_some() || group_by.iter().any(|d| d.is_area());
+    let (area_cols, area_joins) = if needs_areas {
+        (
+            "pa.id AS area_id, pa.province_id, pa.district_id, pa.commune_id",
+            format!("JOIN areas a ON a.id = e.area_id JOIN areas pa ON pa.id = {placed}"),
+        )
+    } else {
+        (
+            "e.area_id, CAST(NULL AS BIGINT) AS province_id, CAST(NULL AS BIGINT) AS district_id, \
+             CAST(NULL AS BIGINT) AS commune_id",
+            String::new(),
+        )
+    };
     let ev = format!(
         "SELECT e.seq, e.group_seq, e.start_date, e.kind, e.agency_code, e.attendance_total, e.attendance_female, \
-         e.attendance_male, e.attendance_under_18, pa.id AS area_id, pa.province_id, pa.district_id, pa.commune_id \
-         FROM events e JOIN areas a ON a.id = e.area_id JOIN areas pa ON pa.id = {placed} WHERE e.deleted_at IS NULL"
+         e.attendance_male, e.attendance_under_18, e.participants_identified, {area_cols} \
+         FROM events e {area_joins} WHERE e.deleted_at IS NULL{cand_clause}"
     );
-    // gp: distinct participants per real event; gi: their number.
-    let gp = "SELECT DISTINCT ev.group_seq AS g, p.participant_id AS pid FROM ev JOIN event_participants p ON p.event_seq = ev.seq";
-    // grp: one row per real event.
+    // grp: one row per real event. A lone report's distinct participants are
+    // its stored count; gi counts them only for linked groups.
     let grp = "SELECT ev.group_seq AS g, MIN(ev.start_date) AS d, MAX(ev.attendance_total) AS total, \
-               MAX(ev.attendance_female) AS female, MAX(ev.attendance_male) AS male, MAX(ev.attendance_under_18) AS under_18 \
+               MAX(ev.attendance_female) AS female, MAX(ev.attendance_male) AS male, MAX(ev.attendance_under_18) AS under_18, \
+               COUNT(*) AS reports, MAX(ev.participants_identified) AS ident1 \
                FROM ev GROUP BY ev.group_seq";
+    let gi = "SELECT ev.group_seq AS g, COUNT(DISTINCT p.participant_id) AS n FROM ev \
+              JOIN event_participants p ON p.event_seq = ev.seq \
+              WHERE ev.group_seq IN (SELECT grp.g FROM grp WHERE grp.reports > 1) GROUP BY ev.group_seq";
     let dim_agency = "SELECT ev.group_seq AS g, ev.agency_code AS k FROM ev \
                       UNION SELECT ev.group_seq, c.agency_code FROM ev JOIN event_co_organizers c ON c.event_seq = ev.seq";
     let dim_kind = "SELECT DISTINCT ev.group_seq AS g, ev.kind AS k FROM ev";
@@ -352,7 +423,6 @@ pub fn compute(
         ));
     }
     if let Some(ids) = &area_ids {
-        // SQLite's `?` placeholders are positional: bind the list once per use.
         let cols = ["area_id", "province_id", "district_id", "commune_id"];
         let any = cols
             .iter()
@@ -404,7 +474,7 @@ pub fn compute(
                 )
             }
         };
-        joins.push(format!("JOIN {rel} d{i} ON d{i}.g = grp.g"));
+        joins.push(format!("JOIN {rel} d{i} ON d{i}.g = {{anchor}}"));
         keys.push(format!("d{i}.{key}"));
     }
     let key_select: Vec<String> = (0..MAX_DIMENSIONS)
@@ -413,81 +483,163 @@ pub fn compute(
             None => format!("CAST(NULL AS TEXT) AS k{i}"),
         })
         .collect();
-    let group_clause = if keys.is_empty() {
-        String::new()
+    let no_keys = "CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT)";
+    let no_measures = "CAST(0 AS BIGINT), CAST(0 AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), \
+                       CAST(NULL AS BIGINT), CAST(0 AS BIGINT), CAST(0 AS BIGINT)";
+    let measures = "COUNT(*), CAST(COALESCE(SUM(s.total), 0) AS BIGINT), \
+                    CAST(SUM(s.female) AS BIGINT), CAST(SUM(s.male) AS BIGINT), \
+                    CAST(SUM(s.under_18) AS BIGINT), CAST(COALESCE(SUM(s.identified), 0) AS BIGINT), \
+                    CAST(COALESCE(MAX(s.total), 0) AS BIGINT)";
+    // The key relations join on the real event: `grp.g` in the measures,
+    // each report's group in kp.
+    let kp_joins = joins.join(" ").replace("{anchor}", "pe.group_seq");
+    // With no condition the slice is every real event of ev.
+    let kp_where = if where_clause.is_empty() {
+        ""
     } else {
-        format!("GROUP BY {}", keys.join(", "))
+        "WHERE pe.group_seq IN (SELECT slice.g FROM slice)"
     };
+    let joins = joins.join(" ").replace("{anchor}", "grp.g");
     let ctes = format!(
-        "WITH ev AS ({ev}), gp AS ({gp}), gi AS (SELECT g, COUNT(*) AS n FROM gp GROUP BY g), grp AS ({grp}), \
+        "WITH ev AS ({ev}), grp AS ({grp}), gi AS ({gi}), \
          dim_agency AS ({dim_agency}), dim_kind AS ({dim_kind}), dim_topic AS ({dim_topic}), dim_target AS ({dim_target}), \
-         slice AS (SELECT grp.g, grp.d, \
-            CASE WHEN COALESCE(gi.n, 0) > grp.total THEN gi.n ELSE grp.total END AS total, \
-            grp.female, grp.male, grp.under_18, COALESCE(gi.n, 0) AS identified \
+         slice AS (SELECT grp.g, grp.d, COALESCE(gi.n, grp.ident1) AS identified, \
+            CASE WHEN COALESCE(gi.n, grp.ident1) > grp.total THEN COALESCE(gi.n, grp.ident1) ELSE grp.total END AS total, \
+            grp.female, grp.male, grp.under_18 \
             FROM grp LEFT JOIN gi ON gi.g = grp.g {where_clause})"
     );
-    let measures_sql = format!(
-        "{ctes} SELECT {keys}, COUNT(*) AS events, CAST(COALESCE(SUM(s.total), 0) AS BIGINT) AS attendances, \
-         CAST(SUM(s.female) AS BIGINT) AS female, CAST(SUM(s.male) AS BIGINT) AS male, \
-         CAST(SUM(s.under_18) AS BIGINT) AS under_18, CAST(COALESCE(SUM(s.identified), 0) AS BIGINT) AS identified, \
-         CAST(COALESCE(MAX(s.total), 0) AS BIGINT) AS largest \
-         FROM slice s JOIN grp ON grp.g = s.g {joins} {group_clause}",
-        keys = key_select.join(", "),
-        joins = joins.join(" "),
-    );
-    let unique_sql = format!(
-        "{ctes} SELECT {keys}, COUNT(DISTINCT gp.pid) AS uniq \
-         FROM slice s JOIN grp ON grp.g = s.g JOIN gp ON gp.g = s.g {joins} {group_clause}",
-        keys = key_select.join(", "),
-        joins = joins.join(" "),
+    // One statement, so that the slice is computed once for the rows, the
+    // totals and both unique counts. kp: the distinct (key, person) pairs
+    // (a real event's people are those of all its reports), hashed once and
+    // counted per key and, for the totals, per person.
+    // Each report's participants by index. PostgreSQL cannot estimate the
+    // joins of the CTEs above and would otherwise hash all of
+    // event_participants even for a small slice; LATERAL makes it look each
+    // report up (SQLite always does); OFFSET 0 keeps the planner from
+    // flattening it back into a join.
+    let participants = if pg {
+        "CROSS JOIN LATERAL (SELECT ep.participant_id FROM event_participants ep WHERE ep.event_seq = pe.seq OFFSET 0) p"
+    } else {
+        "JOIN event_participants p ON p.event_seq = pe.seq"
+    };
+    // The first branch names the columns (PartRow's fields).
+    let mut parts = vec![
+        "SELECT 'totals' AS part, CAST(NULL AS TEXT) AS k0, CAST(NULL AS TEXT) AS k1, \
+         CAST(NULL AS TEXT) AS k2, CAST(NULL AS TEXT) AS k3, COUNT(*) AS events, \
+         CAST(COALESCE(SUM(s.total), 0) AS BIGINT) AS attendances, CAST(SUM(s.female) AS BIGINT) AS female, \
+         CAST(SUM(s.male) AS BIGINT) AS male, CAST(SUM(s.under_18) AS BIGINT) AS under_18, \
+         CAST(COALESCE(SUM(s.identified), 0) AS BIGINT) AS identified, \
+         CAST(COALESCE(MAX(s.total), 0) AS BIGINT) AS largest, CAST(NULL AS BIGINT) AS uniq FROM slice s"
+            .to_string(),
+    ];
+    // The totals' people come from kp when every real event has a key in
+    // each dimension (target groups are optional: an event without one is in
+    // no row but is in the totals).
+    let covering = !group_by.contains(&Dimension::TargetGroup);
+    parts.push(if covering {
+        format!("SELECT 'unique_totals', {no_keys}, {no_measures}, COUNT(DISTINCT kp.pid) FROM kp")
+    } else {
+        format!(
+            "SELECT 'unique_totals', {no_keys}, {no_measures}, COUNT(DISTINCT p.participant_id) \
+             FROM ev pe {participants} {kp_where}"
+        )
+    });
+    if !keys.is_empty() {
+        parts.push(format!(
+            "SELECT 'rows', {}, {measures}, CAST(NULL AS BIGINT) FROM slice s JOIN grp ON grp.g = s.g {joins} \
+             GROUP BY {}",
+            key_select.join(", "),
+            keys.join(", ")
+        ));
+        parts.push(format!(
+            "SELECT 'unique_rows', {}, {no_measures}, COUNT(*) FROM kp GROUP BY {}",
+            (0..MAX_DIMENSIONS)
+                .map(|i| if i < keys.len() {
+                    format!("kp.k{i}")
+                } else {
+                    "CAST(NULL AS TEXT)".into()
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
+            (0..keys.len())
+                .map(|i| format!("kp.k{i}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    let query = format!(
+        "{ctes}, kp AS (SELECT DISTINCT {}p.participant_id AS pid FROM ev pe {participants} \
+         {kp_joins} {kp_where}) {}",
+        // Only the keys in use: the narrower the pairs, the cheaper the hashing.
+        keys.iter()
+            .enumerate()
+            .map(|(i, k)| format!("CAST({k} AS TEXT) AS k{i}, "))
+            .collect::<String>(),
+        parts.join(" UNION ALL ")
     );
     let binds = sql.binds.clone();
-    let measure_rows: Vec<MeasureRow> = load(conn, &measures_sql, &binds)?;
-    let unique_rows: Vec<UniqueRow> = load(conn, &unique_sql, &binds)?;
+    let parts: Vec<PartRow> = if pg {
+        // Hash tables and sorts over millions of rows stay in memory.
+        conn.transaction(|conn| {
+            // JIT compilation would add about a second to every request: the
+            // estimates of the joins of CTEs are wildly high.
+            conn.batch_execute(&format!(
+                "SET LOCAL work_mem = '{AGGREGATE_WORK_MEM}'; SET LOCAL jit = off"
+            ))?;
+            load(conn, &query, &binds)
+        })?
+    } else {
+        load(conn, &query, &binds)?
+    };
 
-    let key_of = |k: [&Option<String>; 4]| -> Vec<Option<String>> {
-        k.iter()
+    let key_of = |p: &PartRow| -> Vec<Option<String>> {
+        [&p.k0, &p.k1, &p.k2, &p.k3]
+            .iter()
             .take(group_by.len())
             .map(|v| (*v).clone())
             .collect()
     };
     let mut uniques: BTreeMap<Vec<Option<String>>, i64> = BTreeMap::new();
-    for u in unique_rows {
-        uniques.insert(key_of([&u.k0, &u.k1, &u.k2, &u.k3]), u.uniq);
-    }
-    let mut rows: Vec<Row> = Vec::new();
-    let mut totals = Measures::default();
-    for m in measure_rows {
-        let key = key_of([&m.k0, &m.k1, &m.k2, &m.k3]);
-        let unique = uniques.get(&key).copied().unwrap_or(0);
-        let measures = Measures {
-            events: m.events,
-            attendances: m.attendances,
-            female_attendances: m.female,
-            male_attendances: m.male,
-            under_18_attendances: m.under_18,
-            identified_attendances: m.identified,
-            unique_participants: unique,
-            reach_min: unique.max(m.largest),
-            reach_max: unique + (m.attendances - m.identified),
-        };
-        if group_by.is_empty() {
-            if m.events > 0 {
-                totals = measures;
+    let mut unique_total = 0;
+    for p in &parts {
+        match p.part.as_str() {
+            "unique_rows" => {
+                uniques.insert(key_of(p), p.uniq.unwrap_or(0));
             }
-        } else {
-            rows.push(Row {
-                names: vec![None; key.len()],
-                keys: key,
-                measures,
-            });
+            "unique_totals" => unique_total = p.uniq.unwrap_or(0),
+            _ => {}
         }
     }
-    if !group_by.is_empty() {
-        totals = compute(conn, filters, &[])?.totals;
-        name_areas(conn, group_by, &mut rows)?;
-        rows.sort_by(|a, b| (&a.keys, &a.names).cmp(&(&b.keys, &b.names)));
+    let measures_of = |m: &PartRow, unique: i64| Measures {
+        events: m.events,
+        attendances: m.attendances,
+        female_attendances: m.female,
+        male_attendances: m.male,
+        under_18_attendances: m.under_18,
+        identified_attendances: m.identified,
+        unique_participants: unique,
+        reach_min: unique.max(m.largest),
+        reach_max: unique + (m.attendances - m.identified),
+    };
+    let mut rows: Vec<Row> = Vec::new();
+    let mut totals = Measures::default();
+    for p in &parts {
+        match p.part.as_str() {
+            "totals" => totals = measures_of(p, unique_total),
+            "rows" => {
+                let key = key_of(p);
+                let unique = uniques.get(&key).copied().unwrap_or(0);
+                rows.push(Row {
+                    names: vec![None; key.len()],
+                    keys: key,
+                    measures: measures_of(p, unique),
+                });
+            }
+            _ => {}
+        }
     }
+    name_areas(conn, group_by, &mut rows)?;
+    rows.sort_by(|a, b| (&a.keys, &a.names).cmp(&(&b.keys, &b.names)));
     Ok(Answer { rows, totals })
 }
 

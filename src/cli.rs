@@ -153,9 +153,7 @@ pub fn run(cli: Cli) -> Result<(), String> {
 /// background thread, and a process that exits while that thread is opening
 /// a PostgreSQL connection can crash in libpq's exit-time clean-up (seen as
 /// a SIGSEGV after `token issue` printed its token).
-fn one_shot(
-    settings: &Settings,
-) -> Result<(crate::startup::AppState, crate::db::DbConn), String> {
+fn one_shot(settings: &Settings) -> Result<(crate::startup::AppState, crate::db::DbConn), String> {
     let state = crate::startup::prepare(settings).map_err(|e| e.to_string())?;
     let conn = crate::db::Manager::new(settings)
         .open()
