@@ -110,9 +110,13 @@ impl Manager {
                 };
                 // busy_timeout first, so that switching to WAL waits for a lock
                 // held by another connection instead of failing at once.
+                // Temporary B-trees (DISTINCT and GROUP BY over big slices)
+                // go to temporary files, not memory: the bundled SQLite keeps
+                // them in memory by default, which let every pooled
+                // connection grow by the size of its largest aggregate.
                 conn.batch_execute(&format!(
                     "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; \
-                     PRAGMA foreign_keys = ON; PRAGMA synchronous = {sync};",
+                     PRAGMA foreign_keys = ON; PRAGMA synchronous = {sync}; PRAGMA temp_store = FILE;",
                     self.busy_timeout.as_millis()
                 ))?;
                 Ok(DbConn::Sqlite(conn))
