@@ -156,6 +156,68 @@ class Service:
         return peak / 1024
 
 
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid):
+    """User + system CPU seconds of one process (0 when it is gone)."""
+    try:
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / TICKS
+    except OSError:
+        return 0.0
+
+
+def postgres_pids():
+    out = {}
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                if open(f"/proc/{pid}/comm").read().strip() == "postgres":
+                    out[pid] = cpu_seconds(pid)
+            except OSError:
+                pass
+    return out
+
+
+class PgCpu:
+    """CPU seconds used by PostgreSQL processes during a phase. Backends that
+    exit during the phase (psql's, pgbench's) take their counters with them,
+    so every process is sampled every 100 ms and its last reading kept."""
+
+    def __init__(self):
+        self.base = postgres_pids()
+        self.last = dict(self.base)
+        self.running = True
+        self.thread = threading.Thread(target=self.sample, daemon=True)
+        self.thread.start()
+
+    def sample(self):
+        while self.running:
+            self.last.update(postgres_pids())
+            time.sleep(0.1)
+
+    def done(self):
+        self.running = False
+        self.thread.join()
+        self.last.update(postgres_pids())
+        return sum(v - self.base.get(pid, 0.0) for pid, v in self.last.items())
+
+
+class Cpu:
+    """Where the CPU went during a phase: the service's process, PostgreSQL's."""
+
+    def __init__(self, svc):
+        self.svc = svc
+        self.service0, self.pg = cpu_seconds(svc.proc.pid), PgCpu()
+
+    def done(self):
+        return {
+            "service_cpu_s": cpu_seconds(self.svc.proc.pid) - self.service0,
+            "postgres_cpu_s": self.pg.done(),
+        }
+
+
 def client(*args):
     out = run([CLIENT, *args])
     return json.loads(out.strip().splitlines()[-1])
@@ -244,21 +306,29 @@ def ingest_runs(args, data, results):
         log(f"run {r + 1}/{args.runs}")
         for backend in args.backends:
             svc = Service(backend)
+            cpu = Cpu(svc)
             b = ingest(svc, data, "batch", 1)
+            results.setdefault(f"{backend}.batch_cpu", []).append(cpu.done())
             results.setdefault(f"{backend}.batch_events_per_s", []).append(b["events_per_s"])
             results.setdefault(f"{backend}.batch_rss_mb", []).append(svc.stop())
             log(f"{backend} batch: {b['events_per_s']:.0f} events/s")
             svc = Service(backend)
+            cpu = Cpu(svc)
             s = ingest(svc, data, "single", 8, args.single)
+            results.setdefault(f"{backend}.single_cpu", []).append(cpu.done())
             results.setdefault(f"{backend}.single_events_per_s", []).append(s["events_per_s"])
             results.setdefault(f"{backend}.single_rss_mb", []).append(svc.stop())
             log(f"{backend} single (8 clients): {s['events_per_s']:.0f} events/s")
         if "postgres" in args.backends:
+            pg = PgCpu()
             secs = plain_tables("ct_plain", data, indexes=False)
+            results.setdefault("copy_postgres_cpu_s", []).append(pg.done())
             results.setdefault("copy_events_per_s", []).append(reports / secs)
             results.setdefault("copy_rows_per_s", []).append((reports + rows) / secs)
             log(f"COPY: {reports / secs:.0f} events/s ({(reports + rows) / secs:.0f} rows/s)")
+            pg = PgCpu()
             tps = pgbench("ct_plain", args.pgbench_seconds)
+            results.setdefault("pgbench_postgres_cpu_s", []).append(pg.done())
             results.setdefault("pgbench_tps", []).append(tps)
             log(f"pgbench: {tps:.0f} transactions/s")
     results["identified_per_event"] = per_event
@@ -279,7 +349,9 @@ def aggregate_runs(args, data, results):
             run(["sqlite3", svc.dir / "bench.db", "ANALYZE;"])
         for name, (query, _) in SLICES.items():
             for conc in (1, 8):
+                cpu = Cpu(svc)
                 q = client("query", URL, svc.viewer, "/aggregates?" + query, args.requests, conc)
+                q.update(cpu.done())
                 results[f"{backend}.agg.{name}.c{conc}"] = q
                 log(f"{backend} aggregates {name}, {conc} client(s): median {q['median_ms']:.1f} ms, p95 {q['p95_ms']:.1f} ms")
         results[f"{backend}.agg_rss_mb"] = svc.stop()
@@ -312,6 +384,19 @@ def report(args, results):
         lines.append("")
         lines.append(f"- batch / COPY: **{ratio(med('postgres.batch_events_per_s'), med('copy_events_per_s')):.1%}** (target at least 25%)")
         lines.append(f"- single / pgbench: **{ratio(med('postgres.single_events_per_s'), med('pgbench_tps')):.1%}** (target at least 75%)")
+        lines.append("")
+        lines.append("CPU per 1,000 events (median over runs; service process / PostgreSQL processes, seconds):")
+        lines.append("")
+        for b in args.backends:
+            for phase, n in (("batch", r["small"]["reports"]), ("single", args.single)):
+                c = r.get(f"{b}.{phase}_cpu")
+                if c:
+                    sv = statistics.median(x["service_cpu_s"] for x in c) * 1000 / n
+                    pg = statistics.median(x["postgres_cpu_s"] for x in c) * 1000 / n
+                    lines.append(f"- {b} {phase}: service {sv:.2f} s, PostgreSQL {pg:.2f} s")
+        reports = r["small"]["reports"]
+        lines.append(f"- COPY: PostgreSQL {statistics.median(r['copy_postgres_cpu_s']) * 1000 / reports:.3f} s")
+        lines.append(f"- pgbench: PostgreSQL {statistics.median(r['pgbench_postgres_cpu_s']) * 1000 / (med('pgbench_tps') * args.pgbench_seconds):.3f} s (approximate: transactions = tps x duration)")
     lines += ["", "| aggregates by agency | service median / p95 ms, 1 client | 8 clients | plain SQL median ms (min, max) | API / SQL (1 client) |", "|---|---|---|---|---|"]
     for b in args.backends:
         for name in SLICES:
