@@ -411,6 +411,21 @@ def report(args, results):
     for k in sorted(k for k in r if k.endswith("rss_mb")):
         v = r[k] if isinstance(r[k], list) else [r[k]]
         lines.append(f"| {k} | {max(v):.0f} |")
+    m = r["aggregates_dataset"]
+    lines.append("")
+    lines.append("Correctness check against the generator's own counts (the `all` slice's totals):")
+    lines.append("")
+    for b in args.backends:
+        q = r.get(f"{b}.agg.all.c1")
+        if q and q.get("totals"):
+            t = q["totals"]
+            events_ok = t["events"] == m["reports"] - m["duplicates"]
+            people_ok = t["unique_participants"] == m["distinct_people"]
+            lines.append(
+                f"- {b}: events {t['events']:,} (reports {m['reports']:,} - linked duplicates {m['duplicates']:,}: "
+                f"{'equal' if events_ok else 'DIFFERENT'}), unique participants {t['unique_participants']:,} "
+                f"(distinct people generated {m['distinct_people']:,}: {'equal' if people_ok else 'DIFFERENT'})"
+            )
     for b in args.backends:
         if f"{b}.load" in r:
             l = r[f"{b}.load"]
@@ -428,8 +443,8 @@ def main():
     a = p.parse_args()
     a.backends = a.backends.split(",")
     a.national = not a.quick
-    a.single = 2000 if a.quick else 10000
-    a.pgbench_seconds = 5 if a.quick else 15
+    a.single = 2000 if a.quick else 5000
+    a.pgbench_seconds = 5 if a.quick else 10
     a.baseline_repeat = 20 if a.quick else 5
     WORK.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
