@@ -14,7 +14,7 @@
 //!   dozens of times;
 //! - about 10 identified participants per event (5 to 15) plus 0 to 40
 //!   anonymous attendees;
-//! - about 4% of events are joint (a co-organiser), and about 0.2% are
+//! - about 3% of events are joint (a co-organiser), and about 0.2% are
 //!   reported a second time by another agency (a duplicate to link).
 //!
 //! It writes, under the output directory:
