@@ -62,6 +62,29 @@ fn events(dir: &str, agencies: &[String], limit: usize) -> Vec<(String, String)>
     out
 }
 
+fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(600))
+        .build()
+        .expect("client")
+}
+
+/// Sends a request and reads its JSON answer (null when there is none);
+/// a transport failure ends the run.
+async fn call(req: reqwest::RequestBuilder, what: &str) -> (reqwest::StatusCode, Value) {
+    let resp = req
+        .send()
+        .await
+        .unwrap_or_else(|e| fail(format!("{what}: {e}")));
+    let status = resp.status();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+/// A string field of a JSON answer.
+fn text(v: &Value) -> String {
+    v.as_str().unwrap_or_default().to_string()
+}
+
 async fn ingest(args: &[String]) {
     let [url, tokens_file, dir, mode, conc, rest @ ..] = args else {
         fail("ingest URL TOKENS DATA_DIR batch|single CONCURRENCY [LIMIT] [LINKS ADMIN]".into())
@@ -97,10 +120,7 @@ async fn ingest(args: &[String]) {
     }
     let queue: Queue<(String, Vec<String>)> = Arc::new(Mutex::new(units));
     let ids: Arc<Mutex<HashMap<(String, String), String>>> = Arc::default();
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(600))
-        .build()
-        .expect("client");
+    let client = http_client();
     let started = Instant::now();
     let workers: Vec<_> = (0..concurrency)
         .map(|_| {
@@ -122,15 +142,11 @@ async fn ingest(args: &[String]) {
                     } else {
                         ("/events", items[0].clone())
                     };
-                    let resp = client
+                    let req = client
                         .post(format!("{url}{path}"))
                         .bearer_auth(token)
-                        .json(&body)
-                        .send()
-                        .await
-                        .unwrap_or_else(|e| fail(format!("POST {path}: {e}")));
-                    let status = resp.status();
-                    let out: Value = resp.json().await.unwrap_or(Value::Null);
+                        .json(&body);
+                    let (status, out) = call(req, &format!("POST {path}")).await;
                     let created: Vec<(String, String)> = if batch {
                         if status != 200 || out["summary"]["created"] != json!(items.len()) {
                             fail(format!("batch answered {status}: {}", out["summary"]))
@@ -139,17 +155,17 @@ async fn ingest(args: &[String]) {
                             .as_array()
                             .into_iter()
                             .flatten()
-                            .map(|i| (i["external_id"].to_string(), i["id"].to_string()))
+                            .map(|i| (text(&i["external_id"]), text(&i["id"])))
                             .collect()
                     } else {
                         if status != 201 {
                             fail(format!("POST /events answered {status}: {out}"))
                         }
-                        vec![(out["external_id"].to_string(), out["id"].to_string())]
+                        vec![(text(&out["external_id"]), text(&out["id"]))]
                     };
                     let mut ids = ids.lock().expect("ids");
                     for (ext, id) in created {
-                        ids.insert((agency.clone(), ext.trim_matches('"').into()), id);
+                        ids.insert((agency.clone(), ext), id);
                     }
                 }
             })
@@ -171,15 +187,13 @@ async fn ingest(args: &[String]) {
             ) else {
                 continue; // one of the pair is beyond LIMIT
             };
-            let resp = client
-                .post(format!("{url}/events/{}/same-as", a.trim_matches('"')))
+            let req = client
+                .post(format!("{url}/events/{a}/same-as"))
                 .bearer_auth(admin)
-                .json(&json!({ "other_id": b.trim_matches('"') }))
-                .send()
-                .await
-                .unwrap_or_else(|e| fail(format!("link: {e}")));
-            if resp.status() != 200 {
-                fail(format!("link answered {}", resp.status()));
+                .json(&json!({ "other_id": b }));
+            let (status, out) = call(req, "link").await;
+            if status != 200 {
+                fail(format!("link answered {status}: {out}"));
             }
             linked += 1;
         }
@@ -203,10 +217,7 @@ async fn query(args: &[String]) {
     };
     let n: usize = n.parse().unwrap_or_else(|_| fail("requests".into()));
     let concurrency: usize = conc.parse().unwrap_or_else(|_| fail("concurrency".into()));
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(600))
-        .build()
-        .expect("client");
+    let client = http_client();
     let remaining = Arc::new(Mutex::new(n));
     let times: Arc<Mutex<Vec<f64>>> = Arc::default();
     let body: Arc<Mutex<Option<Value>>> = Arc::default();
@@ -231,14 +242,7 @@ async fn query(args: &[String]) {
                         *r -= 1;
                     }
                     let t = Instant::now();
-                    let resp = client
-                        .get(&url)
-                        .bearer_auth(&token)
-                        .send()
-                        .await
-                        .unwrap_or_else(|e| fail(format!("GET: {e}")));
-                    let status = resp.status();
-                    let out: Value = resp.json().await.unwrap_or(Value::Null);
+                    let (status, out) = call(client.get(&url).bearer_auth(&token), "GET").await;
                     let ms = t.elapsed().as_secs_f64() * 1000.0;
                     if status != 200 {
                         fail(format!("GET {url} answered {status}: {out}"));

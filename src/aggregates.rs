@@ -309,21 +309,15 @@ pub fn compute(
             "e.group_seq IN (SELECT c.group_seq FROM events c WHERE c.deleted_at IS NULL AND {cond})"
         )
     };
-    match (filters.from, filters.to) {
-        (Some(from), Some(to)) => cands.push(cand(format!(
-            "c.start_date >= {} AND c.start_date <= {}",
-            sql.bind(Bind::Date(from)),
-            sql.bind(Bind::Date(to))
-        ))),
-        (Some(from), None) => cands.push(cand(format!(
-            "c.start_date >= {}",
-            sql.bind(Bind::Date(from))
-        ))),
-        (None, Some(to)) => cands.push(cand(format!(
-            "c.start_date <= {}",
-            sql.bind(Bind::Date(to))
-        ))),
-        (None, None) => {}
+    let mut dates = Vec::new();
+    if let Some(from) = filters.from {
+        dates.push(format!("c.start_date >= {}", sql.bind(Bind::Date(from))));
+    }
+    if let Some(to) = filters.to {
+        dates.push(format!("c.start_date <= {}", sql.bind(Bind::Date(to))));
+    }
+    if !dates.is_empty() {
+        cands.push(cand(dates.join(" AND ")));
     }
     if !filters.agency.is_empty() {
         let a = sql.list(&filters.agency);
@@ -333,19 +327,12 @@ pub fn compute(
         )));
     }
     if let Some(ids) = &area_ids {
-        // SQLite's `?` placeholders are positional: bind the list once per use.
-        let any = ["id", "province_id", "district_id", "commune_id"]
-            .iter()
-            .map(|col| {
-                let list = ids
-                    .iter()
-                    .map(|i| sql.bind(Bind::Int(*i)))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                format!("pa.{col} IN ({list})")
-            })
-            .collect::<Vec<_>>()
-            .join(" OR ");
+        let any = in_any(
+            &mut sql,
+            ids,
+            "pa",
+            &["id", "province_id", "district_id", "commune_id"],
+        );
         // The candidates' units: those placed (as the slice places them) in
         // the filter's units or below them.
         cands.push(cand(format!(
@@ -423,19 +410,12 @@ pub fn compute(
         ));
     }
     if let Some(ids) = &area_ids {
-        let cols = ["area_id", "province_id", "district_id", "commune_id"];
-        let any = cols
-            .iter()
-            .map(|col| {
-                let list = ids
-                    .iter()
-                    .map(|i| sql.bind(Bind::Int(*i)))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                format!("ev.{col} IN ({list})")
-            })
-            .collect::<Vec<_>>()
-            .join(" OR ");
+        let any = in_any(
+            &mut sql,
+            ids,
+            "ev",
+            &["area_id", "province_id", "district_id", "commune_id"],
+        );
         conds.push(format!(
             "grp.g IN (SELECT ev.group_seq FROM ev WHERE {any})"
         ));
@@ -486,10 +466,12 @@ pub fn compute(
     let no_keys = "CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT)";
     let no_measures = "CAST(0 AS BIGINT), CAST(0 AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), \
                        CAST(NULL AS BIGINT), CAST(0 AS BIGINT), CAST(0 AS BIGINT)";
-    let measures = "COUNT(*), CAST(COALESCE(SUM(s.total), 0) AS BIGINT), \
-                    CAST(SUM(s.female) AS BIGINT), CAST(SUM(s.male) AS BIGINT), \
-                    CAST(SUM(s.under_18) AS BIGINT), CAST(COALESCE(SUM(s.identified), 0) AS BIGINT), \
-                    CAST(COALESCE(MAX(s.total), 0) AS BIGINT)";
+    // Named as PartRow's fields (the first branch of a UNION names the columns).
+    let measures = "COUNT(*) AS events, CAST(COALESCE(SUM(s.total), 0) AS BIGINT) AS attendances, \
+                    CAST(SUM(s.female) AS BIGINT) AS female, CAST(SUM(s.male) AS BIGINT) AS male, \
+                    CAST(SUM(s.under_18) AS BIGINT) AS under_18, \
+                    CAST(COALESCE(SUM(s.identified), 0) AS BIGINT) AS identified, \
+                    CAST(COALESCE(MAX(s.total), 0) AS BIGINT) AS largest";
     // The key relations join on the real event: `grp.g` in the measures,
     // each report's group in kp.
     let kp_joins = joins.join(" ").replace("{anchor}", "pe.group_seq");
@@ -508,10 +490,6 @@ pub fn compute(
             grp.female, grp.male, grp.under_18 \
             FROM grp LEFT JOIN gi ON gi.g = grp.g {where_clause})"
     );
-    // One statement, so that the slice is computed once for the rows, the
-    // totals and both unique counts. kp: the distinct (key, person) pairs
-    // (a real event's people are those of all its reports), hashed once and
-    // counted per key and, for the totals, per person.
     // Each report's participants by index. PostgreSQL cannot estimate the
     // joins of the CTEs above and would otherwise hash all of
     // event_participants even for a small slice; LATERAL makes it look each
@@ -522,16 +500,15 @@ pub fn compute(
     } else {
         "JOIN event_participants p ON p.event_seq = pe.seq"
     };
-    // The first branch names the columns (PartRow's fields).
-    let mut parts = vec![
+    // One statement, so that the slice is computed once for the rows, the
+    // totals and both unique counts. kp: the distinct (key, person) pairs
+    // (a real event's people are those of all its reports), hashed once and
+    // counted per key and, for the totals, per person.
+    let mut parts = vec![format!(
         "SELECT 'totals' AS part, CAST(NULL AS TEXT) AS k0, CAST(NULL AS TEXT) AS k1, \
-         CAST(NULL AS TEXT) AS k2, CAST(NULL AS TEXT) AS k3, COUNT(*) AS events, \
-         CAST(COALESCE(SUM(s.total), 0) AS BIGINT) AS attendances, CAST(SUM(s.female) AS BIGINT) AS female, \
-         CAST(SUM(s.male) AS BIGINT) AS male, CAST(SUM(s.under_18) AS BIGINT) AS under_18, \
-         CAST(COALESCE(SUM(s.identified), 0) AS BIGINT) AS identified, \
-         CAST(COALESCE(MAX(s.total), 0) AS BIGINT) AS largest, CAST(NULL AS BIGINT) AS uniq FROM slice s"
-            .to_string(),
-    ];
+         CAST(NULL AS TEXT) AS k2, CAST(NULL AS TEXT) AS k3, {measures}, CAST(NULL AS BIGINT) AS uniq \
+         FROM slice s"
+    )];
     // The totals' people come from kp when every real event has a key in
     // each dimension (target groups are optional: an event without one is in
     // no row but is in the totals).
@@ -641,6 +618,22 @@ pub fn compute(
     name_areas(conn, group_by, &mut rows)?;
     rows.sort_by(|a, b| (&a.keys, &a.names).cmp(&(&b.keys, &b.names)));
     Ok(Answer { rows, totals })
+}
+
+/// `alias.col IN (ids) OR ...` for each of `cols`. SQLite's `?` placeholders
+/// are positional, so the list is bound once per use.
+fn in_any(sql: &mut Sql, ids: &[i64], alias: &str, cols: &[&str]) -> String {
+    cols.iter()
+        .map(|col| {
+            let list = ids
+                .iter()
+                .map(|i| sql.bind(Bind::Int(*i)))
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!("{alias}.{col} IN ({list})")
+        })
+        .collect::<Vec<_>>()
+        .join(" OR ")
 }
 
 /// Date bucketing differs by backend: the one explicit `match` for it.

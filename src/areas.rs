@@ -280,7 +280,7 @@ pub fn resolve(conn: &mut DbConn, code: &str, on: NaiveDate) -> QueryResult<Reso
         .filter(areas::code.eq(code))
         .select(AreaRow::as_select())
         .load(conn)?;
-    Ok(resolve_in(rows, on))
+    Ok(resolve_in(&rows, on))
 }
 
 /// Every unit (all periods) of each of `codes`, for resolving many events'
@@ -303,17 +303,17 @@ pub fn rows_with_codes(
 }
 
 /// Which of `rows` (the units that ever had one code) is valid on `on`.
-pub fn resolve_in(mut rows: Vec<AreaRow>, on: NaiveDate) -> Resolution {
+pub fn resolve_in(rows: &[AreaRow], on: NaiveDate) -> Resolution {
     if rows.is_empty() {
         return Resolution::Unknown;
     }
-    if let Some(i) = rows.iter().position(|r| r.valid_on(on)) {
-        return Resolution::Found(rows.swap_remove(i));
+    if let Some(r) = rows.iter().find(|r| r.valid_on(on)) {
+        return Resolution::Found(r.clone());
     }
-    rows.sort_by_key(|r| (r.valid_from.is_some(), r.valid_from));
-    Resolution::NotValidOn {
-        valid: rows.iter().map(|r| (r.valid_from, r.valid_until)).collect(),
-    }
+    let mut valid: Vec<(Option<NaiveDate>, Option<NaiveDate>)> =
+        rows.iter().map(|r| (r.valid_from, r.valid_until)).collect();
+    valid.sort_by_key(|(from, _)| (from.is_some(), *from));
+    Resolution::NotValidOn { valid }
 }
 
 /// Ids of every unit that ever had `code` (all periods), for `area=CODE`

@@ -506,7 +506,7 @@ fn load_refs(conn: &mut DbConn, events: &[&ValidEvent]) -> Result<Refs, ApiError
 /// co-organisers. Returns the unit's id.
 fn check_refs(refs: &Refs, v: &ValidEvent, prefix: &str) -> Result<i64, Vec<FieldError>> {
     let mut errors = Vec::new();
-    let rows = refs.units.get(&v.area_code).cloned().unwrap_or_default();
+    let rows = refs.units.get(&v.area_code).map_or(&[][..], Vec::as_slice);
     let area = match crate::areas::resolve_in(rows, v.start_date) {
         crate::areas::Resolution::Found(a) => Some(a.id),
         crate::areas::Resolution::Unknown => {
@@ -586,8 +586,12 @@ fn sets_of(v: &ValidEvent) -> EventSets {
 }
 
 fn participant_ids(conn: &mut DbConn, keys: &BTreeSet<String>) -> Result<Vec<i64>, ApiError> {
-    let keys: Vec<String> = keys.iter().cloned().collect();
-    let map = table::participant_ids(conn, &keys)?;
+    let keys_vec: Vec<String> = keys.iter().cloned().collect();
+    ids_of(&table::participant_ids(conn, &keys_vec)?, keys)
+}
+
+/// The ids of `keys` in a key-to-id map that must hold every one of them.
+fn ids_of(map: &HashMap<String, i64>, keys: &BTreeSet<String>) -> Result<Vec<i64>, ApiError> {
     keys.iter()
         .map(|k| {
             map.get(k)
@@ -661,7 +665,7 @@ fn store(
                     "the event does not exist yet".into(),
                 ));
             }
-            let new = Fresh::new(v, agency, area_id, now, uuid::Uuid::new_v4().to_string());
+            let new = Fresh::new(v, agency, area_id, now);
             let out = create_many(conn, actor, std::slice::from_ref(&new))?;
             Ok((
                 Outcome::Created,
@@ -682,17 +686,12 @@ struct Fresh<'a> {
 }
 
 impl<'a> Fresh<'a> {
-    fn new(
-        v: &'a ValidEvent,
-        agency: &str,
-        area_id: i64,
-        now: chrono::NaiveDateTime,
-        id: String,
-    ) -> Self {
+    /// A new event with a new public id (UUID v4).
+    fn new(v: &'a ValidEvent, agency: &str, area_id: i64, now: chrono::NaiveDateTime) -> Self {
         Fresh {
             v,
             identity: EventIdentity {
-                id,
+                id: uuid::Uuid::new_v4().to_string(),
                 agency_code: agency.to_string(),
                 external_id: v.external_id.clone(),
                 group_seq: 0,
@@ -763,16 +762,7 @@ fn create_many(
     let ids = table::participant_ids(conn, &keys)?;
     let per_event = fresh
         .iter()
-        .map(|f| {
-            f.v.participant_keys
-                .iter()
-                .map(|k| {
-                    ids.get(k)
-                        .copied()
-                        .ok_or_else(|| ApiError::internal("participant key vanished"))
-                })
-                .collect::<Result<Vec<i64>, ApiError>>()
-        })
+        .map(|f| ids_of(&ids, &f.v.participant_keys))
         .collect::<Result<Vec<_>, _>>()?;
     let children: Vec<(i64, &EventSets, &[i64])> = fresh
         .iter()
@@ -1063,7 +1053,7 @@ pub fn write_batch(
                     errors: None,
                 }
             } else if old.is_none() {
-                let new = Fresh::new(v, agency, area_id, now, uuid::Uuid::new_v4().to_string());
+                let new = Fresh::new(v, agency, area_id, now);
                 let id = new.identity.id.clone();
                 fresh.push(new);
                 BatchItem {

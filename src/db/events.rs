@@ -165,25 +165,6 @@ pub fn by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<EventRow>> {
         .optional()
 }
 
-/// Inserts an event and returns its seq (its own real-event group).
-pub fn insert(
-    conn: &mut DbConn,
-    identity: &EventIdentity,
-    values: &EventValues,
-) -> QueryResult<i64> {
-    diesel::insert_into(events::table)
-        .values((identity, values))
-        .execute(conn)?;
-    let seq: i64 = events::table
-        .filter(events::id.eq(&identity.id))
-        .select(events::seq)
-        .first(conn)?;
-    diesel::update(events::table.filter(events::seq.eq(seq)))
-        .set(events::group_seq.eq(seq))
-        .execute(conn)?;
-    Ok(seq)
-}
-
 /// Inserts new events set-wise (one multi-row INSERT and one UPDATE per 500
 /// events) and returns their seqs in input order; each is its own real-event group.
 pub fn insert_many(

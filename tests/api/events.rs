@@ -21,6 +21,7 @@ both_backends!(
     raw_participant_values_are_never_stored_or_returned,
     deactivated_agency_cannot_write,
     list_filters_and_cursor_pagination,
+    created_views_equal_what_is_read_back,
 );
 
 /// A valid event body.
@@ -933,4 +934,74 @@ async fn list_filters_and_cursor_pagination(app: TestApp) {
     problem(app.get("/api/v1/events?kind=party", &token).await, 422).await;
     problem(app.get("/api/v1/events?cursor=zzz", &token).await, 422).await;
     problem(app.get("/api/v1/events?area=77777", &token).await, 422).await;
+}
+
+/// New events' views are built from the request, not read back: the POST
+/// answer, the batch's events and their audit records must still equal what
+/// a GET returns, sets in the same order whatever the order of the request.
+async fn created_views_equal_what_is_read_back(app: TestApp) {
+    app.seed_test_areas();
+    let token = app.agency("womens-union");
+    let admin = app.admin();
+    let shuffled = |id: &str| {
+        let mut e = event(id);
+        // Request order differs from both the vocabularies' and byte order.
+        e["topics"] = json!(["safe_migration", "child_protection", "human_trafficking"]);
+        e["target_groups"] = json!(["women", "students", "girls"]);
+        e["co_organizers"] = json!(["police", "labour"]);
+        e
+    };
+    let posted = json_of(
+        app.post("/api/v1/events", &token, &shuffled("v-single"))
+            .await,
+        201,
+    )
+    .await;
+    assert_eq!(
+        posted["topics"],
+        json!(["child_protection", "human_trafficking", "safe_migration"])
+    );
+    assert_eq!(
+        posted["target_groups"],
+        json!(["girls", "students", "women"])
+    );
+    assert_eq!(posted["co_organizers"], json!(["labour", "police"]));
+    let batch = json_of(
+        app.post(
+            "/api/v1/events/batch",
+            &token,
+            &json!({"items": [shuffled("v-batch-1"), event("v-batch-2")]}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let mut ids = vec![posted["id"].as_str().unwrap().to_string()];
+    for item in batch["items"].as_array().unwrap() {
+        assert_eq!(item["status"], "created");
+        ids.push(item["id"].as_str().unwrap().to_string());
+    }
+    for id in &ids {
+        let stored = json_of(app.get(&format!("/api/v1/events/{id}"), &token).await, 200).await;
+        assert_eq!(stored["id"], json!(id));
+        if *id == ids[0] {
+            assert_eq!(posted, stored, "the POST answer is the stored event");
+        }
+        let audit = json_of(
+            app.get(
+                &format!("/api/v1/audit?entity=event&entity_id={id}"),
+                &admin,
+            )
+            .await,
+            200,
+        )
+        .await;
+        let records = audit["items"].as_array().unwrap();
+        assert_eq!(records.len(), 1);
+        assert_eq!(records[0]["action"], "create");
+        assert_eq!(
+            records[0]["after"], stored,
+            "the audit record is the stored event"
+        );
+    }
 }
