@@ -26,7 +26,7 @@ mod import;
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{NaiveDate, NaiveDateTime, Utc};
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -59,11 +59,6 @@ pub fn reform_date() -> NaiveDate {
 /// Last day of the pre-2025 units (30 June 2025).
 pub fn last_day_before_reform() -> NaiveDate {
     reform_date().pred_opt().unwrap_or_default()
-}
-
-/// Today's date (UTC), the default of every `on` parameter.
-pub fn today() -> NaiveDate {
-    Utc::now().date_naive()
 }
 
 /// Folds a name or a query for search: lower case, Vietnamese diacritics

@@ -1,28 +1,18 @@
 //! Tokens (HS256 JWTs with a pinned algorithm and a `kid` that only selects
-//! among configured keys), the authenticated caller ([`Principal`]), the
-//! per-token rate limit, and the security headers middleware.
+//! among configured keys) and the per-token rate limit. No actix here: the
+//! request-side caller is [`crate::http::Principal`].
 
 use std::collections::HashMap;
-use std::future::Future;
-use std::io::Write;
-use std::path::Path;
-use std::pin::Pin;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
-use actix_web::http::header::{self, HeaderValue};
-use actix_web::middleware::Next;
-use actix_web::{FromRequest, HttpRequest, web};
-use chrono::{NaiveDateTime, Utc};
+use chrono::Utc;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
 use crate::config::Settings;
-use crate::db::tokens;
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::secrets::load_or_create_key_file;
 
 /// The three kinds of caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -211,166 +201,6 @@ impl Auth {
     }
 }
 
-/// Reads `kid:hexsecret` from a key file, or creates it (mode 0600).
-pub fn load_or_create_key_file(path: &Path, prefix: &str) -> Result<(String, Vec<u8>), String> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => {
-            let (kid, secret) = text
-                .trim()
-                .split_once(':')
-                .ok_or_else(|| format!("{} is not kid:secret", path.display()))?;
-            if secret.len() < crate::config::MIN_SECRET_LEN {
-                return Err(format!(
-                    "the secret in {} is shorter than 32 bytes",
-                    path.display()
-                ));
-            }
-            Ok((kid.to_string(), secret.as_bytes().to_vec()))
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-            }
-            let mut bytes = [0u8; 32];
-            rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut bytes);
-            let secret = hex::encode(bytes);
-            let kid = format!("{prefix}-{}", &secret[..8]);
-            let mut opts = std::fs::OpenOptions::new();
-            opts.write(true).create_new(true);
-            #[cfg(unix)]
-            std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-            match opts.open(path) {
-                Ok(mut f) => {
-                    f.write_all(format!("{kid}:{secret}\n").as_bytes())
-                        .and_then(|_| f.sync_all())
-                        .map_err(|e| format!("{}: {e}", path.display()))?;
-                    log::info!("generated a new key in {}", path.display());
-                    Ok((kid, secret.into_bytes()))
-                }
-                // Another process created it first: use theirs.
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    load_or_create_key_file(path, prefix)
-                }
-                Err(e) => Err(format!("{}: {e}", path.display())),
-            }
-        }
-        Err(e) => Err(format!("{}: {e}", path.display())),
-    }
-}
-
-/// The authenticated caller of a request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Principal {
-    /// Token id.
-    pub jti: String,
-    /// Role.
-    pub role: Role,
-    /// Agency (agency tokens).
-    pub agency: Option<String>,
-    /// Whether that agency is active (false for a deactivated one).
-    pub agency_active: bool,
-    /// A public (publication) viewer token: aggregates suppress small cells.
-    pub public: bool,
-}
-
-impl Principal {
-    /// Allows admins only.
-    pub fn require_admin(&self) -> Result<(), ApiError> {
-        match self.role {
-            Role::Admin => Ok(()),
-            _ => Err(ApiError::Forbidden("this needs an admin token".into())),
-        }
-    }
-
-    /// Allows agency tokens of active agencies; returns the agency code.
-    pub fn require_writing_agency(&self) -> Result<&str, ApiError> {
-        match (self.role, &self.agency) {
-            (Role::Agency, Some(code)) if self.agency_active => Ok(code),
-            (Role::Agency, Some(code)) => Err(ApiError::Forbidden(format!(
-                "agency {code} is deactivated and cannot write"
-            ))),
-            _ => Err(ApiError::Forbidden("this needs an agency token".into())),
-        }
-    }
-
-    /// Rejects viewer (dashboard) tokens.
-    pub fn forbid_viewer(&self) -> Result<(), ApiError> {
-        match self.role {
-            Role::Viewer => Err(ApiError::Forbidden("dashboard tokens are read-only".into())),
-            _ => Ok(()),
-        }
-    }
-
-    /// The actor as recorded in the audit log.
-    pub fn actor(&self) -> crate::audit::Actor {
-        crate::audit::Actor {
-            jti: Some(self.jti.clone()),
-            role: self.role.as_str().to_string(),
-            agency: self.agency.clone(),
-        }
-    }
-}
-
-fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
-    let value = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .ok_or_else(|| ApiError::Unauthorized("a bearer token is required".into()))?;
-    let value = value
-        .to_str()
-        .map_err(|_| ApiError::Unauthorized("invalid Authorization header".into()))?;
-    let (scheme, token) = value
-        .split_once(' ')
-        .ok_or_else(|| ApiError::Unauthorized("invalid Authorization header".into()))?;
-    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
-        return Err(ApiError::Unauthorized(
-            "the Authorization scheme must be Bearer".into(),
-        ));
-    }
-    Ok(token.trim().to_string())
-}
-
-impl FromRequest for Principal {
-    type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let state = req.app_data::<web::Data<AppState>>().cloned();
-        let token = bearer(req);
-        Box::pin(async move {
-            let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
-            let claims = state.auth.verify(&token?)?;
-            let pool = state.pool.clone();
-            let jti = claims.jti.clone();
-            let record = web::block(move || -> Result<_, ApiError> {
-                let mut conn = pool.get()?;
-                Ok(tokens::find_active(
-                    &mut conn,
-                    &jti,
-                    Utc::now().naive_utc(),
-                )?)
-            })
-            .await??;
-            let record = record.ok_or_else(|| {
-                ApiError::Unauthorized("invalid token: revoked or unknown".into())
-            })?;
-            if record.role != claims.role.as_str() || record.agency_code != claims.agency {
-                return Err(ApiError::Unauthorized(
-                    "invalid token: does not match its record".into(),
-                ));
-            }
-            state.limiter.check(&claims.jti)?;
-            Ok(Principal {
-                jti: claims.jti,
-                role: claims.role,
-                agency: claims.agency,
-                agency_active: record.agency_active.unwrap_or(true),
-                public: record.public,
-            })
-        })
-    }
-}
-
 /// A token bucket per token id: `per_minute` requests a minute, with bursts
 /// up to the same number. Kept in memory per instance; several instances
 /// behind a balancer each apply the limit.
@@ -412,44 +242,6 @@ impl RateLimiter {
             Err(ApiError::TooManyRequests { retry_after })
         }
     }
-}
-
-/// Content-Security-Policy for the API: nothing may be loaded or framed.
-const CSP_API: &str = "default-src 'none'; frame-ancestors 'none'";
-/// Swagger UI needs its own scripts, styles and inline bootstrap.
-const CSP_DOCS: &str = "default-src 'self'; script-src 'self' 'unsafe-inline'; \
-style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'";
-
-/// Adds `X-Content-Type-Options`, `Cache-Control: no-store` (API responses)
-/// and a Content-Security-Policy to every response.
-pub async fn security_headers(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let is_docs = req.path().starts_with("/docs");
-    let mut res = next.call(req).await?;
-    let h = res.headers_mut();
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(if is_docs { CSP_DOCS } else { CSP_API }),
-    );
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    if !is_docs {
-        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    }
-    Ok(res)
-}
-
-/// Converts a stored timestamp to the RFC 3339 form the API shows.
-pub fn ts(t: NaiveDateTime) -> chrono::DateTime<Utc> {
-    t.and_utc()
 }
 
 #[cfg(test)]

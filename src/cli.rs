@@ -11,7 +11,7 @@ use clap::{ArgGroup, Parser, Subcommand};
 use crate::audit::Actor;
 use crate::auth::Role;
 use crate::config::Settings;
-use crate::manage::{self, NewToken};
+use crate::tokens::{self, NewToken};
 
 /// campaign-tracker: outreach events and deduplicated aggregates for partner agencies.
 ///
@@ -108,7 +108,7 @@ pub enum TokenCommand {
         #[arg(long, default_value = "issued from the command line")]
         label: String,
         /// Lifetime in days.
-        #[arg(long, default_value_t = manage::DEFAULT_TTL_DAYS)]
+        #[arg(long, default_value_t = tokens::DEFAULT_TTL_DAYS)]
         ttl_days: u32,
         /// A viewer token for publication: small cells in its aggregates are suppressed.
         #[arg(long)]
@@ -153,7 +153,7 @@ pub fn run(cli: Cli) -> Result<(), String> {
 /// background thread, and a process that exits while that thread is opening
 /// a PostgreSQL connection can crash in libpq's exit-time clean-up (seen as
 /// a SIGSEGV after `token issue` printed its token).
-fn one_shot(settings: &Settings) -> Result<(crate::startup::AppState, crate::db::DbConn), String> {
+fn one_shot(settings: &Settings) -> Result<(crate::state::AppState, crate::db::DbConn), String> {
     let state = crate::startup::prepare(settings).map_err(|e| e.to_string())?;
     let conn = crate::db::Manager::new(settings)
         .open()
@@ -284,7 +284,7 @@ fn token(settings: &Settings, cmd: TokenCommand) -> Result<(), String> {
                 public,
             };
             let (issued, info) =
-                manage::issue_token(&mut conn, &state.auth, &Actor::cli(), &req).map_err(show)?;
+                tokens::issue_token(&mut conn, &state.auth, &Actor::cli(), &req).map_err(show)?;
             eprintln!(
                 "issued token {} ({}), expires {}",
                 info.id,
@@ -310,7 +310,7 @@ fn token(settings: &Settings, cmd: TokenCommand) -> Result<(), String> {
             }
         }
         TokenCommand::Revoke { jti } => {
-            let info = manage::revoke_token(&mut conn, &Actor::cli(), &jti).map_err(show)?;
+            let info = tokens::revoke_token(&mut conn, &Actor::cli(), &jti).map_err(show)?;
             eprintln!("revoked token {}", info.id);
         }
     }

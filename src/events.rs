@@ -129,11 +129,6 @@ impl ValidEvent {
     }
 }
 
-/// Today on Vietnam's calendar (UTC+7).
-pub fn local_today() -> NaiveDate {
-    (Utc::now() + chrono::Duration::hours(7)).date_naive()
-}
-
 /// Checks every field of a request, collecting every problem. `prefix` is
 /// prepended to field names (`items[3].` in a batch).
 pub fn validate(
@@ -215,7 +210,7 @@ pub fn validate(
         }
     }
     let earliest = NaiveDate::from_ymd_opt(2000, 1, 1).expect("valid date");
-    let latest = local_today() + chrono::Duration::days(1);
+    let latest = crate::domain::calendar::today() + chrono::Duration::days(1);
     let mut date = |field: &str, v: &Option<String>| -> Option<NaiveDate> {
         match v.as_deref() {
             None => {
@@ -262,7 +257,7 @@ pub fn validate(
                 &format!("co_organizers[{i}]"),
                 "the reporting agency cannot co-organise its own event".into(),
             );
-        } else if !crate::manage::valid_agency_code(c) {
+        } else if !crate::domain::codes::valid_agency_code(c) {
             err(&format!("co_organizers[{i}]"), "not an agency code".into());
         } else {
             co_organizers.insert(c.clone());
@@ -1234,7 +1229,7 @@ mod tests {
             "end_date"
         );
         let mut i = input();
-        let future = (local_today() + chrono::Duration::days(2)).to_string();
+        let future = (crate::domain::calendar::today() + chrono::Duration::days(2)).to_string();
         i.start_date = Some(future.clone());
         i.end_date = Some(future);
         let errors = validate(&i, "police", &p(), "").unwrap_err();

@@ -2,14 +2,15 @@
 //! events; dashboards read deduplicated aggregates.
 //!
 //! The path of a request: actix-web routes ([`routes`]) parse the request into
-//! domain types ([`extract`], [`domain`]), authenticate the caller
-//! ([`auth::Principal`]), and call plain database functions ([`db`]) that take
+//! domain types ([`http::extract`], [`domain`]), authenticate the caller
+//! ([`http::Principal`]), and call plain database functions ([`db`]) that take
 //! `&mut DbConn` inside `web::block`. Every failure is one [`error::ApiError`]
 //! rendered as RFC 9457 problem+json. Every write appends to the [`audit`] log
 //! in the same transaction. [`startup::build_app`] is shared by the binary and
 //! the integration tests; the same route registration produces the OpenAPI
 //! document ([`openapi`]).
 
+pub mod agencies;
 pub mod aggregates;
 pub mod areas;
 pub mod audit;
@@ -21,9 +22,11 @@ pub mod dev;
 pub mod domain;
 pub mod error;
 pub mod events;
-pub mod extract;
-pub mod manage;
+pub mod http;
 pub mod openapi;
 pub mod routes;
+pub mod secrets;
 pub mod seed;
 pub mod startup;
+pub mod state;
+pub mod tokens;

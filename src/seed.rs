@@ -20,7 +20,7 @@ pub fn first_start(conn: &mut DbConn, settings: &Settings) -> Result<(), Migrati
     let started = Instant::now();
     let loaded = write_tx(conn, |conn| -> Result<Option<[u64; 3]>, ApiError> {
         if areas::count(conn)? > 0 {
-            let changed = areas::refresh_derived(conn, areas::today())?;
+            let changed = areas::refresh_derived(conn, crate::domain::calendar::today())?;
             if changed > 0 {
                 log::info!("administrative areas: {changed} current mapping(s) updated");
             }

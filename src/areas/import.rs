@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 
 use super::{
     Area, AreaRow, Level, Period, apply_derived, default_successors, derive, fold, refresh_derived,
-    to_areas, today,
+    to_areas,
 };
 use crate::audit::{self, Actor};
 use crate::db::schema::{area_successors, areas};
@@ -612,7 +612,11 @@ fn write_units(
             created_at: now,
         });
     }
-    let wanted = derive(&rows, &default_successors(conn)?, today());
+    let wanted = derive(
+        &rows,
+        &default_successors(conn)?,
+        crate::domain::calendar::today(),
+    );
     for r in &mut rows[first_new..] {
         if let Some(d) = wanted.get(&r.id) {
             d.set_on(r);
@@ -692,7 +696,9 @@ pub fn create_area(conn: &mut DbConn, actor: &Actor, req: &NewArea) -> Result<Ar
             .map(|p| p.trim().to_string())
             .filter(|p| !p.is_empty());
         let mut problems: Problems = Vec::new();
-        let on = req.valid_from.unwrap_or_else(today);
+        let on = req
+            .valid_from
+            .unwrap_or_else(crate::domain::calendar::today);
         let parent_row = parent_code
             .as_ref()
             .and_then(|p| cat.with_code(p).find(|r| r.valid_on(on)));
@@ -988,7 +994,7 @@ pub fn import_successors_in_tx(
         upper.created,
         upper.changed
     );
-    refresh_derived(conn, today())?;
+    refresh_derived(conn, crate::domain::calendar::today())?;
     audit::record(
         conn,
         actor,

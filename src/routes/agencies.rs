@@ -3,13 +3,13 @@
 
 use actix_web::{HttpResponse, get, patch, post, web};
 
-use super::{AuthErrors, BodyErrors, NotFound, with_conn};
-use crate::auth::Principal;
+use crate::agencies::{self, Agency, AgencyPatch, NewAgency};
 use crate::db::agencies as table;
 use crate::error::ApiError;
-use crate::extract::JsonBody;
-use crate::manage::{self, Agency, AgencyPatch, NewAgency};
-use crate::startup::AppState;
+use crate::http::Principal;
+use crate::http::extract::JsonBody;
+use crate::http::{AuthErrors, BodyErrors, NotFound, with_conn};
+use crate::state::AppState;
 
 /// List every agency, active or not, by code.
 #[utoipa::path(operation_id = "agencies_list", tag = "agencies", security(("bearer" = [])),
@@ -53,7 +53,7 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     who.require_admin()?;
     let actor = who.actor();
-    let agency = with_conn(&state, move |c| manage::create_agency(c, &actor, &body.0)).await?;
+    let agency = with_conn(&state, move |c| agencies::create_agency(c, &actor, &body.0)).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/agencies/{}", agency.code)))
         .json(agency))
@@ -75,7 +75,7 @@ pub async fn update(
     let actor = who.actor();
     let code = code.into_inner();
     let agency = with_conn(&state, move |c| {
-        manage::update_agency(c, &actor, &code, &body.0)
+        agencies::update_agency(c, &actor, &code, &body.0)
     })
     .await?;
     Ok(HttpResponse::Ok().json(agency))

@@ -6,13 +6,13 @@ use chrono::{NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{AuthErrors, with_conn};
 use crate::aggregates::{self, ADDITIVE, AreaMode, Dimension, Filters, Measures};
-use crate::auth::Principal;
 use crate::domain::{Kind, TargetGroup, Topic};
 use crate::error::{ApiError, Problem};
-use crate::extract::{QueryParams, given};
-use crate::startup::AppState;
+use crate::http::Principal;
+use crate::http::extract::{QueryParams, given};
+use crate::http::{AuthErrors, with_conn};
+use crate::state::AppState;
 
 /// Slice, grouping and format.
 #[derive(Debug, Deserialize, IntoParams)]

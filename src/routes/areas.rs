@@ -6,12 +6,12 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, IntoResponses, ToSchema};
 
-use super::{AuthErrors, BodyErrors, NotFound, page_size, with_conn};
 use crate::areas::{self, Area, AreaDetail, AreaFilter, ImportSummary, Level, NewArea, Resolution};
-use crate::auth::Principal;
 use crate::error::{ApiError, FieldError, Problem};
-use crate::extract::{JsonBody, QueryParams, RawBody};
-use crate::startup::AppState;
+use crate::http::Principal;
+use crate::http::extract::{JsonBody, QueryParams, RawBody};
+use crate::http::{AuthErrors, BodyErrors, NotFound, page_size, with_conn};
+use crate::state::AppState;
 
 /// Filters and paging of the area list.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -121,7 +121,8 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let q = q.0;
     let mut errors = Vec::new();
-    let on = date_param(&mut errors, "on", q.on.as_deref()).unwrap_or_else(areas::today);
+    let on = date_param(&mut errors, "on", q.on.as_deref())
+        .unwrap_or_else(crate::domain::calendar::today);
     let level = match q.level.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(l) => {
@@ -275,7 +276,8 @@ pub async fn get(
     q: QueryParams<OnQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let mut errors = Vec::new();
-    let on = date_param(&mut errors, "on", q.0.on.as_deref()).unwrap_or_else(areas::today);
+    let on = date_param(&mut errors, "on", q.0.on.as_deref())
+        .unwrap_or_else(crate::domain::calendar::today);
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }

@@ -5,12 +5,12 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{AuthErrors, page_size, with_conn};
 use crate::audit::{self, AuditFilter};
-use crate::auth::Principal;
 use crate::error::ApiError;
-use crate::extract::{QueryParams, given};
-use crate::startup::AppState;
+use crate::http::Principal;
+use crate::http::extract::{QueryParams, given};
+use crate::http::{AuthErrors, page_size, with_conn};
+use crate::state::AppState;
 
 /// Filters and paging for the audit log.
 #[derive(Debug, Deserialize, IntoParams)]

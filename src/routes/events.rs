@@ -7,14 +7,15 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::{AuthErrors, BodyErrors, NotFound, page_size, with_conn};
-use crate::auth::{Principal, Role};
+use crate::auth::Role;
 use crate::db::events::{self as table, EventFilter};
 use crate::domain::{Kind, TargetGroup, Topic};
 use crate::error::{ApiError, Problem};
 use crate::events::{self, BatchResult, EventInput, EventOut, Mode, Outcome, Writer};
-use crate::extract::{JsonBody, QueryParams, given, parse_json};
-use crate::startup::AppState;
+use crate::http::Principal;
+use crate::http::extract::{JsonBody, QueryParams, given, parse_json};
+use crate::http::{AuthErrors, BodyErrors, NotFound, page_size, with_conn};
+use crate::state::AppState;
 
 fn respond(outcome: Outcome, event: &EventOut) -> HttpResponse {
     let mut resp = match outcome {

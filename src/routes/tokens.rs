@@ -5,12 +5,12 @@ use actix_web::{HttpResponse, delete, get, post, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{AuthErrors, BodyErrors, NotFound, with_conn};
-use crate::auth::Principal;
 use crate::error::ApiError;
-use crate::extract::JsonBody;
-use crate::manage::{self, NewToken, TokenInfo};
-use crate::startup::AppState;
+use crate::http::Principal;
+use crate::http::extract::JsonBody;
+use crate::http::{AuthErrors, BodyErrors, NotFound, with_conn};
+use crate::state::AppState;
+use crate::tokens::{self, NewToken, TokenInfo};
 
 /// A newly issued token: the only time the JWT is shown.
 #[derive(Debug, Serialize, ToSchema)]
@@ -38,7 +38,7 @@ pub async fn create(
     let actor = who.actor();
     let auth = state.auth.clone();
     let (issued, info) = with_conn(&state, move |c| {
-        manage::issue_token(c, &auth, &actor, &body.0)
+        tokens::issue_token(c, &auth, &actor, &body.0)
     })
     .await?;
     Ok(HttpResponse::Created()
@@ -55,8 +55,8 @@ pub async fn create(
 #[get("/tokens")]
 pub async fn list(state: web::Data<AppState>, who: Principal) -> Result<HttpResponse, ApiError> {
     who.require_admin()?;
-    let rows = with_conn(&state, |c| Ok(crate::db::tokens::list(c)?)).await?;
-    Ok(HttpResponse::Ok().json(rows.into_iter().map(TokenInfo::from).collect::<Vec<_>>()))
+    let infos = with_conn(&state, tokens::list_tokens).await?;
+    Ok(HttpResponse::Ok().json(infos))
 }
 
 /// Revoke a token (admin). It is refused from the next request on.
@@ -72,6 +72,6 @@ pub async fn revoke(
     who.require_admin()?;
     let actor = who.actor();
     let id = id.into_inner();
-    let info = with_conn(&state, move |c| manage::revoke_token(c, &actor, &id)).await?;
+    let info = with_conn(&state, move |c| tokens::revoke_token(c, &actor, &id)).await?;
     Ok(HttpResponse::Ok().json(info))
 }

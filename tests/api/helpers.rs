@@ -6,8 +6,9 @@ use std::net::TcpListener;
 use campaign_tracker::audit::Actor;
 use campaign_tracker::auth::Role;
 use campaign_tracker::config::Settings;
-use campaign_tracker::manage::{self, NewToken};
-use campaign_tracker::startup::{self, AppState};
+use campaign_tracker::startup;
+use campaign_tracker::state::AppState;
+use campaign_tracker::tokens::{self, NewToken};
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
 
@@ -261,7 +262,7 @@ impl TestApp {
             ttl_days: Some(1),
             public: false,
         };
-        manage::issue_token(&mut conn, &self.state.auth, &Actor::cli(), &req)
+        tokens::issue_token(&mut conn, &self.state.auth, &Actor::cli(), &req)
             .expect("issue token")
             .0
             .token

@@ -1,128 +1,10 @@
-//! Domain vocabularies and participant pseudonymisation.
-//!
-//! Each vocabulary is a closed set with a stable wire name; parsing a wire
-//! name is the only way to get a value, so the database layer never sees an
-//! unchecked string.
+//! Participant identifiers: normalisation to one canonical form per person,
+//! and the keyed hash ([`Pseudonymizer`]) that is all the service stores.
 
 use hmac::{Hmac, Mac};
-use serde::{Deserialize, Serialize};
 use sha2::Sha256;
-use utoipa::ToSchema;
 
-macro_rules! vocabulary {
-    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $wire:literal),+ $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name {
-            $($(#[$vdoc])* $variant),+
-        }
-
-        impl $name {
-            /// Every value, in declaration order.
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            /// The wire name.
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $wire),+ }
-            }
-
-            /// Parses a wire name.
-            pub fn parse(s: &str) -> Option<Self> {
-                match s { $($wire => Some($name::$variant),)+ _ => None }
-            }
-
-            /// The accepted names, for error messages.
-            pub fn expected() -> String {
-                [$($wire),+].join(", ")
-            }
-        }
-    };
-}
-
-vocabulary! {
-    /// What kind of outreach an event was.
-    Kind {
-        /// Lớp tập huấn: a training or awareness class.
-        TrainingClass = "training_class",
-        /// Họp dân: a village or neighbourhood meeting.
-        CommunityMeeting = "community_meeting",
-        /// Phát động phong trào: the launch of a campaign or movement.
-        CampaignLaunch = "campaign_launch",
-        /// Tuyên truyền phổ biến pháp luật: a law-dissemination session.
-        LawDissemination = "law_dissemination",
-        /// Tiết dạy lồng ghép: a lesson with the content integrated into a school subject.
-        IntegratedLesson = "integrated_lesson",
-        /// Hoạt động ngoại khóa: an extracurricular session.
-        Extracurricular = "extracurricular",
-        /// Phát thanh/truyền hình: a radio or television broadcast.
-        MediaBroadcast = "media_broadcast",
-        /// Thăm hộ gia đình: a home visit.
-        HomeVisit = "home_visit",
-        /// Khác: anything else.
-        Other = "other",
-    }
-}
-
-vocabulary! {
-    /// What an event was about.
-    Topic {
-        /// Phòng, chống mua bán người: human trafficking.
-        HumanTrafficking = "human_trafficking",
-        /// Phòng, chống ma túy: drug prevention.
-        DrugPrevention = "drug_prevention",
-        /// Phòng, chống tội phạm: crime prevention.
-        CrimePrevention = "crime_prevention",
-        /// Tệ nạn xã hội: social evils.
-        SocialEvils = "social_evils",
-        /// Bình đẳng giới: gender equality.
-        GenderEquality = "gender_equality",
-        /// Bảo vệ trẻ em: child protection.
-        ChildProtection = "child_protection",
-        /// Di cư an toàn: safe migration.
-        SafeMigration = "safe_migration",
-        /// Khác: other.
-        Other = "other",
-    }
-}
-
-vocabulary! {
-    /// Who an event addressed.
-    TargetGroup {
-        /// Học sinh, sinh viên: students.
-        Students = "students",
-        /// Phụ nữ: women.
-        Women = "women",
-        /// Trẻ em gái: girls.
-        Girls = "girls",
-        /// Thanh niên: youth.
-        Youth = "youth",
-        /// Đồng bào dân tộc thiểu số: ethnic minorities.
-        EthnicMinorities = "ethnic_minorities",
-        /// Lao động di cư: migrant workers.
-        MigrantWorkers = "migrant_workers",
-        /// Người dân: the general public.
-        GeneralPublic = "general_public",
-        /// Cán bộ: officials.
-        Officials = "officials",
-        /// Người trở về: returnees (returning victims).
-        Returnees = "returnees",
-    }
-}
-
-vocabulary! {
-    /// How a participant is identified.
-    IdType {
-        /// Căn cước công dân: 12 digits, or a legacy 9-digit identity card number.
-        CitizenId = "citizen_id",
-        /// A Vietnamese phone number in any common writing; normalised to +84 E.164.
-        Phone = "phone",
-        /// A school's student id; trimmed and upper-cased.
-        StudentId = "student_id",
-        /// The reporting agency's own reference; only deduplicated within that agency.
-        AgencyRef = "agency_ref",
-    }
-}
+use super::IdType;
 
 /// Normalises an identifier to its canonical form `type:value` (agency
 /// references are scoped to the agency). The error never contains the value.
@@ -233,23 +115,6 @@ impl Pseudonymizer {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn vocabularies_round_trip() {
-        for k in Kind::ALL {
-            assert_eq!(Kind::parse(k.as_str()), Some(*k));
-            assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
-        }
-        for t in Topic::ALL {
-            assert_eq!(Topic::parse(t.as_str()), Some(*t));
-            assert_eq!(serde_json::to_value(t).unwrap(), t.as_str());
-        }
-        for g in TargetGroup::ALL {
-            assert_eq!(TargetGroup::parse(g.as_str()), Some(*g));
-            assert_eq!(serde_json::to_value(g).unwrap(), g.as_str());
-        }
-        assert_eq!(Kind::parse("party"), None);
-    }
 
     #[test]
     fn phones_normalise_to_e164() {

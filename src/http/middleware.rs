@@ -1,0 +1,143 @@
+//! Middleware: security headers, CORS, NUL bytes in paths, problem+json for
+//! actix's own error responses, and the 404/405 fallback.
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::{ErrorHandlerResponse, Next};
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use crate::error::{ApiError, PROBLEM_JSON};
+use crate::http::route_table::RouteTable;
+
+/// Content-Security-Policy for the API: nothing may be loaded or framed.
+const CSP_API: &str = "default-src 'none'; frame-ancestors 'none'";
+/// Swagger UI needs its own scripts, styles and inline bootstrap.
+const CSP_DOCS: &str = "default-src 'self'; script-src 'self' 'unsafe-inline'; \
+style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'";
+
+/// Adds `X-Content-Type-Options`, `Cache-Control: no-store` (API responses)
+/// and a Content-Security-Policy to every response.
+pub async fn security_headers(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let is_docs = req.path().starts_with("/docs");
+    let mut res = next.call(req).await?;
+    let h = res.headers_mut();
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(if is_docs { CSP_DOCS } else { CSP_API }),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    if !is_docs {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    Ok(res)
+}
+
+/// CORS for the configured dashboard origins only (and the service's own
+/// origin, for Swagger UI). Any other `Origin` is refused and never echoed.
+pub fn cors(origins: &[String]) -> actix_cors::Cors {
+    let allowed = origins.to_vec();
+    actix_cors::Cors::default()
+        .allowed_origin_fn(move |origin, req| {
+            let origin = origin.to_str().unwrap_or("");
+            let host = req
+                .headers
+                .get(header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or("");
+            allowed.iter().any(|o| o == origin)
+                || (!host.is_empty()
+                    && (origin == format!("http://{host}") || origin == format!("https://{host}")))
+        })
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            header::ACCEPT,
+        ])
+        .expose_headers([header::ETAG, header::LOCATION, header::RETRY_AFTER])
+        .max_age(600)
+}
+
+/// A path naming something with a NUL byte (`%00`) names nothing: 404,
+/// before it can reach a handler or the database.
+pub async fn reject_nul_in_path(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<actix_web::body::EitherBody<impl MessageBody>>, actix_web::Error> {
+    if req.uri().path().to_ascii_lowercase().contains("%00") {
+        let resp = actix_web::ResponseError::error_response(&ApiError::NotFound(
+            "no such resource".into(),
+        ));
+        return Ok(req.into_response(resp).map_into_right_body());
+    }
+    Ok(next.call(req).await?.map_into_left_body())
+}
+
+/// Unknown path: 404; known path with another method: 405 with `Allow`.
+pub async fn not_found_or_not_allowed(
+    req: HttpRequest,
+    routes: web::Data<RouteTable>,
+) -> Result<HttpResponse, ApiError> {
+    let allow = routes.methods_for(req.path());
+    Err(if allow.is_empty() {
+        ApiError::NotFound(format!("no route {}", req.path()))
+    } else {
+        ApiError::MethodNotAllowed { allow }
+    })
+}
+
+/// Turns any error response that is not already problem+json (actix's own
+/// errors) into one, keeping its status and headers.
+pub fn problemize<B: MessageBody + 'static>(
+    res: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+    if is_problem {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let status = res.status();
+    let err = match status.as_u16() {
+        400 => ApiError::BadRequest("the request could not be understood".into()),
+        404 => ApiError::NotFound("no such resource".into()),
+        413 => {
+            ApiError::PayloadTooLarge("the request body is larger than the configured limit".into())
+        }
+        415 => ApiError::UnsupportedMediaType("unsupported content type".into()),
+        503 => ApiError::Unavailable("the service is unavailable".into()),
+        s if s >= 500 => ApiError::Internal(format!("unhandled {status} response")),
+        _ => ApiError::BadRequest(status.canonical_reason().unwrap_or("error").to_string()),
+    };
+    let problem = err.problem();
+    let (req, old) = res.into_parts();
+    let mut new = HttpResponse::build(status);
+    for (name, value) in old.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            new.append_header((name.clone(), value.clone()));
+        }
+    }
+    let problem = crate::error::Problem {
+        status: status.as_u16(),
+        ..problem
+    };
+    let resp: HttpResponse<BoxBody> = new
+        .insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)))
+        .body(serde_json::to_string(&problem).unwrap_or_default());
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(req, resp).map_into_right_body(),
+    ))
+}

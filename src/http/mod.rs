@@ -1,0 +1,85 @@
+//! The HTTP layer shared by every route: extractors ([`extract`]), the
+//! authenticated caller ([`principal`]), middleware ([`middleware`]), the
+//! route table for 405 ([`route_table`]), and the responses and helpers
+//! every handler uses (this file).
+
+pub mod extract;
+pub mod middleware;
+pub mod principal;
+pub mod route_table;
+
+pub use principal::Principal;
+
+use actix_web::web;
+use utoipa::IntoResponses;
+
+use crate::db::DbConn;
+use crate::error::{ApiError, Problem};
+use crate::state::AppState;
+
+/// Runs `f` with a pooled connection on the blocking thread pool.
+pub async fn with_conn<T, F>(state: &AppState, f: F) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
+{
+    let pool = state.pool.clone();
+    web::block(move || {
+        let mut conn = pool.get()?;
+        f(&mut conn)
+    })
+    .await?
+}
+
+/// Errors any authenticated route can answer.
+#[derive(IntoResponses)]
+pub enum AuthErrors {
+    /// Missing, malformed, wrongly signed, expired, not-yet-valid or revoked token.
+    #[response(status = 401, content_type = "application/problem+json",
+        headers(("WWW-Authenticate" = String, description = "`Bearer`")))]
+    Unauthorized(Problem),
+    /// The token's role may not do this.
+    #[response(status = 403, content_type = "application/problem+json")]
+    Forbidden(Problem),
+    /// Over the per-token rate limit.
+    #[response(status = 429, content_type = "application/problem+json",
+        headers(("Retry-After" = u32, description = "Seconds to wait")))]
+    TooManyRequests(Problem),
+    /// The database is unavailable or every connection is busy.
+    #[response(status = 503, content_type = "application/problem+json",
+        headers(("Retry-After" = u32, description = "Seconds to wait")))]
+    Unavailable(Problem),
+}
+
+/// Errors of a request with a JSON body.
+#[derive(IntoResponses)]
+pub enum BodyErrors {
+    /// The body is not valid JSON.
+    #[response(status = 400, content_type = "application/problem+json")]
+    BadRequest(Problem),
+    /// The body is larger than the configured limit.
+    #[response(status = 413, content_type = "application/problem+json")]
+    PayloadTooLarge(Problem),
+    /// The body is not `application/json`.
+    #[response(status = 415, content_type = "application/problem+json")]
+    UnsupportedMediaType(Problem),
+    /// Some fields are invalid; `errors` names each one.
+    #[response(status = 422, content_type = "application/problem+json")]
+    Unprocessable(Problem),
+}
+
+/// A 404 answer.
+#[derive(IntoResponses)]
+pub enum NotFound {
+    /// No such resource (or not visible to this caller).
+    #[response(status = 404, content_type = "application/problem+json")]
+    NotFound(Problem),
+}
+
+/// Largest page of any list.
+pub const MAX_PAGE: i64 = 500;
+
+/// Clamps a requested page size to 1..=[`MAX_PAGE`] (default `default`).
+pub fn page_size(requested: Option<i64>, default: i64) -> i64 {
+    requested.unwrap_or(default).clamp(1, MAX_PAGE)
+}

@@ -1,0 +1,23 @@
+//! The application state every handler can reach.
+
+use std::sync::Arc;
+
+use crate::auth::{Auth, RateLimiter};
+use crate::config::Settings;
+use crate::db::DbPool;
+use crate::domain::Pseudonymizer;
+
+/// What every handler can reach. Cheap to clone: everything inside is shared.
+#[derive(Clone)]
+pub struct AppState {
+    /// Database pool.
+    pub pool: DbPool,
+    /// Configuration.
+    pub settings: Arc<Settings>,
+    /// Token signing and verification.
+    pub auth: Arc<Auth>,
+    /// Per-token request budget.
+    pub limiter: Arc<RateLimiter>,
+    /// Participant identifier hashing.
+    pub pseudonymizer: Arc<Pseudonymizer>,
+}
