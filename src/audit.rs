@@ -1,12 +1,16 @@
 //! The audit log: one mechanism every write path calls inside its own
 //! transaction, so a change and its record commit or roll back together.
 
-use chrono::NaiveDateTime;
-use diesel::prelude::*;
+use chrono::{DateTime, Utc};
+use diesel::QueryResult;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::db::DbConn;
-use crate::db::schema::audit_log;
+use crate::db::audit::{self as table, AuditRow, NewAudit};
+use crate::error::ApiError;
+
+pub use crate::db::audit::AuditFilter;
 
 /// Who made a change.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,46 +34,6 @@ impl Actor {
     }
 }
 
-/// A stored audit record.
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = audit_log)]
-pub struct AuditRow {
-    /// Cursor.
-    pub id: i64,
-    /// When.
-    pub at: NaiveDateTime,
-    /// Actor token.
-    pub actor_jti: Option<String>,
-    /// Actor role.
-    pub actor_role: String,
-    /// Actor agency.
-    pub actor_agency: Option<String>,
-    /// Action.
-    pub action: String,
-    /// Entity type.
-    pub entity_type: String,
-    /// Entity id.
-    pub entity_id: String,
-    /// Before (JSON).
-    pub before_json: Option<String>,
-    /// After (JSON).
-    pub after_json: Option<String>,
-}
-
-#[derive(Insertable)]
-#[diesel(table_name = audit_log)]
-struct NewAudit<'a> {
-    at: NaiveDateTime,
-    actor_jti: Option<&'a str>,
-    actor_role: &'a str,
-    actor_agency: Option<&'a str>,
-    action: &'a str,
-    entity_type: &'a str,
-    entity_id: &'a str,
-    before_json: Option<String>,
-    after_json: Option<String>,
-}
-
 /// Appends one record. Call it inside the transaction that makes the change.
 /// `before` and `after` must be the public views of the entity (never a
 /// token or a raw participant identifier).
@@ -82,8 +46,9 @@ pub fn record<B: Serialize, A: Serialize>(
     before: Option<&B>,
     after: Option<&A>,
 ) -> QueryResult<()> {
-    diesel::insert_into(audit_log::table)
-        .values(NewAudit {
+    table::insert(
+        conn,
+        &[NewAudit {
             at: crate::db::now(),
             actor_jti: actor.jti.as_deref(),
             actor_role: &actor.role,
@@ -91,11 +56,10 @@ pub fn record<B: Serialize, A: Serialize>(
             action,
             entity_type,
             entity_id,
-            before_json: before.map(to_json),
-            after_json: after.map(to_json),
-        })
-        .execute(conn)
-        .map(|_| ())
+            before_json: before.map(to_json).transpose()?,
+            after_json: after.map(to_json).transpose()?,
+        }],
+    )
 }
 
 /// Appends one `action` record per entity of one type, with no `before`,
@@ -109,67 +73,102 @@ pub fn record_created<A: Serialize>(
     let at = crate::db::now();
     let rows: Vec<NewAudit<'_>> = created
         .iter()
-        .map(|(id, after)| NewAudit {
-            at,
-            actor_jti: actor.jti.as_deref(),
-            actor_role: &actor.role,
-            actor_agency: actor.agency.as_deref(),
-            action: "create",
-            entity_type,
-            entity_id: id,
-            before_json: None,
-            after_json: Some(to_json(after)),
+        .map(|(id, after)| {
+            Ok(NewAudit {
+                at,
+                actor_jti: actor.jti.as_deref(),
+                actor_role: &actor.role,
+                actor_agency: actor.agency.as_deref(),
+                action: "create",
+                entity_type,
+                entity_id: id,
+                before_json: None,
+                after_json: Some(to_json(after)?),
+            })
         })
-        .collect();
-    for chunk in rows.chunks(500) {
-        crate::on_both!(&mut *conn, |c| diesel::insert_into(audit_log::table)
-            .values(chunk)
-            .execute(c))?;
-    }
-    Ok(())
+        .collect::<QueryResult<_>>()?;
+    table::insert(conn, &rows)
 }
 
-fn to_json<T: Serialize>(v: &T) -> String {
-    serde_json::to_string(v).unwrap_or_else(|_| "null".into())
+/// A view that cannot be serialised fails the write (and rolls back its
+/// transaction) instead of recording `null`.
+fn to_json<T: Serialize>(v: &T) -> QueryResult<String> {
+    serde_json::to_string(v).map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))
 }
 
-/// Filters for listing the log.
-#[derive(Debug, Clone, Default)]
-pub struct AuditFilter {
+/// Who made a change, as the log shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditActor {
+    /// Token id, absent for the command line.
+    pub jti: Option<String>,
+    /// `admin`, `agency`, `viewer` or `cli`.
+    pub role: String,
+    /// Agency of an agency token.
+    pub agency: Option<String>,
+}
+
+/// One audit record.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditEntry {
+    /// Record id.
+    pub id: i64,
+    /// When (UTC).
+    pub at: DateTime<Utc>,
+    /// Who.
+    pub actor: AuditActor,
+    /// `create`, `update`, `delete`, `issue`, `revoke`, `import`, `link`, ...
+    pub action: String,
     /// Entity type.
-    pub entity_type: Option<String>,
+    pub entity_type: String,
     /// Entity id.
-    pub entity_id: Option<String>,
-    /// Actor token id.
-    pub actor: Option<String>,
-    /// At or after.
-    pub from: Option<NaiveDateTime>,
-    /// Before.
-    pub to: Option<NaiveDateTime>,
-    /// Records with id below this (the cursor), newest first.
-    pub before_id: Option<i64>,
+    pub entity_id: String,
+    /// The entity before the change (absent for creations).
+    pub before: Option<serde_json::Value>,
+    /// The entity after the change (absent for deletions).
+    pub after: Option<serde_json::Value>,
+}
+
+impl TryFrom<AuditRow> for AuditEntry {
+    type Error = ApiError;
+
+    /// A stored `before`/`after` that is not JSON is a corrupt record: an
+    /// error, never a silent `null`.
+    fn try_from(r: AuditRow) -> Result<Self, ApiError> {
+        let parse = |side: &str, s: Option<String>| {
+            s.map(|s| serde_json::from_str(&s))
+                .transpose()
+                .map_err(|e| {
+                    ApiError::internal_with(
+                        format!("audit record {} has unreadable {side} JSON", r.id),
+                        e,
+                    )
+                })
+        };
+        Ok(Self {
+            id: r.id,
+            at: r.at.and_utc(),
+            actor: AuditActor {
+                jti: r.actor_jti.clone(),
+                role: r.actor_role.clone(),
+                agency: r.actor_agency.clone(),
+            },
+            action: r.action.clone(),
+            entity_type: r.entity_type.clone(),
+            entity_id: r.entity_id.clone(),
+            before: parse("before", r.before_json.clone())?,
+            after: parse("after", r.after_json.clone())?,
+        })
+    }
 }
 
 /// Records matching the filter, newest first, at most `limit`.
-pub fn list(conn: &mut DbConn, f: &AuditFilter, limit: i64) -> QueryResult<Vec<AuditRow>> {
-    let mut q = audit_log::table.select(AuditRow::as_select()).into_boxed();
-    if let Some(t) = &f.entity_type {
-        q = q.filter(audit_log::entity_type.eq(t.clone()));
-    }
-    if let Some(id) = &f.entity_id {
-        q = q.filter(audit_log::entity_id.eq(id.clone()));
-    }
-    if let Some(a) = &f.actor {
-        q = q.filter(audit_log::actor_jti.eq(a.clone()));
-    }
-    if let Some(from) = f.from {
-        q = q.filter(audit_log::at.ge(from));
-    }
-    if let Some(to) = f.to {
-        q = q.filter(audit_log::at.lt(to));
-    }
-    if let Some(b) = f.before_id {
-        q = q.filter(audit_log::id.lt(b));
-    }
-    q.order(audit_log::id.desc()).limit(limit).load(conn)
+pub fn list(
+    conn: &mut DbConn,
+    filter: &AuditFilter,
+    limit: i64,
+) -> Result<Vec<AuditEntry>, ApiError> {
+    table::list(conn, filter, limit)?
+        .into_iter()
+        .map(AuditEntry::try_from)
+        .collect()
 }

@@ -110,9 +110,16 @@ pub enum ApiError {
     /// 503: the database is unavailable or every connection is busy.
     #[error("{0}")]
     Unavailable(String),
-    /// 500: a bug or an unexpected failure; the message is logged, not returned.
-    #[error("{0}")]
-    Internal(String),
+    /// 500: a bug or an unexpected failure; the context and the whole source
+    /// chain are logged, never returned.
+    #[error("{context}")]
+    Internal {
+        /// What was being done.
+        context: String,
+        /// The underlying error, kept for the log.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    },
 }
 
 impl ApiError {
@@ -132,7 +139,21 @@ impl ApiError {
 
     /// An internal error with context, logged when rendered.
     pub fn internal(context: impl std::fmt::Display) -> Self {
-        Self::Internal(context.to_string())
+        Self::Internal {
+            context: context.to_string(),
+            source: None,
+        }
+    }
+
+    /// An internal error with context and the error that caused it.
+    pub fn internal_with(
+        context: impl std::fmt::Display,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Self::Internal {
+            context: context.to_string(),
+            source: Some(Box::new(source)),
+        }
     }
 
     fn slug_and_title(&self) -> (&'static str, &'static str) {
@@ -150,7 +171,7 @@ impl ApiError {
             Self::PreconditionRequired(_) => ("precondition-required", "Precondition required"),
             Self::TooManyRequests { .. } => ("rate-limited", "Too many requests"),
             Self::Unavailable(_) => ("unavailable", "Service unavailable"),
-            Self::Internal(_) => ("internal", "Internal server error"),
+            Self::Internal { .. } => ("internal", "Internal server error"),
         }
     }
 
@@ -158,7 +179,9 @@ impl ApiError {
     pub fn problem(&self) -> Problem {
         let (slug, title) = self.slug_and_title();
         let detail = match self {
-            Self::Internal(_) => "An unexpected error occurred; it has been logged.".to_string(),
+            Self::Internal { .. } => {
+                "An unexpected error occurred; it has been logged.".to_string()
+            }
             Self::MethodNotAllowed { allow } => {
                 format!("This path accepts: {}", allow.join(", "))
             }
@@ -205,13 +228,22 @@ impl ResponseError for ApiError {
             Self::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let Self::Internal(context) = self {
-            log::error!("internal error: {context}");
+        if let Self::Internal { context, source } = self {
+            let mut chain = String::new();
+            let mut cause = source
+                .as_deref()
+                .map(|s| s as &(dyn std::error::Error + 'static));
+            while let Some(c) = cause {
+                chain.push_str(": ");
+                chain.push_str(&c.to_string());
+                cause = c.source();
+            }
+            log::error!("internal error: {context}{chain}");
         }
         let mut resp = HttpResponse::build(self.status_code());
         resp.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
@@ -249,7 +281,7 @@ impl From<diesel::result::Error> for ApiError {
             E::DatabaseError(_, info) if is_busy(info.message()) => {
                 Self::Unavailable("the database is busy; retry shortly".into())
             }
-            _ => Self::Internal(format!("database error: {e}")),
+            _ => Self::internal_with("database error", e),
         }
     }
 }
@@ -276,7 +308,7 @@ impl From<r2d2::Error> for ApiError {
 
 impl From<actix_web::error::BlockingError> for ApiError {
     fn from(e: actix_web::error::BlockingError) -> Self {
-        Self::Internal(format!("blocking task failed: {e}"))
+        Self::internal_with("blocking task failed", e)
     }
 }
 
@@ -326,7 +358,7 @@ mod tests {
             (ApiError::PreconditionRequired("x".into()), 428),
             (ApiError::TooManyRequests { retry_after: 3 }, 429),
             (ApiError::Unavailable("x".into()), 503),
-            (ApiError::Internal("secret SQL here".into()), 500),
+            (ApiError::internal("secret SQL here"), 500),
         ];
         for (err, status) in cases {
             let (s, body, headers) = body_of(&err);
@@ -354,11 +386,20 @@ mod tests {
 
     #[test]
     fn internal_errors_are_opaque() {
-        let (_, body, _) = body_of(&ApiError::Internal(
-            "SELECT * FROM secret /etc/passwd".into(),
+        let (_, body, _) = body_of(&ApiError::internal_with(
+            "SELECT * FROM secret",
+            std::io::Error::other("/etc/passwd"),
         ));
         let text = body.to_string();
         assert!(!text.contains("SELECT") && !text.contains("/etc"));
+    }
+
+    #[test]
+    fn internal_errors_keep_their_source() {
+        use std::error::Error as _;
+        let err = ApiError::from(diesel::result::Error::RollbackTransaction);
+        let source = err.source().expect("the diesel error is kept");
+        assert!(source.to_string().contains("rollback"), "{source}");
     }
 
     #[test]

@@ -119,7 +119,7 @@ pub fn problemize<B: MessageBody + 'static>(
         }
         415 => ApiError::UnsupportedMediaType("unsupported content type".into()),
         503 => ApiError::Unavailable("the service is unavailable".into()),
-        s if s >= 500 => ApiError::Internal(format!("unhandled {status} response")),
+        s if s >= 500 => ApiError::internal(format!("unhandled {status} response")),
         _ => ApiError::BadRequest(status.canonical_reason().unwrap_or("error").to_string()),
     };
     let problem = err.problem();

@@ -3,6 +3,7 @@
 //! route table for 405 ([`route_table`]), and the responses and helpers
 //! every handler uses (this file).
 
+pub mod cursor;
 pub mod extract;
 pub mod middleware;
 pub mod principal;

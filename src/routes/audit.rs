@@ -5,11 +5,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::audit::{self, AuditFilter};
+use crate::audit::{self, AuditEntry, AuditFilter};
 use crate::error::ApiError;
-use crate::http::Principal;
 use crate::http::extract::{QueryParams, given};
 use crate::http::{AuthErrors, page_size, with_conn};
+use crate::http::{Principal, cursor};
 use crate::state::AppState;
 
 /// Filters and paging for the audit log.
@@ -37,38 +37,6 @@ pub struct AuditQuery {
     pub cursor: Option<String>,
 }
 
-/// Who made a change.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AuditActor {
-    /// Token id, absent for the command line.
-    pub jti: Option<String>,
-    /// `admin`, `agency`, `viewer` or `cli`.
-    pub role: String,
-    /// Agency of an agency token.
-    pub agency: Option<String>,
-}
-
-/// One audit record.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AuditEntry {
-    /// Record id.
-    pub id: i64,
-    /// When (UTC).
-    pub at: DateTime<Utc>,
-    /// Who.
-    pub actor: AuditActor,
-    /// `create`, `update`, `delete`, `issue`, `revoke`, `import`, `link`, ...
-    pub action: String,
-    /// Entity type.
-    pub entity_type: String,
-    /// Entity id.
-    pub entity_id: String,
-    /// The entity before the change (absent for creations).
-    pub before: Option<serde_json::Value>,
-    /// The entity after the change (absent for deletions).
-    pub after: Option<serde_json::Value>,
-}
-
 /// A page of audit records.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AuditPage {
@@ -90,13 +58,18 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     who.require_admin()?;
     let q = q.0;
-    let before_id =
-        match &q.cursor {
-            None => None,
-            Some(c) => Some(c.parse::<i64>().ok().filter(|v| *v > 0).ok_or_else(|| {
-                ApiError::field("cursor", "not a cursor returned by this endpoint")
-            })?),
-        };
+    let before_id = match &q.cursor {
+        None => None,
+        Some(c) => match cursor::decode(c)? {
+            [id] if id > 0 => Some(id),
+            _ => {
+                return Err(ApiError::field(
+                    "cursor",
+                    "not a cursor returned by this endpoint",
+                ));
+            }
+        },
+    };
     let limit = page_size(q.limit, 100);
     let filter = AuditFilter {
         entity_type: given(q.entity),
@@ -106,28 +79,11 @@ pub async fn list(
         to: q.to.map(|t| t.naive_utc()),
         before_id,
     };
-    let rows = with_conn(&state, move |c| Ok(audit::list(c, &filter, limit + 1)?)).await?;
-    let more = rows.len() as i64 > limit;
-    let items: Vec<AuditEntry> = rows
-        .into_iter()
-        .take(limit as usize)
-        .map(|r| AuditEntry {
-            id: r.id,
-            at: r.at.and_utc(),
-            actor: AuditActor {
-                jti: r.actor_jti,
-                role: r.actor_role,
-                agency: r.actor_agency,
-            },
-            action: r.action,
-            entity_type: r.entity_type,
-            entity_id: r.entity_id,
-            before: r.before_json.and_then(|s| serde_json::from_str(&s).ok()),
-            after: r.after_json.and_then(|s| serde_json::from_str(&s).ok()),
-        })
-        .collect();
+    let mut items = with_conn(&state, move |c| audit::list(c, &filter, limit + 1)).await?;
+    let more = items.len() as i64 > limit;
+    items.truncate(limit as usize);
     let next_cursor = if more {
-        items.last().map(|e| e.id.to_string())
+        items.last().map(|e| cursor::encode([e.id]))
     } else {
         None
     };

@@ -12,9 +12,9 @@ use crate::db::events::{self as table, EventFilter};
 use crate::domain::{Kind, TargetGroup, Topic};
 use crate::error::{ApiError, Problem};
 use crate::events::{self, BatchResult, EventInput, EventOut, Mode, Outcome, Writer};
-use crate::http::Principal;
 use crate::http::extract::{JsonBody, QueryParams, given, parse_json};
 use crate::http::{AuthErrors, BodyErrors, NotFound, page_size, with_conn};
+use crate::http::{Principal, cursor};
 use crate::state::AppState;
 
 fn respond(outcome: Outcome, event: &EventOut) -> HttpResponse {
@@ -283,14 +283,14 @@ pub struct EventPage {
 }
 
 fn encode_cursor(t: chrono::NaiveDateTime, seq: i64) -> String {
-    format!("{}_{seq}", t.and_utc().timestamp_micros())
+    cursor::encode([t.and_utc().timestamp_micros(), seq])
 }
 
 fn decode_cursor(c: &str) -> Result<(chrono::NaiveDateTime, i64), ApiError> {
-    let bad = || ApiError::field("cursor", "not a cursor returned by this endpoint");
-    let (t, s) = c.split_once('_').ok_or_else(bad)?;
-    let t = DateTime::from_timestamp_micros(t.parse().map_err(|_| bad())?).ok_or_else(bad)?;
-    Ok((t.naive_utc(), s.parse().map_err(|_| bad())?))
+    let [t, seq] = cursor::decode(c)?;
+    let t = DateTime::from_timestamp_micros(t)
+        .ok_or_else(|| ApiError::field("cursor", "not a cursor returned by this endpoint"))?;
+    Ok((t.naive_utc(), seq))
 }
 
 /// List events (agency and admin tokens). Agencies see the events they
@@ -562,14 +562,11 @@ pub async fn duplicate_candidates(
 ) -> Result<HttpResponse, ApiError> {
     who.forbid_viewer()?;
     let limit = page_size(q.0.limit, 100);
-    let after = match given(q.0.cursor).as_deref() {
-        None => None,
-        Some(c) => {
-            let bad = || ApiError::field("cursor", "not a cursor returned by this endpoint");
-            let (a, b) = c.split_once('_').ok_or_else(bad)?;
-            Some((a.parse().map_err(|_| bad())?, b.parse().map_err(|_| bad())?))
-        }
-    };
+    let after = given(q.0.cursor)
+        .as_deref()
+        .map(cursor::decode)
+        .transpose()?
+        .map(|[a, b]| (a, b));
     let agency = match who.role {
         Role::Agency => who.agency.clone(),
         _ => None,
@@ -580,6 +577,6 @@ pub async fn duplicate_candidates(
     .await?;
     Ok(HttpResponse::Ok().json(CandidatePage {
         items,
-        next_cursor: next.map(|(a, b)| format!("{a}_{b}")),
+        next_cursor: next.map(|(a, b)| cursor::encode([a, b])),
     }))
 }
