@@ -172,3 +172,18 @@ pub fn update_agency(
         Ok(after)
     })
 }
+
+/// Every agency, active or not, by code.
+pub fn list(conn: &mut DbConn) -> Result<Vec<Agency>, ApiError> {
+    Ok(agencies::list(conn)?
+        .into_iter()
+        .map(Agency::from)
+        .collect())
+}
+
+/// One agency by code; 404 when unknown.
+pub fn get(conn: &mut DbConn, code: &str) -> Result<Agency, ApiError> {
+    agencies::get(conn, code)?
+        .map(Agency::from)
+        .ok_or_else(|| ApiError::NotFound(format!("no agency {code}")))
+}

@@ -96,7 +96,7 @@ fn to_json<T: Serialize>(v: &T) -> QueryResult<String> {
     serde_json::to_string(v).map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))
 }
 
-/// Who made a change, as the log shows it.
+/// Who made a change.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AuditActor {
     /// Token id, absent for the command line.

@@ -294,18 +294,20 @@ fn token(settings: &Settings, cmd: TokenCommand) -> Result<(), String> {
             println!("{}", issued.token);
         }
         TokenCommand::List => {
-            let rows = crate::db::tokens::list(&mut conn).map_err(|e| e.to_string())?;
+            let infos = tokens::list_tokens(&mut conn).map_err(show)?;
             println!("id\trole\tagency\tlabel\tissued_at\texpires_at\trevoked_at");
-            for r in rows {
+            for t in infos {
                 println!(
                     "{}\t{}\t{}\t{}\t{}\t{}\t{}",
-                    r.jti,
-                    r.role,
-                    r.agency_code.unwrap_or_default(),
-                    r.label,
-                    r.issued_at,
-                    r.expires_at,
-                    r.revoked_at.map(|t| t.to_string()).unwrap_or_default()
+                    t.id,
+                    t.role.as_str(),
+                    t.agency.unwrap_or_default(),
+                    t.label,
+                    t.issued_at.naive_utc(),
+                    t.expires_at.naive_utc(),
+                    t.revoked_at
+                        .map(|t| t.naive_utc().to_string())
+                        .unwrap_or_default()
                 );
             }
         }

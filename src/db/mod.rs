@@ -217,3 +217,8 @@ pub fn is_postgres(conn: &DbConn) -> bool {
 
 /// Shared handle to the pool.
 pub type SharedPool = Arc<DbPool>;
+
+/// One round trip to the database (readiness).
+pub fn ping(conn: &mut DbConn) -> QueryResult<()> {
+    conn.batch_execute("SELECT 1")
+}

@@ -4,7 +4,6 @@
 use actix_web::{HttpResponse, get, patch, post, web};
 
 use crate::agencies::{self, Agency, AgencyPatch, NewAgency};
-use crate::db::agencies as table;
 use crate::error::ApiError;
 use crate::http::Principal;
 use crate::http::extract::JsonBody;
@@ -16,8 +15,8 @@ use crate::state::AppState;
     responses((status = 200, description = "All agencies", body = Vec<Agency>), AuthErrors))]
 #[get("/agencies")]
 pub async fn list(state: web::Data<AppState>, _who: Principal) -> Result<HttpResponse, ApiError> {
-    let rows = with_conn(&state, |c| Ok(table::list(c)?)).await?;
-    Ok(HttpResponse::Ok().json(rows.into_iter().map(Agency::from).collect::<Vec<_>>()))
+    let all = with_conn(&state, agencies::list).await?;
+    Ok(HttpResponse::Ok().json(all))
 }
 
 /// One agency by code.
@@ -31,11 +30,8 @@ pub async fn get(
     code: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let code = code.into_inner();
-    let row = with_conn(&state, move |c| {
-        table::get(c, &code)?.ok_or_else(|| ApiError::NotFound(format!("no agency {code}")))
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(Agency::from(row)))
+    let agency = with_conn(&state, move |c| agencies::get(c, &code)).await?;
+    Ok(HttpResponse::Ok().json(agency))
 }
 
 /// Add an agency (admin). The code is permanent; names can change later.

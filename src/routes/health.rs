@@ -36,9 +36,8 @@ pub async fn healthz() -> HttpResponse {
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let pool = state.pool.clone();
     web::block(move || -> Result<(), ApiError> {
-        use diesel::connection::SimpleConnection;
         let mut conn = pool.get()?;
-        conn.batch_execute("SELECT 1").map_err(|e| {
+        crate::db::ping(&mut conn).map_err(|e| {
             ApiError::Unavailable(format!("the database does not answer: {}", short(&e)))
         })
     })
