@@ -159,7 +159,7 @@ pub struct TestApp {
     pub data_dir: tempfile::TempDir,
     handle: actix_web::dev::ServerHandle,
     /// Dropped after the server stops (fields drop after `Drop::drop`).
-    _pg: Option<PgDatabase>,
+    pg: Option<PgDatabase>,
 }
 
 /// The settings every test app starts from: a small pool, a short wait for
@@ -214,7 +214,7 @@ impl TestApp {
             state,
             data_dir,
             handle,
-            _pg: pg,
+            pg,
         })
     }
 
@@ -338,6 +338,20 @@ impl TestApp {
                 .execute(&mut *conn)
                 .unwrap();
         }
+    }
+
+    /// Makes the PostgreSQL database refuse new sessions and ends the open
+    /// ones (`refuse`), or accept them again: the database is down for this
+    /// app alone, without stopping a server other tests share.
+    pub fn refuse_pg_connections(&self, refuse: bool) {
+        let pg = self.pg.as_ref().expect("a PostgreSQL test app");
+        let sql = if refuse {
+            "ALTER DATABASE {db} WITH ALLOW_CONNECTIONS false; \
+             SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{db}'"
+        } else {
+            "ALTER DATABASE {db} WITH ALLOW_CONNECTIONS true"
+        };
+        pg.admin_execute(sql).expect("change ALLOW_CONNECTIONS");
     }
 
     /// A fresh connection to the test's database (for assertions on stored rows).

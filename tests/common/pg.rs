@@ -29,21 +29,20 @@ impl PgDatabase {
     pub fn url(&self) -> &str {
         &self.url
     }
+
+    /// Runs `sql` on the server's admin database, with `{db}` standing for
+    /// this database's name (for statements no session inside it can run).
+    pub fn admin_execute(&self, sql: &str) -> Result<(), String> {
+        PgConnection::establish(&self.admin_url)
+            .map_err(|e| e.to_string())?
+            .batch_execute(&sql.replace("{db}", &self.name))
+            .map_err(|e| e.to_string())
+    }
 }
 
 impl Drop for PgDatabase {
     fn drop(&mut self) {
-        let dropped = PgConnection::establish(&self.admin_url)
-            .map_err(|e| e.to_string())
-            .and_then(|mut admin| {
-                admin
-                    .batch_execute(&format!(
-                        "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                        self.name
-                    ))
-                    .map_err(|e| e.to_string())
-            });
-        if let Err(e) = dropped {
+        if let Err(e) = self.admin_execute("DROP DATABASE IF EXISTS {db} WITH (FORCE)") {
             eprintln!("test database {} was not dropped: {e}", self.name);
         }
     }
