@@ -16,10 +16,13 @@ use std::time::{Duration, Instant};
 
 use campaign_tracker::db::DbConn;
 use campaign_tracker::db::raw::load;
-use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 use serde_json::{Value, json};
+
+#[path = "common/pg.rs"]
+mod pg;
+use pg::{fresh_pg_database, report_skipped};
 
 /// Fault tests that stop PostgreSQL must not overlap.
 static SERIAL: Mutex<()> = Mutex::new(());
@@ -279,64 +282,19 @@ async fn kill_9_during_ingest_loses_no_acknowledged_event_on_sqlite() {
     verify(&mut DbConn::Sqlite(conn), &acked);
 }
 
-fn pg_base() -> Option<String> {
-    std::env::var("TEST_DATABASE_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-}
-
-/// A fresh PostgreSQL database, dropped at the end.
-struct PgDb {
-    base: String,
-    name: String,
-    url: String,
-}
-
-impl PgDb {
-    fn create(base: &str) -> PgDb {
-        let name = format!("ct_fault_{}", uuid::Uuid::new_v4().simple());
-        PgConnection::establish(base)
-            .unwrap()
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .unwrap();
-        let mut url = url::Url::parse(base).unwrap();
-        url.set_path(&format!("/{name}"));
-        PgDb {
-            base: base.to_string(),
-            name,
-            url: url.to_string(),
-        }
-    }
-}
-
-impl Drop for PgDb {
-    fn drop(&mut self) {
-        if let Ok(mut c) = PgConnection::establish(&self.base) {
-            let _ = c.batch_execute(&format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            ));
-        }
-    }
-}
-
 #[actix_web::test]
 #[expect(
     clippy::await_holding_lock,
     reason = "the lock serialises whole tests, each on its own runtime thread"
 )]
 async fn kill_9_during_ingest_loses_no_acknowledged_event_on_postgres() {
-    let Some(base) = pg_base() else {
-        eprintln!(
-            "TEST_DATABASE_URL is not set: PostgreSQL variant not run here (.ci/run sets it)"
-        );
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(db) = fresh_pg_database() else {
         return;
     };
-    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
-    let db = PgDb::create(&base);
-    let (_dir, acked) = kill9_during_ingest(Some(&db.url)).await;
+    let (_dir, acked) = kill9_during_ingest(Some(db.url())).await;
     verify(
-        &mut DbConn::Pg(PgConnection::establish(&db.url).unwrap()),
+        &mut DbConn::Pg(PgConnection::establish(db.url()).unwrap()),
         &acked,
     );
 }
@@ -359,16 +317,18 @@ fn pg_cluster(action: &str, extra: &[&str]) {
     assert!(status.success(), "pg_ctlcluster {action} failed");
 }
 
-fn pg_faults_enabled() -> Option<String> {
-    let base = pg_base()?;
-    if std::env::var("CT_FAULTS_PG").is_ok_and(|v| v == "1") {
-        Some(base)
-    } else {
-        eprintln!(
-            "CT_FAULTS_PG is not 1: the tests that stop PostgreSQL are not run here (.ci/run sets it)"
+/// Whether the tests that stop the PostgreSQL cluster may run; a skip is
+/// reported like a missing `TEST_DATABASE_URL`.
+fn pg_faults_enabled() -> bool {
+    let enabled = std::env::var("CT_FAULTS_PG").is_ok_and(|v| v == "1");
+    if !enabled {
+        report_skipped(
+            "PostgreSQL faults",
+            "CT_FAULTS_PG is not 1, so the tests that stop the PostgreSQL cluster pass \
+             without running (.ci/run sets it; never on a shared server)",
         );
-        None
     }
+    enabled
 }
 
 async fn wait_ready(addr: &str, within: Duration) -> Duration {
@@ -390,13 +350,15 @@ async fn wait_ready(addr: &str, within: Duration) -> Duration {
     reason = "the lock serialises whole tests, each on its own runtime thread"
 )]
 async fn postgres_stopped_immediately_during_ingest_loses_no_acknowledged_event() {
-    let Some(base) = pg_faults_enabled() else {
+    if !pg_faults_enabled() {
+        return;
+    }
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(db) = fresh_pg_database() else {
         return;
     };
-    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
-    let db = PgDb::create(&base);
     let dir = tempfile::tempdir().unwrap();
-    let env = env_for(dir.path(), Some(&db.url));
+    let env = env_for(dir.path(), Some(db.url()));
     let token = token(&env);
     let svc = Service::start(&env);
     let stop = Arc::new(AtomicBool::new(false));
@@ -419,7 +381,7 @@ async fn postgres_stopped_immediately_during_ingest_loses_no_acknowledged_event(
     let _ = load.await;
     let acked = acked.lock().unwrap().clone();
     verify(
-        &mut DbConn::Pg(PgConnection::establish(&db.url).unwrap()),
+        &mut DbConn::Pg(PgConnection::establish(db.url()).unwrap()),
         &acked,
     );
     assert!(!svc.log.lock().unwrap().contains("panicked"));
@@ -431,13 +393,15 @@ async fn postgres_stopped_immediately_during_ingest_loses_no_acknowledged_event(
     reason = "the lock serialises whole tests, each on its own runtime thread"
 )]
 async fn database_down_for_10_s_answers_503_and_recovers_by_itself() {
-    let Some(base) = pg_faults_enabled() else {
+    if !pg_faults_enabled() {
+        return;
+    }
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(db) = fresh_pg_database() else {
         return;
     };
-    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
-    let db = PgDb::create(&base);
     let dir = tempfile::tempdir().unwrap();
-    let mut env = env_for(dir.path(), Some(&db.url));
+    let mut env = env_for(dir.path(), Some(db.url()));
     env.push(("DB_TIMEOUT_MS".into(), "1000".into()));
     let token = token(&env);
     let svc = Service::start(&env);

@@ -546,20 +546,7 @@ async fn rate_limit_is_per_token(app: TestApp) {
     json_of(app.get("/api/v1/agencies", &b).await, 200).await;
 }
 
-mod rate_limit_is_per_token {
-    use crate::helpers::{Db, TestApp};
-    const LIMIT: &[(&str, &str)] = &[("RATE_LIMIT_PER_MINUTE", "5")];
-    #[actix_web::test]
-    async fn sqlite() {
-        super::rate_limit_is_per_token(TestApp::spawn_with(Db::Sqlite, LIMIT).await.unwrap()).await
-    }
-    #[actix_web::test]
-    async fn postgres() {
-        if let Some(app) = TestApp::spawn_with(Db::Postgres, LIMIT).await {
-            super::rate_limit_is_per_token(app).await
-        }
-    }
-}
+both_backends!(settings = |s| s.rate_limit_per_minute = 5; rate_limit_is_per_token);
 
 async fn audit_log_records_every_write_with_cursor_pagination(app: TestApp) {
     let admin = app.admin();

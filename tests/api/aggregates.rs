@@ -9,7 +9,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
 
-use crate::helpers::{Db, TestApp, json as json_of, problem};
+use crate::helpers::{TestApp, json as json_of, problem};
 
 const AGENCIES: [&str; 4] = ["police", "womens-union", "education", "labour"];
 const KINDS: [&str; 4] = [
@@ -937,36 +937,9 @@ async fn provincial_report_figures_are_reproduced(app: TestApp) {
     );
 }
 
-crate::both_backends!(joint_and_linked_events_count_once, csv_export_with_hxl);
-
-mod random_datasets_match_the_model {
-    #[actix_web::test]
-    async fn sqlite() {
-        super::random_datasets_match_the_model(
-            super::TestApp::spawn(super::Db::Sqlite).await.unwrap(),
-        )
-        .await
-    }
-    #[actix_web::test]
-    async fn postgres() {
-        if let Some(app) = super::TestApp::spawn(super::Db::Postgres).await {
-            super::random_datasets_match_the_model(app).await
-        }
-    }
-}
-
-mod provincial_report_figures_are_reproduced {
-    #[actix_web::test]
-    async fn sqlite() {
-        super::provincial_report_figures_are_reproduced(
-            super::TestApp::spawn(super::Db::Sqlite).await.unwrap(),
-        )
-        .await
-    }
-    #[actix_web::test]
-    async fn postgres() {
-        if let Some(app) = super::TestApp::spawn(super::Db::Postgres).await {
-            super::provincial_report_figures_are_reproduced(app).await
-        }
-    }
-}
+crate::both_backends!(
+    joint_and_linked_events_count_once,
+    csv_export_with_hxl,
+    random_datasets_match_the_model,
+    provincial_report_figures_are_reproduced,
+);

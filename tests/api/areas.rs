@@ -735,34 +735,9 @@ async fn real_lists_search_dates_and_successors(app: TestApp) {
     assert_eq!(seen, expected);
 }
 
-/// The real lists load on first start; each test gets its own database.
-macro_rules! with_real_lists {
-    ($($name:ident),* $(,)?) => {
-        $(
-            mod $name {
-                use crate::helpers::{Db, TestApp};
-                const LOAD: &[(&str, &str)] = &[("LOAD_AREAS", "true")];
-                #[actix_web::test]
-                async fn sqlite() {
-                    let started = std::time::Instant::now();
-                    let app = TestApp::spawn_with(Db::Sqlite, LOAD).await.unwrap();
-                    eprintln!("{:?}: real lists loaded in {:?}", app.db, started.elapsed());
-                    super::$name(app).await
-                }
-                #[actix_web::test]
-                async fn postgres() {
-                    let started = std::time::Instant::now();
-                    if let Some(app) = TestApp::spawn_with(Db::Postgres, LOAD).await {
-                        eprintln!("{:?}: real lists loaded in {:?}", app.db, started.elapsed());
-                        super::$name(app).await
-                    }
-                }
-            }
-        )*
-    };
-}
-
-with_real_lists!(
+// The real lists load on first start; each test gets its own database.
+both_backends!(
+    settings = |s| s.load_areas = true;
     real_lists_are_loaded_and_reimport_changes_nothing,
     real_lists_search_dates_and_successors,
 );

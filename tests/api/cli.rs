@@ -192,28 +192,17 @@ async fn participant_identifiers_never_reach_the_log() {
 /// the units are loaded once.
 #[test]
 fn two_instances_starting_at_once_do_not_race() {
-    use diesel::connection::SimpleConnection;
     use diesel::prelude::*;
-    let Some(base) = crate::helpers::pg_base_url() else {
-        eprintln!(
-            "TEST_DATABASE_URL is not set: PostgreSQL variant not run here (.ci/run sets it)"
-        );
+    let Some(db) = crate::pg::fresh_pg_database() else {
         return;
     };
-    let name = format!("ct_race_{}", uuid::Uuid::new_v4().simple());
-    let mut admin = PgConnection::establish(&base).unwrap();
-    admin
-        .batch_execute(&format!("CREATE DATABASE {name}"))
-        .unwrap();
-    let mut url = url::Url::parse(&base).unwrap();
-    url.set_path(&format!("/{name}"));
     let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
     let children: Vec<_> = dirs
         .iter()
         .map(|d| {
             bin()
                 .env("DATA_DIR", d.path())
-                .env("DATABASE_URL", url.as_str())
+                .env("DATABASE_URL", db.url())
                 .env("RUST_LOG", "warn")
                 .arg("migrate")
                 .stderr(std::process::Stdio::piped())
@@ -225,7 +214,7 @@ fn two_instances_starting_at_once_do_not_race() {
         .into_iter()
         .map(|c| c.wait_with_output().unwrap())
         .collect();
-    let mut conn = PgConnection::establish(url.as_str()).unwrap();
+    let mut conn = PgConnection::establish(db.url()).unwrap();
     #[derive(QueryableByName)]
     struct N {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
@@ -235,9 +224,6 @@ fn two_instances_starting_at_once_do_not_race() {
         .load(&mut conn)
         .unwrap();
     drop(conn);
-    admin
-        .batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
-        .unwrap();
     for o in &outputs {
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     }

@@ -1,12 +1,10 @@
 //! Health, readiness, OpenAPI, Swagger UI and the error model.
 
 use crate::both_backends;
-use crate::helpers::{TestApp, json, problem};
+use crate::helpers::{Db, TestApp, json, problem};
 
 both_backends!(
     health_is_ok_without_a_token,
-    readiness_checks_the_database,
-    readiness_is_503_when_every_connection_is_held,
     openapi_document_is_served_and_matches_the_committed_file,
     swagger_ui_is_served_locally,
     unknown_route_is_a_problem_404,
@@ -14,18 +12,27 @@ both_backends!(
     security_headers_are_set,
 );
 
+// A small pool and a short wait, so holding every connection is quick.
+both_backends!(
+    settings = |s| {
+        s.pool_size = 2;
+        s.db_timeout = std::time::Duration::from_millis(500);
+    };
+    readiness_checks_the_database,
+);
+
 async fn health_is_ok_without_a_token(app: TestApp) {
     let resp = app.client.get(app.url("/healthz")).send().await.unwrap();
     assert_eq!(json(resp, 200).await["status"], "ok");
 }
 
+/// Readiness asks the database for a connection: with every pooled
+/// connection held it gives up after the configured wait with a 503 the
+/// client can retry, and answers 200 again once they are released.
 async fn readiness_checks_the_database(app: TestApp) {
     let resp = app.client.get(app.url("/readyz")).send().await.unwrap();
     assert_eq!(json(resp, 200).await["status"], "ok");
-}
 
-async fn readiness_is_503_when_every_connection_is_held(app: TestApp) {
-    // Hold every pooled connection; readiness must give up after the timeout.
     let held: Vec<_> = (0..app.settings.pool_size)
         .map(|_| app.state.pool.get().unwrap())
         .collect();
@@ -33,10 +40,50 @@ async fn readiness_is_503_when_every_connection_is_held(app: TestApp) {
     let resp = app.client.get(app.url("/readyz")).send().await.unwrap();
     assert!(resp.headers().get("retry-after").is_some());
     problem(resp, 503).await;
+    assert!(started.elapsed() >= app.settings.db_timeout);
     assert!(started.elapsed() < app.settings.db_timeout * 3);
+
     drop(held);
     let resp = app.client.get(app.url("/readyz")).send().await.unwrap();
-    json(resp, 200).await;
+    assert_eq!(json(resp, 200).await["status"], "ok");
+}
+
+/// Readiness notices a database that does not answer at all: with the
+/// PostgreSQL database refusing sessions (and its open ones ended) it is 503,
+/// and it comes back by itself once sessions are allowed again.
+#[actix_web::test]
+async fn readiness_is_503_while_postgresql_refuses_connections() {
+    let Some(app) = TestApp::spawn_with(Db::Postgres, |s| {
+        s.pool_size = 2;
+        s.db_timeout = std::time::Duration::from_millis(500);
+    })
+    .await
+    else {
+        return;
+    };
+    let resp = app.client.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(json(resp, 200).await["status"], "ok");
+
+    app.refuse_pg_connections(true);
+    let resp = app.client.get(app.url("/readyz")).send().await.unwrap();
+    assert!(resp.headers().get("retry-after").is_some());
+    problem(resp, 503).await;
+
+    app.refuse_pg_connections(false);
+    let started = std::time::Instant::now();
+    loop {
+        let resp = app.client.get(app.url("/readyz")).send().await.unwrap();
+        if resp.status() == 200 {
+            assert_eq!(json(resp, 200).await["status"], "ok");
+            break;
+        }
+        problem(resp, 503).await;
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "not ready again after sessions were allowed"
+        );
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }
 
 async fn openapi_document_is_served_and_matches_the_committed_file(app: TestApp) {

@@ -158,23 +158,10 @@ async fn cors_allows_only_configured_origins(app: TestApp) {
     }
 }
 
-mod cors_allows_only_configured_origins {
-    use crate::helpers::{Db, TestApp};
-    const ORIGINS: &[(&str, &str)] = &[("CORS_ORIGINS", "https://dashboard.example.gov.vn")];
-    #[actix_web::test]
-    async fn sqlite() {
-        super::cors_allows_only_configured_origins(
-            TestApp::spawn_with(Db::Sqlite, ORIGINS).await.unwrap(),
-        )
-        .await
-    }
-    #[actix_web::test]
-    async fn postgres() {
-        if let Some(app) = TestApp::spawn_with(Db::Postgres, ORIGINS).await {
-            super::cors_allows_only_configured_origins(app).await
-        }
-    }
-}
+both_backends!(
+    settings = |s| s.cors_origins = vec!["https://dashboard.example.gov.vn".to_string()];
+    cors_allows_only_configured_origins,
+);
 
 async fn docs_get_their_own_csp_and_api_responses_are_not_cached(app: TestApp) {
     let docs = app.client.get(app.url("/docs/")).send().await.unwrap();

@@ -2,15 +2,17 @@
 
 use std::collections::BTreeMap;
 use std::net::TcpListener;
+use std::path::Path;
+use std::time::Duration;
 
 use campaign_tracker::audit::Actor;
 use campaign_tracker::auth::Role;
-use campaign_tracker::config::Settings;
+use campaign_tracker::config::{DatabaseUrl, Settings, SqliteSynchronous};
 use campaign_tracker::startup;
 use campaign_tracker::state::AppState;
 use campaign_tracker::tokens::{self, NewToken};
-use diesel::connection::SimpleConnection;
-use diesel::{Connection, PgConnection};
+
+use crate::pg::{PgDatabase, fresh_pg_database};
 
 /// Which database a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -155,72 +157,40 @@ pub struct TestApp {
     pub settings: Settings,
     pub state: AppState,
     pub data_dir: tempfile::TempDir,
-    pg: Option<(String, String)>,
     handle: actix_web::dev::ServerHandle,
+    /// Dropped after the server stops (fields drop after `Drop::drop`).
+    pg: Option<PgDatabase>,
 }
 
-/// Base URL of the PostgreSQL server for tests, when configured.
-/// With `CT_REQUIRE_POSTGRES=1` (CI) a missing URL fails instead of skipping.
-pub fn pg_base_url() -> Option<String> {
-    let url = std::env::var("TEST_DATABASE_URL")
-        .ok()
-        .filter(|u| !u.is_empty());
-    if url.is_none() && std::env::var("CT_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") {
-        panic!("CT_REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set");
-    }
-    url
+/// The settings every test app starts from: a small pool, a short wait for
+/// it, the test signing key, no shipped units, and no practical rate limit.
+pub fn test_settings(data_dir: &Path, database_url: DatabaseUrl) -> Settings {
+    let mut settings = Settings::from_map(&BTreeMap::new()).expect("default settings");
+    settings.data_dir = data_dir.to_path_buf();
+    settings.database_url = database_url;
+    settings.jwt_keys = vec![(TEST_KID.to_string(), TEST_KEY.as_bytes().to_vec())];
+    settings.load_areas = false;
+    settings.pool_size = 4;
+    settings.db_timeout = Duration::from_millis(2000);
+    settings.rate_limit_per_minute = 100_000;
+    settings.sqlite_synchronous = SqliteSynchronous::Normal;
+    settings
 }
 
 impl TestApp {
-    /// Spawns an app on `db`, or None when PostgreSQL is not configured.
-    pub async fn spawn(db: Db) -> Option<TestApp> {
-        Self::spawn_with(db, &[]).await
-    }
-
-    /// Spawns with extra environment-style settings.
-    pub async fn spawn_with(db: Db, extra: &[(&str, &str)]) -> Option<TestApp> {
+    /// Spawns an app on `db` with [`test_settings`] changed by `tweak`, or
+    /// None when PostgreSQL is not configured (reported as skipped).
+    pub async fn spawn_with(db: Db, tweak: impl FnOnce(&mut Settings)) -> Option<TestApp> {
         let data_dir = tempfile::tempdir().expect("tempdir");
         let (database_url, pg) = match db {
-            Db::Sqlite => (
-                format!("sqlite://{}", data_dir.path().join("test.db").display()),
-                None,
-            ),
+            Db::Sqlite => (DatabaseUrl::Sqlite(data_dir.path().join("test.db")), None),
             Db::Postgres => {
-                let Some(base) = pg_base_url() else {
-                    eprintln!(
-                        "TEST_DATABASE_URL is not set: PostgreSQL variant not run here (.ci/run sets it)"
-                    );
-                    return None;
-                };
-                let name = format!("ct_test_{}", uuid::Uuid::new_v4().simple());
-                let mut admin = PgConnection::establish(&base).unwrap_or_else(|e| {
-                    panic!("TEST_DATABASE_URL is set but PostgreSQL is unreachable: {e}")
-                });
-                admin
-                    .batch_execute(&format!("CREATE DATABASE {name}"))
-                    .expect("create test database");
-                let mut url = url::Url::parse(&base).expect("TEST_DATABASE_URL is a URL");
-                url.set_path(&format!("/{name}"));
-                (url.to_string(), Some((base, name)))
+                let pg = fresh_pg_database()?;
+                (DatabaseUrl::Postgres(pg.url().to_string()), Some(pg))
             }
         };
-        let mut vars: BTreeMap<String, String> = [
-            ("DATA_DIR", data_dir.path().to_str().unwrap()),
-            ("DATABASE_URL", database_url.as_str()),
-            ("JWT_KEYS", &format!("{TEST_KID}:{TEST_KEY}")),
-            ("LOAD_AREAS", "false"),
-            ("DB_POOL_SIZE", "4"),
-            ("DB_TIMEOUT_MS", "2000"),
-            ("RATE_LIMIT_PER_MINUTE", "100000"),
-            ("SQLITE_SYNCHRONOUS", "NORMAL"),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-        for (k, v) in extra {
-            vars.insert(k.to_string(), v.to_string());
-        }
-        let settings = Settings::from_map(&vars).expect("test settings");
+        let mut settings = test_settings(data_dir.path(), database_url);
+        tweak(&mut settings);
         let state = {
             let s = settings.clone();
             actix_web::rt::task::spawn_blocking(move || startup::prepare(&s))
@@ -243,8 +213,8 @@ impl TestApp {
             settings,
             state,
             data_dir,
-            pg,
             handle,
+            pg,
         })
     }
 
@@ -370,6 +340,20 @@ impl TestApp {
         }
     }
 
+    /// Makes the PostgreSQL database refuse new sessions and ends the open
+    /// ones (`refuse`), or accept them again: the database is down for this
+    /// app alone, without stopping a server other tests share.
+    pub fn refuse_pg_connections(&self, refuse: bool) {
+        let pg = self.pg.as_ref().expect("a PostgreSQL test app");
+        let sql = if refuse {
+            "ALTER DATABASE {db} WITH ALLOW_CONNECTIONS false; \
+             SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{db}'"
+        } else {
+            "ALTER DATABASE {db} WITH ALLOW_CONNECTIONS true"
+        };
+        pg.admin_execute(sql).expect("change ALLOW_CONNECTIONS");
+    }
+
     /// A fresh connection to the test's database (for assertions on stored rows).
     pub fn conn(&self) -> campaign_tracker::db::PooledConn {
         self.state.pool.get().unwrap()
@@ -378,13 +362,8 @@ impl TestApp {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        // Stop accepting; the database is dropped with FORCE below anyway.
+        // Stop accepting; the database guard drops it WITH (FORCE) after this.
         drop(self.handle.stop(false));
-        if let Some((base, name)) = self.pg.take()
-            && let Ok(mut admin) = PgConnection::establish(&base)
-        {
-            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-        }
     }
 }
 
@@ -428,19 +407,28 @@ pub fn fields(problem: &serde_json::Value) -> Vec<String> {
 }
 
 /// Defines `mod name { sqlite, postgres }` test pairs for `async fn name(app: TestApp)`.
+/// With `settings = |s| ...;` first, every app of the list starts from
+/// [`test_settings`] changed by that closure.
 #[macro_export]
 macro_rules! both_backends {
     ($($name:ident),* $(,)?) => {
+        $crate::both_backends!(settings = |_| {}; $($name),*);
+    };
+    (settings = $tweak:expr; $($name:ident),* $(,)?) => {
         $(
             mod $name {
                 #[actix_web::test]
                 async fn sqlite() {
-                    let app = $crate::helpers::TestApp::spawn($crate::helpers::Db::Sqlite).await.unwrap();
+                    let app = $crate::helpers::TestApp::spawn_with($crate::helpers::Db::Sqlite, $tweak)
+                        .await
+                        .unwrap();
                     super::$name(app).await
                 }
                 #[actix_web::test]
                 async fn postgres() {
-                    if let Some(app) = $crate::helpers::TestApp::spawn($crate::helpers::Db::Postgres).await {
+                    if let Some(app) =
+                        $crate::helpers::TestApp::spawn_with($crate::helpers::Db::Postgres, $tweak).await
+                    {
                         super::$name(app).await
                     }
                 }

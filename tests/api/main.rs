@@ -1,7 +1,11 @@
 //! Integration tests: the real application over HTTP, on SQLite always and on
-//! PostgreSQL when `TEST_DATABASE_URL` is set (`.ci/run` sets it).
+//! PostgreSQL when `TEST_DATABASE_URL` is set (`.ci/run` sets it). Without it
+//! the PostgreSQL variants say `SKIPPED (PostgreSQL)` in the output; with
+//! `CT_REQUIRE_POSTGRES=1` they fail instead (see `tests/common/pg.rs`).
 
 mod helpers;
+#[path = "../common/pg.rs"]
+mod pg;
 
 mod access;
 mod aggregates;

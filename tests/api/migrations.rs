@@ -1,10 +1,14 @@
 //! The two migration folders agree, and every `down.sql` undoes its `up.sql`.
 
-use campaign_tracker::config::{DatabaseUrl, Settings};
+use std::path::Path;
+
+use campaign_tracker::config::DatabaseUrl;
 use campaign_tracker::db::{DbConn, Manager, migrate};
 use diesel::prelude::*;
 use diesel::sql_types::Text;
-use std::collections::BTreeMap;
+
+use crate::helpers::test_settings;
+use crate::pg::fresh_pg_database;
 
 fn names(dir: &str) -> Vec<String> {
     let mut v: Vec<String> =
@@ -66,10 +70,7 @@ fn schema_snapshot(conn: &mut DbConn) -> Vec<String> {
 }
 
 fn check_down_undoes_up(url: DatabaseUrl) {
-    let mut vars = BTreeMap::new();
-    vars.insert("DATA_DIR".to_string(), "/nonexistent".to_string());
-    let mut settings = Settings::from_map(&vars).unwrap();
-    settings.database_url = url;
+    let settings = test_settings(Path::new("/nonexistent"), url);
     let mut conn = Manager::new(&settings).open().unwrap();
     let mut count = 0;
     loop {
@@ -104,26 +105,7 @@ fn down_undoes_up_on_sqlite() {
 
 #[test]
 fn down_undoes_up_on_postgres() {
-    let Some(base) = crate::helpers::pg_base_url() else {
-        eprintln!(
-            "TEST_DATABASE_URL is not set: PostgreSQL variant not run here (.ci/run sets it)"
-        );
-        return;
-    };
-    use diesel::connection::SimpleConnection;
-    let name = format!("ct_mig_{}", uuid::Uuid::new_v4().simple());
-    let mut admin = PgConnection::establish(&base).unwrap();
-    admin
-        .batch_execute(&format!("CREATE DATABASE {name}"))
-        .unwrap();
-    let mut url = url::Url::parse(&base).unwrap();
-    url.set_path(&format!("/{name}"));
-    let result =
-        std::panic::catch_unwind(|| check_down_undoes_up(DatabaseUrl::Postgres(url.to_string())));
-    admin
-        .batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
-        .unwrap();
-    if let Err(e) = result {
-        std::panic::resume_unwind(e);
+    if let Some(db) = fresh_pg_database() {
+        check_down_undoes_up(DatabaseUrl::Postgres(db.url().to_string()));
     }
 }
