@@ -62,25 +62,70 @@ impl Part {
     }
 }
 
+/// grp: one row per real event. A lone report's distinct participants are
+/// its stored count; gi counts them only for linked groups.
+const GRP: &str = "SELECT ev.group_seq AS g, MIN(ev.start_date) AS d, MAX(ev.attendance_total) AS total, \
+    MAX(ev.attendance_female) AS female, MAX(ev.attendance_male) AS male, MAX(ev.attendance_under_18) AS under_18, \
+    COUNT(*) AS reports, MAX(ev.participants_identified) AS ident1 \
+    FROM ev GROUP BY ev.group_seq";
+/// gi: the distinct participants of each linked group.
+const GI: &str = "SELECT ev.group_seq AS g, COUNT(DISTINCT p.participant_id) AS n FROM ev \
+    JOIN event_participants p ON p.event_seq = ev.seq \
+    WHERE ev.group_seq IN (SELECT grp.g FROM grp WHERE grp.reports > 1) GROUP BY ev.group_seq";
+/// Each real event's (g, k) pairs in the dimensions that are properties of
+/// its reports: agencies (reporting and co-organising), kinds, topics and
+/// target groups.
+const DIMS: &str = "dim_agency AS (SELECT ev.group_seq AS g, ev.agency_code AS k FROM ev \
+    UNION SELECT ev.group_seq, c.agency_code FROM ev JOIN event_co_organizers c ON c.event_seq = ev.seq), \
+    dim_kind AS (SELECT DISTINCT ev.group_seq AS g, ev.kind AS k FROM ev), \
+    dim_topic AS (SELECT DISTINCT ev.group_seq AS g, t.topic AS k FROM ev JOIN event_topics t ON t.event_seq = ev.seq), \
+    dim_target AS (SELECT DISTINCT ev.group_seq AS g, t.target_group AS k FROM ev JOIN event_target_groups t ON t.event_seq = ev.seq)";
+/// slice (before its conditions): the real events with their measures; an
+/// event's total is at least its number of distinct participants.
+const SLICE: &str = "SELECT grp.g, grp.d, COALESCE(gi.n, grp.ident1) AS identified, \
+    CASE WHEN COALESCE(gi.n, grp.ident1) > grp.total THEN COALESCE(gi.n, grp.ident1) ELSE grp.total END AS total, \
+    grp.female, grp.male, grp.under_18 \
+    FROM grp LEFT JOIN gi ON gi.g = grp.g";
 /// The statement's column holding the largest real event's total (for `reach_min`).
 const LARGEST: &str = "CAST(COALESCE(MAX(s.total), 0) AS BIGINT) AS largest";
+/// Each report's participants by index. PostgreSQL cannot estimate the
+/// joins of the CTEs and would otherwise hash all of event_participants
+/// even for a small slice; LATERAL makes it look each report up (SQLite
+/// always does); OFFSET 0 keeps the planner from flattening it back into a
+/// join.
+const PARTICIPANTS_PG: &str = "CROSS JOIN LATERAL (SELECT ep.participant_id FROM event_participants ep \
+    WHERE ep.event_seq = pe.seq OFFSET 0) p";
+/// Each report's participants (SQLite).
+const PARTICIPANTS_SQLITE: &str = "JOIN event_participants p ON p.event_seq = pe.seq";
 
 /// Builds the aggregate statement for `pg` (else SQLite). `area_ids` are
 /// the units the area filter's code names (every period), when it is given.
 pub fn build(pg: bool, request: &Request, area_ids: Option<&[i64]>) -> Statement {
-    let Request { filters, group_by } = request;
     let mut sql = Sql::new(pg);
+    let ev = ev(&mut sql, request, area_ids);
+    let conditions = slice_conditions(&mut sql, &request.filters, area_ids);
+    let text = format!(
+        "WITH ev AS ({ev}), grp AS ({GRP}), gi AS ({GI}), {DIMS}, slice AS ({SLICE} {conditions}), {}",
+        // With no condition the slice is every real event of ev.
+        people_and_parts(pg, &request.group_by, !conditions.is_empty())
+    );
+    Statement {
+        text,
+        binds: sql.binds,
+    }
+}
 
-    let cand_clause = candidates(&mut sql, filters, area_ids);
-    // ev: live reports of the candidates, with their placed area.
-    // The placed unit is joined only when a filter or a key needs it.
-    let needs_areas = area_ids.is_some() || group_by.iter().any(|d| d.is_area());
+/// ev: live reports of the candidate real events, with their placed area.
+/// The placed unit is joined only when a filter or a key needs it.
+fn ev(sql: &mut Sql, request: &Request, area_ids: Option<&[i64]>) -> String {
+    let cand_clause = candidates(sql, &request.filters, area_ids);
+    let needs_areas = area_ids.is_some() || request.group_by.iter().any(|d| d.is_area());
     let (area_cols, area_joins) = if needs_areas {
         (
             "pa.id AS area_id, pa.province_id, pa.district_id, pa.commune_id",
             format!(
                 "JOIN areas a ON a.id = e.area_id JOIN areas pa ON pa.id = {}",
-                placed(filters.areas, "a")
+                placed(request.filters.areas, "a")
             ),
         )
     } else {
@@ -90,28 +135,20 @@ pub fn build(pg: bool, request: &Request, area_ids: Option<&[i64]>) -> Statement
             String::new(),
         )
     };
-    let ev = format!(
+    format!(
         "SELECT e.seq, e.group_seq, e.start_date, e.kind, e.agency_code, e.attendance_total, e.attendance_female, \
          e.attendance_male, e.attendance_under_18, e.participants_identified, {area_cols} \
          FROM events e {area_joins} WHERE e.deleted_at IS NULL{cand_clause}"
-    );
-    // grp: one row per real event. A lone report's distinct participants are
-    // its stored count; gi counts them only for linked groups.
-    let grp = "SELECT ev.group_seq AS g, MIN(ev.start_date) AS d, MAX(ev.attendance_total) AS total, \
-               MAX(ev.attendance_female) AS female, MAX(ev.attendance_male) AS male, MAX(ev.attendance_under_18) AS under_18, \
-               COUNT(*) AS reports, MAX(ev.participants_identified) AS ident1 \
-               FROM ev GROUP BY ev.group_seq";
-    let gi = "SELECT ev.group_seq AS g, COUNT(DISTINCT p.participant_id) AS n FROM ev \
-              JOIN event_participants p ON p.event_seq = ev.seq \
-              WHERE ev.group_seq IN (SELECT grp.g FROM grp WHERE grp.reports > 1) GROUP BY ev.group_seq";
-    let dim_agency = "SELECT ev.group_seq AS g, ev.agency_code AS k FROM ev \
-                      UNION SELECT ev.group_seq, c.agency_code FROM ev JOIN event_co_organizers c ON c.event_seq = ev.seq";
-    let dim_kind = "SELECT DISTINCT ev.group_seq AS g, ev.kind AS k FROM ev";
-    let dim_topic = "SELECT DISTINCT ev.group_seq AS g, t.topic AS k FROM ev JOIN event_topics t ON t.event_seq = ev.seq";
-    let dim_target = "SELECT DISTINCT ev.group_seq AS g, t.target_group AS k FROM ev JOIN event_target_groups t ON t.event_seq = ev.seq";
-    let where_clause = slice_conditions(&mut sql, filters, area_ids);
+    )
+}
 
-    // Keys: each dimension contributes a (g, k) relation joined to the slice.
+/// kp, the distinct (key, person) pairs (a real event's people are those of
+/// all its reports), hashed once and counted per key and, for the totals,
+/// per person; then the parts of the answer, one `SELECT` each. `sliced`:
+/// whether the slice has conditions (else it is every real event of ev).
+fn people_and_parts(pg: bool, group_by: &[Dimension], sliced: bool) -> String {
+    // Keys: each dimension contributes a (g, k) relation joined to the
+    // real event: `grp.g` in the measures, each report's group in kp.
     let keys: Vec<String> = (0..group_by.len()).map(|i| format!("d{i}.k")).collect();
     let join = |anchor: &str| {
         group_by
@@ -121,13 +158,12 @@ pub fn build(pg: bool, request: &Request, area_ids: Option<&[i64]>) -> Statement
             .collect::<Vec<_>>()
             .join(" ")
     };
-    let key_select: Vec<String> = (0..MAX_DIMENSIONS)
-        .map(|i| match keys.get(i) {
-            Some(k) => format!("CAST({k} AS TEXT) AS k{i}"),
-            None => format!("CAST(NULL AS TEXT) AS k{i}"),
-        })
-        .collect();
-    let no_keys = "CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT)";
+    // The first branch of the UNION names the columns: as the loaded row's fields.
+    let measures = measure::summed()
+        .map(|(name, s)| format!("{} AS {name}", s.expr))
+        .chain([LARGEST.to_string()])
+        .collect::<Vec<_>>()
+        .join(", ");
     let no_measures = measure::summed()
         .map(|(_, s)| {
             if s.nullable {
@@ -139,43 +175,17 @@ pub fn build(pg: bool, request: &Request, area_ids: Option<&[i64]>) -> Statement
         .chain(["CAST(0 AS BIGINT)"])
         .collect::<Vec<_>>()
         .join(", ");
-    // Named as the loaded row's fields (the first branch of a UNION names the columns).
-    let measures = measure::summed()
-        .map(|(name, s)| format!("{} AS {name}", s.expr))
-        .chain([LARGEST.to_string()])
-        .collect::<Vec<_>>()
-        .join(", ");
-    // The key relations join on the real event: `grp.g` in the measures,
-    // each report's group in kp.
-    let kp_joins = join("pe.group_seq");
-    // With no condition the slice is every real event of ev.
-    let kp_where = if where_clause.is_empty() {
-        ""
-    } else {
-        "WHERE pe.group_seq IN (SELECT slice.g FROM slice)"
-    };
-    let joins = join("grp.g");
-    let ctes = format!(
-        "WITH ev AS ({ev}), grp AS ({grp}), gi AS ({gi}), \
-         dim_agency AS ({dim_agency}), dim_kind AS ({dim_kind}), dim_topic AS ({dim_topic}), dim_target AS ({dim_target}), \
-         slice AS (SELECT grp.g, grp.d, COALESCE(gi.n, grp.ident1) AS identified, \
-            CASE WHEN COALESCE(gi.n, grp.ident1) > grp.total THEN COALESCE(gi.n, grp.ident1) ELSE grp.total END AS total, \
-            grp.female, grp.male, grp.under_18 \
-            FROM grp LEFT JOIN gi ON gi.g = grp.g {where_clause})"
-    );
-    // Each report's participants by index. PostgreSQL cannot estimate the
-    // joins of the CTEs above and would otherwise hash all of
-    // event_participants even for a small slice; LATERAL makes it look each
-    // report up (SQLite always does); OFFSET 0 keeps the planner from
-    // flattening it back into a join.
+    let no_keys = "CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT)";
     let participants = if pg {
-        "CROSS JOIN LATERAL (SELECT ep.participant_id FROM event_participants ep WHERE ep.event_seq = pe.seq OFFSET 0) p"
+        PARTICIPANTS_PG
     } else {
-        "JOIN event_participants p ON p.event_seq = pe.seq"
+        PARTICIPANTS_SQLITE
     };
-    // kp: the distinct (key, person) pairs (a real event's people are those
-    // of all its reports), hashed once and counted per key and, for the
-    // totals, per person.
+    let kp_where = if sliced {
+        "WHERE pe.group_seq IN (SELECT slice.g FROM slice)"
+    } else {
+        ""
+    };
     let mut parts = vec![format!(
         "SELECT '{}' AS part, CAST(NULL AS TEXT) AS k0, CAST(NULL AS TEXT) AS k1, \
          CAST(NULL AS TEXT) AS k2, CAST(NULL AS TEXT) AS k3, {measures}, CAST(NULL AS BIGINT) AS uniq \
@@ -198,44 +208,53 @@ pub fn build(pg: bool, request: &Request, area_ids: Option<&[i64]>) -> Statement
         )
     });
     if !keys.is_empty() {
+        // Every branch has all MAX_DIMENSIONS key columns.
+        let row_keys = (0..MAX_DIMENSIONS)
+            .map(|i| {
+                let key = keys.get(i).map_or("NULL", String::as_str);
+                format!("CAST({key} AS TEXT) AS k{i}")
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let unique_keys = (0..MAX_DIMENSIONS)
+            .map(|i| {
+                if i < keys.len() {
+                    format!("kp.k{i}")
+                } else {
+                    "CAST(NULL AS TEXT)".into()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
         parts.push(format!(
-            "SELECT '{}', {}, {measures}, CAST(NULL AS BIGINT) FROM slice s JOIN grp ON grp.g = s.g {joins} \
+            "SELECT '{}', {}, {measures}, CAST(NULL AS BIGINT) FROM slice s JOIN grp ON grp.g = s.g {} \
              GROUP BY {}",
             Part::Rows.as_str(),
-            key_select.join(", "),
+            row_keys,
+            join("grp.g"),
             keys.join(", ")
         ));
         parts.push(format!(
             "SELECT '{}', {}, {no_measures}, COUNT(*) FROM kp GROUP BY {}",
             Part::UniqueRows.as_str(),
-            (0..MAX_DIMENSIONS)
-                .map(|i| if i < keys.len() {
-                    format!("kp.k{i}")
-                } else {
-                    "CAST(NULL AS TEXT)".into()
-                })
-                .collect::<Vec<_>>()
-                .join(", "),
+            unique_keys,
             (0..keys.len())
                 .map(|i| format!("kp.k{i}"))
                 .collect::<Vec<_>>()
                 .join(", ")
         ));
     }
-    let text = format!(
-        "{ctes}, kp AS (SELECT DISTINCT {}p.participant_id AS pid FROM ev pe {participants} \
-         {kp_joins} {kp_where}) {}",
+    format!(
+        "kp AS (SELECT DISTINCT {}p.participant_id AS pid FROM ev pe {participants} \
+         {} {kp_where}) {}",
         // Only the keys in use: the narrower the pairs, the cheaper the hashing.
         keys.iter()
             .enumerate()
             .map(|(i, k)| format!("CAST({k} AS TEXT) AS k{i}, "))
             .collect::<String>(),
+        join("pe.group_seq"),
         parts.join(" UNION ALL ")
-    );
-    Statement {
-        text,
-        binds: sql.binds,
-    }
+    )
 }
 
 /// The unit an event is placed in (`alias` is its recorded unit): as
