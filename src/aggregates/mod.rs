@@ -16,7 +16,7 @@
 //!
 //! [`compute`] resolves the area filter, has [`sql`] build the one statement
 //! (a pure function of the request), runs it through [`crate::db::aggregates`]
-//! and assembles the [`Answer`]; [`suppress`] hides small cells for public
+//! and assembles the [`Answer`]; [`suppress`](mod@suppress) hides small cells for public
 //! tokens; [`view`] and [`csv`] write the answer.
 
 pub mod csv;
