@@ -1,0 +1,158 @@
+//! The answer as JSON: rows with named keys, totals, and what they mean.
+
+use chrono::Utc;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::{Answer, Dimension, Filters, Measures, Request, Row, Suppression};
+
+/// One row: its keys (only those grouped by) and its measures.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct AggregateRow {
+    /// Organising agency (a joint event is in each organiser's row).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agency: Option<String>,
+    /// Kind.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// Topic (an event with several topics is in each topic's row).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub topic: Option<String>,
+    /// Target group (likewise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_group: Option<String>,
+    /// Province code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub province: Option<String>,
+    /// Province name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub province_name: Option<String>,
+    /// District code (null for events placed in post-2025 units, which have no districts).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub district: Option<String>,
+    /// District name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub district_name: Option<String>,
+    /// Commune code (null for events placed in a province or district).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commune: Option<String>,
+    /// Commune name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commune_name: Option<String>,
+    /// Period (`2024-03`, `2024-Q1` or `2024`) of the real event's earliest start date.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub period: Option<String>,
+    /// The measures; absent when the cell is suppressed.
+    #[serde(flatten)]
+    pub measures: Option<Measures>,
+    /// Set (public tokens only) when the cell counts too few people to publish.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub suppressed: bool,
+}
+
+/// What the answer means.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AggregateMeta {
+    /// The slice.
+    pub filters: Filters,
+    /// The grouping, in key order.
+    pub group_by: Vec<String>,
+    /// Measures whose sum over the rows equals the totals in this answer: all
+    /// the additive ones when every real event sits in exactly one row (e.g. a
+    /// grouping by period), none when some event is in several rows (a joint
+    /// event under each agency, an event under each of its topics). Unique
+    /// participants and reach bounds are never additive; `totals` is always
+    /// computed over the whole slice.
+    pub additive_measures: Vec<String>,
+    /// When the answer was computed.
+    pub generated_at: chrono::DateTime<Utc>,
+    /// For public tokens: the smallest published count, and how many cells
+    /// were suppressed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppression: Option<SuppressionMeta>,
+}
+
+/// Small-cell suppression applied to a public token's answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SuppressionMeta {
+    /// Cells counting 1 to k-1 people are suppressed.
+    pub k: i64,
+    /// Rows suppressed (small, plus one more when a single small row could
+    /// otherwise be recovered from the totals).
+    pub rows_suppressed: usize,
+    /// Whether the totals are suppressed.
+    pub totals_suppressed: bool,
+}
+
+/// The aggregates answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AggregateAnswer {
+    /// One row per key combination with at least one event, in key order.
+    pub rows: Vec<AggregateRow>,
+    /// Over the whole slice: every real event once (null when suppressed).
+    pub totals: Option<Measures>,
+    /// Filters, grouping and which measures are additive.
+    pub meta: AggregateMeta,
+}
+
+impl AggregateAnswer {
+    /// The view of `answer` to `request`; `suppression` (public tokens) was
+    /// applied with threshold `k`.
+    pub fn new(
+        request: Request,
+        answer: Answer,
+        suppression: Option<&Suppression>,
+        k: i64,
+    ) -> Self {
+        let Request { filters, group_by } = request;
+        // A measure may be summed across rows exactly when every real event of
+        // the slice sits in one row: checked on this answer, not assumed.
+        let additive = answer.additive_measures(!group_by.is_empty());
+        Self {
+            rows: answer
+                .rows
+                .into_iter()
+                .enumerate()
+                .map(|(i, r)| to_row(&group_by, r, suppression.is_some_and(|s| s.rows[i])))
+                .collect(),
+            totals: (!suppression.is_some_and(|s| s.totals)).then_some(answer.totals),
+            meta: AggregateMeta {
+                filters,
+                group_by: group_by.iter().map(|d| d.as_str().to_string()).collect(),
+                additive_measures: additive,
+                generated_at: Utc::now(),
+                suppression: suppression.map(|s| SuppressionMeta {
+                    k,
+                    rows_suppressed: s.rows.iter().filter(|x| **x).count(),
+                    totals_suppressed: s.totals,
+                }),
+            },
+        }
+    }
+}
+
+/// A row's keys in the fields of their dimensions.
+fn to_row(dims: &[Dimension], r: Row, suppressed: bool) -> AggregateRow {
+    let mut out = AggregateRow {
+        measures: (!suppressed).then_some(r.measures),
+        suppressed,
+        ..Default::default()
+    };
+    for (i, d) in dims.iter().enumerate() {
+        let k = r.keys[i].clone();
+        let n = r.names[i].clone();
+        match d {
+            Dimension::Agency => out.agency = k,
+            Dimension::Kind => out.kind = k,
+            Dimension::Topic => out.topic = k,
+            Dimension::TargetGroup => out.target_group = k,
+            Dimension::AreaProvince => (out.province, out.province_name) = (k, n),
+            Dimension::AreaDistrict => (out.district, out.district_name) = (k, n),
+            Dimension::AreaCommune => (out.commune, out.commune_name) = (k, n),
+            Dimension::PeriodMonth | Dimension::PeriodQuarter | Dimension::PeriodYear => {
+                out.period = k
+            }
+        }
+    }
+    out
+}
