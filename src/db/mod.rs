@@ -5,6 +5,7 @@
 //! between the backends is written as one explicit `match` on [`DbConn`].
 
 pub mod agencies;
+pub mod areas;
 pub mod audit;
 pub mod events;
 pub mod migrate;
