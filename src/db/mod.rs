@@ -6,6 +6,7 @@
 
 pub mod agencies;
 pub mod aggregates;
+pub mod areas;
 pub mod audit;
 pub mod events;
 pub mod migrate;

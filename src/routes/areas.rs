@@ -3,10 +3,10 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use chrono::NaiveDate;
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, IntoResponses, ToSchema};
+use serde::Deserialize;
+use utoipa::{IntoParams, IntoResponses};
 
-use crate::areas::{self, Area, AreaDetail, AreaFilter, ImportSummary, Level, NewArea, Resolution};
+use crate::areas::{self, Area, AreaDetail, AreaFilter, AreaPage, ImportSummary, Level, NewArea};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::http::Principal;
 use crate::http::extract::{JsonBody, QueryParams, RawBody};
@@ -62,15 +62,6 @@ pub struct ImportQuery {
     pub valid_until: Option<String>,
 }
 
-/// A page of units.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct AreaPage {
-    /// Units, by code.
-    pub items: Vec<Area>,
-    /// Pass as `cursor` for the next page; absent on the last page.
-    pub next_cursor: Option<String>,
-}
-
 /// Errors of an import with a `text/csv` body.
 #[derive(IntoResponses)]
 pub enum CsvBodyErrors {
@@ -102,6 +93,22 @@ fn date_param(errors: &mut Vec<FieldError>, field: &str, value: Option<&str>) ->
     }
 }
 
+/// Parses an optional level (any case; empty: none), recording a problem under `level`.
+fn level_param(errors: &mut Vec<FieldError>, value: Option<&str>) -> Option<Level> {
+    let v = value?.trim();
+    if v.is_empty() {
+        return None;
+    }
+    let parsed = Level::parse(&v.to_ascii_lowercase());
+    if parsed.is_none() {
+        errors.push(FieldError::new(
+            "level",
+            "must be province, district, commune or village",
+        ));
+    }
+    parsed
+}
+
 fn csv_text(body: &RawBody) -> Result<String, ApiError> {
     String::from_utf8(body.0.to_vec())
         .map_err(|_| ApiError::BadRequest("the CSV body is not UTF-8 text".into()))
@@ -123,55 +130,28 @@ pub async fn list(
     let mut errors = Vec::new();
     let on = date_param(&mut errors, "on", q.on.as_deref())
         .unwrap_or_else(crate::domain::calendar::today);
-    let level = match q.level.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(l) => {
-            let parsed = Level::parse(&l.to_ascii_lowercase());
-            if parsed.is_none() {
-                errors.push(FieldError::new(
-                    "level",
-                    "must be province, district, commune or village",
-                ));
-            }
-            parsed
-        }
-    };
+    let level = level_param(&mut errors, q.level.as_deref());
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
-    let limit = page_size(q.limit, 100);
-    let folded_query =
-        q.q.as_deref()
+    let filter = AreaFilter {
+        on,
+        parent_code: q
+            .parent
+            .as_deref()
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(str::to_string),
+        level,
+        folded_query: q
+            .q
+            .as_deref()
             .map(|t| areas::fold(t.trim()))
-            .filter(|t| !t.is_empty());
-    let page = with_conn(&state, move |c| {
-        let parent_id = match q.parent.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some(code) => Some(
-                areas::resolve(c, code, on)?
-                    .into_result(code, on)
-                    .map_err(|msg| ApiError::field("parent", msg))?
-                    .id,
-            ),
-        };
-        let filter = AreaFilter {
-            on,
-            parent_id,
-            level,
-            folded_query,
-            after_code: q.cursor,
-        };
-        let rows = areas::list(c, &filter, limit + 1)?;
-        let more = rows.len() as i64 > limit;
-        let items = areas::to_areas(c, &rows[..rows.len().min(limit as usize)])?;
-        let next_cursor = if more {
-            items.last().map(|a| a.code.clone())
-        } else {
-            None
-        };
-        Ok(AreaPage { items, next_cursor })
-    })
-    .await?;
+            .filter(|t| !t.is_empty()),
+        after_code: q.cursor,
+    };
+    let limit = page_size(q.limit, 100);
+    let page = with_conn(&state, move |c| areas::page(c, &filter, limit)).await?;
     Ok(HttpResponse::Ok().json(page))
 }
 
@@ -282,17 +262,6 @@ pub async fn get(
         return Err(ApiError::validation(errors));
     }
     let code = code.into_inner();
-    let detail = with_conn(&state, move |c| {
-        let row = match areas::resolve(c, &code, on)? {
-            Resolution::Found(row) => row,
-            other => {
-                return Err(ApiError::NotFound(
-                    other.into_result(&code, on).unwrap_err(),
-                ));
-            }
-        };
-        Ok(areas::detail(c, &row)?)
-    })
-    .await?;
+    let detail = with_conn(&state, move |c| areas::detail_on(c, &code, on)).await?;
     Ok(HttpResponse::Ok().json(detail))
 }
