@@ -6,8 +6,10 @@
 
 pub mod agencies;
 pub mod audit;
+pub mod event_links;
 pub mod events;
 pub mod migrate;
+pub mod participants;
 pub mod raw;
 pub mod schema;
 pub mod tokens;
