@@ -386,8 +386,9 @@ pub fn sets_of(conn: &mut DbConn, seqs: &[i64]) -> QueryResult<HashMap<i64, Even
             out.entry(s).or_default().co_organizers.push(v);
         }
     }
-    // Byte order, whatever the database's collation: views built in memory
-    // from a request (`events::create_many`) sort the same way.
+    // Byte order, whatever the database's collation: the same order as views
+    // built in memory from a request, and the order candidates' shared
+    // topics are listed in.
     for sets in out.values_mut() {
         sets.topics.sort();
         sets.target_groups.sort();
