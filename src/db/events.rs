@@ -9,7 +9,6 @@ use diesel::prelude::*;
 use super::DbConn;
 use super::schema::{
     areas, event_co_organizers, event_participants, event_target_groups, event_topics, events,
-    participants,
 };
 
 /// A stored event.
@@ -60,6 +59,37 @@ pub struct EventRow {
     pub deleted_at: Option<NaiveDateTime>,
     /// Why deleted.
     pub delete_reason: Option<String>,
+}
+
+impl EventRow {
+    /// The row [`insert_many`] stores for a new event: its seq, its own
+    /// real-event group, and nothing deleted.
+    pub fn inserted(seq: i64, identity: &EventIdentity, values: &EventValues) -> Self {
+        EventRow {
+            seq,
+            id: identity.id.clone(),
+            agency_code: identity.agency_code.clone(),
+            external_id: identity.external_id.clone(),
+            kind: values.kind.clone(),
+            title: values.title.clone(),
+            description: values.description.clone(),
+            start_date: values.start_date,
+            end_date: values.end_date,
+            area_id: values.area_id,
+            attendance_total: values.attendance_total,
+            attendance_female: values.attendance_female,
+            attendance_male: values.attendance_male,
+            attendance_under_18: values.attendance_under_18,
+            participants_identified: values.participants_identified,
+            content_hash: values.content_hash.clone(),
+            group_seq: seq,
+            version: identity.version,
+            created_at: identity.created_at,
+            updated_at: identity.updated_at,
+            deleted_at: None,
+            delete_reason: None,
+        }
+    }
 }
 
 /// The writable columns of an event.
@@ -163,6 +193,25 @@ pub fn by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<EventRow>> {
         .select(EventRow::as_select())
         .first(conn)
         .optional()
+}
+
+/// An event by public id that must exist (a re-read after a write in the
+/// same transaction); `NotFound` otherwise.
+pub fn by_id_required(conn: &mut DbConn, id: &str) -> QueryResult<EventRow> {
+    events::table
+        .filter(events::id.eq(id))
+        .select(EventRow::as_select())
+        .first(conn)
+}
+
+/// Public ids of events by seq, sorted.
+pub fn ids_by_seq(conn: &mut DbConn, seqs: &[i64]) -> QueryResult<Vec<String>> {
+    let mut ids: Vec<String> = events::table
+        .filter(events::seq.eq_any(seqs))
+        .select(events::id)
+        .load(conn)?;
+    ids.sort();
+    Ok(ids)
 }
 
 /// Inserts new events set-wise (one multi-row INSERT and one UPDATE per 500
@@ -295,25 +344,6 @@ pub fn insert_children(conn: &mut DbConn, items: &[(i64, &EventSets, &[i64])]) -
     Ok(())
 }
 
-/// Returns the participant id of every key, creating missing ones. Keys are
-/// inserted in sets with the backend's "insert or ignore".
-pub fn participant_ids(conn: &mut DbConn, keys: &[String]) -> QueryResult<HashMap<String, i64>> {
-    let mut out = HashMap::with_capacity(keys.len());
-    for chunk in keys.chunks(2000) {
-        let rows: Vec<_> = chunk.iter().map(|k| participants::key.eq(k)).collect();
-        crate::on_both!(&mut *conn, |c| diesel::insert_into(participants::table)
-            .values(&rows)
-            .on_conflict_do_nothing()
-            .execute(c))?;
-        let found: Vec<(i64, String)> = participants::table
-            .filter(participants::key.eq_any(chunk))
-            .select((participants::id, participants::key))
-            .load(conn)?;
-        out.extend(found.into_iter().map(|(id, k)| (k, id)));
-    }
-    Ok(out)
-}
-
 /// Sets of several events.
 pub fn sets_of(conn: &mut DbConn, seqs: &[i64]) -> QueryResult<HashMap<i64, EventSets>> {
     let mut out: HashMap<i64, EventSets> =
@@ -356,8 +386,9 @@ pub fn sets_of(conn: &mut DbConn, seqs: &[i64]) -> QueryResult<HashMap<i64, Even
             out.entry(s).or_default().co_organizers.push(v);
         }
     }
-    // Byte order, whatever the database's collation: views built in memory
-    // from a request (`events::create_many`) sort the same way.
+    // Byte order, whatever the database's collation: the same order as views
+    // built in memory from a request, and the order candidates' shared
+    // topics are listed in.
     for sets in out.values_mut() {
         sets.topics.sort();
         sets.target_groups.sort();

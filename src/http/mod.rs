@@ -5,6 +5,7 @@
 
 pub mod cursor;
 pub mod extract;
+pub mod if_match;
 pub mod middleware;
 pub mod principal;
 pub mod route_table;

@@ -8,11 +8,12 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Role;
-use crate::db::events::{self as table, EventFilter};
+use crate::db::events::EventFilter;
 use crate::domain::{Kind, TargetGroup, Topic};
 use crate::error::{ApiError, Problem};
-use crate::events::{self, BatchResult, EventInput, EventOut, Mode, Outcome, Writer};
+use crate::events::{self, BatchResult, EventInput, EventOut, Mode, Outcome, Reader, Writer};
 use crate::http::extract::{JsonBody, QueryParams, given, parse_json};
+use crate::http::if_match::IfMatch;
 use crate::http::{AuthErrors, BodyErrors, NotFound, page_size, with_conn};
 use crate::http::{Principal, cursor};
 use crate::state::AppState;
@@ -26,21 +27,6 @@ fn respond(outcome: Outcome, event: &EventOut) -> HttpResponse {
         resp.insert_header((header::LOCATION, format!("/api/v1/events/{}", event.id)));
     }
     resp.insert_header((header::ETAG, event.etag())).json(event)
-}
-
-/// Parses `If-Match`: `"7"`, `W/"7"`, or `*` (any existing version: None inside Some).
-fn if_match(req: &HttpRequest) -> Result<Option<Option<i64>>, ApiError> {
-    let Some(v) = req.headers().get(header::IF_MATCH) else {
-        return Ok(None);
-    };
-    let s = v.to_str().unwrap_or("").trim();
-    if s == "*" {
-        return Ok(Some(None));
-    }
-    let tag = s.trim_start_matches("W/").trim_matches('"');
-    tag.parse::<i64>().map(|n| Some(Some(n))).map_err(|_| {
-        ApiError::BadRequest("If-Match must be an ETag returned by this service, or *".into())
-    })
 }
 
 /// Record an event (agency token). The same `external_id` with the same
@@ -106,24 +92,12 @@ pub async fn put_external(
     input.external_id = Some(external_id);
     // A malformed body is a 422 whatever the precondition says.
     events::validate(&input, &agency, &state.pseudonymizer, "").map_err(ApiError::validation)?;
-    let expected = if_match(&req)?;
+    let if_match = IfMatch::of(&req)?;
     let actor = who.actor();
     let pseudo = state.pseudonymizer.clone();
     let (outcome, event) = with_conn(&state, move |c| {
-        let expected = match expected {
-            Some(None) => {
-                match table::by_external(c, &agency, input.external_id.as_deref().unwrap_or(""))? {
-                    Some(row) => Some(row.version),
-                    None => {
-                        return Err(ApiError::PreconditionFailed(
-                            "If-Match: * but the event does not exist".into(),
-                        ));
-                    }
-                }
-            }
-            Some(Some(v)) => Some(v),
-            None => None,
-        };
+        let external_id = input.external_id.as_deref().unwrap_or("");
+        let expected = if_match.expected(|| events::stored_version(c, &agency, external_id))?;
         events::write_one(c, &pseudo, &actor, &agency, &input, Mode::Upsert, expected)
     })
     .await?;
@@ -168,76 +142,19 @@ pub async fn batch(
     body: JsonBody<BatchBody>,
 ) -> Result<HttpResponse, ApiError> {
     let agency = who.require_writing_agency()?.to_string();
-    let mode = match q.0.mode.as_deref() {
-        None | Some("create") => Mode::Create,
-        Some("upsert") => Mode::Upsert,
-        Some(_) => return Err(ApiError::field("mode", "must be create or upsert")),
-    };
+    let mode = Mode::from_param(q.0.mode.as_deref())?;
     let dry_run = q.0.dry_run.unwrap_or(false);
-    let limit = state.settings.batch_limit;
-    let items = body.0.items;
-    if items.is_empty() || items.len() > limit {
-        return Err(ApiError::field(
-            "items",
-            format!("a batch holds 1 to {limit} events"),
-        ));
-    }
-    // The envelope must be a list of objects; what is inside each object is
-    // judged item by item below.
-    let not_objects: Vec<crate::error::FieldError> = items
-        .iter()
-        .enumerate()
-        .filter(|(_, v)| !v.is_object())
-        .map(|(i, _)| crate::error::FieldError::new(format!("items[{i}]"), "must be a JSON object"))
-        .collect();
-    if !not_objects.is_empty() {
-        return Err(ApiError::validation(not_objects));
-    }
-    // Each item is parsed on its own, so one malformed item is reported
-    // as invalid without rejecting the others.
-    let mut inputs = Vec::with_capacity(items.len());
-    let mut shape_errors = Vec::new();
-    for (i, item) in items.iter().enumerate() {
-        let bytes = serde_json::to_vec(item).unwrap_or_default();
-        match parse_json::<EventInput>(&bytes) {
-            Ok(input) => {
-                inputs.push(input);
-                shape_errors.push(None);
-            }
-            Err(ApiError::Validation { errors, .. }) => {
-                inputs.push(EventInput::default());
-                shape_errors.push(Some(
-                    errors
-                        .into_iter()
-                        .map(|e| {
-                            crate::error::FieldError::new(
-                                format!("items[{i}].{}", e.field),
-                                e.message,
-                            )
-                        })
-                        .collect::<Vec<_>>(),
-                ));
-            }
-            Err(e) => return Err(e),
-        }
-    }
+    let items = events::Items::parse(
+        &body.0.items,
+        state.settings.batch_limit,
+        parse_json::<EventInput>,
+    )?;
     let actor = who.actor();
     let pseudo = state.pseudonymizer.clone();
-    let mut result = with_conn(&state, move |c| {
-        // Shape-invalid items get an empty input that fails validation; their
-        // shape errors replace the validation errors below.
-        events::write_batch(c, &pseudo, &actor, &agency, &inputs, mode, dry_run, limit)
+    let result = with_conn(&state, move |c| {
+        events::write_batch(c, &pseudo, &actor, &agency, &items, mode, dry_run)
     })
     .await?;
-    for (item, shape) in result.items.iter_mut().zip(shape_errors) {
-        if let Some(errors) = shape {
-            item.errors = Some(errors);
-            item.external_id = items[item.index]
-                .get("external_id")
-                .and_then(|v| v.as_str())
-                .map(str::to_string);
-        }
-    }
     Ok(HttpResponse::Ok().json(result))
 }
 
@@ -304,56 +221,35 @@ pub async fn list(
     who: Principal,
     q: QueryParams<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    who.forbid_viewer()?;
+    let reader = reader(&who)?;
     let q = q.0;
     let limit = page_size(q.limit, 100);
     let after = given(q.cursor.clone())
         .as_deref()
         .map(decode_cursor)
         .transpose()?;
-    let visible_to = match who.role {
-        Role::Agency => who.agency.clone(),
-        _ => None,
-    };
     let area = given(q.area.clone());
-    let agencies: Vec<String> = q.agency.iter().filter(|a| !a.is_empty()).cloned().collect();
-    let page = with_conn(&state, move |c| {
-        let area_ids = match &area {
-            None => None,
-            Some(code) => {
-                let ids = crate::areas::ids_with_code(c, code)?;
-                if ids.is_empty() {
-                    return Err(ApiError::field("area", "unknown administrative unit code"));
-                }
-                Some(ids)
-            }
-        };
-        let filter = EventFilter {
-            visible_to,
-            agencies,
-            kind: q.kind.map(|k| k.as_str().to_string()),
-            topic: q.topic.map(|t| t.as_str().to_string()),
-            target_group: q.target_group.map(|t| t.as_str().to_string()),
-            area_ids,
-            from: q.from,
-            to: q.to,
-            updated_since: q.updated_since.map(|t| t.naive_utc()),
-            include_deleted: q.include_deleted.unwrap_or(false),
-            after,
-        };
-        let mut rows = table::list(c, &filter, limit + 1)?;
-        let next_cursor = if rows.len() as i64 > limit {
-            rows.truncate(limit as usize);
-            rows.last().map(|r| encode_cursor(r.updated_at, r.seq))
-        } else {
-            None
-        };
-        Ok(EventPage {
-            items: events::views(c, rows)?,
-            next_cursor,
-        })
+    let filter = EventFilter {
+        visible_to: None,
+        agencies: q.agency.iter().filter(|a| !a.is_empty()).cloned().collect(),
+        kind: q.kind.map(|k| k.as_str().to_string()),
+        topic: q.topic.map(|t| t.as_str().to_string()),
+        target_group: q.target_group.map(|t| t.as_str().to_string()),
+        area_ids: None,
+        from: q.from,
+        to: q.to,
+        updated_since: q.updated_since.map(|t| t.naive_utc()),
+        include_deleted: q.include_deleted.unwrap_or(false),
+        after,
+    };
+    let (items, next) = with_conn(&state, move |c| {
+        events::page(c, &reader, filter, area.as_deref(), limit)
     })
     .await?;
+    let page = EventPage {
+        items,
+        next_cursor: next.map(|(t, seq)| encode_cursor(t, seq)),
+    };
     Ok(HttpResponse::Ok().json(page))
 }
 
@@ -367,35 +263,27 @@ pub async fn get_one(
     who: Principal,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    who.forbid_viewer()?;
+    let reader = reader(&who)?;
     let id = id.into_inner();
-    let event = with_conn(&state, move |c| {
-        let row = table::by_id(c, &id)?.filter(|r| {
-            r.deleted_at.is_none()
-                || who.role == Role::Admin
-                || who.agency.as_deref() == Some(&r.agency_code)
-        });
-        let Some(row) = row else {
-            return Err(ApiError::NotFound(format!("no event {id}")));
-        };
-        let event = events::view(c, row)?;
-        let visible = match (who.role, &who.agency) {
-            (Role::Admin, _) => true,
-            (_, Some(a)) => event.agency == *a || event.co_organizers.contains(a),
-            _ => false,
-        };
-        if visible {
-            Ok(event)
-        } else {
-            Err(ApiError::NotFound(format!("no event {id}")))
-        }
-    })
-    .await?;
+    let event = with_conn(&state, move |c| events::read_one(c, &reader, &id)).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, event.etag()))
         .json(event))
 }
 
+/// The events `who` may read: viewer (dashboard) tokens none (403).
+fn reader(who: &Principal) -> Result<Reader, ApiError> {
+    who.forbid_viewer()?;
+    match (who.role, &who.agency) {
+        (Role::Admin, _) => Ok(Reader::Admin),
+        (_, Some(a)) => Ok(Reader::Agency(a.clone())),
+        (_, None) => Err(ApiError::Forbidden(
+            "this needs an agency or admin token".into(),
+        )),
+    }
+}
+
+/// Who may write: an admin, or an active agency (403 otherwise).
 fn writer(who: &Principal) -> Result<Writer<'_>, ApiError> {
     match who.role {
         Role::Admin => Ok(Writer::Admin),
@@ -420,21 +308,12 @@ pub async fn replace(
     body: JsonBody<EventInput>,
 ) -> Result<HttpResponse, ApiError> {
     writer(&who)?;
-    let expected = if_match(&req)?.ok_or_else(|| {
-        ApiError::PreconditionRequired(
-            "send If-Match with the ETag of the version you replace".into(),
-        )
-    })?;
+    let expected = IfMatch::of(&req)?.required()?;
     let id = id.into_inner();
     let actor = who.actor();
     let pseudo = state.pseudonymizer.clone();
     let (outcome, event) = with_conn(&state, move |c| {
-        let w = writer(&who)?;
-        let version = match expected {
-            Some(v) => v,
-            None => events::writable(c, w, &id)?.version,
-        };
-        events::replace_by_id(c, &pseudo, &actor, w, &id, &body.0, version)
+        events::replace_by_id(c, &pseudo, &actor, writer(&who)?, &id, &body.0, expected)
     })
     .await?;
     Ok(respond(outcome, &event))
@@ -560,19 +439,15 @@ pub async fn duplicate_candidates(
     who: Principal,
     q: QueryParams<CandidatesQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    who.forbid_viewer()?;
+    let reader = reader(&who)?;
     let limit = page_size(q.0.limit, 100);
     let after = given(q.0.cursor)
         .as_deref()
         .map(cursor::decode)
         .transpose()?
         .map(|[a, b]| (a, b));
-    let agency = match who.role {
-        Role::Agency => who.agency.clone(),
-        _ => None,
-    };
     let (items, next) = with_conn(&state, move |c| {
-        events::duplicate_candidates(c, agency.as_deref(), after, limit)
+        events::duplicate_candidates(c, reader.scope(), after, limit)
     })
     .await?;
     Ok(HttpResponse::Ok().json(CandidatePage {

@@ -1,0 +1,414 @@
+//! Batches: the envelope (a list of objects, each parsed on its own so one
+//! malformed item does not reject the others), and up to the configured
+//! limit of events written in one transaction, each answered in order.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::input::{EventInput, ValidEvent, validate};
+use super::refs::{check_refs, load_refs};
+use super::write::{Decision, Fresh, Mode, Outcome, create_many, decide, retry_lost_race, store};
+use crate::audit::Actor;
+use crate::db::DbConn;
+use crate::db::events::{self as table, EventRow};
+use crate::domain::Pseudonymizer;
+use crate::error::{ApiError, FieldError};
+
+/// Status of one batch item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemStatus {
+    /// Stored as a new event (or would be, in a dry run).
+    Created,
+    /// Replaced an existing event (upsert mode).
+    Updated,
+    /// Identical to the stored event.
+    Unchanged,
+    /// The external id names an event with other content (create mode), or
+    /// appears twice in the batch with different content.
+    Conflict,
+    /// Failed validation; see `errors`.
+    Invalid,
+}
+
+/// The result of one batch item, in request order.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct BatchItem {
+    /// Position in the request.
+    pub index: usize,
+    /// The item's external id, when it had one.
+    pub external_id: Option<String>,
+    /// What happened.
+    pub status: ItemStatus,
+    /// The event's id (absent for invalid items and dry-run creations).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Field errors (invalid) or the conflict's explanation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<FieldError>>,
+}
+
+/// A batch's answer.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct BatchResult {
+    /// Whether nothing was written.
+    pub dry_run: bool,
+    /// Counts by status.
+    pub summary: HashMap<String, usize>,
+    /// Every item in request order.
+    pub items: Vec<BatchItem>,
+}
+
+impl BatchItem {
+    /// An item answered with `status` and no errors.
+    fn done(
+        index: usize,
+        external_id: Option<String>,
+        status: ItemStatus,
+        id: Option<String>,
+    ) -> Self {
+        BatchItem {
+            index,
+            external_id,
+            status,
+            id,
+            errors: None,
+        }
+    }
+
+    /// An item that failed validation.
+    fn invalid(index: usize, external_id: Option<String>, errors: Vec<FieldError>) -> Self {
+        BatchItem {
+            index,
+            external_id,
+            status: ItemStatus::Invalid,
+            id: None,
+            errors: Some(errors),
+        }
+    }
+
+    /// An item whose external id names other content; `detail` says which.
+    fn conflict(
+        index: usize,
+        external_id: Option<String>,
+        id: Option<String>,
+        detail: impl Into<String>,
+    ) -> Self {
+        BatchItem {
+            index,
+            external_id,
+            status: ItemStatus::Conflict,
+            id,
+            errors: Some(vec![FieldError::new(
+                format!("items[{index}].external_id"),
+                detail,
+            )]),
+        }
+    }
+}
+
+impl From<Outcome> for ItemStatus {
+    fn from(outcome: Outcome) -> Self {
+        match outcome {
+            Outcome::Created => ItemStatus::Created,
+            Outcome::Updated => ItemStatus::Updated,
+            Outcome::Unchanged => ItemStatus::Unchanged,
+        }
+    }
+}
+
+impl ItemStatus {
+    /// The status as the API spells it.
+    fn as_str(self) -> &'static str {
+        match self {
+            ItemStatus::Created => "created",
+            ItemStatus::Updated => "updated",
+            ItemStatus::Unchanged => "unchanged",
+            ItemStatus::Conflict => "conflict",
+            ItemStatus::Invalid => "invalid",
+        }
+    }
+}
+
+/// A batch's items, each parsed on its own.
+#[derive(Debug)]
+pub struct Items {
+    /// Every item's input; an item that did not parse has an empty input
+    /// (which fails validation) and its errors in `shape_errors`.
+    inputs: Vec<EventInput>,
+    /// Per item: why it is not shaped like an `EventInput`, if it is not.
+    shape_errors: Vec<Option<Vec<FieldError>>>,
+    /// Per item: its `external_id` as sent, when it is a string.
+    external_ids: Vec<Option<String>>,
+}
+
+impl Items {
+    /// Checks the envelope: 1 to `limit` items, each a JSON object (422
+    /// naming every one that is not). Each item is then parsed with `parse`,
+    /// the same parser as a single event's body; an item that does not
+    /// parse is answered `invalid` with its errors, and does not reject the
+    /// batch. Any other parse error does.
+    pub fn parse(
+        items: &[serde_json::Value],
+        limit: usize,
+        parse: impl Fn(&[u8]) -> Result<EventInput, ApiError>,
+    ) -> Result<Self, ApiError> {
+        check_size(items.len(), limit)?;
+        let not_objects: Vec<FieldError> = items
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| !v.is_object())
+            .map(|(i, _)| FieldError::new(format!("items[{i}]"), "must be a JSON object"))
+            .collect();
+        if !not_objects.is_empty() {
+            return Err(ApiError::validation(not_objects));
+        }
+        let mut out = Items {
+            inputs: Vec::with_capacity(items.len()),
+            shape_errors: Vec::with_capacity(items.len()),
+            external_ids: Vec::with_capacity(items.len()),
+        };
+        for (i, item) in items.iter().enumerate() {
+            let bytes = serde_json::to_vec(item)
+                .map_err(|e| ApiError::internal_with("re-serialising a batch item", e))?;
+            match parse(&bytes) {
+                Ok(input) => {
+                    out.inputs.push(input);
+                    out.shape_errors.push(None);
+                }
+                Err(ApiError::Validation { errors, .. }) => {
+                    out.inputs.push(EventInput::default());
+                    out.shape_errors.push(Some(
+                        errors
+                            .into_iter()
+                            .map(|e| FieldError::new(format!("items[{i}].{}", e.field), e.message))
+                            .collect(),
+                    ));
+                }
+                Err(e) => return Err(e),
+            }
+            out.external_ids.push(
+                item.get("external_id")
+                    .and_then(|v| v.as_str())
+                    .map(str::to_string),
+            );
+        }
+        Ok(out)
+    }
+}
+
+/// A batch holds 1 to `limit` events.
+fn check_size(len: usize, limit: usize) -> Result<(), ApiError> {
+    if len == 0 || len > limit {
+        return Err(ApiError::field(
+            "items",
+            format!("a batch holds 1 to {limit} events"),
+        ));
+    }
+    Ok(())
+}
+
+/// Writes a batch's items in one transaction. Invalid and conflicting items
+/// are reported and skipped; the valid ones are stored (unless `dry_run`).
+/// Items that did not parse are answered with their shape errors.
+pub fn write_batch(
+    conn: &mut DbConn,
+    pseudonymizer: &Pseudonymizer,
+    actor: &Actor,
+    agency: &str,
+    items: &Items,
+    mode: Mode,
+    dry_run: bool,
+) -> Result<BatchResult, ApiError> {
+    let mut result = write_inputs(
+        conn,
+        pseudonymizer,
+        actor,
+        agency,
+        &items.inputs,
+        mode,
+        dry_run,
+    )?;
+    for (item, shape) in result.items.iter_mut().zip(&items.shape_errors) {
+        if let Some(errors) = shape {
+            item.errors = Some(errors.clone());
+            item.external_id = items.external_ids[item.index].clone();
+        }
+    }
+    Ok(result)
+}
+
+/// [`write_batch`] on parsed inputs.
+fn write_inputs(
+    conn: &mut DbConn,
+    pseudonymizer: &Pseudonymizer,
+    actor: &Actor,
+    agency: &str,
+    inputs: &[EventInput],
+    mode: Mode,
+    dry_run: bool,
+) -> Result<BatchResult, ApiError> {
+    let validated: Vec<Result<ValidEvent, Vec<FieldError>>> = inputs
+        .iter()
+        .enumerate()
+        .map(|(i, input)| validate(input, agency, pseudonymizer, &format!("items[{i}].")))
+        .collect();
+    let run = |conn: &mut DbConn| -> Result<Vec<BatchItem>, ApiError> {
+        let externals: Vec<String> = validated
+            .iter()
+            .filter_map(|v| v.as_ref().ok())
+            .map(|v| v.external_id.clone())
+            .collect();
+        let mut existing: HashMap<String, EventRow> =
+            table::by_externals(conn, agency, &externals)?
+                .into_iter()
+                .map(|r| (r.external_id.clone(), r))
+                .collect();
+        let valid: Vec<&ValidEvent> = validated.iter().filter_map(|v| v.as_ref().ok()).collect();
+        let refs = load_refs(conn, &valid)?;
+        let now = crate::db::now();
+        // New events are inserted together after the loop.
+        let mut fresh: Vec<Fresh<'_>> = Vec::new();
+        // Within the batch, a repeated external id is compared with its first occurrence.
+        let mut seen: HashMap<String, (String, Option<String>)> = HashMap::new();
+        let mut items = Vec::with_capacity(inputs.len());
+        for (index, v) in validated.iter().enumerate() {
+            let external_id = inputs[index].external_id.clone();
+            let v = match v {
+                Err(errors) => {
+                    items.push(BatchItem::invalid(index, external_id, errors.clone()));
+                    continue;
+                }
+                Ok(v) => v,
+            };
+            let hash = v.content_hash()?;
+            if let Some((first, id)) = seen.get(&v.external_id) {
+                items.push(if *first == hash {
+                    BatchItem::done(index, external_id, ItemStatus::Unchanged, id.clone())
+                } else {
+                    BatchItem::conflict(
+                        index,
+                        external_id,
+                        id.clone(),
+                        "repeated in this batch with different content",
+                    )
+                });
+                continue;
+            }
+            let area_id = match check_refs(&refs, v, &format!("items[{index}].")) {
+                Ok(a) => a,
+                Err(errors) => {
+                    items.push(BatchItem::invalid(index, external_id, errors));
+                    continue;
+                }
+            };
+            let old = existing.remove(&v.external_id);
+            let item = match old {
+                None if dry_run => BatchItem::done(index, external_id, ItemStatus::Created, None),
+                Some(o) if dry_run => {
+                    let status = match decide(&o, &hash, mode) {
+                        Decision::Unchanged => ItemStatus::Unchanged,
+                        Decision::Conflict => ItemStatus::Conflict,
+                        Decision::Replace => ItemStatus::Updated,
+                    };
+                    BatchItem::done(index, external_id, status, Some(o.id))
+                }
+                None => {
+                    let new = Fresh::new(v, agency, area_id, now)?;
+                    let id = new.id().to_string();
+                    fresh.push(new);
+                    BatchItem::done(index, external_id, ItemStatus::Created, Some(id))
+                }
+                old => match store(conn, actor, agency, v, area_id, old, mode, None) {
+                    Ok((outcome, row)) => {
+                        BatchItem::done(index, external_id, outcome.into(), Some(row.id))
+                    }
+                    Err(ApiError::Conflict {
+                        detail,
+                        existing_id,
+                    }) => BatchItem::conflict(index, external_id, existing_id, detail),
+                    Err(e) => return Err(e),
+                },
+            };
+            seen.insert(v.external_id.clone(), (hash, item.id.clone()));
+            items.push(item);
+        }
+        create_many(conn, actor, &fresh)?;
+        Ok(items)
+    };
+    let items = if dry_run {
+        run(conn)?
+    } else {
+        retry_lost_race(conn, run)?
+    };
+    let mut summary: HashMap<String, usize> = [
+        ItemStatus::Created,
+        ItemStatus::Updated,
+        ItemStatus::Unchanged,
+        ItemStatus::Conflict,
+        ItemStatus::Invalid,
+    ]
+    .into_iter()
+    .map(|s| (s.as_str().to_string(), 0))
+    .collect();
+    for i in &items {
+        *summary.entry(i.status.as_str().to_string()).or_default() += 1;
+    }
+    Ok(BatchResult {
+        dry_run,
+        summary,
+        items,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_names_are_the_wire_names() {
+        for s in [
+            ItemStatus::Created,
+            ItemStatus::Updated,
+            ItemStatus::Unchanged,
+            ItemStatus::Conflict,
+            ItemStatus::Invalid,
+        ] {
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+        }
+    }
+
+    fn parse(items: serde_json::Value, limit: usize) -> Result<Items, ApiError> {
+        let items = items.as_array().unwrap().clone();
+        Items::parse(&items, limit, |b| {
+            serde_json::from_slice(b).map_err(|e| ApiError::field("title", e.to_string()))
+        })
+    }
+
+    #[test]
+    fn envelope_holds_1_to_limit_objects() {
+        assert!(parse(serde_json::json!([]), 2).is_err());
+        assert!(parse(serde_json::json!([{}, {}, {}]), 2).is_err());
+        let Err(ApiError::Validation { errors, .. }) = parse(serde_json::json!([{}, 1, "x"]), 5)
+        else {
+            panic!("expected a validation error");
+        };
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["items[1]", "items[2]"]);
+    }
+
+    #[test]
+    fn a_malformed_item_keeps_its_errors_and_external_id() {
+        let items = parse(
+            serde_json::json!([{"external_id": "a"}, {"external_id": "b", "title": 5}]),
+            5,
+        )
+        .unwrap();
+        assert!(items.shape_errors[0].is_none());
+        let errors = items.shape_errors[1].as_ref().unwrap();
+        assert_eq!(errors[0].field, "items[1].title");
+        assert_eq!(items.external_ids[1].as_deref(), Some("b"));
+    }
+}

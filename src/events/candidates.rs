@@ -1,0 +1,140 @@
+//! Duplicate candidates: pairs of reports by different agencies, not linked
+//! yet, that may describe the same real event, each with its reasons.
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db::DbConn;
+use crate::db::event_links::{self, CandidateRow};
+use crate::db::events::{self as table, EventSets};
+use crate::error::ApiError;
+
+/// Two reports that may describe the same real event.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DuplicateCandidate {
+    /// One report (the earlier recorded).
+    pub event_id: String,
+    /// Its agency.
+    pub agency: String,
+    /// The other report.
+    pub other_id: String,
+    /// The other's agency.
+    pub other_agency: String,
+    /// Why they look alike: `dates_overlap`, `same_area` or `area_contains`,
+    /// `same_kind`, `shared_topics:<topic>,...`.
+    pub reasons: Vec<String>,
+}
+
+/// Where a page of candidate pairs ends: the last pair's (seq, seq).
+pub type PairCursor = (i64, i64);
+
+/// Pairs of live reports by different agencies, not linked yet, whose dates
+/// overlap, whose areas are the same or one inside the other, and that share
+/// the kind or a topic. `agency` restricts to pairs with one of its reports.
+/// Ordered by the pair's seqs; `after` resumes after a pair.
+pub fn duplicate_candidates(
+    conn: &mut DbConn,
+    agency: Option<&str>,
+    after: Option<PairCursor>,
+    limit: i64,
+) -> Result<(Vec<DuplicateCandidate>, Option<PairCursor>), ApiError> {
+    let mut rows = event_links::candidates(conn, agency, after, limit + 1)?;
+    let next = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|r| (r.a_seq, r.b_seq))
+    } else {
+        None
+    };
+    let seqs: Vec<i64> = rows.iter().flat_map(|r| [r.a_seq, r.b_seq]).collect();
+    let sets = table::sets_of(conn, &seqs)?;
+    let empty = EventSets::default();
+    let out = rows
+        .into_iter()
+        .map(|r| {
+            let ta = sets.get(&r.a_seq).unwrap_or(&empty);
+            let tb = sets.get(&r.b_seq).unwrap_or(&empty);
+            candidate(r, ta, tb)
+        })
+        .collect();
+    Ok((out, next))
+}
+
+/// A candidate pair with the reasons it looks alike (dates overlap and areas
+/// match by construction of the query).
+fn candidate(r: CandidateRow, a: &EventSets, b: &EventSets) -> DuplicateCandidate {
+    let mut reasons = vec!["dates_overlap".to_string()];
+    reasons.push(
+        if r.a_area == r.b_area {
+            "same_area"
+        } else {
+            "area_contains"
+        }
+        .to_string(),
+    );
+    if r.a_kind == r.b_kind {
+        reasons.push("same_kind".into());
+    }
+    let shared: Vec<&str> = a
+        .topics
+        .iter()
+        .filter(|t| b.topics.contains(t))
+        .map(String::as_str)
+        .collect();
+    if !shared.is_empty() {
+        reasons.push(format!("shared_topics:{}", shared.join(",")));
+    }
+    DuplicateCandidate {
+        event_id: r.a_id,
+        agency: r.a_agency,
+        other_id: r.b_id,
+        other_agency: r.b_agency,
+        reasons,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(a_area: i64, b_area: i64, a_kind: &str, b_kind: &str) -> CandidateRow {
+        CandidateRow {
+            a_seq: 1,
+            b_seq: 2,
+            a_id: "a".into(),
+            b_id: "b".into(),
+            a_agency: "police".into(),
+            b_agency: "youth".into(),
+            a_kind: a_kind.into(),
+            b_kind: b_kind.into(),
+            a_area,
+            b_area,
+        }
+    }
+
+    fn topics(t: &[&str]) -> EventSets {
+        EventSets {
+            topics: t.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn reasons_name_area_kind_and_shared_topics() {
+        let c = candidate(
+            row(7, 7, "training_class", "training_class"),
+            &topics(&["drugs", "human_trafficking"]),
+            &topics(&["human_trafficking"]),
+        );
+        assert_eq!(
+            c.reasons,
+            [
+                "dates_overlap",
+                "same_area",
+                "same_kind",
+                "shared_topics:human_trafficking"
+            ]
+        );
+        let c = candidate(row(7, 8, "a", "b"), &topics(&[]), &topics(&[]));
+        assert_eq!(c.reasons, ["dates_overlap", "area_contains"]);
+    }
+}

@@ -1,0 +1,478 @@
+//! The wire types of an event write and their validation into a
+//! [`ValidEvent`]: every check that needs no database.
+//!
+//! Raw participant identifiers exist only inside [`validate`]: they are
+//! normalised, turned into keyed hashes, and dropped. The stored content
+//! hash covers the keys, never the raw values.
+
+use std::collections::BTreeSet;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+use crate::domain::{IdType, Kind, Pseudonymizer, TargetGroup, Topic, normalize_identifier};
+use crate::error::{ApiError, FieldError};
+
+/// Most identified participants in one event.
+pub const MAX_PARTICIPANTS: usize = 10_000;
+
+/// Headcounts of an event.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Attendance {
+    /// Number of people present (required; at least the number of distinct identified participants).
+    pub total: Option<i64>,
+    /// Women and girls present (`female + male <= total`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub female: Option<i64>,
+    /// Men and boys present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub male: Option<i64>,
+    /// People under 18 present (`<= total`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub under_18: Option<i64>,
+}
+
+/// One identified participant. The value is normalised, replaced by a keyed
+/// hash, and never stored, logged or returned.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ParticipantInput {
+    /// How the value identifies the person.
+    #[schema(value_type = IdType)]
+    pub id_type: String,
+    /// The identifier (citizen id, phone, student id, or the agency's own reference).
+    pub value: String,
+}
+
+/// An event as an agency reports it. The agency comes from the token; unknown
+/// fields are rejected.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EventInput {
+    /// The agency's own id for the event (1-128 characters), unique per agency:
+    /// the idempotency key.
+    pub external_id: Option<String>,
+    /// What kind of outreach it was.
+    #[schema(value_type = Kind)]
+    pub kind: Option<String>,
+    /// Title, 1-300 characters.
+    pub title: Option<String>,
+    /// Free text, up to 5,000 characters.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// A non-empty set of topics.
+    #[schema(value_type = Vec<Topic>)]
+    pub topics: Option<Vec<String>>,
+    /// First day (ISO date, Vietnam's calendar); not before 2000-01-01, not after tomorrow.
+    #[schema(value_type = String, format = Date, example = "2024-03-08")]
+    pub start_date: Option<String>,
+    /// Last day; not before `start_date`.
+    #[schema(value_type = String, format = Date, example = "2024-03-08")]
+    pub end_date: Option<String>,
+    /// Official code of the administrative unit where it took place, valid on `start_date`.
+    pub area_code: Option<String>,
+    /// Codes of other active agencies that ran the event jointly.
+    #[serde(default)]
+    pub co_organizers: Vec<String>,
+    /// Who the event addressed.
+    #[serde(default)]
+    #[schema(value_type = Vec<TargetGroup>)]
+    pub target_groups: Vec<String>,
+    /// Headcounts.
+    pub attendance: Option<Attendance>,
+    /// Identified participants (at most 10,000). Repeats count once.
+    #[serde(default)]
+    pub participants: Vec<ParticipantInput>,
+}
+
+/// A request that passed every check that needs no database.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ValidEvent {
+    /// Agency's own id.
+    pub external_id: String,
+    /// Kind.
+    pub kind: Kind,
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: Option<String>,
+    /// Topics.
+    pub topics: BTreeSet<Topic>,
+    /// First day.
+    pub start_date: NaiveDate,
+    /// Last day.
+    pub end_date: NaiveDate,
+    /// Area code as given.
+    pub area_code: String,
+    /// Co-organisers.
+    pub co_organizers: BTreeSet<String>,
+    /// Target groups.
+    pub target_groups: BTreeSet<TargetGroup>,
+    /// Headcounts (`total` present).
+    pub attendance: Attendance,
+    /// Keyed hashes of the distinct participants.
+    pub participant_keys: BTreeSet<String>,
+}
+
+impl ValidEvent {
+    /// SHA-256 of the canonical content: equal requests give equal hashes.
+    pub fn content_hash(&self) -> Result<String, ApiError> {
+        let json = serde_json::to_vec(self)
+            .map_err(|e| ApiError::internal_with("serialising an event for its content hash", e))?;
+        Ok(hex::encode(Sha256::digest(json)))
+    }
+}
+
+/// Checks every field of a request, collecting every problem. `prefix` is
+/// prepended to field names (`items[3].` in a batch).
+pub fn validate(
+    input: &EventInput,
+    agency: &str,
+    pseudonymizer: &Pseudonymizer,
+    prefix: &str,
+) -> Result<ValidEvent, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let mut err =
+        |field: &str, msg: String| errors.push(FieldError::new(format!("{prefix}{field}"), msg));
+
+    let external_id = input.external_id.as_deref().map(str::trim).unwrap_or("");
+    if external_id.is_empty()
+        || external_id.chars().count() > 128
+        || external_id.chars().any(char::is_control)
+    {
+        err(
+            "external_id",
+            "required, 1 to 128 printable characters".into(),
+        );
+    }
+    let kind = match input.kind.as_deref() {
+        None => {
+            err("kind", format!("required, one of: {}", Kind::expected()));
+            None
+        }
+        Some(k) => Kind::parse(k).or_else(|| {
+            err(
+                "kind",
+                format!("unknown kind, expected one of: {}", Kind::expected()),
+            );
+            None
+        }),
+    };
+    let title = input.title.as_deref().map(str::trim).unwrap_or("");
+    if title.is_empty() || title.chars().count() > 300 {
+        err("title", "required, 1 to 300 characters".into());
+    }
+    let description = input
+        .description
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty());
+    if description.is_some_and(|d| d.chars().count() > 5000) {
+        err("description", "at most 5,000 characters".into());
+    }
+    let mut topics = BTreeSet::new();
+    match &input.topics {
+        None => err("topics", "required: a non-empty list of topics".into()),
+        Some(list) if list.is_empty() => err("topics", "must not be empty".into()),
+        Some(list) => {
+            for (i, t) in list.iter().enumerate() {
+                match Topic::parse(t) {
+                    Some(t) => {
+                        topics.insert(t);
+                    }
+                    None => err(
+                        &format!("topics[{i}]"),
+                        format!("unknown topic, expected one of: {}", Topic::expected()),
+                    ),
+                }
+            }
+        }
+    }
+    let mut target_groups = BTreeSet::new();
+    for (i, g) in input.target_groups.iter().enumerate() {
+        match TargetGroup::parse(g) {
+            Some(g) => {
+                target_groups.insert(g);
+            }
+            None => err(
+                &format!("target_groups[{i}]"),
+                format!(
+                    "unknown target group, expected one of: {}",
+                    TargetGroup::expected()
+                ),
+            ),
+        }
+    }
+    let earliest = NaiveDate::from_ymd_opt(2000, 1, 1).expect("valid date");
+    let latest = crate::domain::calendar::today() + chrono::Duration::days(1);
+    let mut date = |field: &str, v: &Option<String>| -> Option<NaiveDate> {
+        match v.as_deref() {
+            None => {
+                err(field, "required (YYYY-MM-DD)".into());
+                None
+            }
+            Some(s) => match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+                Err(_) => {
+                    err(field, "not a date in the form YYYY-MM-DD".into());
+                    None
+                }
+                Ok(d) if d < earliest => {
+                    err(field, "must not be before 2000-01-01".into());
+                    None
+                }
+                Ok(d) if d > latest => {
+                    err(field, format!("must not be after tomorrow ({latest})"));
+                    None
+                }
+                Ok(d) => Some(d),
+            },
+        }
+    };
+    let start_date = date("start_date", &input.start_date);
+    let end_date = date("end_date", &input.end_date);
+    if let (Some(s), Some(e)) = (start_date, end_date)
+        && e < s
+    {
+        err("end_date", "must not be before start_date".into());
+    }
+    let area_code = input.area_code.as_deref().map(str::trim).unwrap_or("");
+    if area_code.is_empty()
+        || area_code.len() > 20
+        || !area_code
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-')
+    {
+        err("area_code", "required: an administrative unit code".into());
+    }
+    let mut co_organizers = BTreeSet::new();
+    for (i, c) in input.co_organizers.iter().enumerate() {
+        if c == agency {
+            err(
+                &format!("co_organizers[{i}]"),
+                "the reporting agency cannot co-organise its own event".into(),
+            );
+        } else if !crate::domain::codes::valid_agency_code(c) {
+            err(&format!("co_organizers[{i}]"), "not an agency code".into());
+        } else {
+            co_organizers.insert(c.clone());
+        }
+    }
+    let mut participant_keys = BTreeSet::new();
+    if input.participants.len() > MAX_PARTICIPANTS {
+        err(
+            "participants",
+            format!("at most {MAX_PARTICIPANTS} participants per event"),
+        );
+    } else {
+        for (i, p) in input.participants.iter().enumerate() {
+            let Some(id_type) = IdType::parse(&p.id_type) else {
+                err(
+                    &format!("participants[{i}].id_type"),
+                    format!("expected one of: {}", IdType::expected()),
+                );
+                continue;
+            };
+            match normalize_identifier(id_type, &p.value, agency) {
+                Ok(canonical) => {
+                    participant_keys.insert(pseudonymizer.key_of(&canonical));
+                }
+                Err(why) => err(&format!("participants[{i}].value"), why.into()),
+            }
+        }
+    }
+    let attendance = match &input.attendance {
+        None => {
+            err("attendance", "required: {\"total\": N}".into());
+            Attendance::default()
+        }
+        Some(a) => {
+            let limit = 10_000_000;
+            for (name, v) in [
+                ("total", a.total),
+                ("female", a.female),
+                ("male", a.male),
+                ("under_18", a.under_18),
+            ] {
+                if v.is_some_and(|n| !(0..=limit).contains(&n)) {
+                    err(
+                        &format!("attendance.{name}"),
+                        format!("must be 0 to {limit}"),
+                    );
+                }
+            }
+            match a.total {
+                None => err("attendance.total", "required".into()),
+                Some(total) => {
+                    if a.female.unwrap_or(0) + a.male.unwrap_or(0) > total {
+                        err("attendance", "female + male must not exceed total".into());
+                    }
+                    if a.under_18.is_some_and(|u| u > total) {
+                        err("attendance.under_18", "must not exceed total".into());
+                    }
+                    if (participant_keys.len() as i64) > total {
+                        err(
+                            "attendance.total",
+                            format!(
+                                "must be at least the {} distinct identified participants",
+                                participant_keys.len()
+                            ),
+                        );
+                    }
+                }
+            }
+            a.clone()
+        }
+    };
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(ValidEvent {
+        external_id: external_id.to_string(),
+        kind: kind.expect("checked"),
+        title: title.to_string(),
+        description: description.map(str::to_string),
+        topics,
+        start_date: start_date.expect("checked"),
+        end_date: end_date.expect("checked"),
+        area_code: area_code.to_string(),
+        co_organizers,
+        target_groups,
+        attendance,
+        participant_keys,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input() -> EventInput {
+        EventInput {
+            external_id: Some("e1".into()),
+            kind: Some("training_class".into()),
+            title: Some("Lớp tập huấn".into()),
+            topics: Some(vec!["human_trafficking".into()]),
+            start_date: Some("2024-03-08".into()),
+            end_date: Some("2024-03-08".into()),
+            area_code: Some("00001".into()),
+            attendance: Some(Attendance {
+                total: Some(3),
+                ..Default::default()
+            }),
+            participants: vec![
+                ParticipantInput {
+                    id_type: "phone".into(),
+                    value: "0912 345 678".into(),
+                },
+                ParticipantInput {
+                    id_type: "phone".into(),
+                    value: "+84912345678".into(),
+                },
+            ],
+            ..Default::default()
+        }
+    }
+
+    fn p() -> Pseudonymizer {
+        Pseudonymizer::new(b"k".to_vec())
+    }
+
+    #[test]
+    fn valid_input_dedups_participants() {
+        let v = validate(&input(), "police", &p(), "").unwrap();
+        assert_eq!(v.participant_keys.len(), 1);
+    }
+
+    #[test]
+    fn every_bad_field_is_reported() {
+        let bad = EventInput {
+            external_id: Some("".into()),
+            kind: Some("party".into()),
+            title: Some("x".repeat(301)),
+            topics: Some(vec![]),
+            start_date: Some("2024-02-30".into()),
+            end_date: Some("1999-12-31".into()),
+            area_code: None,
+            co_organizers: vec!["police".into()],
+            target_groups: vec!["aliens".into()],
+            attendance: Some(Attendance {
+                total: Some(1),
+                female: Some(1),
+                male: Some(1),
+                under_18: Some(2),
+            }),
+            participants: vec![ParticipantInput {
+                id_type: "citizen_id".into(),
+                value: "123".into(),
+            }],
+            ..Default::default()
+        };
+        let errors = validate(&bad, "police", &p(), "").unwrap_err();
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        for f in [
+            "external_id",
+            "kind",
+            "title",
+            "topics",
+            "start_date",
+            "end_date",
+            "area_code",
+            "co_organizers[0]",
+            "target_groups[0]",
+            "participants[0].value",
+            "attendance",
+            "attendance.under_18",
+        ] {
+            assert!(fields.contains(&f), "{f} missing from {fields:?}");
+        }
+        assert!(!format!("{errors:?}").contains("\"123\""));
+    }
+
+    #[test]
+    fn total_must_cover_identified_participants() {
+        let mut i = input();
+        i.attendance = Some(Attendance {
+            total: Some(0),
+            ..Default::default()
+        });
+        let errors = validate(&i, "police", &p(), "").unwrap_err();
+        assert_eq!(errors[0].field, "attendance.total");
+    }
+
+    #[test]
+    fn end_before_start_and_future_dates_are_refused() {
+        let mut i = input();
+        i.end_date = Some("2024-03-07".into());
+        assert_eq!(
+            validate(&i, "police", &p(), "").unwrap_err()[0].field,
+            "end_date"
+        );
+        let mut i = input();
+        let future = (crate::domain::calendar::today() + chrono::Duration::days(2)).to_string();
+        i.start_date = Some(future.clone());
+        i.end_date = Some(future);
+        let errors = validate(&i, "police", &p(), "").unwrap_err();
+        assert!(errors.iter().any(|e| e.field == "start_date"));
+    }
+
+    #[test]
+    fn content_hash_ignores_participant_order_and_spelling() {
+        let a = validate(&input(), "police", &p(), "").unwrap();
+        let mut i = input();
+        i.participants.reverse();
+        let b = validate(&i, "police", &p(), "").unwrap();
+        assert_eq!(a.content_hash().unwrap(), b.content_hash().unwrap());
+        let mut i = input();
+        i.title = Some("Khác".into());
+        assert_ne!(
+            a.content_hash().unwrap(),
+            validate(&i, "police", &p(), "")
+                .unwrap()
+                .content_hash()
+                .unwrap()
+        );
+    }
+}

@@ -1,0 +1,23 @@
+//! Recording outreach events: request validation into a [`ValidEvent`]
+//! ([`input`]), the API view and who reads what ([`view`]), idempotent
+//! create / upsert / replace / soft delete ([`write`]), batches
+//! ([`batch`]), same-as links between agencies' reports ([`links`]) and
+//! the candidates for them ([`candidates`]). Every query is in
+//! `crate::db` (`events`, `event_links`, `participants`).
+
+pub mod batch;
+pub mod candidates;
+pub mod input;
+pub mod links;
+mod refs;
+pub mod view;
+pub mod write;
+
+pub use batch::{BatchItem, BatchResult, ItemStatus, Items, write_batch};
+pub use candidates::{DuplicateCandidate, PairCursor, duplicate_candidates};
+pub use input::{Attendance, EventInput, MAX_PARTICIPANTS, ParticipantInput, ValidEvent, validate};
+pub use links::{SameAs, link, unlink};
+pub use view::{EventCursor, EventOut, Reader, page, read_one, view, views};
+pub use write::{
+    Mode, Outcome, Writer, delete, replace_by_id, stored_version, writable, write_one,
+};

@@ -1,0 +1,431 @@
+//! Single writes: create (POST), upsert (PUT by external id), replace (PUT
+//! by id) and soft delete, and the pieces a batch shares with them: what to
+//! do with an existing event ([`decide`]), storing one event, inserting new
+//! ones set-wise, and the retry after a lost race.
+
+use std::collections::{BTreeSet, HashMap};
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::input::{EventInput, ValidEvent, validate};
+use super::refs::resolve_refs;
+use super::view::{EventOut, view};
+use crate::audit::{self, Actor};
+use crate::db::events::{self as table, EventIdentity, EventRow, EventSets, EventValues};
+use crate::db::{DbConn, participants, write_tx};
+use crate::domain::Pseudonymizer;
+use crate::error::ApiError;
+
+/// What a write did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// A new event was stored.
+    Created,
+    /// An existing event was replaced.
+    Updated,
+    /// The same content was already stored; nothing changed.
+    Unchanged,
+}
+
+/// How a write treats an existing event with the same external id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Existing with the same content: unchanged; with other content: 409.
+    Create,
+    /// Existing: replaced.
+    Upsert,
+}
+
+impl Mode {
+    /// The `mode` query parameter of a batch: `create` (the default) or `upsert`.
+    pub fn from_param(mode: Option<&str>) -> Result<Self, ApiError> {
+        match mode {
+            None | Some("create") => Ok(Mode::Create),
+            Some("upsert") => Ok(Mode::Upsert),
+            Some(_) => Err(ApiError::field("mode", "must be create or upsert")),
+        }
+    }
+}
+
+/// What a write does to the stored event with the same external id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Decision {
+    /// Live with the same content: nothing to write (200 unchanged).
+    Unchanged,
+    /// Other content (or deleted) in create mode: 409.
+    Conflict,
+    /// Other content (or deleted) in upsert mode: replace it.
+    Replace,
+}
+
+/// The one rule for an existing event: the same content hash on a live
+/// event is unchanged; otherwise create mode conflicts and upsert replaces.
+pub(super) fn decide(old: &EventRow, content_hash: &str, mode: Mode) -> Decision {
+    if old.content_hash == content_hash && old.deleted_at.is_none() {
+        Decision::Unchanged
+    } else if mode == Mode::Create {
+        Decision::Conflict
+    } else {
+        Decision::Replace
+    }
+}
+
+/// Runs `f` in a write transaction. A concurrent insert of the same
+/// external id fails it on the unique constraint (a conflict without an
+/// existing id): it is retried once, and then sees the winner.
+pub(super) fn retry_lost_race<T>(
+    conn: &mut DbConn,
+    mut f: impl FnMut(&mut DbConn) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    match write_tx(conn, &mut f) {
+        Err(ApiError::Conflict {
+            existing_id: None, ..
+        }) => write_tx(conn, f),
+        other => other,
+    }
+}
+
+/// The writable columns of a validated event in unit `area_id`.
+fn values_of(v: &ValidEvent, area_id: i64) -> Result<EventValues, ApiError> {
+    Ok(EventValues {
+        kind: v.kind.as_str().into(),
+        title: v.title.clone(),
+        description: v.description.clone(),
+        start_date: v.start_date,
+        end_date: v.end_date,
+        area_id,
+        attendance_total: v.attendance.total.unwrap_or(0),
+        attendance_female: v.attendance.female,
+        attendance_male: v.attendance.male,
+        attendance_under_18: v.attendance.under_18,
+        participants_identified: v.participant_keys.len() as i64,
+        content_hash: v.content_hash()?,
+    })
+}
+
+fn sets_of(v: &ValidEvent) -> EventSets {
+    EventSets {
+        topics: v.topics.iter().map(|t| t.as_str().to_string()).collect(),
+        target_groups: v
+            .target_groups
+            .iter()
+            .map(|t| t.as_str().to_string())
+            .collect(),
+        co_organizers: v.co_organizers.iter().cloned().collect(),
+    }
+}
+
+fn participant_ids(conn: &mut DbConn, keys: &BTreeSet<String>) -> Result<Vec<i64>, ApiError> {
+    let keys_vec: Vec<String> = keys.iter().cloned().collect();
+    ids_of(&participants::ids(conn, &keys_vec)?, keys)
+}
+
+/// The ids of `keys` in a key-to-id map that must hold every one of them.
+fn ids_of(map: &HashMap<String, i64>, keys: &BTreeSet<String>) -> Result<Vec<i64>, ApiError> {
+    keys.iter()
+        .map(|k| {
+            map.get(k)
+                .copied()
+                .ok_or_else(|| ApiError::internal("participant key vanished"))
+        })
+        .collect()
+}
+
+/// Stores one validated event for `agency` (inside a transaction), deciding
+/// between create, replace and unchanged. `if_match` is the version the
+/// caller expects to replace, when it sent `If-Match`.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the write's context, each part distinct"
+)]
+pub(super) fn store(
+    conn: &mut DbConn,
+    actor: &Actor,
+    agency: &str,
+    v: &ValidEvent,
+    area_id: i64,
+    existing: Option<EventRow>,
+    mode: Mode,
+    if_match: Option<i64>,
+) -> Result<(Outcome, EventOut), ApiError> {
+    let now = crate::db::now();
+    let values = values_of(v, area_id)?;
+    match existing {
+        Some(old) => {
+            if let Some(expected) = if_match
+                && expected != old.version
+            {
+                return Err(ApiError::PreconditionFailed(format!(
+                    "the event is at version {}, not {expected}",
+                    old.version
+                )));
+            }
+            match decide(&old, &values.content_hash, mode) {
+                Decision::Unchanged => return Ok((Outcome::Unchanged, view(conn, old)?)),
+                Decision::Conflict => {
+                    return Err(ApiError::Conflict {
+                        detail: format!(
+                            "external_id {} already names event {} with different content; use PUT to replace it",
+                            v.external_id, old.id
+                        ),
+                        existing_id: Some(old.id),
+                    });
+                }
+                Decision::Replace => {}
+            }
+            let before = view(conn, old.clone())?;
+            table::update(conn, old.seq, &values, now)?;
+            let ids = participant_ids(conn, &v.participant_keys)?;
+            table::replace_children(conn, old.seq, &sets_of(v), &ids)?;
+            let row = table::by_id_required(conn, &old.id)?;
+            let after = view(conn, row.clone())?;
+            audit::record(
+                conn,
+                actor,
+                "update",
+                "event",
+                &row.id,
+                Some(&before),
+                Some(&after),
+            )?;
+            Ok((Outcome::Updated, after))
+        }
+        None => {
+            if if_match.is_some() {
+                return Err(ApiError::PreconditionFailed(
+                    "the event does not exist yet".into(),
+                ));
+            }
+            let new = Fresh::new(v, agency, area_id, now)?;
+            let out = create_many(conn, actor, std::slice::from_ref(&new))?;
+            Ok((
+                Outcome::Created,
+                out.into_iter()
+                    .next()
+                    .ok_or_else(|| ApiError::internal("inserting one event gave no view"))?,
+            ))
+        }
+    }
+}
+
+/// A new event ready to insert.
+pub(super) struct Fresh<'a> {
+    v: &'a ValidEvent,
+    identity: EventIdentity,
+    values: EventValues,
+    sets: EventSets,
+}
+
+impl<'a> Fresh<'a> {
+    /// A new event with a new public id (UUID v4).
+    pub(super) fn new(
+        v: &'a ValidEvent,
+        agency: &str,
+        area_id: i64,
+        now: chrono::NaiveDateTime,
+    ) -> Result<Self, ApiError> {
+        Ok(Fresh {
+            v,
+            identity: EventIdentity {
+                id: uuid::Uuid::new_v4().to_string(),
+                agency_code: agency.to_string(),
+                external_id: v.external_id.clone(),
+                group_seq: 0,
+                version: 1,
+                created_at: now,
+                updated_at: now,
+            },
+            values: values_of(v, area_id)?,
+            sets: sets_of(v),
+        })
+    }
+
+    /// The new event's public id.
+    pub(super) fn id(&self) -> &str {
+        &self.identity.id
+    }
+}
+
+/// Inserts new events set-wise, inside the caller's transaction: a few
+/// statements per 500 events (rows, participants, sets, audit records)
+/// rather than a dozen per event. Returns their views in order, built in
+/// memory: what [`super::view::views`] would read back.
+pub(super) fn create_many(
+    conn: &mut DbConn,
+    actor: &Actor,
+    fresh: &[Fresh<'_>],
+) -> Result<Vec<EventOut>, ApiError> {
+    if fresh.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<(&EventIdentity, &EventValues)> =
+        fresh.iter().map(|f| (&f.identity, &f.values)).collect();
+    let seqs = table::insert_many(conn, &rows)?;
+    let keys: BTreeSet<&String> = fresh
+        .iter()
+        .flat_map(|f| f.v.participant_keys.iter())
+        .collect();
+    let keys: Vec<String> = keys.into_iter().cloned().collect();
+    let ids = participants::ids(conn, &keys)?;
+    let per_event = fresh
+        .iter()
+        .map(|f| ids_of(&ids, &f.v.participant_keys))
+        .collect::<Result<Vec<_>, _>>()?;
+    let children: Vec<(i64, &EventSets, &[i64])> = fresh
+        .iter()
+        .zip(&seqs)
+        .zip(&per_event)
+        .map(|((f, seq), p)| (*seq, &f.sets, p.as_slice()))
+        .collect();
+    table::insert_children(conn, &children)?;
+    let views: Vec<EventOut> = fresh
+        .iter()
+        .zip(&seqs)
+        .map(|(f, seq)| {
+            EventOut::new(
+                EventRow::inserted(*seq, &f.identity, &f.values),
+                f.sets.clone(),
+                f.v.area_code.clone(),
+            )
+        })
+        .collect();
+    let records: Vec<(&str, &EventOut)> = views.iter().map(|v| (v.id.as_str(), v)).collect();
+    audit::record_created(conn, actor, "event", &records)?;
+    Ok(views)
+}
+
+/// Writes one event: POST (`Mode::Create`) or PUT by external id (`Mode::Upsert`).
+/// A concurrent insert of the same external id is caught by the unique
+/// constraint and the write is retried once against the winner.
+pub fn write_one(
+    conn: &mut DbConn,
+    pseudonymizer: &Pseudonymizer,
+    actor: &Actor,
+    agency: &str,
+    input: &EventInput,
+    mode: Mode,
+    if_match: Option<i64>,
+) -> Result<(Outcome, EventOut), ApiError> {
+    let v = validate(input, agency, pseudonymizer, "").map_err(ApiError::validation)?;
+    retry_lost_race(conn, |conn| {
+        let area_id = resolve_refs(conn, &v)?;
+        let existing = table::by_external(conn, agency, &v.external_id)?;
+        store(conn, actor, agency, &v, area_id, existing, mode, if_match)
+    })
+}
+
+/// The stored version of `agency`'s event `external_id`, which `If-Match: *`
+/// on an upsert expects; 412 when there is no such event.
+pub fn stored_version(conn: &mut DbConn, agency: &str, external_id: &str) -> Result<i64, ApiError> {
+    match table::by_external(conn, agency, external_id)? {
+        Some(row) => Ok(row.version),
+        None => Err(ApiError::PreconditionFailed(
+            "If-Match: * but the event does not exist".into(),
+        )),
+    }
+}
+
+/// Replaces an event by public id (`PUT /events/{id}`), owner or admin
+/// only. `if_match` is the version the caller replaces; `None` (`If-Match: *`)
+/// takes whatever version is stored.
+pub fn replace_by_id(
+    conn: &mut DbConn,
+    pseudonymizer: &Pseudonymizer,
+    actor: &Actor,
+    writer: Writer<'_>,
+    id: &str,
+    input: &EventInput,
+    if_match: Option<i64>,
+) -> Result<(Outcome, EventOut), ApiError> {
+    let if_match = match if_match {
+        Some(v) => v,
+        None => writable(conn, writer, id)?.version,
+    };
+    write_tx(conn, |conn| {
+        let existing = writable(conn, writer, id)?;
+        let mut v = validate(input, &existing.agency_code, pseudonymizer, "")
+            .map_err(ApiError::validation)?;
+        if v.external_id != existing.external_id {
+            return Err(ApiError::field(
+                "external_id",
+                "cannot change; it must equal the stored external_id",
+            ));
+        }
+        v.external_id = existing.external_id.clone();
+        let area_id = resolve_refs(conn, &v)?;
+        let agency = existing.agency_code.clone();
+        store(
+            conn,
+            actor,
+            &agency,
+            &v,
+            area_id,
+            Some(existing),
+            Mode::Upsert,
+            Some(if_match),
+        )
+    })
+}
+
+/// Who may write an event.
+#[derive(Debug, Clone, Copy)]
+pub enum Writer<'a> {
+    /// An admin: any event.
+    Admin,
+    /// An agency: its own events only.
+    Agency(&'a str),
+}
+
+impl Writer<'_> {
+    /// Whether the writer owns `row` (an admin owns every event).
+    pub fn owns(&self, row: &EventRow) -> bool {
+        match self {
+            Writer::Admin => true,
+            Writer::Agency(a) => row.agency_code == *a,
+        }
+    }
+}
+
+/// The event if `writer` may change it; otherwise it "does not exist" (404).
+pub fn writable(conn: &mut DbConn, writer: Writer<'_>, id: &str) -> Result<EventRow, ApiError> {
+    match table::by_id(conn, id)? {
+        Some(r) if writer.owns(&r) => Ok(r),
+        _ => Err(ApiError::NotFound(format!("no event {id}"))),
+    }
+}
+
+/// Soft-deletes an event with a reason; deleting a deleted event changes nothing.
+pub fn delete(
+    conn: &mut DbConn,
+    actor: &Actor,
+    writer: Writer<'_>,
+    id: &str,
+    reason: &str,
+) -> Result<EventOut, ApiError> {
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(ApiError::field("reason", "required, 1 to 500 characters"));
+    }
+    write_tx(conn, |conn| {
+        let row = writable(conn, writer, id)?;
+        if row.deleted_at.is_some() {
+            return view(conn, row);
+        }
+        let before = view(conn, row.clone())?;
+        table::soft_delete(conn, row.seq, reason, crate::db::now())?;
+        let after_row = table::by_id_required(conn, id)?;
+        let after = view(conn, after_row)?;
+        audit::record(
+            conn,
+            actor,
+            "delete",
+            "event",
+            id,
+            Some(&before),
+            Some(&after),
+        )?;
+        Ok(after)
+    })
+}

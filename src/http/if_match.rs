@@ -1,0 +1,95 @@
+//! The `If-Match` precondition of a replace.
+
+use actix_web::HttpRequest;
+use actix_web::http::header;
+
+use crate::error::ApiError;
+
+/// What `If-Match` asks of the stored version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IfMatch {
+    /// No `If-Match` header.
+    Absent,
+    /// `*`: any existing version.
+    Any,
+    /// `"7"` or `W/"7"`: that version.
+    Version(i64),
+}
+
+impl IfMatch {
+    /// Parses the request's `If-Match`: `"7"`, `W/"7"`, or `*`. Anything
+    /// else is a 400. Handlers call it after their own checks, so that a
+    /// forbidden caller or a malformed body is answered first.
+    pub fn of(req: &HttpRequest) -> Result<Self, ApiError> {
+        let Some(v) = req.headers().get(header::IF_MATCH) else {
+            return Ok(IfMatch::Absent);
+        };
+        Self::parse(v.to_str().unwrap_or(""))
+    }
+
+    fn parse(value: &str) -> Result<Self, ApiError> {
+        let s = value.trim();
+        if s == "*" {
+            return Ok(IfMatch::Any);
+        }
+        let tag = s.trim_start_matches("W/").trim_matches('"');
+        tag.parse::<i64>().map(IfMatch::Version).map_err(|_| {
+            ApiError::BadRequest("If-Match must be an ETag returned by this service, or *".into())
+        })
+    }
+
+    /// The version a replace by id expects, which needs `If-Match` (428
+    /// without it): the one sent, or `None` for `*` (any stored version).
+    pub fn required(self) -> Result<Option<i64>, ApiError> {
+        match self {
+            IfMatch::Absent => Err(ApiError::PreconditionRequired(
+                "send If-Match with the ETag of the version you replace".into(),
+            )),
+            IfMatch::Any => Ok(None),
+            IfMatch::Version(v) => Ok(Some(v)),
+        }
+    }
+
+    /// The version a write expects: none when absent, the one sent, or for
+    /// `*` the stored one, which `stored` looks up (and fails when there is
+    /// none).
+    pub fn expected(
+        self,
+        stored: impl FnOnce() -> Result<i64, ApiError>,
+    ) -> Result<Option<i64>, ApiError> {
+        match self {
+            IfMatch::Absent => Ok(None),
+            IfMatch::Any => stored().map(Some),
+            IfMatch::Version(v) => Ok(Some(v)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strong_weak_and_any_tags_parse() {
+        assert_eq!(IfMatch::parse("\"7\"").unwrap(), IfMatch::Version(7));
+        assert_eq!(IfMatch::parse(" W/\"7\" ").unwrap(), IfMatch::Version(7));
+        assert_eq!(IfMatch::parse("*").unwrap(), IfMatch::Any);
+        assert!(matches!(
+            IfMatch::parse("\"abc\""),
+            Err(ApiError::BadRequest(_))
+        ));
+        assert!(matches!(IfMatch::parse(""), Err(ApiError::BadRequest(_))));
+    }
+
+    #[test]
+    fn any_takes_the_stored_version() {
+        assert_eq!(IfMatch::Any.expected(|| Ok(3)).unwrap(), Some(3));
+        assert_eq!(IfMatch::Version(2).expected(|| Ok(3)).unwrap(), Some(2));
+        assert_eq!(IfMatch::Absent.expected(|| Ok(3)).unwrap(), None);
+        assert!(matches!(
+            IfMatch::Absent.required(),
+            Err(ApiError::PreconditionRequired(_))
+        ));
+        assert_eq!(IfMatch::Any.required().unwrap(), None);
+    }
+}
