@@ -353,18 +353,12 @@ fn date_range(sql: &mut Sql, filters: &Filters, col: &str) -> Vec<String> {
 /// below it. SQLite's `?` placeholders are positional, so the list is bound
 /// once per column.
 fn in_or_below(sql: &mut Sql, ids: &[i64], alias: &str, id_col: &str) -> String {
-    [id_col, "province_id", "district_id", "commune_id"]
-        .iter()
-        .map(|col| {
-            let list = ids
-                .iter()
-                .map(|i| sql.bind(Bind::Int(*i)))
-                .collect::<Vec<_>>()
-                .join(", ");
-            format!("{alias}.{col} IN ({list})")
-        })
-        .collect::<Vec<_>>()
-        .join(" OR ")
+    crate::db::areas::at_or_below_sql(alias, id_col, || {
+        ids.iter()
+            .map(|i| sql.bind(Bind::Int(*i)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    })
 }
 
 /// The `(g, k)` relation of a dimension: each real event's keys in it.

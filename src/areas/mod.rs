@@ -49,7 +49,9 @@ use crate::db::DbConn;
 use crate::db::areas as db;
 use crate::error::ApiError;
 
-pub use crate::db::areas::{AreaRow, by_ids as rows_by_ids, count, ids_below, ids_with_code};
+#[cfg(test)]
+pub use crate::db::areas::ids_below;
+pub use crate::db::areas::{AreaRow, by_ids as rows_by_ids, count, ids_with_code};
 pub use create::create_area;
 pub use derived::refresh_derived;
 pub use import_successors::{import_successors, import_successors_in_tx};

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 
 use super::DbConn;
 use super::schema::{
-    areas, event_co_organizers, event_participants, event_target_groups, event_topics, events,
+    event_co_organizers, event_participants, event_target_groups, event_topics, events,
 };
 
 /// A stored event.
@@ -397,19 +397,6 @@ pub fn sets_of(conn: &mut DbConn, seqs: &[i64]) -> QueryResult<HashMap<i64, Even
     Ok(out)
 }
 
-/// Area codes of units by id.
-pub fn area_codes(conn: &mut DbConn, ids: &[i64]) -> QueryResult<HashMap<i64, String>> {
-    let mut out = HashMap::new();
-    for chunk in ids.chunks(500) {
-        let rows: Vec<(i64, String)> = areas::table
-            .filter(areas::id.eq_any(chunk))
-            .select((areas::id, areas::code))
-            .load(conn)?;
-        out.extend(rows);
-    }
-    Ok(out)
-}
-
 /// Filters for listing events.
 #[derive(Debug, Clone, Default)]
 pub struct EventFilter {
@@ -465,16 +452,7 @@ pub fn list(conn: &mut DbConn, f: &EventFilter, limit: i64) -> QueryResult<Vec<E
         q = q.filter(events::seq.eq_any(sub));
     }
     if let Some(ids) = &f.area_ids {
-        let below = areas::table
-            .filter(
-                areas::id
-                    .eq_any(ids.clone())
-                    .or(areas::province_id.eq_any(ids.clone()))
-                    .or(areas::district_id.eq_any(ids.clone()))
-                    .or(areas::commune_id.eq_any(ids.clone())),
-            )
-            .select(areas::id);
-        q = q.filter(events::area_id.eq_any(below));
+        q = q.filter(events::area_id.eq_any(super::areas::ids_at_or_below(ids)));
     }
     if let Some(from) = f.from {
         q = q.filter(events::start_date.ge(from));

@@ -109,7 +109,7 @@ pub fn views(conn: &mut DbConn, rows: Vec<EventRow>) -> Result<Vec<EventOut>, Ap
     let seqs: Vec<i64> = rows.iter().map(|r| r.seq).collect();
     let mut sets = table::sets_of(conn, &seqs)?;
     let area_ids: Vec<i64> = rows.iter().map(|r| r.area_id).collect();
-    let codes = table::area_codes(conn, &area_ids)?;
+    let codes = crate::db::areas::codes_of(conn, &area_ids)?;
     Ok(rows
         .into_iter()
         .map(|r| {
