@@ -1,6 +1,6 @@
 //! Tokens (HS256 JWTs with a pinned algorithm and a `kid` that only selects
 //! among configured keys) and the per-token rate limit. No actix here: the
-//! request-side caller is [`crate::http::Principal`].
+//! request-side caller is `http::Principal`.
 
 use std::collections::HashMap;
 use std::sync::Mutex;

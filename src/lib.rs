@@ -1,32 +1,40 @@
 //! campaign-tracker: partner agencies record anti-human-trafficking outreach
 //! events; dashboards read deduplicated aggregates.
 //!
-//! The path of a request: actix-web routes ([`routes`]) parse the request into
-//! domain types ([`http::extract`], [`domain`]), authenticate the caller
-//! ([`http::Principal`]), and call plain database functions ([`db`]) that take
-//! `&mut DbConn` inside `web::block`. Every failure is one [`error::ApiError`]
-//! rendered as RFC 9457 problem+json. Every write appends to the [`audit`] log
-//! in the same transaction. [`startup::build_app`] is shared by the binary and
-//! the integration tests; the same route registration produces the OpenAPI
-//! document ([`openapi`]).
+//! A request reads top-down, route -> domain -> db, and no module imports one
+//! that imports it back:
+//! - `routes` (one file per resource, registered once; the registration is
+//!   also the OpenAPI document in `openapi`) parse the request with the
+//!   `http` layer (extractors, `http::Principal`, cursors, `If-Match`) into
+//!   `domain` values;
+//! - the domain modules (`events`, `aggregates`, `areas`, `agencies`,
+//!   [`tokens`], [`audit`]) are plain functions taking `&mut DbConn`, run
+//!   through `http::with_conn` on the blocking pool;
+//! - every query lives under [`db`], one file per table family.
+//!
+//! Every failure is one `error::ApiError` rendered as RFC 9457
+//! problem+json; every write appends its [`audit`] record in the same
+//! transaction. [`startup::build_app`] is shared by the binary and the
+//! integration tests. Only what the binary and the tests use is public, so
+//! the compiler reports dead code.
 
-pub mod agencies;
-pub mod aggregates;
-pub mod areas;
+pub(crate) mod agencies;
+pub(crate) mod aggregates;
+pub(crate) mod areas;
 pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
-pub mod dev;
-pub mod domain;
-pub mod error;
-pub mod events;
-pub mod http;
-pub mod openapi;
-pub mod routes;
-pub mod secrets;
-pub mod seed;
+pub(crate) mod dev;
+pub(crate) mod domain;
+pub(crate) mod error;
+pub(crate) mod events;
+pub(crate) mod http;
+pub(crate) mod openapi;
+pub(crate) mod routes;
+pub(crate) mod secrets;
+pub(crate) mod seed;
 pub mod startup;
 pub mod state;
 pub mod tokens;

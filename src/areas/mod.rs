@@ -56,7 +56,7 @@ pub use create::create_area;
 pub use derived::refresh_derived;
 pub use import_successors::{import_successors, import_successors_in_tx};
 pub use import_units::{import_units, import_units_in_tx};
-pub use views::{Area, AreaDetail, AreaLink, AreaPage, ImportSummary, NewArea, detail, to_areas};
+pub use views::{Area, AreaDetail, AreaPage, ImportSummary, NewArea, detail, to_areas};
 
 /// Every unit before the reform (63 provinces, 696 districts, 10,035
 /// communes), valid until [`last_day_before_reform`].

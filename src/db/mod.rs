@@ -4,17 +4,17 @@
 //! `QueryResult`; handlers call them inside `web::block`. SQL that differs
 //! between the backends is written as one explicit `match` on [`DbConn`].
 
-pub mod agencies;
-pub mod aggregates;
-pub mod areas;
-pub mod audit;
-pub mod event_links;
-pub mod events;
+pub(crate) mod agencies;
+pub(crate) mod aggregates;
+pub(crate) mod areas;
+pub(crate) mod audit;
+pub(crate) mod event_links;
+pub(crate) mod events;
 pub mod migrate;
-pub mod participants;
+pub(crate) mod participants;
 pub mod raw;
 pub mod schema;
-pub mod tokens;
+pub(crate) mod tokens;
 
 use std::sync::Arc;
 use std::time::Duration;

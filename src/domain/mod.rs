@@ -24,6 +24,7 @@ macro_rules! vocabulary {
             $($(#[$vdoc])* $variant),+
         }
 
+        #[allow(dead_code, reason = "generated for every vocabulary; each uses what it needs")]
         impl $name {
             /// Every value, in declaration order.
             pub const ALL: &'static [$name] = &[$($name::$variant),+];

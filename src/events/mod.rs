@@ -13,11 +13,11 @@ mod refs;
 pub mod view;
 pub mod write;
 
-pub use batch::{BatchItem, BatchResult, ItemStatus, Items, write_batch};
-pub use candidates::{DuplicateCandidate, PairCursor, duplicate_candidates};
-pub use input::{Attendance, EventInput, MAX_PARTICIPANTS, ParticipantInput, ValidEvent, validate};
+pub use batch::{BatchResult, Items, write_batch};
+pub use candidates::{DuplicateCandidate, duplicate_candidates};
+pub use input::{EventInput, validate};
 pub use links::{SameAs, link, unlink};
-pub use view::{EventCursor, EventOut, Reader, page, read_one, view, views};
+pub use view::{EventOut, Reader, page, read_one};
 pub use write::{
-    Mode, Outcome, Writer, delete, replace_by_id, stored_version, writable, write_one,
+    Mode, Outcome, Writer, delete, replace_by_id, stored_version, write_one,
 };
