@@ -110,14 +110,20 @@ pub fn views(conn: &mut DbConn, rows: Vec<EventRow>) -> Result<Vec<EventOut>, Ap
     let mut sets = table::sets_of(conn, &seqs)?;
     let area_ids: Vec<i64> = rows.iter().map(|r| r.area_id).collect();
     let codes = crate::db::areas::codes_of(conn, &area_ids)?;
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .map(|r| {
+            // An event without sets has none (they are optional); an event
+            // whose unit is missing is a broken reference, never "".
             let s = sets.remove(&r.seq).unwrap_or_default();
-            let code = codes.get(&r.area_id).cloned().unwrap_or_default();
-            EventOut::new(r, s, code)
+            let code = codes.get(&r.area_id).cloned().ok_or_else(|| {
+                ApiError::internal(format!(
+                    "event {} refers to missing area {}",
+                    r.id, r.area_id
+                ))
+            })?;
+            Ok(EventOut::new(r, s, code))
         })
-        .collect())
+        .collect()
 }
 
 /// One event's view.

@@ -34,7 +34,10 @@ where
 }
 
 /// Errors any authenticated route can answer.
-#[expect(dead_code, reason = "documents responses in the OpenAPI document; never constructed")]
+#[expect(
+    dead_code,
+    reason = "documents responses in the OpenAPI document; never constructed"
+)]
 #[derive(IntoResponses)]
 pub enum AuthErrors {
     /// Missing, malformed, wrongly signed, expired, not-yet-valid or revoked token.
@@ -55,7 +58,10 @@ pub enum AuthErrors {
 }
 
 /// Errors of a request with a JSON body.
-#[expect(dead_code, reason = "documents responses in the OpenAPI document; never constructed")]
+#[expect(
+    dead_code,
+    reason = "documents responses in the OpenAPI document; never constructed"
+)]
 #[derive(IntoResponses)]
 pub enum BodyErrors {
     /// The body is not valid JSON.
@@ -73,7 +79,10 @@ pub enum BodyErrors {
 }
 
 /// A 404 answer.
-#[expect(dead_code, reason = "documents responses in the OpenAPI document; never constructed")]
+#[expect(
+    dead_code,
+    reason = "documents responses in the OpenAPI document; never constructed"
+)]
 #[derive(IntoResponses)]
 pub enum NotFound {
     /// No such resource (or not visible to this caller).

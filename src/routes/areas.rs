@@ -63,7 +63,10 @@ pub struct ImportQuery {
 }
 
 /// Errors of an import with a `text/csv` body.
-#[expect(dead_code, reason = "documents responses in the OpenAPI document; never constructed")]
+#[expect(
+    dead_code,
+    reason = "documents responses in the OpenAPI document; never constructed"
+)]
 #[derive(IntoResponses)]
 pub enum CsvBodyErrors {
     /// The body is not UTF-8.
