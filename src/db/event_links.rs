@@ -8,6 +8,21 @@ use super::DbConn;
 use super::raw::{Bind, Sql, load};
 use super::schema::{event_links, events};
 
+/// Key of the PostgreSQL advisory lock that serialises link changes.
+const LINKS_LOCK_KEY: i64 = 0x6c69_6e6b; // "link"
+
+/// Serialises link changes until the transaction ends: each one reads a
+/// link component and rewrites its group, so two at once (A-B and C-B)
+/// would each miss the other's link and split one real event in two. On
+/// PostgreSQL a transaction-scoped advisory lock; SQLite's writers are
+/// already serialised by `BEGIN IMMEDIATE`.
+pub fn lock_all(conn: &mut DbConn) -> QueryResult<()> {
+    if let DbConn::Pg(pg) = conn {
+        diesel::sql_query(format!("SELECT pg_advisory_xact_lock({LINKS_LOCK_KEY})")).execute(pg)?;
+    }
+    Ok(())
+}
+
 /// The links touching one report, as (a_seq, b_seq) pairs.
 pub fn touching(conn: &mut DbConn, seq: i64) -> QueryResult<Vec<(i64, i64)>> {
     event_links::table

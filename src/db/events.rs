@@ -153,6 +153,37 @@ pub struct EventSets {
     pub co_organizers: Vec<String>,
 }
 
+/// Reads events with `read`, then on PostgreSQL locks their rows until the
+/// transaction ends (`FOR UPDATE`, in `seq` order) and reads them again, so a
+/// read-check-write sees the latest committed version and no other writer
+/// can change the rows before it commits: two `PUT`s with the same
+/// `If-Match` cannot both succeed, and a stale `PUT` cannot undo a delete.
+/// SQLite needs only the one read: `BEGIN IMMEDIATE` already serialises
+/// writers.
+pub fn read_locked(
+    conn: &mut DbConn,
+    read: impl Fn(&mut DbConn) -> QueryResult<Vec<EventRow>>,
+) -> QueryResult<Vec<EventRow>> {
+    let rows = read(conn)?;
+    let DbConn::Pg(pg) = conn else {
+        return Ok(rows);
+    };
+    if rows.is_empty() {
+        return Ok(rows);
+    }
+    let mut seqs: Vec<i64> = rows.iter().map(|r| r.seq).collect();
+    seqs.sort_unstable();
+    for chunk in seqs.chunks(500) {
+        events::table
+            .filter(events::seq.eq_any(chunk))
+            .order(events::seq)
+            .select(events::seq)
+            .for_update()
+            .load::<i64>(pg)?;
+    }
+    read(conn)
+}
+
 /// An event by agency and external id (deleted ones included).
 pub fn by_external(
     conn: &mut DbConn,

@@ -262,7 +262,7 @@ fn write_inputs(
             .map(|v| v.external_id.clone())
             .collect();
         let mut existing: HashMap<String, EventRow> =
-            table::by_externals(conn, agency, &externals)?
+            table::read_locked(conn, |c| table::by_externals(c, agency, &externals))?
                 .into_iter()
                 .map(|r| (r.external_id.clone(), r))
                 .collect();

@@ -69,6 +69,7 @@ pub fn link(
     other_id: &str,
 ) -> Result<SameAs, ApiError> {
     write_tx(conn, |conn| {
+        event_links::lock_all(conn)?;
         let a = table::by_id(conn, id)?.filter(|r| r.deleted_at.is_none());
         let b = table::by_id(conn, other_id)?.filter(|r| r.deleted_at.is_none());
         let (a, b) = match (a, b) {
@@ -113,6 +114,7 @@ pub fn unlink(
 ) -> Result<SameAs, ApiError> {
     let no_link = || ApiError::NotFound(format!("no link between {id} and {other_id}"));
     write_tx(conn, |conn| {
+        event_links::lock_all(conn)?;
         let a = table::by_id(conn, id)?;
         let b = table::by_id(conn, other_id)?;
         let (a, b) = match (a, b) {

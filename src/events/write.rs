@@ -311,7 +311,13 @@ pub fn write_one(
     let v = validate(input, agency, pseudonymizer, "").map_err(ApiError::validation)?;
     retry_lost_race(conn, |conn| {
         let area_id = resolve_refs(conn, &v)?;
-        let existing = table::by_external(conn, agency, &v.external_id)?;
+        let existing = table::read_locked(conn, |c| {
+            Ok(table::by_external(c, agency, &v.external_id)?
+                .into_iter()
+                .collect())
+        })?
+        .into_iter()
+        .next();
         store(conn, actor, agency, &v, area_id, existing, mode, if_match)
     })
 }
@@ -339,12 +345,9 @@ pub fn replace_by_id(
     input: &EventInput,
     if_match: Option<i64>,
 ) -> Result<(Outcome, EventOut), ApiError> {
-    let if_match = match if_match {
-        Some(v) => v,
-        None => writable(conn, writer, id)?.version,
-    };
     write_tx(conn, |conn| {
         let existing = writable(conn, writer, id)?;
+        let if_match = if_match.unwrap_or(existing.version);
         let mut v = validate(input, &existing.agency_code, pseudonymizer, "")
             .map_err(ApiError::validation)?;
         if v.external_id != existing.external_id {
@@ -390,7 +393,8 @@ impl Writer<'_> {
 
 /// The event if `writer` may change it; otherwise it "does not exist" (404).
 pub fn writable(conn: &mut DbConn, writer: Writer<'_>, id: &str) -> Result<EventRow, ApiError> {
-    match table::by_id(conn, id)? {
+    let row = table::read_locked(conn, |c| Ok(table::by_id(c, id)?.into_iter().collect()))?;
+    match row.into_iter().next() {
         Some(r) if writer.owns(&r) => Ok(r),
         _ => Err(ApiError::NotFound(format!("no event {id}"))),
     }

@@ -15,3 +15,4 @@ mod events;
 mod foundation;
 mod hardening;
 mod migrations;
+mod races;

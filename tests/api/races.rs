@@ -1,0 +1,181 @@
+//! Races driven with real parallel requests, many rounds each, on both
+//! databases: no interleaving may lose an update, undo a delete or split a
+//! real event. Each round checks the final state against what the requests
+//! were told, and the audit chain (every record's `before` is the previous
+//! record's `after`).
+
+use futures_util::future::join_all;
+use serde_json::{Value, json};
+
+use crate::both_backends;
+use crate::events::event;
+use crate::helpers::{TestApp, json as json_of};
+
+both_backends!(
+    parallel_puts_with_one_if_match_update_once,
+    a_stale_put_cannot_undo_a_concurrent_delete,
+    parallel_links_to_one_report_make_one_real_event,
+);
+
+const ROUNDS: usize = 12;
+const WRITERS: usize = 6;
+
+/// Every audit record of one event, oldest first.
+async fn audit_chain(app: &TestApp, id: &str) -> Vec<Value> {
+    let page = json_of(
+        app.get(
+            &format!("/api/v1/audit?entity=event&entity_id={id}&limit=500"),
+            &app.admin(),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let mut items = page["items"].as_array().unwrap().clone();
+    items.reverse();
+    items
+}
+
+/// Each record's `before` is the previous record's `after`.
+fn assert_chained(chain: &[Value]) {
+    for pair in chain.windows(2) {
+        assert_eq!(
+            pair[1]["before"], pair[0]["after"],
+            "audit record {} does not start where {} ended",
+            pair[1]["id"], pair[0]["id"]
+        );
+    }
+}
+
+async fn put(app: &TestApp, token: &str, id: &str, version: i64, body: &Value) -> u16 {
+    app.client
+        .put(app.url(&format!("/api/v1/events/{id}")))
+        .bearer_auth(token)
+        .header("If-Match", format!("\"{version}\""))
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+async fn parallel_puts_with_one_if_match_update_once(app: TestApp) {
+    app.seed_test_areas();
+    let token = app.agency("police");
+    let created = json_of(
+        app.post("/api/v1/events", &token, &event("race-put")).await,
+        201,
+    )
+    .await;
+    let id = created["id"].as_str().unwrap().to_string();
+    for round in 0..ROUNDS {
+        let version = round as i64 + 1;
+        let bodies: Vec<Value> = (0..WRITERS)
+            .map(|w| {
+                let mut b = event("race-put");
+                b["title"] = json!(format!("round {round} writer {w}"));
+                b
+            })
+            .collect();
+        let statuses = join_all(bodies.iter().map(|b| put(&app, &token, &id, version, b))).await;
+        let winners: Vec<usize> = (0..WRITERS).filter(|w| statuses[*w] == 200).collect();
+        assert_eq!(winners.len(), 1, "round {round}: statuses {statuses:?}");
+        assert!(
+            statuses.iter().all(|s| *s == 200 || *s == 412),
+            "round {round}: {statuses:?}"
+        );
+        let now = json_of(app.get(&format!("/api/v1/events/{id}"), &token).await, 200).await;
+        assert_eq!(now["version"], version + 1, "round {round}");
+        assert_eq!(now["title"], bodies[winners[0]]["title"], "round {round}");
+    }
+    let chain = audit_chain(&app, &id).await;
+    assert_eq!(
+        chain.len(),
+        1 + ROUNDS,
+        "one create and one update per round"
+    );
+    assert_chained(&chain);
+}
+
+async fn a_stale_put_cannot_undo_a_concurrent_delete(app: TestApp) {
+    app.seed_test_areas();
+    let token = app.agency("police");
+    for round in 0..ROUNDS {
+        let ext = format!("race-del-{round}");
+        let created = json_of(app.post("/api/v1/events", &token, &event(&ext)).await, 201).await;
+        let id = created["id"].as_str().unwrap().to_string();
+        let mut body = event(&ext);
+        body["title"] = json!("stale edit");
+        let delete_path = format!("/api/v1/events/{id}?reason=duplicate");
+        let (put_status, delete) = futures_util::join!(
+            put(&app, &token, &id, 1, &body),
+            app.delete(&delete_path, &token)
+        );
+        assert_eq!(delete.status().as_u16(), 200, "round {round}");
+        assert!(
+            put_status == 200 || put_status == 412,
+            "round {round}: {put_status}"
+        );
+        // Whatever the order, the event ends deleted and no longer counts.
+        let page = json_of(
+            app.get("/api/v1/events?include_deleted=true&limit=500", &token)
+                .await,
+            200,
+        )
+        .await;
+        let stored = page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["id"] == id.as_str())
+            .unwrap()
+            .clone();
+        assert!(stored["deleted_at"].is_string(), "round {round}: {stored}");
+        let expected_version = if put_status == 200 { 3 } else { 2 };
+        assert_eq!(stored["version"], expected_version, "round {round}");
+        let chain = audit_chain(&app, &id).await;
+        assert_eq!(chain.last().unwrap()["action"], "delete", "round {round}");
+        assert_chained(&chain);
+    }
+}
+
+async fn parallel_links_to_one_report_make_one_real_event(app: TestApp) {
+    app.seed_test_areas();
+    let agencies = ["police", "womens-union", "labour"];
+    let tokens: Vec<String> = agencies.iter().map(|a| app.agency(a)).collect();
+    let viewer = app.viewer();
+    for round in 0..ROUNDS {
+        // Each round's three reports of one real event on a day of their own.
+        let day = format!("2023-01-{:02}", round + 1);
+        let mut ids = Vec::new();
+        for (a, t) in agencies.iter().zip(&tokens) {
+            let mut e = event(&format!("race-link-{a}-{round}"));
+            e["start_date"] = json!(day);
+            e["end_date"] = json!(day);
+            let created = json_of(app.post("/api/v1/events", t, &e).await, 201).await;
+            ids.push(created["id"].as_str().unwrap().to_string());
+        }
+        // Police links its report to the women's union's while labour links
+        // its own to the same report.
+        let path = |from: usize| format!("/api/v1/events/{}/same-as", ids[from]);
+        let (police_path, labour_path) = (path(0), path(2));
+        let body = json!({"other_id": ids[1]});
+        let (a, c) = futures_util::join!(
+            app.post(&police_path, &tokens[0], &body),
+            app.post(&labour_path, &tokens[2], &body)
+        );
+        assert_eq!(a.status().as_u16(), 200, "round {round}");
+        assert_eq!(c.status().as_u16(), 200, "round {round}");
+        let slice = json_of(
+            app.get(&format!("/api/v1/aggregates?from={day}&to={day}"), &viewer)
+                .await,
+            200,
+        )
+        .await;
+        assert_eq!(
+            slice["totals"]["events"], 1,
+            "round {round}: three linked reports are one real event: {slice}"
+        );
+    }
+}
