@@ -76,6 +76,20 @@ pub fn fresh_pg_database() -> Option<PgDatabase> {
         .expect("create test database");
     let mut url = url::Url::parse(&admin_url).expect("TEST_DATABASE_URL is a URL");
     url.set_path(&format!("/{name}"));
+    // Plain connections for the test process: a test binary exits while
+    // r2d2's background threads may still be reconnecting to a database its
+    // guard has just dropped, and libpq's TLS/GSS libraries tear down their
+    // global state at exit under those threads ("double free or corruption"
+    // seen once in CI). The server is local; the service's own URL handling
+    // is unchanged.
+    let has = |key: &str| url.query_pairs().any(|(k, _)| k == key);
+    let (ssl, gss) = (has("sslmode"), has("gssencmode"));
+    if !ssl {
+        url.query_pairs_mut().append_pair("sslmode", "disable");
+    }
+    if !gss {
+        url.query_pairs_mut().append_pair("gssencmode", "disable");
+    }
     Some(PgDatabase {
         admin_url,
         name,
