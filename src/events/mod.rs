@@ -18,4 +18,4 @@ pub use candidates::{DuplicateCandidate, duplicate_candidates};
 pub use input::{EventInput, validate};
 pub use links::{SameAs, link, unlink};
 pub use view::{EventOut, Reader, page, read_one};
-pub use write::{Mode, Outcome, Writer, delete, replace_by_id, stored_version, write_one};
+pub use write::{Expected, Mode, Outcome, Writer, delete, replace_by_id, write_one};

@@ -296,21 +296,32 @@ pub(super) fn create_many(
     Ok(views)
 }
 
-/// Writes one event: POST (`Mode::Create`) or PUT by external id (`Mode::Upsert`).
-/// A concurrent insert of the same external id is caught by the unique
-/// constraint and the write is retried once against the winner.
+/// What a write expects of the stored event with its external id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expected {
+    /// Nothing: create it, or (upsert) replace whatever is stored.
+    Nothing,
+    /// That version (`If-Match: "7"`): 412 otherwise, or when there is none.
+    Version(i64),
+    /// Any stored version (`If-Match: *`): 412 when there is none.
+    Existing,
+}
+
+/// Writes one validated event: POST (`Mode::Create`) or PUT by external id
+/// (`Mode::Upsert`). The precondition is checked against the row read and
+/// locked in the write's own transaction. A concurrent insert of the same
+/// external id is caught by the unique constraint and the write is retried
+/// once against the winner.
 pub fn write_one(
     conn: &mut DbConn,
-    pseudonymizer: &Pseudonymizer,
     actor: &Actor,
     agency: &str,
-    input: &EventInput,
+    v: &ValidEvent,
     mode: Mode,
-    if_match: Option<i64>,
+    expected: Expected,
 ) -> Result<(Outcome, EventOut), ApiError> {
-    let v = validate(input, agency, pseudonymizer, "").map_err(ApiError::validation)?;
     retry_lost_race(conn, |conn| {
-        let area_id = resolve_refs(conn, &v)?;
+        let area_id = resolve_refs(conn, v)?;
         let existing = table::read_locked(conn, |c| {
             Ok(table::by_external(c, agency, &v.external_id)?
                 .into_iter()
@@ -318,19 +329,18 @@ pub fn write_one(
         })?
         .into_iter()
         .next();
-        store(conn, actor, agency, &v, area_id, existing, mode, if_match)
+        let if_match = match (expected, &existing) {
+            (Expected::Nothing, _) => None,
+            (Expected::Version(version), _) => Some(version),
+            (Expected::Existing, Some(row)) => Some(row.version),
+            (Expected::Existing, None) => {
+                return Err(ApiError::PreconditionFailed(
+                    "If-Match: * but the event does not exist".into(),
+                ));
+            }
+        };
+        store(conn, actor, agency, v, area_id, existing, mode, if_match)
     })
-}
-
-/// The stored version of `agency`'s event `external_id`, which `If-Match: *`
-/// on an upsert expects; 412 when there is no such event.
-pub fn stored_version(conn: &mut DbConn, agency: &str, external_id: &str) -> Result<i64, ApiError> {
-    match table::by_external(conn, agency, external_id)? {
-        Some(row) => Ok(row.version),
-        None => Err(ApiError::PreconditionFailed(
-            "If-Match: * but the event does not exist".into(),
-        )),
-    }
 }
 
 /// Replaces an event by public id (`PUT /events/{id}`), owner or admin

@@ -4,6 +4,7 @@ use actix_web::HttpRequest;
 use actix_web::http::header;
 
 use crate::error::ApiError;
+use crate::events::Expected;
 
 /// What `If-Match` asks of the stored version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,17 +51,13 @@ impl IfMatch {
         }
     }
 
-    /// The version a write expects: none when absent, the one sent, or for
-    /// `*` the stored one, which `stored` looks up (and fails when there is
-    /// none).
-    pub fn expected(
-        self,
-        stored: impl FnOnce() -> Result<i64, ApiError>,
-    ) -> Result<Option<i64>, ApiError> {
+    /// What a write by external id expects of the stored event; `*` is
+    /// checked against the row the write itself locks.
+    pub fn expected(self) -> Expected {
         match self {
-            IfMatch::Absent => Ok(None),
-            IfMatch::Any => stored().map(Some),
-            IfMatch::Version(v) => Ok(Some(v)),
+            IfMatch::Absent => Expected::Nothing,
+            IfMatch::Any => Expected::Existing,
+            IfMatch::Version(v) => Expected::Version(v),
         }
     }
 }
@@ -83,9 +80,9 @@ mod tests {
 
     #[test]
     fn any_takes_the_stored_version() {
-        assert_eq!(IfMatch::Any.expected(|| Ok(3)).unwrap(), Some(3));
-        assert_eq!(IfMatch::Version(2).expected(|| Ok(3)).unwrap(), Some(2));
-        assert_eq!(IfMatch::Absent.expected(|| Ok(3)).unwrap(), None);
+        assert_eq!(IfMatch::Any.expected(), Expected::Existing);
+        assert_eq!(IfMatch::Version(2).expected(), Expected::Version(2));
+        assert_eq!(IfMatch::Absent.expected(), Expected::Nothing);
         assert!(matches!(
             IfMatch::Absent.required(),
             Err(ApiError::PreconditionRequired(_))

@@ -11,7 +11,9 @@ use crate::auth::Role;
 use crate::db::events::EventFilter;
 use crate::domain::{Kind, TargetGroup, Topic};
 use crate::error::{ApiError, Problem};
-use crate::events::{self, BatchResult, EventInput, EventOut, Mode, Outcome, Reader, Writer};
+use crate::events::{
+    self, BatchResult, EventInput, EventOut, Expected, Mode, Outcome, Reader, Writer,
+};
 use crate::http::extract::{JsonBody, QueryParams, given, parse_json};
 use crate::http::if_match::IfMatch;
 use crate::http::{AuthErrors, BodyErrors, NotFound, page_size, with_conn};
@@ -51,7 +53,8 @@ pub async fn create(
     let actor = who.actor();
     let pseudo = state.pseudonymizer.clone();
     let (outcome, event) = with_conn(&state, move |c| {
-        events::write_one(c, &pseudo, &actor, &agency, &body.0, Mode::Create, None)
+        let v = events::validate(&body.0, &agency, &pseudo, "").map_err(ApiError::validation)?;
+        events::write_one(c, &actor, &agency, &v, Mode::Create, Expected::Nothing)
     })
     .await?;
     Ok(respond(outcome, &event))
@@ -91,14 +94,12 @@ pub async fn put_external(
     }
     input.external_id = Some(external_id);
     // A malformed body is a 422 whatever the precondition says.
-    events::validate(&input, &agency, &state.pseudonymizer, "").map_err(ApiError::validation)?;
-    let if_match = IfMatch::of(&req)?;
+    let v = events::validate(&input, &agency, &state.pseudonymizer, "")
+        .map_err(ApiError::validation)?;
+    let expected = IfMatch::of(&req)?.expected();
     let actor = who.actor();
-    let pseudo = state.pseudonymizer.clone();
     let (outcome, event) = with_conn(&state, move |c| {
-        let external_id = input.external_id.as_deref().unwrap_or("");
-        let expected = if_match.expected(|| events::stored_version(c, &agency, external_id))?;
-        events::write_one(c, &pseudo, &actor, &agency, &input, Mode::Upsert, expected)
+        events::write_one(c, &actor, &agency, &v, Mode::Upsert, expected)
     })
     .await?;
     Ok(respond(outcome, &event))

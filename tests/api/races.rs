@@ -13,6 +13,7 @@ use crate::helpers::{TestApp, json as json_of};
 
 both_backends!(
     parallel_puts_with_one_if_match_update_once,
+    parallel_upserts_with_if_match_any_all_apply_in_turn,
     a_stale_put_cannot_undo_a_concurrent_delete,
     parallel_links_to_one_report_make_one_real_event,
 );
@@ -178,4 +179,52 @@ async fn parallel_links_to_one_report_make_one_real_event(app: TestApp) {
             "round {round}: three linked reports are one real event: {slice}"
         );
     }
+}
+
+async fn parallel_upserts_with_if_match_any_all_apply_in_turn(app: TestApp) {
+    app.seed_test_areas();
+    let token = app.agency("police");
+    let created = json_of(
+        app.post("/api/v1/events", &token, &event("race-any")).await,
+        201,
+    )
+    .await;
+    let id = created["id"].as_str().unwrap().to_string();
+    for round in 0..ROUNDS {
+        let bodies: Vec<Value> = (0..WRITERS)
+            .map(|w| {
+                let mut b = event("race-any");
+                b["title"] = json!(format!("round {round} writer {w}"));
+                b
+            })
+            .collect();
+        // `*` asks only that the event exists: every write applies, one
+        // after the other, none is refused for a version it never named.
+        let statuses = join_all(bodies.iter().map(|b| async {
+            app.client
+                .put(app.url("/api/v1/events/external/race-any"))
+                .bearer_auth(&token)
+                .header("If-Match", "*")
+                .json(b)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }))
+        .await;
+        assert!(
+            statuses.iter().all(|s| *s == 200),
+            "round {round}: {statuses:?}"
+        );
+        let now = json_of(app.get(&format!("/api/v1/events/{id}"), &token).await, 200).await;
+        assert_eq!(
+            now["version"],
+            1 + (round as i64 + 1) * WRITERS as i64,
+            "round {round}"
+        );
+    }
+    let chain = audit_chain(&app, &id).await;
+    assert_eq!(chain.len(), 1 + ROUNDS * WRITERS);
+    assert_chained(&chain);
 }
