@@ -24,6 +24,12 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// Whether the actor speaks for every agency (an admin or the command
+    /// line): its links and co-organiser claims need no one else's consent.
+    pub fn speaks_for_every_agency(&self) -> bool {
+        matches!(self.role.as_str(), "admin" | "cli")
+    }
+
     /// The command line, run by whoever holds the server's configuration.
     pub fn cli() -> Self {
         Self {

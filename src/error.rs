@@ -110,6 +110,12 @@ pub enum ApiError {
     /// 503: the database is unavailable or every connection is busy.
     #[error("{0}")]
     Unavailable(String),
+    /// 503: a write found it must change same-as links while holding only
+    /// the shared links lock. Writes retry once with the exclusive lock
+    /// (see `events::links::in_write_tx`), so a client sees it only if
+    /// that retry met it again.
+    #[error("{0}")]
+    NeedsLinksLock(String),
     /// 500: a bug or an unexpected failure; the context and the whole source
     /// chain are logged, never returned.
     #[error("{context}")]
@@ -170,7 +176,9 @@ impl ApiError {
             Self::Validation { .. } => ("validation", "Invalid request"),
             Self::PreconditionRequired(_) => ("precondition-required", "Precondition required"),
             Self::TooManyRequests { .. } => ("rate-limited", "Too many requests"),
-            Self::Unavailable(_) => ("unavailable", "Service unavailable"),
+            Self::Unavailable(_) | Self::NeedsLinksLock(_) => {
+                ("unavailable", "Service unavailable")
+            }
             Self::Internal { .. } => ("internal", "Internal server error"),
         }
     }
@@ -227,7 +235,7 @@ impl ResponseError for ApiError {
             Self::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::NeedsLinksLock(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -257,7 +265,7 @@ impl ResponseError for ApiError {
             Self::TooManyRequests { retry_after } => {
                 resp.insert_header((header::RETRY_AFTER, retry_after.to_string()));
             }
-            Self::Unavailable(_) => {
+            Self::Unavailable(_) | Self::NeedsLinksLock(_) => {
                 resp.insert_header((header::RETRY_AFTER, "5"));
             }
             _ => {}

@@ -90,6 +90,12 @@ pub struct Filters {
     pub area: Option<String>,
     /// Area placement.
     pub areas: AreaMode,
+    /// Set by the service for agency tokens: only the real events this
+    /// agency reports (a report in the group) or confirmed co-organising.
+    /// An agency's own writes then cannot reveal anything about other
+    /// agencies' participants; province-wide figures are for viewer tokens.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
 }
 
 /// What to compute: a slice, grouped.

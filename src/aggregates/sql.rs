@@ -76,7 +76,7 @@ const GI: &str = "SELECT ev.group_seq AS g, COUNT(DISTINCT p.participant_id) AS 
 /// its reports: agencies (reporting and co-organising), kinds, topics and
 /// target groups.
 const DIMS: &str = "dim_agency AS (SELECT ev.group_seq AS g, ev.agency_code AS k FROM ev \
-    UNION SELECT ev.group_seq, c.agency_code FROM ev JOIN event_co_organizers c ON c.event_seq = ev.seq), \
+    UNION SELECT ev.group_seq, c.agency_code FROM ev JOIN event_co_organizers c ON c.event_seq = ev.seq AND c.status = 'confirmed'), \
     dim_kind AS (SELECT DISTINCT ev.group_seq AS g, ev.kind AS k FROM ev), \
     dim_topic AS (SELECT DISTINCT ev.group_seq AS g, t.topic AS k FROM ev JOIN event_topics t ON t.event_seq = ev.seq), \
     dim_target AS (SELECT DISTINCT ev.group_seq AS g, t.target_group AS k FROM ev JOIN event_target_groups t ON t.event_seq = ev.seq)";
@@ -283,11 +283,14 @@ fn candidates(sql: &mut Sql, filters: &Filters, area_ids: Option<&[i64]>) -> Str
     if !dates.is_empty() {
         cands.push(cand(dates.join(" AND ")));
     }
-    if !filters.agency.is_empty() {
-        let a = sql.list(&filters.agency);
-        let b = sql.list(&filters.agency);
+    for agencies in [filters.agency.as_slice(), filters.scope.as_slice()] {
+        if agencies.is_empty() {
+            continue;
+        }
+        let a = sql.list(agencies);
+        let b = sql.list(agencies);
         cands.push(cand(format!(
-            "(c.agency_code IN ({a}) OR c.seq IN (SELECT o.event_seq FROM event_co_organizers o WHERE o.agency_code IN ({b})))"
+            "(c.agency_code IN ({a}) OR c.seq IN (SELECT o.event_seq FROM event_co_organizers o WHERE o.agency_code IN ({b}) AND o.status = 'confirmed'))"
         )));
     }
     if let Some(ids) = area_ids {
@@ -306,11 +309,13 @@ fn candidates(sql: &mut Sql, filters: &Filters, area_ids: Option<&[i64]>) -> Str
 /// any of its reports matches each filter.
 fn slice_conditions(sql: &mut Sql, filters: &Filters, area_ids: Option<&[i64]>) -> String {
     let mut conds = date_range(sql, filters, "grp.d");
-    if !filters.agency.is_empty() {
-        conds.push(format!(
-            "grp.g IN (SELECT g FROM dim_agency WHERE k IN ({}))",
-            sql.list(&filters.agency)
-        ));
+    for agencies in [filters.agency.as_slice(), filters.scope.as_slice()] {
+        if !agencies.is_empty() {
+            conds.push(format!(
+                "grp.g IN (SELECT g FROM dim_agency WHERE k IN ({}))",
+                sql.list(agencies)
+            ));
+        }
     }
     let mut has = |relation: &str, value: Option<&'static str>| {
         if let Some(v) = value {

@@ -6,7 +6,7 @@ use diesel::sql_types::{BigInt, Text};
 
 use super::DbConn;
 use super::raw::{Bind, Sql, load};
-use super::schema::{event_links, events};
+use super::schema::{event_links, events, link_approvals, link_proposals};
 
 /// Key of the PostgreSQL advisory lock that serialises link changes.
 const LINKS_LOCK_KEY: i64 = 0x6c69_6e6b; // "link"
@@ -21,6 +21,42 @@ pub fn lock_all(conn: &mut DbConn) -> QueryResult<()> {
         diesel::sql_query(format!("SELECT pg_advisory_xact_lock({LINKS_LOCK_KEY})")).execute(pg)?;
     }
     Ok(())
+}
+
+/// Takes the links lock in shared mode until the transaction ends: event
+/// writes take it first, so they never wait for it while holding a row
+/// lock (a link change holds it exclusively and then updates event rows).
+/// A write that finds it must change links retries with [`lock_all`].
+pub fn lock_shared(conn: &mut DbConn) -> QueryResult<()> {
+    if let DbConn::Pg(pg) = conn {
+        diesel::sql_query(format!(
+            "SELECT pg_advisory_xact_lock_shared({LINKS_LOCK_KEY})"
+        ))
+        .execute(pg)?;
+    }
+    Ok(())
+}
+
+/// Whether this transaction holds the links lock exclusively (always on
+/// SQLite, whose writers are serialised).
+pub fn holds_exclusive(conn: &mut DbConn) -> QueryResult<bool> {
+    #[derive(QueryableByName)]
+    struct Held {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let DbConn::Pg(pg) = conn else {
+        return Ok(true);
+    };
+    // A one-bigint advisory key is stored as classid (high half), objid (low half), objsubid 1.
+    let held: Held = diesel::sql_query(format!(
+        "SELECT COUNT(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() \
+         AND classid = {} AND objid = {} AND objsubid = 1 AND mode = 'ExclusiveLock' AND granted",
+        LINKS_LOCK_KEY >> 32,
+        LINKS_LOCK_KEY & 0xffff_ffff
+    ))
+    .get_result(pg)?;
+    Ok(held.n > 0)
 }
 
 /// The links touching one report, as (a_seq, b_seq) pairs.
@@ -68,6 +104,154 @@ pub fn delete(conn: &mut DbConn, lo: i64, hi: i64) -> QueryResult<usize> {
     .execute(conn)
 }
 
+/// Whether any link or proposal touches one of `seqs`.
+pub fn any_touching(conn: &mut DbConn, seqs: &[i64]) -> QueryResult<bool> {
+    for chunk in seqs.chunks(500) {
+        let links: i64 = event_links::table
+            .filter(
+                event_links::a_seq
+                    .eq_any(chunk)
+                    .or(event_links::b_seq.eq_any(chunk)),
+            )
+            .count()
+            .get_result(conn)?;
+        let proposals: i64 = link_proposals::table
+            .filter(
+                link_proposals::a_seq
+                    .eq_any(chunk)
+                    .or(link_proposals::b_seq.eq_any(chunk)),
+            )
+            .count()
+            .get_result(conn)?;
+        if links + proposals > 0 {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// A stored link proposal.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = link_proposals)]
+pub struct ProposalRow {
+    /// Public id.
+    pub id: String,
+    /// Lower report seq.
+    pub a_seq: i64,
+    /// Higher report seq.
+    pub b_seq: i64,
+    /// The proposer's own report.
+    pub from_seq: i64,
+    /// Proposing agency.
+    pub proposed_by: String,
+    /// Proposed.
+    pub created_at: chrono::NaiveDateTime,
+}
+
+/// The proposal between `lo` and `hi` (`lo < hi`), if any.
+pub fn proposal_between(conn: &mut DbConn, lo: i64, hi: i64) -> QueryResult<Option<ProposalRow>> {
+    link_proposals::table
+        .filter(
+            link_proposals::a_seq
+                .eq(lo)
+                .and(link_proposals::b_seq.eq(hi)),
+        )
+        .select(ProposalRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// A proposal by id.
+pub fn proposal(conn: &mut DbConn, id: &str) -> QueryResult<Option<ProposalRow>> {
+    link_proposals::table
+        .find(id)
+        .select(ProposalRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Proposals touching any of `seqs`, in (created_at, id) order.
+pub fn proposals_touching(conn: &mut DbConn, seqs: &[i64]) -> QueryResult<Vec<ProposalRow>> {
+    link_proposals::table
+        .filter(
+            link_proposals::a_seq
+                .eq_any(seqs)
+                .or(link_proposals::b_seq.eq_any(seqs)),
+        )
+        .select(ProposalRow::as_select())
+        .order((link_proposals::created_at, link_proposals::id))
+        .load(conn)
+}
+
+/// Every proposal, in (created_at, id) order.
+pub fn all_proposals(conn: &mut DbConn) -> QueryResult<Vec<ProposalRow>> {
+    link_proposals::table
+        .select(ProposalRow::as_select())
+        .order((link_proposals::created_at, link_proposals::id))
+        .load(conn)
+}
+
+/// Stores a proposal with the proposer's approval.
+pub fn insert_proposal(conn: &mut DbConn, p: &ProposalRow) -> QueryResult<()> {
+    diesel::insert_into(link_proposals::table)
+        .values((
+            link_proposals::id.eq(&p.id),
+            link_proposals::a_seq.eq(p.a_seq),
+            link_proposals::b_seq.eq(p.b_seq),
+            link_proposals::from_seq.eq(p.from_seq),
+            link_proposals::proposed_by.eq(&p.proposed_by),
+            link_proposals::created_at.eq(p.created_at),
+        ))
+        .execute(conn)?;
+    approve(conn, &p.id, &p.proposed_by)
+}
+
+/// Records an agency's approval (twice is harmless).
+pub fn approve(conn: &mut DbConn, proposal_id: &str, agency: &str) -> QueryResult<()> {
+    let exists: i64 = link_approvals::table
+        .filter(link_approvals::proposal_id.eq(proposal_id))
+        .filter(link_approvals::agency_code.eq(agency))
+        .count()
+        .get_result(conn)?;
+    if exists == 0 {
+        diesel::insert_into(link_approvals::table)
+            .values((
+                link_approvals::proposal_id.eq(proposal_id),
+                link_approvals::agency_code.eq(agency),
+                link_approvals::approved_at.eq(super::now()),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The agencies that approved a proposal.
+pub fn approvals(conn: &mut DbConn, proposal_id: &str) -> QueryResult<Vec<String>> {
+    link_approvals::table
+        .filter(link_approvals::proposal_id.eq(proposal_id))
+        .select(link_approvals::agency_code)
+        .order(link_approvals::agency_code)
+        .load(conn)
+}
+
+/// Removes a proposal and its approvals.
+pub fn delete_proposal(conn: &mut DbConn, id: &str) -> QueryResult<()> {
+    diesel::delete(link_approvals::table.filter(link_approvals::proposal_id.eq(id)))
+        .execute(conn)?;
+    diesel::delete(link_proposals::table.find(id)).execute(conn)?;
+    Ok(())
+}
+
+/// The reports (seq, agency) of the live members of real-event groups.
+pub fn live_members(conn: &mut DbConn, groups: &[i64]) -> QueryResult<Vec<(i64, String)>> {
+    events::table
+        .filter(events::group_seq.eq_any(groups))
+        .filter(events::deleted_at.is_null())
+        .select((events::seq, events::agency_code))
+        .order(events::seq)
+        .load(conn)
+}
+
 /// Two live reports that may describe the same real event (`a_seq < b_seq`).
 #[derive(Debug, QueryableByName)]
 pub struct CandidateRow {
@@ -113,8 +297,27 @@ pub fn candidates(
     after: Option<(i64, i64)>,
     limit: i64,
 ) -> QueryResult<Vec<CandidateRow>> {
+    candidate_rows(conn, agency, after, None, limit)
+}
+
+/// Whether reports `lo` and `hi` (`lo < hi`) are a duplicate candidate pair.
+pub fn is_candidate(conn: &mut DbConn, lo: i64, hi: i64) -> QueryResult<bool> {
+    Ok(!candidate_rows(conn, None, None, Some((lo, hi)), 1)?.is_empty())
+}
+
+fn candidate_rows(
+    conn: &mut DbConn,
+    agency: Option<&str>,
+    after: Option<(i64, i64)>,
+    pair: Option<(i64, i64)>,
+    limit: i64,
+) -> QueryResult<Vec<CandidateRow>> {
     let mut sql = Sql::new(super::is_postgres(conn));
     let mut conds = Vec::new();
+    if let Some((lo, hi)) = pair {
+        let (p1, p2) = (sql.bind(Bind::Int(lo)), sql.bind(Bind::Int(hi)));
+        conds.push(format!("AND a.seq = {p1} AND b.seq = {p2}"));
+    }
     if let Some(a) = agency {
         let (p1, p2) = (
             sql.bind(Bind::Text(a.into())),

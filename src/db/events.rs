@@ -10,6 +10,7 @@ use super::DbConn;
 use super::schema::{
     event_co_organizers, event_participants, event_target_groups, event_topics, events,
 };
+use crate::domain::ClaimStatus;
 
 /// A stored event.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
@@ -149,8 +150,19 @@ pub struct EventSets {
     pub topics: Vec<String>,
     /// Target group names.
     pub target_groups: Vec<String>,
-    /// Co-organising agency codes.
-    pub co_organizers: Vec<String>,
+    /// Co-organising agencies named on the event, with their answers.
+    pub co_organizers: Vec<CoOrganizer>,
+}
+
+/// A co-organiser named on an event and its answer to that claim.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct CoOrganizer {
+    /// The named agency.
+    pub agency_code: String,
+    /// `pending`, `confirmed` or `declined` (a `ClaimStatus` wire name).
+    pub status: String,
+    /// When it answered.
+    pub decided_at: Option<NaiveDateTime>,
 }
 
 /// Reads events with `read`, then on PostgreSQL locks their rows until the
@@ -243,6 +255,21 @@ pub fn ids_by_seq(conn: &mut DbConn, seqs: &[i64]) -> QueryResult<Vec<String>> {
         .load(conn)?;
     ids.sort();
     Ok(ids)
+}
+
+/// Events by seq, in seq order.
+pub fn by_seqs(conn: &mut DbConn, seqs: &[i64]) -> QueryResult<Vec<EventRow>> {
+    let mut out = Vec::with_capacity(seqs.len());
+    for chunk in seqs.chunks(500) {
+        out.extend(
+            events::table
+                .filter(events::seq.eq_any(chunk))
+                .select(EventRow::as_select())
+                .order(events::seq)
+                .load(conn)?,
+        );
+    }
+    Ok(out)
 }
 
 /// Inserts new events set-wise (one multi-row INSERT and one UPDATE per 500
@@ -361,18 +388,40 @@ pub fn insert_children(conn: &mut DbConn, items: &[(i64, &EventSets, &[i64])]) -
         each(|s| &s.target_groups),
         1000
     );
-    insert_pairs!(
-        conn,
-        event_co_organizers,
-        agency_code,
-        each(|s| &s.co_organizers),
-        1000
-    );
+    let claims: Vec<_> = items
+        .iter()
+        .flat_map(|(seq, s, _)| {
+            s.co_organizers.iter().map(move |c| {
+                (
+                    event_co_organizers::event_seq.eq(*seq),
+                    event_co_organizers::agency_code.eq(&c.agency_code),
+                    event_co_organizers::status.eq(&c.status),
+                    event_co_organizers::decided_at.eq(c.decided_at),
+                )
+            })
+        })
+        .collect();
+    for chunk in claims.chunks(500) {
+        crate::on_both!(&mut *conn, |c| diesel::insert_into(
+            event_co_organizers::table
+        )
+        .values(chunk)
+        .execute(c))?;
+    }
     let parts = items
         .iter()
         .flat_map(|(seq, _, ids)| ids.iter().map(move |p| (*seq, *p)));
     insert_pairs!(conn, event_participants, participant_id, parts, 5000);
     Ok(())
+}
+
+/// An event's participant ids, in ascending order.
+pub fn participant_ids_of(conn: &mut DbConn, seq: i64) -> QueryResult<Vec<i64>> {
+    event_participants::table
+        .filter(event_participants::event_seq.eq(seq))
+        .select(event_participants::participant_id)
+        .order(event_participants::participant_id)
+        .load(conn)
 }
 
 /// Sets of several events.
@@ -402,19 +451,25 @@ pub fn sets_of(conn: &mut DbConn, seqs: &[i64]) -> QueryResult<HashMap<i64, Even
         for (s, v) in g {
             out.entry(s).or_default().target_groups.push(v);
         }
-        let c: Vec<(i64, String)> = event_co_organizers::table
+        let c: Vec<(i64, String, String, Option<NaiveDateTime>)> = event_co_organizers::table
             .filter(event_co_organizers::event_seq.eq_any(chunk))
             .select((
                 event_co_organizers::event_seq,
                 event_co_organizers::agency_code,
+                event_co_organizers::status,
+                event_co_organizers::decided_at,
             ))
             .order((
                 event_co_organizers::event_seq,
                 event_co_organizers::agency_code,
             ))
             .load(conn)?;
-        for (s, v) in c {
-            out.entry(s).or_default().co_organizers.push(v);
+        for (s, agency_code, status, decided_at) in c {
+            out.entry(s).or_default().co_organizers.push(CoOrganizer {
+                agency_code,
+                status,
+                decided_at,
+            });
         }
     }
     // Byte order, whatever the database's collation: the same order as views
@@ -459,10 +514,17 @@ pub struct EventFilter {
 pub fn list(conn: &mut DbConn, f: &EventFilter, limit: i64) -> QueryResult<Vec<EventRow>> {
     let mut q = events::table.select(EventRow::as_select()).into_boxed();
     if let Some(a) = &f.visible_to {
+        // Its own events (deleted ones too, when asked), and live events it
+        // confirmed co-organising: what `GET /events/{id}` would show it.
         let co = event_co_organizers::table
             .filter(event_co_organizers::agency_code.eq(a.clone()))
+            .filter(event_co_organizers::status.eq(ClaimStatus::Confirmed.as_str()))
             .select(event_co_organizers::event_seq);
-        q = q.filter(events::agency_code.eq(a.clone()).or(events::seq.eq_any(co)));
+        q = q.filter(
+            events::agency_code
+                .eq(a.clone())
+                .or(events::seq.eq_any(co).and(events::deleted_at.is_null())),
+        );
     }
     if !f.agencies.is_empty() {
         q = q.filter(events::agency_code.eq_any(f.agencies.clone()));

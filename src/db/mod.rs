@@ -8,6 +8,7 @@ pub(crate) mod agencies;
 pub(crate) mod aggregates;
 pub(crate) mod areas;
 pub(crate) mod audit;
+pub(crate) mod claims;
 pub(crate) mod event_links;
 pub(crate) mod events;
 pub mod migrate;

@@ -200,6 +200,10 @@ diesel::table! {
         event_seq -> BigInt,
         /// Agency.
         agency_code -> Text,
+        /// The named agency's answer: `pending`, `confirmed` or `declined`.
+        status -> Text,
+        /// When it answered (UTC).
+        decided_at -> Nullable<Timestamp>,
     }
 }
 
@@ -235,6 +239,37 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Proposed same-as links waiting for the other agencies' approval.
+    link_proposals (id) {
+        /// Public id (UUID).
+        id -> Text,
+        /// Lower event seq.
+        a_seq -> BigInt,
+        /// Higher event seq.
+        b_seq -> BigInt,
+        /// The proposer's own report (a_seq or b_seq).
+        from_seq -> BigInt,
+        /// Proposing agency.
+        proposed_by -> Text,
+        /// Proposed (UTC).
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Agencies that approved a link proposal.
+    link_approvals (proposal_id, agency_code) {
+        /// Proposal.
+        proposal_id -> Text,
+        /// Approving agency.
+        agency_code -> Text,
+        /// Approved (UTC).
+        approved_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(link_approvals -> link_proposals (proposal_id));
 diesel::joinable!(events -> agencies (agency_code));
 diesel::joinable!(events -> areas (area_id));
 diesel::joinable!(event_topics -> events (event_seq));
@@ -249,7 +284,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     event_co_organizers,
     event_participants,
     participants,
-    event_links
+    event_links,
+    link_proposals,
+    link_approvals
 );
 diesel::allow_tables_to_appear_in_same_query!(events, agencies);
 diesel::allow_tables_to_appear_in_same_query!(events, areas);

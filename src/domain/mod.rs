@@ -131,6 +131,19 @@ vocabulary! {
     }
 }
 
+vocabulary! {
+    /// A named co-organiser's answer to a claim: the joint event counts for
+    /// it (its rows, lists and reads) only once confirmed.
+    ClaimStatus {
+        /// Named, not answered yet (or figures changed since it confirmed).
+        Pending = "pending",
+        /// The co-organiser (or an admin) agreed to these figures.
+        Confirmed = "confirmed",
+        /// The co-organiser said it did not organise this event.
+        Declined = "declined",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,6 +161,10 @@ mod tests {
         for g in TargetGroup::ALL {
             assert_eq!(TargetGroup::parse(g.as_str()), Some(*g));
             assert_eq!(serde_json::to_value(g).unwrap(), g.as_str());
+        }
+        for c in ClaimStatus::ALL {
+            assert_eq!(ClaimStatus::parse(c.as_str()), Some(*c));
+            assert_eq!(serde_json::to_value(c).unwrap(), c.as_str());
         }
         assert_eq!(Kind::parse("party"), None);
     }

@@ -7,6 +7,8 @@
 
 pub mod batch;
 pub mod candidates;
+pub mod claims;
+pub mod groups;
 pub mod input;
 pub mod links;
 mod refs;
@@ -15,7 +17,8 @@ pub mod write;
 
 pub use batch::{BatchResult, Items, write_batch};
 pub use candidates::{DuplicateCandidate, duplicate_candidates};
+pub use groups::SameAs;
 pub use input::{EventInput, validate};
-pub use links::{SameAs, link, unlink};
-pub use view::{EventOut, Reader, page, read_one};
-pub use write::{Expected, Mode, Outcome, Writer, delete, replace_by_id, write_one};
+pub use links::{LinkOutcome, LinkProposal, SameAsGroup, link, unlink};
+pub use view::{EventOut, Reader, Writer, page, read_one};
+pub use write::{Expected, Mode, Outcome, check_writable, delete, replace_by_id, write_one};

@@ -1,16 +1,17 @@
 //! What readers see: the API view of an event ([`EventOut`], built by one
 //! constructor whether read back or built from a fresh insert), and who
-//! sees which events ([`Reader`]): an agency its own and those it
-//! co-organises, an admin all.
+//! sees which events ([`Reader`]): an agency its own and those it confirmed
+//! co-organising, an admin all.
 
 use chrono::{NaiveDate, NaiveDateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::claims::Claim;
 use super::input::Attendance;
 use crate::db::DbConn;
 use crate::db::events::{self as table, EventFilter, EventRow, EventSets};
-use crate::domain::{Kind, TargetGroup, Topic};
+use crate::domain::{ClaimStatus, Kind, TargetGroup, Topic};
 use crate::error::ApiError;
 
 /// An event as the API returns it (never raw participants).
@@ -38,8 +39,13 @@ pub struct EventOut {
     pub end_date: NaiveDate,
     /// The unit's code.
     pub area_code: String,
-    /// Co-organising agencies.
+    /// Co-organising agencies, as the reporting agency named them.
     pub co_organizers: Vec<String>,
+    /// Each named co-organiser's answer. The event counts for a
+    /// co-organiser (its aggregate rows, its lists, its reads) only once
+    /// confirmed; naming one is a claim until then. Answers are not part
+    /// of the event's content: they do not change its `version`.
+    pub claims: Vec<Claim>,
     /// Target groups.
     #[schema(value_type = Vec<TargetGroup>)]
     pub target_groups: Vec<String>,
@@ -70,12 +76,18 @@ impl EventOut {
     /// The view of a stored row with its sets and its unit's code. Sets are
     /// listed in byte order, whatever the database's collation or the order
     /// they were built in.
-    pub fn new(row: EventRow, sets: EventSets, area_code: String) -> Self {
+    pub fn new(row: EventRow, sets: EventSets, area_code: String) -> Result<Self, ApiError> {
         let sorted = |mut v: Vec<String>| {
             v.sort();
             v
         };
-        EventOut {
+        let mut claims = sets
+            .co_organizers
+            .iter()
+            .map(Claim::new)
+            .collect::<Result<Vec<_>, _>>()?;
+        claims.sort_by(|a, b| a.agency.cmp(&b.agency));
+        Ok(EventOut {
             area_code,
             id: row.id,
             agency: row.agency_code,
@@ -86,7 +98,8 @@ impl EventOut {
             topics: sorted(sets.topics),
             start_date: row.start_date,
             end_date: row.end_date,
-            co_organizers: sorted(sets.co_organizers),
+            co_organizers: claims.iter().map(|c| c.agency.clone()).collect(),
+            claims,
             target_groups: sorted(sets.target_groups),
             attendance: Attendance {
                 total: Some(row.attendance_total),
@@ -100,7 +113,7 @@ impl EventOut {
             version: row.version,
             deleted_at: row.deleted_at.map(|t| t.and_utc()),
             delete_reason: row.delete_reason,
-        }
+        })
     }
 }
 
@@ -121,7 +134,7 @@ pub fn views(conn: &mut DbConn, rows: Vec<EventRow>) -> Result<Vec<EventOut>, Ap
                     r.id, r.area_id
                 ))
             })?;
-            Ok(EventOut::new(r, s, code))
+            EventOut::new(r, s, code)
         })
         .collect()
 }
@@ -129,6 +142,25 @@ pub fn views(conn: &mut DbConn, rows: Vec<EventRow>) -> Result<Vec<EventOut>, Ap
 /// One event's view.
 pub fn view(conn: &mut DbConn, row: EventRow) -> Result<EventOut, ApiError> {
     Ok(views(conn, vec![row])?.remove(0))
+}
+
+/// Who may write an event.
+#[derive(Debug, Clone, Copy)]
+pub enum Writer<'a> {
+    /// An admin: any event.
+    Admin,
+    /// An agency: its own events only.
+    Agency(&'a str),
+}
+
+impl Writer<'_> {
+    /// Whether the writer owns `row` (an admin owns every event).
+    pub fn owns(&self, row: &EventRow) -> bool {
+        match self {
+            Writer::Admin => true,
+            Writer::Agency(a) => row.agency_code == *a,
+        }
+    }
 }
 
 /// Who reads events.
@@ -162,7 +194,13 @@ impl Reader {
     fn sees(&self, event: &EventOut) -> bool {
         match self {
             Reader::Admin => true,
-            Reader::Agency(a) => event.agency == *a || event.co_organizers.contains(a),
+            Reader::Agency(a) => {
+                event.agency == *a
+                    || event
+                        .claims
+                        .iter()
+                        .any(|c| c.agency == *a && c.status == ClaimStatus::Confirmed)
+            }
         }
     }
 }

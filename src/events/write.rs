@@ -8,12 +8,16 @@ use std::collections::{BTreeSet, HashMap};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::claims::next_claims;
+use super::groups::in_write_tx;
 use super::input::{EventInput, ValidEvent, validate};
 use super::refs::resolve_refs;
-use super::view::{EventOut, view};
+use super::view::{EventOut, Writer, view};
 use crate::audit::{self, Actor};
-use crate::db::events::{self as table, EventIdentity, EventRow, EventSets, EventValues};
-use crate::db::{DbConn, participants, write_tx};
+use crate::db::events::{
+    self as table, CoOrganizer, EventIdentity, EventRow, EventSets, EventValues,
+};
+use crate::db::{DbConn, participants};
 use crate::domain::Pseudonymizer;
 use crate::error::ApiError;
 
@@ -72,17 +76,17 @@ pub(super) fn decide(old: &EventRow, content_hash: &str, mode: Mode) -> Decision
     }
 }
 
-/// Runs `f` in a write transaction. A concurrent insert of the same
+/// Runs `f` in a write transaction ([`in_write_tx`]). A concurrent insert of the same
 /// external id fails it on the unique constraint (a conflict without an
 /// existing id): it is retried once, and then sees the winner.
 pub(super) fn retry_lost_race<T>(
     conn: &mut DbConn,
     mut f: impl FnMut(&mut DbConn) -> Result<T, ApiError>,
 ) -> Result<T, ApiError> {
-    match write_tx(conn, &mut f) {
+    match in_write_tx(conn, &mut f) {
         Err(ApiError::Conflict {
             existing_id: None, ..
-        }) => write_tx(conn, f),
+        }) => in_write_tx(conn, f),
         other => other,
     }
 }
@@ -105,7 +109,8 @@ fn values_of(v: &ValidEvent, area_id: i64) -> Result<EventValues, ApiError> {
     })
 }
 
-fn sets_of(v: &ValidEvent) -> EventSets {
+/// The sets a validated event stores, with its co-organiser claims.
+fn sets_of(v: &ValidEvent, co_organizers: Vec<CoOrganizer>) -> EventSets {
     EventSets {
         topics: v.topics.iter().map(|t| t.as_str().to_string()).collect(),
         target_groups: v
@@ -113,8 +118,28 @@ fn sets_of(v: &ValidEvent) -> EventSets {
             .iter()
             .map(|t| t.as_str().to_string())
             .collect(),
-        co_organizers: v.co_organizers.iter().cloned().collect(),
+        co_organizers,
     }
+}
+
+/// Whether a replacement changes the figures a co-organiser or a linked
+/// agency agreed to: the people, the headcounts, the dates or the place.
+fn figures_changed(
+    old: &EventRow,
+    new: &EventValues,
+    old_people: &[i64],
+    new_people: &[i64],
+) -> bool {
+    let mut new_people = new_people.to_vec();
+    new_people.sort_unstable();
+    old.start_date != new.start_date
+        || old.end_date != new.end_date
+        || old.area_id != new.area_id
+        || old.attendance_total != new.attendance_total
+        || old.attendance_female != new.attendance_female
+        || old.attendance_male != new.attendance_male
+        || old.attendance_under_18 != new.attendance_under_18
+        || old_people != new_people.as_slice()
 }
 
 fn participant_ids(conn: &mut DbConn, keys: &BTreeSet<String>) -> Result<Vec<i64>, ApiError> {
@@ -176,9 +201,25 @@ pub(super) fn store(
                 Decision::Replace => {}
             }
             let before = view(conn, old.clone())?;
-            table::update(conn, old.seq, &values, now)?;
             let ids = participant_ids(conn, &v.participant_keys)?;
-            table::replace_children(conn, old.seq, &sets_of(v), &ids)?;
+            let old_ids = table::participant_ids_of(conn, old.seq)?;
+            let changed = figures_changed(&old, &values, &old_ids, &ids);
+            let previous = table::sets_of(conn, &[old.seq])?
+                .remove(&old.seq)
+                .unwrap_or_default()
+                .co_organizers;
+            let claims = next_claims(
+                &v.co_organizers,
+                &previous,
+                changed,
+                actor.speaks_for_every_agency(),
+                now,
+            );
+            table::update(conn, old.seq, &values, now)?;
+            table::replace_children(conn, old.seq, &sets_of(v, claims), &ids)?;
+            if changed {
+                super::groups::figures_changed(conn, actor, &old)?;
+            }
             let row = table::by_id_required(conn, &old.id)?;
             let after = view(conn, row.clone())?;
             audit::record(
@@ -238,7 +279,8 @@ impl<'a> Fresh<'a> {
                 updated_at: now,
             },
             values: values_of(v, area_id)?,
-            sets: sets_of(v),
+            // Only agencies create events: every claim starts pending.
+            sets: sets_of(v, next_claims(&v.co_organizers, &[], false, false, now)),
         })
     }
 
@@ -290,7 +332,7 @@ pub(super) fn create_many(
                 f.v.area_code.clone(),
             )
         })
-        .collect();
+        .collect::<Result<_, _>>()?;
     let records: Vec<(&str, &EventOut)> = views.iter().map(|v| (v.id.as_str(), v)).collect();
     audit::record_created(conn, actor, "event", &records)?;
     Ok(views)
@@ -355,7 +397,7 @@ pub fn replace_by_id(
     input: &EventInput,
     if_match: Option<i64>,
 ) -> Result<(Outcome, EventOut), ApiError> {
-    write_tx(conn, |conn| {
+    in_write_tx(conn, |conn| {
         let existing = writable(conn, writer, id)?;
         let if_match = if_match.unwrap_or(existing.version);
         let mut v = validate(input, &existing.agency_code, pseudonymizer, "")
@@ -382,22 +424,13 @@ pub fn replace_by_id(
     })
 }
 
-/// Who may write an event.
-#[derive(Debug, Clone, Copy)]
-pub enum Writer<'a> {
-    /// An admin: any event.
-    Admin,
-    /// An agency: its own events only.
-    Agency(&'a str),
-}
-
-impl Writer<'_> {
-    /// Whether the writer owns `row` (an admin owns every event).
-    pub fn owns(&self, row: &EventRow) -> bool {
-        match self {
-            Writer::Admin => true,
-            Writer::Agency(a) => row.agency_code == *a,
-        }
+/// 404 unless `writer` may change event `id`: the check a route on one
+/// event makes before judging the rest of the request (the write itself
+/// checks again under its lock).
+pub fn check_writable(conn: &mut DbConn, writer: Writer<'_>, id: &str) -> Result<(), ApiError> {
+    match table::by_id(conn, id)? {
+        Some(r) if writer.owns(&r) => Ok(()),
+        _ => Err(ApiError::NotFound(format!("no event {id}"))),
     }
 }
 
@@ -422,13 +455,14 @@ pub fn delete(
     if reason.is_empty() || reason.chars().count() > 500 {
         return Err(ApiError::field("reason", "required, 1 to 500 characters"));
     }
-    write_tx(conn, |conn| {
+    in_write_tx(conn, |conn| {
         let row = writable(conn, writer, id)?;
         if row.deleted_at.is_some() {
             return view(conn, row);
         }
         let before = view(conn, row.clone())?;
         table::soft_delete(conn, row.seq, reason, crate::db::now())?;
+        super::groups::removed(conn, actor, &row)?;
         let after_row = table::by_id_required(conn, id)?;
         let after = view(conn, after_row)?;
         audit::record(

@@ -17,6 +17,20 @@ use crate::error::{ApiError, FieldError};
 #[derive(Debug)]
 pub struct JsonBody<T>(pub T);
 
+/// Another extractor whose failure waits until the handler asks for it
+/// ([`Late::get`]). Routes on one event use it for their body and query, so
+/// that an event the caller may not see answers 404 whatever else the
+/// request holds, exactly as one that does not exist.
+#[derive(Debug)]
+pub struct Late<E>(Result<E, ApiError>);
+
+impl<E> Late<E> {
+    /// The extracted value, or the error extracting it gave.
+    pub fn get(self) -> Result<E, ApiError> {
+        self.0
+    }
+}
+
 /// A raw body of a declared content type (CSV imports), within the body limit.
 #[derive(Debug)]
 pub struct RawBody(pub web::Bytes);
@@ -138,6 +152,20 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
         }
         let body = read_body(req, payload);
         Box::pin(async move { parse_json(&body.await?).map(JsonBody) })
+    }
+}
+
+impl<E> FromRequest for Late<E>
+where
+    E: FromRequest<Error = ApiError> + 'static,
+    E::Future: 'static,
+{
+    type Error = ApiError;
+    type Future = BoxFut<Self>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let inner = E::from_request(req, payload);
+        Box::pin(async move { Ok(Late(inner.await)) })
     }
 }
 

@@ -51,6 +51,14 @@ impl IfMatch {
         }
     }
 
+    /// The version named, if any (`*` and no header name none).
+    pub fn version(self) -> Option<i64> {
+        match self {
+            IfMatch::Version(v) => Some(v),
+            IfMatch::Absent | IfMatch::Any => None,
+        }
+    }
+
     /// What a write by external id expects of the stored event; `*` is
     /// checked against the row the write itself locks.
     pub fn expected(self) -> Expected {

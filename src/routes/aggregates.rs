@@ -10,6 +10,7 @@ use utoipa::IntoParams;
 
 use crate::aggregates::view::AggregateAnswer;
 use crate::aggregates::{self, Filters, GroupBy, Request};
+use crate::auth::Role;
 use crate::domain::{Kind, TargetGroup, Topic};
 use crate::error::{ApiError, Problem};
 use crate::http::Principal;
@@ -117,6 +118,7 @@ impl AggregateQuery {
             target_group: self.target_group,
             area: given(self.area),
             areas,
+            scope: None,
         };
         Ok(Parsed {
             request: Request { filters, group_by },
@@ -126,7 +128,10 @@ impl AggregateQuery {
     }
 }
 
-/// Deduplicated aggregates (viewer, agency and admin tokens).
+/// Deduplicated aggregates (viewer, agency and admin tokens). An agency
+/// token's answer covers only the real events it reports or confirmed
+/// co-organising (`meta.filters.scope` names it); viewer and admin tokens
+/// see the whole province.
 ///
 /// Measures, for every row and for the totals:
 /// - `events`: distinct real events; reports linked as the same event count once;
@@ -168,6 +173,12 @@ pub async fn query(
         format,
         hxl,
     } = q.0.parse(accept_csv, who.public)?;
+    let mut request = request;
+    if who.role == Role::Agency {
+        // An agency sees only its own (and confirmed joint) events: no
+        // membership oracle through its own writes.
+        request.filters.scope = who.agency.clone();
+    }
     let answer = {
         let request = request.clone();
         with_conn(&state, move |c| aggregates::compute(c, &request)).await?

@@ -7,14 +7,12 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::Role;
+use super::{reader, writer};
 use crate::db::events::EventFilter;
 use crate::domain::{Kind, TargetGroup, Topic};
 use crate::error::{ApiError, Problem};
-use crate::events::{
-    self, BatchResult, EventInput, EventOut, Expected, Mode, Outcome, Reader, Writer,
-};
-use crate::http::extract::{JsonBody, QueryParams, given, parse_json};
+use crate::events::{self, BatchResult, EventInput, EventOut, Expected, Mode, Outcome};
+use crate::http::extract::{JsonBody, Late, QueryParams, given, parse_json};
 use crate::http::if_match::IfMatch;
 use crate::http::{AuthErrors, BodyErrors, NotFound, page_size, with_conn};
 use crate::http::{Principal, cursor};
@@ -272,26 +270,6 @@ pub async fn get_one(
         .json(event))
 }
 
-/// The events `who` may read: viewer (dashboard) tokens none (403).
-fn reader(who: &Principal) -> Result<Reader, ApiError> {
-    who.forbid_viewer()?;
-    match (who.role, &who.agency) {
-        (Role::Admin, _) => Ok(Reader::Admin),
-        (_, Some(a)) => Ok(Reader::Agency(a.clone())),
-        (_, None) => Err(ApiError::Forbidden(
-            "this needs an agency or admin token".into(),
-        )),
-    }
-}
-
-/// Who may write: an admin, or an active agency (403 otherwise).
-fn writer(who: &Principal) -> Result<Writer<'_>, ApiError> {
-    match who.role {
-        Role::Admin => Ok(Writer::Admin),
-        _ => who.require_writing_agency().map(Writer::Agency),
-    }
-}
-
 /// Replace an event entirely (its agency or an admin). `If-Match` is
 /// required: 428 without it, 412 when the event changed since.
 #[utoipa::path(operation_id = "events_replace", tag = "events", security(("bearer" = [])), request_body = EventInput,
@@ -306,18 +284,34 @@ pub async fn replace(
     state: web::Data<AppState>,
     who: Principal,
     id: web::Path<String>,
-    body: JsonBody<EventInput>,
+    body: Late<JsonBody<EventInput>>,
 ) -> Result<HttpResponse, ApiError> {
-    writer(&who)?;
-    let expected = IfMatch::of(&req)?.required()?;
     let id = id.into_inner();
+    visible_for_writing(&state, &who, &id).await?;
+    let input = body.get()?.0;
+    let expected = IfMatch::of(&req)?.required()?;
     let actor = who.actor();
     let pseudo = state.pseudonymizer.clone();
     let (outcome, event) = with_conn(&state, move |c| {
-        events::replace_by_id(c, &pseudo, &actor, writer(&who)?, &id, &body.0, expected)
+        events::replace_by_id(c, &pseudo, &actor, writer(&who)?, &id, &input, expected)
     })
     .await?;
     Ok(respond(outcome, &event))
+}
+
+/// 403 for a caller who may not write; 404 for an event it may not change,
+/// before anything else in the request is judged.
+pub(super) async fn visible_for_writing(
+    state: &AppState,
+    who: &Principal,
+    id: &str,
+) -> Result<(), ApiError> {
+    writer(who)?;
+    let (who, id) = (who.clone(), id.to_string());
+    with_conn(state, move |c| {
+        events::check_writable(c, writer(&who)?, &id)
+    })
+    .await
 }
 
 /// Why an event is deleted.
@@ -340,69 +334,17 @@ pub async fn remove(
     state: web::Data<AppState>,
     who: Principal,
     id: web::Path<String>,
-    q: QueryParams<DeleteQuery>,
+    q: Late<QueryParams<DeleteQuery>>,
 ) -> Result<HttpResponse, ApiError> {
-    writer(&who)?;
     let id = id.into_inner();
+    visible_for_writing(&state, &who, &id).await?;
+    let reason = q.get()?.0.reason;
     let actor = who.actor();
     let event = with_conn(&state, move |c| {
-        events::delete(c, &actor, writer(&who)?, &id, &q.0.reason)
+        events::delete(c, &actor, writer(&who)?, &id, &reason)
     })
     .await?;
     Ok(HttpResponse::Ok().json(event))
-}
-
-/// The other report of the same real event.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SameAsBody {
-    /// Id of the other agency's report of the same event.
-    pub other_id: String,
-}
-
-/// Mark two agencies' reports as the same real event (an admin, or the owner
-/// of either report). Linked reports count once in aggregates: the largest
-/// reported headcounts, the union of participants.
-#[utoipa::path(operation_id = "events_link", tag = "events", security(("bearer" = [])), request_body = SameAsBody,
-    params(("id" = String, Path, description = "Event id")),
-    responses((status = 200, description = "The reports now forming one real event", body = events::SameAs),
-        AuthErrors, BodyErrors, NotFound))]
-#[post("/events/{id}/same-as")]
-pub async fn link(
-    state: web::Data<AppState>,
-    who: Principal,
-    id: web::Path<String>,
-    body: JsonBody<SameAsBody>,
-) -> Result<HttpResponse, ApiError> {
-    writer(&who)?;
-    let actor = who.actor();
-    let id = id.into_inner();
-    let out = with_conn(&state, move |c| {
-        events::link(c, &actor, writer(&who)?, &id, &body.0.other_id)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(out))
-}
-
-/// Remove a same-event link (an admin, or the owner of either report).
-#[utoipa::path(operation_id = "events_unlink", tag = "events", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Event id"), ("other_id" = String, Path, description = "The linked event's id")),
-    responses((status = 200, description = "The reports still forming the event's real event", body = events::SameAs),
-        AuthErrors, NotFound))]
-#[delete("/events/{id}/same-as/{other_id}")]
-pub async fn unlink(
-    state: web::Data<AppState>,
-    who: Principal,
-    path: web::Path<(String, String)>,
-) -> Result<HttpResponse, ApiError> {
-    writer(&who)?;
-    let actor = who.actor();
-    let (id, other) = path.into_inner();
-    let out = with_conn(&state, move |c| {
-        events::unlink(c, &actor, writer(&who)?, &id, &other)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(out))
 }
 
 /// Paging for duplicate candidates.

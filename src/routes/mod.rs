@@ -5,12 +5,19 @@ pub mod agencies;
 pub mod aggregates;
 pub mod areas;
 pub mod audit;
+pub mod claims;
 pub mod events;
 pub mod health;
+pub mod links;
 pub mod tokens;
 
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::auth::Role;
+use crate::error::ApiError;
+use crate::events::{Reader, Writer};
+use crate::http::Principal;
 
 /// Registers every documented route.
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -35,12 +42,40 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(events::get_one)
         .service(events::replace)
         .service(events::remove)
-        .service(events::link)
-        .service(events::unlink)
+        .service(links::group)
+        .service(links::link)
+        .service(links::leave)
+        .service(links::unlink)
+        .service(links::proposals)
+        .service(links::approve)
+        .service(links::decline)
+        .service(claims::list)
+        .service(claims::confirm)
+        .service(claims::decline)
         .service(aggregates::query)
         .service(areas::list)
         .service(areas::import)
         .service(areas::import_successors)
         .service(areas::create)
         .service(areas::get);
+}
+
+/// The events `who` may read: viewer (dashboard) tokens none (403).
+pub(crate) fn reader(who: &Principal) -> Result<Reader, ApiError> {
+    who.forbid_viewer()?;
+    match (who.role, &who.agency) {
+        (Role::Admin, _) => Ok(Reader::Admin),
+        (_, Some(a)) => Ok(Reader::Agency(a.clone())),
+        (_, None) => Err(ApiError::Forbidden(
+            "this needs an agency or admin token".into(),
+        )),
+    }
+}
+
+/// Who may write: an admin, or an active agency (403 otherwise).
+pub(crate) fn writer(who: &Principal) -> Result<Writer<'_>, ApiError> {
+    match who.role {
+        Role::Admin => Ok(Writer::Admin),
+        _ => who.require_writing_agency().map(Writer::Agency),
+    }
 }

@@ -61,6 +61,8 @@ fn units() -> BTreeMap<i64, Unit> {
 struct Report {
     agency: &'static str,
     co: BTreeSet<&'static str>,
+    /// The named co-organisers that confirm (the rest decline or never answer).
+    confirmed: BTreeSet<&'static str>,
     kind: &'static str,
     topics: BTreeSet<&'static str>,
     groups: BTreeSet<&'static str>,
@@ -96,8 +98,10 @@ fn random_reports(rng: &mut StdRng, n: usize) -> Vec<Report> {
             let co: BTreeSet<&str> = AGENCIES
                 .iter()
                 .copied()
-                .filter(|a| *a != agency && rng.gen_bool(0.15))
+                .filter(|a| *a != agency && rng.gen_bool(0.2))
                 .collect();
+            let confirmed: BTreeSet<&str> =
+                co.iter().copied().filter(|_| rng.gen_bool(0.6)).collect();
             let mut topics: BTreeSet<&str> = TOPICS
                 .iter()
                 .copied()
@@ -119,6 +123,7 @@ fn random_reports(rng: &mut StdRng, n: usize) -> Vec<Report> {
             Report {
                 agency,
                 co,
+                confirmed,
                 kind: KINDS[rng.gen_range(0..4)],
                 topics,
                 groups,
@@ -168,7 +173,8 @@ struct Real {
 }
 
 fn real_events(reports: &[Report], links: &[(usize, usize)]) -> Vec<Real> {
-    // Components over every link (a deleted report still joins its neighbours).
+    // Components over the links between live reports: deleting a report
+    // removes its links, and the rest regroup.
     let mut parent: Vec<usize> = (0..reports.len()).collect();
     fn find(p: &mut Vec<usize>, x: usize) -> usize {
         if p[x] != x {
@@ -178,6 +184,9 @@ fn real_events(reports: &[Report], links: &[(usize, usize)]) -> Vec<Real> {
         p[x]
     }
     for (a, b) in links {
+        if reports[*a].deleted || reports[*b].deleted {
+            continue;
+        }
         let (ra, rb) = (find(&mut parent, *a), find(&mut parent, *b));
         parent[ra] = rb;
     }
@@ -203,7 +212,7 @@ fn real_events(reports: &[Report], links: &[(usize, usize)]) -> Vec<Real> {
             Some(Real {
                 agencies: live
                     .iter()
-                    .flat_map(|r| std::iter::once(r.agency).chain(r.co.iter().copied()))
+                    .flat_map(|r| std::iter::once(r.agency).chain(r.confirmed.iter().copied()))
                     .collect(),
                 kinds: live.iter().map(|r| r.kind).collect(),
                 topics: live.iter().flat_map(|r| r.topics.iter().copied()).collect(),
@@ -425,11 +434,37 @@ async fn random_datasets_match_the_model(app: TestApp) {
             let mut b = body(i, r, &units);
             b["external_id"] = json!(format!("s{seed}-r{i}"));
             let e = json_of(app.post("/api/v1/events", &tokens[r.agency], &b).await, 201).await;
-            ids.push(e["id"].as_str().unwrap().to_string());
+            let id = e["id"].as_str().unwrap().to_string();
+            // Each named co-organiser confirms (itself or through an admin),
+            // declines, or never answers; only confirmations count.
+            for co in &r.co {
+                let answerer = if rng.gen_bool(0.5) {
+                    &admin
+                } else {
+                    &tokens[co]
+                };
+                if r.confirmed.contains(co) {
+                    crate::events::confirm(&app, answerer, &id, co, 1).await;
+                } else if rng.gen_bool(0.5) {
+                    json_of(
+                        app.post(
+                            &format!("/api/v1/events/{id}/claims/{co}/decline"),
+                            answerer,
+                            &json!({}),
+                        )
+                        .await,
+                        200,
+                    )
+                    .await;
+                }
+            }
+            ids.push(id);
         }
-        // Links between reports of different agencies, some chained.
+        // Links between reports of different agencies, some chained: made
+        // by an admin (at once), or proposed by an agency from a duplicate
+        // candidate of its own report and approved by every agency waiting.
         let mut links = Vec::new();
-        while links.len() < 8 {
+        while links.len() < 5 {
             let (a, b) = (
                 rng.gen_range(0..reports.len()),
                 rng.gen_range(0..reports.len()),
@@ -451,6 +486,90 @@ async fn random_datasets_match_the_model(app: TestApp) {
                 links.push((a, b));
             }
         }
+        let seq_of = |id: &str| ids.iter().position(|x| x == id).unwrap();
+        let mut proposals = 0;
+        for agency in AGENCIES {
+            let page = json_of(
+                app.get(
+                    "/api/v1/events/duplicate-candidates?limit=500",
+                    &tokens[agency],
+                )
+                .await,
+                200,
+            )
+            .await;
+            for pair in page["items"].as_array().unwrap().iter().take(2) {
+                let (x, y) = (
+                    pair["event_id"].as_str().unwrap(),
+                    pair["other_id"].as_str().unwrap(),
+                );
+                let (own, other) = if pair["agency"] == agency {
+                    (x, y)
+                } else {
+                    (y, x)
+                };
+                let (a, b) = (seq_of(own), seq_of(other));
+                if links.contains(&(a, b)) || links.contains(&(b, a)) {
+                    continue;
+                }
+                let resp = app
+                    .post(
+                        &format!("/api/v1/events/{own}/same-as"),
+                        &tokens[agency],
+                        &json!({"other_id": other}),
+                    )
+                    .await;
+                let status = resp.status().as_u16();
+                let out = json_of(resp, status).await;
+                proposals += 1;
+                if status == 202 && proposals % 4 == 0 {
+                    // Left waiting: it changes nothing.
+                    continue;
+                }
+                if status == 202 && proposals % 4 == 1 {
+                    // Declined by the first agency asked: nothing linked.
+                    let waiting = out["proposal"]["waiting_for"][0].as_str().unwrap();
+                    let pid = out["proposal"]["id"].as_str().unwrap();
+                    json_of(
+                        app.delete(&format!("/api/v1/link-proposals/{pid}"), &tokens[waiting])
+                            .await,
+                        200,
+                    )
+                    .await;
+                    continue;
+                }
+                if status == 202 {
+                    let pid = out["proposal"]["id"].as_str().unwrap().to_string();
+                    let waiting: Vec<String> = out["proposal"]["waiting_for"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|w| w.as_str().unwrap().to_string())
+                        .collect();
+                    for (n, w) in waiting.iter().enumerate() {
+                        let last = n + 1 == waiting.len();
+                        json_of(
+                            app.post(
+                                &format!("/api/v1/link-proposals/{pid}/approve"),
+                                &tokens[w.as_str()],
+                                &json!({}),
+                            )
+                            .await,
+                            if last { 200 } else { 202 },
+                        )
+                        .await;
+                    }
+                } else {
+                    assert_eq!(status, 200, "{out}");
+                }
+                links.push((a, b));
+            }
+        }
+        assert!(
+            links.len() > 5 && proposals > links.len() - 5,
+            "seed {seed}: {proposals} proposals, {} links: some agencies' proposals were left waiting or declined",
+            links.len()
+        );
         // Unlink one again: the counts must follow.
         let (ua, ub) = links.pop().unwrap();
         json_of(
@@ -615,6 +734,43 @@ async fn random_datasets_match_the_model(app: TestApp) {
                 assert_eq!(answer["totals"][k], v, "totals.{k}, seed {seed} {q}");
             }
         }
+        // An agency token sees only the real events it organised (reported,
+        // or confirmed co-organising), whatever it asks for.
+        for agency in AGENCIES {
+            let own = pick(&model, &|e| e.agencies.contains(agency));
+            for q in ["group_by=kind", "group_by=agency,period:year&agency=police"] {
+                let answer = json_of(
+                    app.get(&format!("/api/v1/aggregates?{q}"), &tokens[agency])
+                        .await,
+                    200,
+                )
+                .await;
+                let dims: &[Dim] = if q.starts_with("group_by=kind") {
+                    &[Dim::Kind]
+                } else {
+                    &[Dim::Agency, Dim::Year]
+                };
+                let expected: Vec<&Real> = if q.contains("agency=police") {
+                    own.iter()
+                        .copied()
+                        .filter(|e| e.agencies.contains("police"))
+                        .collect()
+                } else {
+                    own.clone()
+                };
+                assert_eq!(
+                    actual_rows(&answer, dims),
+                    expected_rows(&expected, dims, &units, false),
+                    "seed {seed} {agency} {q}"
+                );
+                for (k, v) in measures(&expected) {
+                    assert_eq!(
+                        answer["totals"][k], v,
+                        "totals.{k}, seed {seed} {agency} {q}"
+                    );
+                }
+            }
+        }
     }
 }
 
@@ -630,8 +786,9 @@ async fn joint_and_linked_events_count_once(app: TestApp) {
             "participants": people.iter().map(|p| json!({"id_type": "phone", "value": p})).collect::<Vec<_>>()
         })
     };
-    // A joint meeting reported once, by the police with the women's union.
-    json_of(
+    // A joint meeting reported once, by the police with the women's union,
+    // which confirms it.
+    let joint = json_of(
         app.post(
             "/api/v1/events",
             &police,
@@ -646,6 +803,7 @@ async fn joint_and_linked_events_count_once(app: TestApp) {
         201,
     )
     .await;
+    crate::events::confirm(&app, &wu, joint["id"].as_str().unwrap(), "womens-union", 1).await;
     // The same village meeting reported by both: 30 and 40 attendees.
     let a = json_of(
         app.post(
@@ -721,11 +879,27 @@ async fn joint_and_linked_events_count_once(app: TestApp) {
     let before = json_of(app.get("/api/v1/aggregates", &viewer).await, 200).await;
     assert_eq!(before["totals"]["events"], 3);
     assert_eq!(before["totals"]["attendances"], 120);
+    // The women's union proposes the link from its report; the police
+    // accepts by making the same statement from its own.
+    let (a_id, b_id) = (a["id"].as_str().unwrap(), b["id"].as_str().unwrap());
+    let proposed = json_of(
+        app.post(
+            &format!("/api/v1/events/{b_id}/same-as"),
+            &wu,
+            &json!({"other_id": a_id}),
+        )
+        .await,
+        202,
+    )
+    .await;
+    assert_eq!(proposed["proposal"]["waiting_for"], json!(["police"]));
+    let pending = json_of(app.get("/api/v1/aggregates", &viewer).await, 200).await;
+    assert_eq!(pending["totals"]["events"], 3, "a proposal changes nothing");
     let linked = json_of(
         app.post(
-            &format!("/api/v1/events/{}/same-as", a["id"].as_str().unwrap()),
-            &wu,
-            &json!({"other_id": b["id"]}),
+            &format!("/api/v1/events/{a_id}/same-as"),
+            &police,
+            &json!({"other_id": b_id}),
         )
         .await,
         200,
@@ -773,7 +947,8 @@ async fn joint_and_linked_events_count_once(app: TestApp) {
             .is_empty(),
         "agency rows overlap"
     );
-    // Editing a linked report changes the counts at once.
+    // Changing a linked report's figures takes it out of the real event
+    // until the other side agrees again.
     let mut bigger = event("dup-p", 70, &["0911000002", "0911000003"], &[]);
     bigger["title"] = json!("dup-p");
     json_of(
@@ -782,6 +957,31 @@ async fn joint_and_linked_events_count_once(app: TestApp) {
             "/api/v1/events/external/dup-p",
             &police,
             &bigger,
+        )
+        .await,
+        200,
+    )
+    .await;
+    let t = json_of(app.get("/api/v1/aggregates", &viewer).await, 200).await;
+    assert_eq!(t["totals"]["attendances"], 160, "50 + 70 + 40, unlinked");
+    let group = json_of(
+        app.get(&format!("/api/v1/events/{b_id}/same-as"), &wu)
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(group["reports"].as_array().unwrap().len(), 1);
+    let waiting = &group["proposals"][0];
+    assert_eq!(waiting["from_id"], a_id);
+    assert_eq!(waiting["waiting_for"], json!(["womens-union"]));
+    json_of(
+        app.post(
+            &format!(
+                "/api/v1/link-proposals/{}/approve",
+                waiting["id"].as_str().unwrap()
+            ),
+            &wu,
+            &json!({}),
         )
         .await,
         200,

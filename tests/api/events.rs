@@ -581,11 +581,14 @@ async fn other_agencies_cannot_see_or_touch_an_event(app: TestApp) {
         .await;
         assert_eq!(e["version"], 1);
     }
-    // A co-organiser sees the joint event but cannot write it.
+    // A named co-organiser sees the joint event once it confirmed, but
+    // cannot write it.
     let mut joint = event("joint-1");
     joint["co_organizers"] = json!(["education"]);
     let j = json_of(app.post("/api/v1/events", &tokens[0], &joint).await, 201).await;
     let path = format!("/api/v1/events/{}", j["id"].as_str().unwrap());
+    problem(app.get(&path, &tokens[2]).await, 404).await;
+    confirm(&app, &tokens[2], j["id"].as_str().unwrap(), "education", 1).await;
     json_of(app.get(&path, &tokens[2]).await, 200).await;
     problem(
         app.delete(&format!("{path}?reason=x"), &tokens[2]).await,
@@ -1004,4 +1007,17 @@ async fn created_views_equal_what_is_read_back(app: TestApp) {
             "the audit record is the stored event"
         );
     }
+}
+
+/// Confirms the claim naming `agency` on event `id` at `version`.
+pub async fn confirm(app: &TestApp, token: &str, id: &str, agency: &str, version: i64) -> Value {
+    let resp = app
+        .client
+        .post(app.url(&format!("/api/v1/events/{id}/claims/{agency}/confirm")))
+        .bearer_auth(token)
+        .header("If-Match", format!("\"{version}\""))
+        .send()
+        .await
+        .unwrap();
+    json_of(resp, 200).await
 }

@@ -11,6 +11,7 @@ mod access;
 mod aggregates;
 mod areas;
 mod cli;
+mod consent;
 mod events;
 mod foundation;
 mod hardening;

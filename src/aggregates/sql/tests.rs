@@ -98,7 +98,7 @@ fn filters_are_bound_in_placeholder_order() {
     for expected in [
         "c.deleted_at IS NULL AND c.start_date >= $1 AND c.start_date <= $2)",
         "(c.agency_code IN ($3, $4) OR c.seq IN (SELECT o.event_seq FROM event_co_organizers o \
-         WHERE o.agency_code IN ($5, $6)))",
+         WHERE o.agency_code IN ($5, $6) AND o.status = 'confirmed'))",
         "WHERE grp.d >= $7 AND grp.d <= $8 AND grp.g IN (SELECT g FROM dim_agency WHERE k IN ($9, $10)) \
          AND grp.g IN (SELECT g FROM dim_kind WHERE k = $11) AND grp.g IN (SELECT g FROM dim_topic WHERE k = $12))",
         "WHERE pe.group_seq IN (SELECT slice.g FROM slice)",

@@ -1,0 +1,176 @@
+//! Real-event groups: the linked reports of one real event share
+//! `group_seq` (the smallest seq among them). This file keeps groups right
+//! when links change, and the locking that makes those changes race-free
+//! on PostgreSQL: link changes hold the links lock exclusively; event
+//! writes take it shared first ([`in_write_tx`]) and retry exclusively
+//! when they find they must change links (a deleted report, or figures
+//! changed under a link).
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::audit::{self, Actor};
+use crate::db::events::{self as table, EventRow};
+use crate::db::{DbConn, event_links, write_tx};
+use crate::error::ApiError;
+
+/// The reports forming one real event.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SameAs {
+    /// The event asked about.
+    pub id: String,
+    /// Every report of the same real event, this one included, by id.
+    pub same_as: Vec<String>,
+}
+
+/// Reassigns `group_seq` for the component of linked reports containing
+/// `start`: the smallest seq of the component. Returns the component.
+pub(super) fn regroup(conn: &mut DbConn, start: i64) -> Result<Vec<i64>, ApiError> {
+    let mut component = BTreeSet::from([start]);
+    let mut frontier = vec![start];
+    while let Some(s) = frontier.pop() {
+        for (a, b) in event_links::touching(conn, s)? {
+            for n in [a, b] {
+                if component.insert(n) {
+                    frontier.push(n);
+                }
+            }
+        }
+    }
+    let group = *component.iter().next().expect("non-empty");
+    let members: Vec<i64> = component.into_iter().collect();
+    event_links::set_group(conn, &members, group)?;
+    Ok(members)
+}
+
+/// The API view of a group.
+pub(super) fn same_as_view(
+    conn: &mut DbConn,
+    id: &str,
+    members: &[i64],
+) -> Result<SameAs, ApiError> {
+    Ok(SameAs {
+        id: id.to_string(),
+        same_as: table::ids_by_seq(conn, members)?,
+    })
+}
+
+/// Runs an event write in a transaction holding the links lock shared; if
+/// it reports that it must change links ([`ApiError::NeedsLinksLock`]), runs
+/// it again holding the lock exclusively. Locks are always taken in one
+/// order (links lock, then event rows), so writes and link changes never
+/// deadlock.
+pub fn in_write_tx<T>(
+    conn: &mut DbConn,
+    mut f: impl FnMut(&mut DbConn) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    let first = write_tx(conn, |c| {
+        event_links::lock_shared(c)?;
+        f(c)
+    });
+    match first {
+        Err(ApiError::NeedsLinksLock(_)) => write_tx(conn, |c| {
+            event_links::lock_all(c)?;
+            f(c)
+        }),
+        other => other,
+    }
+}
+
+fn ensure_exclusive(conn: &mut DbConn) -> Result<(), ApiError> {
+    if event_links::holds_exclusive(conn)? {
+        Ok(())
+    } else {
+        Err(ApiError::NeedsLinksLock(
+            "this write changes same-as links; retry".into(),
+        ))
+    }
+}
+
+/// After an agency changed a linked report's figures (people, headcounts,
+/// dates, place): the other agencies agreed to merge with the old figures,
+/// so each of the report's links goes back to being a proposal from it,
+/// waiting for them again. An admin's change keeps the links.
+pub(super) fn figures_changed(
+    conn: &mut DbConn,
+    actor: &Actor,
+    old: &EventRow,
+) -> Result<(), ApiError> {
+    if actor.speaks_for_every_agency() {
+        return Ok(());
+    }
+    let edges = event_links::touching(conn, old.seq)?;
+    if edges.is_empty() {
+        return Ok(());
+    }
+    ensure_exclusive(conn)?;
+    let before_members = regroup(conn, old.seq)?;
+    let before = same_as_view(conn, &old.id, &before_members)?;
+    for &(lo, hi) in &edges {
+        event_links::delete(conn, lo, hi)?;
+        if event_links::proposal_between(conn, lo, hi)?.is_none() {
+            event_links::insert_proposal(
+                conn,
+                &event_links::ProposalRow {
+                    id: uuid::Uuid::new_v4().to_string(),
+                    a_seq: lo,
+                    b_seq: hi,
+                    from_seq: old.seq,
+                    proposed_by: old.agency_code.clone(),
+                    created_at: crate::db::now(),
+                },
+            )?;
+        }
+    }
+    for &(lo, hi) in &edges {
+        regroup(conn, lo)?;
+        regroup(conn, hi)?;
+    }
+    let after_members = regroup(conn, old.seq)?;
+    let after = same_as_view(conn, &old.id, &after_members)?;
+    audit::record(
+        conn,
+        actor,
+        "unlink_on_change",
+        "same_as",
+        &old.id,
+        Some(&before),
+        Some(&after),
+    )?;
+    Ok(())
+}
+
+/// After a report was deleted: its links and proposals go, and the rest of
+/// its group regroups without it.
+pub(super) fn removed(conn: &mut DbConn, actor: &Actor, row: &EventRow) -> Result<(), ApiError> {
+    if !event_links::any_touching(conn, &[row.seq])? {
+        return Ok(());
+    }
+    ensure_exclusive(conn)?;
+    let before_members = regroup(conn, row.seq)?;
+    let before = same_as_view(conn, &row.id, &before_members)?;
+    let edges = event_links::touching(conn, row.seq)?;
+    for &(lo, hi) in &edges {
+        event_links::delete(conn, lo, hi)?;
+    }
+    for p in event_links::proposals_touching(conn, &[row.seq])? {
+        event_links::delete_proposal(conn, &p.id)?;
+    }
+    for &(lo, hi) in &edges {
+        regroup(conn, lo)?;
+        regroup(conn, hi)?;
+    }
+    let after = same_as_view(conn, &row.id, &[row.seq])?;
+    audit::record(
+        conn,
+        actor,
+        "unlink_on_delete",
+        "same_as",
+        &row.id,
+        Some(&before),
+        Some(&after),
+    )?;
+    Ok(())
+}

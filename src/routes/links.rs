@@ -1,0 +1,191 @@
+//! Same-as links between agencies' reports, by consent: an agency proposes
+//! from its own report; the link takes effect once every agency whose
+//! figures it changes approved (an admin's link at once). Each agency may
+//! take its own report out of a group at any time.
+
+use actix_web::{HttpResponse, delete, get, post, web};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{reader, writer};
+use crate::error::ApiError;
+use crate::events::links::{self, LinkStatus};
+use crate::events::{self, LinkOutcome, LinkProposal, SameAsGroup};
+use crate::http::extract::{JsonBody, Late};
+use crate::http::{AuthErrors, BodyErrors, NotFound, Principal, with_conn};
+use crate::state::AppState;
+
+/// The other report of the same real event.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SameAsBody {
+    /// Id of the other agency's report of the same event: for an agency, one
+    /// of its duplicate candidates (`GET /api/v1/events/duplicate-candidates`),
+    /// an event it can read, or the other side of a pending proposal.
+    pub other_id: String,
+}
+
+fn outcome(out: LinkOutcome) -> HttpResponse {
+    match out.status {
+        LinkStatus::Linked => HttpResponse::Ok().json(out),
+        LinkStatus::Proposed => HttpResponse::Accepted().json(out),
+    }
+}
+
+/// An event's real event: its live reports, the links joining them and the
+/// pending proposals touching them (an admin, or an agency with a report in
+/// it; 404 to others, as for an event that does not exist).
+#[utoipa::path(operation_id = "events_same_as", tag = "links", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Event id")),
+    responses((status = 200, description = "The real-event group", body = SameAsGroup), AuthErrors, NotFound))]
+#[get("/events/{id}/same-as")]
+pub async fn group(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let reader = reader(&who)?;
+    let id = id.into_inner();
+    let out = with_conn(&state, move |c| links::group(c, &reader, &id)).await?;
+    Ok(HttpResponse::Ok().json(out))
+}
+
+/// Say two reports by different agencies describe the same real event.
+/// An admin links them at once. An agency proposes, from its own report:
+/// linking merges two real events, which changes the figures of every
+/// agency with a report in either, so the link takes effect only when each
+/// of them approved (`202` with the proposal until then; `200` once linked).
+/// The other side posting the same pair from its report approves it.
+/// Linked reports count once in aggregates: the largest reported
+/// headcounts, the union of participants, the earliest date.
+#[utoipa::path(operation_id = "events_link", tag = "links", security(("bearer" = [])), request_body = SameAsBody,
+    params(("id" = String, Path, description = "Event id: the caller's own report (any, for an admin)")),
+    responses((status = 200, description = "The reports now form one real event", body = LinkOutcome),
+        (status = 202, description = "Proposed: waiting for the agencies in `proposal.waiting_for`", body = LinkOutcome),
+        AuthErrors, BodyErrors, NotFound))]
+#[post("/events/{id}/same-as")]
+pub async fn link(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<String>,
+    body: Late<JsonBody<SameAsBody>>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    super::events::visible_for_writing(&state, &who, &id).await?;
+    let other_id = body.get()?.0.other_id;
+    let actor = who.actor();
+    let out = with_conn(&state, move |c| {
+        events::link(c, &actor, writer(&who)?, &id, &other_id)
+    })
+    .await?;
+    Ok(outcome(out))
+}
+
+/// Take the caller's report out of its real event: every link and pending
+/// proposal touching it goes; the other reports regroup by their remaining
+/// links.
+#[utoipa::path(operation_id = "events_leave_group", tag = "links", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Event id: the caller's own report (any, for an admin)")),
+    responses((status = 200, description = "The report, now alone", body = events::SameAs), AuthErrors, NotFound))]
+#[delete("/events/{id}/same-as")]
+pub async fn leave(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    writer(&who)?;
+    let actor = who.actor();
+    let id = id.into_inner();
+    let out = with_conn(&state, move |c| links::leave(c, &actor, writer(&who)?, &id)).await?;
+    Ok(HttpResponse::Ok().json(out))
+}
+
+/// Remove the direct link, or withdraw the pending proposal, between the
+/// caller's report and another. 404 when there is none, whether or not the
+/// other event exists.
+#[utoipa::path(operation_id = "events_unlink", tag = "links", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Event id: the caller's own report (any, for an admin)"),
+        ("other_id" = String, Path, description = "The linked event's id")),
+    responses((status = 200, description = "The reports still forming the event's real event", body = events::SameAs),
+        AuthErrors, NotFound))]
+#[delete("/events/{id}/same-as/{other_id}")]
+pub async fn unlink(
+    state: web::Data<AppState>,
+    who: Principal,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    writer(&who)?;
+    let actor = who.actor();
+    let (id, other) = path.into_inner();
+    let out = with_conn(&state, move |c| {
+        events::unlink(c, &actor, writer(&who)?, &id, &other)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(out))
+}
+
+/// Pending link proposals.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProposalList {
+    /// Oldest first.
+    pub items: Vec<LinkProposal>,
+}
+
+/// Pending link proposals the caller may act on: for an agency, those it
+/// made, approved, or that wait for it; for an admin, all.
+#[utoipa::path(operation_id = "link_proposals_list", tag = "links", security(("bearer" = [])),
+    responses((status = 200, description = "Pending proposals", body = ProposalList), AuthErrors))]
+#[get("/link-proposals")]
+pub async fn proposals(
+    state: web::Data<AppState>,
+    who: Principal,
+) -> Result<HttpResponse, ApiError> {
+    writer(&who)?;
+    let items = with_conn(&state, move |c| links::proposals(c, writer(&who)?)).await?;
+    Ok(HttpResponse::Ok().json(ProposalList { items }))
+}
+
+/// Approve a link proposal for the caller's agency (an admin approves for
+/// every agency: the link takes effect at once). `200` once linked, `202`
+/// while other agencies have still to approve.
+#[utoipa::path(operation_id = "link_proposals_approve", tag = "links", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Proposal id")),
+    responses((status = 200, description = "Linked", body = LinkOutcome),
+        (status = 202, description = "Approved; waiting for others", body = LinkOutcome),
+        AuthErrors, NotFound))]
+#[post("/link-proposals/{id}/approve")]
+pub async fn approve(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    writer(&who)?;
+    let actor = who.actor();
+    let id = id.into_inner();
+    let out = with_conn(&state, move |c| {
+        links::approve(c, &actor, writer(&who)?, &id)
+    })
+    .await?;
+    Ok(outcome(out))
+}
+
+/// Decline a link proposal (any agency whose figures it would change), or
+/// withdraw it (its proposer). It is removed; nothing was linked.
+#[utoipa::path(operation_id = "link_proposals_decline", tag = "links", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Proposal id")),
+    responses((status = 200, description = "The removed proposal", body = LinkProposal), AuthErrors, NotFound))]
+#[delete("/link-proposals/{id}")]
+pub async fn decline(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    writer(&who)?;
+    let actor = who.actor();
+    let id = id.into_inner();
+    let out = with_conn(&state, move |c| {
+        links::decline(c, &actor, writer(&who)?, &id)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(out))
+}
