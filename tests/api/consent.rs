@@ -14,6 +14,7 @@ both_backends!(
     a_link_needs_every_affected_agency_and_deletes_regroup,
     agency_aggregates_cannot_probe_other_agencies_participants,
     routes_answer_alike_for_invisible_and_missing_events,
+    batches_and_upserts_follow_the_same_consent_rules,
 );
 
 /// An event on `day` with `total` attendees and the given citizen ids.
@@ -730,4 +731,103 @@ async fn routes_answer_alike_for_invisible_and_missing_events(app: TestApp) {
             .iter()
             .any(|e| e["id"] == joint_id.as_str() && e["delete_reason"] == "cancelled")
     );
+}
+
+/// Every way in follows the same rules: a batch names co-organisers as
+/// claims, and a batch upsert or a PUT by external id that changes the
+/// figures asks again, and takes a linked report out of its real event.
+async fn batches_and_upserts_follow_the_same_consent_rules(app: TestApp) {
+    app.seed_test_areas();
+    let (police, wu) = (app.agency("police"), app.agency("womens-union"));
+    let w = post(&app, &wu, &report("w", "2024-03-08", 30, &[])).await;
+    let mut joint = report("b-joint", "2024-03-08", 500, &[]);
+    joint["co_organizers"] = json!(["womens-union"]);
+    let dup = report("b-dup", "2024-03-08", 700, &[]);
+    let out = json_of(
+        app.post(
+            "/api/v1/events/batch",
+            &police,
+            &json!({"items": [joint, dup]}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let ids: Vec<String> = out["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(agency_row(&app, "", "womens-union").await, (30, 1));
+    confirm(&app, &wu, &ids[0], "womens-union", 1).await;
+    // The women's union agrees that police's other report is its own event.
+    let linked = json_of(
+        app.post(
+            &format!("/api/v1/events/{}/same-as", ids[1]),
+            &police,
+            &json!({"other_id": w}),
+        )
+        .await,
+        202,
+    )
+    .await;
+    let pid = linked["proposal"]["id"].as_str().unwrap();
+    json_of(
+        app.post(
+            &format!("/api/v1/link-proposals/{pid}/approve"),
+            &wu,
+            &json!({}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(
+        agency_row(&app, "", "womens-union").await,
+        (1200, 2),
+        "500 + max(30, 700)"
+    );
+    // A batch upsert with new headcounts: the claim is pending and the link a
+    // proposal again; the women's union is back to its own 30.
+    let mut joint2 = joint.clone();
+    joint2["attendance"]["total"] = json!(900);
+    let mut dup2 = dup.clone();
+    dup2["attendance"]["total"] = json!(9000);
+    let out = json_of(
+        app.post(
+            "/api/v1/events/batch?mode=upsert",
+            &police,
+            &json!({"items": [joint2, dup2]}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert!(
+        out["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["status"] == "updated"),
+        "{out}"
+    );
+    assert_eq!(agency_row(&app, "", "womens-union").await, (30, 1));
+    // The same through PUT by external id, after the women's union agreed again.
+    confirm(&app, &wu, &ids[0], "womens-union", 2).await;
+    assert_eq!(agency_row(&app, "", "womens-union").await, (930, 2));
+    let mut joint3 = joint.clone();
+    joint3["start_date"] = json!("2024-03-01");
+    json_of(
+        app.send_json(
+            reqwest::Method::PUT,
+            "/api/v1/events/external/b-joint",
+            &police,
+            &joint3,
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(agency_row(&app, "", "womens-union").await, (30, 1));
 }

@@ -17,6 +17,7 @@ both_backends!(
     a_stale_put_cannot_undo_a_concurrent_delete,
     parallel_links_to_one_report_make_one_real_event,
     a_confirmation_racing_a_figure_change_never_confirms_unseen_figures,
+    link_changes_racing_writes_to_linked_reports_keep_groups_whole,
 );
 
 /// Rounds per race; `CT_RACE_ROUNDS` raises it (the issue asks for 50 in a
@@ -156,7 +157,9 @@ async fn parallel_links_to_one_report_make_one_real_event(app: TestApp) {
     let viewer = app.viewer();
     for round in 0..rounds() {
         // Each round's three reports of one real event on a day of their own.
-        let day = format!("2023-01-{:02}", round + 1);
+        let day = (chrono::NaiveDate::from_ymd_opt(2023, 1, 1).unwrap()
+            + chrono::Duration::days(round as i64))
+        .to_string();
         let mut ids = Vec::new();
         for (a, t) in agencies.iter().zip(&tokens) {
             let mut e = event(&format!("race-link-{a}-{round}"));
@@ -270,5 +273,127 @@ async fn a_confirmation_racing_a_figure_change_never_confirms_unseen_figures(app
         );
         let chain = audit_chain(&app, &id).await;
         assert_chained(&chain);
+    }
+}
+
+/// The real events of `ids` as the service groups them (admin view), checked
+/// for consistency: each report is in its own group and groups agree.
+async fn groups_of(app: &TestApp, ids: &[String]) -> Vec<Vec<String>> {
+    let mut groups: Vec<Vec<String>> = Vec::new();
+    for id in ids {
+        let g = json_of(
+            app.get(&format!("/api/v1/events/{id}/same-as"), &app.admin())
+                .await,
+            200,
+        )
+        .await;
+        let mut members: Vec<String> = g["reports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_str().unwrap().to_string())
+            .collect();
+        members.sort();
+        assert!(members.contains(id), "{id} is in its own group: {g}");
+        if !groups.contains(&members) {
+            for other in &groups {
+                assert!(
+                    other.iter().all(|m| !members.contains(m)),
+                    "overlapping groups {other:?} and {members:?}"
+                );
+            }
+            groups.push(members);
+        }
+    }
+    groups
+}
+
+/// A write to a linked report has to change links (its figures changed, or
+/// it was deleted) while an admin links a third report to it: whatever the
+/// order, the links table and the groups agree, and aggregates count one
+/// real event per group.
+async fn link_changes_racing_writes_to_linked_reports_keep_groups_whole(app: TestApp) {
+    app.seed_test_areas();
+    let police = app.agency("police");
+    let agencies = ["police", "womens-union", "labour"];
+    let tokens: Vec<String> = agencies.iter().map(|a| app.agency(a)).collect();
+    let admin = app.admin();
+    for round in 0..rounds() {
+        let day = (chrono::NaiveDate::from_ymd_opt(2022, 1, 1).unwrap()
+            + chrono::Duration::days(round as i64))
+        .to_string();
+        let mut ids = Vec::new();
+        let mut bodies = Vec::new();
+        for (a, t) in agencies.iter().zip(&tokens) {
+            let mut e = event(&format!("race-group-{a}-{round}"));
+            e["start_date"] = json!(day);
+            e["end_date"] = json!(day);
+            let created = json_of(app.post("/api/v1/events", t, &e).await, 201).await;
+            ids.push(created["id"].as_str().unwrap().to_string());
+            bodies.push(e);
+        }
+        json_of(
+            app.post(
+                &format!("/api/v1/events/{}/same-as", ids[0]),
+                &admin,
+                &json!({"other_id": ids[1]}),
+            )
+            .await,
+            200,
+        )
+        .await;
+        let (link_path, link_body) = (
+            format!("/api/v1/events/{}/same-as", ids[2]),
+            json!({"other_id": ids[0]}),
+        );
+        let link = app.post(&link_path, &admin, &link_body);
+        let deleting = round % 2 == 1;
+        let write = async {
+            if deleting {
+                app.delete(&format!("/api/v1/events/{}?reason=race", ids[0]), &police)
+                    .await
+                    .status()
+                    .as_u16()
+            } else {
+                let mut changed = bodies[0].clone();
+                changed["attendance"]["total"] = json!(500 + round);
+                put(&app, &police, &ids[0], 1, &changed).await
+            }
+        };
+        let (l, w) = futures_util::join!(link, write);
+        let l = l.status().as_u16();
+        assert_eq!(w, 200, "round {round}");
+        // Linking to a report deleted first is refused (422: no such event); otherwise it links.
+        assert!(
+            l == 200 || (deleting && l == 422),
+            "round {round}: link answered {l}"
+        );
+        let live: Vec<String> = if deleting {
+            ids[1..].to_vec()
+        } else {
+            ids.clone()
+        };
+        let groups = groups_of(&app, &live).await;
+        let slice = json_of(
+            app.get(
+                &format!("/api/v1/aggregates?from={day}&to={day}"),
+                &app.viewer(),
+            )
+            .await,
+            200,
+        )
+        .await;
+        assert_eq!(
+            slice["totals"]["events"],
+            groups.len(),
+            "round {round}: one real event per group {groups:?}"
+        );
+        if deleting {
+            assert_eq!(
+                groups.len(),
+                2,
+                "round {round}: the deleted report held the group together"
+            );
+        }
     }
 }
