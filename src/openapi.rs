@@ -19,6 +19,10 @@ Authenticate with `Authorization: Bearer <JWT>`; tokens are issued by an admin."
     modifiers(&BearerAuth),
     tags(
         (name = "health", description = "Probes for load balancers and orchestrators"),
+        (name = "events", description = "Outreach events: each agency records and corrects its own"),
+        (name = "claims", description = "Co-organiser claims: a joint event counts for a named agency only once it confirms"),
+        (name = "links", description = "Same-as links between agencies' reports of one real event: proposals that every affected agency approves"),
+        (name = "aggregates", description = "Deduplicated counts: events, person-times and unique people over any slice"),
     )
 )]
 pub struct ApiDoc;

@@ -183,11 +183,24 @@ pub fn proposals_touching(conn: &mut DbConn, seqs: &[i64]) -> QueryResult<Vec<Pr
         .load(conn)
 }
 
-/// Every proposal, in (created_at, id) order.
-pub fn all_proposals(conn: &mut DbConn) -> QueryResult<Vec<ProposalRow>> {
-    link_proposals::table
+/// Proposals after the pair `after`, in (a_seq, b_seq) order, at most `limit`.
+pub fn proposals_after(
+    conn: &mut DbConn,
+    after: Option<(i64, i64)>,
+    limit: i64,
+) -> QueryResult<Vec<ProposalRow>> {
+    let mut q = link_proposals::table
         .select(ProposalRow::as_select())
-        .order((link_proposals::created_at, link_proposals::id))
+        .into_boxed();
+    if let Some((a, b)) = after {
+        q = q.filter(
+            link_proposals::a_seq
+                .gt(a)
+                .or(link_proposals::a_seq.eq(a).and(link_proposals::b_seq.gt(b))),
+        );
+    }
+    q.order((link_proposals::a_seq, link_proposals::b_seq))
+        .limit(limit)
         .load(conn)
 }
 

@@ -405,24 +405,57 @@ pub fn decline(
     })
 }
 
-/// Pending proposals `who` may act on (an admin: all), in (created, id) order.
-pub fn proposals(conn: &mut DbConn, who: Writer<'_>) -> Result<Vec<LinkProposal>, ApiError> {
+/// Where a page of proposals ends: the last proposal's report pair.
+pub type ProposalCursor = (i64, i64);
+
+/// A page of the pending proposals `who` may act on (an admin: all), in
+/// report-pair order: at most `limit`, and the cursor after it when more follow.
+pub fn proposals(
+    conn: &mut DbConn,
+    who: Writer<'_>,
+    mut after: Option<ProposalCursor>,
+    limit: i64,
+) -> Result<(Vec<LinkProposal>, Option<ProposalCursor>), ApiError> {
     let mut out = Vec::new();
-    for p in event_links::all_proposals(conn)? {
-        let view = proposal_view(conn, &p)?;
-        let mine = match who {
-            Writer::Admin => true,
-            Writer::Agency(x) => {
-                p.proposed_by == x
-                    || view.waiting_for.iter().any(|a| a == x)
-                    || view.approved_by.iter().any(|a| a == x)
-            }
+    loop {
+        let batch = event_links::proposals_after(conn, after, 500)?;
+        let Some(last) = batch.last() else {
+            return Ok((out, None));
         };
-        if mine {
+        after = Some((last.a_seq, last.b_seq));
+        for p in &batch {
+            let view = proposal_view(conn, p)?;
+            let mine = match who {
+                Writer::Admin => true,
+                Writer::Agency(x) => {
+                    p.proposed_by == x
+                        || view.waiting_for.iter().any(|a| a == x)
+                        || view.approved_by.iter().any(|a| a == x)
+                }
+            };
+            if !mine {
+                continue;
+            }
+            if out.len() as i64 == limit {
+                let cursor = out_cursor(&out, conn)?;
+                return Ok((out, cursor));
+            }
             out.push(view);
         }
     }
-    Ok(out)
+}
+
+/// The cursor after the last proposal of a full page.
+fn out_cursor(
+    page: &[LinkProposal],
+    conn: &mut DbConn,
+) -> Result<Option<ProposalCursor>, ApiError> {
+    let Some(last) = page.last() else {
+        return Ok(None);
+    };
+    let p = event_links::proposal(conn, &last.id)?
+        .ok_or_else(|| ApiError::internal("a listed proposal vanished"))?;
+    Ok(Some((p.a_seq, p.b_seq)))
 }
 
 /// Removes the direct link (or the pending proposal) between the caller's

@@ -5,14 +5,14 @@
 
 use actix_web::{HttpResponse, delete, get, post, web};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use super::{reader, writer};
-use crate::error::ApiError;
+use crate::error::{ApiError, Problem};
 use crate::events::links::{self, LinkStatus};
 use crate::events::{self, LinkOutcome, LinkProposal, SameAsGroup};
-use crate::http::extract::{JsonBody, Late};
-use crate::http::{AuthErrors, BodyErrors, NotFound, Principal, with_conn};
+use crate::http::extract::{JsonBody, Late, QueryParams, given};
+use crate::http::{AuthErrors, BodyErrors, NotFound, Principal, cursor, page_size, with_conn};
 use crate::state::AppState;
 
 /// The other report of the same real event.
@@ -124,25 +124,53 @@ pub async fn unlink(
     Ok(HttpResponse::Ok().json(out))
 }
 
-/// Pending link proposals.
+/// Paging for link proposals.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ProposalsQuery {
+    /// Page size, 1-500 (default 100; larger values are clamped to 500).
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    #[param(min_length = 1)]
+    pub cursor: Option<String>,
+}
+
+/// A page of pending link proposals.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ProposalList {
-    /// Oldest first.
+    /// In a stable order (by the reports they join).
     pub items: Vec<LinkProposal>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
 }
 
 /// Pending link proposals the caller may act on: for an agency, those it
 /// made, approved, or that wait for it; for an admin, all.
-#[utoipa::path(operation_id = "link_proposals_list", tag = "links", security(("bearer" = [])),
-    responses((status = 200, description = "Pending proposals", body = ProposalList), AuthErrors))]
+#[utoipa::path(operation_id = "link_proposals_list", tag = "links", security(("bearer" = [])), params(ProposalsQuery),
+    responses((status = 200, description = "A page of pending proposals", body = ProposalList), AuthErrors,
+        (status = 422, description = "Invalid cursor", body = Problem, content_type = "application/problem+json")))]
 #[get("/link-proposals")]
 pub async fn proposals(
     state: web::Data<AppState>,
     who: Principal,
+    q: QueryParams<ProposalsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     writer(&who)?;
-    let items = with_conn(&state, move |c| links::proposals(c, writer(&who)?)).await?;
-    Ok(HttpResponse::Ok().json(ProposalList { items }))
+    let limit = page_size(q.0.limit, 100);
+    let after = given(q.0.cursor)
+        .as_deref()
+        .map(cursor::decode)
+        .transpose()?
+        .map(|[a, b]| (a, b));
+    let (items, next) = with_conn(&state, move |c| {
+        links::proposals(c, writer(&who)?, after, limit)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(ProposalList {
+        items,
+        next_cursor: next.map(|(a, b)| cursor::encode([a, b])),
+    }))
 }
 
 /// Approve a link proposal for the caller's agency (an admin approves for

@@ -15,6 +15,7 @@ both_backends!(
     agency_aggregates_cannot_probe_other_agencies_participants,
     routes_answer_alike_for_invisible_and_missing_events,
     batches_and_upserts_follow_the_same_consent_rules,
+    proposals_are_listed_in_pages_to_the_agencies_involved,
 );
 
 /// An event on `day` with `total` attendees and the given citizen ids.
@@ -830,4 +831,57 @@ async fn batches_and_upserts_follow_the_same_consent_rules(app: TestApp) {
     )
     .await;
     assert_eq!(agency_row(&app, "", "womens-union").await, (30, 1));
+}
+
+async fn proposals_are_listed_in_pages_to_the_agencies_involved(app: TestApp) {
+    app.seed_test_areas();
+    let (police, wu, education) = (
+        app.agency("police"),
+        app.agency("womens-union"),
+        app.agency("education"),
+    );
+    let w = post(&app, &wu, &report("w", "2024-03-08", 30, &[])).await;
+    let mut made = Vec::new();
+    for i in 0..3 {
+        let p = post(
+            &app,
+            &police,
+            &report(&format!("p{i}"), "2024-03-08", 10, &[]),
+        )
+        .await;
+        let out = json_of(
+            app.post(
+                &format!("/api/v1/events/{p}/same-as"),
+                &police,
+                &json!({"other_id": w}),
+            )
+            .await,
+            202,
+        )
+        .await;
+        made.push(out["proposal"]["id"].as_str().unwrap().to_string());
+    }
+    let mut seen = Vec::new();
+    let mut path = "/api/v1/link-proposals?limit=2".to_string();
+    loop {
+        let page = json_of(app.get(&path, &wu).await, 200).await;
+        let items = page["items"].as_array().unwrap();
+        assert!(items.len() <= 2);
+        seen.extend(items.iter().map(|p| p["id"].as_str().unwrap().to_string()));
+        match page["next_cursor"].as_str() {
+            Some(c) => path = format!("/api/v1/link-proposals?limit=2&cursor={c}"),
+            None => break,
+        }
+    }
+    seen.sort();
+    made.sort();
+    assert_eq!(seen, made);
+    let theirs = json_of(app.get("/api/v1/link-proposals", &police).await, 200).await;
+    assert_eq!(theirs["items"].as_array().unwrap().len(), 3);
+    let none = json_of(app.get("/api/v1/link-proposals", &education).await, 200).await;
+    assert!(none["items"].as_array().unwrap().is_empty());
+    problem(app.get("/api/v1/link-proposals?cursor=x", &wu).await, 422).await;
+    problem(app.get("/api/v1/link-proposals", &app.viewer()).await, 403).await;
+    // Proposals change nothing until approved.
+    assert_eq!(totals(&app, "").await["events"], 4);
 }
