@@ -23,6 +23,7 @@
 //! | `BATCH_LIMIT` | `1000` | most events in one batch request |
 //! | `SUPPRESS_K` | `5` | for public viewer tokens, aggregate cells counting 1 to k-1 people are suppressed (k at least 2) |
 //! | `LOAD_AREAS` | `true` | load the shipped administrative units into a new database |
+//! | `MIN_FREE_DISK_MB` | `64` | `/readyz` answers 503 when the SQLite file's filesystem has less free space (or is read-only) |
 //! | `RUST_LOG` | `info` | log filter (env_logger syntax) |
 //!
 //! When `JWT_KEYS` is not set, a key is generated on first start and kept in
@@ -145,6 +146,9 @@ pub struct Settings {
     pub batch_limit: usize,
     /// Smallest published count for public tokens.
     pub suppress_k: i64,
+    /// Free space, in bytes, below which the SQLite file's filesystem makes
+    /// the service not ready.
+    pub min_free_disk_bytes: u64,
 }
 
 /// Minimum length of an HMAC secret, in bytes.
@@ -243,6 +247,8 @@ impl Settings {
                 k if k >= 2 => k,
                 _ => return Err("SUPPRESS_K must be at least 2".into()),
             },
+            min_free_disk_bytes: parse_num(get("MIN_FREE_DISK_MB"), "MIN_FREE_DISK_MB", 64u64)?
+                .saturating_mul(1024 * 1024),
         })
     }
 }

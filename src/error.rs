@@ -289,9 +289,27 @@ impl From<diesel::result::Error> for ApiError {
             E::DatabaseError(_, info) if is_busy(info.message()) => {
                 Self::Unavailable("the database is busy; retry shortly".into())
             }
+            E::DatabaseError(_, info) if is_storage_failure(info.message()) => Self::Unavailable(
+                "the database's storage is full or read-only; nothing was written, retry later"
+                    .into(),
+            ),
             _ => Self::internal_with("database error", e),
         }
     }
+}
+
+/// Disk full or read-only storage, as SQLite (`SQLITE_FULL`,
+/// `SQLITE_READONLY`, `SQLITE_IOERR`) and PostgreSQL (`53100 disk_full`,
+/// `25006 read_only_sql_transaction`) word it. The transaction is rolled
+/// back, so nothing is half-written; the request may be retried.
+fn is_storage_failure(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    m.contains("database or disk is full")
+        || m.contains("readonly database")
+        || m.contains("disk i/o error")
+        || m.contains("no space left on device")
+        || m.contains("could not extend file")
+        || m.contains("read-only transaction")
 }
 
 fn is_busy(message: &str) -> bool {

@@ -227,3 +227,61 @@ pub type SharedPool = Arc<DbPool>;
 pub fn ping(conn: &mut DbConn) -> QueryResult<()> {
     conn.batch_execute("SELECT 1")
 }
+
+/// Why the database could not take writes now, if it could not: on SQLite
+/// the file's filesystem is read-only or has less than `min_free_bytes`
+/// free, or the database is at its `max_page_count`; on PostgreSQL the
+/// server is a read-only standby or refuses writes by default.
+pub fn storage_problem(conn: &mut DbConn, min_free_bytes: u64) -> QueryResult<Option<String>> {
+    #[derive(QueryableByName)]
+    struct Text1 {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        v: String,
+    }
+    #[derive(QueryableByName)]
+    struct Int1 {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        v: i64,
+    }
+    match conn {
+        DbConn::Pg(pg) => {
+            let read_only: Text1 = diesel::sql_query(
+                "SELECT CASE WHEN pg_is_in_recovery() OR current_setting('default_transaction_read_only') = 'on' \
+                 THEN 'yes' ELSE 'no' END AS v",
+            )
+            .get_result(pg)?;
+            Ok((read_only.v == "yes").then(|| "the PostgreSQL server is read-only".to_string()))
+        }
+        DbConn::Sqlite(lite) => {
+            let file: Text1 =
+                diesel::sql_query("SELECT file AS v FROM pragma_database_list WHERE name = 'main'")
+                    .get_result(lite)?;
+            let pages: Int1 = diesel::sql_query("SELECT page_count AS v FROM pragma_page_count")
+                .get_result(lite)?;
+            let max: Int1 =
+                diesel::sql_query("SELECT max_page_count AS v FROM pragma_max_page_count")
+                    .get_result(lite)?;
+            if max.v - pages.v < 16 {
+                return Ok(Some("the database is at its maximum size".into()));
+            }
+            let path = std::path::Path::new(&file.v);
+            let Some(dir) = path.parent().filter(|_| !file.v.is_empty()) else {
+                return Ok(None); // in memory
+            };
+            Ok(match rustix::fs::statvfs(dir) {
+                Err(e) => Some(format!("cannot inspect the database's filesystem: {e}")),
+                Ok(st) if st.f_flag.contains(rustix::fs::StatVfsMountFlags::RDONLY) => {
+                    Some("the database's filesystem is read-only".into())
+                }
+                Ok(st) if st.f_bavail.saturating_mul(st.f_frsize) < min_free_bytes => {
+                    Some(format!(
+                        "the database's filesystem has {} MiB free, below the {} MiB required",
+                        st.f_bavail.saturating_mul(st.f_frsize) / (1024 * 1024),
+                        min_free_bytes / (1024 * 1024)
+                    ))
+                }
+                Ok(_) => None,
+            })
+        }
+    }
+}

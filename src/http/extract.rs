@@ -77,6 +77,12 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             "text must not contain NUL (\\u0000) characters",
         ));
     }
+    if let Some(path) = super::duplicate_keys::first_duplicate(bytes) {
+        return Err(ApiError::field(
+            path,
+            "this key appears twice in one object",
+        ));
+    }
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
     if first.is_some_and(|b| *b != b'{')
         && serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok()

@@ -4,6 +4,7 @@
 //! every handler uses (this file).
 
 pub mod cursor;
+pub mod duplicate_keys;
 pub mod extract;
 pub mod if_match;
 pub mod middleware;

@@ -21,13 +21,15 @@ pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(Health { status: "ok" })
 }
 
-/// Readiness: the database answers a query within the configured timeout.
-/// Load balancers should stop sending traffic while this answers 503.
+/// Readiness: the database answers a query within the configured timeout
+/// and can take writes (its storage is not read-only or nearly full:
+/// `MIN_FREE_DISK_MB`). Load balancers should stop sending traffic while
+/// this answers 503.
 #[utoipa::path(operation_id = "health_readyz", 
     tag = "health",
     responses(
         (status = 200, description = "The database answers", body = Health),
-        (status = 503, description = "The database is unreachable or every connection is busy",
+        (status = 503, description = "The database is unreachable, every connection is busy, or its storage is full or read-only",
          body = Problem, content_type = "application/problem+json",
          headers(("Retry-After" = u32, description = "Seconds to wait")))
     )
@@ -35,11 +37,20 @@ pub async fn healthz() -> HttpResponse {
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let pool = state.pool.clone();
+    let min_free = state.settings.min_free_disk_bytes;
     web::block(move || -> Result<(), ApiError> {
         let mut conn = pool.get()?;
         crate::db::ping(&mut conn).map_err(|e| {
             ApiError::Unavailable(format!("the database does not answer: {}", short(&e)))
-        })
+        })?;
+        match crate::db::storage_problem(&mut conn, min_free) {
+            Ok(None) => Ok(()),
+            Ok(Some(problem)) => Err(ApiError::Unavailable(problem)),
+            Err(e) => Err(ApiError::Unavailable(format!(
+                "the database does not answer: {}",
+                short(&e)
+            ))),
+        }
     })
     .await??;
     Ok(HttpResponse::Ok().json(Health { status: "ok" }))

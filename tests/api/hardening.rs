@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use crate::both_backends;
 use crate::events::event;
-use crate::helpers::{Db, TestApp, json as json_of, problem};
+use crate::helpers::{Db, TestApp, fields, json as json_of, problem};
 
 both_backends!(
     docs_get_their_own_csp_and_api_responses_are_not_cached,
@@ -12,6 +12,7 @@ both_backends!(
     a_locked_table_answers_503_within_the_timeout,
     every_documented_operation_is_served,
     public_tokens_get_small_cells_suppressed,
+    duplicate_json_keys_are_refused_everywhere,
 );
 
 async fn public_tokens_get_small_cells_suppressed(app: TestApp) {
@@ -290,4 +291,54 @@ async fn every_documented_operation_is_served(app: TestApp) {
         }
     }
     assert!(n > 20, "{n} operations");
+}
+
+/// A key repeated inside one object is refused wherever it is: the top level
+/// of an event, a nested object, or a batch item (which was once read as a
+/// generic map, where the last value silently won). Nothing is written.
+async fn duplicate_json_keys_are_refused_everywhere(app: TestApp) {
+    app.seed_test_areas();
+    let token = app.agency("police");
+    let send = |path: &'static str, body: String| {
+        let app = &app;
+        let token = token.clone();
+        async move {
+            app.client
+                .post(app.url(path))
+                .bearer_auth(token)
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let item = serde_json::to_string(&event("dup-1")).unwrap();
+    let twice = item.replacen("\"title\":", "\"title\": \"first\", \"title\":", 1);
+    assert_ne!(item, twice);
+    let nested = item.replacen("\"total\":", "\"total\": 1, \"total\":", 1);
+    for (path, body, field) in [
+        ("/api/v1/events", twice.clone(), "title"),
+        ("/api/v1/events", nested.clone(), "attendance.total"),
+        (
+            "/api/v1/events/batch",
+            format!("{{\"items\": [{item}, {twice}]}}"),
+            "items[1].title",
+        ),
+        (
+            "/api/v1/events/batch",
+            format!("{{\"items\": [{nested}], \"items\": []}}"),
+            "items[0].attendance.total",
+        ),
+    ] {
+        let p = problem(send(path, body).await, 422).await;
+        assert_eq!(fields(&p), vec![field.to_string()], "{p}");
+    }
+    let page = json_of(
+        app.get("/api/v1/events?include_deleted=true", &app.admin())
+            .await,
+        200,
+    )
+    .await;
+    assert!(page["items"].as_array().unwrap().is_empty());
 }

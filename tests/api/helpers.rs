@@ -354,6 +354,41 @@ impl TestApp {
         pg.admin_execute(sql).expect("change ALLOW_CONNECTIONS");
     }
 
+    /// Makes the database refuse to grow or to write (`full`), or lifts it:
+    /// on SQLite every pooled connection's `max_page_count` is pinned to the
+    /// current size (SQLITE_FULL once a write needs a new page); on
+    /// PostgreSQL the database defaults to read-only transactions and its
+    /// sessions are ended, so the pool reconnects read-only.
+    pub fn storage_full(&self, full: bool) {
+        use diesel::RunQueryDsl;
+        match &self.pg {
+            Some(pg) => {
+                let sql = if full {
+                    "ALTER DATABASE {db} SET default_transaction_read_only = on; \
+                     SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{db}'"
+                } else {
+                    "ALTER DATABASE {db} SET default_transaction_read_only = off; \
+                     SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{db}'"
+                };
+                pg.admin_execute(sql)
+                    .expect("change default_transaction_read_only");
+            }
+            None => {
+                let pragma = if full {
+                    "PRAGMA max_page_count = 1"
+                } else {
+                    "PRAGMA max_page_count = 1073741823"
+                };
+                let mut held: Vec<_> = (0..self.settings.pool_size)
+                    .map(|_| self.state.pool.get().unwrap())
+                    .collect();
+                for c in &mut held {
+                    diesel::sql_query(pragma).execute(&mut **c).unwrap();
+                }
+            }
+        }
+    }
+
     /// A fresh connection to the test's database (for assertions on stored rows).
     pub fn conn(&self) -> campaign_tracker::db::PooledConn {
         self.state.pool.get().unwrap()

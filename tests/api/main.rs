@@ -17,3 +17,4 @@ mod foundation;
 mod hardening;
 mod migrations;
 mod races;
+mod storage;
