@@ -1,7 +1,12 @@
 //! The one calendar: "today" is the date in Vietnam (UTC+7, no daylight
-//! saving), for event dates and for which administrative unit is current.
+//! saving), for event dates and for which administrative unit is current;
+//! and the range of dates the API accepts anywhere ([`Day`], [`Instant`]):
+//! 1900-01-01 to 2100-12-31, so that no date reaches a database that stores
+//! or compares it differently (PostgreSQL refuses year -5000; SQLite would
+//! compare `+10000-01-01` as text).
 
-use chrono::{FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use serde::Deserialize;
 
 /// Vietnam's offset from UTC, in seconds.
 const VIETNAM_OFFSET_SECS: i32 = 7 * 3600;
@@ -12,9 +17,69 @@ pub fn today() -> NaiveDate {
     Utc::now().with_timezone(&tz).date_naive()
 }
 
+/// The first day the API accepts.
+pub const FIRST_DAY: NaiveDate = NaiveDate::from_ymd_opt(1900, 1, 1).expect("valid date");
+/// The last day the API accepts.
+pub const LAST_DAY: NaiveDate = NaiveDate::from_ymd_opt(2100, 12, 31).expect("valid date");
+
+/// The refusal of a date out of range.
+pub fn out_of_range() -> String {
+    format!("must be between {FIRST_DAY} and {LAST_DAY}")
+}
+
+/// `day` if the API accepts it.
+pub fn check_day(day: NaiveDate) -> Result<NaiveDate, String> {
+    if (FIRST_DAY..=LAST_DAY).contains(&day) {
+        Ok(day)
+    } else {
+        Err(out_of_range())
+    }
+}
+
+/// A date parameter (`YYYY-MM-DD`) between [`FIRST_DAY`] and [`LAST_DAY`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(try_from = "NaiveDate")]
+pub struct Day(pub NaiveDate);
+
+impl TryFrom<NaiveDate> for Day {
+    type Error = String;
+
+    fn try_from(d: NaiveDate) -> Result<Self, String> {
+        check_day(d).map(Day)
+    }
+}
+
+/// A time parameter (RFC 3339) on a day between [`FIRST_DAY`] and [`LAST_DAY`] (UTC).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(try_from = "DateTime<Utc>")]
+pub struct Instant(pub DateTime<Utc>);
+
+impl TryFrom<DateTime<Utc>> for Instant {
+    type Error = String;
+
+    fn try_from(t: DateTime<Utc>) -> Result<Self, String> {
+        check_day(t.date_naive()).map(|_| Instant(t))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn days_outside_the_range_are_refused() {
+        let day = |s: &str| serde_json::from_value::<Day>(serde_json::json!(s));
+        assert!(day("1900-01-01").is_ok());
+        assert!(day("2100-12-31").is_ok());
+        for bad in ["1899-12-31", "2101-01-01", "-5000-01-01", "+10000-01-01"] {
+            let e = day(bad).unwrap_err().to_string();
+            assert!(e.contains("between") || e.contains("input"), "{bad}: {e}");
+        }
+        let t = |s: &str| serde_json::from_value::<Instant>(serde_json::json!(s));
+        assert!(t("2024-01-01T00:00:00Z").is_ok());
+        assert!(t("+200000-01-01T00:00:00Z").is_err());
+        assert!(t("-5000-01-01T00:00:00Z").is_err());
+    }
 
     #[test]
     fn today_is_vietnams_date() {

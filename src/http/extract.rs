@@ -253,14 +253,19 @@ pub fn parse_query<T: DeserializeOwned>(qs: &str) -> Result<T, ApiError> {
     if !empty.is_empty() {
         return Err(ApiError::validation(empty));
     }
-    serde_html_form::from_str::<T>(qs).map_err(|e| {
-        let msg = e.to_string();
-        let field = msg
+    let de = serde_html_form::Deserializer::from_bytes(qs.as_bytes());
+    serde_path_to_error::deserialize::<_, T>(de).map_err(|e| {
+        let path = e.path().to_string();
+        let msg = e.into_inner().to_string();
+        let named = msg
             .split('`')
             .nth(1)
-            .filter(|_| msg.starts_with("unknown field") || msg.starts_with("missing field"))
-            .unwrap_or("query")
-            .to_string();
+            .filter(|_| msg.starts_with("unknown field") || msg.starts_with("missing field"));
+        let field = match (named, path.as_str()) {
+            (Some(f), _) => f.to_string(),
+            (None, "." | "") => "query".to_string(),
+            (None, p) => p.to_string(),
+        };
         ApiError::validation(vec![FieldError::new(field, scrub_serde_message(&msg))])
     })
 }

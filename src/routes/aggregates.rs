@@ -4,13 +4,13 @@ use std::str::FromStr;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
-use chrono::NaiveDate;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::aggregates::view::AggregateAnswer;
 use crate::aggregates::{self, Filters, GroupBy, Request};
 use crate::auth::Role;
+use crate::domain::calendar::Day;
 use crate::domain::{Kind, TargetGroup, Topic};
 use crate::error::{ApiError, Problem};
 use crate::http::Principal;
@@ -23,10 +23,13 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct AggregateQuery {
-    /// Real events whose earliest start date is on or after this day.
-    pub from: Option<NaiveDate>,
-    /// ... and on or before this day.
-    pub to: Option<NaiveDate>,
+    /// Real events whose earliest start date is on or after this day
+    /// (1900-01-01 to 2100-12-31).
+    #[param(value_type = Option<NaiveDate>)]
+    pub from: Option<Day>,
+    /// ... and on or before this day (1900-01-01 to 2100-12-31).
+    #[param(value_type = Option<NaiveDate>)]
+    pub to: Option<Day>,
     /// Events organised (reported or co-organised) by any of these agencies. Repeatable.
     #[serde(default)]
     pub agency: Vec<String>,
@@ -104,14 +107,15 @@ impl AggregateQuery {
             None => Format::Json,
             Some(f) => f.parse()?,
         };
-        if let (Some(f), Some(t)) = (self.from, self.to)
+        let (from, to) = (self.from.map(|d| d.0), self.to.map(|d| d.0));
+        if let (Some(f), Some(t)) = (from, to)
             && t < f
         {
             return Err(ApiError::field("to", "must not be before from"));
         }
         let filters = Filters {
-            from: self.from,
-            to: self.to,
+            from,
+            to,
             agency: self.agency.into_iter().filter(|a| !a.is_empty()).collect(),
             kind: self.kind,
             topic: self.topic,

@@ -89,7 +89,13 @@ pub enum CsvBodyErrors {
 fn date_param(errors: &mut Vec<FieldError>, field: &str, value: Option<&str>) -> Option<NaiveDate> {
     let v = value?.trim();
     match NaiveDate::parse_from_str(v, "%Y-%m-%d") {
-        Ok(d) => Some(d),
+        Ok(d) => match crate::domain::calendar::check_day(d) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                errors.push(FieldError::new(field, e));
+                None
+            }
+        },
         Err(_) => {
             errors.push(FieldError::new(field, "must be a date YYYY-MM-DD"));
             None

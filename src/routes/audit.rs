@@ -1,11 +1,11 @@
 //! The audit log, newest first, with cursor pagination (admin).
 
 use actix_web::{HttpResponse, get, web};
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::audit::{self, AuditEntry, AuditFilter};
+use crate::domain::calendar::Instant;
 use crate::error::ApiError;
 use crate::http::extract::{QueryParams, given};
 use crate::http::{AuthErrors, page_size, with_conn};
@@ -26,10 +26,12 @@ pub struct AuditQuery {
     /// Actor token id (`jti`).
     #[param(min_length = 1)]
     pub actor: Option<String>,
-    /// Records at or after this time (RFC 3339).
-    pub from: Option<DateTime<Utc>>,
-    /// Records before this time (RFC 3339).
-    pub to: Option<DateTime<Utc>>,
+    /// Records at or after this time (RFC 3339, years 1900 to 2100).
+    #[param(value_type = Option<DateTime<Utc>>)]
+    pub from: Option<Instant>,
+    /// Records before this time (RFC 3339, years 1900 to 2100).
+    #[param(value_type = Option<DateTime<Utc>>)]
+    pub to: Option<Instant>,
     /// Page size, 1-500 (default 100; larger values are clamped to 500).
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
@@ -75,8 +77,8 @@ pub async fn list(
         entity_type: given(q.entity),
         entity_id: given(q.entity_id),
         actor: given(q.actor),
-        from: q.from.map(|t| t.naive_utc()),
-        to: q.to.map(|t| t.naive_utc()),
+        from: q.from.map(|t| t.0.naive_utc()),
+        to: q.to.map(|t| t.0.naive_utc()),
         before_id,
     };
     let mut items = with_conn(&state, move |c| audit::list(c, &filter, limit + 1)).await?;

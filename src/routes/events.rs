@@ -3,12 +3,13 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::DateTime;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::{reader, writer};
 use crate::db::events::EventFilter;
+use crate::domain::calendar::{self, Day, Instant};
 use crate::domain::{Kind, TargetGroup, Topic};
 use crate::error::{ApiError, Problem};
 use crate::events::{self, BatchResult, EventInput, EventOut, Expected, Mode, Outcome};
@@ -174,12 +175,15 @@ pub struct ListQuery {
     /// Administrative unit code: events in it or in any unit below it.
     #[param(min_length = 1)]
     pub area: Option<String>,
-    /// start_date on or after.
-    pub from: Option<NaiveDate>,
-    /// start_date on or before.
-    pub to: Option<NaiveDate>,
-    /// Changed at or after this time (RFC 3339), for incremental sync.
-    pub updated_since: Option<DateTime<Utc>>,
+    /// start_date on or after (1900-01-01 to 2100-12-31).
+    #[param(value_type = Option<NaiveDate>)]
+    pub from: Option<Day>,
+    /// start_date on or before (1900-01-01 to 2100-12-31).
+    #[param(value_type = Option<NaiveDate>)]
+    pub to: Option<Day>,
+    /// Changed at or after this time (RFC 3339, years 1900 to 2100), for incremental sync.
+    #[param(value_type = Option<DateTime<Utc>>)]
+    pub updated_since: Option<Instant>,
     /// Include soft-deleted events (they carry `deleted_at`).
     pub include_deleted: Option<bool>,
     /// Page size, 1-500 (default 100; larger values are clamped to 500).
@@ -205,6 +209,7 @@ fn encode_cursor(t: chrono::NaiveDateTime, seq: i64) -> String {
 fn decode_cursor(c: &str) -> Result<(chrono::NaiveDateTime, i64), ApiError> {
     let [t, seq] = cursor::decode(c)?;
     let t = DateTime::from_timestamp_micros(t)
+        .filter(|t| calendar::check_day(t.date_naive()).is_ok())
         .ok_or_else(|| ApiError::field("cursor", "not a cursor returned by this endpoint"))?;
     Ok((t.naive_utc(), seq))
 }
@@ -235,9 +240,9 @@ pub async fn list(
         topic: q.topic.map(|t| t.as_str().to_string()),
         target_group: q.target_group.map(|t| t.as_str().to_string()),
         area_ids: None,
-        from: q.from,
-        to: q.to,
-        updated_since: q.updated_since.map(|t| t.naive_utc()),
+        from: q.from.map(|d| d.0),
+        to: q.to.map(|d| d.0),
+        updated_since: q.updated_since.map(|t| t.0.naive_utc()),
         include_deleted: q.include_deleted.unwrap_or(false),
         after,
     };

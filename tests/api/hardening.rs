@@ -13,6 +13,7 @@ both_backends!(
     every_documented_operation_is_served,
     public_tokens_get_small_cells_suppressed,
     duplicate_json_keys_are_refused_everywhere,
+    dates_outside_the_accepted_range_are_422_everywhere,
 );
 
 async fn public_tokens_get_small_cells_suppressed(app: TestApp) {
@@ -341,4 +342,54 @@ async fn duplicate_json_keys_are_refused_everywhere(app: TestApp) {
     )
     .await;
     assert!(page["items"].as_array().unwrap().is_empty());
+}
+
+/// Dates and times far outside the plausible range (which PostgreSQL
+/// refused with a 500 and SQLite compared as text) are a 422 naming the
+/// parameter, for every token that may call the route.
+async fn dates_outside_the_accepted_range_are_422_everywhere(app: TestApp) {
+    app.seed_test_areas();
+    let (agency, viewer, admin) = (app.agency("police"), app.viewer(), app.admin());
+    for (path, token, field) in [
+        ("/api/v1/events?from=-5000-01-01", &agency, "from"),
+        ("/api/v1/events?to=%2B10000-01-01", &agency, "to"),
+        (
+            "/api/v1/events?updated_since=-5000-01-01T00:00:00Z",
+            &agency,
+            "updated_since",
+        ),
+        (
+            "/api/v1/events?updated_since=%2B200000-01-01T00:00:00Z",
+            &admin,
+            "updated_since",
+        ),
+        (
+            "/api/v1/events?cursor=-220000000000000000_1",
+            &agency,
+            "cursor",
+        ),
+        (
+            "/api/v1/events?cursor=9220000000000000000_1",
+            &agency,
+            "cursor",
+        ),
+        ("/api/v1/events?from=1899-12-31", &agency, "from"),
+        ("/api/v1/aggregates?from=-5000-01-01", &viewer, "from"),
+        ("/api/v1/aggregates?to=%2B10000-01-01", &viewer, "to"),
+        ("/api/v1/aggregates?to=2101-01-01", &agency, "to"),
+        ("/api/v1/audit?from=-5000-01-01T00:00:00Z", &admin, "from"),
+        ("/api/v1/audit?to=%2B10000-01-01T00:00:00Z", &admin, "to"),
+        ("/api/v1/areas?on=1800-01-01", &viewer, "on"),
+        ("/api/v1/areas/01234?on=2500-01-01", &viewer, "on"),
+    ] {
+        let p = problem(app.get(path, token).await, 422).await;
+        assert_eq!(fields(&p), vec![field.to_string()], "{path}: {p}");
+    }
+    // The edges of the range are accepted.
+    for path in [
+        "/api/v1/events?from=1900-01-01&to=2100-12-31&updated_since=1900-01-01T00:00:00Z",
+        "/api/v1/aggregates?from=1900-01-01&to=2100-12-31",
+    ] {
+        json_of(app.get(path, &admin).await, 200).await;
+    }
 }
