@@ -70,11 +70,18 @@ pub fn update(conn: &mut DbConn, code: &str, changes: &AgencyChanges) -> QueryRe
         .execute(conn)
 }
 
-/// Codes among `codes` that name active agencies.
+/// Codes among `codes` that name active agencies (looked up 500 at a time,
+/// far below SQLite's limit on bound variables).
 pub fn active_codes(conn: &mut DbConn, codes: &[String]) -> QueryResult<Vec<String>> {
-    agencies::table
-        .filter(agencies::code.eq_any(codes))
-        .filter(agencies::active.eq(1))
-        .select(agencies::code)
-        .load(conn)
+    let mut out = Vec::new();
+    for chunk in codes.chunks(500) {
+        out.extend(
+            agencies::table
+                .filter(agencies::code.eq_any(chunk))
+                .filter(agencies::active.eq(1))
+                .select(agencies::code)
+                .load::<String>(conn)?,
+        );
+    }
+    Ok(out)
 }

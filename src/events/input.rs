@@ -18,6 +18,9 @@ use crate::error::{ApiError, FieldError};
 /// Most identified participants in one event.
 pub const MAX_PARTICIPANTS: usize = 10_000;
 
+/// Most co-organisers one event may name.
+pub const MAX_CO_ORGANIZERS: usize = 50;
+
 /// Headcounts of an event.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -74,8 +77,11 @@ pub struct EventInput {
     pub end_date: Option<String>,
     /// Official code of the administrative unit where it took place, valid on `start_date`.
     pub area_code: Option<String>,
-    /// Codes of other active agencies that ran the event jointly.
+    /// Codes of other active agencies that ran the event jointly (at most
+    /// 50). Each is a claim the named agency confirms or declines; the event
+    /// counts for it only once confirmed.
     #[serde(default)]
+    #[schema(max_items = 50)]
     pub co_organizers: Vec<String>,
     /// Who the event addressed.
     #[serde(default)]
@@ -248,7 +254,18 @@ pub fn validate(
         err("area_code", "required: an administrative unit code".into());
     }
     let mut co_organizers = BTreeSet::new();
-    for (i, c) in input.co_organizers.iter().enumerate() {
+    if input.co_organizers.len() > MAX_CO_ORGANIZERS {
+        err(
+            "co_organizers",
+            format!("at most {MAX_CO_ORGANIZERS} co-organising agencies"),
+        );
+    }
+    for (i, c) in input
+        .co_organizers
+        .iter()
+        .enumerate()
+        .take(MAX_CO_ORGANIZERS)
+    {
         if c == agency {
             err(
                 &format!("co_organizers[{i}]"),

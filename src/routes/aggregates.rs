@@ -30,8 +30,10 @@ pub struct AggregateQuery {
     /// ... and on or before this day (1900-01-01 to 2100-12-31).
     #[param(value_type = Option<NaiveDate>)]
     pub to: Option<Day>,
-    /// Events organised (reported or co-organised) by any of these agencies. Repeatable.
+    /// Events organised (reported, or co-organised with confirmation) by any
+    /// of these agencies. Repeatable, at most 50 times.
     #[serde(default)]
+    #[param(max_items = 50)]
     pub agency: Vec<String>,
     /// Events of this kind.
     pub kind: Option<Kind>,
@@ -108,6 +110,9 @@ impl AggregateQuery {
             Some(f) => f.parse()?,
         };
         let (from, to) = (self.from.map(|d| d.0), self.to.map(|d| d.0));
+        if self.agency.len() > 50 {
+            return Err(ApiError::field("agency", "at most 50 agencies"));
+        }
         if let (Some(f), Some(t)) = (from, to)
             && t < f
         {

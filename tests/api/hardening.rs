@@ -14,6 +14,7 @@ both_backends!(
     public_tokens_get_small_cells_suppressed,
     duplicate_json_keys_are_refused_everywhere,
     dates_outside_the_accepted_range_are_422_everywhere,
+    long_lists_of_codes_meet_a_documented_limit,
 );
 
 async fn public_tokens_get_small_cells_suppressed(app: TestApp) {
@@ -392,4 +393,50 @@ async fn dates_outside_the_accepted_range_are_422_everywhere(app: TestApp) {
     ] {
         json_of(app.get(path, &admin).await, 200).await;
     }
+}
+
+/// Lists of codes have documented limits (422 naming the field), and the
+/// lookups behind them are chunked: SQLite's bound-variable limit never
+/// surfaces as a 500, and one item's overlong list does not sink a batch.
+async fn long_lists_of_codes_meet_a_documented_limit(app: TestApp) {
+    app.seed_test_areas();
+    let token = app.agency("police");
+    let codes = |n: usize| (0..n).map(|i| format!("agency-{i}")).collect::<Vec<_>>();
+    let mut huge = event("huge");
+    huge["co_organizers"] = json!(codes(33_000));
+    let p = problem(app.post("/api/v1/events", &token, &huge).await, 422).await;
+    assert_eq!(fields(&p), vec!["co_organizers".to_string()], "{p}");
+    // Within the limit, unknown codes are each reported.
+    let mut fifty = event("fifty");
+    fifty["co_organizers"] = json!(codes(50));
+    let p = problem(app.post("/api/v1/events", &token, &fifty).await, 422).await;
+    assert_eq!(
+        fields(&p),
+        vec!["co_organizers".to_string(); 50],
+        "each unknown one: {p}"
+    );
+    let mut items: Vec<Value> = (0..40)
+        .map(|i| {
+            let mut e = event(&format!("batch-{i}"));
+            e["co_organizers"] = json!(codes(1000));
+            e
+        })
+        .collect();
+    items.push(event("batch-ok"));
+    let out = json_of(
+        app.post("/api/v1/events/batch", &token, &json!({"items": items}))
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(out["summary"]["invalid"], 40, "{}", out["summary"]);
+    assert_eq!(out["summary"]["created"], 1, "{}", out["summary"]);
+    let many: String = (0..51).map(|i| format!("agency=a{i}&")).collect();
+    let p = problem(
+        app.get(&format!("/api/v1/aggregates?{many}"), &app.viewer())
+            .await,
+        422,
+    )
+    .await;
+    assert_eq!(fields(&p), vec!["agency".to_string()]);
 }
