@@ -87,6 +87,9 @@ pub enum ApiError {
     /// 413: body over the limit.
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// 414: the request target (its query string) is too long.
+    #[error("{0}")]
+    UriTooLong(String),
     /// 415: wrong content type.
     #[error("{0}")]
     UnsupportedMediaType(String),
@@ -172,6 +175,7 @@ impl ApiError {
             Self::Conflict { .. } => ("conflict", "Conflict"),
             Self::PreconditionFailed(_) => ("precondition-failed", "Precondition failed"),
             Self::PayloadTooLarge(_) => ("payload-too-large", "Payload too large"),
+            Self::UriTooLong(_) => ("uri-too-long", "Request target too long"),
             Self::UnsupportedMediaType(_) => ("unsupported-media-type", "Unsupported media type"),
             Self::Validation { .. } => ("validation", "Invalid request"),
             Self::PreconditionRequired(_) => ("precondition-required", "Precondition required"),
@@ -231,6 +235,7 @@ impl ResponseError for ApiError {
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UriTooLong(_) => StatusCode::URI_TOO_LONG,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,

@@ -115,7 +115,7 @@ pub fn build_app(
         .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", doc))
         .default_service(web::to(middleware::not_found_or_not_allowed))
         .wrap(actix_web::middleware::from_fn(
-            middleware::reject_nul_in_path,
+            middleware::check_request_target,
         ))
         .wrap(middleware::cors(&origins))
         .wrap(ErrorHandlers::new().default_handler(middleware::problemize))

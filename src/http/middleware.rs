@@ -70,9 +70,15 @@ pub fn cors(origins: &[String]) -> actix_cors::Cors {
         .max_age(600)
 }
 
-/// A path naming something with a NUL byte (`%00`) names nothing: 404,
-/// before it can reach a handler or the database.
-pub async fn reject_nul_in_path(
+/// Longest query string the API reads, in bytes.
+pub const MAX_QUERY_BYTES: usize = 8192;
+
+/// Odd request targets, refused before they reach a handler or the
+/// database: a path naming something with a NUL byte (`%00`) names nothing
+/// (404); a query string over [`MAX_QUERY_BYTES`] is 414. (Request lines and
+/// headers over actix's own limits never reach the app: actix answers those
+/// itself, without a body; the README says so.)
+pub async fn check_request_target(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<actix_web::body::EitherBody<impl MessageBody>>, actix_web::Error> {
@@ -80,6 +86,12 @@ pub async fn reject_nul_in_path(
         let resp = actix_web::ResponseError::error_response(&ApiError::NotFound(
             "no such resource".into(),
         ));
+        return Ok(req.into_response(resp).map_into_right_body());
+    }
+    if req.query_string().len() > MAX_QUERY_BYTES {
+        let resp = actix_web::ResponseError::error_response(&ApiError::UriTooLong(format!(
+            "the query string is over {MAX_QUERY_BYTES} bytes"
+        )));
         return Ok(req.into_response(resp).map_into_right_body());
     }
     Ok(next.call(req).await?.map_into_left_body())

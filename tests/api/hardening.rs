@@ -15,6 +15,7 @@ both_backends!(
     duplicate_json_keys_are_refused_everywhere,
     dates_outside_the_accepted_range_are_422_everywhere,
     long_lists_of_codes_meet_a_documented_limit,
+    overlong_query_strings_are_414_problems,
 );
 
 async fn public_tokens_get_small_cells_suppressed(app: TestApp) {
@@ -439,4 +440,17 @@ async fn long_lists_of_codes_meet_a_documented_limit(app: TestApp) {
     )
     .await;
     assert_eq!(fields(&p), vec!["agency".to_string()]);
+}
+
+/// A query string over 8 KiB is refused by the app as a 414 problem with the
+/// security headers; under it, the parameters are judged as usual.
+async fn overlong_query_strings_are_414_problems(app: TestApp) {
+    let viewer = app.viewer();
+    let long = format!("/api/v1/areas?q={}", "a".repeat(9000));
+    let resp = app.get(&long, &viewer).await;
+    assert!(resp.headers().get("x-content-type-options").is_some());
+    let p = problem(resp, 414).await;
+    assert!(p["detail"].as_str().unwrap().contains("8192"), "{p}");
+    let fine = format!("/api/v1/areas?q={}", "a".repeat(7000));
+    assert_ne!(app.get(&fine, &viewer).await.status().as_u16(), 414);
 }
