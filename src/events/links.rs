@@ -64,10 +64,13 @@ pub struct LinkProposal {
     /// Agencies with a live report in either real event that have not
     /// approved yet. Approve with `POST /api/v1/link-proposals/{id}/approve`.
     pub waiting_for: Vec<String>,
+    /// The live reports of both real events, which the link would merge:
+    /// the figures each agency asked is agreeing to.
+    pub reports: Vec<GroupReport>,
 }
 
 /// One report of a real event, as agencies sharing that event see it.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
 pub struct GroupReport {
     /// Report id.
     pub id: String,
@@ -81,6 +84,19 @@ pub struct GroupReport {
     pub attendance_total: i64,
     /// Distinct identified participants.
     pub participants_identified: i64,
+}
+
+impl GroupReport {
+    fn of(r: &EventRow) -> Self {
+        GroupReport {
+            id: r.id.clone(),
+            agency: r.agency_code.clone(),
+            start_date: r.start_date,
+            end_date: r.end_date,
+            attendance_total: r.attendance_total,
+            participants_identified: r.participants_identified,
+        }
+    }
 }
 
 /// An event's real-event group: its reports, the links that join them and
@@ -134,6 +150,14 @@ fn proposal_view(conn: &mut DbConn, p: &ProposalRow) -> Result<LinkProposal, Api
         .into_iter()
         .filter(|x| !approved_by.contains(x))
         .collect();
+    let members: Vec<i64> = event_links::live_members(conn, &[a.group_seq, b.group_seq])?
+        .into_iter()
+        .map(|(seq, _)| seq)
+        .collect();
+    let reports = table::by_seqs(conn, &members)?
+        .iter()
+        .map(GroupReport::of)
+        .collect();
     Ok(LinkProposal {
         id: p.id.clone(),
         from_id: from.id.clone(),
@@ -142,6 +166,7 @@ fn proposal_view(conn: &mut DbConn, p: &ProposalRow) -> Result<LinkProposal, Api
         created_at: p.created_at.and_utc(),
         approved_by,
         waiting_for,
+        reports,
     })
 }
 
@@ -582,17 +607,7 @@ pub fn group(conn: &mut DbConn, reader: &Reader, id: &str) -> Result<SameAsGroup
         .iter()
         .map(|p| proposal_view(conn, p))
         .collect::<Result<Vec<_>, _>>()?;
-    let reports = rows
-        .iter()
-        .map(|r| GroupReport {
-            id: r.id.clone(),
-            agency: r.agency_code.clone(),
-            start_date: r.start_date,
-            end_date: r.end_date,
-            attendance_total: r.attendance_total,
-            participants_identified: r.participants_identified,
-        })
-        .collect();
+    let reports = rows.iter().map(GroupReport::of).collect();
     Ok(SameAsGroup {
         id: id.to_string(),
         reports,

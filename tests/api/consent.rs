@@ -342,6 +342,26 @@ async fn a_link_needs_every_affected_agency_and_deletes_regroup(app: TestApp) {
     .await;
     assert_eq!(out["status"], "proposed");
     assert_eq!(out["proposal"]["waiting_for"], json!(["womens-union"]));
+    // The women's union is shown what it would merge with.
+    let mut shown: Vec<(String, i64)> = out["proposal"]["reports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["agency"].as_str().unwrap().to_string(),
+                r["attendance_total"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    shown.sort();
+    assert_eq!(
+        shown,
+        vec![
+            ("police".to_string(), 5_000_000),
+            ("womens-union".to_string(), 30)
+        ]
+    );
     assert_eq!(agency_row(&app, "", "womens-union").await, base.0);
     assert_eq!(totals(&app, "").await, base.1);
     // A report that is neither its own, visible to it, nor a candidate
