@@ -14,5 +14,6 @@ mod cli;
 mod events;
 mod foundation;
 mod hardening;
+mod identifiers;
 mod migrations;
 mod races;
