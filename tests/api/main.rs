@@ -17,3 +17,4 @@ mod hardening;
 mod identifiers;
 mod migrations;
 mod races;
+mod short_lived;
