@@ -178,3 +178,55 @@ pub fn list(
         .map(AuditEntry::try_from)
         .collect()
 }
+
+pub use crate::db::short_lived::ShortLivedFilter;
+
+/// An event deleted soon after it was created. Posting an event with one
+/// identifier, reading an aggregate and deleting the event again would tell
+/// an agency whether that person attended anything: this listing makes such
+/// probing visible.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ShortLivedEvent {
+    /// Event id.
+    pub id: String,
+    /// Reporting agency.
+    pub agency: String,
+    /// The agency's own id for the event.
+    pub external_id: String,
+    /// When it was created (UTC).
+    pub created_at: DateTime<Utc>,
+    /// When it was deleted (UTC).
+    pub deleted_at: DateTime<Utc>,
+    /// Whole seconds between creation and deletion.
+    pub lived_seconds: i64,
+    /// Distinct identified participants it had.
+    pub participants_identified: i64,
+    /// The reason given for deleting it.
+    pub delete_reason: Option<String>,
+}
+
+/// Deleted events that lived at most `filter.within_minutes`, newest
+/// deletion first, at most `limit`; each with its `seq`, which with
+/// `deleted_at` is the pagination key.
+pub fn short_lived_events(
+    conn: &mut DbConn,
+    filter: &ShortLivedFilter,
+    limit: i64,
+) -> Result<Vec<(ShortLivedEvent, i64)>, ApiError> {
+    Ok(crate::db::short_lived::list(conn, filter, limit)?
+        .into_iter()
+        .map(|r| {
+            let event = ShortLivedEvent {
+                lived_seconds: (r.deleted_at - r.created_at).num_seconds(),
+                id: r.id,
+                agency: r.agency_code,
+                external_id: r.external_id,
+                created_at: r.created_at.and_utc(),
+                deleted_at: r.deleted_at.and_utc(),
+                participants_identified: r.participants_identified,
+                delete_reason: r.delete_reason,
+            };
+            (event, r.seq)
+        })
+        .collect())
+}

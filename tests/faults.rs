@@ -106,7 +106,7 @@ fn event(ext: &str) -> Value {
         "external_id": ext, "kind": "community_meeting", "title": "Họp dân", "topics": ["human_trafficking", "safe_migration"],
         "start_date": "2025-08-01", "end_date": "2025-08-01", "area_code": "00004", "target_groups": ["women"],
         "attendance": {"total": 30},
-        "participants": (0..5).map(|i| json!({"id_type": "student_id", "value": format!("{ext}-{i}")})).collect::<Vec<_>>()
+        "participants": (0..5).map(|i| json!({"id_type": "student_id", "value": format!("{ext}-{i}"), "issuer": "THPT01"})).collect::<Vec<_>>()
     })
 }
 

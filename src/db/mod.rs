@@ -15,6 +15,7 @@ pub mod migrate;
 pub(crate) mod participants;
 pub mod raw;
 pub mod schema;
+pub(crate) mod short_lived;
 pub(crate) mod tokens;
 
 use std::sync::Arc;

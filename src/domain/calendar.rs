@@ -5,7 +5,7 @@
 //! or compares it differently (PostgreSQL refuses year -5000; SQLite would
 //! compare `+10000-01-01` as text).
 
-use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Utc};
 use serde::Deserialize;
 
 /// Vietnam's offset from UTC, in seconds.
@@ -62,6 +62,14 @@ impl TryFrom<DateTime<Utc>> for Instant {
     }
 }
 
+/// The UTC time at which a day in Vietnam begins: date filters on stored
+/// timestamps bound them with this (`from`: at or after the start of the
+/// day; `to`: before the start of the next day).
+pub fn start_of_day_utc(day: NaiveDate) -> NaiveDateTime {
+    day.and_hms_opt(0, 0, 0).expect("midnight exists")
+        - chrono::Duration::seconds(i64::from(VIETNAM_OFFSET_SECS))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,6 +87,18 @@ mod tests {
         assert!(t("2024-01-01T00:00:00Z").is_ok());
         assert!(t("+200000-01-01T00:00:00Z").is_err());
         assert!(t("-5000-01-01T00:00:00Z").is_err());
+    }
+
+    #[test]
+    fn a_vietnamese_day_starts_at_17_utc_the_day_before() {
+        let d = NaiveDate::from_ymd_opt(2024, 3, 1).unwrap();
+        assert_eq!(
+            start_of_day_utc(d),
+            NaiveDate::from_ymd_opt(2024, 2, 29)
+                .unwrap()
+                .and_hms_opt(17, 0, 0)
+                .unwrap()
+        );
     }
 
     #[test]

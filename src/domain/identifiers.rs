@@ -1,49 +1,211 @@
 //! Participant identifiers: normalisation to one canonical form per person,
 //! and the keyed hash ([`Pseudonymizer`]) that is all the service stores.
+//!
+//! Every identifier is first put in Unicode NFKC form, so full-width digits
+//! and letters (`０１２`, `ＨＳ`) are the ASCII ones and composed and
+//! decomposed accents are one text. Then, per type:
+//!
+//! | type | canonical form | rules |
+//! |---|---|---|
+//! | `citizen_id` | `citizen_id:<digits>` | separators removed; 12 digits, or a legacy 9-digit number |
+//! | `phone` | `phone:+84<national>` | Unicode dashes and spaces read as `-` and ` `; then [`normalize_phone`] |
+//! | `student_id` | `student_id:<ISSUER>:<ID>` | separators removed, upper-cased; scoped by the issuing school's code |
+//! | `agency_ref` | `agency_ref:<agency>:<ref>` | trimmed only (an agency's own reference is exact); scoped by the agency |
+//!
+//! "Separators" are whitespace (any Unicode white space), dashes (`-` and
+//! Unicode dash punctuation, e.g. U+2010..U+2015, and the minus sign U+2212)
+//! and dots (`.`, U+00B7 middle dot, U+3002 ideographic full stop).
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
+use unicode_normalization::UnicodeNormalization;
 
 use super::IdType;
 
-/// Normalises an identifier to its canonical form `type:value` (agency
-/// references are scoped to the agency). The error never contains the value.
+/// Longest student id, in characters after normalisation.
+pub const MAX_STUDENT_ID: usize = 64;
+/// Longest issuer (school code), in characters after normalisation.
+pub const MAX_ISSUER: usize = 32;
+
+/// The field of a participant a problem is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParticipantField {
+    /// `value`.
+    Value,
+    /// `issuer`.
+    Issuer,
+}
+
+impl ParticipantField {
+    /// The JSON name of the field.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Value => "value",
+            Self::Issuer => "issuer",
+        }
+    }
+}
+
+/// Why one field of a participant was refused. The message never contains
+/// the value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IdentifierError {
+    /// The field at fault.
+    pub field: ParticipantField,
+    /// What is wrong with it.
+    pub message: &'static str,
+}
+
+impl IdentifierError {
+    fn value(message: &'static str) -> Self {
+        Self {
+            field: ParticipantField::Value,
+            message,
+        }
+    }
+
+    fn issuer(message: &'static str) -> Self {
+        Self {
+            field: ParticipantField::Issuer,
+            message,
+        }
+    }
+}
+
+/// Normalises an identifier to its canonical form (see the module table):
+/// `issuer` is the school that issued a student id, required for
+/// `student_id` and refused for every other type; agency references are
+/// scoped to `agency`. Every problem is returned, none containing a value.
 pub fn normalize_identifier(
     id_type: IdType,
     raw: &str,
+    issuer: Option<&str>,
     agency: &str,
-) -> Result<String, &'static str> {
-    let v = raw.trim();
-    match id_type {
+) -> Result<String, Vec<IdentifierError>> {
+    let school = match (id_type, issuer) {
+        (IdType::StudentId, None) => Err(IdentifierError::issuer(ISSUER_REQUIRED)),
+        (IdType::StudentId, Some(i)) => normalize_issuer(i).map(Some),
+        (_, Some(_)) => Err(IdentifierError::issuer("issuer is only for student_id")),
+        (_, None) => Ok(None),
+    };
+    let v: String = raw.nfkc().collect();
+    let value = match id_type {
         IdType::CitizenId => {
-            let digits: String = v.chars().filter(|c| !c.is_whitespace()).collect();
+            let digits = without_separators(&v);
             if (digits.len() == 12 || digits.len() == 9)
                 && digits.chars().all(|c| c.is_ascii_digit())
             {
                 Ok(format!("citizen_id:{digits}"))
             } else {
-                Err("a citizen id is 12 digits (or a legacy 9-digit number)")
+                Err(IdentifierError::value(
+                    "a citizen id is 12 digits (or a legacy 9-digit number); spaces, dashes and dots are ignored",
+                ))
             }
         }
-        IdType::Phone => normalize_phone(v)
-            .map(|p| format!("phone:{p}"))
-            .ok_or("not a Vietnamese phone number"),
-        IdType::StudentId => {
-            let s = v.to_uppercase();
-            if s.is_empty() || s.chars().count() > 64 || s.chars().any(char::is_control) {
-                Err("a student id is 1 to 64 printable characters")
-            } else {
-                Ok(format!("student_id:{s}"))
-            }
+        IdType::Phone => {
+            let plain: String = v
+                .chars()
+                .map(|c| match c {
+                    c if is_dash(c) => '-',
+                    c if c.is_whitespace() => ' ',
+                    c => c,
+                })
+                .collect();
+            normalize_phone(&plain)
+                .map(|p| format!("phone:{p}"))
+                .ok_or(IdentifierError::value("not a Vietnamese phone number"))
         }
+        // The bare id: the issuer is added below.
+        IdType::StudentId => normalize_student_id(&v),
         IdType::AgencyRef => {
+            let v = v.trim();
             if v.is_empty() || v.chars().count() > 128 || v.chars().any(char::is_control) {
-                Err("an agency reference is 1 to 128 printable characters")
+                Err(IdentifierError::value(
+                    "an agency reference is 1 to 128 printable characters",
+                ))
             } else {
                 Ok(format!("agency_ref:{agency}:{v}"))
             }
         }
+    };
+    match (school, value) {
+        (Ok(None), Ok(canonical)) => Ok(canonical),
+        (Ok(Some(school)), Ok(id)) => Ok(format!("student_id:{school}:{id}")),
+        (school, value) => Err([school.err(), value.err()].into_iter().flatten().collect()),
     }
+}
+
+const ISSUER_REQUIRED: &str = "required for student_id: the code of the school that issued the id";
+
+/// A student id in NFKC form: separators removed, upper-cased.
+fn normalize_student_id(nfkc: &str) -> Result<String, IdentifierError> {
+    let s = without_separators(nfkc).to_uppercase();
+    if s.is_empty() || s.chars().count() > MAX_STUDENT_ID || s.chars().any(char::is_control) {
+        Err(IdentifierError::value(
+            "a student id is 1 to 64 characters after removing spaces, dashes and dots, with no control characters",
+        ))
+    } else {
+        Ok(s)
+    }
+}
+
+/// The issuer of a student id: NFKC, separators removed, upper-cased, then
+/// 1 to [`MAX_ISSUER`] of `A-Z`, `0-9` and `_`. Keeping it to a code
+/// (never a school's name, whose spelling varies) is what makes it a key.
+pub fn normalize_issuer(raw: &str) -> Result<String, IdentifierError> {
+    let nfkc: String = raw.nfkc().collect();
+    let s = without_separators(&nfkc).to_uppercase();
+    if s.is_empty() {
+        Err(IdentifierError::issuer(ISSUER_REQUIRED))
+    } else if s.len() > MAX_ISSUER
+        || !s
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+    {
+        Err(IdentifierError::issuer(
+            "a school code of 1 to 32 letters A-Z, digits or underscores (spaces, dashes and dots are ignored)",
+        ))
+    } else {
+        Ok(s)
+    }
+}
+
+/// Dash punctuation (Unicode category Pd) and the minus sign U+2212.
+fn is_dash(c: char) -> bool {
+    matches!(
+        c,
+        '-' | '\u{058A}' | '\u{05BE}' | '\u{1400}' | '\u{1806}' | '\u{2010}'
+            ..='\u{2015}'
+                | '\u{2E17}'
+                | '\u{2E1A}'
+                | '\u{2E3A}'
+                | '\u{2E3B}'
+                | '\u{2E40}'
+                | '\u{2E5D}'
+                | '\u{301C}'
+                | '\u{3030}'
+                | '\u{30A0}'
+                | '\u{FE31}'
+                | '\u{FE32}'
+                | '\u{FE58}'
+                | '\u{FE63}'
+                | '\u{FF0D}'
+                | '\u{10EAD}'
+                | '\u{2212}'
+    )
+}
+
+/// `.`, the middle dot U+00B7 and the ideographic full stop U+3002 (NFKC
+/// already turned the full-width and half-width forms into these).
+fn is_dot(c: char) -> bool {
+    matches!(c, '.' | '\u{00B7}' | '\u{3002}')
+}
+
+/// The text without white space, dashes and dots.
+fn without_separators(s: &str) -> String {
+    s.chars()
+        .filter(|c| !(c.is_whitespace() || is_dash(*c) || is_dot(*c)))
+        .collect()
 }
 
 /// `0912 345 678`, `(091) 234-5678`, `+84 912345678`, `84912345678`,
@@ -144,31 +306,184 @@ mod tests {
         }
     }
 
+    fn canonical(id_type: IdType, raw: &str, issuer: Option<&str>) -> String {
+        normalize_identifier(id_type, raw, issuer, "police").unwrap()
+    }
+
+    fn refused(id_type: IdType, raw: &str, issuer: Option<&str>) -> Vec<IdentifierError> {
+        normalize_identifier(id_type, raw, issuer, "police").unwrap_err()
+    }
+
     #[test]
     fn identifiers_normalise() {
         assert_eq!(
-            normalize_identifier(IdType::CitizenId, " 001 203 004 005 ", "x").unwrap(),
+            canonical(IdType::CitizenId, " 001 203 004 005 ", None),
             "citizen_id:001203004005"
         );
-        assert!(normalize_identifier(IdType::CitizenId, "12345", "x").is_err());
         assert_eq!(
-            normalize_identifier(IdType::StudentId, " hs-12a ", "x").unwrap(),
-            "student_id:HS-12A"
+            canonical(IdType::StudentId, " hs-12a ", Some("thpt01")),
+            "student_id:THPT01:HS12A"
         );
         assert_eq!(
-            normalize_identifier(IdType::AgencyRef, "r1", "police").unwrap(),
+            canonical(IdType::AgencyRef, "r1", None),
             "agency_ref:police:r1"
         );
         assert_ne!(
-            normalize_identifier(IdType::AgencyRef, "r1", "police").unwrap(),
-            normalize_identifier(IdType::AgencyRef, "r1", "education").unwrap()
+            normalize_identifier(IdType::AgencyRef, "r1", None, "police").unwrap(),
+            normalize_identifier(IdType::AgencyRef, "r1", None, "education").unwrap()
+        );
+    }
+
+    #[test]
+    fn citizen_ids_ignore_width_spaces_dashes_and_dots() {
+        let want = "citizen_id:001203004005";
+        for raw in [
+            "001203004005",
+            "００１２０３００４００５",
+            "001 203 004 005",
+            "001\u{3000}203\u{00A0}004\t005",
+            "001-203-004-005",
+            "001\u{2010}203\u{2013}004\u{2212}005",
+            "001.203.004.005",
+            "００１－２０３．００４　００５",
+        ] {
+            assert_eq!(canonical(IdType::CitizenId, raw, None), want, "{raw:?}");
+        }
+        assert_eq!(
+            canonical(IdType::CitizenId, "０１２ ３４５ ６７８", None),
+            "citizen_id:012345678",
+            "legacy 9 digits"
+        );
+        for bad in [
+            "12345",
+            "0012030040051",
+            "0012030040",
+            "00120300400X",
+            "",
+            // Other scripts' digits are digits, but not the ones ids are written in.
+            "٠٠١٢٠٣٠٠٤٠٠٥",
+        ] {
+            let errors = refused(IdType::CitizenId, bad, None);
+            assert_eq!(errors.len(), 1, "{bad:?}");
+            assert_eq!(errors[0].field, ParticipantField::Value);
+        }
+    }
+
+    #[test]
+    fn phones_accept_full_width_digits_and_unicode_dashes() {
+        for raw in [
+            "０９１２ ３４５ ６７８",
+            "0912\u{2010}345\u{2010}678",
+            "＋８４ ９１２３４５６７８",
+        ] {
+            assert_eq!(
+                canonical(IdType::Phone, raw, None),
+                "phone:+84912345678",
+                "{raw:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn one_pupil_written_four_ways_is_one_key() {
+        let forms = ["HS0002", "ＨＳ０００２", "HS 0002", "hs-0002", "h.s.0002"];
+        for raw in forms {
+            assert_eq!(
+                canonical(IdType::StudentId, raw, Some("THPT_01")),
+                "student_id:THPT_01:HS0002",
+                "{raw:?}"
+            );
+        }
+        // The issuer is normalised the same way.
+        for issuer in [
+            "thpt_01",
+            "ＴＨＰＴ＿０１",
+            " THPT_01 ",
+            "THPT-_01",
+            "thpt._01",
+        ] {
+            assert_eq!(
+                canonical(IdType::StudentId, "HS0002", Some(issuer)),
+                "student_id:THPT_01:HS0002",
+                "{issuer:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_same_student_id_at_two_schools_is_two_keys() {
+        let a = canonical(IdType::StudentId, "HS0001", Some("SCHOOL_A"));
+        let b = canonical(IdType::StudentId, "HS0001", Some("SCHOOL_B"));
+        assert_ne!(a, b);
+        let p = Pseudonymizer::new(b"k".to_vec());
+        assert_ne!(p.key_of(&a), p.key_of(&b));
+    }
+
+    #[test]
+    fn issuers_are_required_for_student_ids_and_refused_elsewhere() {
+        for missing in [None, Some(""), Some(" - . ")] {
+            let errors = refused(IdType::StudentId, "HS0001", missing);
+            assert_eq!(errors.len(), 1, "{missing:?}");
+            assert_eq!(errors[0].field, ParticipantField::Issuer);
+            assert!(errors[0].message.starts_with("required"));
+        }
+        for bad in ["Trường THPT Lê Lợi", "A:B", "X".repeat(33).as_str(), "ÀB"] {
+            let errors = refused(IdType::StudentId, "HS0001", Some(bad));
+            assert_eq!(errors[0].field, ParticipantField::Issuer, "{bad:?}");
+        }
+        assert_eq!(
+            canonical(IdType::StudentId, "HS0001", Some(&"x".repeat(32))),
+            format!("student_id:{}:HS0001", "X".repeat(32))
+        );
+        for id_type in [IdType::CitizenId, IdType::Phone, IdType::AgencyRef] {
+            let errors = refused(id_type, "001203004005", Some("THPT01"));
+            assert_eq!(errors.len(), 1);
+            assert_eq!(errors[0].field, ParticipantField::Issuer);
+            assert_eq!(errors[0].message, "issuer is only for student_id");
+        }
+        // A bad issuer and a bad id are both reported.
+        let both: Vec<ParticipantField> = refused(IdType::StudentId, " -- ", None)
+            .iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(both, [ParticipantField::Issuer, ParticipantField::Value]);
+        let too_long = "9".repeat(65);
+        assert_eq!(
+            refused(IdType::StudentId, &too_long, Some("A"))[0].field,
+            ParticipantField::Value
+        );
+    }
+
+    #[test]
+    fn agency_refs_are_nfkc_and_trimmed_only() {
+        assert_eq!(
+            canonical(IdType::AgencyRef, " ＲＥＦ-0１. ", None),
+            "agency_ref:police:REF-01."
+        );
+        // Composed and decomposed accents are one reference.
+        assert_eq!(
+            canonical(IdType::AgencyRef, "Nguye\u{302}\u{303}n", None),
+            canonical(IdType::AgencyRef, "Nguyễn", None)
+        );
+        // Case and inner separators are the agency's own: kept.
+        assert_ne!(
+            canonical(IdType::AgencyRef, "ref-1", None),
+            canonical(IdType::AgencyRef, "REF1", None)
         );
     }
 
     #[test]
     fn errors_never_contain_the_value() {
-        let err = normalize_identifier(IdType::CitizenId, "98765", "x").unwrap_err();
-        assert!(!err.contains("98765"));
+        for (id_type, raw, issuer) in [
+            (IdType::CitizenId, "98765", None),
+            (IdType::Phone, "98765", None),
+            (IdType::StudentId, "98765", Some("98765:")),
+            (IdType::AgencyRef, "98765", Some("98765")),
+        ] {
+            for e in refused(id_type, raw, issuer) {
+                assert!(!e.message.contains("98765"), "{e:?}");
+            }
+        }
     }
 
     #[test]

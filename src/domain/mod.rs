@@ -120,13 +120,16 @@ vocabulary! {
 vocabulary! {
     /// How a participant is identified.
     IdType {
-        /// Căn cước công dân: 12 digits, or a legacy 9-digit identity card number.
+        /// Căn cước công dân: 12 digits, or a legacy 9-digit identity card number;
+        /// full-width digits, spaces, dashes and dots are accepted.
         CitizenId = "citizen_id",
         /// A Vietnamese phone number in any common writing; normalised to +84 E.164.
         Phone = "phone",
-        /// A school's student id; trimmed and upper-cased.
+        /// A school's student id, with the school's code as `issuer`; upper-cased,
+        /// without spaces, dashes or dots.
         StudentId = "student_id",
-        /// The reporting agency's own reference; only deduplicated within that agency.
+        /// The reporting agency's own reference, exact after trimming; only
+        /// deduplicated within that agency.
         AgencyRef = "agency_ref",
     }
 }

@@ -38,16 +38,41 @@ pub struct Attendance {
     pub under_18: Option<i64>,
 }
 
-/// One identified participant. The value is normalised, replaced by a keyed
-/// hash, and never stored, logged or returned.
+/// One identified participant. The value (and issuer) is normalised,
+/// replaced by a keyed hash, and never stored, logged or returned; errors
+/// name the field (`participants[3].value`, `participants[3].issuer`) but
+/// never echo it.
+///
+/// Every value and issuer is first put in Unicode NFKC form, so full-width
+/// characters (`０９１２`, `ＨＳ`) equal their ASCII forms and composed and
+/// decomposed accents are one text. "Separators" below are white space (any
+/// Unicode space), dashes (`-`, Unicode dash punctuation such as U+2010 to
+/// U+2015, and the minus sign U+2212) and dots (`.`, `·`, `。`).
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ParticipantInput {
-    /// How the value identifies the person.
+    /// How the value identifies the person, and the rule it is normalised by:
+    ///
+    /// - `citizen_id`: separators removed; then 12 digits, or a legacy 9-digit
+    ///   identity card number.
+    /// - `phone`: a Vietnamese number in any common writing (`0912 345 678`,
+    ///   `(091) 234-5678`, `+84 912345678`, `0084...`), normalised to `+84` E.164.
+    /// - `student_id`: requires `issuer`; separators removed and upper-cased, 1 to
+    ///   64 characters. The same id at two schools is two people.
+    /// - `agency_ref`: the agency's own reference, trimmed only (case and
+    ///   separators are significant), 1 to 128 characters; only deduplicated
+    ///   within the reporting agency.
     #[schema(value_type = IdType)]
     pub id_type: String,
     /// The identifier (citizen id, phone, student id, or the agency's own reference).
     pub value: String,
+    /// With `student_id` only, and required with it: the code of the school
+    /// that issued the id (e.g. its education-department school code).
+    /// Separators removed and upper-cased, it must be 1 to 32 characters of
+    /// `A-Z`, `0-9` and `_`; `thpt-01`, `THPT 01` and `ＴＨＰＴ０１` are one school.
+    /// Refused with any other `id_type`.
+    #[serde(default)]
+    pub issuer: Option<String>,
 }
 
 /// An event as an agency reports it. The agency comes from the token; unknown
@@ -292,11 +317,18 @@ pub fn validate(
                 );
                 continue;
             };
-            match normalize_identifier(id_type, &p.value, agency) {
+            match normalize_identifier(id_type, &p.value, p.issuer.as_deref(), agency) {
                 Ok(canonical) => {
                     participant_keys.insert(pseudonymizer.key_of(&canonical));
                 }
-                Err(why) => err(&format!("participants[{i}].value"), why.into()),
+                Err(problems) => {
+                    for problem in problems {
+                        err(
+                            &format!("participants[{i}].{}", problem.field.as_str()),
+                            problem.message.into(),
+                        );
+                    }
+                }
             }
         }
     }
@@ -383,10 +415,12 @@ mod tests {
                 ParticipantInput {
                     id_type: "phone".into(),
                     value: "0912 345 678".into(),
+                    issuer: None,
                 },
                 ParticipantInput {
                     id_type: "phone".into(),
                     value: "+84912345678".into(),
+                    issuer: None,
                 },
             ],
             ..Default::default()
@@ -424,6 +458,7 @@ mod tests {
             participants: vec![ParticipantInput {
                 id_type: "citizen_id".into(),
                 value: "123".into(),
+                issuer: None,
             }],
             ..Default::default()
         };
@@ -446,6 +481,46 @@ mod tests {
             assert!(fields.contains(&f), "{f} missing from {fields:?}");
         }
         assert!(!format!("{errors:?}").contains("\"123\""));
+    }
+
+    #[test]
+    fn participant_errors_name_the_value_or_the_issuer() {
+        let mut i = input();
+        i.participants = vec![
+            ParticipantInput {
+                id_type: "student_id".into(),
+                value: "HS0001".into(),
+                issuer: None,
+            },
+            ParticipantInput {
+                id_type: "phone".into(),
+                value: "0912 345 678".into(),
+                issuer: Some("THPT01".into()),
+            },
+            ParticipantInput {
+                id_type: "student_id".into(),
+                value: " ".into(),
+                issuer: Some("Trường 01".into()),
+            },
+            ParticipantInput {
+                id_type: "student_id".into(),
+                value: "HS0001".into(),
+                issuer: Some("THPT01".into()),
+            },
+        ];
+        let errors = validate(&i, "police", &p(), "items[2].").unwrap_err();
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "items[2].participants[0].issuer",
+                "items[2].participants[1].issuer",
+                "items[2].participants[2].issuer",
+                "items[2].participants[2].value",
+            ]
+        );
+        assert!(!format!("{errors:?}").contains("HS0001"));
+        assert!(!format!("{errors:?}").contains("Trường"));
     }
 
     #[test]

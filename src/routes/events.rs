@@ -3,13 +3,12 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
-use chrono::DateTime;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::{reader, writer};
 use crate::db::events::EventFilter;
-use crate::domain::calendar::{self, Day, Instant};
+use crate::domain::calendar::{Day, Instant};
 use crate::domain::{Kind, TargetGroup, Topic};
 use crate::error::{ApiError, Problem};
 use crate::events::{self, BatchResult, EventInput, EventOut, Expected, Mode, Outcome};
@@ -202,18 +201,6 @@ pub struct EventPage {
     pub next_cursor: Option<String>,
 }
 
-fn encode_cursor(t: chrono::NaiveDateTime, seq: i64) -> String {
-    cursor::encode([t.and_utc().timestamp_micros(), seq])
-}
-
-fn decode_cursor(c: &str) -> Result<(chrono::NaiveDateTime, i64), ApiError> {
-    let [t, seq] = cursor::decode(c)?;
-    let t = DateTime::from_timestamp_micros(t)
-        .filter(|t| calendar::check_day(t.date_naive()).is_ok())
-        .ok_or_else(|| ApiError::field("cursor", "not a cursor returned by this endpoint"))?;
-    Ok((t.naive_utc(), seq))
-}
-
 /// List events (agency and admin tokens). Agencies see the events they
 /// reported and those they co-organise; admins see all.
 #[utoipa::path(operation_id = "events_list", tag = "events", security(("bearer" = [])), params(ListQuery),
@@ -230,7 +217,7 @@ pub async fn list(
     let limit = page_size(q.limit, 100);
     let after = given(q.cursor.clone())
         .as_deref()
-        .map(decode_cursor)
+        .map(cursor::decode_at)
         .transpose()?;
     let area = given(q.area.clone());
     let filter = EventFilter {
@@ -252,7 +239,7 @@ pub async fn list(
     .await?;
     let page = EventPage {
         items,
-        next_cursor: next.map(|(t, seq)| encode_cursor(t, seq)),
+        next_cursor: next.map(|(t, seq)| cursor::encode_at(t, seq)),
     };
     Ok(HttpResponse::Ok().json(page))
 }

@@ -34,6 +34,7 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(tokens::list)
         .service(tokens::revoke)
         .service(audit::list)
+        .service(audit::short_lived_events)
         .service(events::create)
         .service(events::batch)
         .service(events::list)

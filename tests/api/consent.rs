@@ -645,6 +645,24 @@ async fn agency_aggregates_cannot_probe_other_agencies_participants(app: TestApp
     assert!(viewer["meta"]["filters"].get("scope").is_none());
     // The women's union sees its own.
     assert_eq!(read(wu).await["totals"]["unique_participants"], 2);
+    // The probes are visible to admins as events deleted soon after creation.
+    let listed = json_of(
+        app.get(
+            "/api/v1/audit/short-lived-events?agency=police",
+            &app.admin(),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let mut probes: Vec<&str> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["external_id"].as_str().unwrap())
+        .collect();
+    probes.sort();
+    assert_eq!(probes, ["probe-0", "probe-1"]);
 }
 
 /// Attack 7 and the visibility rule: every route answers alike for an

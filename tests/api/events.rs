@@ -245,7 +245,7 @@ async fn every_validation_rule_names_its_field(app: TestApp) {
     }
     // Too many participants.
     let many: Vec<Value> = (0..10_001)
-        .map(|i| json!({"id_type": "student_id", "value": format!("S{i}")}))
+        .map(|i| json!({"id_type": "student_id", "value": format!("S{i}"), "issuer": "THPT01"}))
         .collect();
     let mut body = event("v-many");
     body["participants"] = json!(many);

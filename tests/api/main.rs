@@ -15,6 +15,8 @@ mod consent;
 mod events;
 mod foundation;
 mod hardening;
+mod identifiers;
 mod migrations;
 mod races;
+mod short_lived;
 mod storage;
