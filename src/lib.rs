@@ -31,6 +31,7 @@ pub(crate) mod domain;
 pub(crate) mod error;
 pub(crate) mod events;
 pub(crate) mod http;
+pub(crate) mod lenient;
 pub(crate) mod openapi;
 pub(crate) mod routes;
 pub(crate) mod secrets;

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::input::{EventInput, ValidEvent, validate};
+use super::input::{EventBody, ValidEvent, validate_body};
 use super::refs::{check_refs, load_refs};
 use super::write::{Decision, Fresh, Mode, Outcome, create_many, decide, retry_lost_race, store};
 use crate::audit::Actor;
@@ -135,25 +135,22 @@ impl ItemStatus {
 /// A batch's items, each parsed on its own.
 #[derive(Debug)]
 pub struct Items {
-    /// Every item's input; an item that did not parse has an empty input
-    /// (which fails validation) and its errors in `shape_errors`.
-    inputs: Vec<EventInput>,
-    /// Per item: why it is not shaped like an `EventInput`, if it is not.
-    shape_errors: Vec<Option<Vec<FieldError>>>,
+    /// Every item as read: its well-formed fields and its structural errors.
+    inputs: Vec<EventBody>,
     /// Per item: its `external_id` as sent, when it is a string.
     external_ids: Vec<Option<String>>,
 }
 
 impl Items {
     /// Checks the envelope: 1 to `limit` items, each a JSON object (422
-    /// naming every one that is not). Each item is then parsed with `parse`,
-    /// the same parser as a single event's body; an item that does not
-    /// parse is answered `invalid` with its errors, and does not reject the
-    /// batch. Any other parse error does.
+    /// naming every one that is not). Each item is then read with `parse`,
+    /// the same reader as a single event's body; an item with errors is
+    /// answered `invalid` with all of them, and does not reject the batch.
+    /// Any other parse error does.
     pub fn parse(
         items: &[serde_json::Value],
         limit: usize,
-        parse: impl Fn(&[u8]) -> Result<EventInput, ApiError>,
+        parse: impl Fn(&[u8]) -> Result<EventBody, ApiError>,
     ) -> Result<Self, ApiError> {
         check_size(items.len(), limit)?;
         let not_objects: Vec<FieldError> = items
@@ -167,26 +164,18 @@ impl Items {
         }
         let mut out = Items {
             inputs: Vec::with_capacity(items.len()),
-            shape_errors: Vec::with_capacity(items.len()),
             external_ids: Vec::with_capacity(items.len()),
         };
-        for (i, item) in items.iter().enumerate() {
+        for item in items {
             let bytes = serde_json::to_vec(item)
                 .map_err(|e| ApiError::internal_with("re-serialising a batch item", e))?;
             match parse(&bytes) {
-                Ok(input) => {
-                    out.inputs.push(input);
-                    out.shape_errors.push(None);
-                }
-                Err(ApiError::Validation { errors, .. }) => {
-                    out.inputs.push(EventInput::default());
-                    out.shape_errors.push(Some(
-                        errors
-                            .into_iter()
-                            .map(|e| FieldError::new(format!("items[{i}].{}", e.field), e.message))
-                            .collect(),
-                    ));
-                }
+                Ok(body) => out.inputs.push(body),
+                Err(ApiError::Validation { errors, .. }) => out.inputs.push(EventBody {
+                    shape_errors: errors,
+                    unreadable: true,
+                    ..EventBody::default()
+                }),
                 Err(e) => return Err(e),
             }
             out.external_ids.push(
@@ -212,7 +201,7 @@ fn check_size(len: usize, limit: usize) -> Result<(), ApiError> {
 
 /// Writes a batch's items in one transaction. Invalid and conflicting items
 /// are reported and skipped; the valid ones are stored (unless `dry_run`).
-/// Items that did not parse are answered with their shape errors.
+/// Items that did not read cleanly are answered with every error found.
 pub fn write_batch(
     conn: &mut DbConn,
     pseudonymizer: &Pseudonymizer,
@@ -231,9 +220,9 @@ pub fn write_batch(
         mode,
         dry_run,
     )?;
-    for (item, shape) in result.items.iter_mut().zip(&items.shape_errors) {
-        if let Some(errors) = shape {
-            item.errors = Some(errors.clone());
+    // An item with a malformed external_id is still named as it was sent.
+    for item in &mut result.items {
+        if item.external_id.is_none() {
             item.external_id = items.external_ids[item.index].clone();
         }
     }
@@ -246,14 +235,14 @@ fn write_inputs(
     pseudonymizer: &Pseudonymizer,
     actor: &Actor,
     agency: &str,
-    inputs: &[EventInput],
+    inputs: &[EventBody],
     mode: Mode,
     dry_run: bool,
 ) -> Result<BatchResult, ApiError> {
     let validated: Vec<Result<ValidEvent, Vec<FieldError>>> = inputs
         .iter()
         .enumerate()
-        .map(|(i, input)| validate(input, agency, pseudonymizer, &format!("items[{i}].")))
+        .map(|(i, body)| validate_body(body, agency, pseudonymizer, &format!("items[{i}].")))
         .collect();
     let run = |conn: &mut DbConn| -> Result<Vec<BatchItem>, ApiError> {
         let externals: Vec<String> = validated
@@ -275,7 +264,7 @@ fn write_inputs(
         let mut seen: HashMap<String, (String, Option<String>)> = HashMap::new();
         let mut items = Vec::with_capacity(inputs.len());
         for (index, v) in validated.iter().enumerate() {
-            let external_id = inputs[index].external_id.clone();
+            let external_id = inputs[index].input.external_id.clone();
             let v = match v {
                 Err(errors) => {
                     items.push(BatchItem::invalid(index, external_id, errors.clone()));
@@ -406,9 +395,9 @@ mod tests {
             5,
         )
         .unwrap();
-        assert!(items.shape_errors[0].is_none());
-        let errors = items.shape_errors[1].as_ref().unwrap();
-        assert_eq!(errors[0].field, "items[1].title");
+        assert!(items.inputs[0].shape_errors.is_empty());
+        let errors = &items.inputs[1].shape_errors;
+        assert_eq!(errors[0].field, "title");
         assert_eq!(items.external_ids[1].as_deref(), Some("b"));
     }
 }

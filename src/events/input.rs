@@ -119,6 +119,92 @@ pub struct EventInput {
     pub participants: Vec<ParticipantInput>,
 }
 
+/// An event body as read: the fields that were well-formed, and every
+/// structural error (an unknown field, a value of the wrong type, a
+/// participant without its required parts) found reading it, so that
+/// [`validate_body`] reports them together with every other problem instead
+/// of the first one hiding the rest.
+#[derive(Debug, Clone, Default)]
+pub struct EventBody {
+    /// The well-formed fields.
+    pub input: EventInput,
+    /// What could not be read, by path (`attendance.total`, `participants[2]`).
+    pub shape_errors: Vec<FieldError>,
+    /// Names places in `input` as the client numbered them (elements that
+    /// could not be read were dropped from `input`'s lists).
+    pub renumbering: crate::lenient::Renumbering,
+    /// Nothing could be read: `shape_errors` says why, and `input` is empty.
+    pub unreadable: bool,
+}
+
+impl From<EventInput> for EventBody {
+    fn from(input: EventInput) -> Self {
+        EventBody {
+            input,
+            shape_errors: Vec::new(),
+            renumbering: Default::default(),
+            unreadable: false,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for EventBody {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let doc = serde_json::Value::deserialize(d)?;
+        if !doc.is_object() {
+            return Err(serde::de::Error::custom("an event must be a JSON object"));
+        }
+        let read = crate::lenient::collect::<EventInput>(doc);
+        Ok(EventBody {
+            unreadable: read.value.is_none(),
+            input: read.value.unwrap_or_default(),
+            shape_errors: read.errors,
+            renumbering: read.renumbering,
+        })
+    }
+}
+
+/// [`validate`] on a body as read: its structural errors and the rest's
+/// problems, together (a field already reported as ill-formed is not
+/// reported again as missing).
+pub fn validate_body(
+    body: &EventBody,
+    agency: &str,
+    pseudonymizer: &Pseudonymizer,
+    prefix: &str,
+) -> Result<ValidEvent, Vec<FieldError>> {
+    let checked = validate(&body.input, agency, pseudonymizer, "").map_err(|errors| {
+        errors
+            .into_iter()
+            .map(|e| FieldError::new(body.renumbering.client_path(&e.field), e.message))
+            .collect::<Vec<_>>()
+    });
+    let prefixed = |errors: Vec<FieldError>| {
+        errors
+            .into_iter()
+            .map(|e| FieldError::new(format!("{prefix}{}", e.field), e.message))
+            .collect::<Vec<_>>()
+    };
+    if body.shape_errors.is_empty() {
+        return checked.map_err(prefixed);
+    }
+    if body.unreadable {
+        return Err(prefixed(body.shape_errors.clone()));
+    }
+    let mut errors: Vec<FieldError> = body.shape_errors.iter().cloned().collect();
+    let reported: std::collections::HashSet<String> =
+        errors.iter().map(|e| e.field.clone()).collect();
+    if let Err(rest) = checked {
+        errors.extend(rest.into_iter().filter(|e| {
+            !reported.contains(&e.field)
+                && !reported
+                    .iter()
+                    .any(|r| e.field.starts_with(&format!("{r}.")))
+        }));
+    }
+    Err(prefixed(errors))
+}
+
 /// A request that passed every check that needs no database.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ValidEvent {

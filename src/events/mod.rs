@@ -18,7 +18,7 @@ pub mod write;
 pub use batch::{BatchResult, Items, write_batch};
 pub use candidates::{DuplicateCandidate, duplicate_candidates};
 pub use groups::SameAs;
-pub use input::{EventInput, validate};
+pub use input::{EventBody, EventInput, validate_body};
 pub use links::{LinkOutcome, LinkProposal, SameAsGroup, link, unlink};
 pub use view::{EventOut, Reader, Writer, page, read_one};
 pub use write::{Expected, Mode, Outcome, check_writable, delete, replace_by_id, write_one};

@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 
 use super::claims::next_claims;
 use super::groups::in_write_tx;
-use super::input::{EventInput, ValidEvent, validate};
+use super::input::{EventBody, ValidEvent, validate_body};
 use super::refs::resolve_refs;
 use super::view::{EventOut, Writer, view};
 use crate::audit::{self, Actor};
@@ -394,13 +394,13 @@ pub fn replace_by_id(
     actor: &Actor,
     writer: Writer<'_>,
     id: &str,
-    input: &EventInput,
+    input: &EventBody,
     if_match: Option<i64>,
 ) -> Result<(Outcome, EventOut), ApiError> {
     in_write_tx(conn, |conn| {
         let existing = writable(conn, writer, id)?;
         let if_match = if_match.unwrap_or(existing.version);
-        let mut v = validate(input, &existing.agency_code, pseudonymizer, "")
+        let mut v = validate_body(input, &existing.agency_code, pseudonymizer, "")
             .map_err(ApiError::validation)?;
         if v.external_id != existing.external_id {
             return Err(ApiError::field(

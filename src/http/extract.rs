@@ -111,7 +111,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                     };
                     Err(ApiError::validation(vec![FieldError::new(
                         field,
-                        scrub_serde_message(&inner.to_string()),
+                        crate::lenient::scrub(&inner.to_string()),
                     )]))
                 }
                 Category::Syntax | Category::Eof | Category::Io => Err(ApiError::BadRequest(
@@ -120,28 +120,6 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             }
         }
     }
-}
-
-/// serde's messages quote the offending value (`invalid type: string "..."`),
-/// which could be a participant identifier: keep only the expectation.
-fn scrub_serde_message(msg: &str) -> String {
-    let msg = msg.split(" at line ").next().unwrap_or(msg);
-    if let Some(rest) = msg.strip_prefix("invalid type: ")
-        && let Some((_, expected)) = rest.split_once(", expected ")
-    {
-        return format!("wrong type, expected {expected}");
-    }
-    if let Some(rest) = msg.strip_prefix("invalid value: ")
-        && let Some((_, expected)) = rest.split_once(", expected ")
-    {
-        return format!("invalid value, expected {expected}");
-    }
-    if let Some(rest) = msg.strip_prefix("unknown variant ")
-        && let Some((_, expected)) = rest.split_once(", expected ")
-    {
-        return format!("unknown value, expected {expected}");
-    }
-    msg.to_string()
 }
 
 impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
@@ -266,7 +244,7 @@ pub fn parse_query<T: DeserializeOwned>(qs: &str) -> Result<T, ApiError> {
             (None, "." | "") => "query".to_string(),
             (None, p) => p.to_string(),
         };
-        ApiError::validation(vec![FieldError::new(field, scrub_serde_message(&msg))])
+        ApiError::validation(vec![FieldError::new(field, crate::lenient::scrub(&msg))])
     })
 }
 

@@ -11,7 +11,7 @@ use crate::db::events::EventFilter;
 use crate::domain::calendar::{Day, Instant};
 use crate::domain::{Kind, TargetGroup, Topic};
 use crate::error::{ApiError, Problem};
-use crate::events::{self, BatchResult, EventInput, EventOut, Expected, Mode, Outcome};
+use crate::events::{self, BatchResult, EventBody, EventInput, EventOut, Expected, Mode, Outcome};
 use crate::http::extract::{JsonBody, Late, QueryParams, given, parse_json};
 use crate::http::if_match::IfMatch;
 use crate::http::{AuthErrors, BodyErrors, NotFound, page_size, with_conn};
@@ -45,13 +45,14 @@ fn respond(outcome: Outcome, event: &EventOut) -> HttpResponse {
 pub async fn create(
     state: web::Data<AppState>,
     who: Principal,
-    body: JsonBody<EventInput>,
+    body: JsonBody<EventBody>,
 ) -> Result<HttpResponse, ApiError> {
     let agency = who.require_writing_agency()?.to_string();
     let actor = who.actor();
     let pseudo = state.pseudonymizer.clone();
     let (outcome, event) = with_conn(&state, move |c| {
-        let v = events::validate(&body.0, &agency, &pseudo, "").map_err(ApiError::validation)?;
+        let v =
+            events::validate_body(&body.0, &agency, &pseudo, "").map_err(ApiError::validation)?;
         events::write_one(c, &actor, &agency, &v, Mode::Create, Expected::Nothing)
     })
     .await?;
@@ -75,11 +76,12 @@ pub async fn put_external(
     state: web::Data<AppState>,
     who: Principal,
     external_id: web::Path<String>,
-    body: JsonBody<EventInput>,
+    body: JsonBody<EventBody>,
 ) -> Result<HttpResponse, ApiError> {
     let agency = who.require_writing_agency()?.to_string();
     let external_id = external_id.into_inner();
-    let mut input = body.0;
+    let mut body = body.0;
+    let input = &mut body.input;
     if input
         .external_id
         .as_deref()
@@ -92,7 +94,7 @@ pub async fn put_external(
     }
     input.external_id = Some(external_id);
     // A malformed body is a 422 whatever the precondition says.
-    let v = events::validate(&input, &agency, &state.pseudonymizer, "")
+    let v = events::validate_body(&body, &agency, &state.pseudonymizer, "")
         .map_err(ApiError::validation)?;
     let expected = IfMatch::of(&req)?.expected();
     let actor = who.actor();
@@ -146,7 +148,7 @@ pub async fn batch(
     let items = events::Items::parse(
         &body.0.items,
         state.settings.batch_limit,
-        parse_json::<EventInput>,
+        parse_json::<EventBody>,
     )?;
     let actor = who.actor();
     let pseudo = state.pseudonymizer.clone();
@@ -276,7 +278,7 @@ pub async fn replace(
     state: web::Data<AppState>,
     who: Principal,
     id: web::Path<String>,
-    body: Late<JsonBody<EventInput>>,
+    body: Late<JsonBody<EventBody>>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     visible_for_writing(&state, &who, &id).await?;

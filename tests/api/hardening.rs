@@ -16,6 +16,7 @@ both_backends!(
     dates_outside_the_accepted_range_are_422_everywhere,
     long_lists_of_codes_meet_a_documented_limit,
     overlong_query_strings_are_414_problems,
+    every_field_error_is_reported_at_once,
 );
 
 async fn public_tokens_get_small_cells_suppressed(app: TestApp) {
@@ -453,4 +454,64 @@ async fn overlong_query_strings_are_414_problems(app: TestApp) {
     assert!(p["detail"].as_str().unwrap().contains("8192"), "{p}");
     let fine = format!("/api/v1/areas?q={}", "a".repeat(7000));
     assert_ne!(app.get(&fine, &viewer).await.status().as_u16(), 414);
+}
+
+/// An unknown field does not hide the other problems: unknown fields, values
+/// of the wrong type, a participant missing its parts and every validation
+/// problem come back together, in a single event and in a batch item, with
+/// the client's own paths.
+async fn every_field_error_is_reported_at_once(app: TestApp) {
+    app.seed_test_areas();
+    let token = app.agency("police");
+    let mut bad = event("all-errors");
+    bad["bogus"] = json!(1);
+    bad["kind"] = json!("party");
+    bad["title"] = json!(5);
+    bad["attendance"] = json!({"total": "many", "extra": true});
+    bad["start_date"] = json!("2024-02-30");
+    bad["participants"] = json!([
+        {"id_type": "phone"},
+        {"id_type": "citizen_id", "value": "123"},
+        {"id_type": "phone", "value": "0912 345 678", "note": "x"}
+    ]);
+    let mut expected = vec![
+        "attendance.extra",
+        "attendance.total",
+        "bogus",
+        "kind",
+        "participants[0].value",
+        "participants[1].value",
+        "participants[2].note",
+        "start_date",
+        "title",
+    ];
+    let p = problem(app.post("/api/v1/events", &token, &bad).await, 422).await;
+    let mut got = fields(&p);
+    got.sort();
+    got.dedup();
+    expected.sort();
+    assert_eq!(got, expected, "{p}");
+    let out = json_of(
+        app.post(
+            "/api/v1/events/batch",
+            &token,
+            &json!({"items": [event("fine"), bad]}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(out["items"][0]["status"], "created");
+    assert_eq!(out["items"][1]["status"], "invalid");
+    let mut got: Vec<String> = out["items"][1]["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap().to_string())
+        .collect();
+    got.sort();
+    got.dedup();
+    let prefixed: Vec<String> = expected.iter().map(|f| format!("items[1].{f}")).collect();
+    assert_eq!(got, prefixed);
+    assert_eq!(out["items"][1]["external_id"], "all-errors");
 }
