@@ -191,7 +191,7 @@ pub fn validate_body(
     if body.unreadable {
         return Err(prefixed(body.shape_errors.clone()));
     }
-    let mut errors: Vec<FieldError> = body.shape_errors.iter().cloned().collect();
+    let mut errors: Vec<FieldError> = body.shape_errors.to_vec();
     let reported: std::collections::HashSet<String> =
         errors.iter().map(|e| e.field.clone()).collect();
     if let Err(rest) = checked {
