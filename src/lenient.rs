@@ -23,8 +23,10 @@ const MAX_ERRORS: usize = 200;
 
 /// One step of a path into a JSON value.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-enum Step {
+pub enum Step {
+    /// An object's key.
     Key(String),
+    /// An array's element.
     Index(usize),
 }
 
@@ -213,7 +215,8 @@ fn original(path: &[Step], removed: &BTreeMap<Vec<Step>, Vec<usize>>) -> Vec<Ste
     out
 }
 
-fn render(path: &[Step]) -> String {
+/// A path as the API names fields: `items[3].title` (`body` for the root).
+pub fn render(path: &[Step]) -> String {
     let mut out = String::new();
     for step in path {
         match step {

@@ -202,6 +202,22 @@ fn make_link(
     Ok(members)
 }
 
+/// Records agency `x`'s approval of a proposal, audited.
+fn approve_as(conn: &mut DbConn, actor: &Actor, p: &ProposalRow, x: &str) -> Result<(), ApiError> {
+    event_links::approve(conn, &p.id, x)?;
+    let view = proposal_view(conn, p)?;
+    audit::record(
+        conn,
+        actor,
+        "approve_link",
+        "link_proposal",
+        &p.id,
+        None::<&()>,
+        Some(&view),
+    )?;
+    Ok(())
+}
+
 /// Links the proposal's reports if every affected agency approved it.
 fn settle(
     conn: &mut DbConn,
@@ -304,17 +320,7 @@ pub fn link(
         let (lo, hi) = ends(&a, &b);
         let p = match event_links::proposal_between(conn, lo, hi)? {
             Some(p) => {
-                event_links::approve(conn, &p.id, x)?;
-                let view = proposal_view(conn, &p)?;
-                audit::record(
-                    conn,
-                    actor,
-                    "approve_link",
-                    "link_proposal",
-                    &p.id,
-                    None::<&()>,
-                    Some(&view),
-                )?;
+                approve_as(conn, actor, &p, x)?;
                 p
             }
             None => {
@@ -389,17 +395,7 @@ pub fn approve(
                 linked(conn, &from)
             }
             Writer::Agency(x) => {
-                event_links::approve(conn, &p.id, x)?;
-                let view = proposal_view(conn, &p)?;
-                audit::record(
-                    conn,
-                    actor,
-                    "approve_link",
-                    "link_proposal",
-                    &p.id,
-                    None::<&()>,
-                    Some(&view),
-                )?;
+                approve_as(conn, actor, &p, x)?;
                 settle(conn, actor, &p, &from)
             }
         }

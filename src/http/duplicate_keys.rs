@@ -9,6 +9,8 @@ use std::fmt;
 use serde::Deserializer;
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+use crate::lenient::{Step, render};
+
 /// The path (`items[3].title`) of the first key repeated within one object,
 /// if any. A document that is not valid JSON has none (the parser reports it).
 pub fn first_duplicate(bytes: &[u8]) -> Option<String> {
@@ -22,26 +24,6 @@ pub fn first_duplicate(bytes: &[u8]) -> Option<String> {
     // A syntax error ends the walk; the caller's parse reports it.
     let _ = walk.deserialize(&mut de);
     found
-}
-
-enum Step {
-    Key(String),
-    Index(usize),
-}
-
-fn render(path: &[Step]) -> String {
-    let mut out = String::new();
-    for step in path {
-        match step {
-            Step::Key(k) if out.is_empty() => out.push_str(k),
-            Step::Key(k) => {
-                out.push('.');
-                out.push_str(k);
-            }
-            Step::Index(i) => out.push_str(&format!("[{i}]")),
-        }
-    }
-    out
 }
 
 struct Walk<'a> {

@@ -20,6 +20,18 @@ use crate::db::DbConn;
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
 
+/// Paging of a list: a page size and where the previous page ended.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Page size, 1-500 (default 100; larger values are clamped to 500).
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    #[param(min_length = 1)]
+    pub cursor: Option<String>,
+}
+
 /// Runs `f` with a pooled connection on the blocking thread pool.
 pub async fn with_conn<T, F>(state: &AppState, f: F) -> Result<T, ApiError>
 where

@@ -15,7 +15,7 @@ use crate::events::{self, BatchResult, EventBody, EventInput, EventOut, Expected
 use crate::http::extract::{JsonBody, Late, QueryParams, given, parse_json};
 use crate::http::if_match::IfMatch;
 use crate::http::{AuthErrors, BodyErrors, NotFound, page_size, with_conn};
-use crate::http::{Principal, cursor};
+use crate::http::{PageQuery, Principal, cursor};
 use crate::state::AppState;
 
 fn respond(outcome: Outcome, event: &EventOut) -> HttpResponse {
@@ -341,18 +341,6 @@ pub async fn remove(
     Ok(HttpResponse::Ok().json(event))
 }
 
-/// Paging for duplicate candidates.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct CandidatesQuery {
-    /// Page size, 1-500 (default 100; larger values are clamped to 500).
-    pub limit: Option<i64>,
-    /// `next_cursor` of the previous page.
-    #[param(min_length = 1)]
-    pub cursor: Option<String>,
-}
-
 /// A page of duplicate candidates.
 #[derive(Debug, serde::Serialize, ToSchema)]
 pub struct CandidatePage {
@@ -367,14 +355,14 @@ pub struct CandidatePage {
 /// other, and the same kind or a shared topic, each with its reasons. Admins
 /// see every pair; agencies the pairs involving one of their reports.
 /// Confirm one with `POST /api/v1/events/{id}/same-as`.
-#[utoipa::path(operation_id = "events_duplicate_candidates", tag = "events", security(("bearer" = [])), params(CandidatesQuery),
+#[utoipa::path(operation_id = "events_duplicate_candidates", tag = "events", security(("bearer" = [])), params(PageQuery),
     responses((status = 200, description = "A page of candidate pairs", body = CandidatePage), AuthErrors,
         (status = 422, description = "Invalid cursor", body = Problem, content_type = "application/problem+json")))]
 #[get("/events/duplicate-candidates")]
 pub async fn duplicate_candidates(
     state: web::Data<AppState>,
     who: Principal,
-    q: QueryParams<CandidatesQuery>,
+    q: QueryParams<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let reader = reader(&who)?;
     let limit = page_size(q.0.limit, 100);

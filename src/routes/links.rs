@@ -5,14 +5,16 @@
 
 use actix_web::{HttpResponse, delete, get, post, web};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use super::{reader, writer};
 use crate::error::{ApiError, Problem};
 use crate::events::links::{self, LinkStatus};
 use crate::events::{self, LinkOutcome, LinkProposal, SameAsGroup};
 use crate::http::extract::{JsonBody, Late, QueryParams, given};
-use crate::http::{AuthErrors, BodyErrors, NotFound, Principal, cursor, page_size, with_conn};
+use crate::http::{
+    AuthErrors, BodyErrors, NotFound, PageQuery, Principal, cursor, page_size, with_conn,
+};
 use crate::state::AppState;
 
 /// The other report of the same real event.
@@ -124,18 +126,6 @@ pub async fn unlink(
     Ok(HttpResponse::Ok().json(out))
 }
 
-/// Paging for link proposals.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ProposalsQuery {
-    /// Page size, 1-500 (default 100; larger values are clamped to 500).
-    pub limit: Option<i64>,
-    /// `next_cursor` of the previous page.
-    #[param(min_length = 1)]
-    pub cursor: Option<String>,
-}
-
 /// A page of pending link proposals.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ProposalList {
@@ -147,14 +137,14 @@ pub struct ProposalList {
 
 /// Pending link proposals the caller may act on: for an agency, those it
 /// made, approved, or that wait for it; for an admin, all.
-#[utoipa::path(operation_id = "link_proposals_list", tag = "links", security(("bearer" = [])), params(ProposalsQuery),
+#[utoipa::path(operation_id = "link_proposals_list", tag = "links", security(("bearer" = [])), params(PageQuery),
     responses((status = 200, description = "A page of pending proposals", body = ProposalList), AuthErrors,
         (status = 422, description = "Invalid cursor", body = Problem, content_type = "application/problem+json")))]
 #[get("/link-proposals")]
 pub async fn proposals(
     state: web::Data<AppState>,
     who: Principal,
-    q: QueryParams<ProposalsQuery>,
+    q: QueryParams<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     writer(&who)?;
     let limit = page_size(q.0.limit, 100);

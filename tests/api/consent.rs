@@ -80,6 +80,31 @@ async fn ids_listed(app: &TestApp, token: &str, query: &str) -> Vec<String> {
         .collect()
 }
 
+/// Links (or proposes to link) report `from` to `other` as `token`.
+async fn same_as(app: &TestApp, token: &str, from: &str, other: &str, status: u16) -> Value {
+    let body = json!({ "other_id": other });
+    json_of(
+        app.post(&format!("/api/v1/events/{from}/same-as"), token, &body)
+            .await,
+        status,
+    )
+    .await
+}
+
+/// Approves link proposal `id` as `token`.
+async fn approve(app: &TestApp, token: &str, id: &str, status: u16) -> Value {
+    json_of(
+        app.post(
+            &format!("/api/v1/link-proposals/{id}/approve"),
+            token,
+            &json!({}),
+        )
+        .await,
+        status,
+    )
+    .await
+}
+
 async fn post(app: &TestApp, token: &str, body: &Value) -> String {
     json_of(app.post("/api/v1/events", token, body).await, 201).await["id"]
         .as_str()
@@ -330,16 +355,7 @@ async fn a_link_needs_every_affected_agency_and_deletes_regroup(app: TestApp) {
     assert_eq!(base.0, (40, 2));
 
     // Proposing is all police can do; the women's union's figures stay.
-    let out = json_of(
-        app.post(
-            &format!("/api/v1/events/{p}/same-as"),
-            &police,
-            &json!({"other_id": w}),
-        )
-        .await,
-        202,
-    )
-    .await;
+    let out = same_as(&app, &police, &p, &w, 202).await;
     assert_eq!(out["status"], "proposed");
     assert_eq!(out["proposal"]["waiting_for"], json!(["womens-union"]));
     // The women's union is shown what it would merge with.
@@ -366,26 +382,15 @@ async fn a_link_needs_every_affected_agency_and_deletes_regroup(app: TestApp) {
     assert_eq!(totals(&app, "").await, base.1);
     // A report that is neither its own, visible to it, nor a candidate
     // answers exactly like one that does not exist.
-    let unknown = json_of(
-        app.post(
-            &format!("/api/v1/events/{p}/same-as"),
-            &police,
-            &json!({"other_id": "00000000-0000-4000-8000-000000000000"}),
-        )
-        .await,
+    let unknown = same_as(
+        &app,
+        &police,
+        &p,
+        "00000000-0000-4000-8000-000000000000",
         422,
     )
     .await;
-    let hidden = json_of(
-        app.post(
-            &format!("/api/v1/events/{p}/same-as"),
-            &police,
-            &json!({"other_id": far}),
-        )
-        .await,
-        422,
-    )
-    .await;
+    let hidden = same_as(&app, &police, &p, &far, 422).await;
     assert_eq!(unknown["errors"], hidden["errors"]);
     // Only from its own report: from the women's union's, 404 as if absent.
     problem(
@@ -415,16 +420,7 @@ async fn a_link_needs_every_affected_agency_and_deletes_regroup(app: TestApp) {
             .unwrap()
             .is_empty()
     );
-    json_of(
-        app.post(
-            &format!("/api/v1/link-proposals/{pid}/approve"),
-            &wu,
-            &json!({}),
-        )
-        .await,
-        200,
-    )
-    .await;
+    approve(&app, &wu, &pid, 200).await;
     assert_eq!(totals(&app, "").await["events"], 3, "p+w, l, far");
     // Education, with no report in the group, cannot read it.
     problem(
@@ -466,44 +462,17 @@ async fn a_link_needs_every_affected_agency_and_deletes_regroup(app: TestApp) {
         .as_str()
         .unwrap()
         .to_string();
-    json_of(
-        app.post(
-            &format!("/api/v1/link-proposals/{pid}/approve"),
-            &wu,
-            &json!({}),
-        )
-        .await,
-        200,
-    )
-    .await;
+    approve(&app, &wu, &pid, 200).await;
 
     // Police pulls labour's report into the group: labour agrees, but the
     // women's union (whose real event it would change) has not.
-    let out = json_of(
-        app.post(
-            &format!("/api/v1/events/{p}/same-as"),
-            &police,
-            &json!({"other_id": l}),
-        )
-        .await,
-        202,
-    )
-    .await;
+    let out = same_as(&app, &police, &p, &l, 202).await;
     assert_eq!(
         out["proposal"]["waiting_for"],
         json!(["labour", "womens-union"])
     );
     let pid = out["proposal"]["id"].as_str().unwrap().to_string();
-    let out = json_of(
-        app.post(
-            &format!("/api/v1/link-proposals/{pid}/approve"),
-            &labour,
-            &json!({}),
-        )
-        .await,
-        202,
-    )
-    .await;
+    let out = approve(&app, &labour, &pid, 202).await;
     assert_eq!(out["proposal"]["waiting_for"], json!(["womens-union"]));
     let wu_row = agency_row(&app, "", "womens-union").await;
     assert_eq!(
@@ -513,16 +482,7 @@ async fn a_link_needs_every_affected_agency_and_deletes_regroup(app: TestApp) {
     );
     assert_eq!(totals(&app, "").await["unique_participants"], 3);
     // The women's union agrees: one real event of three reports.
-    json_of(
-        app.post(
-            &format!("/api/v1/link-proposals/{pid}/approve"),
-            &wu,
-            &json!({}),
-        )
-        .await,
-        200,
-    )
-    .await;
+    approve(&app, &wu, &pid, 200).await;
     assert_eq!(totals(&app, "").await["events"], 2);
     assert_eq!(wu_row, (5_000_010, 2));
 
@@ -545,16 +505,7 @@ async fn a_link_needs_every_affected_agency_and_deletes_regroup(app: TestApp) {
     assert_eq!(group["reports"].as_array().unwrap().len(), 1);
 
     // An agency may always take its own report out; a proposal can be declined.
-    let out = json_of(
-        app.post(
-            &format!("/api/v1/events/{l}/same-as"),
-            &labour,
-            &json!({"other_id": w}),
-        )
-        .await,
-        202,
-    )
-    .await;
+    let out = same_as(&app, &labour, &l, &w, 202).await;
     let pid = out["proposal"]["id"].as_str().unwrap().to_string();
     json_of(
         app.delete(&format!("/api/v1/link-proposals/{pid}"), &wu)
@@ -570,16 +521,7 @@ async fn a_link_needs_every_affected_agency_and_deletes_regroup(app: TestApp) {
     .await;
     assert_eq!(totals(&app, "").await["events"], 3);
     // Linked by an admin (at once), then left by the women's union.
-    json_of(
-        app.post(
-            &format!("/api/v1/events/{l}/same-as"),
-            &app.admin(),
-            &json!({"other_id": w}),
-        )
-        .await,
-        200,
-    )
-    .await;
+    same_as(&app, &app.admin(), &l, &w, 200).await;
     assert_eq!(totals(&app, "").await["events"], 2);
     json_of(
         app.delete(&format!("/api/v1/events/{w}/same-as"), &wu)
@@ -801,27 +743,9 @@ async fn batches_and_upserts_follow_the_same_consent_rules(app: TestApp) {
     assert_eq!(agency_row(&app, "", "womens-union").await, (30, 1));
     confirm(&app, &wu, &ids[0], "womens-union", 1).await;
     // The women's union agrees that police's other report is its own event.
-    let linked = json_of(
-        app.post(
-            &format!("/api/v1/events/{}/same-as", ids[1]),
-            &police,
-            &json!({"other_id": w}),
-        )
-        .await,
-        202,
-    )
-    .await;
+    let linked = same_as(&app, &police, &ids[1], &w, 202).await;
     let pid = linked["proposal"]["id"].as_str().unwrap();
-    json_of(
-        app.post(
-            &format!("/api/v1/link-proposals/{pid}/approve"),
-            &wu,
-            &json!({}),
-        )
-        .await,
-        200,
-    )
-    .await;
+    approve(&app, &wu, pid, 200).await;
     assert_eq!(
         agency_row(&app, "", "womens-union").await,
         (1200, 2),
@@ -887,16 +811,7 @@ async fn proposals_are_listed_in_pages_to_the_agencies_involved(app: TestApp) {
             &report(&format!("p{i}"), "2024-03-08", 10, &[]),
         )
         .await;
-        let out = json_of(
-            app.post(
-                &format!("/api/v1/events/{p}/same-as"),
-                &police,
-                &json!({"other_id": w}),
-            )
-            .await,
-            202,
-        )
-        .await;
+        let out = same_as(&app, &police, &p, &w, 202).await;
         made.push(out["proposal"]["id"].as_str().unwrap().to_string());
     }
     let mut seen = Vec::new();
