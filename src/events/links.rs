@@ -218,6 +218,26 @@ fn approve_as(conn: &mut DbConn, actor: &Actor, p: &ProposalRow, x: &str) -> Res
     Ok(())
 }
 
+/// Removes a proposal (declined or withdrawn), audited; returns its last view.
+fn remove_proposal(
+    conn: &mut DbConn,
+    actor: &Actor,
+    p: &ProposalRow,
+) -> Result<LinkProposal, ApiError> {
+    let view = proposal_view(conn, p)?;
+    event_links::delete_proposal(conn, &p.id)?;
+    audit::record(
+        conn,
+        actor,
+        "decline_link",
+        "link_proposal",
+        &p.id,
+        Some(&view),
+        None::<&()>,
+    )?;
+    Ok(view)
+}
+
 /// Links the proposal's reports if every affected agency approved it.
 fn settle(
     conn: &mut DbConn,
@@ -411,18 +431,8 @@ pub fn decline(
 ) -> Result<LinkProposal, ApiError> {
     write_tx(conn, |conn| {
         event_links::lock_all(conn)?;
-        let (p, view) = proposal_for(conn, who, id)?;
-        event_links::delete_proposal(conn, &p.id)?;
-        audit::record(
-            conn,
-            actor,
-            "decline_link",
-            "link_proposal",
-            &p.id,
-            Some(&view),
-            None::<&()>,
-        )?;
-        Ok(view)
+        let (p, _) = proposal_for(conn, who, id)?;
+        remove_proposal(conn, actor, &p)
     })
 }
 
@@ -501,17 +511,7 @@ pub fn unlink(
         let before = same_as_view(conn, id, &before_members)?;
         if event_links::delete(conn, lo, hi)? == 0 {
             let p = event_links::proposal_between(conn, lo, hi)?.ok_or_else(no_link)?;
-            let view = proposal_view(conn, &p)?;
-            event_links::delete_proposal(conn, &p.id)?;
-            audit::record(
-                conn,
-                actor,
-                "decline_link",
-                "link_proposal",
-                &p.id,
-                Some(&view),
-                None::<&()>,
-            )?;
+            remove_proposal(conn, actor, &p)?;
             return Ok(before);
         }
         regroup(conn, b.seq)?;
