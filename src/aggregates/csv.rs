@@ -1,23 +1,47 @@
-//! The answer as CSV, optionally with a row of HXL hashtags
-//! (<https://hxlstandard.org>) under the header.
+//! The answer as CSV: one line per row, then one line of totals, so that a
+//! spreadsheet never has to add rows up (adding unique counts across rows
+//! double counts). Optionally a second header line of HXL hashtags
+//! (<https://hxlstandard.org>): the HXL variant, for HXL tools; plain CSV
+//! readers should ask for it without `hxl` (pandas' `read_csv` reads the
+//! plain variant without options).
+//!
+//! Columns: `row_type` (`row` or `total`), one per key (plus a name column
+//! per area key), one per measure, `suppressed` for public tokens, and
+//! `additive_measures`: on the totals line, the measures whose rows do sum
+//! to the totals in this answer (`;`-separated; often none).
+//!
+//! Every text cell that a spreadsheet would read as a formula (starting
+//! with `=`, `+`, `-`, `@`, a tab or a carriage return) is prefixed with
+//! `'` (OWASP's CSV injection rule): unit names are partly user data.
 
 use super::measure::MEASURES;
-use super::{Dimension, Row};
+use super::suppress::Suppression;
+use super::{Answer, Dimension};
 use crate::error::ApiError;
 
-/// Renders rows as CSV: one column per key (plus a name column per area
-/// key) and per measure; optionally an HXL hashtag row. `suppressed` (for
-/// public tokens) empties the measures of the rows it flags and adds a
-/// `suppressed` column.
+/// The first key column's value on the totals line.
+pub const TOTAL_KEY: &str = "TOTAL";
+
+/// Neutralises a text cell a spreadsheet would run as a formula.
+pub fn safe_cell(text: &str) -> String {
+    match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
+        _ => text.to_string(),
+    }
+}
+
+/// Renders an answer as CSV (see the module documentation). `suppression`
+/// (public tokens) empties the measures of the rows and totals it flags.
 pub fn to_csv(
     dims: &[Dimension],
-    rows: &[Row],
-    suppressed: Option<&[bool]>,
+    answer: &Answer,
+    suppression: Option<&Suppression>,
+    additive: &[String],
     hxl: bool,
 ) -> Result<String, ApiError> {
     let mut w = ::csv::Writer::from_writer(Vec::new());
-    let mut header = Vec::new();
-    let mut tags = Vec::new();
+    let mut header = vec!["row_type".to_string()];
+    let mut tags = vec!["#meta+row_type".to_string()];
     for d in dims {
         header.push(d.key_name().to_string());
         tags.push(d.hxl().to_string());
@@ -30,33 +54,57 @@ pub fn to_csv(
         header.push(m.name.to_string());
         tags.push(m.hxl.to_string());
     }
-    if suppressed.is_some() {
+    if suppression.is_some() {
         header.push("suppressed".into());
         tags.push("#meta+suppressed".into());
     }
+    header.push("additive_measures".into());
+    tags.push("#meta+additive".into());
     let io = |e: ::csv::Error| ApiError::internal(format!("writing CSV: {e}"));
     w.write_record(&header).map_err(io)?;
     if hxl {
         w.write_record(&tags).map_err(io)?;
     }
-    for (i, r) in rows.iter().enumerate() {
-        let hidden = suppressed.is_some_and(|s| s[i]);
-        let mut rec = Vec::new();
-        for (i, d) in dims.iter().enumerate() {
-            rec.push(r.keys[i].clone().unwrap_or_default());
-            if d.is_area() {
-                rec.push(r.names[i].clone().unwrap_or_default());
-            }
-        }
-        for m in MEASURES {
-            let value = (m.get)(&r.measures).filter(|_| !hidden);
+    let measures = |rec: &mut Vec<String>, m: &super::Measures, hidden: bool| {
+        for def in MEASURES {
+            let value = (def.get)(m).filter(|_| !hidden);
             rec.push(value.map(|v| v.to_string()).unwrap_or_default());
         }
-        if suppressed.is_some() {
+        if suppression.is_some() {
             rec.push(hidden.to_string());
         }
+    };
+    for (i, r) in answer.rows.iter().enumerate() {
+        let hidden = suppression.is_some_and(|s| s.rows[i]);
+        let mut rec = vec!["row".to_string()];
+        for (k, d) in dims.iter().enumerate() {
+            rec.push(safe_cell(r.keys[k].as_deref().unwrap_or_default()));
+            if d.is_area() {
+                rec.push(safe_cell(r.names[k].as_deref().unwrap_or_default()));
+            }
+        }
+        measures(&mut rec, &r.measures, hidden);
+        rec.push(String::new());
         w.write_record(&rec).map_err(io)?;
     }
+    let mut rec = vec!["total".to_string()];
+    for (k, d) in dims.iter().enumerate() {
+        rec.push(if k == 0 {
+            TOTAL_KEY.into()
+        } else {
+            String::new()
+        });
+        if d.is_area() {
+            rec.push(String::new());
+        }
+    }
+    measures(
+        &mut rec,
+        &answer.totals,
+        suppression.is_some_and(|s| s.totals),
+    );
+    rec.push(additive.join(";"));
+    w.write_record(&rec).map_err(io)?;
     let bytes = w
         .into_inner()
         .map_err(|e| ApiError::internal(format!("writing CSV: {e}")))?;
@@ -66,49 +114,98 @@ pub fn to_csv(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::aggregates::Measures;
+    use crate::aggregates::{Measures, Row};
+
+    fn measures(female: Option<i64>) -> Measures {
+        Measures {
+            events: 2,
+            attendances: 30,
+            female_attendances: female,
+            identified_attendances: 4,
+            unique_participants: 3,
+            reach_min: 20,
+            reach_max: 29,
+            ..Default::default()
+        }
+    }
 
     fn row(key: &str, name: &str, female: Option<i64>) -> Row {
         Row {
             keys: vec![Some(key.into())],
             names: vec![Some(name.into())],
-            measures: Measures {
-                events: 2,
-                attendances: 30,
-                female_attendances: female,
-                identified_attendances: 4,
-                unique_participants: 3,
-                reach_min: 20,
-                reach_max: 29,
-                ..Default::default()
+            measures: measures(female),
+        }
+    }
+
+    fn answer(rows: Vec<Row>) -> Answer {
+        Answer {
+            rows,
+            totals: Measures {
+                events: 3,
+                ..measures(Some(20))
             },
         }
     }
 
     #[test]
-    fn columns_follow_the_keys_and_the_measures_with_hxl_tags() {
-        let rows = [row("01", "Hà Nội", Some(12))];
-        let out = to_csv(&[Dimension::AreaProvince], &rows, None, true).unwrap();
+    fn columns_follow_the_keys_and_the_measures_with_hxl_tags_and_totals() {
+        let a = answer(vec![row("01", "Hà Nội", Some(12))]);
+        let out = to_csv(
+            &[Dimension::AreaProvince],
+            &a,
+            None,
+            &["events".into()],
+            true,
+        )
+        .unwrap();
         let lines: Vec<&str> = out.lines().collect();
         assert_eq!(
             lines,
             [
-                "province,province_name,events,attendances,female_attendances,male_attendances,\
-                 under_18_attendances,identified_attendances,unique_participants,reach_min,reach_max",
-                "#adm1+code,#adm1+name,#activity+num,#reached+total,#reached+total+f,#reached+total+m,\
-                 #reached+total+children,#reached+total+identified,#reached+ind,#reached+ind+min,#reached+ind+max",
-                "01,Hà Nội,2,30,12,,,4,3,20,29",
+                "row_type,province,province_name,events,attendances,female_attendances,male_attendances,\
+                 under_18_attendances,identified_attendances,unique_participants,reach_min,reach_max,additive_measures",
+                "#meta+row_type,#adm1+code,#adm1+name,#activity+num,#reached+total,#reached+total+f,#reached+total+m,\
+                 #reached+total+children,#reached+total+identified,#reached+ind,#reached+ind+min,#reached+ind+max,#meta+additive",
+                "row,01,Hà Nội,2,30,12,,,4,3,20,29,",
+                "total,TOTAL,,3,30,20,,,4,3,20,29,events",
             ]
         );
     }
 
     #[test]
     fn suppressed_rows_keep_their_keys_only() {
-        let rows = [row("police", "", None), row("labour", "", Some(1))];
-        let out = to_csv(&[Dimension::Agency], &rows, Some(&[false, true]), false).unwrap();
+        let a = answer(vec![row("police", "", None), row("labour", "", Some(1))]);
+        let s = Suppression {
+            rows: vec![false, true],
+            totals: true,
+        };
+        let out = to_csv(&[Dimension::Agency], &a, Some(&s), &[], false).unwrap();
         let lines: Vec<&str> = out.lines().collect();
-        assert!(lines[0].ends_with(",reach_max,suppressed"), "{}", lines[0]);
-        assert_eq!(lines[1], "police,2,30,,,,4,3,20,29,false");
-        assert_eq!(lines[2], "labour,,,,,,,,,,true");
+        assert!(
+            lines[0].ends_with(",reach_max,suppressed,additive_measures"),
+            "{}",
+            lines[0]
+        );
+        assert_eq!(lines[1], "row,police,2,30,,,,4,3,20,29,false,");
+        assert_eq!(lines[2], "row,labour,,,,,,,,,,true,");
+        assert_eq!(lines[3], "total,TOTAL,,,,,,,,,,true,");
+    }
+
+    #[test]
+    fn formula_like_text_is_neutralised() {
+        for evil in [
+            "=HYPERLINK(\"http://evil.example\",\"click\")",
+            "+1+1",
+            "-1",
+            "@SUM(A1)",
+            "\tx",
+            "\rx",
+        ] {
+            assert!(safe_cell(evil).starts_with('\''), "{evil:?}");
+        }
+        assert_eq!(safe_cell("Xã Chợ Mới"), "Xã Chợ Mới");
+        let a = answer(vec![row("01", "=cmd|' /C calc'!A0", None)]);
+        let out = to_csv(&[Dimension::AreaProvince], &a, None, &[], false).unwrap();
+        assert!(out.contains("'=cmd"), "{out}");
     }
 }

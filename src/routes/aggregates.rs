@@ -157,7 +157,9 @@ impl AggregateQuery {
 /// A joint event appears in each organising agency's row when grouping by
 /// agency, and once everywhere else. Totals are computed over the whole
 /// slice, never by summing rows. `Accept: text/csv` or `format=csv` returns
-/// the rows as CSV; `hxl=true` adds an HXL hashtag row.
+/// CSV: a `row_type` column (`row`, then one `total` line), the keys, the
+/// measures and `additive_measures` (on the totals line); formula-like text
+/// is prefixed with `'`. `hxl=true` adds an HXL hashtag line under the header.
 #[utoipa::path(operation_id = "aggregates_query", tag = "aggregates", security(("bearer" = [])), params(AggregateQuery),
     responses(
         (status = 200, description = "Rows, totals and their meaning", content(
@@ -195,8 +197,14 @@ pub async fn query(
     let k = state.settings.suppress_k;
     let suppression = who.public.then(|| aggregates::suppress(&answer, k));
     if format == Format::Csv {
-        let flags = suppression.as_ref().map(|s| s.rows.as_slice());
-        let body = aggregates::csv::to_csv(&request.group_by, &answer.rows, flags, hxl)?;
+        let additive = answer.additive_measures(!request.group_by.is_empty());
+        let body = aggregates::csv::to_csv(
+            &request.group_by,
+            &answer,
+            suppression.as_ref(),
+            &additive,
+            hxl,
+        )?;
         return Ok(HttpResponse::Ok()
             .content_type("text/csv; charset=utf-8")
             .body(body));

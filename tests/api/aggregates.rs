@@ -1056,10 +1056,14 @@ async fn csv_export_with_hxl(app: TestApp) {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(
         lines[0],
-        "agency,province,province_name,events,attendances,female_attendances,male_attendances,under_18_attendances,identified_attendances,unique_participants,reach_min,reach_max"
+        "row_type,agency,province,province_name,events,attendances,female_attendances,male_attendances,under_18_attendances,identified_attendances,unique_participants,reach_min,reach_max,additive_measures"
     );
-    assert_eq!(lines[1], "labour,06,Tỉnh Bắc Kạn,2,30,,,,0,0,20,30");
-    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[1], "row,labour,06,Tỉnh Bắc Kạn,2,30,,,,0,0,20,30,");
+    assert_eq!(
+        lines[2],
+        "total,TOTAL,,,2,30,,,,0,0,20,30,events;attendances;female_attendances;male_attendances;under_18_attendances;identified_attendances"
+    );
+    assert_eq!(lines.len(), 3);
     let text = app
         .get(
             "/api/v1/aggregates?group_by=agency,period:year&format=csv&hxl=true",
@@ -1071,15 +1075,146 @@ async fn csv_export_with_hxl(app: TestApp) {
         .unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert!(
-        lines[1].starts_with("#org+code,#date+start,#activity+num,#reached+total,"),
+        lines[1].starts_with("#meta+row_type,#org+code,#date+start,#activity+num,#reached+total,"),
         "{}",
         lines[1]
     );
     assert!(lines[1].contains("#reached+ind"));
     assert_eq!(
-        lines[2].split(',').take(4).collect::<Vec<_>>(),
-        vec!["labour", "2024", "2", "30"]
+        lines[2].split(',').take(5).collect::<Vec<_>>(),
+        vec!["row", "labour", "2024", "2", "30"]
     );
+}
+
+/// The CSV's totals line is the JSON answer's totals, measure for measure,
+/// for groupings where adding rows would double count; text cells that a
+/// spreadsheet would run as formulas are neutralised.
+async fn csv_carries_the_totals_and_no_formulas(app: TestApp) {
+    app.seed_test_areas();
+    let admin = app.admin();
+    let (police, wu) = (app.agency("police"), app.agency("womens-union"));
+    // A commune whose name is a formula, valid from 2025-07-01 in province 19.
+    let resp = app
+        .client
+        .post(app.url("/api/v1/areas/import?valid_from=2025-07-01"))
+        .bearer_auth(&admin)
+        .header("content-type", "text/csv")
+        .body("code,name,level,parent_code\n01299,\"=HYPERLINK(\"\"http://evil.example\"\",\"\"click\"\")\",commune,19\n")
+        .send()
+        .await
+        .unwrap();
+    json_of(resp, 200).await;
+    let person = |n: u32| json!({"id_type": "citizen_id", "value": format!("0012{n:08}")});
+    for (token, ext, area, people, co) in [
+        (
+            &police,
+            "p1",
+            "01299",
+            vec![person(1), person(2)],
+            json!(["womens-union"]),
+        ),
+        (&wu, "w1", "01234", vec![person(2), person(3)], json!([])),
+        (
+            &police,
+            "p2",
+            "01234",
+            vec![person(3), person(4)],
+            json!([]),
+        ),
+    ] {
+        let e = json!({"external_id": ext, "kind": "community_meeting", "title": ext, "topics": ["human_trafficking"],
+            "start_date": "2025-08-01", "end_date": "2025-08-01", "area_code": area,
+            "co_organizers": co, "attendance": {"total": 10}, "participants": people});
+        let created = json_of(app.post("/api/v1/events", token, &e).await, 201).await;
+        if ext == "p1" {
+            crate::events::confirm(
+                &app,
+                &wu,
+                created["id"].as_str().unwrap(),
+                "womens-union",
+                1,
+            )
+            .await;
+        }
+    }
+    let viewer = app.viewer();
+    for group_by in ["agency", "area:commune", "agency,area:commune", "topic"] {
+        let json = json_of(
+            app.get(&format!("/api/v1/aggregates?group_by={group_by}"), &viewer)
+                .await,
+            200,
+        )
+        .await;
+        let csv = app
+            .get(
+                &format!("/api/v1/aggregates?group_by={group_by}&format=csv"),
+                &viewer,
+            )
+            .await
+            .text()
+            .await
+            .unwrap();
+        let mut reader = ::csv::Reader::from_reader(csv.as_bytes());
+        let header = reader.headers().unwrap().clone();
+        let records: Vec<::csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+        let total = records.last().unwrap();
+        assert_eq!(&total[0], "total", "{csv}");
+        assert_eq!(&total[1], "TOTAL");
+        assert_eq!(records.len(), json["rows"].as_array().unwrap().len() + 1);
+        for (i, name) in header.iter().enumerate() {
+            if let Some(v) = json["totals"].get(name) {
+                let expected = if v.is_null() {
+                    String::new()
+                } else {
+                    v.to_string()
+                };
+                assert_eq!(&total[i], expected, "{group_by}: totals.{name}");
+            }
+        }
+        let col = header
+            .iter()
+            .position(|h| h == "additive_measures")
+            .unwrap();
+        let additive: Vec<&str> = total[col].split(';').filter(|s| !s.is_empty()).collect();
+        assert_eq!(
+            json!(additive),
+            json["meta"]["additive_measures"],
+            "{group_by}"
+        );
+        for r in &records {
+            for cell in r.iter() {
+                assert!(
+                    !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                    "{group_by}: {cell:?}"
+                );
+            }
+        }
+    }
+    // By agency the unique people of the rows add up to more than the total:
+    // the CSV says the total itself.
+    let json = json_of(
+        app.get("/api/v1/aggregates?group_by=agency", &viewer).await,
+        200,
+    )
+    .await;
+    let summed: i64 = json["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["unique_participants"].as_i64().unwrap())
+        .sum();
+    assert_eq!(json["totals"]["unique_participants"], 4);
+    assert!(summed > 4, "{summed}");
+    let csv = app
+        .get(
+            "/api/v1/aggregates?group_by=area:commune&format=csv",
+            &viewer,
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.contains("'=HYPERLINK("), "{csv}");
 }
 
 /// The figures of the 2019 Bắc Kạn report (shared/context/README.md),
@@ -1140,6 +1275,7 @@ async fn provincial_report_figures_are_reproduced(app: TestApp) {
 crate::both_backends!(
     joint_and_linked_events_count_once,
     csv_export_with_hxl,
+    csv_carries_the_totals_and_no_formulas,
     random_datasets_match_the_model,
     provincial_report_figures_are_reproduced,
 );

@@ -87,10 +87,15 @@ async fn public_tokens_get_small_cells_suppressed(app: TestApp) {
         .text()
         .await
         .unwrap();
-    assert!(csv.lines().next().unwrap().ends_with(",suppressed"));
     assert!(
         csv.lines()
-            .any(|l| l.starts_with("labour,,") && l.ends_with(",true")),
+            .next()
+            .unwrap()
+            .ends_with(",suppressed,additive_measures")
+    );
+    assert!(
+        csv.lines()
+            .any(|l| l.starts_with("row,labour,,") && l.ends_with(",true,")),
         "{csv}"
     );
     // One dimension at a time, and only viewer tokens can be public.
