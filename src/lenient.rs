@@ -81,11 +81,22 @@ pub fn collect<T: DeserializeOwned>(doc: Value) -> Collected<T> {
     let mut errors = Vec::new();
     // Original indices of removed array elements, per array path (as now).
     let mut removed: BTreeMap<Vec<Step>, Vec<usize>> = BTreeMap::new();
+    // Stand-ins put where a required field is missing (outside an array
+    // element, which is dropped instead), so the rest can still be checked:
+    // the candidate tried at each path. A value built on them is not returned.
+    let mut stand_ins: BTreeMap<Vec<Step>, usize> = BTreeMap::new();
+    let candidates = [
+        Value::String(String::new()),
+        Value::from(0),
+        Value::Bool(false),
+        Value::Array(Vec::new()),
+        Value::Object(serde_json::Map::new()),
+    ];
     loop {
         match serde_path_to_error::deserialize::<_, T>(&doc) {
             Ok(v) => {
                 return Collected {
-                    value: Some(v),
+                    value: stand_ins.is_empty().then_some(v),
                     errors,
                     renumbering: Renumbering(removed),
                 };
@@ -101,6 +112,29 @@ pub fn collect<T: DeserializeOwned>(doc: Value) -> Collected<T> {
                     })
                     .collect();
                 let msg = err.into_inner().to_string();
+                if let Some(tried) = stand_ins.get_mut(&path) {
+                    // Our stand-in has the wrong type: a variant the message
+                    // names (for an enum), or the next kind.
+                    if let Some(variant) = msg
+                        .split_once("expected one of `")
+                        .or_else(|| msg.split_once("expected `"))
+                        .and_then(|(_, rest)| rest.split('`').next())
+                        .filter(|v| Some(*v) != current(&doc, &path).as_deref())
+                    {
+                        put(&mut doc, &path, Value::String(variant.to_string()));
+                        continue;
+                    }
+                    *tried += 1;
+                    let Some(next) = candidates.get(*tried) else {
+                        return Collected {
+                            value: None,
+                            errors,
+                            renumbering: Renumbering(removed),
+                        };
+                    };
+                    put(&mut doc, &path, next.clone());
+                    continue;
+                }
                 let named = msg
                     .strip_prefix("unknown field `")
                     .or_else(|| msg.strip_prefix("missing field `"))
@@ -120,10 +154,11 @@ pub fn collect<T: DeserializeOwned>(doc: Value) -> Collected<T> {
                 } else {
                     scrub(&msg)
                 };
-                errors.push(FieldError::new(
-                    render(&original(&reported, &removed)),
-                    text,
-                ));
+                let field = render(&original(&reported, &removed));
+                // A field removed for its type is then missing: said once.
+                if !(missing && errors.iter().any(|e: &FieldError| e.field == field)) {
+                    errors.push(FieldError::new(field, text));
+                }
                 if errors.len() >= MAX_ERRORS {
                     return Collected {
                         value: None,
@@ -134,16 +169,20 @@ pub fn collect<T: DeserializeOwned>(doc: Value) -> Collected<T> {
                 // What to remove so the next attempt gets further: the
                 // unknown or ill-typed node itself, or the array element
                 // lacking a required field.
-                if missing {
-                    // A missing required field: the object holding it goes
-                    // (it is an array element), or nothing can be built.
-                    if !matches!(path.last(), Some(Step::Index(_))) {
+                if missing && !matches!(path.last(), Some(Step::Index(_))) {
+                    // A missing required field outside an array element: a
+                    // stand-in, so that the other fields are checked too.
+                    if stand_ins.contains_key(&reported)
+                        || !put(&mut doc, &reported, candidates[0].clone())
+                    {
                         return Collected {
                             value: None,
                             errors,
                             renumbering: Renumbering(removed),
                         };
                     }
+                    stand_ins.insert(reported, 0);
+                    continue;
                 }
                 if !remove(&mut doc, &path, &mut removed) {
                     return Collected {
@@ -154,6 +193,47 @@ pub fn collect<T: DeserializeOwned>(doc: Value) -> Collected<T> {
                 }
             }
         }
+    }
+}
+
+/// The string at `path`, if there is one.
+fn current(doc: &Value, path: &[Step]) -> Option<String> {
+    let mut node = doc;
+    for step in path {
+        node = match step {
+            Step::Key(k) => node.get(k)?,
+            Step::Index(i) => node.get(*i)?,
+        };
+    }
+    node.as_str().map(str::to_string)
+}
+
+/// Sets the object field at `path` (its parent must exist); false when it
+/// cannot.
+fn put(doc: &mut Value, path: &[Step], value: Value) -> bool {
+    let Some((Step::Key(last), parent)) = path.split_last() else {
+        return false;
+    };
+    let mut node = &mut *doc;
+    for step in parent {
+        node = match (step, node) {
+            (Step::Key(k), Value::Object(m)) => match m.get_mut(k) {
+                Some(n) => n,
+                None => return false,
+            },
+            (Step::Index(i), Value::Array(a)) => match a.get_mut(*i) {
+                Some(n) => n,
+                None => return false,
+            },
+            _ => return false,
+        };
+    }
+    match node {
+        Value::Object(m) => {
+            m.insert(last.clone(), value);
+            true
+        }
+        _ => false,
     }
 }
 
@@ -325,6 +405,49 @@ mod tests {
                 n: None
             }
         );
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    enum Role {
+        Admin,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code, reason = "only deserialised")]
+    struct Strict {
+        role: Role,
+        code: String,
+        name: String,
+        count: i64,
+        tags: Vec<String>,
+        active: bool,
+    }
+
+    #[test]
+    fn every_missing_field_of_a_strict_type_is_found() {
+        let c = collect::<Strict>(json!({"name": 5, "extra": 1}));
+        let mut got: Vec<(String, String)> = c
+            .errors
+            .iter()
+            .map(|e| (e.field.clone(), e.message.clone()))
+            .collect();
+        got.sort();
+        let want: Vec<(String, String)> = [
+            ("active", "required"),
+            ("code", "required"),
+            ("count", "required"),
+            ("extra", "unknown field"),
+            ("name", "wrong type, expected a string"),
+            ("role", "required"),
+            ("tags", "required"),
+        ]
+        .iter()
+        .map(|(f, m)| (f.to_string(), m.to_string()))
+        .collect();
+        assert_eq!(got, want);
+        assert!(c.value.is_none(), "built on stand-ins: not returned");
     }
 
     #[test]

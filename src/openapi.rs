@@ -14,8 +14,10 @@ use utoipa_actix_web::AppExt;
 and answers deduplicated aggregates: events, attendances (person-times, \"lượt người\") and \
 unique participants (\"người\").\n\nEvery error is `application/problem+json` (RFC 9457). \
 Authenticate with `Authorization: Bearer <JWT>`; tokens are issued by an admin.",
-        license(name = "MIT")
+        license(name = "MIT", identifier = "MIT"),
+        contact(name = "campaign-tracker maintainers (see the README)")
     ),
+    servers((url = "http://127.0.0.1:8080", description = "A local instance (the default BIND_ADDR); use your deployment's address")),
     modifiers(&BearerAuth),
     tags(
         (name = "health", description = "Probes for load balancers and orchestrators"),
@@ -23,6 +25,10 @@ Authenticate with `Authorization: Bearer <JWT>`; tokens are issued by an admin."
         (name = "claims", description = "Co-organiser claims: a joint event counts for a named agency only once it confirms"),
         (name = "links", description = "Same-as links between agencies' reports of one real event: proposals that every affected agency approves"),
         (name = "aggregates", description = "Deduplicated counts: events, person-times and unique people over any slice"),
+        (name = "agencies", description = "Partner agencies (admins manage them; every token reads them)"),
+        (name = "tokens", description = "API tokens (admins issue, list and revoke them)"),
+        (name = "audit", description = "The audit log of every change (admins)"),
+        (name = "areas", description = "Vietnam's administrative units, before and after the 2025 reform"),
     )
 )]
 pub struct ApiDoc;
@@ -49,12 +55,87 @@ impl utoipa::Modify for BearerAuth {
 
 /// The full document, as the service serves it.
 pub fn document() -> utoipa::openapi::OpenApi {
-    actix_web::App::new()
+    let doc = actix_web::App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .configure(crate::routes::configure)
         .split_for_parts()
-        .1
+        .1;
+    tidy(doc)
+}
+
+/// What the derive macros cannot say, said on the generated document (the
+/// served one and the committed one alike):
+/// - an aggregate row is one flat object (its keys, the measures, which are
+///   absent when `suppressed`, and `suppressed`), not an `allOf` over a
+///   nullable `oneOf` that generated clients drop;
+/// - an operation without authentication declares `security: []`;
+/// - an operation documented by one line has it as its description too;
+/// - a file upload (`application/octet-stream`) is a binary string.
+pub fn tidy(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::schema::{ObjectBuilder, Schema};
+    if let Some(components) = doc.components.as_mut() {
+        let measures = match components.schemas.get("Measures") {
+            Some(RefOr::T(Schema::Object(m))) => m.properties.clone(),
+            _ => Default::default(),
+        };
+        if let Some(RefOr::T(Schema::AllOf(all))) = components.schemas.get("AggregateRow") {
+            let mut row = ObjectBuilder::new().description(all.description.clone());
+            for part in &all.items {
+                if let RefOr::T(Schema::Object(o)) = part {
+                    for (name, schema) in &o.properties {
+                        row = row.property(name, schema.clone());
+                    }
+                }
+            }
+            for (name, schema) in measures {
+                let mut schema = schema;
+                if let RefOr::T(Schema::Object(o)) = &mut schema {
+                    let about = o.description.clone().unwrap_or_default();
+                    o.description = Some(format!("{about} Absent when the row is suppressed."));
+                }
+                row = row.property(name, schema);
+            }
+            let row = row.required("suppressed").build();
+            components
+                .schemas
+                .insert("AggregateRow".into(), RefOr::T(Schema::Object(row)));
+        }
+    }
+    for item in doc.paths.paths.values_mut() {
+        for op in [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if op.security.is_none() {
+                op.security = Some(Vec::new());
+            }
+            if op.description.is_none() {
+                op.description = op.summary.clone();
+            }
+            if let Some(RefOr::T(upload)) = op.request_body.as_mut().and_then(|b| match b {
+                RefOr::T(body) => body.content.get_mut("application/octet-stream"),
+                RefOr::Ref(_) => None,
+            }) {
+                upload.schema = Some(RefOr::T(Schema::Object(
+                    ObjectBuilder::new()
+                        .schema_type(utoipa::openapi::schema::Type::String)
+                        .format(Some(utoipa::openapi::schema::SchemaFormat::KnownFormat(
+                            utoipa::openapi::schema::KnownFormat::Binary,
+                        )))
+                        .build(),
+                )));
+            }
+        }
+    }
+    doc
 }
 
 /// The document as pretty JSON with a trailing newline (what `openapi/openapi.json` holds).

@@ -109,6 +109,7 @@ pub fn build_app(
             .openapi(ApiDoc::openapi())
             .configure(crate::routes::configure)
             .split_for_parts();
+    let doc = crate::openapi::tidy(doc);
     let routes = RouteTable::from_doc(&doc);
     app.app_data(web::Data::new(routes))
         .service(web::redirect("/docs", "/docs/"))

@@ -45,8 +45,8 @@ pub struct AggregateRow {
     /// The measures; absent when the cell is suppressed.
     #[serde(flatten)]
     pub measures: Option<Measures>,
-    /// Set (public tokens only) when the cell counts too few people to publish.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    /// True (public tokens only) when the cell counts too few people to
+    /// publish: its measures are then absent. Always present.
     pub suppressed: bool,
 }
 

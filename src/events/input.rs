@@ -26,6 +26,7 @@ pub const MAX_CO_ORGANIZERS: usize = 50;
 #[serde(deny_unknown_fields)]
 pub struct Attendance {
     /// Number of people present (required; at least the number of distinct identified participants).
+    #[schema(required = true, nullable = false, minimum = 0)]
     pub total: Option<i64>,
     /// Women and girls present (`female + male <= total`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -75,32 +76,39 @@ pub struct ParticipantInput {
     pub issuer: Option<String>,
 }
 
-/// An event as an agency reports it. The agency comes from the token; unknown
-/// fields are rejected.
+/// An event as an agency reports it. The agency comes from the token.
+/// `external_id`, `kind`, `title`, `topics`, `start_date`, `end_date`,
+/// `area_code` and `attendance` are required (for `PUT
+/// /api/v1/events/external/{external_id}` the body's `external_id` must
+/// equal the path's). Unknown fields are refused, each one named, together
+/// with every other problem of the body.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EventInput {
     /// The agency's own id for the event (1-128 characters), unique per agency:
     /// the idempotency key.
+    #[schema(required = true, nullable = false)]
     pub external_id: Option<String>,
     /// What kind of outreach it was.
-    #[schema(value_type = Kind)]
+    #[schema(required = true, nullable = false, value_type = Kind)]
     pub kind: Option<String>,
     /// Title, 1-300 characters.
+    #[schema(required = true, nullable = false)]
     pub title: Option<String>,
     /// Free text, up to 5,000 characters.
     #[serde(default)]
     pub description: Option<String>,
     /// A non-empty set of topics.
-    #[schema(value_type = Vec<Topic>)]
+    #[schema(required = true, nullable = false, value_type = Vec<Topic>)]
     pub topics: Option<Vec<String>>,
     /// First day (ISO date, Vietnam's calendar); not before 2000-01-01, not after tomorrow.
-    #[schema(value_type = String, format = Date, example = "2024-03-08")]
+    #[schema(required = true, nullable = false, value_type = String, format = Date, example = "2024-03-08")]
     pub start_date: Option<String>,
     /// Last day; not before `start_date`.
-    #[schema(value_type = String, format = Date, example = "2024-03-08")]
+    #[schema(required = true, nullable = false, value_type = String, format = Date, example = "2024-03-08")]
     pub end_date: Option<String>,
     /// Official code of the administrative unit where it took place, valid on `start_date`.
+    #[schema(required = true, nullable = false)]
     pub area_code: Option<String>,
     /// Codes of other active agencies that ran the event jointly (at most
     /// 50). Each is a claim the named agency confirms or declines; the event
@@ -113,6 +121,7 @@ pub struct EventInput {
     #[schema(value_type = Vec<TargetGroup>)]
     pub target_groups: Vec<String>,
     /// Headcounts.
+    #[schema(required = true, nullable = false)]
     pub attendance: Option<Attendance>,
     /// Identified participants (at most 10,000). Repeats count once.
     #[serde(default)]

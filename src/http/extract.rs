@@ -31,7 +31,8 @@ impl<E> Late<E> {
     }
 }
 
-/// A raw body of a declared content type (CSV imports), within the body limit.
+/// A raw CSV body (imports), within the body limit: `text/csv`, or
+/// `application/octet-stream` (a file upload, what generated clients send).
 #[derive(Debug)]
 pub struct RawBody(pub web::Bytes);
 
@@ -67,7 +68,8 @@ pub fn payload_error(e: actix_web::Error) -> ApiError {
     }
 }
 
-/// Parses a JSON document into `T`, naming the failing field.
+/// Parses a JSON document into `T`, naming every failing field at once
+/// (unknown, ill-typed or missing: see [`crate::lenient`]).
 /// Every body of this API is a JSON object: serde would otherwise accept a
 /// struct written as an array.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
@@ -89,36 +91,14 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     {
         return Err(ApiError::field("body", "must be a JSON object"));
     }
-    let de = &mut serde_json::Deserializer::from_slice(bytes);
-    match serde_path_to_error::deserialize::<_, T>(de) {
-        Ok(v) => Ok(v),
-        Err(err) => {
-            let path = err.path().to_string();
-            let inner = err.into_inner();
-            use serde_json::error::Category;
-            match inner.classify() {
-                Category::Data => {
-                    let msg = inner.to_string();
-                    // "missing field `x`" is reported at the parent's path.
-                    let missing = msg
-                        .strip_prefix("missing field `")
-                        .and_then(|r| r.split('`').next());
-                    let field = match (path.as_str(), missing) {
-                        (".", Some(m)) => m.to_string(),
-                        (p, Some(m)) => format!("{p}.{m}"),
-                        (".", None) => "body".to_string(),
-                        (_, None) => path,
-                    };
-                    Err(ApiError::validation(vec![FieldError::new(
-                        field,
-                        crate::lenient::scrub(&inner.to_string()),
-                    )]))
-                }
-                Category::Syntax | Category::Eof | Category::Io => Err(ApiError::BadRequest(
-                    format!("the body is not valid JSON: {inner}"),
-                )),
-            }
-        }
+    // Syntax first (400); then every field error at once (422).
+    let doc: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::BadRequest(format!("the body is not valid JSON: {e}")))?;
+    let read = crate::lenient::collect::<T>(doc);
+    match read.value {
+        Some(v) if read.errors.is_empty() => Ok(v),
+        _ if read.errors.is_empty() => Err(ApiError::field("body", "could not be read")),
+        _ => Err(ApiError::validation(read.errors)),
     }
 }
 
@@ -158,10 +138,11 @@ impl FromRequest for RawBody {
     type Future = BoxFut<Self>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        if !content_type_is(req, &["text/csv"]) {
+        if !content_type_is(req, &["text/csv", "application/octet-stream"]) {
             return Box::pin(async {
                 Err(ApiError::UnsupportedMediaType(
-                    "the body must be sent with Content-Type: text/csv".into(),
+                    "the body must be sent with Content-Type: text/csv (or application/octet-stream)"
+                        .into(),
                 ))
             });
         }

@@ -54,10 +54,14 @@ pub struct AggregateQuery {
     /// `period:month`, `period:quarter`, `period:year`. Absent: totals only.
     #[param(min_length = 1)]
     pub group_by: Option<String>,
-    /// `json` (default) or `csv` (also chosen by `Accept: text/csv`).
-    #[param(value_type = Option<String>, pattern = "^(json|csv)$")]
+    /// Kept for existing callers of `GET /api/v1/aggregates`: `csv` (or
+    /// `Accept: text/csv`) answers CSV there. Documented clients use
+    /// `GET /api/v1/aggregates.csv`.
+    #[param(ignore)]
     pub format: Option<String>,
-    /// With CSV: add a second header row of HXL hashtags.
+    /// With CSV: add a second header line of HXL hashtags (documented on
+    /// `GET /api/v1/aggregates.csv`).
+    #[param(ignore)]
     pub hxl: Option<bool>,
 }
 
@@ -156,15 +160,11 @@ impl AggregateQuery {
 ///
 /// A joint event appears in each organising agency's row when grouping by
 /// agency, and once everywhere else. Totals are computed over the whole
-/// slice, never by summing rows. `Accept: text/csv` or `format=csv` returns
-/// CSV: a `row_type` column (`row`, then one `total` line), the keys, the
-/// measures and `additive_measures` (on the totals line); formula-like text
-/// is prefixed with `'`. `hxl=true` adds an HXL hashtag line under the header.
+/// slice, never by summing rows. The same answer as CSV:
+/// `GET /api/v1/aggregates.csv`.
 #[utoipa::path(operation_id = "aggregates_query", tag = "aggregates", security(("bearer" = [])), params(AggregateQuery),
     responses(
-        (status = 200, description = "Rows, totals and their meaning", content(
-            (AggregateAnswer = "application/json"),
-            (String = "text/csv"))),
+        (status = 200, description = "Rows, totals and their meaning", body = AggregateAnswer),
         (status = 422, description = "Invalid filter or grouping", body = Problem, content_type = "application/problem+json"),
         AuthErrors))]
 #[get("/aggregates")]
@@ -179,11 +179,54 @@ pub async fn query(
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("text/csv"));
+    let parsed = q.0.parse(accept_csv, who.public)?;
+    answer(state, who, parsed).await
+}
+
+/// The aggregates as CSV that cannot double count: a `row_type` column
+/// (`row` for each row, then one `total` line whose first key column says
+/// `TOTAL`: the totals over the whole slice, never a sum of rows), the keys
+/// (with a name column per area key), the measures, `suppressed` for public
+/// tokens, and `additive_measures` (on the totals line, `;`-separated: the
+/// measures whose rows do add up to the totals in this answer). Text that a
+/// spreadsheet would run as a formula is prefixed with `'`. Readable by
+/// `pandas.read_csv` as is; `hxl=true` is the HXL variant, with a second
+/// header line of HXL hashtags for HXL tools. Same parameters and rules as
+/// `GET /api/v1/aggregates`.
+#[utoipa::path(operation_id = "aggregates_query_csv", tag = "aggregates", security(("bearer" = [])),
+    params(AggregateQuery, ("hxl" = Option<bool>, Query, description = "Add a second header line of HXL hashtags (the HXL variant)")),
+    responses(
+        (status = 200, description = "Rows and a totals line", body = String, content_type = "text/csv"),
+        (status = 422, description = "Invalid filter or grouping", body = Problem, content_type = "application/problem+json"),
+        AuthErrors))]
+#[get("/aggregates.csv")]
+pub async fn query_csv(
+    state: web::Data<AppState>,
+    who: Principal,
+    q: QueryParams<AggregateQuery>,
+) -> Result<HttpResponse, ApiError> {
+    if q.0.format.is_some() {
+        return Err(ApiError::field(
+            "format",
+            "not a parameter here: this operation always answers CSV",
+        ));
+    }
+    let mut parsed = q.0.parse(true, who.public)?;
+    parsed.format = Format::Csv;
+    answer(state, who, parsed).await
+}
+
+/// Computes a parsed request for `who` and writes it as JSON or CSV.
+async fn answer(
+    state: web::Data<AppState>,
+    who: Principal,
+    parsed: Parsed,
+) -> Result<HttpResponse, ApiError> {
     let Parsed {
         request,
         format,
         hxl,
-    } = q.0.parse(accept_csv, who.public)?;
+    } = parsed;
     let mut request = request;
     if who.role == Role::Agency {
         // An agency sees only its own (and confirmed joint) events: no

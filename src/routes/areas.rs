@@ -171,8 +171,8 @@ pub async fn list(
 /// their name, parent or end date differ, so re-importing a file changes
 /// nothing. All or nothing: one bad row and nothing is written.
 #[utoipa::path(operation_id = "areas_import", tag = "areas", security(("bearer" = [])), params(ImportQuery),
-    request_body(content = String, content_type = "text/csv",
-        description = "`code,name,level,parent_code`; a parent is in the file or stored and valid throughout the period"),
+    request_body(content((String = "text/csv"), (Vec<u8> = "application/octet-stream")),
+        description = "`code,name,level,parent_code` (UTF-8 CSV, as `text/csv` or as a file upload, `application/octet-stream`); a parent is in the file or stored and valid throughout the period"),
     responses((status = 200, description = "Imported", body = ImportSummary), AuthErrors, CsvBodyErrors))]
 #[post("/areas/import")]
 pub async fn import(
@@ -205,7 +205,8 @@ pub async fn import(
 /// retired provinces and districts are then derived from their communes'
 /// (default: the unit that received most of their communes). All or nothing.
 #[utoipa::path(operation_id = "areas_import_successors", tag = "areas", security(("bearer" = [])),
-    request_body(content = String, content_type = "text/csv", description = "`old_code,new_code,default`"),
+    request_body(content((String = "text/csv"), (Vec<u8> = "application/octet-stream")),
+        description = "`old_code,new_code,default` (UTF-8 CSV, as `text/csv` or as a file upload, `application/octet-stream`)"),
     responses((status = 200, description = "Imported", body = ImportSummary), AuthErrors, CsvBodyErrors))]
 #[post("/areas/successors/import")]
 pub async fn import_successors(

@@ -125,7 +125,7 @@ pub struct BatchBody {
     /// Up to the configured batch limit (default 1,000) events, each shaped
     /// like `EventInput`. An item that is not is answered `invalid` with its
     /// errors; it does not reject the batch.
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<EventInput>)]
     pub items: Vec<serde_json::Value>,
 }
 

@@ -54,6 +54,7 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(claims::confirm)
         .service(claims::decline)
         .service(aggregates::query)
+        .service(aggregates::query_csv)
         .service(areas::list)
         .service(areas::import)
         .service(areas::import_successors)

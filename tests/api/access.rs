@@ -98,7 +98,11 @@ async fn agency_validation_names_every_bad_field(app: TestApp) {
         422,
     )
     .await;
-    assert_eq!(fields(&p), vec!["name"]);
+    assert_eq!(
+        fields(&p),
+        vec!["name", "name_en"],
+        "every missing field at once"
+    );
 }
 
 /// Every documented operation that declares bearer security, with path

@@ -503,7 +503,7 @@ pub async fn operations(app: &TestApp) -> Vec<Operation> {
                     .collect::<Vec<_>>()
                     .join("/"),
                 template: template.clone(),
-                secured: op.get("security").is_some(),
+                secured: op["security"].as_array().is_some_and(|s| !s.is_empty()),
             });
         }
     }

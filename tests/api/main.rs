@@ -12,6 +12,7 @@ mod aggregates;
 mod areas;
 mod cli;
 mod consent;
+mod contract;
 mod events;
 mod foundation;
 mod hardening;
