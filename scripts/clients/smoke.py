@@ -1,0 +1,100 @@
+"""Smoke run of the generated Python client against a running service
+(scripts/clients.sh starts it): two agencies post events and a batch, a
+co-organiser confirms its claim, a link is proposed and approved, and a
+dashboard reads the aggregates as JSON and as CSV (with pandas). Every
+figure is checked against values computed here from what was posted."""
+
+import datetime
+import io
+import os
+import sys
+
+import pandas as pd
+
+from campaign_tracker_client import AuthenticatedClient
+from campaign_tracker_client.api.aggregates import aggregates_query, aggregates_query_csv
+from campaign_tracker_client.api.claims import claims_confirm, claims_list
+from campaign_tracker_client.api.events import events_batch, events_create
+from campaign_tracker_client.api.links import events_link, link_proposals_approve
+from campaign_tracker_client.models import (
+    Attendance, BatchBody, ClaimStatus, EventInput, IdType, Kind, ParticipantInput, SameAsBody, Topic,
+)
+
+BASE = os.environ["BASE_URL"]
+DAY = datetime.date(2025, 8, 1)
+AREA = "00004"  # Phường Ba Đình, valid from 2025-07-01 (shipped units)
+
+
+def client(token: str) -> AuthenticatedClient:
+    return AuthenticatedClient(base_url=BASE, token=token, raise_on_unexpected_status=True)
+
+
+def event(ext: str, total: int, people: list[int], co: list[str] | None = None) -> EventInput:
+    return EventInput(
+        external_id=ext, kind=Kind.COMMUNITY_MEETING, title=ext, topics=[Topic.HUMAN_TRAFFICKING],
+        start_date=DAY, end_date=DAY, area_code=AREA, attendance=Attendance(total=total),
+        co_organizers=co or [],
+        participants=[ParticipantInput(id_type=IdType.CITIZEN_ID, value=f"0012{p:08d}") for p in people],
+    )
+
+
+def check(cond: bool, what: str) -> None:
+    if not cond:
+        print(f"smoke: FAILED: {what}", file=sys.stderr)
+        sys.exit(1)
+
+
+police, women, viewer = client(os.environ["POLICE"]), client(os.environ["WOMEN"]), client(os.environ["VIEWER"])
+
+# Police: a joint meeting with the women's union (10 people: 1, 2).
+joint = events_create.sync_detailed(client=police, body=event("joint", 10, [1, 2], ["womens-union"]))
+check(joint.status_code == 201, f"create joint: {joint.status_code} {joint.content!r}")
+# Women's union: its own report of another meeting (20 people: 2, 3).
+w = events_create.sync_detailed(client=women, body=event("w-meeting", 20, [2, 3]))
+check(w.status_code == 201, f"create w: {w.status_code}")
+# Police, in a batch: the same meeting as the women's union's (15: 3, 4) and another (5: 5).
+batch = events_batch.sync_detailed(
+    client=police, body=BatchBody(items=[event("p-meeting", 15, [3, 4]), event("p-other", 5, [5])])
+)
+check(batch.status_code == 200, f"batch: {batch.status_code} {batch.content!r}")
+items = batch.parsed.items
+check([i.status.value for i in items] == ["created", "created"], f"batch items: {items}")
+p_meeting = items[0].id
+
+# The women's union confirms the claim naming it, at the version it read.
+claims = claims_list.sync(client=women, status=ClaimStatus.PENDING)
+check(len(claims.items) == 1, f"pending claims: {claims}")
+claim = claims.items[0]
+confirmed = claims_confirm.sync(claim.event.id, "womens-union", client=women, if_match=f'"{claim.event.version}"')
+check(confirmed.status == ClaimStatus.CONFIRMED, f"confirm: {confirmed}")
+
+# Police proposes that its report and the women's are one meeting; they agree.
+proposed = events_link.sync_detailed(p_meeting, client=police, body=SameAsBody(other_id=w.parsed.id))
+check(proposed.status_code == 202, f"propose: {proposed.status_code} {proposed.content!r}")
+approved = link_proposals_approve.sync_detailed(proposed.parsed.proposal.id, client=women)
+check(approved.status_code == 200, f"approve: {approved.status_code} {approved.content!r}")
+
+# Ground truth: real events joint {1,2} 10; w+p-meeting {2,3,4} max(20,15); p-other {5} 5.
+expected_totals = {"events": 3, "attendances": 10 + 20 + 5, "unique_participants": 5, "identified_attendances": 2 + 3 + 1}
+expected_rows = {"police": {"events": 3, "unique_participants": 5}, "womens-union": {"events": 2, "unique_participants": 4}}
+
+answer = aggregates_query.sync(client=viewer, group_by="agency")
+for name, value in expected_totals.items():
+    check(getattr(answer.totals, name) == value, f"totals.{name}: {getattr(answer.totals, name)} != {value}")
+rows = {r.agency: r for r in answer.rows}
+for agency, measures in expected_rows.items():
+    for name, value in measures.items():
+        check(getattr(rows[agency], name) == value, f"{agency}.{name}: {getattr(rows[agency], name)} != {value}")
+check(not any(r.suppressed for r in answer.rows), "nothing suppressed for a viewer")
+
+csv = aggregates_query_csv.sync_detailed(client=viewer, group_by="agency")
+check(csv.status_code == 200, f"csv: {csv.status_code}")
+frame = pd.read_csv(io.StringIO(csv.content.decode("utf-8")))
+check(list(frame["row_type"]) == ["row", "row", "total"], f"row types: {list(frame['row_type'])}")
+total = frame[frame["row_type"] == "total"].iloc[0]
+for name, value in expected_totals.items():
+    check(int(total[name]) == value, f"CSV total {name}: {total[name]} != {value}")
+check(pd.api.types.is_numeric_dtype(frame["unique_participants"]), "measures read as numbers")
+check(frame[frame["row_type"] == "row"]["unique_participants"].sum() > total["unique_participants"],
+      "the rows double count people: the totals line is the figure to use")
+print("smoke: ok (client calls, claim, link, aggregates JSON and CSV checked)")
