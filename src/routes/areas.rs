@@ -121,7 +121,7 @@ fn level_param(errors: &mut Vec<FieldError>, value: Option<&str>) -> Option<Leve
 
 fn csv_text(body: &RawBody) -> Result<String, ApiError> {
     String::from_utf8(body.0.to_vec())
-        .map_err(|_| ApiError::BadRequest("the CSV body is not UTF-8 text".into()))
+        .map_err(|_| ApiError::field("body", "the CSV must be UTF-8 text"))
 }
 
 /// Search units valid on a date (default today), by code, with cursor
