@@ -208,26 +208,27 @@ fn current(doc: &Value, path: &[Step]) -> Option<String> {
     node.as_str().map(str::to_string)
 }
 
+/// The node at `path`, if there is one.
+fn node_mut<'a>(doc: &'a mut Value, path: &[Step]) -> Option<&'a mut Value> {
+    let mut node = doc;
+    for step in path {
+        node = match step {
+            Step::Key(k) => node.as_object_mut()?.get_mut(k)?,
+            Step::Index(i) => node.as_array_mut()?.get_mut(*i)?,
+        };
+    }
+    Some(node)
+}
+
 /// Sets the object field at `path` (its parent must exist); false when it
 /// cannot.
 fn put(doc: &mut Value, path: &[Step], value: Value) -> bool {
     let Some((Step::Key(last), parent)) = path.split_last() else {
         return false;
     };
-    let mut node = &mut *doc;
-    for step in parent {
-        node = match (step, node) {
-            (Step::Key(k), Value::Object(m)) => match m.get_mut(k) {
-                Some(n) => n,
-                None => return false,
-            },
-            (Step::Index(i), Value::Array(a)) => match a.get_mut(*i) {
-                Some(n) => n,
-                None => return false,
-            },
-            _ => return false,
-        };
-    }
+    let Some(node) = node_mut(doc, parent) else {
+        return false;
+    };
     match node {
         Value::Object(m) => {
             m.insert(last.clone(), value);
@@ -243,20 +244,9 @@ fn remove(doc: &mut Value, path: &[Step], removed: &mut BTreeMap<Vec<Step>, Vec<
     let Some((last, parent)) = path.split_last() else {
         return false;
     };
-    let mut node = &mut *doc;
-    for step in parent {
-        node = match (step, node) {
-            (Step::Key(k), Value::Object(m)) => match m.get_mut(k) {
-                Some(n) => n,
-                None => return false,
-            },
-            (Step::Index(i), Value::Array(a)) => match a.get_mut(*i) {
-                Some(n) => n,
-                None => return false,
-            },
-            _ => return false,
-        };
-    }
+    let Some(node) = node_mut(doc, parent) else {
+        return false;
+    };
     match (last, node) {
         (Step::Key(k), Value::Object(m)) => m.remove(k).is_some(),
         (Step::Index(i), Value::Array(a)) if *i < a.len() => {

@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 
 use crate::both_backends;
 use crate::events::event;
-use crate::helpers::{TestApp, json as json_of};
+use crate::helpers::{TestApp, json as json_of, openapi};
 
 both_backends!(required_fields_in_the_document_are_what_the_server_requires);
 
@@ -96,15 +96,7 @@ fn missing(problem: &Value) -> Vec<String> {
 
 async fn required_fields_in_the_document_are_what_the_server_requires(app: TestApp) {
     app.seed_test_areas();
-    let doc = json_of(
-        app.client
-            .get(app.url("/openapi.json"))
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    let doc = openapi(&app).await;
     let (admin, police) = (app.admin(), app.agency("police"));
     let own = json_of(
         app.post("/api/v1/events", &police, &event("contract-1"))

@@ -481,9 +481,9 @@ pub struct Operation {
     pub secured: bool,
 }
 
-/// Every operation of the served OpenAPI document.
-pub async fn operations(app: &TestApp) -> Vec<Operation> {
-    let doc = json(
+/// The served OpenAPI document.
+pub async fn openapi(app: &TestApp) -> serde_json::Value {
+    json(
         app.client
             .get(app.url("/openapi.json"))
             .send()
@@ -491,7 +491,12 @@ pub async fn operations(app: &TestApp) -> Vec<Operation> {
             .unwrap(),
         200,
     )
-    .await;
+    .await
+}
+
+/// Every operation of the served OpenAPI document.
+pub async fn operations(app: &TestApp) -> Vec<Operation> {
+    let doc = openapi(app).await;
     let mut out = Vec::new();
     for (template, item) in doc["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
