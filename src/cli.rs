@@ -123,6 +123,15 @@ pub enum TokenCommand {
     },
 }
 
+/// Parses the command line; `--help` lists the environment variables.
+pub fn parse() -> Cli {
+    use clap::{CommandFactory, FromArgMatches};
+    let matches = Cli::command()
+        .after_help(crate::config::help_text())
+        .get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
 /// Runs the parsed command. Errors are one line for the user.
 pub fn run(cli: Cli) -> Result<(), String> {
     if let Some(Command::Dev(cmd)) = cli.command {
@@ -134,6 +143,7 @@ pub fn run(cli: Cli) -> Result<(), String> {
             .block_on(crate::startup::serve(settings))
             .map_err(|e| e.to_string()),
         Command::Migrate => {
+            announce(&settings);
             crate::startup::prepare(&settings).map_err(|e| e.to_string())?;
             eprintln!("migrations applied to {}", settings.database_url.redacted());
             Ok(())
@@ -154,11 +164,22 @@ pub fn run(cli: Cli) -> Result<(), String> {
 /// a PostgreSQL connection can crash in libpq's exit-time clean-up (seen as
 /// a SIGSEGV after `token issue` printed its token).
 fn one_shot(settings: &Settings) -> Result<(crate::state::AppState, crate::db::DbConn), String> {
+    announce(settings);
     let state = crate::startup::prepare(settings).map_err(|e| e.to_string())?;
     let conn = crate::db::Manager::new(settings)
         .open()
         .map_err(|e| format!("database: {e}"))?;
     Ok((state, conn))
+}
+
+/// Says on stderr which database and key files a one-shot command uses,
+/// and warns loudly when it is about to create a new, empty service.
+fn announce(settings: &Settings) {
+    let footprint = crate::startup::Footprint::of(settings);
+    if let Some(warning) = footprint.warning(&settings.data_dir) {
+        eprintln!("{warning}");
+    }
+    eprintln!("using {}", footprint.describe());
 }
 
 fn dev(cmd: DevCommand) -> Result<(), String> {

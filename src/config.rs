@@ -3,28 +3,8 @@
 //! Nothing reads the environment after start-up; the value is passed to whatever
 //! needs it (the server, the CLI, the tests), so tests build their own.
 //!
-//! | variable | default | meaning |
-//! |---|---|---|
-//! | `BIND_ADDR` | `127.0.0.1:8080` | address the HTTP server listens on |
-//! | `DATA_DIR` | `./data` | directory for the embedded SQLite file and generated key files |
-//! | `DATABASE_URL` | `sqlite://$DATA_DIR/campaign-tracker.db` | `sqlite://PATH` or `postgres://...` |
-//! | `DB_POOL_SIZE` | `8` | connections in the pool |
-//! | `DB_TIMEOUT_MS` | `5000` | how long a request waits for a pooled connection (and SQLite `busy_timeout`) before answering 503 |
-//! | `STATEMENT_TIMEOUT_MS` | `60000` | PostgreSQL `statement_timeout` for request connections (a longer query is cancelled: 503) |
-//! | `CORS_ORIGINS` | none | comma-separated origins allowed to call the API from a browser (e.g. `https://dashboard.example.gov.vn`) |
-//! | `SQLITE_SYNCHRONOUS` | `FULL` | SQLite `synchronous` pragma: `FULL` (an acknowledged write survives power loss) or `NORMAL` |
-//! | `JSON_LIMIT_BYTES` | `16777216` | largest accepted request body (JSON or CSV) |
-//! | `JWT_KEYS` | generated | `kid1:secret1,kid2:secret2`; the first signs new tokens, all verify. Secrets of at least 32 bytes |
-//! | `JWT_ISSUER` | `campaign-tracker` | `iss` claim issued and required |
-//! | `JWT_AUDIENCE` | `campaign-tracker-api` | `aud` claim issued and required |
-//! | `JWT_LEEWAY_SECS` | `5` | clock-skew leeway for `exp`/`nbf`, at most 5 |
-//! | `RATE_LIMIT_PER_MINUTE` | `600` | requests per token per minute (0 disables) |
-//! | `PARTICIPANT_KEY` | generated | secret (32+ bytes) keying participant hashes; generated into `$DATA_DIR/participant.key` when absent. Changing it breaks deduplication against earlier events |
-//! | `BATCH_LIMIT` | `1000` | most events in one batch request |
-//! | `SUPPRESS_K` | `5` | for public viewer tokens, aggregate cells counting 1 to k-1 people are suppressed (k at least 2) |
-//! | `LOAD_AREAS` | `true` | load the shipped administrative units into a new database |
-//! | `MIN_FREE_DISK_MB` | `64` | `/readyz` answers 503 when the SQLite file's filesystem has less free space (or is read-only) |
-//! | `RUST_LOG` | `info` | log filter (env_logger syntax) |
+//! [`VARIABLES`] lists every variable with its default and meaning (the
+//! README's table and `--help` are rendered from it).
 //!
 //! When `JWT_KEYS` is not set, a key is generated on first start and kept in
 //! `$DATA_DIR/jwt.key` with mode 0600, so tokens survive restarts.
@@ -32,6 +12,155 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
+
+/// One environment variable.
+#[derive(Debug)]
+pub struct Variable {
+    /// Its name.
+    pub name: &'static str,
+    /// Its default, as the README states it.
+    pub default: &'static str,
+    /// What it means (Markdown).
+    pub meaning: &'static str,
+}
+
+/// Every environment variable the service and the CLI read: the one list
+/// behind [`Settings::from_map`] (which reads no other), `--help` and the
+/// README's configuration table (a test compares them).
+pub const VARIABLES: &[Variable] = &[
+    Variable {
+        name: "BIND_ADDR",
+        default: "`127.0.0.1:8080`",
+        meaning: "address the HTTP server listens on",
+    },
+    Variable {
+        name: "DATA_DIR",
+        default: "`./data`",
+        meaning: "directory for the embedded SQLite file and generated key files",
+    },
+    Variable {
+        name: "DATABASE_URL",
+        default: "`sqlite://$DATA_DIR/campaign-tracker.db`",
+        meaning: "`sqlite://PATH` or `postgres://user:pass@host:port/db`",
+    },
+    Variable {
+        name: "DB_POOL_SIZE",
+        default: "`8`",
+        meaning: "connections in the pool",
+    },
+    Variable {
+        name: "DB_TIMEOUT_MS",
+        default: "`5000`",
+        meaning: "wait for a pooled connection (and SQLite `busy_timeout`) before answering 503",
+    },
+    Variable {
+        name: "SQLITE_SYNCHRONOUS",
+        default: "`FULL`",
+        meaning: "`FULL`: an acknowledged write survives power loss; `NORMAL`: faster",
+    },
+    Variable {
+        name: "JSON_LIMIT_BYTES",
+        default: "`16777216`",
+        meaning: "largest request body (413 above it)",
+    },
+    Variable {
+        name: "JWT_KEYS",
+        default: "generated",
+        meaning: "`kid1:secret1,kid2:secret2`; the first signs, all verify (rotation). Secrets of 32+ bytes, or the service refuses to start",
+    },
+    Variable {
+        name: "JWT_ISSUER",
+        default: "`campaign-tracker`",
+        meaning: "`iss` claim issued and required",
+    },
+    Variable {
+        name: "JWT_AUDIENCE",
+        default: "`campaign-tracker-api`",
+        meaning: "`aud` claim issued and required",
+    },
+    Variable {
+        name: "JWT_LEEWAY_SECS",
+        default: "`5`",
+        meaning: "clock-skew leeway for `exp`/`nbf` (at most 5)",
+    },
+    Variable {
+        name: "RATE_LIMIT_PER_MINUTE",
+        default: "`600`",
+        meaning: "requests per token per minute, 429 with `Retry-After` above (0 disables)",
+    },
+    Variable {
+        name: "STATEMENT_TIMEOUT_MS",
+        default: "`60000`",
+        meaning: "PostgreSQL `statement_timeout` for request connections (a longer query is cancelled: 503)",
+    },
+    Variable {
+        name: "CORS_ORIGINS",
+        default: "none",
+        meaning: "comma-separated browser origins allowed to call the API (dashboards served elsewhere)",
+    },
+    Variable {
+        name: "PARTICIPANT_KEY",
+        default: "generated",
+        meaning: "secret (32+ bytes) keying participant hashes; generated into `$DATA_DIR/participant.key` when absent",
+    },
+    Variable {
+        name: "BATCH_LIMIT",
+        default: "`1000`",
+        meaning: "most events in one batch request",
+    },
+    Variable {
+        name: "SUPPRESS_K",
+        default: "`5`",
+        meaning: "for public viewer tokens, aggregate cells counting 1 to k-1 people are suppressed",
+    },
+    Variable {
+        name: "LOAD_AREAS",
+        default: "`true`",
+        meaning: "load the shipped administrative units into a new database",
+    },
+    Variable {
+        name: "MIN_FREE_DISK_MB",
+        default: "`64`",
+        meaning: "`/readyz` answers 503 when the SQLite file's filesystem has less free space (or is read-only)",
+    },
+    Variable {
+        name: "METRICS_BIND",
+        default: "off",
+        meaning: "address of a separate listener serving Prometheus `GET /metrics` (e.g. `127.0.0.1:9464`); unset, metrics are served nowhere",
+    },
+    Variable {
+        name: "RUST_LOG",
+        default: "`info`",
+        meaning: "log filter",
+    },
+];
+
+/// [`VARIABLES`] as the README's Markdown table.
+pub fn markdown_table() -> String {
+    let mut out = String::from("| variable | default | meaning |\n|---|---|---|\n");
+    for v in VARIABLES {
+        out.push_str(&format!(
+            "| `{}` | {} | {} |\n",
+            v.name, v.default, v.meaning
+        ));
+    }
+    out
+}
+
+/// [`VARIABLES`] as plain text for `--help`.
+pub fn help_text() -> String {
+    let mut out =
+        String::from("Environment variables (read once at start; the CLI reads the same ones):\n");
+    for v in VARIABLES {
+        let plain = v.meaning.replace('`', "");
+        let default = v.default.replace('`', "");
+        out.push_str(&format!(
+            "  {:<22} {} [default: {}]\n",
+            v.name, plain, default
+        ));
+    }
+    out
+}
 
 /// Which database a URL names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -149,6 +278,8 @@ pub struct Settings {
     /// Free space, in bytes, below which the SQLite file's filesystem makes
     /// the service not ready.
     pub min_free_disk_bytes: u64,
+    /// Address of the separate Prometheus listener; None serves no metrics.
+    pub metrics_bind: Option<String>,
 }
 
 /// Minimum length of an HMAC secret, in bytes.
@@ -163,7 +294,13 @@ impl Settings {
 
     /// Builds settings from a map of variables (the environment, or a test's own map).
     pub fn from_map(vars: &BTreeMap<String, String>) -> Result<Self, String> {
-        let get = |k: &str| vars.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
+        let get = |k: &str| {
+            debug_assert!(
+                VARIABLES.iter().any(|v| v.name == k),
+                "{k} is read but not listed in VARIABLES"
+            );
+            vars.get(k).map(|v| v.trim()).filter(|v| !v.is_empty())
+        };
         let data_dir = PathBuf::from(get("DATA_DIR").unwrap_or("./data"));
         let database_url = match get("DATABASE_URL") {
             Some(u) => DatabaseUrl::parse(u)?,
@@ -249,6 +386,7 @@ impl Settings {
             },
             min_free_disk_bytes: parse_num(get("MIN_FREE_DISK_MB"), "MIN_FREE_DISK_MB", 64u64)?
                 .saturating_mul(1024 * 1024),
+            metrics_bind: get("METRICS_BIND").map(str::to_string),
         })
     }
 }

@@ -32,6 +32,7 @@ pub(crate) mod error;
 pub(crate) mod events;
 pub(crate) mod http;
 pub(crate) mod lenient;
+pub mod metrics;
 pub(crate) mod openapi;
 pub(crate) mod routes;
 pub(crate) mod secrets;

@@ -1,10 +1,8 @@
 //! Entry point: parse the command line, initialise logging, hand over.
 
-use clap::Parser;
-
 fn main() -> std::process::ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
-    match campaign_tracker::cli::run(campaign_tracker::cli::Cli::parse()) {
+    match campaign_tracker::cli::run(campaign_tracker::cli::parse()) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("campaign-tracker: {e}");

@@ -19,6 +19,7 @@ use crate::domain::Pseudonymizer;
 use crate::error::ApiError;
 use crate::http::middleware;
 use crate::http::route_table::RouteTable;
+use crate::metrics::Metrics;
 use crate::openapi::ApiDoc;
 use crate::state::AppState;
 
@@ -39,6 +40,91 @@ pub enum StartError {
         /// Cause.
         source: std::io::Error,
     },
+}
+
+/// Where a command's state lives, read before anything is created: which
+/// database and key files it will use, and whether they exist yet.
+#[derive(Debug)]
+pub struct Footprint {
+    /// The database, password hidden.
+    pub database: String,
+    /// The signing keys: `JWT_KEYS`, or the key file's path.
+    pub signing_keys: String,
+    /// The participant key: `PARTICIPANT_KEY`, or the key file's path.
+    pub participant_key: String,
+    /// Neither an SQLite database nor a generated key file exists yet where
+    /// the settings point: this start creates a new, empty service.
+    pub fresh: bool,
+}
+
+impl Footprint {
+    /// Reads the footprint of `settings` from the file system.
+    pub fn of(settings: &Settings) -> Self {
+        let key_file = |configured: bool, env: &str, file: &str| {
+            let path = settings.data_dir.join(file);
+            let exists = path.exists();
+            let text = if configured {
+                env.to_string()
+            } else {
+                format!("{}{}", absolute(&path), if exists { "" } else { " (new)" })
+            };
+            (text, configured || exists)
+        };
+        let (signing_keys, have_jwt) =
+            key_file(!settings.jwt_keys.is_empty(), "JWT_KEYS", "jwt.key");
+        let (participant_key, have_participant) = key_file(
+            settings.participant_key.is_some(),
+            "PARTICIPANT_KEY",
+            "participant.key",
+        );
+        let (database, have_db) = match &settings.database_url {
+            crate::config::DatabaseUrl::Sqlite(path) => (
+                format!(
+                    "sqlite://{}{}",
+                    absolute(path),
+                    if path.exists() { "" } else { " (new)" }
+                ),
+                path.exists(),
+            ),
+            // A server's database exists or is an error: nothing is created.
+            pg => (pg.redacted(), false),
+        };
+        Footprint {
+            database,
+            signing_keys,
+            participant_key,
+            fresh: !have_db && !have_jwt && !have_participant,
+        }
+    }
+
+    /// One line naming the files used.
+    pub fn describe(&self) -> String {
+        format!(
+            "database {}; signing keys {}; participant key {}",
+            self.database, self.signing_keys, self.participant_key
+        )
+    }
+
+    /// The loud warning for a command that would start a new, empty service.
+    pub fn warning(&self, data_dir: &std::path::Path) -> Option<String> {
+        self.fresh.then(|| {
+            format!(
+                "WARNING: {} holds no database and no keys, so a NEW, EMPTY service is being \
+                 created there (new signing and participant keys). A server started from another \
+                 directory will not accept tokens issued here. Run this from the server's \
+                 directory, or set DATA_DIR (and DATABASE_URL) to the server's.",
+                absolute(data_dir)
+            )
+        })
+    }
+}
+
+/// A path as an absolute one where it can be made so.
+fn absolute(path: &std::path::Path) -> String {
+    std::path::absolute(path)
+        .unwrap_or_else(|_| path.to_path_buf())
+        .display()
+        .to_string()
 }
 
 /// Opens the database, applies migrations and first-start seeding under
@@ -62,7 +148,9 @@ pub fn prepare(settings: &Settings) -> Result<AppState, StartError> {
     })
     .map_err(|e| StartError::Database(e.to_string()))?;
     drop(conn);
-    let pool = db::build_pool(settings).map_err(|e| StartError::Database(e.to_string()))?;
+    let metrics = Metrics::new(settings.database_url.kind());
+    let pool = db::build_pool(settings, metrics.pool_events())
+        .map_err(|e| StartError::Database(e.to_string()))?;
     let auth = Auth::load(settings).map_err(StartError::Keys)?;
     let participant_key = match &settings.participant_key {
         Some(k) => k.clone(),
@@ -81,6 +169,7 @@ pub fn prepare(settings: &Settings) -> Result<AppState, StartError> {
         auth: Arc::new(auth),
         limiter: Arc::new(RateLimiter::new(settings.rate_limit_per_minute)),
         pseudonymizer: Arc::new(Pseudonymizer::new(participant_key)),
+        metrics,
     })
 }
 
@@ -121,11 +210,20 @@ pub fn build_app(
         .wrap(middleware::cors(&origins))
         .wrap(ErrorHandlers::new().default_handler(middleware::problemize))
         .wrap(actix_web::middleware::from_fn(middleware::security_headers))
+        .wrap(actix_web::middleware::from_fn(middleware::record_metrics))
         .wrap(Logger::new("%a \"%r\" %s %b %Dms").exclude("/healthz"))
 }
 
 /// Binds the configured address and runs the server until it is stopped.
 pub async fn serve(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
+    let footprint = Footprint::of(&settings);
+    if footprint.fresh {
+        log::info!(
+            "first start in {}: creating the database and keys",
+            absolute(&settings.data_dir)
+        );
+    }
+    log::info!("using {}", footprint.describe());
     let state = actix_web::rt::task::spawn_blocking({
         let settings = settings.clone();
         move || prepare(&settings)
@@ -140,8 +238,41 @@ pub async fn serve(settings: Settings) -> Result<(), Box<dyn std::error::Error>>
         listener.local_addr()?,
         settings.database_url.redacted()
     );
-    run(listener, state)?.await?;
+    let api = run(listener, state.clone())?;
+    match &settings.metrics_bind {
+        None => api.await?,
+        Some(addr) => {
+            let listener = TcpListener::bind(addr).map_err(|source| StartError::Bind {
+                addr: addr.clone(),
+                source,
+            })?;
+            log::info!(
+                "Prometheus metrics on http://{}/metrics",
+                listener.local_addr()?
+            );
+            futures_util::future::try_join(api, run_metrics(listener, state)?).await?;
+        }
+    }
     Ok(())
+}
+
+/// Starts the metrics listener: `GET /metrics` and nothing else, without
+/// the API's token (bind it where only the scraper can reach it).
+pub fn run_metrics(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
+    Ok(HttpServer::new(move || {
+        App::new()
+            .app_data(web::Data::new(state.clone()))
+            .route("/metrics", web::get().to(crate::routes::metrics::scrape))
+            .default_service(web::to(|| async {
+                Err::<actix_web::HttpResponse, _>(ApiError::NotFound(
+                    "this listener serves /metrics only".into(),
+                ))
+            }))
+            .wrap(actix_web::middleware::from_fn(middleware::security_headers))
+    })
+    .workers(1)
+    .listen(listener)?
+    .run())
 }
 
 /// Starts the server on an already bound listener (tests bind port 0).

@@ -6,6 +6,7 @@ use crate::auth::{Auth, RateLimiter};
 use crate::config::Settings;
 use crate::db::DbPool;
 use crate::domain::Pseudonymizer;
+use crate::metrics::Metrics;
 
 /// What every handler can reach. Cheap to clone: everything inside is shared.
 #[derive(Clone)]
@@ -20,4 +21,6 @@ pub struct AppState {
     pub limiter: Arc<RateLimiter>,
     /// Participant identifier hashing.
     pub pseudonymizer: Arc<Pseudonymizer>,
+    /// Prometheus metrics (served only on `METRICS_BIND`).
+    pub metrics: Arc<Metrics>,
 }

@@ -165,8 +165,12 @@ impl r2d2::ManageConnection for Manager {
 
 /// Builds the pool. Connections are opened lazily (one at start, to fail fast
 /// on a wrong URL); a request waits at most `DB_TIMEOUT_MS` for one.
-pub fn build_pool(settings: &Settings) -> Result<DbPool, r2d2::Error> {
+pub fn build_pool(
+    settings: &Settings,
+    events: crate::metrics::PoolEvents,
+) -> Result<DbPool, r2d2::Error> {
     r2d2::Pool::builder()
+        .event_handler(Box::new(events))
         .max_size(settings.pool_size)
         .min_idle(Some(1))
         .connection_timeout(settings.db_timeout)

@@ -153,3 +153,25 @@ pub fn problemize<B: MessageBody + 'static>(
         ServiceResponse::new(req, resp).map_into_right_body(),
     ))
 }
+
+/// Counts every answered request and its latency by route template (the
+/// pattern a route was registered with, or `unmatched`), method and status.
+pub async fn record_metrics(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = std::time::Instant::now();
+    let state = req.app_data::<web::Data<crate::state::AppState>>().cloned();
+    let method = req.method().clone();
+    let res = next.call(req).await?;
+    if let Some(state) = state {
+        let route = res.request().match_pattern();
+        state.metrics.observe_request(
+            route.as_deref().unwrap_or("unmatched"),
+            method.as_str(),
+            res.status().as_u16(),
+            started.elapsed(),
+        );
+    }
+    Ok(res)
+}

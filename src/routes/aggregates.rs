@@ -233,10 +233,16 @@ async fn answer(
         // membership oracle through its own writes.
         request.filters.scope = who.agency.clone();
     }
+    let started = std::time::Instant::now();
     let answer = {
         let request = request.clone();
         with_conn(&state, move |c| aggregates::compute(c, &request)).await?
     };
+    state.metrics.observe_aggregate(
+        "sql",
+        if format == Format::Csv { "csv" } else { "json" },
+        started.elapsed(),
+    );
     let k = state.settings.suppress_k;
     let suppression = who.public.then(|| aggregates::suppress(&answer, k));
     if format == Format::Csv {

@@ -16,7 +16,28 @@ use crate::http::extract::{JsonBody, Late, QueryParams, given, parse_json};
 use crate::http::if_match::IfMatch;
 use crate::http::{AuthErrors, BodyErrors, NotFound, page_size, with_conn};
 use crate::http::{PageQuery, Principal, cursor};
+use crate::metrics::IngestPath;
 use crate::state::AppState;
+
+/// Counts a single-event write in the metrics, then answers it.
+fn counted(
+    state: &AppState,
+    agency: &str,
+    result: Result<(Outcome, EventOut), ApiError>,
+) -> Result<HttpResponse, ApiError> {
+    let outcome = match &result {
+        Ok((Outcome::Created, _)) => "created",
+        Ok((Outcome::Updated, _)) => "updated",
+        Ok((Outcome::Unchanged, _)) => "unchanged",
+        Err(ApiError::Conflict { .. }) => "conflict",
+        Err(ApiError::Validation { .. }) => "invalid",
+        Err(_) => "refused",
+    };
+    state
+        .metrics
+        .ingested(agency, IngestPath::Single, outcome, 1);
+    result.map(|(outcome, event)| respond(outcome, &event))
+}
 
 fn respond(outcome: Outcome, event: &EventOut) -> HttpResponse {
     let mut resp = match outcome {
@@ -50,13 +71,16 @@ pub async fn create(
     let agency = who.require_writing_agency()?.to_string();
     let actor = who.actor();
     let pseudo = state.pseudonymizer.clone();
-    let (outcome, event) = with_conn(&state, move |c| {
-        let v =
-            events::validate_body(&body.0, &agency, &pseudo, "").map_err(ApiError::validation)?;
-        events::write_one(c, &actor, &agency, &v, Mode::Create, Expected::Nothing)
+    let result = with_conn(&state, {
+        let agency = agency.clone();
+        move |c| {
+            let v = events::validate_body(&body.0, &agency, &pseudo, "")
+                .map_err(ApiError::validation)?;
+            events::write_one(c, &actor, &agency, &v, Mode::Create, Expected::Nothing)
+        }
     })
-    .await?;
-    Ok(respond(outcome, &event))
+    .await;
+    counted(&state, &agency, result)
 }
 
 /// Create or replace an event by the agency's own id (agency token): the call
@@ -93,16 +117,20 @@ pub async fn put_external(
         ));
     }
     input.external_id = Some(external_id);
-    // A malformed body is a 422 whatever the precondition says.
-    let v = events::validate_body(&body, &agency, &state.pseudonymizer, "")
-        .map_err(ApiError::validation)?;
-    let expected = IfMatch::of(&req)?.expected();
     let actor = who.actor();
-    let (outcome, event) = with_conn(&state, move |c| {
-        events::write_one(c, &actor, &agency, &v, Mode::Upsert, expected)
-    })
-    .await?;
-    Ok(respond(outcome, &event))
+    let result = async {
+        // A malformed body is a 422 whatever the precondition says.
+        let v = events::validate_body(&body, &agency, &state.pseudonymizer, "")
+            .map_err(ApiError::validation)?;
+        let expected = IfMatch::of(&req)?.expected();
+        let agency = agency.clone();
+        with_conn(&state, move |c| {
+            events::write_one(c, &actor, &agency, &v, Mode::Upsert, expected)
+        })
+        .await
+    }
+    .await;
+    counted(&state, &agency, result)
 }
 
 /// Batch options.
@@ -152,10 +180,18 @@ pub async fn batch(
     )?;
     let actor = who.actor();
     let pseudo = state.pseudonymizer.clone();
-    let result = with_conn(&state, move |c| {
-        events::write_batch(c, &pseudo, &actor, &agency, &items, mode, dry_run)
+    let result = with_conn(&state, {
+        let agency = agency.clone();
+        move |c| events::write_batch(c, &pseudo, &actor, &agency, &items, mode, dry_run)
     })
     .await?;
+    if !dry_run {
+        for (status, n) in &result.summary {
+            state
+                .metrics
+                .ingested(&agency, IngestPath::Batch, status, *n as u64);
+        }
+    }
     Ok(HttpResponse::Ok().json(result))
 }
 

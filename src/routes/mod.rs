@@ -9,6 +9,7 @@ pub mod claims;
 pub mod events;
 pub mod health;
 pub mod links;
+pub mod metrics;
 pub mod tokens;
 
 use utoipa_actix_web::scope;
