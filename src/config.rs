@@ -124,6 +124,11 @@ pub const VARIABLES: &[Variable] = &[
         meaning: "`/readyz` answers 503 when the SQLite file's filesystem has less free space (or is read-only)",
     },
     Variable {
+        name: "AGGREGATES_ENGINE",
+        default: "`index`",
+        meaning: "`index`: aggregates are answered from the in-memory reach index (the SQL path answers while it is built at start); `sql`: always from the database",
+    },
+    Variable {
         name: "METRICS_BIND",
         default: "off",
         meaning: "address of a separate listener serving Prometheus `GET /metrics` (e.g. `127.0.0.1:9464`); unset, metrics are served nowhere",
@@ -280,6 +285,8 @@ pub struct Settings {
     pub min_free_disk_bytes: u64,
     /// Address of the separate Prometheus listener; None serves no metrics.
     pub metrics_bind: Option<String>,
+    /// Answer aggregates from the in-memory reach index (else always SQL).
+    pub reach_index: bool,
 }
 
 /// Minimum length of an HMAC secret, in bytes.
@@ -387,6 +394,13 @@ impl Settings {
             min_free_disk_bytes: parse_num(get("MIN_FREE_DISK_MB"), "MIN_FREE_DISK_MB", 64u64)?
                 .saturating_mul(1024 * 1024),
             metrics_bind: get("METRICS_BIND").map(str::to_string),
+            reach_index: match get("AGGREGATES_ENGINE") {
+                None | Some("index") => true,
+                Some("sql") => false,
+                Some(v) => {
+                    return Err(format!("AGGREGATES_ENGINE must be index or sql, not {v:?}"));
+                }
+            },
         })
     }
 }

@@ -34,6 +34,7 @@ pub(crate) mod http;
 pub(crate) mod lenient;
 pub mod metrics;
 pub(crate) mod openapi;
+pub mod reach;
 pub(crate) mod routes;
 pub(crate) mod secrets;
 pub(crate) mod seed;

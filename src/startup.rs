@@ -163,12 +163,14 @@ pub fn prepare(settings: &Settings) -> Result<AppState, StartError> {
             .1
         }
     };
+    let reach = crate::reach::Reach::new(pool.clone(), settings.reach_index);
     Ok(AppState {
         pool,
         settings: Arc::new(settings.clone()),
         auth: Arc::new(auth),
         limiter: Arc::new(RateLimiter::new(settings.rate_limit_per_minute)),
         pseudonymizer: Arc::new(Pseudonymizer::new(participant_key)),
+        reach,
         metrics,
     })
 }
@@ -277,6 +279,7 @@ pub fn run_metrics(listener: TcpListener, state: AppState) -> std::io::Result<Se
 
 /// Starts the server on an already bound listener (tests bind port 0).
 pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
+    state.reach.start();
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
     Ok(HttpServer::new(move || build_app(state.clone()))
         .workers(workers)

@@ -21,6 +21,8 @@ pub struct AppState {
     pub limiter: Arc<RateLimiter>,
     /// Participant identifier hashing.
     pub pseudonymizer: Arc<Pseudonymizer>,
+    /// The in-memory reach index answering aggregates.
+    pub reach: Arc<crate::reach::Reach>,
     /// Prometheus metrics (served only on `METRICS_BIND`).
     pub metrics: Arc<Metrics>,
 }

@@ -68,6 +68,26 @@ impl FromStr for AreaMode {
     }
 }
 
+/// Which engine computed an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Engine {
+    /// The in-memory reach index.
+    Index,
+    /// The SQL statement (the reference; also while the index is built).
+    Sql,
+}
+
+impl Engine {
+    /// Its name, as in `meta.engine`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Index => "index",
+            Self::Sql => "sql",
+        }
+    }
+}
+
 /// A slice of the data.
 #[derive(Debug, Clone, Default, Serialize, ToSchema)]
 pub struct Filters {

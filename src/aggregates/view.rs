@@ -4,7 +4,7 @@ use chrono::Utc;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{Answer, Dimension, Filters, Measures, Request, Row, Suppression};
+use super::{Answer, Dimension, Engine, Filters, Measures, Request, Row, Suppression};
 
 /// One row: its keys (only those grouped by) and its measures.
 #[derive(Debug, Default, Serialize, ToSchema)]
@@ -66,6 +66,11 @@ pub struct AggregateMeta {
     pub additive_measures: Vec<String>,
     /// When the answer was computed.
     pub generated_at: chrono::DateTime<Utc>,
+    /// Which engine computed it: `index` (the in-memory reach index) or
+    /// `sql` (the database; the reference, and the answer while the index
+    /// is being built or when `AGGREGATES_ENGINE=sql`). Both give the same
+    /// figures.
+    pub engine: Engine,
     /// For public tokens: the smallest published count, and how many cells
     /// were suppressed.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -101,6 +106,7 @@ impl AggregateAnswer {
     pub fn new(
         request: Request,
         answer: Answer,
+        engine: Engine,
         suppression: Option<&Suppression>,
         k: i64,
     ) -> Self {
@@ -121,6 +127,7 @@ impl AggregateAnswer {
                 group_by: group_by.iter().map(|d| d.as_str().to_string()).collect(),
                 additive_measures: additive,
                 generated_at: Utc::now(),
+                engine,
                 suppression: suppression.map(|s| SuppressionMeta {
                     k,
                     rows_suppressed: s.rows.iter().filter(|x| **x).count(),

@@ -14,6 +14,7 @@ pub(crate) mod events;
 pub mod migrate;
 pub(crate) mod participants;
 pub mod raw;
+pub(crate) mod reach;
 pub mod schema;
 pub(crate) mod short_lived;
 pub(crate) mod tokens;

@@ -291,3 +291,19 @@ diesel::allow_tables_to_appear_in_same_query!(
 diesel::allow_tables_to_appear_in_same_query!(events, agencies);
 diesel::allow_tables_to_appear_in_same_query!(events, areas);
 diesel::allow_tables_to_appear_in_same_query!(event_co_organizers, agencies);
+
+diesel::table! {
+    /// The change log the reach index follows (see `db::reach`).
+    reach_changes (seq) {
+        /// Sequence number.
+        seq -> BigInt,
+        /// Writing transaction (PostgreSQL; 0 on SQLite).
+        txid -> BigInt,
+        /// `event`, `areas` or `agencies`.
+        scope -> Text,
+        /// The report, for `event`.
+        event_seq -> Nullable<BigInt>,
+        /// When it was written (UTC).
+        at -> Timestamp,
+    }
+}

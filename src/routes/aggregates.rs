@@ -8,7 +8,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::aggregates::view::AggregateAnswer;
-use crate::aggregates::{self, Filters, GroupBy, Request};
+use crate::aggregates::{self, Engine, Filters, GroupBy, Request};
 use crate::auth::Role;
 use crate::domain::calendar::Day;
 use crate::domain::{Kind, TargetGroup, Topic};
@@ -234,12 +234,17 @@ async fn answer(
         request.filters.scope = who.agency.clone();
     }
     let started = std::time::Instant::now();
-    let answer = {
+    let (answer, engine) = {
         let request = request.clone();
-        with_conn(&state, move |c| aggregates::compute(c, &request)).await?
+        let reach = state.reach.clone();
+        with_conn(&state, move |c| match reach.answer(c, &request)? {
+            Some(answer) => Ok((answer, Engine::Index)),
+            None => Ok((aggregates::compute(c, &request)?, Engine::Sql)),
+        })
+        .await?
     };
     state.metrics.observe_aggregate(
-        "sql",
+        engine.as_str(),
         if format == Format::Csv { "csv" } else { "json" },
         started.elapsed(),
     );
@@ -261,6 +266,7 @@ async fn answer(
     Ok(HttpResponse::Ok().json(AggregateAnswer::new(
         request,
         answer,
+        engine,
         suppression.as_ref(),
         k,
     )))

@@ -14,6 +14,18 @@ pub struct Health {
     pub status: &'static str,
 }
 
+/// Readiness answer.
+#[derive(Serialize, ToSchema)]
+pub struct Readiness {
+    /// Always `ok`.
+    pub status: &'static str,
+    /// Which engine answers aggregates now: `index` once the in-memory reach
+    /// index is built, `sql` while it is being built at start (or when
+    /// `AGGREGATES_ENGINE=sql`). Both give the same figures, so the service
+    /// is ready either way; the SQL path is only slower.
+    pub aggregates_engine: &'static str,
+}
+
 /// Liveness: the process is up and serving HTTP. Never touches the database.
 #[utoipa::path(operation_id = "health_healthz", tag = "health", responses((status = 200, description = "The process is up", body = Health)))]
 #[get("/healthz")]
@@ -28,7 +40,7 @@ pub async fn healthz() -> HttpResponse {
 #[utoipa::path(operation_id = "health_readyz", 
     tag = "health",
     responses(
-        (status = 200, description = "The database answers", body = Health),
+        (status = 200, description = "The database answers", body = Readiness),
         (status = 503, description = "The database is unreachable, every connection is busy, or its storage is full or read-only",
          body = Problem, content_type = "application/problem+json",
          headers(("Retry-After" = u32, description = "Seconds to wait")))
@@ -53,7 +65,14 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
         }
     })
     .await??;
-    Ok(HttpResponse::Ok().json(Health { status: "ok" }))
+    Ok(HttpResponse::Ok().json(Readiness {
+        status: "ok",
+        aggregates_engine: if state.reach.is_ready() {
+            "index"
+        } else {
+            "sql"
+        },
+    }))
 }
 
 fn short(e: &diesel::result::Error) -> &'static str {

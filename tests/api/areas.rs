@@ -451,7 +451,7 @@ async fn cli_imports_print_every_bad_row_or_a_summary(app: TestApp) {
     );
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    let lines: Vec<&str> = err.lines().collect();
+    let lines: Vec<&str> = err.lines().filter(|l| !l.starts_with("using ")).collect();
     assert_eq!(lines[0], "line 2: missing name");
     assert_eq!(lines[1], "line 3: unknown parent 99");
     assert!(lines[2].contains("2 problem(s)"), "{err}");

@@ -162,6 +162,23 @@ pub struct TestApp {
     pg: Option<PgDatabase>,
 }
 
+/// Waits until the reach index is built (it is built in the background
+/// at start; an empty database takes milliseconds), so that tests see the
+/// engine the service answers with in production.
+pub async fn wait_for_index(state: &AppState) {
+    if !state.settings.reach_index {
+        return;
+    }
+    let started = std::time::Instant::now();
+    while !state.reach.is_ready() {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the reach index was not built within 60 s"
+        );
+        actix_web::rt::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
 /// The settings every test app starts from: a small pool, a short wait for
 /// it, the test signing key, no shipped units, and no practical rate limit.
 pub fn test_settings(data_dir: &Path, database_url: DatabaseUrl) -> Settings {
@@ -203,6 +220,7 @@ impl TestApp {
         let server = startup::run(listener, state.clone()).expect("server");
         let handle = server.handle();
         actix_web::rt::spawn(server);
+        wait_for_index(&state).await;
         Some(TestApp {
             addr,
             db,

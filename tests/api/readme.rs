@@ -92,6 +92,27 @@ fn start_service(dir: &std::path::Path) -> (String, std::process::Child, Arc<Mut
         );
         std::thread::sleep(Duration::from_millis(50));
     };
+    // The walkthrough's aggregates come from the reach index (`meta.engine`):
+    // wait until /readyz says it is built (on an empty database, at once).
+    let ready = loop {
+        let out = Command::new("curl")
+            .args(["-s", &format!("{addr}/readyz")])
+            .output()
+            .unwrap();
+        let body = String::from_utf8_lossy(&out.stdout).to_string();
+        if body.contains(r#""aggregates_engine":"index""#) {
+            break true;
+        }
+        if started.elapsed() > Duration::from_secs(90) {
+            break false;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(
+        ready,
+        "the reach index was not built: {}",
+        log.lock().unwrap()
+    );
     (addr, child, log)
 }
 

@@ -1,0 +1,12 @@
+DROP TRIGGER agencies_reach_delete;
+DROP TRIGGER agencies_reach_update;
+DROP TRIGGER agencies_reach_insert;
+DROP TRIGGER areas_reach_delete;
+DROP TRIGGER areas_reach_update;
+DROP TRIGGER areas_reach_insert;
+DROP TRIGGER event_co_organizers_reach_delete;
+DROP TRIGGER event_co_organizers_reach_update;
+DROP TRIGGER event_co_organizers_reach_insert;
+DROP TRIGGER events_reach_update;
+DROP TRIGGER events_reach_insert;
+DROP TABLE reach_changes;

@@ -1,0 +1,355 @@
+//! What the in-memory reach index reads: live reports with their sets and
+//! participants (all of them, or the reports of some real events), the
+//! administrative units, and the change log it follows.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Nullable, Text};
+
+use super::DbConn;
+use super::raw::{Bind, load};
+use super::schema::{
+    areas, event_co_organizers, event_participants, event_target_groups, event_topics, events,
+    reach_changes,
+};
+
+/// The `scope` of a change: what moved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// A report or a claim on it (`event_seq` names the report).
+    Event,
+    /// Administrative units or their successors.
+    Areas,
+    /// Agencies.
+    Agencies,
+}
+
+/// One change log row.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct ChangeRow {
+    /// Its sequence number.
+    #[diesel(sql_type = BigInt)]
+    pub seq: i64,
+    /// The writing transaction (PostgreSQL; 0 on SQLite).
+    #[diesel(sql_type = BigInt)]
+    pub txid: i64,
+    /// `event`, `areas` or `agencies`.
+    #[diesel(sql_type = Text)]
+    pub scope: String,
+    /// The report, for `event`.
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub event_seq: Option<i64>,
+}
+
+impl ChangeRow {
+    /// Its scope.
+    pub fn scope(&self) -> Scope {
+        match self.scope.as_str() {
+            "event" => Scope::Event,
+            "areas" => Scope::Areas,
+            _ => Scope::Agencies,
+        }
+    }
+}
+
+/// Where a reader of the change log stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Cursor {
+    /// SQLite: rows commit in seq order; every row above `seq` is new.
+    #[default]
+    Start,
+    /// SQLite: the last seq read.
+    Seq(i64),
+    /// PostgreSQL: the snapshot xmin of the previous read. Every transaction
+    /// below it had finished then (its rows were read); any row not read
+    /// yet belongs to a transaction at or above it.
+    Xmin(i64),
+}
+
+#[derive(QueryableByName)]
+struct Num {
+    #[diesel(sql_type = Nullable<BigInt>)]
+    n: Option<i64>,
+}
+
+/// Where a reader that loads everything now should start following.
+/// Taken *before* the load: changes committed during it are read again
+/// (applying a change twice is harmless).
+pub fn cursor_now(conn: &mut DbConn) -> QueryResult<Cursor> {
+    if super::is_postgres(conn) {
+        let x = load::<Num>(
+            conn,
+            "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS n",
+            &[],
+        )?;
+        Ok(Cursor::Xmin(x.first().and_then(|r| r.n).unwrap_or(0)))
+    } else {
+        let x = load::<Num>(conn, "SELECT MAX(seq) AS n FROM reach_changes", &[])?;
+        Ok(x.first()
+            .and_then(|r| r.n)
+            .map_or(Cursor::Start, Cursor::Seq))
+    }
+}
+
+/// The rows a reader at `cursor` may not have seen, and its next cursor.
+/// On PostgreSQL rows can come again (their transaction's id is still at
+/// or above the new xmin); the caller skips seqs it has applied.
+pub fn changes_since(conn: &mut DbConn, cursor: Cursor) -> QueryResult<(Vec<ChangeRow>, Cursor)> {
+    const COLS: &str = "SELECT seq, txid, scope, event_seq FROM reach_changes";
+    match cursor {
+        Cursor::Xmin(xmin) => {
+            // The xmin first: a transaction invisible to the read below is
+            // at or above it.
+            let next = cursor_now(conn)?;
+            let rows = load::<ChangeRow>(
+                conn,
+                &format!("{COLS} WHERE txid >= $1 ORDER BY seq"),
+                &[Bind::Int(xmin)],
+            )?;
+            Ok((rows, next))
+        }
+        Cursor::Start | Cursor::Seq(_) => {
+            let after = match cursor {
+                Cursor::Seq(s) => s,
+                _ => 0,
+            };
+            if super::is_postgres(conn) {
+                // A PostgreSQL reader always starts from cursor_now.
+                let next = cursor_now(conn)?;
+                let rows = load::<ChangeRow>(
+                    conn,
+                    &format!("{COLS} WHERE seq > $1 ORDER BY seq"),
+                    &[Bind::Int(after)],
+                )?;
+                return Ok((rows, next));
+            }
+            let rows = load::<ChangeRow>(
+                conn,
+                &format!("{COLS} WHERE seq > ? ORDER BY seq"),
+                &[Bind::Int(after)],
+            )?;
+            let next = rows.last().map_or(cursor, |r| Cursor::Seq(r.seq));
+            Ok((rows, next))
+        }
+    }
+}
+
+/// Deletes change rows older than `before` (every running instance has
+/// read them: each reads the log at least every second).
+pub fn prune(conn: &mut DbConn, before: chrono::NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(reach_changes::table.filter(reach_changes::at.lt(before))).execute(conn)
+}
+
+/// A live report, as the index needs it.
+#[derive(Debug, Clone, Queryable)]
+pub struct ReportRow {
+    /// Its seq.
+    pub seq: i64,
+    /// Its real event.
+    pub group_seq: i64,
+    /// Reporting agency.
+    pub agency: String,
+    /// Kind.
+    pub kind: String,
+    /// Start date.
+    pub start_date: NaiveDate,
+    /// Recorded unit.
+    pub area_id: i64,
+    /// Attendance total.
+    pub total: i64,
+    /// Female attendances.
+    pub female: Option<i64>,
+    /// Male attendances.
+    pub male: Option<i64>,
+    /// Under-18 attendances.
+    pub under_18: Option<i64>,
+    /// Its distinct identified participants, as stored.
+    pub identified: i64,
+}
+
+/// A report's sets and people.
+#[derive(Debug, Clone, Default)]
+pub struct ReportSets {
+    /// Topics.
+    pub topics: Vec<String>,
+    /// Target groups.
+    pub target_groups: Vec<String>,
+    /// Confirmed co-organisers.
+    pub co_organizers: Vec<String>,
+    /// Participant ids.
+    pub participants: Vec<i64>,
+}
+
+/// The live reports of the real events `groups` (all live reports when
+/// None), with their sets, by report seq.
+pub fn load_reports(
+    conn: &mut DbConn,
+    groups: Option<&[i64]>,
+) -> QueryResult<(Vec<ReportRow>, HashMap<i64, ReportSets>)> {
+    let cols = (
+        events::seq,
+        events::group_seq,
+        events::agency_code,
+        events::kind,
+        events::start_date,
+        events::area_id,
+        events::attendance_total,
+        events::attendance_female,
+        events::attendance_male,
+        events::attendance_under_18,
+        events::participants_identified,
+    );
+    let mut reports: Vec<ReportRow> = Vec::new();
+    match groups {
+        None => {
+            reports = events::table
+                .filter(events::deleted_at.is_null())
+                .select(cols)
+                .order(events::seq)
+                .load(conn)?;
+        }
+        Some(groups) => {
+            for chunk in groups.chunks(500) {
+                reports.extend(
+                    events::table
+                        .filter(events::deleted_at.is_null())
+                        .filter(events::group_seq.eq_any(chunk))
+                        .select(cols)
+                        .order(events::seq)
+                        .load::<ReportRow>(conn)?,
+                );
+            }
+        }
+    }
+    let mut sets: HashMap<i64, ReportSets> = HashMap::with_capacity(reports.len());
+    let mut add = |rows: Vec<(i64, String)>, pick: fn(&mut ReportSets) -> &mut Vec<String>| {
+        for (seq, v) in rows {
+            pick(sets.entry(seq).or_default()).push(v);
+        }
+    };
+    let seqs: Option<Vec<i64>> = groups.map(|_| reports.iter().map(|r| r.seq).collect());
+    // Everything at once, or the reports' rows in chunks.
+    let chunks: Vec<Option<&[i64]>> = match &seqs {
+        None => vec![None],
+        Some(s) => s.chunks(500).map(Some).collect(),
+    };
+    let mut participants: Vec<(i64, i64)> = Vec::new();
+    for chunk in chunks {
+        let topics = match chunk {
+            None => event_topics::table
+                .select((event_topics::event_seq, event_topics::topic))
+                .load(conn)?,
+            Some(c) => event_topics::table
+                .filter(event_topics::event_seq.eq_any(c))
+                .select((event_topics::event_seq, event_topics::topic))
+                .load(conn)?,
+        };
+        add(topics, |s| &mut s.topics);
+        let targets = match chunk {
+            None => event_target_groups::table
+                .select((
+                    event_target_groups::event_seq,
+                    event_target_groups::target_group,
+                ))
+                .load(conn)?,
+            Some(c) => event_target_groups::table
+                .filter(event_target_groups::event_seq.eq_any(c))
+                .select((
+                    event_target_groups::event_seq,
+                    event_target_groups::target_group,
+                ))
+                .load(conn)?,
+        };
+        add(targets, |s| &mut s.target_groups);
+        let confirmed = event_co_organizers::status.eq("confirmed");
+        let coorgs = match chunk {
+            None => event_co_organizers::table
+                .filter(confirmed)
+                .select((
+                    event_co_organizers::event_seq,
+                    event_co_organizers::agency_code,
+                ))
+                .load(conn)?,
+            Some(c) => event_co_organizers::table
+                .filter(confirmed)
+                .filter(event_co_organizers::event_seq.eq_any(c))
+                .select((
+                    event_co_organizers::event_seq,
+                    event_co_organizers::agency_code,
+                ))
+                .load(conn)?,
+        };
+        add(coorgs, |s| &mut s.co_organizers);
+        participants.extend(match chunk {
+            None => event_participants::table
+                .select((
+                    event_participants::event_seq,
+                    event_participants::participant_id,
+                ))
+                .load::<(i64, i64)>(conn)?,
+            Some(c) => event_participants::table
+                .filter(event_participants::event_seq.eq_any(c))
+                .select((
+                    event_participants::event_seq,
+                    event_participants::participant_id,
+                ))
+                .load::<(i64, i64)>(conn)?,
+        });
+    }
+    for (seq, pid) in participants {
+        sets.entry(seq).or_default().participants.push(pid);
+    }
+    Ok((reports, sets))
+}
+
+/// A unit, as the index places events with it.
+#[derive(Debug, Clone, Queryable)]
+pub struct UnitRow {
+    /// Id.
+    pub id: i64,
+    /// Code.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// Province above it (or itself).
+    pub province_id: Option<i64>,
+    /// District above it.
+    pub district_id: Option<i64>,
+    /// Commune above it.
+    pub commune_id: Option<i64>,
+    /// The unit valid today that succeeded it.
+    pub current_id: Option<i64>,
+}
+
+/// Every administrative unit.
+pub fn load_units(conn: &mut DbConn) -> QueryResult<Vec<UnitRow>> {
+    areas::table
+        .select((
+            areas::id,
+            areas::code,
+            areas::name,
+            areas::province_id,
+            areas::district_id,
+            areas::commune_id,
+            areas::current_id,
+        ))
+        .load(conn)
+}
+
+/// The real events (group seqs) reports `seqs` belong to now, deleted
+/// reports included.
+pub fn groups_of(conn: &mut DbConn, seqs: &[i64]) -> QueryResult<Vec<i64>> {
+    let mut out = Vec::new();
+    for chunk in seqs.chunks(500) {
+        out.extend(
+            events::table
+                .filter(events::seq.eq_any(chunk))
+                .select(events::group_seq)
+                .distinct()
+                .load::<i64>(conn)?,
+        );
+    }
+    Ok(out)
+}

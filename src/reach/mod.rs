@@ -1,0 +1,242 @@
+//! The reach index: every aggregate answered from memory, exactly as the
+//! SQL path (`aggregates::sql`) answers it, and current with every write.
+//!
+//! - [`index`] holds one compact record per real event and the people of
+//!   all of them in one arena; [`query`] answers a request from it.
+//! - [`Reach`] owns the index: it is built from the database in the
+//!   background at start (until then the SQL path answers), and follows the
+//!   change log (`reach_changes`, written in the same transaction as every
+//!   write: by triggers for reports and claims, by the code for areas and
+//!   agencies). Before each answer it applies what was committed since its
+//!   last read, so an instance's answer reflects every write acknowledged
+//!   before the request, its own and other instances' alike; a background
+//!   task reads the log every second as well.
+//! - Applying a change reloads the real events it touched (the groups its
+//!   report was and is in) from the database; an area change reloads the
+//!   units. Nothing is written back: after a crash the index is rebuilt.
+
+pub mod index;
+pub mod query;
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex, RwLock, Weak};
+use std::time::{Duration, Instant};
+
+use crate::aggregates::{Answer, Request};
+use crate::db::reach::{self as log_table, Cursor, Scope};
+use crate::db::{DbConn, DbPool};
+use crate::error::ApiError;
+
+use index::Index;
+
+/// How often the background task reads the change log.
+const FOLLOW_EVERY: Duration = Duration::from_secs(1);
+/// Change rows older than this are pruned (every instance reads the log
+/// every second; one that stopped rebuilds from the tables at start).
+const KEEP_CHANGES: Duration = Duration::from_secs(3600);
+/// How often old change rows are pruned.
+const PRUNE_EVERY: Duration = Duration::from_secs(600);
+
+/// Where the follower stands in the change log.
+#[derive(Debug)]
+struct Follower {
+    cursor: Cursor,
+    /// Rows applied that a later read can return again (PostgreSQL): seq -> txid.
+    seen: HashMap<i64, i64>,
+    last_prune: Instant,
+}
+
+/// The index and its follower.
+pub struct Reach {
+    pool: DbPool,
+    enabled: bool,
+    index: RwLock<Option<Index>>,
+    follower: Mutex<Follower>,
+}
+
+impl std::fmt::Debug for Reach {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reach")
+            .field("enabled", &self.enabled)
+            .field("ready", &self.is_ready())
+            .finish()
+    }
+}
+
+fn db_error(e: diesel::result::Error) -> ApiError {
+    ApiError::from(e)
+}
+
+impl Reach {
+    /// An index over `pool`'s database; `enabled` false keeps every answer
+    /// on the SQL path (`AGGREGATES_ENGINE=sql`).
+    pub fn new(pool: DbPool, enabled: bool) -> Arc<Self> {
+        Arc::new(Self {
+            pool,
+            enabled,
+            index: RwLock::new(None),
+            follower: Mutex::new(Follower {
+                cursor: Cursor::Start,
+                seen: HashMap::new(),
+                last_prune: Instant::now(),
+            }),
+        })
+    }
+
+    /// Whether the index is built (and enabled).
+    pub fn is_ready(&self) -> bool {
+        self.enabled && self.index.read().map(|i| i.is_some()).unwrap_or(false)
+    }
+
+    /// Builds the index from the database, then applies what changed meanwhile.
+    pub fn build(&self, conn: &mut DbConn) -> Result<(), ApiError> {
+        let started = Instant::now();
+        log::info!("reach index: building from the database");
+        let mut follower = self.follower.lock().expect("follower lock");
+        // Before loading: changes committed during the load are read again.
+        let cursor = log_table::cursor_now(conn).map_err(db_error)?;
+        let units = log_table::load_units(conn).map_err(db_error)?;
+        let (reports, sets) = log_table::load_reports(conn, None).map_err(db_error)?;
+        log::info!(
+            "reach index: loaded {} live reports and {} units in {:.1} s; indexing",
+            reports.len(),
+            units.len(),
+            started.elapsed().as_secs_f64()
+        );
+        let index = Index::build(units, &reports, &sets);
+        drop((reports, sets));
+        log::info!(
+            "reach index: ready, {} real events, {} attendances identified, in {:.1} s",
+            index.real_events(),
+            index.arena.len(),
+            started.elapsed().as_secs_f64()
+        );
+        *self.index.write().expect("index lock") = Some(index);
+        follower.cursor = cursor;
+        follower.seen.clear();
+        self.apply_changes(conn, &mut follower)
+    }
+
+    /// Applies every change committed since the last read of the log.
+    pub fn catch_up(&self, conn: &mut DbConn) -> Result<(), ApiError> {
+        if !self.is_ready() {
+            return Ok(());
+        }
+        let mut follower = self.follower.lock().expect("follower lock");
+        self.apply_changes(conn, &mut follower)
+    }
+
+    fn apply_changes(&self, conn: &mut DbConn, f: &mut Follower) -> Result<(), ApiError> {
+        let (rows, next) = log_table::changes_since(conn, f.cursor).map_err(db_error)?;
+        let new: Vec<_> = rows
+            .into_iter()
+            .filter(|r| !f.seen.contains_key(&r.seq))
+            .collect();
+        if !new.is_empty() {
+            let reports: Vec<i64> = new
+                .iter()
+                .filter(|r| r.scope() == Scope::Event)
+                .filter_map(|r| r.event_seq)
+                .collect();
+            let areas_changed = new.iter().any(|r| r.scope() == Scope::Areas);
+            let mut groups: BTreeSet<i64> = self
+                .index
+                .read()
+                .expect("index lock")
+                .as_ref()
+                .map(|i| i.groups_of_reports(reports.iter().copied()))
+                .unwrap_or_default();
+            groups.extend(log_table::groups_of(conn, &reports).map_err(db_error)?);
+            let group_list: Vec<i64> = groups.iter().copied().collect();
+            let (loaded, sets) =
+                log_table::load_reports(conn, Some(&group_list)).map_err(db_error)?;
+            let units = if areas_changed {
+                Some(log_table::load_units(conn).map_err(db_error)?)
+            } else {
+                None
+            };
+            let mut guard = self.index.write().expect("index lock");
+            if let Some(index) = guard.as_mut() {
+                if let Some(units) = units {
+                    index.set_units(units);
+                }
+                index.replace_groups(&groups, &loaded, &sets);
+            }
+        }
+        if let Cursor::Xmin(xmin) = next {
+            f.seen.retain(|_, txid| *txid >= xmin);
+            f.seen.extend(new.iter().map(|r| (r.seq, r.txid)));
+        }
+        f.cursor = next;
+        Ok(())
+    }
+
+    /// The answer from the index, current with every committed write; None
+    /// when the index is off or not built yet (the SQL path answers).
+    pub fn answer(&self, conn: &mut DbConn, request: &Request) -> Result<Option<Answer>, ApiError> {
+        if !self.is_ready() {
+            return Ok(None);
+        }
+        self.catch_up(conn)?;
+        let guard = self.index.read().expect("index lock");
+        match guard.as_ref() {
+            Some(index) => query::compute(index, request).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Builds the index, then follows the change log every second, until
+    /// the last handle to it is dropped. Runs on the actix runtime; the
+    /// database work runs on the blocking pool.
+    pub fn start(self: &Arc<Self>) {
+        if !self.enabled {
+            return;
+        }
+        let weak: Weak<Self> = Arc::downgrade(self);
+        actix_web::rt::spawn(async move {
+            loop {
+                let Some(reach) = weak.upgrade() else { return };
+                let built = actix_web::web::block(move || -> Result<(), ApiError> {
+                    let mut conn = reach.pool.get()?;
+                    reach.build(&mut conn)
+                })
+                .await;
+                match built {
+                    Ok(Ok(())) => break,
+                    Ok(Err(e)) => log::warn!("reach index: build failed, retrying in 5 s: {e}"),
+                    Err(e) => log::warn!("reach index: build failed, retrying in 5 s: {e}"),
+                }
+                actix_web::rt::time::sleep(Duration::from_secs(5)).await;
+            }
+            loop {
+                actix_web::rt::time::sleep(FOLLOW_EVERY).await;
+                let Some(reach) = weak.upgrade() else { return };
+                let result = actix_web::web::block(move || -> Result<(), ApiError> {
+                    let mut conn = reach.pool.get()?;
+                    reach.catch_up(&mut conn)?;
+                    reach.prune_if_due(&mut conn)
+                })
+                .await;
+                if let Ok(Err(e)) = result {
+                    log::debug!("reach index: reading the change log failed: {e}");
+                }
+            }
+        });
+    }
+
+    fn prune_if_due(&self, conn: &mut DbConn) -> Result<(), ApiError> {
+        let mut f = self.follower.lock().expect("follower lock");
+        if f.last_prune.elapsed() < PRUNE_EVERY {
+            return Ok(());
+        }
+        f.last_prune = Instant::now();
+        drop(f);
+        let before =
+            crate::db::now() - chrono::Duration::from_std(KEEP_CHANGES).expect("a small duration");
+        let n = log_table::prune(conn, before).map_err(db_error)?;
+        if n > 0 {
+            log::debug!("reach index: pruned {n} change rows");
+        }
+        Ok(())
+    }
+}
