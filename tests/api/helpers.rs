@@ -236,6 +236,37 @@ impl TestApp {
         })
     }
 
+    /// Another instance of the service on this app's database (as a second
+    /// server behind a load balancer would be), with this app's settings
+    /// changed by `tweak`. Drop it before this app.
+    pub async fn twin(&self, tweak: impl FnOnce(&mut Settings)) -> TestApp {
+        let mut settings = self.settings.clone();
+        tweak(&mut settings);
+        let state = {
+            let s = settings.clone();
+            actix_web::rt::task::spawn_blocking(move || startup::prepare(&s))
+                .await
+                .unwrap()
+                .expect("prepare")
+        };
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = format!("http://{}", listener.local_addr().unwrap());
+        let server = startup::run(listener, state.clone()).expect("server");
+        let handle = server.handle();
+        actix_web::rt::spawn(server);
+        wait_for_index(&state).await;
+        TestApp {
+            addr,
+            db: self.db,
+            client: self.client.clone(),
+            settings,
+            state,
+            data_dir: tempfile::tempdir().expect("tempdir"),
+            handle,
+            pg: None,
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.addr, path)
     }

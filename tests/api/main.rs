@@ -20,6 +20,7 @@ mod identifiers;
 mod metrics;
 mod migrations;
 mod races;
+mod reach;
 mod readme;
 mod short_lived;
 mod storage;
