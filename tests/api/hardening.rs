@@ -34,18 +34,7 @@ async fn public_tokens_get_small_cells_suppressed(app: TestApp) {
         .await;
     }
     let admin = app.admin();
-    let created = json_of(
-        app.post(
-            "/api/v1/tokens",
-            &admin,
-            &json!({"role": "viewer", "label": "portal", "public": true}),
-        )
-        .await,
-        201,
-    )
-    .await;
-    assert_eq!(created["public"], true);
-    let public = created["token"].as_str().unwrap().to_string();
+    let public = app.public_viewer().await;
     let a = json_of(
         app.get("/api/v1/aggregates?group_by=agency", &public).await,
         200,

@@ -208,32 +208,7 @@ impl TestApp {
         };
         let mut settings = test_settings(data_dir.path(), database_url);
         tweak(&mut settings);
-        let state = {
-            let s = settings.clone();
-            actix_web::rt::task::spawn_blocking(move || startup::prepare(&s))
-                .await
-                .unwrap()
-                .expect("prepare")
-        };
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = format!("http://{}", listener.local_addr().unwrap());
-        let server = startup::run(listener, state.clone()).expect("server");
-        let handle = server.handle();
-        actix_web::rt::spawn(server);
-        wait_for_index(&state).await;
-        Some(TestApp {
-            addr,
-            db,
-            client: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
-            settings,
-            state,
-            data_dir,
-            handle,
-            pg,
-        })
+        Some(Self::start(db, settings, data_dir, pg).await)
     }
 
     /// Another instance of the service on this app's database (as a second
@@ -242,6 +217,18 @@ impl TestApp {
     pub async fn twin(&self, tweak: impl FnOnce(&mut Settings)) -> TestApp {
         let mut settings = self.settings.clone();
         tweak(&mut settings);
+        let unused_dir = tempfile::tempdir().expect("tempdir");
+        Self::start(self.db, settings, unused_dir, None).await
+    }
+
+    /// Prepares the database, starts a server on port 0 and waits for its
+    /// reach index.
+    async fn start(
+        db: Db,
+        settings: Settings,
+        data_dir: tempfile::TempDir,
+        pg: Option<PgDatabase>,
+    ) -> TestApp {
         let state = {
             let s = settings.clone();
             actix_web::rt::task::spawn_blocking(move || startup::prepare(&s))
@@ -257,14 +244,34 @@ impl TestApp {
         wait_for_index(&state).await;
         TestApp {
             addr,
-            db: self.db,
-            client: self.client.clone(),
+            db,
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
             settings,
             state,
-            data_dir: tempfile::tempdir().expect("tempdir"),
+            data_dir,
             handle,
-            pg: None,
+            pg,
         }
+    }
+
+    /// A public viewer token (published figures: small cells suppressed),
+    /// issued by an admin over HTTP.
+    pub async fn public_viewer(&self) -> String {
+        let created = json(
+            self.post(
+                "/api/v1/tokens",
+                &self.admin(),
+                &serde_json::json!({"role": "viewer", "label": "portal", "public": true}),
+            )
+            .await,
+            201,
+        )
+        .await;
+        assert_eq!(created["public"], true);
+        created["token"].as_str().unwrap().to_string()
     }
 
     pub fn url(&self, path: &str) -> String {

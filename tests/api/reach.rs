@@ -189,19 +189,7 @@ async fn the_index_answers_exactly_as_sql_after_random_writes(app: TestApp) {
     let sql = app.twin(|s| s.reach_index = false).await;
     let admin = app.admin();
     let viewer = app.viewer();
-    let public = json_of(
-        app.post(
-            "/api/v1/tokens",
-            &admin,
-            &json!({"role": "viewer", "label": "portal", "public": true}),
-        )
-        .await,
-        201,
-    )
-    .await["token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let public = app.public_viewer().await;
     let agency_tokens: Vec<String> = AGENCIES.iter().map(|a| app.agency(a)).collect();
     let rounds: usize = std::env::var("CT_REACH_ROUNDS")
         .ok()
