@@ -81,8 +81,8 @@ pub struct Index {
     pub people_bound: u32,
 }
 
-/// The bit of a value in a dimension's list of values.
-fn bit<T: PartialEq + Copy>(all: &[T], v: Option<T>) -> u64 {
+/// The bit of a value in a dimension's list of values (0 for none).
+pub fn bit<T: PartialEq + Copy>(all: &[T], v: Option<T>) -> u64 {
     v.and_then(|v| all.iter().position(|a| *a == v))
         .map_or(0, |i| 1u64 << i)
 }

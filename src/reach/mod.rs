@@ -63,10 +63,6 @@ impl std::fmt::Debug for Reach {
     }
 }
 
-fn db_error(e: diesel::result::Error) -> ApiError {
-    ApiError::from(e)
-}
-
 impl Reach {
     /// An index over `pool`'s database; `enabled` false keeps every answer
     /// on the SQL path (`AGGREGATES_ENGINE=sql`).
@@ -94,9 +90,9 @@ impl Reach {
         log::info!("reach index: building from the database");
         let mut follower = self.follower.lock().expect("follower lock");
         // Before loading: changes committed during the load are read again.
-        let cursor = log_table::cursor_now(conn).map_err(db_error)?;
-        let units = log_table::load_units(conn).map_err(db_error)?;
-        let (reports, sets) = log_table::load_reports(conn, None).map_err(db_error)?;
+        let cursor = log_table::cursor_now(conn)?;
+        let units = log_table::load_units(conn)?;
+        let (reports, sets) = log_table::load_reports(conn, None)?;
         log::info!(
             "reach index: loaded {} live reports and {} units in {:.1} s; indexing",
             reports.len(),
@@ -127,7 +123,7 @@ impl Reach {
     }
 
     fn apply_changes(&self, conn: &mut DbConn, f: &mut Follower) -> Result<(), ApiError> {
-        let (rows, next) = log_table::changes_since(conn, f.cursor).map_err(db_error)?;
+        let (rows, next) = log_table::changes_since(conn, f.cursor)?;
         let new: Vec<_> = rows
             .into_iter()
             .filter(|r| !f.seen.contains_key(&r.seq))
@@ -146,12 +142,11 @@ impl Reach {
                 .as_ref()
                 .map(|i| i.groups_of_reports(reports.iter().copied()))
                 .unwrap_or_default();
-            groups.extend(log_table::groups_of(conn, &reports).map_err(db_error)?);
+            groups.extend(log_table::groups_of(conn, &reports)?);
             let group_list: Vec<i64> = groups.iter().copied().collect();
-            let (loaded, sets) =
-                log_table::load_reports(conn, Some(&group_list)).map_err(db_error)?;
+            let (loaded, sets) = log_table::load_reports(conn, Some(&group_list))?;
             let units = if areas_changed {
-                Some(log_table::load_units(conn).map_err(db_error)?)
+                Some(log_table::load_units(conn)?)
             } else {
                 None
             };
@@ -233,7 +228,7 @@ impl Reach {
         drop(f);
         let before =
             crate::db::now() - chrono::Duration::from_std(KEEP_CHANGES).expect("a small duration");
-        let n = log_table::prune(conn, before).map_err(db_error)?;
+        let n = log_table::prune(conn, before)?;
         if n > 0 {
             log::debug!("reach index: pruned {n} change rows");
         }

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use chrono::Datelike;
 
-use super::index::{Index, RealEvent};
+use super::index::{Index, RealEvent, bit};
 use crate::aggregates::{Answer, AreaMode, Dimension, Measures, Request, Row};
 use crate::domain::{Kind, TargetGroup, Topic};
 use crate::error::ApiError;
@@ -107,9 +107,9 @@ impl Slice<'_> {
             _ => {}
         }
         let has = |bits: u64, b: u64| b == 0 || bits & b != 0;
-        let kind = bit_of(Kind::ALL, f.kind);
-        let topic = bit_of(Topic::ALL, f.topic);
-        let target = bit_of(TargetGroup::ALL, f.target_group);
+        let kind = bit(Kind::ALL, f.kind);
+        let topic = bit(Topic::ALL, f.topic);
+        let target = bit(TargetGroup::ALL, f.target_group);
         if (f.kind.is_some() && !has(ev.kinds, kind))
             || (f.topic.is_some() && !has(ev.topics, topic))
             || (f.target_group.is_some() && !has(ev.targets, target))
@@ -200,11 +200,6 @@ fn next_combination(at: &mut [usize], keys: &[Vec<Key>]) -> bool {
         at[i] = 0;
     }
     false
-}
-
-fn bit_of<T: PartialEq + Copy>(all: &[T], v: Option<T>) -> u64 {
-    v.and_then(|v| all.iter().position(|a| *a == v))
-        .map_or(0, |i| 1u64 << i)
 }
 
 /// Computes rows and totals from the index.
