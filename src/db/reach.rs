@@ -182,11 +182,52 @@ pub struct ReportSets {
     pub participants: Vec<i64>,
 }
 
-/// The live reports of the real events `groups` (all live reports when
-/// None), with their sets, by report seq.
+/// Which live reports to load.
+#[derive(Debug, Clone, Copy)]
+pub enum Which<'a> {
+    /// Reports with `from <= seq < to` (the build reads the table in ranges).
+    Seqs(i64, i64),
+    /// Every live report of these real events (group seqs).
+    Groups(&'a [i64]),
+}
+
+/// A set table's rows for the reports `which` names: (report seq, value).
+macro_rules! set_rows {
+    ($conn:expr, $which:expr, $seqs:expr, $table:ident, $col:ident, $filter:expr) => {{
+        let mut out: Vec<(i64, _)> = Vec::new();
+        match $which {
+            Which::Seqs(from, to) => {
+                out = $table::table
+                    .filter($table::event_seq.ge(from).and($table::event_seq.lt(to)))
+                    .filter($filter)
+                    .select(($table::event_seq, $table::$col))
+                    .load($conn)?;
+            }
+            Which::Groups(_) => {
+                for chunk in $seqs.chunks(500) {
+                    out.extend(
+                        $table::table
+                            .filter($table::event_seq.eq_any(chunk))
+                            .filter($filter)
+                            .select(($table::event_seq, $table::$col))
+                            .load::<(i64, _)>($conn)?,
+                    );
+                }
+            }
+        }
+        out
+    }};
+}
+
+/// A condition every row meets.
+fn always() -> diesel::expression::SqlLiteral<diesel::sql_types::Bool> {
+    diesel::dsl::sql("TRUE")
+}
+
+/// The live reports `which` names, with their sets, by report seq.
 pub fn load_reports(
     conn: &mut DbConn,
-    groups: Option<&[i64]>,
+    which: Which,
 ) -> QueryResult<(Vec<ReportRow>, HashMap<i64, ReportSets>)> {
     let cols = (
         events::seq,
@@ -201,21 +242,20 @@ pub fn load_reports(
         events::attendance_under_18,
         events::participants_identified,
     );
+    let live = events::table.filter(events::deleted_at.is_null());
     let mut reports: Vec<ReportRow> = Vec::new();
-    match groups {
-        None => {
-            reports = events::table
-                .filter(events::deleted_at.is_null())
+    match which {
+        Which::Seqs(from, to) => {
+            reports = live
+                .filter(events::seq.ge(from).and(events::seq.lt(to)))
                 .select(cols)
                 .order(events::seq)
                 .load(conn)?;
         }
-        Some(groups) => {
+        Which::Groups(groups) => {
             for chunk in groups.chunks(500) {
                 reports.extend(
-                    events::table
-                        .filter(events::deleted_at.is_null())
-                        .filter(events::group_seq.eq_any(chunk))
+                    live.filter(events::group_seq.eq_any(chunk))
                         .select(cols)
                         .order(events::seq)
                         .load::<ReportRow>(conn)?,
@@ -223,85 +263,77 @@ pub fn load_reports(
             }
         }
     }
+    let seqs: Vec<i64> = reports.iter().map(|r| r.seq).collect();
     let mut sets: HashMap<i64, ReportSets> = HashMap::with_capacity(reports.len());
+    for r in &reports {
+        sets.insert(r.seq, ReportSets::default());
+    }
+    // Rows of reports not loaded (deleted ones, in a range) are skipped.
     let mut add = |rows: Vec<(i64, String)>, pick: fn(&mut ReportSets) -> &mut Vec<String>| {
         for (seq, v) in rows {
-            pick(sets.entry(seq).or_default()).push(v);
+            if let Some(s) = sets.get_mut(&seq) {
+                pick(s).push(v);
+            }
         }
     };
-    let seqs: Option<Vec<i64>> = groups.map(|_| reports.iter().map(|r| r.seq).collect());
-    // Everything at once, or the reports' rows in chunks.
-    let chunks: Vec<Option<&[i64]>> = match &seqs {
-        None => vec![None],
-        Some(s) => s.chunks(500).map(Some).collect(),
-    };
-    let mut participants: Vec<(i64, i64)> = Vec::new();
-    for chunk in chunks {
-        let topics = match chunk {
-            None => event_topics::table
-                .select((event_topics::event_seq, event_topics::topic))
-                .load(conn)?,
-            Some(c) => event_topics::table
-                .filter(event_topics::event_seq.eq_any(c))
-                .select((event_topics::event_seq, event_topics::topic))
-                .load(conn)?,
-        };
-        add(topics, |s| &mut s.topics);
-        let targets = match chunk {
-            None => event_target_groups::table
-                .select((
-                    event_target_groups::event_seq,
-                    event_target_groups::target_group,
-                ))
-                .load(conn)?,
-            Some(c) => event_target_groups::table
-                .filter(event_target_groups::event_seq.eq_any(c))
-                .select((
-                    event_target_groups::event_seq,
-                    event_target_groups::target_group,
-                ))
-                .load(conn)?,
-        };
-        add(targets, |s| &mut s.target_groups);
-        let confirmed = event_co_organizers::status.eq("confirmed");
-        let coorgs = match chunk {
-            None => event_co_organizers::table
-                .filter(confirmed)
-                .select((
-                    event_co_organizers::event_seq,
-                    event_co_organizers::agency_code,
-                ))
-                .load(conn)?,
-            Some(c) => event_co_organizers::table
-                .filter(confirmed)
-                .filter(event_co_organizers::event_seq.eq_any(c))
-                .select((
-                    event_co_organizers::event_seq,
-                    event_co_organizers::agency_code,
-                ))
-                .load(conn)?,
-        };
-        add(coorgs, |s| &mut s.co_organizers);
-        participants.extend(match chunk {
-            None => event_participants::table
-                .select((
-                    event_participants::event_seq,
-                    event_participants::participant_id,
-                ))
-                .load::<(i64, i64)>(conn)?,
-            Some(c) => event_participants::table
-                .filter(event_participants::event_seq.eq_any(c))
-                .select((
-                    event_participants::event_seq,
-                    event_participants::participant_id,
-                ))
-                .load::<(i64, i64)>(conn)?,
-        });
-    }
+    add(
+        set_rows!(conn, which, seqs, event_topics, topic, always()),
+        |s| &mut s.topics,
+    );
+    add(
+        set_rows!(
+            conn,
+            which,
+            seqs,
+            event_target_groups,
+            target_group,
+            always()
+        ),
+        |s| &mut s.target_groups,
+    );
+    add(
+        set_rows!(
+            conn,
+            which,
+            seqs,
+            event_co_organizers,
+            agency_code,
+            event_co_organizers::status.eq("confirmed")
+        ),
+        |s| &mut s.co_organizers,
+    );
+    let participants: Vec<(i64, i64)> = set_rows!(
+        conn,
+        which,
+        seqs,
+        event_participants,
+        participant_id,
+        always()
+    );
     for (seq, pid) in participants {
-        sets.entry(seq).or_default().participants.push(pid);
+        if let Some(s) = sets.get_mut(&seq) {
+            s.participants.push(pid);
+        }
     }
     Ok((reports, sets))
+}
+
+/// The real events (group seqs) with more than one live report.
+pub fn linked_groups(conn: &mut DbConn) -> QueryResult<Vec<i64>> {
+    events::table
+        .filter(events::deleted_at.is_null())
+        .group_by(events::group_seq)
+        .having(diesel::dsl::count_star().gt(1))
+        .select(events::group_seq)
+        .load(conn)
+}
+
+/// The largest report seq (0 when there are none).
+pub fn max_report_seq(conn: &mut DbConn) -> QueryResult<i64> {
+    Ok(events::table
+        .select(diesel::dsl::max(events::seq))
+        .first::<Option<i64>>(conn)?
+        .unwrap_or(0))
 }
 
 /// A unit, as the index places events with it.

@@ -1,114 +1,190 @@
 //! The index's contents: one compact record per real event (a group of
 //! linked live reports), the people of every real event in one arena of
-//! dense `u32` ids (the `participants.id` values), and the administrative
-//! units events are placed with. Built from the database; patched one real
-//! event at a time as the change log reports writes.
+//! dense `u32` ids (the `participants.id` values), the agencies and units
+//! of every real event in a second arena, and the administrative units
+//! events are placed with. Postings (roaring bitmaps of event slots) by
+//! month and by unit narrow a slice before it is scanned. Built from the
+//! database; patched one real event at a time as the change log reports
+//! writes.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
+use roaring::RoaringBitmap;
 
 use crate::db::reach::{ReportRow, ReportSets, UnitRow};
 use crate::domain::{Kind, TargetGroup, Topic};
 
-/// A unit events can be placed in.
+/// A unit events can be placed in. Units are referred to by their dense
+/// index in [`Index::units`], which never changes once given.
 #[derive(Debug, Clone)]
 pub struct Unit {
     /// Code.
     pub code: String,
     /// Name.
     pub name: String,
-    /// Province above it (as stored).
-    pub province: Option<i64>,
+    /// Province above it (as stored; a province names itself).
+    pub province: Option<u32>,
     /// District above it.
-    pub district: Option<i64>,
+    pub district: Option<u32>,
     /// Commune above it.
-    pub commune: Option<i64>,
+    pub commune: Option<u32>,
     /// The unit valid today that succeeded it.
-    pub current: Option<i64>,
+    pub current: Option<u32>,
 }
 
-/// One real event.
+/// An optional headcount, stored without the `Option`'s padding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Count(i64);
+
+impl Count {
+    const NONE: Count = Count(i64::MIN);
+
+    /// The count, if reported.
+    pub fn get(self) -> Option<i64> {
+        (self != Self::NONE).then_some(self.0)
+    }
+
+    fn max(self, v: Option<i64>) -> Self {
+        match (self.get(), v) {
+            (Some(a), Some(b)) => Count(a.max(b)),
+            (None, Some(b)) => Count(b),
+            _ => self,
+        }
+    }
+}
+
+/// One real event (72 bytes).
 #[derive(Debug, Clone)]
 pub struct RealEvent {
     /// Earliest start date of its live reports.
     pub date: NaiveDate,
+    /// Its people: `arena[start..start + len]`, sorted and distinct.
+    pub people: (u32, u32),
+    /// Its agencies then its units: `tags[start..]`.
+    tags: u32,
+    /// Organising agencies (reporting and confirmed co-organisers).
+    n_agencies: u16,
+    /// Distinct recorded units of its reports.
+    n_areas: u16,
+    /// Kinds as bits (index in `Kind::ALL`).
+    pub kinds: u32,
+    /// Topics.
+    pub topics: u32,
+    /// Target groups.
+    pub targets: u32,
     /// Attendance total: the largest reported, and at least its people.
     pub total: i64,
     /// Largest reported female attendances.
-    pub female: Option<i64>,
+    pub female: Count,
     /// Largest reported male attendances.
-    pub male: Option<i64>,
+    pub male: Count,
     /// Largest reported under-18 attendances.
-    pub under_18: Option<i64>,
+    pub under_18: Count,
     /// Identified attendances.
     pub identified: i64,
-    /// Organising agencies (reporting and confirmed co-organisers), as
-    /// dictionary ids, sorted.
-    pub agencies: Vec<u16>,
-    /// Kinds, topics and target groups as bits (index in `ALL`).
-    pub kinds: u64,
-    /// Topics.
-    pub topics: u64,
-    /// Target groups.
-    pub targets: u64,
-    /// Distinct recorded units of its reports.
-    pub areas: Vec<i64>,
-    /// Its people: `arena[start..start + len]`, sorted and distinct.
-    pub people: (u32, u32),
 }
 
 /// The index.
 #[derive(Debug, Default)]
 pub struct Index {
-    /// Units by id.
-    pub units: HashMap<i64, Unit>,
-    /// Unit ids by code (every period).
-    pub codes: HashMap<String, Vec<i64>>,
+    /// Units by dense index.
+    pub units: Vec<Unit>,
+    unit_of_id: HashMap<i64, u32>,
+    /// Unit dense indexes by code (every period).
+    pub codes: HashMap<String, Vec<u32>>,
     /// Agency codes by dictionary id.
     pub agencies: Vec<String>,
     agency_ids: HashMap<String, u16>,
-    /// Real events (None: a freed slot).
-    pub events: Vec<Option<RealEvent>>,
+    /// Real events by slot; only the slots in `live` hold one.
+    pub events: Vec<RealEvent>,
+    /// Slots holding a real event.
+    pub live: RoaringBitmap,
     free: Vec<u32>,
     slot_of: HashMap<i64, u32>,
     /// The real event (group seq) of each live report.
     group_of: HashMap<i64, i64>,
     /// People of every real event.
     pub arena: Vec<u32>,
+    /// Agencies and units of every real event.
+    tags: Vec<u32>,
     garbage: usize,
     /// One more than the largest person id.
     pub people_bound: u32,
+    /// Slots by month of the date (`year * 12 + month0`).
+    by_month: BTreeMap<i32, RoaringBitmap>,
+    /// Slots by unit: every unit an event is placed in, as recorded or
+    /// currently, with that unit's province, district and commune.
+    by_unit: Vec<RoaringBitmap>,
+    /// Earliest and latest month of any event ever indexed.
+    pub months: Option<(i32, i32)>,
 }
 
 /// The bit of a value in a dimension's list of values (0 for none).
-pub fn bit<T: PartialEq + Copy>(all: &[T], v: Option<T>) -> u64 {
+pub fn bit<T: PartialEq + Copy>(all: &[T], v: Option<T>) -> u32 {
     v.and_then(|v| all.iter().position(|a| *a == v))
-        .map_or(0, |i| 1u64 << i)
+        .map_or(0, |i| 1u32 << i)
+}
+
+/// A date's month number (`year * 12 + month0`).
+pub fn month_of(d: NaiveDate) -> i32 {
+    d.year() * 12 + d.month0() as i32
+}
+
+/// A live report, resolved to the index's ids.
+#[derive(Debug)]
+struct Member {
+    seq: i64,
+    date: NaiveDate,
+    total: i64,
+    female: Option<i64>,
+    male: Option<i64>,
+    under_18: Option<i64>,
+    identified: i64,
 }
 
 impl Index {
-    /// Replaces the units (after an area change).
+    /// Replaces the units (after an area change); events keep their units'
+    /// dense indexes, and the unit postings are rebuilt.
     pub fn set_units(&mut self, rows: Vec<UnitRow>) {
-        self.units.clear();
+        for r in &rows {
+            if !self.unit_of_id.contains_key(&r.id) {
+                let idx = u32::try_from(self.units.len()).expect("fewer than 4 billion units");
+                self.unit_of_id.insert(r.id, idx);
+                self.units.push(Unit {
+                    code: String::new(),
+                    name: String::new(),
+                    province: None,
+                    district: None,
+                    commune: None,
+                    current: None,
+                });
+            }
+        }
         self.codes.clear();
         for r in rows {
-            self.codes.entry(r.code.clone()).or_default().push(r.id);
-            self.units.insert(
-                r.id,
-                Unit {
-                    code: r.code,
-                    name: r.name,
-                    province: r.province_id,
-                    district: r.district_id,
-                    commune: r.commune_id,
-                    current: r.current_id,
-                },
-            );
+            let idx = self.unit_of_id[&r.id];
+            let dense = |id: Option<i64>| id.and_then(|i| self.unit_of_id.get(&i).copied());
+            let unit = Unit {
+                province: dense(r.province_id),
+                district: dense(r.district_id),
+                commune: dense(r.commune_id),
+                current: dense(r.current_id),
+                code: r.code,
+                name: r.name,
+            };
+            self.codes.entry(unit.code.clone()).or_default().push(idx);
+            self.units[idx as usize] = unit;
         }
         for ids in self.codes.values_mut() {
             ids.sort_unstable();
         }
+        self.by_unit = vec![RoaringBitmap::new(); self.units.len()];
+        let live = std::mem::take(&mut self.live);
+        for slot in &live {
+            self.post_units(slot, true);
+        }
+        self.live = live;
     }
 
     fn agency_id(&mut self, code: &str) -> u16 {
@@ -144,83 +220,69 @@ impl Index {
     ) {
         for g in groups {
             if let Some(slot) = self.slot_of.remove(g) {
-                if let Some(old) = self.events[slot as usize].take() {
-                    self.garbage += old.people.1 as usize;
-                }
-                self.free.push(slot);
+                self.remove_slot(slot);
             }
         }
         self.group_of.retain(|_, g| !groups.contains(g));
-        let mut by_group: HashMap<i64, Vec<&ReportRow>> = HashMap::new();
-        for r in reports.iter().filter(|r| groups.contains(&r.group_seq)) {
-            by_group.entry(r.group_seq).or_default().push(r);
-        }
-        for (g, members) in by_group {
-            self.insert_group(g, &members, sets);
-        }
+        self.insert_reports(
+            reports.iter().filter(|r| groups.contains(&r.group_seq)),
+            sets,
+        );
         if self.garbage > 1 << 20 && self.garbage > self.arena.len() / 2 {
             self.compact();
         }
     }
 
-    /// Builds every real event from all live reports.
-    pub fn build(
-        units: Vec<UnitRow>,
-        reports: &[ReportRow],
+    /// Adds the real events of `reports`, grouped by their group: every
+    /// live report of each group must be among them.
+    pub fn insert_reports<'a>(
+        &mut self,
+        reports: impl IntoIterator<Item = &'a ReportRow>,
         sets: &HashMap<i64, ReportSets>,
-    ) -> Self {
-        let mut index = Index::default();
-        index.set_units(units);
-        let mut by_group: HashMap<i64, Vec<&ReportRow>> = HashMap::new();
+    ) {
+        let mut by_group: BTreeMap<i64, Vec<&ReportRow>> = BTreeMap::new();
         for r in reports {
             by_group.entry(r.group_seq).or_default().push(r);
         }
-        let mut groups: Vec<i64> = by_group.keys().copied().collect();
-        groups.sort_unstable();
-        for g in groups {
-            index.insert_group(g, &by_group[&g], sets);
+        for (g, members) in by_group {
+            self.insert_group(g, &members, sets);
         }
+    }
+
+    /// An empty index over `units`.
+    pub fn with_units(units: Vec<UnitRow>) -> Self {
+        let mut index = Index::default();
+        index.set_units(units);
         index
     }
 
-    fn insert_group(&mut self, g: i64, members: &[&ReportRow], sets: &HashMap<i64, ReportSets>) {
+    fn insert_group(&mut self, g: i64, reports: &[&ReportRow], sets: &HashMap<i64, ReportSets>) {
+        // A group seen before (a report linked to it while the index was
+        // being built): its old record goes; the change log brings the
+        // whole group again.
+        if let Some(slot) = self.slot_of.remove(&g) {
+            self.remove_slot(slot);
+        }
         let empty = ReportSets::default();
         let mut people: Vec<u32> = Vec::new();
-        let mut agencies: Vec<u16> = Vec::new();
-        let mut areas: Vec<i64> = Vec::new();
-        let (mut kinds, mut topics, mut targets) = (0u64, 0u64, 0u64);
-        let max_opt = |a: Option<i64>, b: Option<i64>| match (a, b) {
-            (Some(x), Some(y)) => Some(x.max(y)),
-            (x, None) => x,
-            (None, y) => y,
-        };
-        let mut ev = RealEvent {
-            date: members[0].start_date,
-            total: 0,
-            female: None,
-            male: None,
-            under_18: None,
-            identified: 0,
-            agencies: Vec::new(),
-            kinds: 0,
-            topics: 0,
-            targets: 0,
-            areas: Vec::new(),
-            people: (0, 0),
-        };
-        let mut stored_identified = 0;
-        for r in members {
+        let mut agencies: Vec<u32> = Vec::new();
+        let mut areas: Vec<u32> = Vec::new();
+        let (mut kinds, mut topics, mut targets) = (0u32, 0u32, 0u32);
+        let mut members = Vec::with_capacity(reports.len());
+        for r in reports {
             let s = sets.get(&r.seq).unwrap_or(&empty);
-            self.group_of.insert(r.seq, g);
-            ev.date = ev.date.min(r.start_date);
-            ev.total = ev.total.max(r.total);
-            ev.female = max_opt(ev.female, r.female);
-            ev.male = max_opt(ev.male, r.male);
-            ev.under_18 = max_opt(ev.under_18, r.under_18);
-            stored_identified = stored_identified.max(r.identified);
-            agencies.push(self.agency_id(&r.agency));
+            members.push(Member {
+                seq: r.seq,
+                date: r.start_date,
+                total: r.total,
+                female: r.female,
+                male: r.male,
+                under_18: r.under_18,
+                identified: r.identified,
+            });
+            agencies.push(u32::from(self.agency_id(&r.agency)));
             for c in &s.co_organizers {
-                agencies.push(self.agency_id(c));
+                agencies.push(u32::from(self.agency_id(c)));
             }
             kinds |= bit(Kind::ALL, Kind::parse(&r.kind));
             for t in &s.topics {
@@ -229,7 +291,11 @@ impl Index {
             for t in &s.target_groups {
                 targets |= bit(TargetGroup::ALL, TargetGroup::parse(t));
             }
-            areas.push(r.area_id);
+            // A report's unit exists (foreign key); one loaded after the
+            // units were is picked up by the area change that added it.
+            if let Some(u) = self.unit_of_id.get(&r.area_id) {
+                areas.push(*u);
+            }
             people.extend(
                 s.participants
                     .iter()
@@ -242,6 +308,31 @@ impl Index {
         areas.dedup();
         people.sort_unstable();
         people.dedup();
+        let mut ev = RealEvent {
+            date: members[0].date,
+            people: (0, 0),
+            tags: 0,
+            n_agencies: u16::try_from(agencies.len()).expect("few agencies per event"),
+            n_areas: u16::try_from(areas.len()).expect("few units per event"),
+            kinds,
+            topics,
+            targets,
+            total: 0,
+            female: Count::NONE,
+            male: Count::NONE,
+            under_18: Count::NONE,
+            identified: 0,
+        };
+        let mut stored_identified = 0;
+        for m in &members {
+            self.group_of.insert(m.seq, g);
+            ev.date = ev.date.min(m.date);
+            ev.total = ev.total.max(m.total);
+            ev.female = ev.female.max(m.female);
+            ev.male = ev.male.max(m.male);
+            ev.under_18 = ev.under_18.max(m.under_18);
+            stored_identified = stored_identified.max(m.identified);
+        }
         // As the SQL path: a lone report's identified count is the stored
         // one; a linked group's is its distinct people.
         ev.identified = if members.len() > 1 {
@@ -250,28 +341,90 @@ impl Index {
             stored_identified
         };
         ev.total = ev.total.max(ev.identified);
-        ev.agencies = agencies;
-        ev.kinds = kinds;
-        ev.topics = topics;
-        ev.targets = targets;
-        ev.areas = areas;
         if let Some(max) = people.last() {
             self.people_bound = self.people_bound.max(max + 1);
         }
-        let start = u32::try_from(self.arena.len()).expect("arena under 4 billion entries");
-        ev.people = (start, people.len() as u32);
+        ev.people = (
+            u32::try_from(self.arena.len()).expect("arena under 4 billion entries"),
+            people.len() as u32,
+        );
         self.arena.extend_from_slice(&people);
+        ev.tags = u32::try_from(self.tags.len()).expect("tags under 4 billion entries");
+        self.tags.extend_from_slice(&agencies);
+        self.tags.extend_from_slice(&areas);
+        let month = month_of(ev.date);
+        self.months = Some(match self.months {
+            None => (month, month),
+            Some((lo, hi)) => (lo.min(month), hi.max(month)),
+        });
         let slot = match self.free.pop() {
             Some(s) => {
-                self.events[s as usize] = Some(ev);
+                self.events[s as usize] = ev;
                 s
             }
             None => {
-                self.events.push(Some(ev));
+                self.events.push(ev);
                 u32::try_from(self.events.len() - 1).expect("fewer than 4 billion events")
             }
         };
+        self.by_month.entry(month).or_default().insert(slot);
+        self.post_units(slot, true);
+        self.live.insert(slot);
         self.slot_of.insert(g, slot);
+    }
+
+    fn remove_slot(&mut self, slot: u32) {
+        let ev = &self.events[slot as usize];
+        self.garbage += ev.people.1 as usize + usize::from(ev.n_agencies + ev.n_areas);
+        let month = month_of(ev.date);
+        if let Some(m) = self.by_month.get_mut(&month) {
+            m.remove(slot);
+            if m.is_empty() {
+                self.by_month.remove(&month);
+            }
+        }
+        self.post_units(slot, false);
+        self.live.remove(slot);
+        self.free.push(slot);
+    }
+
+    /// Adds (or removes) `slot` to the postings of every unit it is placed in.
+    fn post_units(&mut self, slot: u32, add: bool) {
+        let mut units: Vec<u32> = Vec::new();
+        for a in self.areas(&self.events[slot as usize]) {
+            for p in [Some(*a), self.units[*a as usize].current]
+                .into_iter()
+                .flatten()
+            {
+                let u = &self.units[p as usize];
+                units.push(p);
+                units.extend([u.province, u.district, u.commune].into_iter().flatten());
+            }
+        }
+        units.sort_unstable();
+        units.dedup();
+        for u in units {
+            if add {
+                self.by_unit[u as usize].insert(slot);
+            } else {
+                self.by_unit[u as usize].remove(slot);
+            }
+        }
+    }
+
+    /// The slots of events dated in months `from..=to` (a superset of the
+    /// events dated in any range inside them).
+    pub fn slots_in_months(&self, from: i32, to: i32) -> RoaringBitmap {
+        let mut out = RoaringBitmap::new();
+        for (_, m) in self.by_month.range(from..=to) {
+            out |= m;
+        }
+        out
+    }
+
+    /// The slots of events placed in `unit` or below it, in either mode.
+    pub fn slots_in_unit(&self, unit: u32) -> &RoaringBitmap {
+        &self.by_unit[unit as usize]
     }
 
     /// A real event's people.
@@ -280,21 +433,81 @@ impl Index {
         &self.arena[start as usize..(start + len) as usize]
     }
 
-    /// Rewrites the arena without the people of replaced events.
+    /// A real event's agencies (dictionary ids, sorted).
+    pub fn agencies(&self, ev: &RealEvent) -> &[u32] {
+        let start = ev.tags as usize;
+        &self.tags[start..start + usize::from(ev.n_agencies)]
+    }
+
+    /// A real event's recorded units (dense indexes, sorted).
+    pub fn areas(&self, ev: &RealEvent) -> &[u32] {
+        let start = ev.tags as usize + usize::from(ev.n_agencies);
+        &self.tags[start..start + usize::from(ev.n_areas)]
+    }
+
+    /// Rewrites the arenas without the entries of replaced events.
     fn compact(&mut self) {
-        let mut arena = Vec::with_capacity(self.arena.len() - self.garbage);
-        for ev in self.events.iter_mut().flatten() {
+        let mut arena = Vec::with_capacity(self.arena.len());
+        let mut tags = Vec::with_capacity(self.tags.len());
+        for slot in &self.live {
+            let ev = &mut self.events[slot as usize];
             let (start, len) = ev.people;
             let new_start = arena.len() as u32;
             arena.extend_from_slice(&self.arena[start as usize..(start + len) as usize]);
             ev.people = (new_start, len);
+            let t = ev.tags as usize;
+            ev.tags = tags.len() as u32;
+            tags.extend_from_slice(&self.tags[t..t + usize::from(ev.n_agencies + ev.n_areas)]);
         }
         self.arena = arena;
+        self.tags = tags;
         self.garbage = 0;
     }
 
     /// How many real events the index holds.
     pub fn real_events(&self) -> usize {
         self.slot_of.len()
+    }
+
+    /// Bytes held by the index's largest parts (events, arenas, postings
+    /// and maps), for the log.
+    pub fn approx_bytes(&self) -> usize {
+        let postings: usize = self
+            .by_unit
+            .iter()
+            .chain(self.by_month.values())
+            .map(|b| b.serialized_size())
+            .sum();
+        self.events.capacity() * std::mem::size_of::<RealEvent>()
+            + self.arena.capacity() * 4
+            + self.tags.capacity() * 4
+            + postings
+            + (self.slot_of.capacity() + self.group_of.capacity()) * 24
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_real_event_stays_compact() {
+        assert!(std::mem::size_of::<RealEvent>() <= 72);
+    }
+
+    #[test]
+    fn every_value_list_fits_its_bits() {
+        assert!(Kind::ALL.len() <= 32);
+        assert!(Topic::ALL.len() <= 32);
+        assert!(TargetGroup::ALL.len() <= 32);
+    }
+
+    #[test]
+    fn counts_keep_absence_apart_from_zero() {
+        assert_eq!(Count::NONE.get(), None);
+        assert_eq!(Count(0).get(), Some(0));
+        assert_eq!(Count::NONE.max(Some(3)).get(), Some(3));
+        assert_eq!(Count(5).max(None).get(), Some(5));
+        assert_eq!(Count(5).max(Some(7)).get(), Some(7));
     }
 }

@@ -18,12 +18,12 @@
 pub mod index;
 pub mod query;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::{Duration, Instant};
 
 use crate::aggregates::{Answer, Request};
-use crate::db::reach::{self as log_table, Cursor, Scope};
+use crate::db::reach::{self as log_table, Cursor, Scope, Which};
 use crate::db::{DbConn, DbPool};
 use crate::error::ApiError;
 
@@ -34,6 +34,8 @@ const FOLLOW_EVERY: Duration = Duration::from_secs(1);
 /// Change rows older than this are pruned (every instance reads the log
 /// every second; one that stopped rebuilds from the tables at start).
 const KEEP_CHANGES: Duration = Duration::from_secs(3600);
+/// Report seqs read per statement while building.
+const BUILD_RANGE: i64 = 50_000;
 /// How often old change rows are pruned.
 const PRUNE_EVERY: Duration = Duration::from_secs(600);
 
@@ -85,26 +87,55 @@ impl Reach {
     }
 
     /// Builds the index from the database, then applies what changed meanwhile.
+    /// Reads the reports in ranges of seqs so that only one range's rows
+    /// are in memory beside the index; reports of linked groups wait until
+    /// every range is read.
     pub fn build(&self, conn: &mut DbConn) -> Result<(), ApiError> {
         let started = Instant::now();
         log::info!("reach index: building from the database");
         let mut follower = self.follower.lock().expect("follower lock");
         // Before loading: changes committed during the load are read again.
         let cursor = log_table::cursor_now(conn)?;
-        let units = log_table::load_units(conn)?;
-        let (reports, sets) = log_table::load_reports(conn, None)?;
+        let mut index = Index::with_units(log_table::load_units(conn)?);
+        let linked: HashSet<i64> = log_table::linked_groups(conn)?.into_iter().collect();
+        let last = log_table::max_report_seq(conn)?;
+        let (mut held, mut held_sets) = (Vec::new(), HashMap::new());
+        let mut reports_read = 0usize;
+        let mut logged = Instant::now();
+        let mut from = 0;
+        while from <= last {
+            let to = from + BUILD_RANGE;
+            let (reports, mut sets) = log_table::load_reports(conn, Which::Seqs(from, to))?;
+            reports_read += reports.len();
+            let (wait, lone): (Vec<_>, Vec<_>) = reports
+                .into_iter()
+                .partition(|r| linked.contains(&r.group_seq));
+            index.insert_reports(&lone, &sets);
+            for r in wait {
+                if let Some(s) = sets.remove(&r.seq) {
+                    held_sets.insert(r.seq, s);
+                }
+                held.push(r);
+            }
+            from = to;
+            if logged.elapsed() >= Duration::from_secs(2) {
+                logged = Instant::now();
+                log::info!(
+                    "reach index: {reports_read} live reports read ({:.0}% of seqs) in {:.1} s",
+                    100.0 * (from.min(last) as f64) / (last.max(1) as f64),
+                    started.elapsed().as_secs_f64()
+                );
+            }
+        }
+        index.insert_reports(&held, &held_sets);
         log::info!(
-            "reach index: loaded {} live reports and {} units in {:.1} s; indexing",
-            reports.len(),
-            units.len(),
-            started.elapsed().as_secs_f64()
-        );
-        let index = Index::build(units, &reports, &sets);
-        drop((reports, sets));
-        log::info!(
-            "reach index: ready, {} real events, {} attendances identified, in {:.1} s",
+            "reach index: ready, {} live reports, {} real events, {} identified attendances, \
+             {} units, about {} MB, in {:.1} s",
+            reports_read,
             index.real_events(),
             index.arena.len(),
+            index.units.len(),
+            index.approx_bytes() >> 20,
             started.elapsed().as_secs_f64()
         );
         *self.index.write().expect("index lock") = Some(index);
@@ -144,7 +175,7 @@ impl Reach {
                 .unwrap_or_default();
             groups.extend(log_table::groups_of(conn, &reports)?);
             let group_list: Vec<i64> = groups.iter().copied().collect();
-            let (loaded, sets) = log_table::load_reports(conn, Some(&group_list))?;
+            let (loaded, sets) = log_table::load_reports(conn, Which::Groups(&group_list))?;
             let units = if areas_changed {
                 Some(log_table::load_units(conn)?)
             } else {

@@ -3,24 +3,44 @@
 //! whose reports matches each filter (the date is the earliest); a row holds
 //! every real event with the row's keys among its properties; unique people
 //! are counted per row and over the whole slice.
+//!
+//! How: the month and unit postings narrow the slice to candidate slots,
+//! which are checked exactly and scanned on every core. A row is a
+//! combination of dense keys (one per dimension). Unique people are counted
+//! one of two ways: when there are at most 63 combinations, one small bit
+//! mask per person (bit i: in row i; the last bit: in the slice), so each
+//! attendance costs one OR; otherwise a set per row that starts as a list
+//! and becomes a bitmap when it grows past the bitmap's size.
 
 use std::collections::HashMap;
+use std::ops::BitOrAssign;
 
 use chrono::Datelike;
 
-use super::index::{Index, RealEvent, bit};
+use super::index::{Index, RealEvent, bit, month_of};
 use crate::aggregates::{Answer, AreaMode, Dimension, Measures, Request, Row};
 use crate::domain::{Kind, TargetGroup, Topic};
 use crate::error::ApiError;
 
-/// A key value: an agency's dictionary id, a value's index in its list, a
-/// unit id, or a period number; [`NONE`] when the property is absent.
-type Key = i64;
-const NONE: Key = i64::MIN;
+/// When to use more threads and when masks.
+#[derive(Debug, Clone, Copy)]
+struct Tuning {
+    /// Slices with fewer candidate events are scanned on one thread.
+    parallel_from: usize,
+    /// Slices with fewer candidate events count people in lists, not masks.
+    masks_from: usize,
+}
+
+const TUNING: Tuning = Tuning {
+    parallel_from: 50_000,
+    masks_from: 2_000,
+};
+/// Grouping spaces up to this size find rows by table, not hash map.
+const TABLE_UP_TO: u64 = 1 << 16;
 
 /// Sums of one row (or of the totals).
-#[derive(Default)]
-struct Acc {
+#[derive(Default, Clone)]
+struct Sums {
     events: i64,
     attendances: i64,
     female: Option<i64>,
@@ -28,30 +48,36 @@ struct Acc {
     under_18: Option<i64>,
     identified: i64,
     largest: i64,
-    people: Vec<u32>,
 }
 
-impl Acc {
-    fn add(&mut self, ev: &RealEvent, people: &[u32]) {
-        let add_opt = |sum: &mut Option<i64>, v: Option<i64>| {
-            if let Some(v) = v {
-                *sum = Some(sum.unwrap_or(0) + v);
-            }
-        };
+fn add_opt(sum: &mut Option<i64>, v: Option<i64>) {
+    if let Some(v) = v {
+        *sum = Some(sum.unwrap_or(0) + v);
+    }
+}
+
+impl Sums {
+    fn add(&mut self, ev: &RealEvent) {
         self.events += 1;
         self.attendances += ev.total;
-        add_opt(&mut self.female, ev.female);
-        add_opt(&mut self.male, ev.male);
-        add_opt(&mut self.under_18, ev.under_18);
+        add_opt(&mut self.female, ev.female.get());
+        add_opt(&mut self.male, ev.male.get());
+        add_opt(&mut self.under_18, ev.under_18.get());
         self.identified += ev.identified;
         self.largest = self.largest.max(ev.total);
-        self.people.extend_from_slice(people);
     }
 
-    fn measures(mut self) -> Measures {
-        self.people.sort_unstable();
-        self.people.dedup();
-        let unique = self.people.len() as i64;
+    fn merge(&mut self, o: &Sums) {
+        self.events += o.events;
+        self.attendances += o.attendances;
+        add_opt(&mut self.female, o.female);
+        add_opt(&mut self.male, o.male);
+        add_opt(&mut self.under_18, o.under_18);
+        self.identified += o.identified;
+        self.largest = self.largest.max(o.largest);
+    }
+
+    fn measures(&self, unique: i64) -> Measures {
         Measures {
             events: self.events,
             attendances: self.attendances,
@@ -66,29 +92,133 @@ impl Acc {
     }
 }
 
+/// A set of people: a list while small, a bitmap once the list would be
+/// larger than the bitmap.
+enum People {
+    Few(Vec<u32>),
+    Dense(Vec<u64>),
+}
+
+impl People {
+    fn add(&mut self, people: &[u32], bound: u32) {
+        match self {
+            People::Few(v) => {
+                v.extend_from_slice(people);
+                if v.len() > (bound as usize / 32).max(1024) {
+                    let mut words = vec![0u64; (bound as usize).div_ceil(64)];
+                    for p in v.iter() {
+                        words[(*p >> 6) as usize] |= 1 << (p & 63);
+                    }
+                    *self = People::Dense(words);
+                }
+            }
+            People::Dense(words) => {
+                for p in people {
+                    words[(*p >> 6) as usize] |= 1 << (p & 63);
+                }
+            }
+        }
+    }
+
+    fn merge(&mut self, other: People, bound: u32) {
+        match (self, other) {
+            (People::Dense(a), People::Dense(b)) => {
+                for (x, y) in a.iter_mut().zip(b) {
+                    *x |= y;
+                }
+            }
+            (this, People::Few(v)) => this.add(&v, bound),
+            (this @ People::Few(_), dense @ People::Dense(_)) => {
+                let People::Few(v) = std::mem::replace(this, dense) else {
+                    unreachable!()
+                };
+                this.add(&v, bound);
+            }
+        }
+    }
+
+    fn count(self) -> i64 {
+        match self {
+            People::Few(mut v) => {
+                v.sort_unstable();
+                v.dedup();
+                v.len() as i64
+            }
+            People::Dense(words) => words.iter().map(|w| i64::from(w.count_ones())).sum(),
+        }
+    }
+}
+
 /// The slice's filters, resolved against the index.
 struct Slice<'a> {
     index: &'a Index,
     request: &'a Request,
     /// Agencies of the `agency` filter known to the index (None: no filter).
-    agencies: Option<Vec<u16>>,
+    agencies: Option<Vec<u32>>,
     /// The scope's agency (None: no scope; Some(None): an agency no event names).
-    scope: Option<Option<u16>>,
+    scope: Option<Option<u32>>,
     /// Units named by the area filter.
-    area_ids: Option<&'a [i64]>,
+    area_ids: Option<&'a [u32]>,
+    kind: u32,
+    topic: u32,
+    target: u32,
 }
 
-impl Slice<'_> {
-    fn placed(&self, area: i64) -> i64 {
+impl<'a> Slice<'a> {
+    fn new(index: &'a Index, request: &'a Request) -> Result<Self, ApiError> {
+        let f = &request.filters;
+        let area_ids = match &f.area {
+            None => None,
+            Some(code) => Some(
+                index
+                    .codes
+                    .get(code)
+                    .map(Vec::as_slice)
+                    .filter(|ids| !ids.is_empty())
+                    .ok_or_else(|| ApiError::field("area", "unknown administrative unit code"))?,
+            ),
+        };
+        let known = |a: &String| index.known_agency(a).map(u32::from);
+        Ok(Slice {
+            index,
+            request,
+            agencies: (!f.agency.is_empty()).then(|| f.agency.iter().filter_map(known).collect()),
+            scope: f.scope.as_ref().map(known),
+            area_ids,
+            kind: bit(Kind::ALL, f.kind),
+            topic: bit(Topic::ALL, f.topic),
+            target: bit(TargetGroup::ALL, f.target_group),
+        })
+    }
+
+    /// The unit an event recorded in `area` is placed in.
+    fn placed(&self, area: u32) -> u32 {
         match self.request.filters.areas {
             AreaMode::AsRecorded => area,
-            AreaMode::Current => self
-                .index
-                .units
-                .get(&area)
-                .and_then(|u| u.current)
-                .unwrap_or(area),
+            AreaMode::Current => self.index.units[area as usize].current.unwrap_or(area),
         }
+    }
+
+    /// The slots that may be in the slice (a superset, from the postings).
+    fn candidates(&self) -> Vec<u32> {
+        let f = &self.request.filters;
+        let mut set = None;
+        if f.from.is_some() || f.to.is_some() {
+            let lo = f.from.map_or(i32::MIN, month_of);
+            let hi = f.to.map_or(i32::MAX, month_of);
+            set = Some(self.index.slots_in_months(lo, hi));
+        }
+        if let Some(ids) = self.area_ids {
+            let mut in_area = roaring::RoaringBitmap::new();
+            for id in ids {
+                in_area |= self.index.slots_in_unit(*id);
+            }
+            set = Some(match set {
+                Some(s) => s & in_area,
+                None => in_area,
+            });
+        }
+        set.as_ref().unwrap_or(&self.index.live).iter().collect()
     }
 
     fn contains(&self, ev: &RealEvent) -> bool {
@@ -97,35 +227,30 @@ impl Slice<'_> {
             return false;
         }
         if let Some(list) = &self.agencies
-            && !ev.agencies.iter().any(|a| list.contains(a))
+            && !self.index.agencies(ev).iter().any(|a| list.contains(a))
         {
             return false;
         }
         match self.scope {
             Some(None) => return false,
-            Some(Some(a)) if !ev.agencies.contains(&a) => return false,
+            Some(Some(a)) if !self.index.agencies(ev).contains(&a) => return false,
             _ => {}
         }
-        let has = |bits: u64, b: u64| b == 0 || bits & b != 0;
-        let kind = bit(Kind::ALL, f.kind);
-        let topic = bit(Topic::ALL, f.topic);
-        let target = bit(TargetGroup::ALL, f.target_group);
-        if (f.kind.is_some() && !has(ev.kinds, kind))
-            || (f.topic.is_some() && !has(ev.topics, topic))
-            || (f.target_group.is_some() && !has(ev.targets, target))
+        if (self.kind != 0 && ev.kinds & self.kind == 0)
+            || (self.topic != 0 && ev.topics & self.topic == 0)
+            || (self.target != 0 && ev.targets & self.target == 0)
         {
             return false;
         }
         if let Some(ids) = self.area_ids {
-            let inside = ev.areas.iter().any(|a| {
+            let units = &self.index.units;
+            let inside = self.index.areas(ev).iter().any(|a| {
                 let p = self.placed(*a);
-                let unit = self.index.units.get(&p);
+                let u = &units[p as usize];
                 ids.contains(&p)
-                    || unit.is_some_and(|u| {
-                        [u.province, u.district, u.commune]
-                            .iter()
-                            .any(|x| x.is_some_and(|x| ids.contains(&x)))
-                    })
+                    || [u.province, u.district, u.commune]
+                        .iter()
+                        .any(|x| x.is_some_and(|x| ids.contains(&x)))
             });
             if !inside {
                 return false;
@@ -133,158 +258,656 @@ impl Slice<'_> {
         }
         true
     }
+}
 
-    /// The event's keys in a dimension (distinct).
-    fn keys(&self, ev: &RealEvent, d: Dimension, out: &mut Vec<Key>) {
+/// One dimension of the grouping, with its keys made dense (`0..space`).
+struct Dim {
+    d: Dimension,
+    space: u64,
+    /// The first period number (periods only).
+    base: i32,
+    stride: u64,
+}
+
+/// The grouping: dimensions and how rows are found.
+struct Plan {
+    dims: Vec<Dim>,
+    /// Combinations of keys (1 without grouping).
+    space: u64,
+    /// The dense key of an absent area.
+    no_unit: u32,
+}
+
+/// A date's period number in a period dimension.
+fn period_of(d: Dimension, date: chrono::NaiveDate) -> i32 {
+    match d {
+        Dimension::PeriodMonth => month_of(date),
+        Dimension::PeriodQuarter => date.year() * 4 + (date.month0() / 3) as i32,
+        _ => date.year(),
+    }
+}
+
+impl Plan {
+    fn new(index: &Index, group_by: &[Dimension]) -> Self {
+        let no_unit = index.units.len() as u32;
+        let mut space = 1u64;
+        let mut dims = Vec::with_capacity(group_by.len());
+        for d in group_by.iter().rev() {
+            let (n, base) = match d {
+                Dimension::Agency => (index.agencies.len().max(1) as u64, 0),
+                Dimension::Kind => (Kind::ALL.len() as u64, 0),
+                Dimension::Topic => (Topic::ALL.len() as u64, 0),
+                Dimension::TargetGroup => (TargetGroup::ALL.len() as u64, 0),
+                Dimension::AreaProvince | Dimension::AreaDistrict | Dimension::AreaCommune => {
+                    (u64::from(no_unit) + 1, 0)
+                }
+                _ => {
+                    let (lo, hi) = index.months.unwrap_or((0, 0));
+                    let first_day = |m: i32| {
+                        chrono::NaiveDate::from_ymd_opt(
+                            m.div_euclid(12),
+                            m.rem_euclid(12) as u32 + 1,
+                            1,
+                        )
+                        .expect("a month of the index")
+                    };
+                    let lo = period_of(*d, first_day(lo));
+                    let hi = period_of(*d, first_day(hi));
+                    ((hi - lo + 1) as u64, lo)
+                }
+            };
+            dims.push(Dim {
+                d: *d,
+                space: n,
+                base,
+                stride: space,
+            });
+            space = space.saturating_mul(n);
+        }
+        dims.reverse();
+        Plan {
+            dims,
+            space,
+            no_unit,
+        }
+    }
+
+    /// The event's dense keys in dimension `dim` (distinct).
+    fn keys(&self, slice: &Slice, ev: &RealEvent, dim: &Dim, out: &mut Vec<u32>) {
         out.clear();
-        let bits = |bits: u64, out: &mut Vec<Key>| {
-            out.extend((0..64).filter(|i| bits & (1u64 << i) != 0).map(i64::from));
+        let bits = |bits: u32, out: &mut Vec<u32>| {
+            out.extend((0..32).filter(|i| bits & (1u32 << i) != 0));
         };
-        match d {
-            Dimension::Agency => out.extend(ev.agencies.iter().map(|a| i64::from(*a))),
+        match dim.d {
+            Dimension::Agency => out.extend_from_slice(slice.index.agencies(ev)),
             Dimension::Kind => bits(ev.kinds, out),
             Dimension::Topic => bits(ev.topics, out),
             Dimension::TargetGroup => bits(ev.targets, out),
             Dimension::AreaProvince | Dimension::AreaDistrict | Dimension::AreaCommune => {
-                for a in &ev.areas {
-                    let unit = self.index.units.get(&self.placed(*a));
-                    let k = unit.and_then(|u| match d {
+                for a in slice.index.areas(ev) {
+                    let u = &slice.index.units[slice.placed(*a) as usize];
+                    let k = match dim.d {
                         Dimension::AreaProvince => u.province,
                         Dimension::AreaDistrict => u.district,
                         _ => u.commune,
-                    });
-                    out.push(k.unwrap_or(NONE));
+                    };
+                    out.push(k.unwrap_or(self.no_unit));
                 }
                 out.sort_unstable();
                 out.dedup();
             }
-            Dimension::PeriodMonth => {
-                out.push(i64::from(ev.date.year()) * 100 + i64::from(ev.date.month()))
-            }
-            Dimension::PeriodQuarter => {
-                out.push(i64::from(ev.date.year()) * 10 + i64::from(ev.date.month0() / 3 + 1))
-            }
-            Dimension::PeriodYear => out.push(i64::from(ev.date.year())),
+            _ => out.push((period_of(dim.d, ev.date) - dim.base) as u32),
         }
     }
 
-    /// A key as the answer writes it (area keys are unit ids, named later).
-    fn key_text(&self, d: Dimension, k: Key) -> Option<String> {
-        if k == NONE {
-            return None;
-        }
-        let idx = usize::try_from(k).ok();
-        Some(match d {
-            Dimension::Agency => self.index.agencies[idx?].clone(),
-            Dimension::Kind => Kind::ALL[idx?].as_str().to_string(),
-            Dimension::Topic => Topic::ALL[idx?].as_str().to_string(),
-            Dimension::TargetGroup => TargetGroup::ALL[idx?].as_str().to_string(),
-            Dimension::AreaProvince | Dimension::AreaDistrict | Dimension::AreaCommune => {
-                k.to_string()
+    /// Every combination of the event's keys.
+    fn combos(&self, slice: &Slice, ev: &RealEvent, keys: &mut [Vec<u32>], out: &mut Vec<u64>) {
+        out.clear();
+        out.push(0);
+        for (dim, k) in self.dims.iter().zip(keys.iter_mut()) {
+            self.keys(slice, ev, dim, k);
+            let n = out.len();
+            for i in 0..n {
+                for key in k.iter() {
+                    out.push(out[i] + u64::from(*key) * dim.stride);
+                }
             }
-            Dimension::PeriodMonth => format!("{:04}-{:02}", k / 100, k % 100),
-            Dimension::PeriodQuarter => format!("{:04}-Q{}", k / 10, k % 10),
-            Dimension::PeriodYear => format!("{k:04}"),
-        })
+            out.drain(..n);
+        }
+    }
+
+    /// A row's keys and names, as the answer writes them.
+    fn row(&self, index: &Index, combo: u64, measures: Measures) -> Row {
+        let mut keys = Vec::with_capacity(self.dims.len());
+        let mut names = Vec::with_capacity(self.dims.len());
+        for dim in &self.dims {
+            let k = (combo / dim.stride) % dim.space;
+            let idx = k as usize;
+            let (key, name) = match dim.d {
+                Dimension::Agency => (Some(index.agencies[idx].clone()), None),
+                Dimension::Kind => (Some(Kind::ALL[idx].as_str().to_string()), None),
+                Dimension::Topic => (Some(Topic::ALL[idx].as_str().to_string()), None),
+                Dimension::TargetGroup => (Some(TargetGroup::ALL[idx].as_str().to_string()), None),
+                Dimension::AreaProvince | Dimension::AreaDistrict | Dimension::AreaCommune => {
+                    match index
+                        .units
+                        .get(idx)
+                        .filter(|_| k != u64::from(self.no_unit))
+                    {
+                        Some(u) => (Some(u.code.clone()), Some(u.name.clone())),
+                        None => (None, None),
+                    }
+                }
+                d => {
+                    let p = dim.base + k as i32;
+                    let text = match d {
+                        Dimension::PeriodMonth => {
+                            format!("{:04}-{:02}", p.div_euclid(12), p.rem_euclid(12) + 1)
+                        }
+                        Dimension::PeriodQuarter => {
+                            format!("{:04}-Q{}", p.div_euclid(4), p.rem_euclid(4) + 1)
+                        }
+                        _ => format!("{p:04}"),
+                    };
+                    (Some(text), None)
+                }
+            };
+            keys.push(key);
+            names.push(name);
+        }
+        Row {
+            keys,
+            names,
+            measures,
+        }
     }
 }
 
-/// Advances `at` (one position per dimension) to the next combination of
-/// keys; false after the last.
-fn next_combination(at: &mut [usize], keys: &[Vec<Key>]) -> bool {
-    for i in (0..at.len()).rev() {
-        at[i] += 1;
-        if at[i] < keys[i].len() {
-            return true;
+/// Rows found by combination: a table for small spaces, else a map.
+enum RowIds {
+    Table(Vec<u32>),
+    Map(HashMap<u64, u32>),
+}
+
+/// The sums of one part of the slice, by row.
+struct Rows {
+    ids: RowIds,
+    combos: Vec<u64>,
+    sums: Vec<Sums>,
+}
+
+impl Rows {
+    fn new(space: u64) -> Self {
+        Rows {
+            ids: if space <= TABLE_UP_TO {
+                RowIds::Table(vec![u32::MAX; space as usize])
+            } else {
+                RowIds::Map(HashMap::new())
+            },
+            combos: Vec::new(),
+            sums: Vec::new(),
         }
-        at[i] = 0;
     }
-    false
+
+    /// The row of `combo`, added if new.
+    fn id(&mut self, combo: u64) -> usize {
+        let next = self.combos.len() as u32;
+        let id = match &mut self.ids {
+            RowIds::Table(t) => {
+                let slot = &mut t[combo as usize];
+                if *slot == u32::MAX {
+                    *slot = next;
+                }
+                *slot
+            }
+            RowIds::Map(m) => *m.entry(combo).or_insert(next),
+        };
+        if id == next {
+            self.combos.push(combo);
+            self.sums.push(Sums::default());
+        }
+        id as usize
+    }
+}
+
+/// How unique people are counted while scanning.
+trait Unique: Send + Sized {
+    fn new(bound: u32, space: u64) -> Self;
+    /// An event of the slice with its people, in rows `rows` (row ids).
+    fn add(&mut self, people: &[u32], rows: &[usize], bound: u32);
+    /// Folds another part in; `map` gives the other's row ids here.
+    fn merge(&mut self, other: Self, map: &[usize], bound: u32);
+    /// The unique count of each row (by row id, `rows` of them) and of the slice.
+    fn counts(self, rows: usize) -> (Vec<i64>, i64);
+}
+
+/// A bit mask per person (bit i: row i; bit `space`: the slice).
+struct Masks<M> {
+    masks: Vec<M>,
+    space: u32,
+}
+
+/// A mask word.
+trait Mask: Copy + Default + Eq + BitOrAssign + Send {
+    fn bit(i: u32) -> Self;
+    fn ones(self) -> u64;
+}
+
+macro_rules! mask {
+    ($($t:ty),*) => {$(
+        impl Mask for $t {
+            fn bit(i: u32) -> Self { 1 << i }
+            fn ones(self) -> u64 { u64::from(self) }
+        }
+    )*};
+}
+mask!(u8, u16, u32, u64);
+
+impl<M: Mask> Unique for Masks<M> {
+    fn new(bound: u32, space: u64) -> Self {
+        Masks {
+            masks: vec![M::default(); bound as usize],
+            space: space as u32,
+        }
+    }
+
+    fn add(&mut self, people: &[u32], rows: &[usize], _bound: u32) {
+        let mut m = M::bit(self.space);
+        for r in rows {
+            m |= M::bit(*r as u32);
+        }
+        for p in people {
+            self.masks[*p as usize] |= m;
+        }
+    }
+
+    fn merge(&mut self, other: Self, map: &[usize], _bound: u32) {
+        // Row ids differ between parts: translate the other's bits.
+        let identity = map.iter().enumerate().all(|(i, r)| i == *r);
+        for (a, b) in self.masks.iter_mut().zip(other.masks) {
+            if b == M::default() {
+                continue;
+            }
+            if identity {
+                *a |= b;
+            } else {
+                let mut bits = b.ones();
+                let mut m = M::default();
+                while bits != 0 {
+                    let i = bits.trailing_zeros();
+                    bits &= bits - 1;
+                    m |= M::bit(if i == self.space {
+                        i
+                    } else {
+                        map[i as usize] as u32
+                    });
+                }
+                *a |= m;
+            }
+        }
+    }
+
+    fn counts(self, rows: usize) -> (Vec<i64>, i64) {
+        let mut per_row = vec![0i64; rows];
+        let mut total = 0;
+        let slice_bit = 1u64 << self.space;
+        for m in self.masks {
+            let mut bits = m.ones();
+            if bits == 0 {
+                continue;
+            }
+            total += 1;
+            bits &= !slice_bit;
+            while bits != 0 {
+                per_row[bits.trailing_zeros() as usize] += 1;
+                bits &= bits - 1;
+            }
+        }
+        (per_row, total)
+    }
+}
+
+/// A set per row and one for the slice.
+struct Sets {
+    rows: Vec<People>,
+    total: People,
+}
+
+impl Sets {
+    fn row(&mut self, r: usize) -> &mut People {
+        while self.rows.len() <= r {
+            self.rows.push(People::Few(Vec::new()));
+        }
+        &mut self.rows[r]
+    }
+}
+
+impl Unique for Sets {
+    fn new(_bound: u32, _space: u64) -> Self {
+        Sets {
+            rows: Vec::new(),
+            total: People::Few(Vec::new()),
+        }
+    }
+
+    fn add(&mut self, people: &[u32], rows: &[usize], bound: u32) {
+        self.total.add(people, bound);
+        for r in rows {
+            self.row(*r).add(people, bound);
+        }
+    }
+
+    fn merge(&mut self, other: Self, map: &[usize], bound: u32) {
+        self.total.merge(other.total, bound);
+        for (i, p) in other.rows.into_iter().enumerate() {
+            self.row(map[i]).merge(p, bound);
+        }
+    }
+
+    fn counts(self, rows: usize) -> (Vec<i64>, i64) {
+        let mut per_row: Vec<i64> = self.rows.into_iter().map(People::count).collect();
+        per_row.resize(rows, 0);
+        (per_row, self.total.count())
+    }
+}
+
+/// What one part of the slice adds up to.
+struct Part<U> {
+    totals: Sums,
+    rows: Rows,
+    unique: U,
+}
+
+fn scan<U: Unique>(slice: &Slice, plan: &Plan, slots: &[u32]) -> Part<U> {
+    let index = slice.index;
+    let bound = index.people_bound;
+    let mut part = Part {
+        totals: Sums::default(),
+        rows: Rows::new(plan.space),
+        unique: U::new(bound, plan.space),
+    };
+    let mut keys: Vec<Vec<u32>> = vec![Vec::new(); plan.dims.len()];
+    let mut combos = Vec::new();
+    let mut rows = Vec::new();
+    for slot in slots {
+        let ev = &index.events[*slot as usize];
+        if !slice.contains(ev) {
+            continue;
+        }
+        part.totals.add(ev);
+        rows.clear();
+        if !plan.dims.is_empty() {
+            plan.combos(slice, ev, &mut keys, &mut combos);
+            for c in &combos {
+                let id = part.rows.id(*c);
+                part.rows.sums[id].add(ev);
+                rows.push(id);
+            }
+        }
+        part.unique.add(index.people(ev), &rows, bound);
+    }
+    part
+}
+
+fn run<U: Unique>(slice: &Slice, plan: &Plan, slots: &[u32], tuning: Tuning) -> Answer {
+    let threads = if slots.len() < tuning.parallel_from {
+        1
+    } else {
+        std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
+    };
+    let chunk = slots.len().div_ceil(threads).max(1);
+    let mut parts: Vec<Part<U>> = if threads == 1 {
+        vec![scan(slice, plan, slots)]
+    } else {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = slots
+                .chunks(chunk)
+                .map(|c| s.spawn(move || scan::<U>(slice, plan, c)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("a scan thread"))
+                .collect()
+        })
+    };
+    let bound = slice.index.people_bound;
+    let mut all = if parts.is_empty() {
+        scan(slice, plan, &[])
+    } else {
+        parts.remove(0)
+    };
+    for part in parts {
+        all.totals.merge(&part.totals);
+        let map: Vec<usize> = part
+            .rows
+            .combos
+            .iter()
+            .zip(&part.rows.sums)
+            .map(|(combo, sums)| {
+                let id = all.rows.id(*combo);
+                all.rows.sums[id].merge(sums);
+                id
+            })
+            .collect();
+        all.unique.merge(part.unique, &map, bound);
+    }
+    let (per_row, total) = all.unique.counts(all.rows.combos.len());
+    let mut rows: Vec<Row> = all
+        .rows
+        .combos
+        .iter()
+        .zip(&all.rows.sums)
+        .zip(per_row)
+        .map(|((combo, sums), unique)| plan.row(slice.index, *combo, sums.measures(unique)))
+        .collect();
+    rows.sort_by(|a, b| (&a.keys, &a.names).cmp(&(&b.keys, &b.names)));
+    Answer {
+        rows,
+        totals: all.totals.measures(total),
+    }
 }
 
 /// Computes rows and totals from the index.
 pub fn compute(index: &Index, request: &Request) -> Result<Answer, ApiError> {
-    let f = &request.filters;
-    let area_ids = match &f.area {
-        None => None,
-        Some(code) => Some(
-            index
-                .codes
-                .get(code)
-                .map(Vec::as_slice)
-                .filter(|ids| !ids.is_empty())
-                .ok_or_else(|| ApiError::field("area", "unknown administrative unit code"))?,
-        ),
-    };
-    let slice = Slice {
-        index,
-        request,
-        agencies: (!f.agency.is_empty()).then(|| {
-            f.agency
-                .iter()
-                .filter_map(|a| index.known_agency(a))
-                .collect()
-        }),
-        scope: f.scope.as_ref().map(|a| index.known_agency(a)),
-        area_ids,
-    };
-    let dims: &[Dimension] = &request.group_by;
-    let mut totals = Acc::default();
-    let mut rows: HashMap<[Key; 4], Acc> = HashMap::new();
-    let mut keys: Vec<Vec<Key>> = vec![Vec::new(); dims.len()];
-    for ev in index.events.iter().flatten() {
-        if !slice.contains(ev) {
-            continue;
+    compute_with(index, request, TUNING)
+}
+
+fn compute_with(index: &Index, request: &Request, tuning: Tuning) -> Result<Answer, ApiError> {
+    let slice = Slice::new(index, request)?;
+    let plan = Plan::new(index, &request.group_by);
+    let slots = slice.candidates();
+    // One bit per combination and one for the slice.
+    let bits = plan.space + 1;
+    Ok(if slots.len() < tuning.masks_from || bits > 64 {
+        run::<Sets>(&slice, &plan, &slots, tuning)
+    } else if bits <= 8 {
+        run::<Masks<u8>>(&slice, &plan, &slots, tuning)
+    } else if bits <= 16 {
+        run::<Masks<u16>>(&slice, &plan, &slots, tuning)
+    } else if bits <= 32 {
+        run::<Masks<u32>>(&slice, &plan, &slots, tuning)
+    } else {
+        run::<Masks<u64>>(&slice, &plan, &slots, tuning)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeSet, HashMap};
+
+    use chrono::NaiveDate;
+    use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
+
+    use super::*;
+    use crate::aggregates::{Filters, GroupBy};
+    use crate::db::reach::{ReportRow, ReportSets, UnitRow};
+
+    /// Two provinces with two communes each; a successor for one commune.
+    fn units() -> Vec<UnitRow> {
+        let u = |id: i64, code: &str, p: i64, c: Option<i64>, cur: Option<i64>| UnitRow {
+            id,
+            code: code.to_string(),
+            name: format!("unit {code}"),
+            province_id: Some(p),
+            district_id: None,
+            commune_id: c,
+            current_id: cur,
+        };
+        vec![
+            u(10, "01", 10, None, None),
+            u(11, "01001", 10, Some(11), None),
+            u(12, "01002", 10, Some(12), Some(11)),
+            u(20, "02", 20, None, None),
+            u(21, "02001", 20, Some(21), None),
+            u(22, "02002", 20, Some(22), None),
+        ]
+    }
+
+    fn random_index(rng: &mut StdRng, reports: usize) -> Index {
+        let areas = [10, 11, 12, 20, 21, 22];
+        let agencies = ["police", "womens-union", "education", "labour", "health"];
+        let mut rows = Vec::new();
+        let mut sets = HashMap::new();
+        for seq in 1..=reports as i64 {
+            // One report in ten joins an earlier report's group.
+            let group_seq = if seq > 1 && rng.gen_bool(0.1) {
+                rng.gen_range(1..seq)
+            } else {
+                seq
+            };
+            let people: Vec<i64> = (0..rng.gen_range(0..12))
+                .map(|_| rng.gen_range(1..400))
+                .collect();
+            let distinct = people.iter().collect::<BTreeSet<_>>().len() as i64;
+            let month = rng.gen_range(1..=12);
+            let day = rng.gen_range(1..=28);
+            rows.push(ReportRow {
+                seq,
+                group_seq,
+                agency: agencies[rng.gen_range(0..agencies.len())].to_string(),
+                kind: Kind::ALL[rng.gen_range(0..Kind::ALL.len())]
+                    .as_str()
+                    .to_string(),
+                start_date: NaiveDate::from_ymd_opt(2024, month, day).unwrap(),
+                area_id: areas[rng.gen_range(0..areas.len())],
+                total: distinct + rng.gen_range(0..30),
+                female: rng.gen_bool(0.5).then(|| rng.gen_range(0..10)),
+                male: rng.gen_bool(0.5).then(|| rng.gen_range(0..10)),
+                under_18: rng.gen_bool(0.3).then(|| rng.gen_range(0..10)),
+                identified: distinct,
+            });
+            let mut pick = |all: Vec<&str>| -> Vec<String> {
+                all.into_iter()
+                    .filter(|_| rng.gen_bool(0.3))
+                    .map(str::to_string)
+                    .collect()
+            };
+            let topics = pick(Topic::ALL.iter().map(|t| t.as_str()).collect());
+            let target_groups = pick(TargetGroup::ALL.iter().map(|t| t.as_str()).collect());
+            let co_organizers = pick(agencies.to_vec());
+            sets.insert(
+                seq,
+                ReportSets {
+                    topics,
+                    target_groups,
+                    co_organizers,
+                    participants: people,
+                },
+            );
         }
-        let people = index.people(ev);
-        totals.add(ev, people);
-        if dims.is_empty() {
-            continue;
+        // Groups point at their first report.
+        for i in 0..rows.len() {
+            let g = rows[i].group_seq;
+            rows[i].group_seq = rows[(g - 1) as usize].group_seq;
         }
-        for (i, d) in dims.iter().enumerate() {
-            slice.keys(ev, *d, &mut keys[i]);
+        let mut index = Index::with_units(units());
+        index.insert_reports(&rows, &sets);
+        index
+    }
+
+    fn request(rng: &mut StdRng, group_by: &str) -> Request {
+        let date = |m: u32| NaiveDate::from_ymd_opt(2024, m, 15);
+        let from = rng.gen_range(1..=6);
+        let to = rng.gen_range(6..=12);
+        Request {
+            filters: Filters {
+                from: rng.gen_bool(0.3).then(|| date(from)).flatten(),
+                to: rng.gen_bool(0.3).then(|| date(to)).flatten(),
+                area: rng
+                    .gen_bool(0.3)
+                    .then(|| ["01", "02", "01002", "02001"][from as usize % 4].to_string()),
+                areas: if rng.gen_bool(0.5) {
+                    AreaMode::Current
+                } else {
+                    AreaMode::AsRecorded
+                },
+                kind: rng.gen_bool(0.2).then(|| Kind::ALL[0]),
+                ..Filters::default()
+            },
+            group_by: GroupBy::parse(Some(group_by)).unwrap(),
         }
-        if keys.iter().any(Vec::is_empty) {
-            continue;
-        }
-        // Every combination of the event's keys.
-        let mut at = [0usize; 4];
-        loop {
-            let mut key = [NONE; 4];
-            for i in 0..dims.len() {
-                key[i] = keys[i][at[i]];
-            }
-            rows.entry(key).or_default().add(ev, people);
-            if !next_combination(&mut at[..dims.len()], &keys) {
-                break;
+    }
+
+    /// Every way of counting (lists or masks of each width, one thread or
+    /// several) gives the same answer, and the slice's unique people equal
+    /// the people of its events counted with a plain set.
+    #[test]
+    fn every_strategy_gives_the_same_answer() {
+        let mut rng = StdRng::seed_from_u64(7);
+        let groupings = [
+            "",
+            "agency",
+            "kind",
+            "area:province",
+            "agency,kind",
+            "target_group,agency",
+            "period:month",
+            "period:quarter,agency",
+            "area:commune,period:month",
+            "topic",
+        ];
+        let one_thread_lists = Tuning {
+            parallel_from: usize::MAX,
+            masks_from: usize::MAX,
+        };
+        for round in 0..40 {
+            let index = random_index(&mut rng, 50 + round * 20);
+            for g in groupings {
+                let req = request(&mut rng, g);
+                let reference = compute_with(&index, &req, one_thread_lists).unwrap();
+                let slice = Slice::new(&index, &req).unwrap();
+                let mut truth = BTreeSet::new();
+                for slot in &index.live {
+                    let ev = &index.events[slot as usize];
+                    if slice.contains(ev) {
+                        truth.extend(index.people(ev).iter().copied());
+                    }
+                }
+                assert_eq!(
+                    reference.totals.unique_participants,
+                    truth.len() as i64,
+                    "{g}"
+                );
+                for tuning in [
+                    Tuning {
+                        parallel_from: usize::MAX,
+                        masks_from: 0,
+                    },
+                    Tuning {
+                        parallel_from: 0,
+                        masks_from: 0,
+                    },
+                    Tuning {
+                        parallel_from: 0,
+                        masks_from: usize::MAX,
+                    },
+                ] {
+                    let other = compute_with(&index, &req, tuning).unwrap();
+                    assert_eq!(other.rows, reference.rows, "{g} {tuning:?}");
+                    assert_eq!(other.totals, reference.totals, "{g} {tuning:?}");
+                }
             }
         }
     }
-    let mut out: Vec<Row> = rows
-        .into_iter()
-        .map(|(key, acc)| {
-            let mut keys = Vec::with_capacity(dims.len());
-            let mut names = Vec::with_capacity(dims.len());
-            for (i, d) in dims.iter().enumerate() {
-                if d.is_area() {
-                    let unit = (key[i] != NONE).then(|| index.units.get(&key[i])).flatten();
-                    keys.push(unit.map(|u| u.code.clone()));
-                    names.push(unit.map(|u| u.name.clone()));
-                } else {
-                    keys.push(slice.key_text(*d, key[i]));
-                    names.push(None);
-                }
-            }
-            Row {
-                keys,
-                names,
-                measures: acc.measures(),
-            }
-        })
-        .collect();
-    out.sort_by(|a, b| (&a.keys, &a.names).cmp(&(&b.keys, &b.names)));
-    Ok(Answer {
-        rows: out,
-        totals: totals.measures(),
-    })
 }
