@@ -241,12 +241,28 @@ async fn query(args: &[String]) {
                         }
                         *r -= 1;
                     }
+                    // Timed to the answer's last byte; parsed after.
                     let t = Instant::now();
-                    let (status, out) = call(client.get(&url).bearer_auth(&token), "GET").await;
+                    let resp = client
+                        .get(&url)
+                        .bearer_auth(&token)
+                        .send()
+                        .await
+                        .unwrap_or_else(|e| fail(format!("GET {url}: {e}")));
+                    let status = resp.status();
+                    let bytes = resp
+                        .bytes()
+                        .await
+                        .unwrap_or_else(|e| fail(format!("GET {url}: {e}")));
                     let ms = t.elapsed().as_secs_f64() * 1000.0;
                     if status != 200 {
-                        fail(format!("GET {url} answered {status}: {out}"));
+                        fail(format!(
+                            "GET {url} answered {status}: {}",
+                            String::from_utf8_lossy(&bytes)
+                        ));
                     }
+                    let mut out: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+                    out["bytes"] = json!(bytes.len());
                     times.lock().expect("times").push(ms);
                     *body.lock().expect("body") = Some(out);
                 }
@@ -260,11 +276,8 @@ async fn query(args: &[String]) {
     let mut t = times.lock().expect("times").clone();
     t.sort_by(f64::total_cmp);
     let pct = |p: f64| t[((t.len() as f64 * p).ceil() as usize).clamp(1, t.len()) - 1];
-    let totals = body
-        .lock()
-        .expect("body")
-        .as_ref()
-        .map(|b| b["totals"].clone());
+    let last = body.lock().expect("body").clone().unwrap_or_default();
+    let totals = last.get("totals").cloned();
     println!(
         "{}",
         json!({
@@ -278,6 +291,9 @@ async fn query(args: &[String]) {
             "max_ms": t[t.len() - 1],
             "requests_per_s": t.len() as f64 / wall,
             "totals": totals,
+            "meta_engine": last["meta"]["engine"],
+            "rows": last["rows"].as_array().map_or(0, Vec::len),
+            "bytes": last["bytes"],
         })
     );
 }

@@ -18,6 +18,7 @@ stdout. Progress goes to stderr.
 """
 
 import argparse
+import hashlib
 import json
 import os
 import pathlib
@@ -43,12 +44,15 @@ SEED = 1
 # the WHERE clause of the plain SQL over the plain tables.
 SLICES = {
     "all": ("group_by=agency", "TRUE"),
+    "commune_month": ("group_by=area:commune,period:month", None),
     "province": ("group_by=agency&area=01", "e.province_code = '01'"),
     "month": (
         "group_by=agency&from=2025-03-01&to=2025-03-31",
         "e.start_date BETWEEN DATE '2025-03-01' AND DATE '2025-03-31'",
     ),
 }
+# The slices every engine runs (the others are the service's only).
+CORE_SLICES = ["all", "province", "month"]
 PLAIN_SQL = (
     "SELECT e.agency, count(*) AS attendances, count(DISTINCT a.participant) AS people "
     "FROM plain_events e JOIN plain_attendance a ON a.event_id = e.id "
@@ -87,46 +91,68 @@ def stats(values):
 class Service:
     """The release build on a fresh database, with its RSS sampled."""
 
-    def __init__(self, backend):
-        self.dir = WORK / f"service-{backend}"
-        shutil.rmtree(self.dir, ignore_errors=True)
-        self.dir.mkdir(parents=True)
+    def __init__(self, backend, db="ct_bench", fresh=True, extra_env=None, port=PORT, after_migrate=None, share=None):
+        self.dir = share.dir if share else WORK / f"service-{backend}-{db}"
+        if fresh and not share:
+            shutil.rmtree(self.dir, ignore_errors=True)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.url = f"http://127.0.0.1:{port}/api/v1"
         env = dict(
             os.environ,
             RATE_LIMIT_PER_MINUTE="0",
-            BIND_ADDR=f"127.0.0.1:{PORT}",
-            RUST_LOG="warn",
+            BIND_ADDR=f"127.0.0.1:{port}",
+            RUST_LOG=os.environ.get("BENCH_RUST_LOG", "warn"),
             DATA_DIR=str(self.dir),
             JSON_LIMIT_BYTES=str(64 << 20),
             STATEMENT_TIMEOUT_MS="600000",
         )
+        env.update(extra_env or {})
         if backend == "postgres":
-            recreate("ct_bench")
-            env["DATABASE_URL"] = f"{PG}/ct_bench"
+            if fresh:
+                recreate(db)
+            env["DATABASE_URL"] = f"{PG}/{db}"
         else:
             env["DATABASE_URL"] = f"sqlite://{self.dir}/bench.db"
         self.env = env
         run([BIN, "migrate"], env=env)
+        if after_migrate and backend == "postgres":
+            psql(db, after_migrate)
+        elif after_migrate:
+            run(["sqlite3", self.dir / "bench.db", after_migrate])
+        self.port = port
         tokens = {a: self.token("agency", "--agency", a) for a in AGENCIES}
         tokens["admin"] = self.token("admin")
         self.viewer = self.token("viewer")
         self.admin = tokens["admin"]
         self.tokens = self.dir / "tokens"
         self.tokens.write_text("".join(f"{a}={t}\n" for a, t in tokens.items()))
-        self.log = open(self.dir / "serve.log", "w")
+        self.log = open(self.dir / f"serve-{port}.log", "w")
+        self.started = time.monotonic()
         self.proc = subprocess.Popen([BIN, "serve"], env=env, stdout=self.log, stderr=subprocess.STDOUT)
         for _ in range(300):
             try:
-                urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz", timeout=1)
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
                 break
             except OSError:
                 time.sleep(0.1)
         else:
-            raise SystemExit("the service did not start; see " + str(self.dir / "serve.log"))
+            raise SystemExit("the service did not start; see " + str(self.dir / f"serve-{port}.log"))
         self.peak_kb = 0
         self.sampling = True
         self.sampler = threading.Thread(target=self.sample, daemon=True)
         self.sampler.start()
+
+    def wait_for_index(self, limit=600):
+        """Seconds from the process's start until /readyz says the index answers."""
+        while time.monotonic() - self.started < limit:
+            try:
+                body = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{self.port}/readyz", timeout=5).read())
+                if body.get("aggregates_engine") == "index":
+                    return time.monotonic() - self.started
+            except OSError:
+                pass
+            time.sleep(0.05)
+        raise SystemExit("the index was not built in time; see " + str(self.dir))
 
     def token(self, role, *args):
         return run([BIN, "token", "issue", "--role", role, *args], env=self.env).strip()
@@ -224,7 +250,7 @@ def client(*args):
 
 
 def ingest(svc, data, mode, concurrency, limit=None, links=False):
-    args = ["ingest", URL, svc.tokens, data, mode, concurrency]
+    args = ["ingest", svc.url, svc.tokens, data, mode, concurrency]
     if limit is not None or links:
         args.append(limit if limit is not None else 1 << 62)
     if links:
@@ -298,6 +324,17 @@ def generate(size, events=None):
     return data
 
 
+# Without the index: the SQL engine answers, and the change log's triggers
+# are gone (the index's whole cost to a write).
+NO_INDEX = {
+    "postgres": "DROP TRIGGER events_reach ON events; "
+    "DROP TRIGGER event_co_organizers_reach ON event_co_organizers;",
+    "sqlite": "DROP TRIGGER events_reach_insert; DROP TRIGGER events_reach_update; "
+    "DROP TRIGGER event_co_organizers_reach_insert; DROP TRIGGER event_co_organizers_reach_update; "
+    "DROP TRIGGER event_co_organizers_reach_delete;",
+}
+
+
 def ingest_runs(args, data, results):
     reports = manifest(data)["reports"]
     rows = manifest(data)["attendance_rows"]
@@ -305,20 +342,21 @@ def ingest_runs(args, data, results):
     for r in range(args.runs):
         log(f"run {r + 1}/{args.runs}")
         for backend in args.backends:
-            svc = Service(backend)
-            cpu = Cpu(svc)
-            b = ingest(svc, data, "batch", 1)
-            results.setdefault(f"{backend}.batch_cpu", []).append(cpu.done())
-            results.setdefault(f"{backend}.batch_events_per_s", []).append(b["events_per_s"])
-            results.setdefault(f"{backend}.batch_rss_mb", []).append(svc.stop())
-            log(f"{backend} batch: {b['events_per_s']:.0f} events/s")
-            svc = Service(backend)
-            cpu = Cpu(svc)
-            s = ingest(svc, data, "single", 8, args.single)
-            results.setdefault(f"{backend}.single_cpu", []).append(cpu.done())
-            results.setdefault(f"{backend}.single_events_per_s", []).append(s["events_per_s"])
-            results.setdefault(f"{backend}.single_rss_mb", []).append(svc.stop())
-            log(f"{backend} single (8 clients): {s['events_per_s']:.0f} events/s")
+            for variant, env, hook in (("", None, None), ("_noindex", {"AGGREGATES_ENGINE": "sql"}, NO_INDEX[backend])):
+                svc = Service(backend, extra_env=env, after_migrate=hook)
+                cpu = Cpu(svc)
+                b = ingest(svc, data, "batch", 1)
+                results.setdefault(f"{backend}.batch{variant}_cpu", []).append(cpu.done())
+                results.setdefault(f"{backend}.batch{variant}_events_per_s", []).append(b["events_per_s"])
+                results.setdefault(f"{backend}.batch{variant}_rss_mb", []).append(svc.stop())
+                log(f"{backend}{variant} batch: {b['events_per_s']:.0f} events/s")
+                svc = Service(backend, extra_env=env, after_migrate=hook)
+                cpu = Cpu(svc)
+                s = ingest(svc, data, "single", 8, args.single)
+                results.setdefault(f"{backend}.single{variant}_cpu", []).append(cpu.done())
+                results.setdefault(f"{backend}.single{variant}_events_per_s", []).append(s["events_per_s"])
+                results.setdefault(f"{backend}.single{variant}_rss_mb", []).append(svc.stop())
+                log(f"{backend}{variant} single (8 clients): {s['events_per_s']:.0f} events/s")
         if "postgres" in args.backends:
             pg = PgCpu()
             secs = plain_tables("ct_plain", data, indexes=False)
@@ -334,35 +372,138 @@ def ingest_runs(args, data, results):
     results["identified_per_event"] = per_event
 
 
+def aggregates_service(backend, data, args, results):
+    """The service over the aggregates dataset, started on a database that
+    already holds it. National PostgreSQL data is loaded through the batch
+    API once into ct_national and kept, marked with the manifest's digest;
+    a later run whose dataset has the same digest reuses it (the load is
+    measured when it happens and kept in target/bench/national-load.json)."""
+    national = args.national and backend == "postgres"
+    db = "ct_national" if national else "ct_bench"
+    digest = hashlib.sha256((data / "manifest.json").read_bytes()).hexdigest()
+    load_file = WORK / "national-load.json"
+    if national and load_file.exists():
+        try:
+            if psql(db, "SELECT digest FROM bench_dataset").strip() == digest:
+                log(f"{backend}: reusing {db} (dataset {data.name}, loaded before)")
+                results[f"{backend}.load"] = json.loads(load_file.read_text())
+                return Service(backend, db=db, fresh=False)
+        except subprocess.CalledProcessError:
+            pass
+    svc = Service(backend, db=db)
+    log(f"{backend}: loading {data.name} through the batch API (2 clients)")
+    load = ingest(svc, data, "batch", 2, links=True)
+    log(f"{backend}: loaded {load['events']} events in {load['seconds']:.0f} s ({load['events_per_s']:.0f} events/s), linked {load['linked']}")
+    results[f"{backend}.load"] = load
+    svc.stop()
+    if backend == "postgres":
+        psql(db, "VACUUM ANALYZE")
+        if national:
+            psql(db, f"CREATE TABLE bench_dataset AS SELECT '{digest}'::text AS digest")
+            load_file.write_text(json.dumps(load))
+    else:
+        run(["sqlite3", svc.dir / "bench.db", "ANALYZE;"])
+    return Service(backend, db=db, fresh=False)
+
+
 def aggregate_runs(args, data, results):
     for backend in args.backends:
         if backend == "sqlite" and args.national:
             continue  # see BENCHMARKS.md: the embedded default is not for national data
-        svc = Service(backend)
-        log(f"{backend}: loading {data.name} through the batch API (2 clients)")
-        load = ingest(svc, data, "batch", 2, links=True)
-        log(f"{backend}: loaded {load['events']} events in {load['seconds']:.0f} s ({load['events_per_s']:.0f} events/s), linked {load['linked']}")
-        results[f"{backend}.load"] = load
-        if backend == "postgres":
-            psql("ct_bench", "VACUUM ANALYZE")
-        else:
-            run(["sqlite3", svc.dir / "bench.db", "ANALYZE;"])
+        svc = aggregates_service(backend, data, args, results)
+        # Start-up: the index is built from the database in the background.
+        results[f"{backend}.index_build_s"] = svc.wait_for_index()
+        results[f"{backend}.index_ready_rss_mb"] = svc.rss_kb() / 1024
+        log(f"{backend}: index built {results[f'{backend}.index_build_s']:.1f} s after start, RSS {results[f'{backend}.index_ready_rss_mb']:.0f} MB")
         for name, (query, _) in SLICES.items():
             for conc in (1, 8):
+                if name not in CORE_SLICES and conc == 8:
+                    continue
                 cpu = Cpu(svc)
-                q = client("query", URL, svc.viewer, "/aggregates?" + query, args.requests, conc)
+                q = client("query", svc.url, svc.viewer, "/aggregates?" + query, args.requests, conc)
                 q.update(cpu.done())
+                if q.get("meta_engine", "index") != "index":
+                    raise SystemExit(f"{backend} {name}: answered by {q['meta_engine']}, not the index")
                 results[f"{backend}.agg.{name}.c{conc}"] = q
                 log(f"{backend} aggregates {name}, {conc} client(s): median {q['median_ms']:.1f} ms, p95 {q['p95_ms']:.1f} ms")
         results[f"{backend}.agg_rss_mb"] = svc.stop()
+        # The SQL path (the reference, and what answers while the index is built).
+        svc = Service(backend, db="ct_national" if args.national and backend == "postgres" else "ct_bench",
+                      fresh=False, extra_env={"AGGREGATES_ENGINE": "sql"})
+        for name in CORE_SLICES:
+            q = client("query", svc.url, svc.viewer, "/aggregates?" + SLICES[name][0], args.sql_requests, 1)
+            results[f"{backend}.sql.{name}"] = q
+            log(f"{backend} SQL path {name}: median {q['median_ms']:.1f} ms over {args.sql_requests}")
+        svc.stop()
     if "postgres" in args.backends:
         log("plain tables: COPY and indexes")
         results["plain_load_s"] = plain_tables("ct_plain", data, indexes=True)
-        for name, (_, where) in SLICES.items():
+        for name in CORE_SLICES:
+            where = SLICES[name][1]
             repeat = args.baseline_repeat if name == "all" else args.requests
             times, rows = plain_query("ct_plain", where, repeat)
             results[f"plain.{name}"] = {"times_ms": times, **stats(times), "rows": rows}
             log(f"plain SQL {name}: median {statistics.median(times):.1f} ms over {len(times)}")
+    olap_baselines(args, data, results)
+
+
+def olap_baselines(args, data, results):
+    """DuckDB and chDB over the same plain rows, from the bench's own virtualenv."""
+    venv = WORK / "venv"
+    py = venv / "bin/python"
+    if not py.exists():
+        log("creating the bench virtualenv (duckdb, chdb from PyPI)")
+        run([sys.executable, "-m", "venv", venv])
+    run([py, "-m", "pip", "install", "-q", "duckdb", "chdb"])
+    where = {name: SLICES[name][1] for name in CORE_SLICES}
+    out = json.loads(run([py, ROOT / "scripts/bench_olap.py", data, args.requests, json.dumps(where)]))
+    for engine, r in out.items():
+        results[f"{engine}.version"] = r["version"]
+        results[f"{engine}.load_s"] = r["load_s"]
+        for name in CORE_SLICES:
+            results[f"{engine}.{name}"] = {**stats(r[name]["times_ms"]), "rows": r[name]["rows"]}
+            log(f"{engine} {name}: median {statistics.median(r[name]['times_ms']):.1f} ms")
+
+
+def freshness(args, results):
+    """Two instances on one PostgreSQL database: how long after a write is
+    acknowledged by one does the other's aggregate answer include it? Each
+    sample posts one event to A, then asks B for the totals of the event's
+    agency until they count it."""
+    a = Service("postgres", db="ct_fresh", port=PORT)
+    b = Service("postgres", db="ct_fresh", fresh=False, port=PORT + 1, share=a)
+    a.wait_for_index()
+    b.wait_for_index()
+    token = dict(l.split("=", 1) for l in a.tokens.read_text().split())["police"]
+
+    def call(url, token, body=None):
+        req = urllib.request.Request(url, data=json.dumps(body).encode() if body else None,
+                                     headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+        return json.loads(urllib.request.urlopen(req, timeout=10).read())
+
+    first = json.loads(open(generate("small") / "api/police.ndjson").readline())
+    delays, polls = [], 0
+    for i in range(args.fresh_samples):
+        body = dict(first, external_id=f"freshness-{i}")
+        call(f"{a.url}/events", token, body)
+        acked = time.monotonic()
+        while True:
+            polls += 1
+            t = call(f"{b.url}/aggregates?agency=police", b.viewer)["totals"]
+            if t["events"] == i + 1:
+                delays.append((time.monotonic() - acked) * 1000)
+                break
+            if time.monotonic() - acked > 10:
+                raise SystemExit("instance B did not see a write within 10 s")
+    a.stop()
+    b.stop()
+    delays.sort()
+    results["freshness"] = {
+        **stats(delays),
+        "p99": delays[min(len(delays) - 1, int(len(delays) * 0.99))],
+        "polls_per_sample": polls / len(delays),
+    }
+    log(f"two instances: write on A visible on B after median {results['freshness']['median']:.1f} ms, p99 {results['freshness']['p99']:.1f} ms")
 
 
 def ratio(a, b):
@@ -374,39 +515,71 @@ def report(args, results):
     lines = [f"### {'Quick' if args.quick else 'Full'} run, {time.strftime('%Y-%m-%d %H:%M')} UTC", ""]
     med = lambda k: statistics.median(r[k])
     fmt = lambda k: f"{med(k):,.0f} (min {min(r[k]):,.0f}, max {max(r[k]):,.0f})"
-    lines += ["| ingest (events/s, median of %d runs) | value |" % args.runs, "|---|---|"]
-    for b in args.backends:
-        lines.append(f"| {b}: batch API, 1 client, 1,000 per request | {fmt(b + '.batch_events_per_s')} |")
-        lines.append(f"| {b}: single POSTs, 8 clients | {fmt(b + '.single_events_per_s')} |")
-    if "copy_events_per_s" in r:
-        lines.append(f"| PostgreSQL `COPY` of the same rows | {fmt('copy_events_per_s')} |")
-        lines.append(f"| pgbench, one event + 10 participants per transaction, 8 clients | {fmt('pgbench_tps')} |")
-        lines.append("")
-        lines.append(f"- batch / COPY: **{ratio(med('postgres.batch_events_per_s'), med('copy_events_per_s')):.1%}** (target at least 25%)")
-        lines.append(f"- single / pgbench: **{ratio(med('postgres.single_events_per_s'), med('pgbench_tps')):.1%}** (target at least 75%)")
-        lines.append("")
-        lines.append("CPU per 1,000 events (median over runs; service process / PostgreSQL processes, seconds):")
-        lines.append("")
+    if any(k.endswith(".batch_events_per_s") for k in r):
+        lines += ["| ingest (events/s, median of %d runs) | value |" % args.runs, "|---|---|"]
         for b in args.backends:
-            for phase, n in (("batch", r["small"]["reports"]), ("single", args.single)):
-                c = r.get(f"{b}.{phase}_cpu")
-                if c:
-                    sv = statistics.median(x["service_cpu_s"] for x in c) * 1000 / n
-                    pg = statistics.median(x["postgres_cpu_s"] for x in c) * 1000 / n
-                    lines.append(f"- {b} {phase}: service {sv:.2f} s, PostgreSQL {pg:.2f} s")
-        reports = r["small"]["reports"]
-        lines.append(f"- COPY: PostgreSQL {statistics.median(r['copy_postgres_cpu_s']) * 1000 / reports:.3f} s")
-        lines.append(f"- pgbench: PostgreSQL {statistics.median(r['pgbench_postgres_cpu_s']) * 1000 / (med('pgbench_tps') * args.pgbench_seconds):.3f} s (approximate: transactions = tps x duration)")
-    lines += ["", "| aggregates by agency | service median / p95 ms, 1 client | 8 clients | plain SQL median ms (min, max) | API / SQL (1 client) |", "|---|---|---|---|---|"]
+            lines.append(f"| {b}: batch API, 1 client, 1,000 per request | {fmt(b + '.batch_events_per_s')} |")
+            lines.append(f"| {b}: single POSTs, 8 clients | {fmt(b + '.single_events_per_s')} |")
+            if b + ".batch_noindex_events_per_s" in r:
+                lines.append(f"| {b} without the index: batch | {fmt(b + '.batch_noindex_events_per_s')} |")
+                lines.append(f"| {b} without the index: single | {fmt(b + '.single_noindex_events_per_s')} |")
+        if "copy_events_per_s" in r:
+            lines.append(f"| PostgreSQL `COPY` of the same rows | {fmt('copy_events_per_s')} |")
+            lines.append(f"| pgbench, one event + 10 participants per transaction, 8 clients | {fmt('pgbench_tps')} |")
+            lines.append("")
+            lines.append(f"- batch / COPY: **{ratio(med('postgres.batch_events_per_s'), med('copy_events_per_s')):.1%}** (target at least 25%)")
+            lines.append(f"- single / pgbench: **{ratio(med('postgres.single_events_per_s'), med('pgbench_tps')):.1%}** (target at least 75%)")
+            lines.append("")
+            lines.append("CPU per 1,000 events (median over runs; service process / PostgreSQL processes, seconds):")
+            lines.append("")
+            for b in args.backends:
+                for phase, n in (("batch", r["small"]["reports"]), ("single", args.single)):
+                    c = r.get(f"{b}.{phase}_cpu")
+                    if c:
+                        sv = statistics.median(x["service_cpu_s"] for x in c) * 1000 / n
+                        pg = statistics.median(x["postgres_cpu_s"] for x in c) * 1000 / n
+                        lines.append(f"- {b} {phase}: service {sv:.2f} s, PostgreSQL {pg:.2f} s")
+            reports = r["small"]["reports"]
+            lines.append(f"- COPY: PostgreSQL {statistics.median(r['copy_postgres_cpu_s']) * 1000 / reports:.3f} s")
+            lines.append(f"- pgbench: PostgreSQL {statistics.median(r['pgbench_postgres_cpu_s']) * 1000 / (med('pgbench_tps') * args.pgbench_seconds):.3f} s (approximate: transactions = tps x duration)")
+    lines += ["", "| aggregates (index) | 1 client median / p95 ms | 8 clients median / p95 ms | p95 (8) / median (1) | rows |", "|---|---|---|---|---|"]
     for b in args.backends:
-        for name in SLICES:
+        for name, (query, _) in SLICES.items():
             c1, c8 = r.get(f"{b}.agg.{name}.c1"), r.get(f"{b}.agg.{name}.c8")
             if not c1:
                 continue
-            plain = r.get(f"plain.{name}") if b == "postgres" else None
-            base = f"{plain['median']:.1f} ({plain['min']:.1f}, {plain['max']:.1f})" if plain else "n/a"
-            rat = f"**{c1['median_ms'] / plain['median']:.2f}**" if plain else "n/a"
-            lines.append(f"| {b}: {name} | {c1['median_ms']:.1f} / {c1['p95_ms']:.1f} | {c8['median_ms']:.1f} / {c8['p95_ms']:.1f} | {base} | {rat} |")
+            eight = f"{c8['median_ms']:.1f} / {c8['p95_ms']:.1f}" if c8 else "n/a"
+            spread = f"{c8['p95_ms'] / c1['median_ms']:.1f}" if c8 else "n/a"
+            lines.append(f"| {b}: {name} (`{query}`) | {c1['median_ms']:.1f} / {c1['p95_ms']:.1f} | {eight} | {spread} | {c1['rows']:,} |")
+    engines = [("plain PostgreSQL", "plain"), ("DuckDB " + r.get("duckdb.version", "?"), "duckdb"), ("chDB " + r.get("chdb.version", "?"), "chdb")]
+    head = " | ".join(e for e, _ in engines)
+    lines += ["", f"| by agency, median ms | index | SQL path | {head} | fastest baseline / index |", "|---|---|---|---|---|---|---|"]
+    for b in args.backends:
+        for name in CORE_SLICES:
+            c1 = r.get(f"{b}.agg.{name}.c1")
+            if not c1:
+                continue
+            sqlp = r.get(f"{b}.sql.{name}")
+            base = [r.get(f"{k}.{name}") for _, k in engines]
+            cells = [f"{x['median']:.1f}" if x else "n/a" for x in base]
+            fastest = min((x["median"] for x in base if x), default=None)
+            speedup = f"**{fastest / c1['median_ms']:.0f}x**" if fastest else "n/a"
+            sql_cell = f"{sqlp['median_ms']:.1f}" if sqlp else "n/a"
+            lines.append(f"| {b}: {name} | {c1['median_ms']:.2f} | {sql_cell} | {' | '.join(cells)} | {speedup} |")
+    for b in args.backends:
+        if f"{b}.index_build_s" in r:
+            lines.append("")
+            lines.append(f"- {b}: index built {r[f'{b}.index_build_s']:.1f} s after the process started; RSS when built {r[f'{b}.index_ready_rss_mb']:.0f} MB, peak over the aggregate phase {r[f'{b}.agg_rss_mb']:.0f} MB")
+    if "freshness" in r:
+        f = r["freshness"]
+        lines.append(f"- two instances on one PostgreSQL: a write acknowledged by A is in B's next aggregate answer after median {f['median']:.1f} ms, p99 {f['p99']:.1f} ms, max {f['max']:.1f} ms ({f['runs']} writes, {f['polls_per_sample']:.2f} polls of B per write)")
+    for b in args.backends:
+        if f"{b}.batch_noindex_events_per_s" in r:
+            lines.append(
+                f"- {b} ingest with the index / without (SQL engine, no change-log triggers): batch "
+                f"{ratio(med(b + '.batch_events_per_s'), med(b + '.batch_noindex_events_per_s')):.1%}, single "
+                f"{ratio(med(b + '.single_events_per_s'), med(b + '.single_noindex_events_per_s')):.1%}"
+            )
     lines += ["", "| peak service RSS (MB) | max over runs |", "|---|---|"]
     for k in sorted(k for k in r if k.endswith("rss_mb")):
         v = r[k] if isinstance(r[k], list) else [r[k]]
@@ -440,6 +613,9 @@ def main():
     p.add_argument("--requests", type=int, default=20, help="requests per aggregate slice and concurrency")
     p.add_argument("--backends", default="postgres,sqlite")
     p.add_argument("--national-events", type=int, default=None, help="override the national size (events)")
+    p.add_argument("--sql-requests", type=int, default=3, help="requests per slice on the SQL path")
+    p.add_argument("--fresh-samples", type=int, default=200, help="writes in the two-instance freshness phase")
+    p.add_argument("--only", default="ingest,aggregates,freshness", help="phases to run")
     a = p.parse_args()
     a.backends = a.backends.split(",")
     a.national = not a.quick
@@ -450,12 +626,17 @@ def main():
     started = time.monotonic()
     psql("postgres", "SELECT 1")
     results = {"mode": "quick" if a.quick else "full", "machine": machine()}
+    a.only = a.only.split(",")
     small = generate("small")
     results["small"] = manifest(small)
-    ingest_runs(a, small, results)
+    if "ingest" in a.only:
+        ingest_runs(a, small, results)
     agg_data = small if a.quick else generate("national", a.national_events)
     results["aggregates_dataset"] = manifest(agg_data)
-    aggregate_runs(a, agg_data, results)
+    if "aggregates" in a.only:
+        aggregate_runs(a, agg_data, results)
+    if "freshness" in a.only and "postgres" in a.backends:
+        freshness(a, results)
     results["seconds"] = time.monotonic() - started
     (WORK / f"results-{results['mode']}.json").write_text(json.dumps(results, indent=2))
     print(report(a, results))

@@ -109,8 +109,12 @@ pub struct Index {
     /// Agencies and units of every real event.
     tags: Vec<u32>,
     garbage: usize,
-    /// One more than the largest person id.
+    /// One more than the largest person index.
     pub people_bound: u32,
+    /// Each person's dense index, by participant id. Dense indexes follow
+    /// the event order after [`Index::reorder`], so that the people of
+    /// one province's events lie close together.
+    person_of: HashMap<u32, u32>,
     /// Slots by month of the date (`year * 12 + month0`).
     by_month: BTreeMap<i32, RoaringBitmap>,
     /// Slots by unit: every unit an event is placed in, as recorded or
@@ -296,11 +300,15 @@ impl Index {
             if let Some(u) = self.unit_of_id.get(&r.area_id) {
                 areas.push(*u);
             }
-            people.extend(
-                s.participants
-                    .iter()
-                    .map(|p| u32::try_from(*p).expect("participant ids fit in u32")),
-            );
+            for p in &s.participants {
+                let id = u32::try_from(*p).expect("participant ids fit in u32");
+                let next = self.people_bound;
+                let dense = *self.person_of.entry(id).or_insert(next);
+                if dense == next {
+                    self.people_bound += 1;
+                }
+                people.push(dense);
+            }
         }
         agencies.sort_unstable();
         agencies.dedup();
@@ -341,9 +349,6 @@ impl Index {
             stored_identified
         };
         ev.total = ev.total.max(ev.identified);
-        if let Some(max) = people.last() {
-            self.people_bound = self.people_bound.max(max + 1);
-        }
         ev.people = (
             u32::try_from(self.arena.len()).expect("arena under 4 billion entries"),
             people.len() as u32,
@@ -464,6 +469,75 @@ impl Index {
         self.garbage = 0;
     }
 
+    /// Lays the index out for locality, after the build: real events in
+    /// the order of their first unit's province, then date, with their
+    /// people and tags in the same order, and people renumbered in order of
+    /// first appearance. A province's or a month's events are then read
+    /// as runs of neighbouring records, and their people's masks are
+    /// neighbours too. Events added later go where there is room.
+    pub fn reorder(&mut self) {
+        let province = |ev: &RealEvent| {
+            self.areas(ev)
+                .first()
+                .and_then(|a| self.units[*a as usize].province)
+                .unwrap_or(u32::MAX)
+        };
+        let mut order: Vec<u32> = self.live.iter().collect();
+        order.sort_by_cached_key(|s| {
+            let ev = &self.events[*s as usize];
+            (province(ev), ev.date)
+        });
+        let mut renumber = vec![u32::MAX; self.people_bound as usize];
+        let mut next = 0u32;
+        let mut new_slot = vec![u32::MAX; self.events.len()];
+        let mut events = Vec::with_capacity(order.len());
+        let mut arena = Vec::with_capacity(self.arena.len() - self.garbage);
+        let mut tags = Vec::with_capacity(self.tags.len());
+        for (i, old) in order.iter().enumerate() {
+            new_slot[*old as usize] = i as u32;
+            let mut ev = self.events[*old as usize].clone();
+            let start = arena.len();
+            for p in self.people(&ev) {
+                let r = &mut renumber[*p as usize];
+                if *r == u32::MAX {
+                    *r = next;
+                    next += 1;
+                }
+                arena.push(*r);
+            }
+            arena[start..].sort_unstable();
+            ev.people.0 = start as u32;
+            let t = ev.tags as usize;
+            ev.tags = tags.len() as u32;
+            tags.extend_from_slice(&self.tags[t..t + usize::from(ev.n_agencies + ev.n_areas)]);
+            events.push(ev);
+        }
+        for dense in self.person_of.values_mut() {
+            // People of no live event keep an index after the others.
+            if renumber[*dense as usize] == u32::MAX {
+                renumber[*dense as usize] = next;
+                next += 1;
+            }
+            *dense = renumber[*dense as usize];
+        }
+        for slot in self.slot_of.values_mut() {
+            *slot = new_slot[*slot as usize];
+        }
+        self.events = events;
+        self.arena = arena;
+        self.tags = tags;
+        self.garbage = 0;
+        self.free.clear();
+        self.live = (0..self.events.len() as u32).collect();
+        self.by_month.clear();
+        self.by_unit = vec![RoaringBitmap::new(); self.units.len()];
+        for slot in 0..self.events.len() as u32 {
+            let month = month_of(self.events[slot as usize].date);
+            self.by_month.entry(month).or_default().insert(slot);
+            self.post_units(slot, true);
+        }
+    }
+
     /// How many real events the index holds.
     pub fn real_events(&self) -> usize {
         self.slot_of.len()
@@ -483,6 +557,7 @@ impl Index {
             + self.tags.capacity() * 4
             + postings
             + (self.slot_of.capacity() + self.group_of.capacity()) * 24
+            + self.person_of.capacity() * 12
     }
 }
 

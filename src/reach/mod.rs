@@ -128,6 +128,7 @@ impl Reach {
             }
         }
         index.insert_reports(&held, &held_sets);
+        index.reorder();
         log::info!(
             "reach index: ready, {} live reports, {} real events, {} identified attendances, \
              {} units, about {} MB, in {:.1} s",

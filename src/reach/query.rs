@@ -360,19 +360,25 @@ impl Plan {
         }
     }
 
-    /// Every combination of the event's keys.
+    /// Every combination of the event's keys (none when a dimension has
+    /// no key for it).
     fn combos(&self, slice: &Slice, ev: &RealEvent, keys: &mut [Vec<u32>], out: &mut Vec<u64>) {
         out.clear();
         out.push(0);
         for (dim, k) in self.dims.iter().zip(keys.iter_mut()) {
             self.keys(slice, ev, dim, k);
+            let Some((first, rest)) = k.split_first() else {
+                out.clear();
+                return;
+            };
             let n = out.len();
             for i in 0..n {
-                for key in k.iter() {
-                    out.push(out[i] + u64::from(*key) * dim.stride);
+                let base = out[i];
+                out[i] = base + u64::from(*first) * dim.stride;
+                for key in rest {
+                    out.push(base + u64::from(*key) * dim.stride);
                 }
             }
-            out.drain(..n);
         }
     }
 
@@ -473,96 +479,106 @@ impl Rows {
 /// How unique people are counted while scanning.
 trait Unique: Send + Sized {
     fn new(bound: u32, space: u64) -> Self;
-    /// An event of the slice with its people, in rows `rows` (row ids).
-    fn add(&mut self, people: &[u32], rows: &[usize], bound: u32);
+    /// An event of the slice with its people, in rows `rows` (row ids),
+    /// which are the combinations `combos`.
+    fn add(&mut self, people: &[u32], rows: &[usize], combos: &[u64], bound: u32);
     /// Folds another part in; `map` gives the other's row ids here.
     fn merge(&mut self, other: Self, map: &[usize], bound: u32);
-    /// The unique count of each row (by row id, `rows` of them) and of the slice.
-    fn counts(self, rows: usize) -> (Vec<i64>, i64);
+    /// The unique count of each row (by row id; `combos` gives each row's
+    /// combination) and of the slice.
+    fn counts(self, combos: &[u64]) -> (Vec<i64>, i64);
 }
 
-/// A bit mask per person (bit i: row i; bit `space`: the slice).
+/// A bit mask per person, `M` wide (bit c: in combination c; bit
+/// `space`: in the slice), stored in words so that merging and counting
+/// go a word at a time.
 struct Masks<M> {
-    masks: Vec<M>,
+    words: Vec<u64>,
     space: u32,
+    lane: std::marker::PhantomData<M>,
 }
 
-/// A mask word.
-trait Mask: Copy + Default + Eq + BitOrAssign + Send {
+/// A mask lane.
+trait Mask: Copy + Default + BitOrAssign + Send + bytemuck::Pod {
     fn bit(i: u32) -> Self;
-    fn ones(self) -> u64;
 }
 
 macro_rules! mask {
     ($($t:ty),*) => {$(
         impl Mask for $t {
             fn bit(i: u32) -> Self { 1 << i }
-            fn ones(self) -> u64 { u64::from(self) }
         }
     )*};
 }
 mask!(u8, u16, u32, u64);
 
+impl<M: Mask> Masks<M> {
+    /// Bit 0 of every lane of a word.
+    fn lane_low() -> u64 {
+        let width = 8 * std::mem::size_of::<M>() as u32;
+        if width == 64 {
+            1
+        } else {
+            u64::MAX / ((1u64 << width) - 1)
+        }
+    }
+
+    /// People with each of `bits` set: per bit, the lanes' bit is added
+    /// into counters of the lanes' width over runs of words short enough
+    /// not to overflow them, then the counters are summed.
+    fn count_bits(&self, bits: &[u32]) -> Vec<i64> {
+        let width = 8 * std::mem::size_of::<M>();
+        let low = Self::lane_low();
+        let run = if width >= 32 { 1 << 20 } else { (1usize << width) - 1 };
+        let lane_max = if width == 64 { u64::MAX } else { (1u64 << width) - 1 };
+        let mut out = vec![0i64; bits.len()];
+        for chunk in self.words.chunks(run) {
+            for (n, b) in out.iter_mut().zip(bits) {
+                let acc = chunk
+                    .iter()
+                    .fold(0u64, |acc, w| acc.wrapping_add((w >> b) & low));
+                *n += (0..64 / width)
+                    .map(|l| ((acc >> (l * width)) & lane_max) as i64)
+                    .sum::<i64>();
+            }
+        }
+        out
+    }
+}
+
 impl<M: Mask> Unique for Masks<M> {
     fn new(bound: u32, space: u64) -> Self {
+        let lanes_per_word = 8 / std::mem::size_of::<M>();
         Masks {
-            masks: vec![M::default(); bound as usize],
+            words: vec![0; (bound as usize).div_ceil(lanes_per_word)],
             space: space as u32,
+            lane: std::marker::PhantomData,
         }
     }
 
-    fn add(&mut self, people: &[u32], rows: &[usize], _bound: u32) {
+    fn add(&mut self, people: &[u32], _rows: &[usize], combos: &[u64], _bound: u32) {
         let mut m = M::bit(self.space);
-        for r in rows {
-            m |= M::bit(*r as u32);
+        for c in combos {
+            m |= M::bit(*c as u32);
         }
+        let lanes: &mut [M] = bytemuck::cast_slice_mut(&mut self.words);
         for p in people {
-            self.masks[*p as usize] |= m;
+            lanes[*p as usize] |= m;
         }
     }
 
-    fn merge(&mut self, other: Self, map: &[usize], _bound: u32) {
-        // Row ids differ between parts: translate the other's bits.
-        let identity = map.iter().enumerate().all(|(i, r)| i == *r);
-        for (a, b) in self.masks.iter_mut().zip(other.masks) {
-            if b == M::default() {
-                continue;
-            }
-            if identity {
-                *a |= b;
-            } else {
-                let mut bits = b.ones();
-                let mut m = M::default();
-                while bits != 0 {
-                    let i = bits.trailing_zeros();
-                    bits &= bits - 1;
-                    m |= M::bit(if i == self.space {
-                        i
-                    } else {
-                        map[i as usize] as u32
-                    });
-                }
-                *a |= m;
-            }
+    fn merge(&mut self, other: Self, _map: &[usize], _bound: u32) {
+        // Bits are combinations, the same in every part.
+        for (a, b) in self.words.iter_mut().zip(other.words) {
+            *a |= b;
         }
     }
 
-    fn counts(self, rows: usize) -> (Vec<i64>, i64) {
-        let mut per_row = vec![0i64; rows];
-        let mut total = 0;
-        let slice_bit = 1u64 << self.space;
-        for m in self.masks {
-            let mut bits = m.ones();
-            if bits == 0 {
-                continue;
-            }
-            total += 1;
-            bits &= !slice_bit;
-            while bits != 0 {
-                per_row[bits.trailing_zeros() as usize] += 1;
-                bits &= bits - 1;
-            }
-        }
+    fn counts(self, combos: &[u64]) -> (Vec<i64>, i64) {
+        let mut bits: Vec<u32> = combos.iter().map(|c| *c as u32).collect();
+        bits.push(self.space);
+        let mut per_row = self.count_bits(&bits);
+        let total = per_row.pop().unwrap_or(0);
         (per_row, total)
     }
 }
@@ -590,7 +606,7 @@ impl Unique for Sets {
         }
     }
 
-    fn add(&mut self, people: &[u32], rows: &[usize], bound: u32) {
+    fn add(&mut self, people: &[u32], rows: &[usize], _combos: &[u64], bound: u32) {
         self.total.add(people, bound);
         for r in rows {
             self.row(*r).add(people, bound);
@@ -604,9 +620,9 @@ impl Unique for Sets {
         }
     }
 
-    fn counts(self, rows: usize) -> (Vec<i64>, i64) {
+    fn counts(self, combos: &[u64]) -> (Vec<i64>, i64) {
         let mut per_row: Vec<i64> = self.rows.into_iter().map(People::count).collect();
-        per_row.resize(rows, 0);
+        per_row.resize(combos.len(), 0);
         (per_row, self.total.count())
     }
 }
@@ -636,6 +652,7 @@ fn scan<U: Unique>(slice: &Slice, plan: &Plan, slots: &[u32]) -> Part<U> {
         }
         part.totals.add(ev);
         rows.clear();
+        combos.clear();
         if !plan.dims.is_empty() {
             plan.combos(slice, ev, &mut keys, &mut combos);
             for c in &combos {
@@ -644,7 +661,7 @@ fn scan<U: Unique>(slice: &Slice, plan: &Plan, slots: &[u32]) -> Part<U> {
                 rows.push(id);
             }
         }
-        part.unique.add(index.people(ev), &rows, bound);
+        part.unique.add(index.people(ev), &rows, &combos, bound);
     }
     part
 }
@@ -691,7 +708,7 @@ fn run<U: Unique>(slice: &Slice, plan: &Plan, slots: &[u32], tuning: Tuning) -> 
             .collect();
         all.unique.merge(part.unique, &map, bound);
     }
-    let (per_row, total) = all.unique.counts(all.rows.combos.len());
+    let (per_row, total) = all.unique.counts(&all.rows.combos);
     let mut rows: Vec<Row> = all
         .rows
         .combos
@@ -713,12 +730,14 @@ pub fn compute(index: &Index, request: &Request) -> Result<Answer, ApiError> {
 }
 
 fn compute_with(index: &Index, request: &Request, tuning: Tuning) -> Result<Answer, ApiError> {
+    let started = std::time::Instant::now();
     let slice = Slice::new(index, request)?;
     let plan = Plan::new(index, &request.group_by);
     let slots = slice.candidates();
+    let candidates_ms = started.elapsed().as_secs_f64() * 1000.0;
     // One bit per combination and one for the slice.
     let bits = plan.space + 1;
-    Ok(if slots.len() < tuning.masks_from || bits > 64 {
+    let answer = if slots.len() < tuning.masks_from || bits > 64 {
         run::<Sets>(&slice, &plan, &slots, tuning)
     } else if bits <= 8 {
         run::<Masks<u8>>(&slice, &plan, &slots, tuning)
@@ -728,7 +747,15 @@ fn compute_with(index: &Index, request: &Request, tuning: Tuning) -> Result<Answ
         run::<Masks<u32>>(&slice, &plan, &slots, tuning)
     } else {
         run::<Masks<u64>>(&slice, &plan, &slots, tuning)
-    })
+    };
+    log::debug!(
+        "reach query: {} candidates ({candidates_ms:.1} ms), {} real events, {} rows, {:.1} ms",
+        slots.len(),
+        answer.totals.events,
+        answer.rows.len(),
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+    Ok(answer)
 }
 
 #[cfg(test)]
@@ -764,7 +791,19 @@ mod tests {
         ]
     }
 
+    type Reports = (Vec<ReportRow>, HashMap<i64, ReportSets>);
+
     fn random_index(rng: &mut StdRng, reports: usize) -> Index {
+        let (rows, sets) = random_reports(rng, reports);
+        let mut index = Index::with_units(units());
+        index.insert_reports(&rows, &sets);
+        if rng.gen_bool(0.5) {
+            index.reorder();
+        }
+        index
+    }
+
+    fn random_reports(rng: &mut StdRng, reports: usize) -> Reports {
         let areas = [10, 11, 12, 20, 21, 22];
         let agencies = ["police", "womens-union", "education", "labour", "health"];
         let mut rows = Vec::new();
@@ -821,9 +860,61 @@ mod tests {
             let g = rows[i].group_seq;
             rows[i].group_seq = rows[(g - 1) as usize].group_seq;
         }
-        let mut index = Index::with_units(units());
-        index.insert_reports(&rows, &sets);
-        index
+        (rows, sets)
+    }
+
+    /// An index built, laid out again, then patched (reports deleted,
+    /// moved to another month, given other people, joined to another
+    /// group) answers as an index built from the final reports at once.
+    #[test]
+    fn a_patched_index_answers_as_a_fresh_one() {
+        let mut rng = StdRng::seed_from_u64(11);
+        for round in 0..20 {
+            let (mut rows, mut sets) = random_reports(&mut rng, 100 + round * 10);
+            let mut patched = Index::with_units(units());
+            patched.insert_reports(&rows, &sets);
+            patched.reorder();
+            for _ in 0..5 {
+                // As the follower: the groups the changed reports were in
+                // (from the index) and are in now.
+                let mut changed = Vec::new();
+                for _ in 0..10 {
+                    let i = rng.gen_range(0..rows.len());
+                    changed.push(rows[i].seq);
+                    match rng.gen_range(0..4) {
+                        0 => {
+                            let r = rows.remove(i);
+                            sets.remove(&r.seq);
+                        }
+                        1 => rows[i].start_date = NaiveDate::from_ymd_opt(2025, 1, 2).unwrap(),
+                        2 => {
+                            let s = sets.get_mut(&rows[i].seq).unwrap();
+                            s.participants = vec![rng.gen_range(1..600), rng.gen_range(1..600)];
+                        }
+                        _ => {
+                            let j = rng.gen_range(0..rows.len());
+                            rows[i].group_seq = rows[j].group_seq;
+                        }
+                    }
+                }
+                let mut touched = patched.groups_of_reports(changed.iter().copied());
+                touched.extend(
+                    rows.iter()
+                        .filter(|r| changed.contains(&r.seq))
+                        .map(|r| r.group_seq),
+                );
+                patched.replace_groups(&touched, &rows, &sets);
+            }
+            let mut fresh = Index::with_units(units());
+            fresh.insert_reports(&rows, &sets);
+            for g in ["", "agency", "area:commune,period:month", "period:year,kind"] {
+                let req = request(&mut rng, g);
+                let a = compute(&patched, &req).unwrap();
+                let b = compute(&fresh, &req).unwrap();
+                assert_eq!(a.rows, b.rows, "{g}");
+                assert_eq!(a.totals, b.totals, "{g}");
+            }
+        }
     }
 
     fn request(rng: &mut StdRng, group_by: &str) -> Request {
