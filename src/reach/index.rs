@@ -93,6 +93,11 @@ pub struct Index {
     unit_of_id: HashMap<i64, u32>,
     /// Unit dense indexes by code (every period).
     pub codes: HashMap<String, Vec<u32>>,
+    /// Each unit's place in the order of codes, from 1 (0: no unit); units
+    /// sharing a code share it.
+    pub code_rank: Vec<u32>,
+    /// Each unit's place in the order of (code, name), from 1.
+    pub unit_rank: Vec<u32>,
     /// Agency codes by dictionary id.
     pub agencies: Vec<String>,
     agency_ids: HashMap<String, u16>,
@@ -182,6 +187,24 @@ impl Index {
         }
         for ids in self.codes.values_mut() {
             ids.sort_unstable();
+        }
+        let mut by_code: Vec<u32> = (0..self.units.len() as u32).collect();
+        by_code.sort_by(|a, b| {
+            let (a, b) = (&self.units[*a as usize], &self.units[*b as usize]);
+            (&a.code, &a.name).cmp(&(&b.code, &b.name))
+        });
+        self.unit_rank = vec![0; self.units.len()];
+        self.code_rank = vec![0; self.units.len()];
+        let mut code_rank = 0;
+        let mut last: Option<&str> = None;
+        for (rank, u) in by_code.into_iter().enumerate() {
+            let code = self.units[u as usize].code.as_str();
+            if last != Some(code) {
+                code_rank += 1;
+                last = Some(code);
+            }
+            self.unit_rank[u as usize] = rank as u32 + 1;
+            self.code_rank[u as usize] = code_rank;
         }
         self.by_unit = vec![RoaringBitmap::new(); self.units.len()];
         let live = std::mem::take(&mut self.live);

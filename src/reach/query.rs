@@ -264,6 +264,9 @@ impl<'a> Slice<'a> {
 struct Dim {
     d: Dimension,
     space: u64,
+    /// Each key's place in the order of the key texts (empty: the keys'
+    /// own order, for periods; areas use the index's unit ranks).
+    rank: Vec<u32>,
     /// The first period number (periods only).
     base: i32,
     stride: u64,
@@ -316,9 +319,28 @@ impl Plan {
                     ((hi - lo + 1) as u64, lo)
                 }
             };
+            let texts: Option<Vec<&str>> = match d {
+                Dimension::Agency => Some(index.agencies.iter().map(String::as_str).collect()),
+                Dimension::Kind => Some(Kind::ALL.iter().map(|v| v.as_str()).collect()),
+                Dimension::Topic => Some(Topic::ALL.iter().map(|v| v.as_str()).collect()),
+                Dimension::TargetGroup => {
+                    Some(TargetGroup::ALL.iter().map(|v| v.as_str()).collect())
+                }
+                _ => None,
+            };
+            let rank = texts.map_or_else(Vec::new, |t| {
+                let mut order: Vec<usize> = (0..t.len()).collect();
+                order.sort_by_key(|i| t[*i]);
+                let mut rank = vec![0; t.len()];
+                for (r, i) in order.into_iter().enumerate() {
+                    rank[i] = r as u32;
+                }
+                rank
+            });
             dims.push(Dim {
                 d: *d,
                 space: n,
+                rank,
                 base,
                 stride: space,
             });
@@ -382,6 +404,24 @@ impl Plan {
         }
     }
 
+    /// A row's place in the order of its keys' texts (then names), as the
+    /// answer lists rows.
+    fn order_key(&self, index: &Index, combo: u64) -> ([u32; 4], [u32; 4]) {
+        let (mut keys, mut names) = ([0; 4], [0; 4]);
+        for ((o, n), dim) in keys.iter_mut().zip(names.iter_mut()).zip(&self.dims) {
+            let k = ((combo / dim.stride) % dim.space) as u32;
+            *o = if dim.d.is_area() {
+                *n = index.unit_rank.get(k as usize).copied().unwrap_or(0);
+                index.code_rank.get(k as usize).copied().unwrap_or(0)
+            } else if dim.rank.is_empty() {
+                k
+            } else {
+                dim.rank[k as usize]
+            };
+        }
+        (keys, names)
+    }
+
     /// A row's keys and names, as the answer writes them.
     fn row(&self, index: &Index, combo: u64, measures: Measures) -> Row {
         let mut keys = Vec::with_capacity(self.dims.len());
@@ -443,9 +483,9 @@ struct Rows {
 }
 
 impl Rows {
-    fn new(space: u64) -> Self {
+    fn new(space: u64, candidates: usize) -> Self {
         Rows {
-            ids: if space <= TABLE_UP_TO {
+            ids: if space <= TABLE_UP_TO.max(4 * candidates as u64) {
                 RowIds::Table(vec![u32::MAX; space as usize])
             } else {
                 RowIds::Map(HashMap::new())
@@ -529,8 +569,16 @@ impl<M: Mask> Masks<M> {
     fn count_bits(&self, bits: &[u32]) -> Vec<i64> {
         let width = 8 * std::mem::size_of::<M>();
         let low = Self::lane_low();
-        let run = if width >= 32 { 1 << 20 } else { (1usize << width) - 1 };
-        let lane_max = if width == 64 { u64::MAX } else { (1u64 << width) - 1 };
+        let run = if width >= 32 {
+            1 << 20
+        } else {
+            (1usize << width) - 1
+        };
+        let lane_max = if width == 64 {
+            u64::MAX
+        } else {
+            (1u64 << width) - 1
+        };
         let mut out = vec![0i64; bits.len()];
         for chunk in self.words.chunks(run) {
             for (n, b) in out.iter_mut().zip(bits) {
@@ -639,7 +687,7 @@ fn scan<U: Unique>(slice: &Slice, plan: &Plan, slots: &[u32]) -> Part<U> {
     let bound = index.people_bound;
     let mut part = Part {
         totals: Sums::default(),
-        rows: Rows::new(plan.space),
+        rows: Rows::new(plan.space, slots.len()),
         unique: U::new(bound, plan.space),
     };
     let mut keys: Vec<Vec<u32>> = vec![Vec::new(); plan.dims.len()];
@@ -709,15 +757,19 @@ fn run<U: Unique>(slice: &Slice, plan: &Plan, slots: &[u32], tuning: Tuning) -> 
         all.unique.merge(part.unique, &map, bound);
     }
     let (per_row, total) = all.unique.counts(&all.rows.combos);
-    let mut rows: Vec<Row> = all
-        .rows
-        .combos
-        .iter()
-        .zip(&all.rows.sums)
-        .zip(per_row)
-        .map(|((combo, sums), unique)| plan.row(slice.index, *combo, sums.measures(unique)))
+    let combos = &all.rows.combos;
+    let mut order: Vec<usize> = (0..combos.len()).collect();
+    order.sort_by_cached_key(|i| plan.order_key(slice.index, combos[*i]));
+    let rows: Vec<Row> = order
+        .into_iter()
+        .map(|i| {
+            plan.row(
+                slice.index,
+                combos[i],
+                all.rows.sums[i].measures(per_row[i]),
+            )
+        })
         .collect();
-    rows.sort_by(|a, b| (&a.keys, &a.names).cmp(&(&b.keys, &b.names)));
     Answer {
         rows,
         totals: all.totals.measures(total),
@@ -770,7 +822,7 @@ mod tests {
     use crate::aggregates::{Filters, GroupBy};
     use crate::db::reach::{ReportRow, ReportSets, UnitRow};
 
-    /// Two provinces with two communes each; a successor for one commune.
+    /// Two provinces with two or three communes each; a successor for one commune.
     fn units() -> Vec<UnitRow> {
         let u = |id: i64, code: &str, p: i64, c: Option<i64>, cur: Option<i64>| UnitRow {
             id,
@@ -788,6 +840,12 @@ mod tests {
             u(20, "02", 20, None, None),
             u(21, "02001", 20, Some(21), None),
             u(22, "02002", 20, Some(22), None),
+            // A second unit with a code in use (another period), named
+            // so that its name sorts first.
+            UnitRow {
+                name: "A later 01001".to_string(),
+                ..u(13, "01001", 10, Some(13), None)
+            },
         ]
     }
 
@@ -804,7 +862,7 @@ mod tests {
     }
 
     fn random_reports(rng: &mut StdRng, reports: usize) -> Reports {
-        let areas = [10, 11, 12, 20, 21, 22];
+        let areas = [10, 11, 12, 13, 20, 21, 22];
         let agencies = ["police", "womens-union", "education", "labour", "health"];
         let mut rows = Vec::new();
         let mut sets = HashMap::new();
@@ -907,7 +965,12 @@ mod tests {
             }
             let mut fresh = Index::with_units(units());
             fresh.insert_reports(&rows, &sets);
-            for g in ["", "agency", "area:commune,period:month", "period:year,kind"] {
+            for g in [
+                "",
+                "agency",
+                "area:commune,period:month",
+                "period:year,kind",
+            ] {
                 let req = request(&mut rng, g);
                 let a = compute(&patched, &req).unwrap();
                 let b = compute(&fresh, &req).unwrap();
@@ -978,6 +1041,14 @@ mod tests {
                 assert_eq!(
                     reference.totals.unique_participants,
                     truth.len() as i64,
+                    "{g}"
+                );
+                // Rows in the order of their keys' texts, then names.
+                assert!(
+                    reference
+                        .rows
+                        .windows(2)
+                        .all(|w| (&w[0].keys, &w[0].names) < (&w[1].keys, &w[1].names)),
                     "{g}"
                 );
                 for tuning in [
