@@ -15,11 +15,14 @@
 //!   report was and is in) from the database; an area change reloads the
 //!   units. Nothing is written back: after a crash the index is rebuilt.
 
+mod count;
 pub mod index;
 pub mod query;
+mod slice;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::sync::{Arc, Mutex, RwLock, Weak};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, RwLock, Weak};
 use std::time::{Duration, Instant};
 
 use crate::aggregates::{Answer, Request};
@@ -46,6 +49,40 @@ struct Follower {
     /// Rows applied that a later read can return again (PostgreSQL): seq -> txid.
     seen: HashMap<i64, i64>,
     last_prune: Instant,
+    /// When the last successful read of the log started: it saw every
+    /// write committed before then.
+    last_read: Option<Instant>,
+}
+
+/// Ends a flight when its leader is done: marks it failed unless an answer
+/// was stored, wakes the waiters and forgets it.
+struct Release<'a> {
+    reach: &'a Reach,
+    key: &'a str,
+    flight: &'a Flight,
+}
+
+impl Drop for Release<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut slot) = self.flight.answer.lock()
+            && slot.is_none()
+        {
+            *slot = Some(None);
+        }
+        self.flight.done.notify_all();
+        if let Ok(mut flights) = self.reach.flights.lock() {
+            flights.remove(self.key);
+        }
+    }
+}
+
+/// One computation that identical concurrent requests share.
+#[derive(Default)]
+struct Flight {
+    /// None until the leader is done; then its answer (None: it failed,
+    /// and each waiter computes its own).
+    answer: Mutex<Option<Option<Answer>>>,
+    done: Condvar,
 }
 
 /// The index and its follower.
@@ -54,6 +91,10 @@ pub struct Reach {
     enabled: bool,
     index: RwLock<Option<Index>>,
     follower: Mutex<Follower>,
+    /// Changes applied so far (a new version of the index after each).
+    version: AtomicU64,
+    /// Computations in flight, by index version and request.
+    flights: Mutex<HashMap<String, Arc<Flight>>>,
 }
 
 impl std::fmt::Debug for Reach {
@@ -77,7 +118,10 @@ impl Reach {
                 cursor: Cursor::Start,
                 seen: HashMap::new(),
                 last_prune: Instant::now(),
+                last_read: None,
             }),
+            version: AtomicU64::new(0),
+            flights: Mutex::new(HashMap::new()),
         })
     }
 
@@ -147,14 +191,25 @@ impl Reach {
 
     /// Applies every change committed since the last read of the log.
     pub fn catch_up(&self, conn: &mut DbConn) -> Result<(), ApiError> {
+        self.catch_up_since(conn, Instant::now())
+    }
+
+    /// Applies every change committed before `since`: nothing to do when a
+    /// read of the log started after it (concurrent requests then share
+    /// one read).
+    fn catch_up_since(&self, conn: &mut DbConn, since: Instant) -> Result<(), ApiError> {
         if !self.is_ready() {
             return Ok(());
         }
         let mut follower = self.follower.lock().expect("follower lock");
+        if follower.last_read.is_some_and(|read| read >= since) {
+            return Ok(());
+        }
         self.apply_changes(conn, &mut follower)
     }
 
     fn apply_changes(&self, conn: &mut DbConn, f: &mut Follower) -> Result<(), ApiError> {
+        let started = Instant::now();
         let (rows, next) = log_table::changes_since(conn, f.cursor)?;
         let new: Vec<_> = rows
             .into_iter()
@@ -189,22 +244,64 @@ impl Reach {
                 }
                 index.replace_groups(&groups, &loaded, &sets);
             }
+            self.version.fetch_add(1, Ordering::SeqCst);
         }
         if let Cursor::Xmin(xmin) = next {
             f.seen.retain(|_, txid| *txid >= xmin);
             f.seen.extend(new.iter().map(|r| (r.seq, r.txid)));
         }
         f.cursor = next;
+        f.last_read = Some(started);
         Ok(())
     }
 
     /// The answer from the index, current with every committed write; None
     /// when the index is off or not built yet (the SQL path answers).
+    /// Identical requests that arrive while one is being computed on the
+    /// same version of the index wait for its answer instead of computing
+    /// it again.
     pub fn answer(&self, conn: &mut DbConn, request: &Request) -> Result<Option<Answer>, ApiError> {
+        let arrived = Instant::now();
         if !self.is_ready() {
             return Ok(None);
         }
-        self.catch_up(conn)?;
+        self.catch_up_since(conn, arrived)?;
+        let key = format!("{}|{request:?}", self.version.load(Ordering::SeqCst));
+        let (flight, leader) = {
+            let mut flights = self.flights.lock().expect("flights lock");
+            match flights.get(&key) {
+                Some(f) => (f.clone(), false),
+                None => {
+                    let f = Arc::new(Flight::default());
+                    flights.insert(key.clone(), f.clone());
+                    (f, true)
+                }
+            }
+        };
+        if !leader {
+            let mut slot = flight.answer.lock().expect("flight lock");
+            while slot.is_none() {
+                slot = flight.done.wait(slot).expect("flight lock");
+            }
+            if let Some(Some(answer)) = slot.as_ref() {
+                return Ok(Some(answer.clone()));
+            }
+        }
+        // Waiters are released however the leader ends (a panic included).
+        let _release = leader.then(|| Release {
+            reach: self,
+            key: &key,
+            flight: &flight,
+        });
+        let result = self.compute(request);
+        if leader {
+            *flight.answer.lock().expect("flight lock") =
+                Some(result.as_ref().ok().cloned().flatten());
+        }
+        result
+    }
+
+    fn compute(&self, request: &Request) -> Result<Option<Answer>, ApiError> {
         let guard = self.index.read().expect("index lock");
         match guard.as_ref() {
             Some(index) => query::compute(index, request).map(Some),

@@ -18,7 +18,10 @@ use serde_json::{Value, json};
 use crate::both_backends;
 use crate::helpers::{TEST_AREAS, TestApp, json as json_of};
 
-both_backends!(the_index_answers_exactly_as_sql_after_random_writes);
+both_backends!(
+    the_index_answers_exactly_as_sql_after_random_writes,
+    concurrent_identical_requests_each_see_every_earlier_write
+);
 
 const AGENCIES: [&str; 4] = ["police", "womens-union", "education", "labour"];
 const KINDS: [&str; 3] = ["training_class", "community_meeting", "law_dissemination"];
@@ -440,6 +443,30 @@ async fn the_index_answers_exactly_as_sql_after_random_writes(app: TestApp) {
     );
     drop(sql);
     drop(follower);
+}
+
+/// Identical requests sent together share one computation (and one read
+/// of the change log); each still counts every write acknowledged before
+/// it was sent.
+async fn concurrent_identical_requests_each_see_every_earlier_write(app: TestApp) {
+    app.seed_test_areas();
+    let police = app.agency("police");
+    let viewer = app.viewer();
+    let mut rng = StdRng::seed_from_u64(3);
+    for i in 0..6 {
+        let mut body = random_body(&mut rng, 0, &format!("c{i}"));
+        body["co_organizers"] = json!([]);
+        json_of(app.post("/api/v1/events", &police, &body).await, 201).await;
+        let answers = futures_util::future::join_all(
+            (0..8).map(|_| app.get("/api/v1/aggregates?group_by=agency", &viewer)),
+        )
+        .await;
+        for resp in answers {
+            let a = json_of(resp, 200).await;
+            assert_eq!(a["meta"]["engine"], "index");
+            assert_eq!(a["totals"]["events"], i + 1, "write {i}");
+        }
+    }
 }
 
 /// The totals' attendances, answered by the index.

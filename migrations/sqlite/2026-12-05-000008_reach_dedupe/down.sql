@@ -1,0 +1,1 @@
+CREATE INDEX reach_changes_at ON reach_changes (at);

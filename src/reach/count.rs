@@ -1,0 +1,222 @@
+//! How unique people are counted while a slice is scanned: per-person bit
+//! masks when a grouping has few rows (each attendance is one OR, merged
+//! and counted a word at a time), else a set per row that starts as a list
+//! and becomes a bitmap once it would be larger than one.
+
+use std::ops::BitOrAssign;
+
+/// A set of people: a list while small, a bitmap once the list would be
+/// larger than the bitmap.
+pub(super) enum People {
+    Few(Vec<u32>),
+    Dense(Vec<u64>),
+}
+
+impl People {
+    fn add(&mut self, people: &[u32], bound: u32) {
+        match self {
+            People::Few(v) => {
+                v.extend_from_slice(people);
+                if v.len() > (bound as usize / 32).max(1024) {
+                    let mut words = vec![0u64; (bound as usize).div_ceil(64)];
+                    for p in v.iter() {
+                        words[(*p >> 6) as usize] |= 1 << (p & 63);
+                    }
+                    *self = People::Dense(words);
+                }
+            }
+            People::Dense(words) => {
+                for p in people {
+                    words[(*p >> 6) as usize] |= 1 << (p & 63);
+                }
+            }
+        }
+    }
+
+    fn merge(&mut self, other: People, bound: u32) {
+        match (self, other) {
+            (People::Dense(a), People::Dense(b)) => {
+                for (x, y) in a.iter_mut().zip(b) {
+                    *x |= y;
+                }
+            }
+            (this, People::Few(v)) => this.add(&v, bound),
+            (this @ People::Few(_), dense @ People::Dense(_)) => {
+                let People::Few(v) = std::mem::replace(this, dense) else {
+                    unreachable!()
+                };
+                this.add(&v, bound);
+            }
+        }
+    }
+
+    fn count(self) -> i64 {
+        match self {
+            People::Few(mut v) => {
+                v.sort_unstable();
+                v.dedup();
+                v.len() as i64
+            }
+            People::Dense(words) => words.iter().map(|w| i64::from(w.count_ones())).sum(),
+        }
+    }
+}
+
+/// How unique people are counted while scanning.
+pub(super) trait Unique: Send + Sized {
+    fn new(bound: u32, space: u64) -> Self;
+    /// An event of the slice with its people, in rows `rows` (row ids),
+    /// which are the combinations `combos`.
+    fn add(&mut self, people: &[u32], rows: &[usize], combos: &[u64], bound: u32);
+    /// Folds another part in; `map` gives the other's row ids here.
+    fn merge(&mut self, other: Self, map: &[usize], bound: u32);
+    /// The unique count of each row (by row id; `combos` gives each row's
+    /// combination) and of the slice.
+    fn counts(self, combos: &[u64]) -> (Vec<i64>, i64);
+}
+
+/// A bit mask per person, `M` wide (bit c: in combination c; bit
+/// `space`: in the slice), stored in words so that merging and counting
+/// go a word at a time.
+pub(super) struct Masks<M> {
+    words: Vec<u64>,
+    space: u32,
+    lane: std::marker::PhantomData<M>,
+}
+
+/// A mask lane.
+pub(super) trait Mask: Copy + Default + BitOrAssign + Send + bytemuck::Pod {
+    fn bit(i: u32) -> Self;
+}
+
+macro_rules! mask {
+    ($($t:ty),*) => {$(
+        impl Mask for $t {
+            fn bit(i: u32) -> Self { 1 << i }
+        }
+    )*};
+}
+mask!(u8, u16, u32, u64);
+
+impl<M: Mask> Masks<M> {
+    /// Bit 0 of every lane of a word.
+    fn lane_low() -> u64 {
+        let width = 8 * std::mem::size_of::<M>() as u32;
+        if width == 64 {
+            1
+        } else {
+            u64::MAX / ((1u64 << width) - 1)
+        }
+    }
+
+    /// People with each of `bits` set: per bit, the lanes' bit is added
+    /// into counters of the lanes' width over runs of words short enough
+    /// not to overflow them, then the counters are summed.
+    fn count_bits(&self, bits: &[u32]) -> Vec<i64> {
+        let width = 8 * std::mem::size_of::<M>();
+        let low = Self::lane_low();
+        let run = if width >= 32 {
+            1 << 20
+        } else {
+            (1usize << width) - 1
+        };
+        let lane_max = if width == 64 {
+            u64::MAX
+        } else {
+            (1u64 << width) - 1
+        };
+        let mut out = vec![0i64; bits.len()];
+        for chunk in self.words.chunks(run) {
+            for (n, b) in out.iter_mut().zip(bits) {
+                let acc = chunk
+                    .iter()
+                    .fold(0u64, |acc, w| acc.wrapping_add((w >> b) & low));
+                *n += (0..64 / width)
+                    .map(|l| ((acc >> (l * width)) & lane_max) as i64)
+                    .sum::<i64>();
+            }
+        }
+        out
+    }
+}
+
+impl<M: Mask> Unique for Masks<M> {
+    fn new(bound: u32, space: u64) -> Self {
+        let lanes_per_word = 8 / std::mem::size_of::<M>();
+        Masks {
+            words: vec![0; (bound as usize).div_ceil(lanes_per_word)],
+            space: space as u32,
+            lane: std::marker::PhantomData,
+        }
+    }
+
+    fn add(&mut self, people: &[u32], _rows: &[usize], combos: &[u64], _bound: u32) {
+        let mut m = M::bit(self.space);
+        for c in combos {
+            m |= M::bit(*c as u32);
+        }
+        let lanes: &mut [M] = bytemuck::cast_slice_mut(&mut self.words);
+        for p in people {
+            lanes[*p as usize] |= m;
+        }
+    }
+
+    fn merge(&mut self, other: Self, _map: &[usize], _bound: u32) {
+        // Bits are combinations, the same in every part.
+        for (a, b) in self.words.iter_mut().zip(other.words) {
+            *a |= b;
+        }
+    }
+
+    fn counts(self, combos: &[u64]) -> (Vec<i64>, i64) {
+        let mut bits: Vec<u32> = combos.iter().map(|c| *c as u32).collect();
+        bits.push(self.space);
+        let mut per_row = self.count_bits(&bits);
+        let total = per_row.pop().unwrap_or(0);
+        (per_row, total)
+    }
+}
+
+/// A set per row and one for the slice.
+pub(super) struct Sets {
+    rows: Vec<People>,
+    total: People,
+}
+
+impl Sets {
+    fn row(&mut self, r: usize) -> &mut People {
+        while self.rows.len() <= r {
+            self.rows.push(People::Few(Vec::new()));
+        }
+        &mut self.rows[r]
+    }
+}
+
+impl Unique for Sets {
+    fn new(_bound: u32, _space: u64) -> Self {
+        Sets {
+            rows: Vec::new(),
+            total: People::Few(Vec::new()),
+        }
+    }
+
+    fn add(&mut self, people: &[u32], rows: &[usize], _combos: &[u64], bound: u32) {
+        self.total.add(people, bound);
+        for r in rows {
+            self.row(*r).add(people, bound);
+        }
+    }
+
+    fn merge(&mut self, other: Self, map: &[usize], bound: u32) {
+        self.total.merge(other.total, bound);
+        for (i, p) in other.rows.into_iter().enumerate() {
+            self.row(map[i]).merge(p, bound);
+        }
+    }
+
+    fn counts(self, combos: &[u64]) -> (Vec<i64>, i64) {
+        let mut per_row: Vec<i64> = self.rows.into_iter().map(People::count).collect();
+        per_row.resize(combos.len(), 0);
+        (per_row, self.total.count())
+    }
+}
