@@ -20,6 +20,7 @@
 
 pub(crate) mod agencies;
 pub(crate) mod aggregates;
+pub(crate) mod analytics;
 pub(crate) mod areas;
 pub mod audit;
 pub mod auth;

@@ -125,6 +125,7 @@ mod tests {
             unique_participants: 3,
             reach_min: 20,
             reach_max: 29,
+            first_time_participants: 2,
             ..Default::default()
         }
     }
@@ -163,11 +164,13 @@ mod tests {
             lines,
             [
                 "row_type,province,province_name,events,attendances,female_attendances,male_attendances,\
-                 under_18_attendances,identified_attendances,unique_participants,reach_min,reach_max,additive_measures",
+                 under_18_attendances,identified_attendances,unique_participants,reach_min,reach_max,\
+                 first_time_participants,cumulative_participants,additive_measures",
                 "#meta+row_type,#adm1+code,#adm1+name,#activity+num,#reached+total,#reached+total+f,#reached+total+m,\
-                 #reached+total+children,#reached+total+identified,#reached+ind,#reached+ind+min,#reached+ind+max,#meta+additive",
-                "row,01,Hà Nội,2,30,12,,,4,3,20,29,",
-                "total,TOTAL,,3,30,20,,,4,3,20,29,events",
+                 #reached+total+children,#reached+total+identified,#reached+ind,#reached+ind+min,#reached+ind+max,\
+                 #reached+ind+new,#reached+ind+cumulative,#meta+additive",
+                "row,01,Hà Nội,2,30,12,,,4,3,20,29,2,,",
+                "total,TOTAL,,3,30,20,,,4,3,20,29,2,,events",
             ]
         );
     }
@@ -182,13 +185,13 @@ mod tests {
         let out = to_csv(&[Dimension::Agency], &a, Some(&s), &[], false).unwrap();
         let lines: Vec<&str> = out.lines().collect();
         assert!(
-            lines[0].ends_with(",reach_max,suppressed,additive_measures"),
+            lines[0].ends_with(",cumulative_participants,suppressed,additive_measures"),
             "{}",
             lines[0]
         );
-        assert_eq!(lines[1], "row,police,2,30,,,,4,3,20,29,false,");
-        assert_eq!(lines[2], "row,labour,,,,,,,,,,true,");
-        assert_eq!(lines[3], "total,TOTAL,,,,,,,,,,true,");
+        assert_eq!(lines[1], "row,police,2,30,,,,4,3,20,29,2,,false,");
+        assert_eq!(lines[2], "row,labour,,,,,,,,,,,,true,");
+        assert_eq!(lines[3], "total,TOTAL,,,,,,,,,,,,true,");
     }
 
     #[test]

@@ -114,6 +114,14 @@ impl Dimension {
             Self::AreaProvince | Self::AreaDistrict | Self::AreaCommune
         )
     }
+
+    /// Whether the key is a period.
+    pub fn is_period(self) -> bool {
+        matches!(
+            self,
+            Self::PeriodMonth | Self::PeriodQuarter | Self::PeriodYear
+        )
+    }
 }
 
 /// Most `group_by` dimensions in one request.

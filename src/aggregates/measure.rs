@@ -27,6 +27,18 @@ pub struct Measures {
     pub reach_min: i64,
     /// Most different people reached: unique_participants + unidentified attendances.
     pub reach_max: i64,
+    /// People of the row reached for the first time in the row's period
+    /// (its `period` key when grouping by period, else the request's
+    /// `from`..`to`): their earliest attendance at any real event matching
+    /// the request's filters other than `from`/`to`, at any date, falls in
+    /// it. The row's other keys never narrow that history ("new to the
+    /// programme", not "new to this agency"). Not additive.
+    pub first_time_participants: i64,
+    /// With a grouping by period: distinct people over the row's real
+    /// events (its other keys) from `from` (or the first event) through the
+    /// end of the row's period; on the totals, the slice's unique
+    /// participants. Null without a period grouping. Not additive.
+    pub cumulative_participants: Option<i64>,
 }
 
 /// How the aggregate statement sums a measure over a row's real events
@@ -53,8 +65,8 @@ pub struct Measure {
     pub additive: bool,
     /// Its value (None: not reported).
     pub get: fn(&Measures) -> Option<i64>,
-    /// Its column in the aggregate statement; None for the measures derived
-    /// from the unique participants.
+    /// Its column in the aggregate statement; None for the measures counted
+    /// over people (separate parts of the statement).
     pub sql: Option<Summed>,
 }
 
@@ -141,6 +153,20 @@ pub const MEASURES: &[Measure] = &[
         get: |m| Some(m.reach_max),
         sql: None,
     },
+    Measure {
+        name: "first_time_participants",
+        hxl: "#reached+ind+new",
+        additive: false,
+        get: |m| Some(m.first_time_participants),
+        sql: None,
+    },
+    Measure {
+        name: "cumulative_participants",
+        hxl: "#reached+ind+cumulative",
+        additive: false,
+        get: |m| m.cumulative_participants,
+        sql: None,
+    },
 ];
 
 /// The names of the additive measures, in table order.
@@ -173,6 +199,8 @@ mod tests {
             unique_participants: 7,
             reach_min: 8,
             reach_max: 9,
+            first_time_participants: 10,
+            cumulative_participants: Some(11),
         };
         let json = serde_json::to_value(&m).unwrap();
         let fields: Vec<&str> = json

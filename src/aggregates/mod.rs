@@ -168,19 +168,25 @@ impl Answer {
     }
 }
 
-/// Computes rows and totals.
-pub fn compute(conn: &mut DbConn, request: &Request) -> Result<Answer, ApiError> {
-    // Area ids named by the filter (every period).
-    let area_ids: Option<Vec<i64>> = match &request.filters.area {
+/// The unit ids the area filter's code names (every period); None without
+/// an area filter; 422 for an unknown code.
+pub fn area_ids(conn: &mut DbConn, filters: &Filters) -> Result<Option<Vec<i64>>, ApiError> {
+    let ids: Option<Vec<i64>> = match &filters.area {
         None => None,
         Some(code) => Some(crate::areas::ids_with_code(conn, code)?),
     };
-    if area_ids.as_ref().is_some_and(Vec::is_empty) {
+    if ids.as_ref().is_some_and(Vec::is_empty) {
         return Err(ApiError::field("area", "unknown administrative unit code"));
     }
+    Ok(ids)
+}
+
+/// Computes rows and totals.
+pub fn compute(conn: &mut DbConn, request: &Request) -> Result<Answer, ApiError> {
+    let area_ids = area_ids(conn, &request.filters)?;
     let statement = sql::build(crate::db::is_postgres(conn), request, area_ids.as_deref());
     let parts = load_parts(conn, &statement.text, &statement.binds)?;
-    let mut answer = assemble(&parts, request.group_by.len());
+    let mut answer = assemble(&parts, request);
     name_areas(conn, &request.group_by, &mut answer.rows)?;
     answer
         .rows
@@ -188,9 +194,12 @@ pub fn compute(conn: &mut DbConn, request: &Request) -> Result<Answer, ApiError>
     Ok(answer)
 }
 
-/// Joins each row of the statement with its unique count (a separate part
-/// of the statement, matched by key); unnamed area keys are unit ids.
-fn assemble(parts: &[PartRow], dims: usize) -> Answer {
+/// Joins each row of the statement with its counts of people (separate
+/// parts of the statement, matched by key); unnamed area keys are unit ids.
+fn assemble(parts: &[PartRow], request: &Request) -> Answer {
+    let dims = request.group_by.len();
+    let read_first = sql::reads_first(request);
+    let by_period = request.group_by.iter().any(|d| d.is_period());
     let key_of = |p: &PartRow| -> Vec<Option<String>> {
         [&p.k0, &p.k1, &p.k2, &p.k3]
             .iter()
@@ -198,18 +207,21 @@ fn assemble(parts: &[PartRow], dims: usize) -> Answer {
             .map(|v| (*v).clone())
             .collect()
     };
-    let mut uniques: BTreeMap<Vec<Option<String>>, i64> = BTreeMap::new();
-    let mut unique_total = 0;
+    type Counts = BTreeMap<Vec<Option<String>>, i64>;
+    let (mut uniques, mut firsts, mut cumulative) = (Counts::new(), Counts::new(), Counts::new());
+    let (mut unique_total, mut first_total) = (0, 0);
     for p in parts {
+        let n = p.uniq.unwrap_or(0);
         match Part::parse(&p.part) {
-            Some(Part::UniqueRows) => {
-                uniques.insert(key_of(p), p.uniq.unwrap_or(0));
-            }
-            Some(Part::UniqueTotals) => unique_total = p.uniq.unwrap_or(0),
+            Some(Part::UniqueRows) => _ = uniques.insert(key_of(p), n),
+            Some(Part::UniqueTotals) => unique_total = n,
+            Some(Part::FirstTimeRows) => _ = firsts.insert(key_of(p), n),
+            Some(Part::FirstTimeTotals) => first_total = n,
+            Some(Part::CumulativeRows) => _ = cumulative.insert(key_of(p), n),
             _ => {}
         }
     }
-    let measures_of = |m: &PartRow, unique: i64| Measures {
+    let measures_of = |m: &PartRow, unique: i64, first: i64, cumulative: Option<i64>| Measures {
         events: m.events,
         attendances: m.attendances,
         female_attendances: m.female_attendances,
@@ -219,19 +231,34 @@ fn assemble(parts: &[PartRow], dims: usize) -> Answer {
         unique_participants: unique,
         reach_min: unique.max(m.largest),
         reach_max: unique + (m.attendances - m.identified_attendances),
+        first_time_participants: first,
+        cumulative_participants: cumulative,
     };
     let mut rows: Vec<Row> = Vec::new();
     let mut totals = Measures::default();
     for p in parts {
         match Part::parse(&p.part) {
-            Some(Part::Totals) => totals = measures_of(p, unique_total),
+            Some(Part::Totals) => {
+                totals = measures_of(
+                    p,
+                    unique_total,
+                    if read_first { first_total } else { unique_total },
+                    by_period.then_some(unique_total),
+                )
+            }
             Some(Part::Rows) => {
                 let key = key_of(p);
                 let unique = uniques.get(&key).copied().unwrap_or(0);
+                let first = if read_first {
+                    firsts.get(&key).copied().unwrap_or(0)
+                } else {
+                    unique
+                };
+                let cumulative = by_period.then(|| cumulative.get(&key).copied().unwrap_or(0));
                 rows.push(Row {
                     names: vec![None; key.len()],
                     keys: key,
-                    measures: measures_of(p, unique),
+                    measures: measures_of(p, unique, first, cumulative),
                 });
             }
             _ => {}

@@ -7,7 +7,10 @@
 //! - `grp`: one row per real event; `gi`: distinct participants of linked groups;
 //! - `dim_*`: each real event's agencies, kinds, topics and target groups;
 //! - `slice`: the real events that pass the filters, with their measures;
-//! - `kp`: the distinct (key, person) pairs.
+//! - `kp`: the distinct (key, person) pairs;
+//! - `first` (for first-time and cumulative people): each person's earliest
+//!   attendance over the history, the real events passing every filter but
+//!   `from` (`hslice`), so `ev` is then not narrowed by `from`.
 //!
 //! Each of its rows is one [`Part`] of the answer.
 
@@ -36,14 +39,23 @@ pub enum Part {
     Rows,
     /// Distinct people of one key combination.
     UniqueRows,
+    /// People of the slice first reached on or after `from`.
+    FirstTimeTotals,
+    /// People of one key combination first reached in its period.
+    FirstTimeRows,
+    /// Distinct people of one key combination's other keys, through its period.
+    CumulativeRows,
 }
 
 impl Part {
-    const ALL: [Part; 4] = [
+    const ALL: [Part; 7] = [
         Self::Totals,
         Self::UniqueTotals,
         Self::Rows,
         Self::UniqueRows,
+        Self::FirstTimeTotals,
+        Self::FirstTimeRows,
+        Self::CumulativeRows,
     ];
 
     /// The value of the `part` column.
@@ -53,6 +65,9 @@ impl Part {
             Self::UniqueTotals => "unique_totals",
             Self::Rows => "rows",
             Self::UniqueRows => "unique_rows",
+            Self::FirstTimeTotals => "first_time_totals",
+            Self::FirstTimeRows => "first_time_rows",
+            Self::CumulativeRows => "cumulative_rows",
         }
     }
 
@@ -98,34 +113,100 @@ const PARTICIPANTS_PG: &str = "CROSS JOIN LATERAL (SELECT ep.participant_id FROM
 /// Each report's participants (SQLite).
 const PARTICIPANTS_SQLITE: &str = "JOIN event_participants p ON p.event_seq = pe.seq";
 
+/// Whether the statement reads first attendances: with a `from` (people
+/// seen before it are not first-time) or a period grouping (first-time and
+/// cumulative people per period). Otherwise every person of a row is
+/// first-time in the request's open-ended period, and the answer says so
+/// without reading anything.
+pub fn reads_first(request: &Request) -> bool {
+    request.filters.from.is_some() || request.group_by.iter().any(|d| d.is_period())
+}
+
 /// Builds the aggregate statement for `pg` (else SQLite). `area_ids` are
 /// the units the area filter's code names (every period), when it is given.
 pub fn build(pg: bool, request: &Request, area_ids: Option<&[i64]>) -> Statement {
     let mut sql = Sql::new(pg);
-    let ev = ev(&mut sql, request, area_ids);
-    let conditions = slice_conditions(&mut sql, &request.filters, area_ids);
-    let text = format!(
-        "WITH ev AS ({ev}), grp AS ({GRP}), gi AS ({GI}), {DIMS}, slice AS ({SLICE} {conditions}), {}",
-        // With no condition the slice is every real event of ev.
-        people_and_parts(pg, &request.group_by, !conditions.is_empty())
-    );
+    let f = &request.filters;
+    let first = reads_first(request);
+    let history = Filters {
+        from: None,
+        ..f.clone()
+    };
+    // Placeholders are bound in the order they appear in the text.
+    let (mut text, sliced) = ctes(&mut sql, request, area_ids, if first { &history } else { f });
+    text.push_str(", ");
+    if first {
+        let mut past = "slice";
+        if f.from.is_some() {
+            let c = slice_conditions(&mut sql, &history, area_ids);
+            text.push_str(&format!("hslice AS ({SLICE} {c}), "));
+            past = "hslice";
+        }
+        text.push_str(&format!(
+            "first AS (SELECT p.participant_id AS pid, MIN(h.d) AS d FROM {past} h \
+             JOIN ev pe ON pe.group_seq = h.g {} GROUP BY p.participant_id), ",
+            participants(pg)
+        ));
+    }
+    text.push_str(&people_and_parts(&mut sql, request, sliced, first));
     Statement {
         text,
         binds: sql.binds,
     }
 }
 
-/// ev: live reports of the candidate real events, with their placed area.
-/// The placed unit is joined only when a filter or a key needs it.
-fn ev(sql: &mut Sql, request: &Request, area_ids: Option<&[i64]>) -> String {
-    let cand_clause = candidates(sql, &request.filters, area_ids);
+/// `WITH` and the CTEs through `slice` (the real events passing the
+/// request's filters; `candidates` narrow `ev`), and whether the slice has
+/// conditions (with none it is every real event of ev).
+fn ctes(
+    sql: &mut Sql,
+    request: &Request,
+    area_ids: Option<&[i64]>,
+    candidates: &Filters,
+) -> (String, bool) {
+    let ev = ev(sql, candidates, request, area_ids);
+    let conditions = slice_conditions(sql, &request.filters, area_ids);
+    (
+        format!(
+            "WITH ev AS ({ev}), grp AS ({GRP}), gi AS ({GI}), {DIMS}, slice AS ({SLICE} {conditions})"
+        ),
+        !conditions.is_empty(),
+    )
+}
+
+/// The start of a statement over the request's slice (its grouping is
+/// ignored): `WITH` and the CTEs `ev` (live reports of the slice's
+/// candidates; see [`participants`]), `dim_agency` (each real
+/// event's organisers, `g` and `k`) and `slice` (one row per real event, `g`).
+/// Reach analytics build on it.
+pub fn slice_statement(pg: bool, request: &Request, area_ids: Option<&[i64]>) -> (Sql, String) {
+    let mut sql = Sql::new(pg);
+    let (text, _) = ctes(&mut sql, request, area_ids, &request.filters);
+    (sql, text)
+}
+
+/// How each report's participants (`p.participant_id`) are joined on a
+/// report aliased `pe`.
+pub fn participants(pg: bool) -> &'static str {
+    if pg {
+        PARTICIPANTS_PG
+    } else {
+        PARTICIPANTS_SQLITE
+    }
+}
+
+/// ev: live reports of the candidate real events (`filters` narrow the
+/// candidates), with their placed area. The placed unit is joined only
+/// when a filter or a key needs it.
+fn ev(sql: &mut Sql, filters: &Filters, request: &Request, area_ids: Option<&[i64]>) -> String {
+    let cand_clause = candidates(sql, filters, area_ids);
     let needs_areas = area_ids.is_some() || request.group_by.iter().any(|d| d.is_area());
     let (area_cols, area_joins) = if needs_areas {
         (
             "pa.id AS area_id, pa.province_id, pa.district_id, pa.commune_id",
             format!(
                 "JOIN areas a ON a.id = e.area_id JOIN areas pa ON pa.id = {}",
-                placed(request.filters.areas, "a")
+                placed(filters.areas, "a")
             ),
         )
     } else {
@@ -145,8 +226,12 @@ fn ev(sql: &mut Sql, request: &Request, area_ids: Option<&[i64]>) -> String {
 /// kp, the distinct (key, person) pairs (a real event's people are those of
 /// all its reports), hashed once and counted per key and, for the totals,
 /// per person; then the parts of the answer, one `SELECT` each. `sliced`:
-/// whether the slice has conditions (else it is every real event of ev).
-fn people_and_parts(pg: bool, group_by: &[Dimension], sliced: bool) -> String {
+/// whether the slice has conditions (else it is every real event of ev);
+/// `first`: whether the `first` CTE is there to count first-time and
+/// cumulative people.
+fn people_and_parts(sql: &mut Sql, request: &Request, sliced: bool, first: bool) -> String {
+    let pg = sql.is_pg();
+    let group_by = &request.group_by;
     // Keys: each dimension contributes a (g, k) relation joined to the
     // real event: `grp.g` in the measures, each report's group in kp.
     let keys: Vec<String> = (0..group_by.len()).map(|i| format!("d{i}.k")).collect();
@@ -176,11 +261,7 @@ fn people_and_parts(pg: bool, group_by: &[Dimension], sliced: bool) -> String {
         .collect::<Vec<_>>()
         .join(", ");
     let no_keys = "CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT)";
-    let participants = if pg {
-        PARTICIPANTS_PG
-    } else {
-        PARTICIPANTS_SQLITE
-    };
+    let participants = participants(pg);
     let kp_where = if sliced {
         "WHERE pe.group_seq IN (SELECT slice.g FROM slice)"
     } else {
@@ -244,6 +325,19 @@ fn people_and_parts(pg: bool, group_by: &[Dimension], sliced: bool) -> String {
                 .join(", ")
         ));
     }
+    if first {
+        // Every row's keys, people or not (for the running sums).
+        let rows = format!(
+            "SELECT DISTINCT {} FROM slice s JOIN grp ON grp.g = s.g {}",
+            keys.iter()
+                .enumerate()
+                .map(|(i, k)| format!("CAST({k} AS TEXT) AS k{i}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            join("grp.g")
+        );
+        parts.extend(first_parts(sql, request, &rows, no_keys, &no_measures));
+    }
     format!(
         "kp AS (SELECT DISTINCT {}p.participant_id AS pid FROM ev pe {participants} \
          {} {kp_where}) {}",
@@ -255,6 +349,108 @@ fn people_and_parts(pg: bool, group_by: &[Dimension], sliced: bool) -> String {
         join("pe.group_seq"),
         parts.join(" UNION ALL ")
     )
+}
+
+/// The parts counting first-time and cumulative people, from `first` and
+/// `kp`; `rows` selects every row's keys; `no_keys`, `no_measures`: the
+/// empty key and measure columns.
+fn first_parts(
+    sql: &mut Sql,
+    request: &Request,
+    rows: &str,
+    no_keys: &str,
+    no_measures: &str,
+) -> Vec<String> {
+    let pg = sql.is_pg();
+    let n = request.group_by.len();
+    let period = request.group_by.iter().position(|d| d.is_period());
+    let since_from = |sql: &mut Sql| {
+        request
+            .filters
+            .from
+            .map(|d| format!(" WHERE f.d >= {}", sql.bind(Bind::Date(d))))
+            .unwrap_or_default()
+    };
+    // People first reached on or after `from` attended a real event of the
+    // slice then (first attendances are read up to `to`).
+    let mut parts = vec![format!(
+        "SELECT '{}', {no_keys}, {no_measures}, COUNT(*) FROM first f{}",
+        Part::FirstTimeTotals.as_str(),
+        since_from(sql)
+    )];
+    if n == 0 {
+        return parts;
+    }
+    let cols = |alias: &str| {
+        (0..MAX_DIMENSIONS)
+            .map(|i| {
+                if i < n {
+                    format!("{alias}.k{i}")
+                } else {
+                    "CAST(NULL AS TEXT)".into()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let group = |alias: &str, skip: Option<usize>| {
+        (0..n)
+            .filter(|i| Some(*i) != skip)
+            .map(|i| format!("{alias}.k{i}"))
+            .collect::<Vec<_>>()
+    };
+    let when = match period {
+        Some(i) => format!(
+            " WHERE {} = kp.k{i}",
+            period_expr(pg, request.group_by[i], "f.d")
+        ),
+        None => since_from(sql),
+    };
+    parts.push(format!(
+        "SELECT '{}', {}, {no_measures}, COUNT(*) FROM kp JOIN first f ON f.pid = kp.pid{when} GROUP BY {}",
+        Part::FirstTimeRows.as_str(),
+        cols("kp"),
+        group("kp", None).join(", ")
+    ));
+    if let Some(i) = period {
+        // Each person counts once per combination of the other keys, in
+        // the first period they are in it; the running sum over periods is
+        // the cumulative count. Every row takes part (with 0 new people),
+        // those without identified people too.
+        let firsts = (0..n)
+            .map(|j| {
+                if j == i {
+                    format!("MIN(kp.k{i}) AS k{i}")
+                } else {
+                    format!("kp.k{j} AS k{j}")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let by_person = group("kp", Some(i))
+            .into_iter()
+            .chain(["kp.pid".to_string()])
+            .collect::<Vec<_>>()
+            .join(", ");
+        let others = group("c", Some(i));
+        let partition = if others.is_empty() {
+            String::new()
+        } else {
+            format!("PARTITION BY {} ", others.join(", "))
+        };
+        parts.push(format!(
+            "SELECT '{}', {}, {no_measures}, CAST(SUM(c.n) OVER ({partition}ORDER BY c.k{i} \
+             ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS BIGINT) \
+             FROM (SELECT {}, SUM(u.n) AS n FROM (SELECT {firsts}, 1 AS n FROM kp GROUP BY {by_person} \
+             UNION ALL SELECT {}, 0 FROM ({rows}) r) u GROUP BY {}) c",
+            Part::CumulativeRows.as_str(),
+            cols("c"),
+            group("u", None).join(", "),
+            group("r", None).join(", "),
+            group("u", None).join(", "),
+        ));
+    }
+    parts
 }
 
 /// The unit an event is placed in (`alias` is its recorded unit): as

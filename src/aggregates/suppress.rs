@@ -24,29 +24,51 @@ pub struct Suppression {
     pub totals: bool,
 }
 
+/// Whether a published count is small: from 1 to k-1.
+pub fn small(v: i64, k: i64) -> bool {
+    (1..k).contains(&v)
+}
+
+/// Cells of a partition (cells that add up to a published total) to
+/// suppress: the `small` ones and, when exactly one is small, the cell with
+/// the next smallest `size` too, so that the total minus the published
+/// cells does not reveal it.
+pub fn with_complement(small: Vec<bool>, size: impl Fn(usize) -> (i64, i64)) -> Vec<bool> {
+    let mut out = small;
+    if out.iter().filter(|s| **s).count() == 1
+        && let Some(i) = (0..out.len()).filter(|i| !out[*i]).min_by_key(|i| size(*i))
+    {
+        out[i] = true;
+    }
+    out
+}
+
 /// Small-cell suppression for publication (statistical disclosure control).
-/// A cell is sensitive when it counts from 1 to k-1 people (attendances,
-/// unique participants or the reach lower bound). When exactly one row is
-/// sensitive, the row with the next smallest attendance is suppressed too,
-/// so that the totals minus the published rows do not reveal it.
+/// A cell is sensitive when any count of people in it (attendances, unique
+/// participants, the reach lower bound, first-time or cumulative
+/// participants) is from 1 to k-1. When exactly one row is sensitive, the
+/// row with the next smallest attendance is suppressed too, so that the
+/// totals minus the published rows do not reveal it.
 pub fn suppress(answer: &Answer, k: i64) -> Suppression {
     let sensitive = |m: &Measures| {
-        [m.attendances, m.unique_participants, m.reach_min]
-            .iter()
-            .any(|v| (1..k).contains(v))
+        [
+            Some(m.attendances),
+            Some(m.unique_participants),
+            Some(m.reach_min),
+            Some(m.first_time_participants),
+            m.cumulative_participants,
+        ]
+        .into_iter()
+        .flatten()
+        .any(|v| small(v, k))
     };
-    let mut rows: Vec<bool> = answer.rows.iter().map(|r| sensitive(&r.measures)).collect();
-    if rows.iter().filter(|s| **s).count() == 1 {
-        let next = answer
-            .rows
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| !rows[*i])
-            .min_by_key(|(_, r)| (r.measures.attendances, r.measures.events));
-        if let Some((i, _)) = next {
-            rows[i] = true;
-        }
-    }
+    let rows = with_complement(
+        answer.rows.iter().map(|r| sensitive(&r.measures)).collect(),
+        |i| {
+            let m = &answer.rows[i].measures;
+            (m.attendances, m.events)
+        },
+    );
     Suppression {
         totals: sensitive(&answer.totals),
         rows,

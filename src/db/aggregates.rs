@@ -62,6 +62,18 @@ const AGGREGATE_WORK_MEM: &str = "256MB";
 
 /// Runs the aggregate statement.
 pub fn load_parts(conn: &mut DbConn, text: &str, binds: &[Bind]) -> QueryResult<Vec<PartRow>> {
+    load_heavy(conn, text, binds)
+}
+
+/// Runs a statement over a slice of the data (aggregates, reach analytics)
+/// with PostgreSQL set up for large hash tables.
+pub fn load_heavy<
+    R: QueryableByName<diesel::pg::Pg> + QueryableByName<diesel::sqlite::Sqlite> + 'static,
+>(
+    conn: &mut DbConn,
+    text: &str,
+    binds: &[Bind],
+) -> QueryResult<Vec<R>> {
     if super::is_postgres(conn) {
         // Hash tables and sorts over millions of rows stay in memory.
         conn.transaction(|conn| {

@@ -6,6 +6,7 @@
 
 pub(crate) mod agencies;
 pub(crate) mod aggregates;
+pub(crate) mod analytics;
 pub(crate) mod areas;
 pub(crate) mod audit;
 pub(crate) mod claims;

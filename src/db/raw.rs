@@ -34,6 +34,11 @@ impl Sql {
         }
     }
 
+    /// Whether the placeholders are PostgreSQL's.
+    pub fn is_pg(&self) -> bool {
+        self.pg
+    }
+
     /// Adds a value; returns its placeholder.
     pub fn bind(&mut self, b: Bind) -> String {
         self.binds.push(b);

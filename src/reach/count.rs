@@ -50,6 +50,26 @@ impl People {
         }
     }
 
+    /// Calls `f` for each person once.
+    fn each(&mut self, f: &mut dyn FnMut(u32)) {
+        match self {
+            People::Few(v) => {
+                v.sort_unstable();
+                v.dedup();
+                v.iter().for_each(|p| f(*p));
+            }
+            People::Dense(words) => {
+                for (i, w) in words.iter().enumerate() {
+                    let mut w = *w;
+                    while w != 0 {
+                        f((i as u32) << 6 | w.trailing_zeros());
+                        w &= w - 1;
+                    }
+                }
+            }
+        }
+    }
+
     fn count(self) -> i64 {
         match self {
             People::Few(mut v) => {
@@ -73,6 +93,9 @@ pub(super) trait Unique: Send + Sized {
     /// The unique count of each row (by row id; `combos` gives each row's
     /// combination) and of the slice.
     fn counts(self, combos: &[u64]) -> (Vec<i64>, i64);
+    /// Calls `row(r, p)` once for each person `p` of each row `r` (row
+    /// ids), and `total(p)` once for each person of the slice.
+    fn visit(&mut self, combos: &[u64], row: &mut dyn FnMut(usize, u32), total: &mut dyn FnMut(u32));
 }
 
 /// A bit mask per person, `M` wide (bit c: in combination c; bit
@@ -87,12 +110,14 @@ pub(super) struct Masks<M> {
 /// A mask lane.
 pub(super) trait Mask: Copy + Default + BitOrAssign + Send + bytemuck::Pod {
     fn bit(i: u32) -> Self;
+    fn bits(self) -> u64;
 }
 
 macro_rules! mask {
     ($($t:ty),*) => {$(
         impl Mask for $t {
             fn bit(i: u32) -> Self { 1 << i }
+            fn bits(self) -> u64 { u64::from(self) }
         }
     )*};
 }
@@ -175,6 +200,29 @@ impl<M: Mask> Unique for Masks<M> {
         let total = per_row.pop().unwrap_or(0);
         (per_row, total)
     }
+
+    fn visit(&mut self, combos: &[u64], row: &mut dyn FnMut(usize, u32), total: &mut dyn FnMut(u32)) {
+        let mut row_of = [usize::MAX; 64];
+        for (r, c) in combos.iter().enumerate() {
+            row_of[*c as usize] = r;
+        }
+        let slice = 1u64 << self.space;
+        let lanes: &[M] = bytemuck::cast_slice(&self.words);
+        for (p, m) in lanes.iter().enumerate() {
+            let mut m = m.bits();
+            if m == 0 {
+                continue;
+            }
+            if m & slice != 0 {
+                total(p as u32);
+            }
+            m &= !slice;
+            while m != 0 {
+                row(row_of[m.trailing_zeros() as usize], p as u32);
+                m &= m - 1;
+            }
+        }
+    }
 }
 
 /// A set per row and one for the slice.
@@ -218,5 +266,12 @@ impl Unique for Sets {
         let mut per_row: Vec<i64> = self.rows.into_iter().map(People::count).collect();
         per_row.resize(combos.len(), 0);
         (per_row, self.total.count())
+    }
+
+    fn visit(&mut self, _combos: &[u64], row: &mut dyn FnMut(usize, u32), total: &mut dyn FnMut(u32)) {
+        self.total.each(total);
+        for (r, people) in self.rows.iter_mut().enumerate() {
+            people.each(&mut |p| row(r, p));
+        }
     }
 }

@@ -15,7 +15,9 @@
 //!   report was and is in) from the database; an area change reloads the
 //!   units. Nothing is written back: after a crash the index is rebuilt.
 
+pub mod analytics;
 mod count;
+mod first;
 pub mod index;
 pub mod query;
 mod slice;
@@ -26,6 +28,7 @@ use std::sync::{Arc, Condvar, Mutex, RwLock, Weak};
 use std::time::{Duration, Instant};
 
 use crate::aggregates::{Answer, Request};
+use crate::analytics::{Frequency, Overlap};
 use crate::db::reach::{self as log_table, Cursor, Scope, Which};
 use crate::db::{DbConn, DbPool};
 use crate::error::ApiError;
@@ -299,6 +302,36 @@ impl Reach {
                 Some(result.as_ref().ok().cloned().flatten());
         }
         result
+    }
+
+    /// The overlap between agencies from the index, current with every
+    /// committed write; None when the index is off or not built yet.
+    pub fn overlap(&self, conn: &mut DbConn, request: &Request) -> Result<Option<Overlap>, ApiError> {
+        self.current(conn, |index| analytics::overlap(index, request))
+    }
+
+    /// How often people were reached, from the index (as [`Reach::overlap`]).
+    pub fn frequency(
+        &self,
+        conn: &mut DbConn,
+        request: &Request,
+    ) -> Result<Option<Frequency>, ApiError> {
+        self.current(conn, |index| analytics::frequency(index, request))
+    }
+
+    /// `f` of the index, after applying every change committed before the call.
+    fn current<T>(
+        &self,
+        conn: &mut DbConn,
+        f: impl FnOnce(&Index) -> Result<T, ApiError>,
+    ) -> Result<Option<T>, ApiError> {
+        let arrived = Instant::now();
+        if !self.is_ready() {
+            return Ok(None);
+        }
+        self.catch_up_since(conn, arrived)?;
+        let guard = self.index.read().expect("index lock");
+        guard.as_ref().map(f).transpose()
     }
 
     fn compute(&self, request: &Request) -> Result<Option<Answer>, ApiError> {

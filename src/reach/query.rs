@@ -17,9 +17,10 @@ use std::collections::HashMap;
 use chrono::Datelike;
 
 use super::count::{Masks, Sets, Unique};
+use super::first::{self, Periods, Reached};
 use super::index::{Index, RealEvent, month_of};
 use super::slice::Slice;
-use crate::aggregates::{Answer, Dimension, Measures, Request, Row};
+use crate::aggregates::{Answer, Dimension, Filters, Measures, Request, Row};
 use crate::domain::{Kind, TargetGroup, Topic};
 use crate::error::ApiError;
 
@@ -78,7 +79,7 @@ impl Sums {
         self.largest = self.largest.max(o.largest);
     }
 
-    fn measures(&self, unique: i64) -> Measures {
+    fn measures(&self, unique: i64, first_time: i64, cumulative: Option<i64>) -> Measures {
         Measures {
             events: self.events,
             attendances: self.attendances,
@@ -89,6 +90,8 @@ impl Sums {
             unique_participants: unique,
             reach_min: unique.max(self.largest),
             reach_max: unique + (self.attendances - self.identified),
+            first_time_participants: first_time,
+            cumulative_participants: cumulative,
         }
     }
 }
@@ -255,6 +258,40 @@ impl Plan {
         (keys, names)
     }
 
+    /// The rows' periods (by row id; `combos` gives each row's
+    /// combination), for first-time and cumulative people.
+    fn periods(&self, combos: &[u64], filters: &Filters) -> Periods {
+        let total = (
+            filters.from.map_or(i32::MIN, first::day),
+            filters.to.map_or(i32::MAX - 1, first::day),
+        );
+        let Some(dim) = self.dims.iter().find(|d| d.d.is_period()) else {
+            return Periods {
+                range: vec![total; combos.len()],
+                total,
+                grouped: None,
+            };
+        };
+        let months = match dim.d {
+            Dimension::PeriodMonth => 1,
+            Dimension::PeriodQuarter => 3,
+            _ => 12,
+        };
+        let key = |c: &u64| (c / dim.stride) % dim.space;
+        let numbers: Vec<i32> = combos.iter().map(|c| dim.base + key(c) as i32).collect();
+        Periods {
+            range: numbers
+                .iter()
+                .map(|n| first::period_days(months, *n))
+                .collect(),
+            total,
+            grouped: Some((
+                combos.iter().map(|c| c - key(c) * dim.stride).collect(),
+                numbers,
+            )),
+        }
+    }
+
     /// A row's keys and names, as the answer writes them.
     fn row(&self, index: &Index, combo: u64, measures: Measures) -> Row {
         let mut keys = Vec::with_capacity(self.dims.len());
@@ -388,7 +425,15 @@ fn scan<U: Unique>(slice: &Slice, plan: &Plan, slots: &[u32]) -> Part<U> {
     part
 }
 
-fn run<U: Unique>(slice: &Slice, plan: &Plan, slots: &[u32], tuning: Tuning) -> Answer {
+/// Scans the slots; `first`: each person's first attendance, when
+/// first-time people are counted (else every person of a row is).
+fn run<U: Unique>(
+    slice: &Slice,
+    plan: &Plan,
+    slots: &[u32],
+    tuning: Tuning,
+    first: Option<&[i32]>,
+) -> Answer {
     let threads = if slots.len() < tuning.parallel_from {
         1
     } else {
@@ -430,8 +475,20 @@ fn run<U: Unique>(slice: &Slice, plan: &Plan, slots: &[u32], tuning: Tuning) -> 
             .collect();
         all.unique.merge(part.unique, &map, bound);
     }
-    let (per_row, total) = all.unique.counts(&all.rows.combos);
     let combos = &all.rows.combos;
+    let by_period = plan.dims.iter().any(|d| d.d.is_period());
+    let reached = first.map(|first| {
+        let periods = plan.periods(combos, &slice.request.filters);
+        first::count(&mut all.unique, combos, first, &periods, bound)
+    });
+    let (per_row, total) = all.unique.counts(combos);
+    let first_time = |r: usize| reached.as_ref().map_or(per_row[r], |x| x.rows[r]);
+    let cumulative = |r: usize| {
+        reached
+            .as_ref()
+            .and_then(|x| x.cumulative.as_ref())
+            .map(|c| c[r])
+    };
     let mut order: Vec<usize> = (0..combos.len()).collect();
     order.sort_by_cached_key(|i| plan.order_key(slice.index, combos[*i]));
     let rows: Vec<Row> = order
@@ -440,13 +497,16 @@ fn run<U: Unique>(slice: &Slice, plan: &Plan, slots: &[u32], tuning: Tuning) -> 
             plan.row(
                 slice.index,
                 combos[i],
-                all.rows.sums[i].measures(per_row[i]),
+                all.rows.sums[i].measures(per_row[i], first_time(i), cumulative(i)),
             )
         })
         .collect();
+    let first_total = reached.as_ref().map_or(total, |x: &Reached| x.total);
     Answer {
         rows,
-        totals: all.totals.measures(total),
+        totals: all
+            .totals
+            .measures(total, first_total, by_period.then_some(total)),
     }
 }
 
@@ -460,19 +520,23 @@ fn compute_with(index: &Index, request: &Request, tuning: Tuning) -> Result<Answ
     let slice = Slice::new(index, request)?;
     let plan = Plan::new(index, &request.group_by);
     let slots = slice.candidates();
+    let first = crate::aggregates::sql::reads_first(request)
+        .then(|| first::first_days(index, request))
+        .transpose()?;
+    let first = first.as_deref();
     let candidates_ms = started.elapsed().as_secs_f64() * 1000.0;
     // One bit per combination and one for the slice.
     let bits = plan.space + 1;
     let answer = if slots.len() < tuning.masks_from || bits > 64 {
-        run::<Sets>(&slice, &plan, &slots, tuning)
+        run::<Sets>(&slice, &plan, &slots, tuning, first)
     } else if bits <= 8 {
-        run::<Masks<u8>>(&slice, &plan, &slots, tuning)
+        run::<Masks<u8>>(&slice, &plan, &slots, tuning, first)
     } else if bits <= 16 {
-        run::<Masks<u16>>(&slice, &plan, &slots, tuning)
+        run::<Masks<u16>>(&slice, &plan, &slots, tuning, first)
     } else if bits <= 32 {
-        run::<Masks<u32>>(&slice, &plan, &slots, tuning)
+        run::<Masks<u32>>(&slice, &plan, &slots, tuning, first)
     } else {
-        run::<Masks<u64>>(&slice, &plan, &slots, tuning)
+        run::<Masks<u64>>(&slice, &plan, &slots, tuning, first)
     };
     log::debug!(
         "reach query: {} candidates ({candidates_ms:.1} ms), {} real events, {} rows, {:.1} ms",

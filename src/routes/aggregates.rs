@@ -8,61 +8,35 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::aggregates::view::AggregateAnswer;
-use crate::aggregates::{self, Engine, Filters, GroupBy, Request};
+use crate::aggregates::{self, Engine, GroupBy, Request};
 use crate::auth::Role;
-use crate::domain::calendar::Day;
-use crate::domain::{Kind, TargetGroup, Topic};
 use crate::error::{ApiError, Problem};
 use crate::http::Principal;
 use crate::http::extract::{QueryParams, given};
 use crate::http::{AuthErrors, with_conn};
 use crate::state::AppState;
 
-/// Slice, grouping and format.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct AggregateQuery {
-    /// Real events whose earliest start date is on or after this day
-    /// (1900-01-01 to 2100-12-31).
-    #[param(value_type = Option<NaiveDate>)]
-    pub from: Option<Day>,
-    /// ... and on or before this day (1900-01-01 to 2100-12-31).
-    #[param(value_type = Option<NaiveDate>)]
-    pub to: Option<Day>,
-    /// Events organised (reported, or co-organised with confirmation) by any
-    /// of these agencies. Repeatable, at most 50 times.
-    #[serde(default)]
-    #[param(max_items = 50)]
-    pub agency: Vec<String>,
-    /// Events of this kind.
-    pub kind: Option<Kind>,
-    /// Events with this topic.
-    pub topic: Option<Topic>,
-    /// Events addressing this group.
-    pub target_group: Option<TargetGroup>,
-    /// An administrative unit code: events in it or in any unit below it.
-    #[param(min_length = 1)]
-    pub area: Option<String>,
-    /// `as_recorded` (default): events sit in the unit valid on their start date;
-    /// `current`: in the unit valid today that succeeded it, so series across
-    /// the 2025 reform compare like with like.
-    #[param(value_type = Option<String>, pattern = "^(as_recorded|current)$")]
-    pub areas: Option<String>,
-    /// Comma-separated dimensions (at most 4): `agency`, `kind`, `topic`,
-    /// `target_group`, `area:province`, `area:district`, `area:commune`,
-    /// `period:month`, `period:quarter`, `period:year`. Absent: totals only.
-    #[param(min_length = 1)]
-    pub group_by: Option<String>,
-    /// Kept for existing callers of `GET /api/v1/aggregates`: `csv` (or
-    /// `Accept: text/csv`) answers CSV there. Documented clients use
-    /// `GET /api/v1/aggregates.csv`.
-    #[param(ignore)]
-    pub format: Option<String>,
-    /// With CSV: add a second header line of HXL hashtags (documented on
-    /// `GET /api/v1/aggregates.csv`).
-    #[param(ignore)]
-    pub hxl: Option<bool>,
+super::slice::slice_query! {
+    /// Slice, grouping and format.
+    #[derive(Debug, Deserialize, IntoParams)]
+    #[serde(deny_unknown_fields)]
+    #[into_params(parameter_in = Query)]
+    pub struct AggregateQuery {
+        /// Comma-separated dimensions (at most 4): `agency`, `kind`, `topic`,
+        /// `target_group`, `area:province`, `area:district`, `area:commune`,
+        /// `period:month`, `period:quarter`, `period:year`. Absent: totals only.
+        #[param(min_length = 1)]
+        pub group_by: Option<String>,
+        /// Kept for existing callers of `GET /api/v1/aggregates`: `csv` (or
+        /// `Accept: text/csv`) answers CSV there. Documented clients use
+        /// `GET /api/v1/aggregates.csv`.
+        #[param(ignore)]
+        pub format: Option<String>,
+        /// With CSV: add a second header line of HXL hashtags (documented on
+        /// `GET /api/v1/aggregates.csv`).
+        #[param(ignore)]
+        pub hxl: Option<bool>,
+    }
 }
 
 /// How the answer is written.
@@ -97,41 +71,16 @@ impl AggregateQuery {
     /// small cells suppressed; `accept_csv`: the `Accept` header asks for
     /// CSV. The checks run in a fixed order: a query with several problems
     /// reports the first.
-    fn parse(self, accept_csv: bool, public: bool) -> Result<Parsed, ApiError> {
-        let group_by = GroupBy::parse(given(self.group_by).as_deref())?;
+    fn parse(mut self, accept_csv: bool, public: bool) -> Result<Parsed, ApiError> {
+        let group_by = GroupBy::parse(given(self.group_by.take()).as_deref())?;
         if public {
             aggregates::suppress::check_grouping(&group_by)?;
         }
-        let areas = self
-            .areas
-            .as_deref()
-            .map(str::parse)
-            .transpose()?
-            .unwrap_or_default();
+        let filters = self.filters()?;
         let format = match self.format.as_deref() {
             None if accept_csv => Format::Csv,
             None => Format::Json,
             Some(f) => f.parse()?,
-        };
-        let (from, to) = (self.from.map(|d| d.0), self.to.map(|d| d.0));
-        if self.agency.len() > 50 {
-            return Err(ApiError::field("agency", "at most 50 agencies"));
-        }
-        if let (Some(f), Some(t)) = (from, to)
-            && t < f
-        {
-            return Err(ApiError::field("to", "must not be before from"));
-        }
-        let filters = Filters {
-            from,
-            to,
-            agency: self.agency.into_iter().filter(|a| !a.is_empty()).collect(),
-            kind: self.kind,
-            topic: self.topic,
-            target_group: self.target_group,
-            area: given(self.area),
-            areas,
-            scope: None,
         };
         Ok(Parsed {
             request: Request { filters, group_by },

@@ -10,6 +10,8 @@ pub mod events;
 pub mod health;
 pub mod links;
 pub mod metrics;
+pub mod reach;
+mod slice;
 pub mod tokens;
 
 use utoipa_actix_web::scope;
@@ -56,6 +58,10 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(claims::decline)
         .service(aggregates::query)
         .service(aggregates::query_csv)
+        .service(reach::overlap)
+        .service(reach::overlap_csv)
+        .service(reach::frequency)
+        .service(reach::frequency_csv)
         .service(areas::list)
         .service(areas::import)
         .service(areas::import_successors)

@@ -317,8 +317,68 @@ impl Dim {
     }
 }
 
-/// Expected measures of a set of real events, as JSON numbers.
-fn measures(events: &[&Real]) -> BTreeMap<&'static str, Value> {
+/// What first-time people are measured against: each person's first
+/// attendance over the history (the real events passing every filter but
+/// the dates) and the request's dates.
+struct Firsts {
+    first: BTreeMap<u32, chrono::NaiveDate>,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+}
+
+impl Firsts {
+    fn new(
+        history: &[&Real],
+        from: Option<chrono::NaiveDate>,
+        to: Option<chrono::NaiveDate>,
+    ) -> Self {
+        let mut first: BTreeMap<u32, chrono::NaiveDate> = BTreeMap::new();
+        for e in history {
+            for p in &e.people {
+                let d = first.entry(*p).or_insert(e.date);
+                *d = (*d).min(e.date);
+            }
+        }
+        Firsts {
+            first,
+            from: from.unwrap_or(chrono::NaiveDate::MIN),
+            to: to.unwrap_or(chrono::NaiveDate::MAX),
+        }
+    }
+
+    /// People of `events` first reached from `lo` to `hi`.
+    fn count(&self, events: &[&Real], (lo, hi): (chrono::NaiveDate, chrono::NaiveDate)) -> i64 {
+        events
+            .iter()
+            .flat_map(|e| e.people.iter())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .filter(|p| (lo..=hi).contains(&self.first[p]))
+            .count() as i64
+    }
+}
+
+/// The first and last day of the period of `date` in a period dimension.
+fn period_range(d: Dim, date: chrono::NaiveDate) -> (chrono::NaiveDate, chrono::NaiveDate) {
+    use chrono::Datelike;
+    let months = match d {
+        Dim::Month => 1,
+        Dim::Quarter => 3,
+        _ => 12,
+    };
+    let m0 = date.month0() / months * months;
+    let start = chrono::NaiveDate::from_ymd_opt(date.year(), m0 + 1, 1).unwrap();
+    let end = start + chrono::Months::new(months) - chrono::Days::new(1);
+    (start, end)
+}
+
+/// Expected measures of a set of real events, as JSON numbers; first-time
+/// people are those first reached in `period` (else the request's dates).
+fn measures(
+    events: &[&Real],
+    firsts: &Firsts,
+    period: Option<(chrono::NaiveDate, chrono::NaiveDate)>,
+) -> BTreeMap<&'static str, Value> {
     let people: BTreeSet<u32> = events
         .iter()
         .flat_map(|e| e.people.iter().copied())
@@ -343,7 +403,29 @@ fn measures(events: &[&Real]) -> BTreeMap<&'static str, Value> {
         ("unique_participants", json!(unique)),
         ("reach_min", json!(unique.max(largest))),
         ("reach_max", json!(unique + attendances - identified)),
+        (
+            "first_time_participants",
+            json!(firsts.count(events, period.unwrap_or((firsts.from, firsts.to)))),
+        ),
     ])
+}
+
+/// Expected totals: the measures of the whole slice, and cumulative people
+/// (the slice's unique people) with a period grouping.
+fn totals(events: &[&Real], firsts: &Firsts, dims: &[Dim]) -> BTreeMap<&'static str, Value> {
+    let mut m = measures(events, firsts, None);
+    let by_period = dims
+        .iter()
+        .any(|d| matches!(d, Dim::Month | Dim::Quarter | Dim::Year));
+    m.insert(
+        "cumulative_participants",
+        if by_period {
+            m["unique_participants"].clone()
+        } else {
+            Value::Null
+        },
+    );
+    m
 }
 
 fn expected_rows(
@@ -351,6 +433,7 @@ fn expected_rows(
     dims: &[Dim],
     units: &BTreeMap<i64, Unit>,
     current: bool,
+    firsts: &Firsts,
 ) -> BTreeMap<Vec<Option<String>>, BTreeMap<&'static str, Value>> {
     let mut buckets: BTreeMap<Vec<Option<String>>, Vec<&Real>> = BTreeMap::new();
     for e in events {
@@ -366,9 +449,38 @@ fn expected_rows(
             buckets.entry(k).or_default().push(e);
         }
     }
+    // The key field of the period dimension, if any (areas fill two).
+    let period = dims
+        .iter()
+        .position(|d| matches!(d, Dim::Month | Dim::Quarter | Dim::Year))
+        .map(|i| {
+            let at: usize = dims[..i].iter().map(|d| d.fields().len()).sum();
+            (dims[i], at)
+        });
     buckets
-        .into_iter()
-        .map(|(k, v)| (k, measures(&v)))
+        .iter()
+        .map(|(k, v)| {
+            let range = period.map(|(d, _)| period_range(d, v[0].date));
+            let mut m = measures(v, firsts, range);
+            // Cumulative: the people of every row with the same other keys
+            // and a period up to this one's.
+            let cumulative = period.map_or(Value::Null, |(_, at)| {
+                let same_others = |o: &Vec<Option<String>>| {
+                    o.iter()
+                        .zip(k)
+                        .enumerate()
+                        .all(|(i, (a, b))| i == at || a == b)
+                };
+                let people: BTreeSet<u32> = buckets
+                    .iter()
+                    .filter(|(o, _)| same_others(o) && o[at] <= k[at])
+                    .flat_map(|(_, evs)| evs.iter().flat_map(|e| e.people.iter().copied()))
+                    .collect();
+                json!(people.len())
+            });
+            m.insert("cumulative_participants", cumulative);
+            (k.clone(), m)
+        })
         .collect()
 }
 
@@ -397,6 +509,8 @@ fn actual_rows(
                 "unique_participants",
                 "reach_min",
                 "reach_max",
+                "first_time_participants",
+                "cumulative_participants",
             ]
             .into_iter()
             .map(|k| (k, r.get(k).cloned().unwrap_or(Value::Null)))
@@ -613,6 +727,7 @@ async fn random_datasets_match_the_model(app: TestApp) {
             vec![Dim::Agency, Dim::Kind, Dim::Commune, Dim::Group],
         ];
         let all: Vec<&Real> = model.iter().collect();
+        let firsts = Firsts::new(&all, None, None);
         for current in [false, true] {
             for dims in &groupings {
                 let gb = dims.iter().map(|d| d.param()).collect::<Vec<_>>().join(",");
@@ -645,15 +760,14 @@ async fn random_datasets_match_the_model(app: TestApp) {
                 let expected = if dims.is_empty() {
                     BTreeMap::new()
                 } else {
-                    expected_rows(&all, dims, &units, current)
+                    expected_rows(&all, dims, &units, current, &firsts)
                 };
                 assert_eq!(
                     actual_rows(&answer, dims),
                     expected,
                     "seed {seed} group_by={gb} areas={mode}"
                 );
-                let totals: BTreeMap<&str, Value> = measures(&all);
-                for (k, v) in &totals {
+                for (k, v) in &totals(&all, &firsts, dims) {
                     assert_eq!(
                         &answer["totals"][*k], v,
                         "totals.{k}, seed {seed} group_by={gb}"
@@ -734,13 +848,74 @@ async fn random_datasets_match_the_model(app: TestApp) {
                 200,
             )
             .await;
+            // Only the dated case has a history beyond its slice.
+            let firsts = if q.starts_with("from=") {
+                Firsts::new(&all, Some(from), Some(to))
+            } else {
+                Firsts::new(&expected, None, None)
+            };
             assert_eq!(
                 actual_rows(&answer, &[Dim::Agency]),
-                expected_rows(&expected, &[Dim::Agency], &units, current),
+                expected_rows(&expected, &[Dim::Agency], &units, current, &firsts),
                 "seed {seed} {q}"
             );
-            for (k, v) in measures(&expected) {
+            for (k, v) in totals(&expected, &firsts, &[Dim::Agency]) {
                 assert_eq!(answer["totals"][k], v, "totals.{k}, seed {seed} {q}");
+            }
+        }
+        // First-time and cumulative people of dated slices: attendances
+        // before `from` (in the history of the other filters) make people
+        // not first-time; periods are the rows'.
+        let training = pick(&model, &|e| e.kinds.contains("training_class"));
+        let dated: Vec<(String, Vec<&Real>, Firsts)> = vec![
+            (
+                format!("from={from}&to={to}"),
+                pick(&model, &|e| e.date >= from && e.date <= to),
+                Firsts::new(&all, Some(from), Some(to)),
+            ),
+            (
+                format!("kind=training_class&from={from}"),
+                pick(&model, &|e| {
+                    e.kinds.contains("training_class") && e.date >= from
+                }),
+                Firsts::new(&training, Some(from), None),
+            ),
+            (
+                format!("agency=labour&to={to}"),
+                pick(&model, &|e| e.agencies.contains("labour") && e.date <= to),
+                Firsts::new(&pick(&model, &|e| e.agencies.contains("labour")), None, Some(to)),
+            ),
+        ];
+        for (q, expected, firsts) in &dated {
+            for dims in [
+                vec![],
+                vec![Dim::Month],
+                vec![Dim::Agency, Dim::Quarter],
+                vec![Dim::Year, Dim::Kind],
+                vec![Dim::Topic],
+                vec![Dim::Province, Dim::Month],
+            ] {
+                let gb = dims.iter().map(|d| d.param()).collect::<Vec<_>>().join(",");
+                let grouping = if gb.is_empty() {
+                    String::new()
+                } else {
+                    format!("group_by={gb}&")
+                };
+                let answer = json_of(
+                    app.get(&format!("/api/v1/aggregates?{grouping}{q}"), &viewer)
+                        .await,
+                    200,
+                )
+                .await;
+                let rows = if dims.is_empty() {
+                    BTreeMap::new()
+                } else {
+                    expected_rows(expected, &dims, &units, false, firsts)
+                };
+                assert_eq!(actual_rows(&answer, &dims), rows, "seed {seed} {q} group_by={gb}");
+                for (k, v) in totals(expected, firsts, &dims) {
+                    assert_eq!(answer["totals"][k], v, "totals.{k}, seed {seed} {q} group_by={gb}");
+                }
             }
         }
         // An agency token sees only the real events it organised (reported,
@@ -767,12 +942,13 @@ async fn random_datasets_match_the_model(app: TestApp) {
                 } else {
                     own.clone()
                 };
+                let firsts = Firsts::new(&expected, None, None);
                 assert_eq!(
                     actual_rows(&answer, dims),
-                    expected_rows(&expected, dims, &units, false),
+                    expected_rows(&expected, dims, &units, false, &firsts),
                     "seed {seed} {agency} {q}"
                 );
-                for (k, v) in measures(&expected) {
+                for (k, v) in totals(&expected, &firsts, dims) {
                     assert_eq!(
                         answer["totals"][k], v,
                         "totals.{k}, seed {seed} {agency} {q}"
@@ -1065,12 +1241,12 @@ async fn csv_export_with_hxl(app: TestApp) {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(
         lines[0],
-        "row_type,agency,province,province_name,events,attendances,female_attendances,male_attendances,under_18_attendances,identified_attendances,unique_participants,reach_min,reach_max,additive_measures"
+        "row_type,agency,province,province_name,events,attendances,female_attendances,male_attendances,under_18_attendances,identified_attendances,unique_participants,reach_min,reach_max,first_time_participants,cumulative_participants,additive_measures"
     );
-    assert_eq!(lines[1], "row,labour,06,Tỉnh Bắc Kạn,2,30,,,,0,0,20,30,");
+    assert_eq!(lines[1], "row,labour,06,Tỉnh Bắc Kạn,2,30,,,,0,0,20,30,0,,");
     assert_eq!(
         lines[2],
-        "total,TOTAL,,,2,30,,,,0,0,20,30,events;attendances;female_attendances;male_attendances;under_18_attendances;identified_attendances"
+        "total,TOTAL,,,2,30,,,,0,0,20,30,0,,events;attendances;female_attendances;male_attendances;under_18_attendances;identified_attendances"
     );
     assert_eq!(lines.len(), 3);
     let text = app

@@ -81,32 +81,71 @@ fn filters_are_bound_in_placeholder_order() {
     assert_eq!(
         binds(&s),
         [
-            "2024-03-01",
+            // Candidates: not narrowed by `from` (first attendances are read before it).
             "2024-03-31",
             "police",
             "labour",
             "police",
             "labour",
+            // The slice.
             "2024-03-01",
             "2024-03-31",
             "police",
             "labour",
             "community_meeting",
-            "human_trafficking"
+            "human_trafficking",
+            // The history: the slice without `from`.
+            "2024-03-31",
+            "police",
+            "labour",
+            "community_meeting",
+            "human_trafficking",
+            // First-time people of the totals.
+            "2024-03-01",
         ]
     );
     for expected in [
-        "c.deleted_at IS NULL AND c.start_date >= $1 AND c.start_date <= $2)",
-        "(c.agency_code IN ($3, $4) OR c.seq IN (SELECT o.event_seq FROM event_co_organizers o \
-         WHERE o.agency_code IN ($5, $6) AND o.status = 'confirmed'))",
-        "WHERE grp.d >= $7 AND grp.d <= $8 AND grp.g IN (SELECT g FROM dim_agency WHERE k IN ($9, $10)) \
-         AND grp.g IN (SELECT g FROM dim_kind WHERE k = $11) AND grp.g IN (SELECT g FROM dim_topic WHERE k = $12))",
+        "c.deleted_at IS NULL AND c.start_date <= $1)",
+        "(c.agency_code IN ($2, $3) OR c.seq IN (SELECT o.event_seq FROM event_co_organizers o \
+         WHERE o.agency_code IN ($4, $5) AND o.status = 'confirmed'))",
+        "WHERE grp.d >= $6 AND grp.d <= $7 AND grp.g IN (SELECT g FROM dim_agency WHERE k IN ($8, $9)) \
+         AND grp.g IN (SELECT g FROM dim_kind WHERE k = $10) AND grp.g IN (SELECT g FROM dim_topic WHERE k = $11))",
+        "hslice AS (SELECT grp.g, grp.d, ",
+        "WHERE grp.d <= $12 AND grp.g IN (SELECT g FROM dim_agency WHERE k IN ($13, $14)) \
+         AND grp.g IN (SELECT g FROM dim_kind WHERE k = $15) AND grp.g IN (SELECT g FROM dim_topic WHERE k = $16))",
+        "MIN(h.d) AS d FROM hslice h",
+        "COUNT(*) FROM first f WHERE f.d >= $17",
         "WHERE pe.group_seq IN (SELECT slice.g FROM slice)",
     ] {
         assert!(s.text.contains(expected), "{expected}");
     }
-    assert!(!s.text.contains("$13"));
+    assert!(!s.text.contains("$18"));
     assert!(!s.text.contains("dim_target WHERE"));
+    // Without `from` or a period, first attendances are not read.
+    let s = build(true, &request(Filters::default(), "agency"), None);
+    assert!(!s.text.contains("first"));
+}
+
+#[test]
+fn a_period_grouping_counts_first_time_and_cumulative_people_per_row() {
+    for pg in [false, true] {
+        let s = build(pg, &request(Filters::default(), "agency,period:month"), None);
+        let month = if pg {
+            "to_char(f.d, 'YYYY-MM')"
+        } else {
+            "strftime('%Y-%m', f.d)"
+        };
+        for expected in [
+            "first AS (SELECT p.participant_id AS pid, MIN(h.d) AS d FROM slice h ",
+            "SELECT 'first_time_totals', ",
+            &format!("FROM kp JOIN first f ON f.pid = kp.pid WHERE {month} = kp.k1 GROUP BY kp.k0, kp.k1"),
+            "SUM(c.n) OVER (PARTITION BY c.k0 ORDER BY c.k1 ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)",
+            "SELECT kp.k0 AS k0, MIN(kp.k1) AS k1, 1 AS n FROM kp GROUP BY kp.k0, kp.pid",
+        ] {
+            assert!(s.text.contains(expected), "pg {pg}: {expected}\n{}", s.text);
+        }
+        assert!(s.binds.is_empty());
+    }
 }
 
 #[test]
