@@ -31,7 +31,21 @@ function rowEvents(row: AggregateRow): number | undefined {
   return row.suppressed ? undefined : row.events;
 }
 
+type OverlapAnswer = components["schemas"]["OverlapAnswer"];
+type FrequencyAnswer = components["schemas"]["FrequencyAnswer"];
+
+function sharedWithPolice(answer: OverlapAnswer): number {
+  // Pairs count people reached by both; suppressed cells have no number.
+  return answer.pairs
+    .filter((p) => p.a === "police" || p.b === "police")
+    .reduce((n, p) => n + (p.both ?? 0), 0);
+}
+
+function reachedOnce(answer: FrequencyAnswer): number | null | undefined {
+  return answer.buckets.find((b) => b.events === 1)?.people;
+}
+
 type BatchBody = paths["/api/v1/events/batch"]["post"]["requestBody"]["content"]["application/json"];
 const batch: BatchBody = { items: [event] };
 
-export { batch, incomplete, rowEvents, uniquePeople };
+export { batch, incomplete, reachedOnce, rowEvents, sharedWithPolice, uniquePeople };

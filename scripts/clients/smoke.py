@@ -13,6 +13,7 @@ import pandas as pd
 
 from campaign_tracker_client import AuthenticatedClient
 from campaign_tracker_client.api.aggregates import aggregates_query, aggregates_query_csv
+from campaign_tracker_client.api.reach import reach_frequency, reach_overlap, reach_overlap_csv
 from campaign_tracker_client.api.claims import claims_confirm, claims_list
 from campaign_tracker_client.api.events import events_batch, events_create
 from campaign_tracker_client.api.links import events_link, link_proposals_approve
@@ -97,4 +98,20 @@ for name, value in expected_totals.items():
 check(pd.api.types.is_numeric_dtype(frame["unique_participants"]), "measures read as numbers")
 check(frame[frame["row_type"] == "row"]["unique_participants"].sum() > total["unique_participants"],
       "the rows double count people: the totals line is the figure to use")
-print("smoke: ok (client calls, claim, link, aggregates JSON and CSV checked)")
+check(answer.totals.first_time_participants == 5, f"first-time: {answer.totals.first_time_participants}")
+
+# Reach: people 1-4 were at events of both agencies (the joint event, the
+# linked meeting), person 5 only at the police's; person 2 at two events.
+overlap = reach_overlap.sync(client=viewer)
+combos = {tuple(c.agencies): c.people for c in overlap.combinations}
+check(overlap.people == 5 and combos == {("police", "womens-union"): 4, ("police",): 1}, f"overlap: {overlap}")
+check([(p.a, p.b, p.both) for p in overlap.pairs] == [("police", "womens-union", 4)], f"pairs: {overlap.pairs}")
+frequency = reach_frequency.sync(client=viewer)
+check([b.people for b in frequency.buckets][:3] == [4, 1, 0], f"buckets: {frequency.buckets}")
+check(frequency.buckets[9].events_at_least == 10, "the last bucket is open-ended")
+check(abs(frequency.mean_events_per_person - 1.2) < 1e-9, f"mean: {frequency.mean_events_per_person}")
+csv = reach_overlap_csv.sync_detailed(client=viewer)
+frame = pd.read_csv(io.StringIO(csv.content.decode("utf-8")))
+check(list(frame["row_type"]) == ["combination", "combination", "pair", "total"], f"overlap CSV: {frame}")
+check(int(frame[frame["row_type"] == "total"].iloc[0]["people"]) == 5, "overlap CSV total")
+print("smoke: ok (client calls, claim, link, aggregates, overlap and frequency, JSON and CSV checked)")

@@ -242,7 +242,11 @@ fn assemble(parts: &[PartRow], request: &Request) -> Answer {
                 totals = measures_of(
                     p,
                     unique_total,
-                    if read_first { first_total } else { unique_total },
+                    if read_first {
+                        first_total
+                    } else {
+                        unique_total
+                    },
                     by_period.then_some(unique_total),
                 )
             }

@@ -133,7 +133,12 @@ pub fn build(pg: bool, request: &Request, area_ids: Option<&[i64]>) -> Statement
         ..f.clone()
     };
     // Placeholders are bound in the order they appear in the text.
-    let (mut text, sliced) = ctes(&mut sql, request, area_ids, if first { &history } else { f });
+    let (mut text, sliced) = ctes(
+        &mut sql,
+        request,
+        area_ids,
+        if first { &history } else { f },
+    );
     text.push_str(", ");
     if first {
         let mut past = "slice";

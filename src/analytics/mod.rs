@@ -89,7 +89,11 @@ impl Overlap {
                 both,
             })
             .collect();
-        pairs.sort_by(|x, y| y.both.cmp(&x.both).then_with(|| (&x.a, &x.b).cmp(&(&y.a, &y.b))));
+        pairs.sort_by(|x, y| {
+            y.both
+                .cmp(&x.both)
+                .then_with(|| (&x.a, &x.b).cmp(&(&y.a, &y.b)))
+        });
         pairs
     }
 }

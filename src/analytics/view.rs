@@ -170,9 +170,10 @@ impl OverlapAnswer {
                 // A pair is the sum of the combinations holding both.
                 let suppressed = k.is_some_and(|k| {
                     small(p.both, k)
-                        || o.combinations.iter().zip(&hidden).any(|((set, _), h)| {
-                            *h && set.contains(&p.a) && set.contains(&p.b)
-                        })
+                        || o.combinations
+                            .iter()
+                            .zip(&hidden)
+                            .any(|((set, _), h)| *h && set.contains(&p.a) && set.contains(&p.b))
                 });
                 PairView {
                     both: (!suppressed).then_some(p.both),
@@ -354,7 +355,10 @@ mod tests {
         let open = OverlapAnswer::new(&o, Filters::default(), Engine::Sql, None);
         assert_eq!(open.pairs[0].both, Some(3));
         let csv = open.to_csv().unwrap();
-        assert!(csv.contains("combination,police;womens-union,3,false"), "{csv}");
+        assert!(
+            csv.contains("combination,police;womens-union,3,false"),
+            "{csv}"
+        );
         assert!(csv.contains("pair,police;womens-union,3,false"), "{csv}");
         assert!(csv.ends_with("total,TOTAL,133,false\n"), "{csv}");
     }

@@ -95,7 +95,12 @@ pub(super) trait Unique: Send + Sized {
     fn counts(self, combos: &[u64]) -> (Vec<i64>, i64);
     /// Calls `row(r, p)` once for each person `p` of each row `r` (row
     /// ids), and `total(p)` once for each person of the slice.
-    fn visit(&mut self, combos: &[u64], row: &mut dyn FnMut(usize, u32), total: &mut dyn FnMut(u32));
+    fn visit(
+        &mut self,
+        combos: &[u64],
+        row: &mut dyn FnMut(usize, u32),
+        total: &mut dyn FnMut(u32),
+    );
 }
 
 /// A bit mask per person, `M` wide (bit c: in combination c; bit
@@ -201,7 +206,12 @@ impl<M: Mask> Unique for Masks<M> {
         (per_row, total)
     }
 
-    fn visit(&mut self, combos: &[u64], row: &mut dyn FnMut(usize, u32), total: &mut dyn FnMut(u32)) {
+    fn visit(
+        &mut self,
+        combos: &[u64],
+        row: &mut dyn FnMut(usize, u32),
+        total: &mut dyn FnMut(u32),
+    ) {
         let mut row_of = [usize::MAX; 64];
         for (r, c) in combos.iter().enumerate() {
             row_of[*c as usize] = r;
@@ -268,7 +278,12 @@ impl Unique for Sets {
         (per_row, self.total.count())
     }
 
-    fn visit(&mut self, _combos: &[u64], row: &mut dyn FnMut(usize, u32), total: &mut dyn FnMut(u32)) {
+    fn visit(
+        &mut self,
+        _combos: &[u64],
+        row: &mut dyn FnMut(usize, u32),
+        total: &mut dyn FnMut(u32),
+    ) {
         self.total.each(total);
         for (r, people) in self.rows.iter_mut().enumerate() {
             people.each(&mut |p| row(r, p));

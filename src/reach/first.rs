@@ -152,8 +152,7 @@ pub(super) fn count<U: Unique>(
 pub(super) fn period_days(months_per_period: i32, n: i32) -> (i32, i32) {
     let first_month = n * months_per_period;
     let first_of = |m: i32| {
-        NaiveDate::from_ymd_opt(m.div_euclid(12), m.rem_euclid(12) as u32 + 1, 1)
-            .map_or(NEVER, day)
+        NaiveDate::from_ymd_opt(m.div_euclid(12), m.rem_euclid(12) as u32 + 1, 1).map_or(NEVER, day)
     };
     (
         first_of(first_month),

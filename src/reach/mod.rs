@@ -306,7 +306,11 @@ impl Reach {
 
     /// The overlap between agencies from the index, current with every
     /// committed write; None when the index is off or not built yet.
-    pub fn overlap(&self, conn: &mut DbConn, request: &Request) -> Result<Option<Overlap>, ApiError> {
+    pub fn overlap(
+        &self,
+        conn: &mut DbConn,
+        request: &Request,
+    ) -> Result<Option<Overlap>, ApiError> {
         self.current(conn, |index| analytics::overlap(index, request))
     }
 

@@ -67,11 +67,17 @@ async fn answer(
         Ok(match analysis {
             Analysis::Overlap => match reach.overlap(c, &request)? {
                 Some(o) => (Computed::Overlap(o), Engine::Index),
-                None => (Computed::Overlap(analytics::overlap(c, &request)?), Engine::Sql),
+                None => (
+                    Computed::Overlap(analytics::overlap(c, &request)?),
+                    Engine::Sql,
+                ),
             },
             Analysis::Frequency => match reach.frequency(c, &request)? {
                 Some(f) => (Computed::Frequency(f), Engine::Index),
-                None => (Computed::Frequency(analytics::frequency(c, &request)?), Engine::Sql),
+                None => (
+                    Computed::Frequency(analytics::frequency(c, &request)?),
+                    Engine::Sql,
+                ),
             },
         })
     })

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, json as json_of, problem};
 
-const AGENCIES: [&str; 4] = ["police", "womens-union", "education", "labour"];
+pub(crate) const AGENCIES: [&str; 4] = ["police", "womens-union", "education", "labour"];
 const KINDS: [&str; 4] = [
     "training_class",
     "community_meeting",
@@ -28,16 +28,16 @@ const GROUPS: [&str; 3] = ["women", "students", "youth"];
 
 /// Units of the test tree (helpers::TEST_AREAS) by id: code, name, level,
 /// ancestors (province, district, commune) and current unit.
-struct Unit {
-    code: &'static str,
-    name: &'static str,
-    province: Option<i64>,
-    district: Option<i64>,
-    commune: Option<i64>,
-    current: i64,
+pub(crate) struct Unit {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub province: Option<i64>,
+    pub district: Option<i64>,
+    pub commune: Option<i64>,
+    pub current: i64,
 }
 
-fn units() -> BTreeMap<i64, Unit> {
+pub(crate) fn units() -> BTreeMap<i64, Unit> {
     crate::helpers::TEST_AREAS
         .iter()
         .map(|(id, code, name, _, _, p, d, c, cur, _, _)| {
@@ -160,16 +160,16 @@ fn body(i: usize, r: &Report, units: &BTreeMap<i64, Unit>) -> Value {
 
 /// A real event in the model.
 #[derive(Debug, Clone)]
-struct Real {
-    agencies: BTreeSet<&'static str>,
-    kinds: BTreeSet<&'static str>,
-    topics: BTreeSet<&'static str>,
-    groups: BTreeSet<&'static str>,
-    units: BTreeSet<i64>,
-    date: chrono::NaiveDate,
-    total: i64,
-    female: Option<i64>,
-    people: BTreeSet<u32>,
+pub(crate) struct Real {
+    pub agencies: BTreeSet<&'static str>,
+    pub kinds: BTreeSet<&'static str>,
+    pub topics: BTreeSet<&'static str>,
+    pub groups: BTreeSet<&'static str>,
+    pub units: BTreeSet<i64>,
+    pub date: chrono::NaiveDate,
+    pub total: i64,
+    pub female: Option<i64>,
+    pub people: BTreeSet<u32>,
 }
 
 fn real_events(reports: &[Report], links: &[(usize, usize)]) -> Vec<Real> {
@@ -520,195 +520,205 @@ fn actual_rows(
         .collect()
 }
 
-fn pick<'a>(model: &'a [Real], f: &dyn Fn(&Real) -> bool) -> Vec<&'a Real> {
+pub(crate) fn pick<'a>(model: &'a [Real], f: &dyn Fn(&Real) -> bool) -> Vec<&'a Real> {
     model.iter().filter(|e| f(e)).collect()
 }
 
-async fn random_datasets_match_the_model(app: TestApp) {
-    app.seed_test_areas();
+/// A random dataset posted through the API (as agencies and an admin),
+/// after deleting the previous one: joint events confirmed, declined or
+/// pending, links made by an admin or proposed, approved and declined, one
+/// link removed again, reports deleted. Returns the model's real events.
+pub(crate) async fn random_dataset(app: &TestApp, seed: u64) -> Vec<Real> {
     let units = units();
     let admin = app.admin();
     let tokens: BTreeMap<&str, String> = AGENCIES.iter().map(|a| (*a, app.agency(a))).collect();
-    for seed in [7u64, 1234] {
-        // A fresh slate per seed: the previous seed's events are deleted.
-        let all = json_of(app.get("/api/v1/events?limit=500", &admin).await, 200).await;
-        for e in all["items"].as_array().unwrap() {
-            let id = e["id"].as_str().unwrap();
-            json_of(
-                app.delete(&format!("/api/v1/events/{id}?reason=reset"), &admin)
-                    .await,
-                200,
-            )
-            .await;
-        }
-        let mut rng = StdRng::seed_from_u64(seed);
-        let reports = random_reports(&mut rng, 70);
-        let mut ids = Vec::new();
-        for (i, r) in reports.iter().enumerate() {
-            let mut b = body(i, r, &units);
-            b["external_id"] = json!(format!("s{seed}-r{i}"));
-            let e = json_of(app.post("/api/v1/events", &tokens[r.agency], &b).await, 201).await;
-            let id = e["id"].as_str().unwrap().to_string();
-            // Each named co-organiser confirms (itself or through an admin),
-            // declines, or never answers; only confirmations count.
-            for co in &r.co {
-                let answerer = if rng.gen_bool(0.5) {
-                    &admin
-                } else {
-                    &tokens[co]
-                };
-                if r.confirmed.contains(co) {
-                    crate::events::confirm(&app, answerer, &id, co, 1).await;
-                } else if rng.gen_bool(0.5) {
-                    json_of(
-                        app.post(
-                            &format!("/api/v1/events/{id}/claims/{co}/decline"),
-                            answerer,
-                            &json!({}),
-                        )
-                        .await,
-                        200,
-                    )
-                    .await;
-                }
-            }
-            ids.push(id);
-        }
-        // Links between reports of different agencies, some chained: made
-        // by an admin (at once), or proposed by an agency from a duplicate
-        // candidate of its own report and approved by every agency waiting.
-        let mut links = Vec::new();
-        while links.len() < 5 {
-            let (a, b) = (
-                rng.gen_range(0..reports.len()),
-                rng.gen_range(0..reports.len()),
-            );
-            if reports[a].agency != reports[b].agency
-                && !links.contains(&(a, b))
-                && !links.contains(&(b, a))
-            {
+    // A fresh slate per seed: the previous seed's events are deleted.
+    let all = json_of(app.get("/api/v1/events?limit=500", &admin).await, 200).await;
+    for e in all["items"].as_array().unwrap() {
+        let id = e["id"].as_str().unwrap();
+        json_of(
+            app.delete(&format!("/api/v1/events/{id}?reason=reset"), &admin)
+                .await,
+            200,
+        )
+        .await;
+    }
+    let mut rng = StdRng::seed_from_u64(seed);
+    let reports = random_reports(&mut rng, 70);
+    let mut ids = Vec::new();
+    for (i, r) in reports.iter().enumerate() {
+        let mut b = body(i, r, &units);
+        b["external_id"] = json!(format!("s{seed}-r{i}"));
+        let e = json_of(app.post("/api/v1/events", &tokens[r.agency], &b).await, 201).await;
+        let id = e["id"].as_str().unwrap().to_string();
+        // Each named co-organiser confirms (itself or through an admin),
+        // declines, or never answers; only confirmations count.
+        for co in &r.co {
+            let answerer = if rng.gen_bool(0.5) {
+                &admin
+            } else {
+                &tokens[co]
+            };
+            if r.confirmed.contains(co) {
+                crate::events::confirm(app, answerer, &id, co, 1).await;
+            } else if rng.gen_bool(0.5) {
                 json_of(
                     app.post(
-                        &format!("/api/v1/events/{}/same-as", ids[a]),
-                        &admin,
-                        &json!({"other_id": ids[b]}),
+                        &format!("/api/v1/events/{id}/claims/{co}/decline"),
+                        answerer,
+                        &json!({}),
                     )
                     .await,
                     200,
                 )
                 .await;
-                links.push((a, b));
             }
         }
-        let seq_of = |id: &str| ids.iter().position(|x| x == id).unwrap();
-        let mut proposals = 0;
-        for agency in AGENCIES {
-            let page = json_of(
-                app.get(
-                    "/api/v1/events/duplicate-candidates?limit=500",
-                    &tokens[agency],
+        ids.push(id);
+    }
+    // Links between reports of different agencies, some chained: made
+    // by an admin (at once), or proposed by an agency from a duplicate
+    // candidate of its own report and approved by every agency waiting.
+    let mut links = Vec::new();
+    while links.len() < 5 {
+        let (a, b) = (
+            rng.gen_range(0..reports.len()),
+            rng.gen_range(0..reports.len()),
+        );
+        if reports[a].agency != reports[b].agency
+            && !links.contains(&(a, b))
+            && !links.contains(&(b, a))
+        {
+            json_of(
+                app.post(
+                    &format!("/api/v1/events/{}/same-as", ids[a]),
+                    &admin,
+                    &json!({"other_id": ids[b]}),
                 )
                 .await,
                 200,
             )
             .await;
-            for pair in page["items"].as_array().unwrap().iter().take(2) {
-                let (x, y) = (
-                    pair["event_id"].as_str().unwrap(),
-                    pair["other_id"].as_str().unwrap(),
-                );
-                let (own, other) = if pair["agency"] == agency {
-                    (x, y)
-                } else {
-                    (y, x)
-                };
-                let (a, b) = (seq_of(own), seq_of(other));
-                if links.contains(&(a, b)) || links.contains(&(b, a)) {
-                    continue;
-                }
-                let resp = app
-                    .post(
-                        &format!("/api/v1/events/{own}/same-as"),
-                        &tokens[agency],
-                        &json!({"other_id": other}),
-                    )
-                    .await;
-                let status = resp.status().as_u16();
-                let out = json_of(resp, status).await;
-                proposals += 1;
-                if status == 202 && proposals % 4 == 0 {
-                    // Left waiting: it changes nothing.
-                    continue;
-                }
-                if status == 202 && proposals % 4 == 1 {
-                    // Declined by the first agency asked: nothing linked.
-                    let waiting = out["proposal"]["waiting_for"][0].as_str().unwrap();
-                    let pid = out["proposal"]["id"].as_str().unwrap();
-                    json_of(
-                        app.delete(&format!("/api/v1/link-proposals/{pid}"), &tokens[waiting])
-                            .await,
-                        200,
-                    )
-                    .await;
-                    continue;
-                }
-                if status == 202 {
-                    let pid = out["proposal"]["id"].as_str().unwrap().to_string();
-                    let waiting: Vec<String> = out["proposal"]["waiting_for"]
-                        .as_array()
-                        .unwrap()
-                        .iter()
-                        .map(|w| w.as_str().unwrap().to_string())
-                        .collect();
-                    for (n, w) in waiting.iter().enumerate() {
-                        let last = n + 1 == waiting.len();
-                        json_of(
-                            app.post(
-                                &format!("/api/v1/link-proposals/{pid}/approve"),
-                                &tokens[w.as_str()],
-                                &json!({}),
-                            )
-                            .await,
-                            if last { 200 } else { 202 },
-                        )
-                        .await;
-                    }
-                } else {
-                    assert_eq!(status, 200, "{out}");
-                }
-                links.push((a, b));
-            }
+            links.push((a, b));
         }
-        assert!(
-            links.len() > 5 && proposals > links.len() - 5,
-            "seed {seed}: {proposals} proposals, {} links: some agencies' proposals were left waiting or declined",
-            links.len()
-        );
-        // Unlink one again: the counts must follow.
-        let (ua, ub) = links.pop().unwrap();
-        json_of(
-            app.delete(
-                &format!("/api/v1/events/{}/same-as/{}", ids[ua], ids[ub]),
-                &admin,
+    }
+    let seq_of = |id: &str| ids.iter().position(|x| x == id).unwrap();
+    let mut proposals = 0;
+    for agency in AGENCIES {
+        let page = json_of(
+            app.get(
+                "/api/v1/events/duplicate-candidates?limit=500",
+                &tokens[agency],
             )
             .await,
             200,
         )
         .await;
-        for (i, r) in reports.iter().enumerate() {
-            if r.deleted {
+        for pair in page["items"].as_array().unwrap().iter().take(2) {
+            let (x, y) = (
+                pair["event_id"].as_str().unwrap(),
+                pair["other_id"].as_str().unwrap(),
+            );
+            let (own, other) = if pair["agency"] == agency {
+                (x, y)
+            } else {
+                (y, x)
+            };
+            let (a, b) = (seq_of(own), seq_of(other));
+            if links.contains(&(a, b)) || links.contains(&(b, a)) {
+                continue;
+            }
+            let resp = app
+                .post(
+                    &format!("/api/v1/events/{own}/same-as"),
+                    &tokens[agency],
+                    &json!({"other_id": other}),
+                )
+                .await;
+            let status = resp.status().as_u16();
+            let out = json_of(resp, status).await;
+            proposals += 1;
+            if status == 202 && proposals % 4 == 0 {
+                // Left waiting: it changes nothing.
+                continue;
+            }
+            if status == 202 && proposals % 4 == 1 {
+                // Declined by the first agency asked: nothing linked.
+                let waiting = out["proposal"]["waiting_for"][0].as_str().unwrap();
+                let pid = out["proposal"]["id"].as_str().unwrap();
                 json_of(
-                    app.delete(
-                        &format!("/api/v1/events/{}?reason=test", ids[i]),
-                        &tokens[r.agency],
-                    )
-                    .await,
+                    app.delete(&format!("/api/v1/link-proposals/{pid}"), &tokens[waiting])
+                        .await,
                     200,
                 )
                 .await;
+                continue;
             }
+            if status == 202 {
+                let pid = out["proposal"]["id"].as_str().unwrap().to_string();
+                let waiting: Vec<String> = out["proposal"]["waiting_for"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|w| w.as_str().unwrap().to_string())
+                    .collect();
+                for (n, w) in waiting.iter().enumerate() {
+                    let last = n + 1 == waiting.len();
+                    json_of(
+                        app.post(
+                            &format!("/api/v1/link-proposals/{pid}/approve"),
+                            &tokens[w.as_str()],
+                            &json!({}),
+                        )
+                        .await,
+                        if last { 200 } else { 202 },
+                    )
+                    .await;
+                }
+            } else {
+                assert_eq!(status, 200, "{out}");
+            }
+            links.push((a, b));
         }
-        let model = real_events(&reports, &links);
+    }
+    assert!(
+        links.len() > 5 && proposals > links.len() - 5,
+        "seed {seed}: {proposals} proposals, {} links: some agencies' proposals were left waiting or declined",
+        links.len()
+    );
+    // Unlink one again: the counts must follow.
+    let (ua, ub) = links.pop().unwrap();
+    json_of(
+        app.delete(
+            &format!("/api/v1/events/{}/same-as/{}", ids[ua], ids[ub]),
+            &admin,
+        )
+        .await,
+        200,
+    )
+    .await;
+    for (i, r) in reports.iter().enumerate() {
+        if r.deleted {
+            json_of(
+                app.delete(
+                    &format!("/api/v1/events/{}?reason=test", ids[i]),
+                    &tokens[r.agency],
+                )
+                .await,
+                200,
+            )
+            .await;
+        }
+    }
+    real_events(&reports, &links)
+}
+
+async fn random_datasets_match_the_model(app: TestApp) {
+    app.seed_test_areas();
+    let units = units();
+    let tokens: BTreeMap<&str, String> = AGENCIES.iter().map(|a| (*a, app.agency(a))).collect();
+    for seed in [7u64, 1234] {
+        let model = random_dataset(&app, seed).await;
         let viewer = app.viewer();
         let groupings: Vec<Vec<Dim>> = vec![
             vec![],
@@ -883,7 +893,11 @@ async fn random_datasets_match_the_model(app: TestApp) {
             (
                 format!("agency=labour&to={to}"),
                 pick(&model, &|e| e.agencies.contains("labour") && e.date <= to),
-                Firsts::new(&pick(&model, &|e| e.agencies.contains("labour")), None, Some(to)),
+                Firsts::new(
+                    &pick(&model, &|e| e.agencies.contains("labour")),
+                    None,
+                    Some(to),
+                ),
             ),
         ];
         for (q, expected, firsts) in &dated {
@@ -912,9 +926,16 @@ async fn random_datasets_match_the_model(app: TestApp) {
                 } else {
                     expected_rows(expected, &dims, &units, false, firsts)
                 };
-                assert_eq!(actual_rows(&answer, &dims), rows, "seed {seed} {q} group_by={gb}");
+                assert_eq!(
+                    actual_rows(&answer, &dims),
+                    rows,
+                    "seed {seed} {q} group_by={gb}"
+                );
                 for (k, v) in totals(expected, firsts, &dims) {
-                    assert_eq!(answer["totals"][k], v, "totals.{k}, seed {seed} {q} group_by={gb}");
+                    assert_eq!(
+                        answer["totals"][k], v,
+                        "totals.{k}, seed {seed} {q} group_by={gb}"
+                    );
                 }
             }
         }

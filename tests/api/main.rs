@@ -9,6 +9,7 @@ mod pg;
 
 mod access;
 mod aggregates;
+mod analytics;
 mod areas;
 mod cli;
 mod consent;

@@ -1,4 +1,5 @@
-//! The reach index answers exactly as the SQL path: random writes through
+//! The reach index answers exactly as the SQL path (aggregates, overlap
+//! and frequency): random writes through
 //! the API (creates, upserts, replacements, deletes, claims confirmed and
 //! declined, links proposed, approved and removed, admin links, a change of
 //! the units' current successors), each followed by random aggregate
@@ -405,10 +406,24 @@ async fn the_index_answers_exactly_as_sql_after_random_writes(app: TestApp) {
                 _ => agency_tokens[rng.gen_range(0..4)].clone(),
             };
             let csv = rng.gen_bool(0.25);
+            // Reach analytics take the same slices, without a grouping.
+            let endpoint = [
+                "reach/overlap",
+                "reach/frequency",
+                "aggregates",
+                "aggregates",
+            ][rng.gen_range(0..4)];
+            let mut query = random_query(&mut rng, who == 2);
+            if endpoint.starts_with("reach") {
+                query = query
+                    .split('&')
+                    .filter(|p| !p.starts_with("group_by="))
+                    .collect::<Vec<_>>()
+                    .join("&");
+            }
             let path = format!(
-                "/api/v1/aggregates{}?{}",
+                "/api/v1/{endpoint}{}?{query}",
                 if csv { ".csv" } else { "" },
-                random_query(&mut rng, who == 2)
             );
             let (s1, b1, e1) = ask(&app, &path, &token).await;
             let (s2, b2, e2) = ask(&follower, &path, &token).await;

@@ -129,7 +129,11 @@ fn filters_are_bound_in_placeholder_order() {
 #[test]
 fn a_period_grouping_counts_first_time_and_cumulative_people_per_row() {
     for pg in [false, true] {
-        let s = build(pg, &request(Filters::default(), "agency,period:month"), None);
+        let s = build(
+            pg,
+            &request(Filters::default(), "agency,period:month"),
+            None,
+        );
         let month = if pg {
             "to_char(f.d, 'YYYY-MM')"
         } else {
@@ -138,7 +142,9 @@ fn a_period_grouping_counts_first_time_and_cumulative_people_per_row() {
         for expected in [
             "first AS (SELECT p.participant_id AS pid, MIN(h.d) AS d FROM slice h ",
             "SELECT 'first_time_totals', ",
-            &format!("FROM kp JOIN first f ON f.pid = kp.pid WHERE {month} = kp.k1 GROUP BY kp.k0, kp.k1"),
+            &format!(
+                "FROM kp JOIN first f ON f.pid = kp.pid WHERE {month} = kp.k1 GROUP BY kp.k0, kp.k1"
+            ),
             "SUM(c.n) OVER (PARTITION BY c.k0 ORDER BY c.k1 ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)",
             "SELECT kp.k0 AS k0, MIN(kp.k1) AS k1, 1 AS n FROM kp GROUP BY kp.k0, kp.pid",
         ] {
