@@ -53,6 +53,16 @@ SLICES = {
 }
 # The slices every engine runs (the others are the service's only).
 CORE_SLICES = ["all", "province", "month"]
+# Reach analytics (issue 16), from the index: overlap and frequency over
+# everything and one province, and the monthly curve of first-time and
+# cumulative people; with their targets in ms.
+REACH = {
+    "overlap_all": ("/reach/overlap", 100),
+    "overlap_province": ("/reach/overlap?area=01", 10),
+    "frequency_all": ("/reach/frequency", 100),
+    "frequency_province": ("/reach/frequency?area=01", 10),
+    "month_curve": ("/aggregates?group_by=period:month", 150),
+}
 PLAIN_SQL = (
     "SELECT e.agency, count(*) AS attendances, count(DISTINCT a.participant) AS people "
     "FROM plain_events e JOIN plain_attendance a ON a.event_id = e.id "
@@ -426,7 +436,15 @@ def aggregate_runs(args, data, results):
                     raise SystemExit(f"{backend} {name}: answered by {q['meta_engine']}, not the index")
                 results[f"{backend}.agg.{name}.c{conc}"] = q
                 log(f"{backend} aggregates {name}, {conc} client(s): median {q['median_ms']:.1f} ms, p95 {q['p95_ms']:.1f} ms")
+        for name, (path, _) in REACH.items():
+            q = client("query", svc.url, svc.viewer, path, args.requests, 1)
+            if q.get("meta_engine", "index") != "index":
+                raise SystemExit(f"{backend} {name}: answered by {q['meta_engine']}, not the index")
+            results[f"{backend}.reach.{name}"] = q
+            log(f"{backend} reach {name}: median {q['median_ms']:.1f} ms, p95 {q['p95_ms']:.1f} ms")
         results[f"{backend}.agg_rss_mb"] = svc.stop()
+        if "baselines" not in args.only:
+            continue
         # The SQL path (the reference, and what answers while the index is built).
         svc = Service(backend, db="ct_national" if args.national and backend == "postgres" else "ct_bench",
                       fresh=False, extra_env={"AGGREGATES_ENGINE": "sql"})
@@ -435,7 +453,7 @@ def aggregate_runs(args, data, results):
             results[f"{backend}.sql.{name}"] = q
             log(f"{backend} SQL path {name}: median {q['median_ms']:.1f} ms over {args.sql_requests}")
         svc.stop()
-    if "postgres" in args.backends:
+    if "postgres" in args.backends and "baselines" in args.only:
         log("plain tables: COPY and indexes")
         results["plain_load_s"] = plain_tables("ct_plain", data, indexes=True)
         for name in CORE_SLICES:
@@ -444,7 +462,8 @@ def aggregate_runs(args, data, results):
             times, rows = plain_query("ct_plain", where, repeat)
             results[f"plain.{name}"] = {"times_ms": times, **stats(times), "rows": rows}
             log(f"plain SQL {name}: median {statistics.median(times):.1f} ms over {len(times)}")
-    olap_baselines(args, data, results)
+    if "baselines" in args.only:
+        olap_baselines(args, data, results)
 
 
 def olap_baselines(args, data, results):
@@ -551,6 +570,13 @@ def report(args, results):
             eight = f"{c8['median_ms']:.1f} / {c8['p95_ms']:.1f}" if c8 else "n/a"
             spread = f"{c8['p95_ms'] / c1['median_ms']:.1f}" if c8 else "n/a"
             lines.append(f"| {b}: {name} (`{query}`) | {c1['median_ms']:.1f} / {c1['p95_ms']:.1f} | {eight} | {spread} | {c1['rows']:,} |")
+    lines += ["", "| reach analytics (index), 1 client | median / p95 ms | target ms |", "|---|---|---|"]
+    for b in args.backends:
+        for name, (path, target) in REACH.items():
+            q = r.get(f"{b}.reach.{name}")
+            if q:
+                met = "met" if q["median_ms"] <= target else "MISSED"
+                lines.append(f"| {b}: {name} (`{path}`) | {q['median_ms']:.1f} / {q['p95_ms']:.1f} | {target} ({met}) |")
     engines = [("plain PostgreSQL", "plain"), ("DuckDB " + r.get("duckdb.version", "?"), "duckdb"), ("chDB " + r.get("chdb.version", "?"), "chdb")]
     head = " | ".join(e for e, _ in engines)
     lines += ["", f"| by agency, median ms | index | SQL path | {head} | fastest baseline / index |", "|---|---|---|---|---|---|---|"]
@@ -615,7 +641,8 @@ def main():
     p.add_argument("--national-events", type=int, default=None, help="override the national size (events)")
     p.add_argument("--sql-requests", type=int, default=3, help="requests per slice on the SQL path")
     p.add_argument("--fresh-samples", type=int, default=200, help="writes in the two-instance freshness phase")
-    p.add_argument("--only", default="ingest,aggregates,freshness", help="phases to run")
+    p.add_argument("--only", default="ingest,aggregates,baselines,freshness",
+                   help="phases to run (baselines: the SQL path, plain PostgreSQL, DuckDB and chDB beside the aggregates)")
     a = p.parse_args()
     a.backends = a.backends.split(",")
     a.national = not a.quick

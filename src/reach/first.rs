@@ -22,27 +22,46 @@ pub(super) fn day(d: NaiveDate) -> i32 {
     d.num_days_from_ce()
 }
 
-/// Each person's earliest attendance (a day number, [`NEVER`] for none)
-/// over the real events passing every filter of `request` but `from`.
-pub(super) fn first_days(index: &Index, request: &Request) -> Result<Vec<i32>, ApiError> {
-    let history = Request {
+/// The history of a request: its filters without the dates. A person's
+/// first attendance over it is at most the date of any attendance in the
+/// slice, so the dates need not narrow it.
+pub(super) fn history(request: &Request) -> Request {
+    Request {
         filters: Filters {
             from: None,
+            to: None,
             ..request.filters.clone()
         },
         group_by: Default::default(),
-    };
-    let slice = Slice::new(index, &history)?;
-    let mut first = vec![NEVER; index.people_bound as usize];
-    for slot in slice.candidates() {
-        let ev = &index.events[slot as usize];
-        if !slice.contains(ev) {
-            continue;
-        }
-        let d = day(ev.date);
-        for p in index.people(ev) {
-            let f = &mut first[*p as usize];
-            *f = (*f).min(d);
+    }
+}
+
+/// Each person's earliest attendance (a day number, [`NEVER`] for none)
+/// over the real events of `history` (see [`history`]), on every core.
+pub(super) fn first_days(index: &Index, history: &Request) -> Result<Vec<i32>, ApiError> {
+    let slice = Slice::new(index, history)?;
+    let mut first = slice.per_person::<i32>(
+        1,
+        |ev, out| {
+            let d = day(ev.date);
+            for p in index.people(ev) {
+                let f = &mut out[*p as usize];
+                // 0 is "none yet" while filling (the default): day 0 is
+                // 31 Dec 1 BCE, before any event.
+                if *f == 0 || d < *f {
+                    *f = d;
+                }
+            }
+        },
+        |a, b| {
+            if *a == 0 || (b != 0 && b < *a) {
+                *a = b;
+            }
+        },
+    );
+    for f in &mut first {
+        if *f == 0 {
+            *f = NEVER;
         }
     }
     Ok(first)

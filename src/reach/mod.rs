@@ -98,6 +98,9 @@ pub struct Reach {
     version: AtomicU64,
     /// Computations in flight, by index version and request.
     flights: Mutex<HashMap<String, Arc<Flight>>>,
+    /// The last first-attendance days computed, by index version and
+    /// history: the calls of one dashboard page share their filters.
+    firsts: Mutex<Option<(String, Arc<Vec<i32>>)>>,
 }
 
 impl std::fmt::Debug for Reach {
@@ -125,6 +128,7 @@ impl Reach {
             }),
             version: AtomicU64::new(0),
             flights: Mutex::new(HashMap::new()),
+            firsts: Mutex::new(None),
         })
     }
 
@@ -341,9 +345,35 @@ impl Reach {
     fn compute(&self, request: &Request) -> Result<Option<Answer>, ApiError> {
         let guard = self.index.read().expect("index lock");
         match guard.as_ref() {
-            Some(index) => query::compute(index, request).map(Some),
+            Some(index) => {
+                let first = crate::aggregates::sql::reads_first(request)
+                    .then(|| self.first_days(index, request))
+                    .transpose()?;
+                query::compute(index, request, first.as_ref().map(|f| f.as_slice())).map(Some)
+            }
             None => Ok(None),
         }
+    }
+
+    /// Each person's first attendance over the request's history, from
+    /// the cache when the last request with the same history was answered
+    /// on this version of the index. `index` is read under the lock that
+    /// keeps the version.
+    fn first_days(&self, index: &Index, request: &Request) -> Result<Arc<Vec<i32>>, ApiError> {
+        let history = first::history(request);
+        let key = format!(
+            "{}|{:?}",
+            self.version.load(Ordering::SeqCst),
+            history.filters
+        );
+        if let Some((k, days)) = self.firsts.lock().expect("firsts lock").as_ref()
+            && *k == key
+        {
+            return Ok(days.clone());
+        }
+        let days = Arc::new(first::first_days(index, &history)?);
+        *self.firsts.lock().expect("firsts lock") = Some((key, days.clone()));
+        Ok(days)
     }
 
     /// Builds the index, then follows the change log every second, until

@@ -510,20 +510,32 @@ fn run<U: Unique>(
     }
 }
 
-/// Computes rows and totals from the index.
-pub fn compute(index: &Index, request: &Request) -> Result<Answer, ApiError> {
-    compute_with(index, request, TUNING)
+/// Computes rows and totals from the index. `first`: each person's first
+/// attendance over the request's history ([`first::history`]), when the
+/// caller holds it (computed here otherwise, when the request needs it).
+pub fn compute(index: &Index, request: &Request, first: Option<&[i32]>) -> Result<Answer, ApiError> {
+    compute_with(index, request, TUNING, first)
 }
 
-fn compute_with(index: &Index, request: &Request, tuning: Tuning) -> Result<Answer, ApiError> {
+fn compute_with(
+    index: &Index,
+    request: &Request,
+    tuning: Tuning,
+    first: Option<&[i32]>,
+) -> Result<Answer, ApiError> {
     let started = std::time::Instant::now();
     let slice = Slice::new(index, request)?;
     let plan = Plan::new(index, &request.group_by);
     let slots = slice.candidates();
-    let first = crate::aggregates::sql::reads_first(request)
-        .then(|| first::first_days(index, request))
-        .transpose()?;
-    let first = first.as_deref();
+    let owned;
+    let first = match first {
+        Some(f) => Some(f),
+        None if crate::aggregates::sql::reads_first(request) => {
+            owned = first::first_days(index, &first::history(request))?;
+            Some(owned.as_slice())
+        }
+        None => None,
+    };
     let candidates_ms = started.elapsed().as_secs_f64() * 1000.0;
     // One bit per combination and one for the slice.
     let bits = plan.space + 1;
@@ -710,8 +722,8 @@ mod tests {
                 "period:year,kind",
             ] {
                 let req = request(&mut rng, g);
-                let a = compute(&patched, &req).unwrap();
-                let b = compute(&fresh, &req).unwrap();
+                let a = compute(&patched, &req, None).unwrap();
+                let b = compute(&fresh, &req, None).unwrap();
                 assert_eq!(a.rows, b.rows, "{g}");
                 assert_eq!(a.totals, b.totals, "{g}");
             }
@@ -767,7 +779,7 @@ mod tests {
             let index = random_index(&mut rng, 50 + round * 20);
             for g in groupings {
                 let req = request(&mut rng, g);
-                let reference = compute_with(&index, &req, one_thread_lists).unwrap();
+                let reference = compute_with(&index, &req, one_thread_lists, None).unwrap();
                 let slice = Slice::new(&index, &req).unwrap();
                 let mut truth = BTreeSet::new();
                 for slot in &index.live {
@@ -803,7 +815,7 @@ mod tests {
                         masks_from: usize::MAX,
                     },
                 ] {
-                    let other = compute_with(&index, &req, tuning).unwrap();
+                    let other = compute_with(&index, &req, tuning, None).unwrap();
                     assert_eq!(other.rows, reference.rows, "{g} {tuning:?}");
                     assert_eq!(other.totals, reference.totals, "{g} {tuning:?}");
                 }

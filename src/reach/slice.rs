@@ -8,6 +8,9 @@ use crate::aggregates::{AreaMode, Request};
 use crate::domain::{Kind, TargetGroup, Topic};
 use crate::error::ApiError;
 
+/// Slices with fewer candidate events are scanned on one thread.
+const PARALLEL_FROM: usize = 50_000;
+
 /// The slice's filters, resolved against the index.
 pub(super) struct Slice<'a> {
     pub index: &'a Index,
@@ -78,6 +81,58 @@ impl<'a> Slice<'a> {
             });
         }
         set.as_ref().unwrap_or(&self.index.live).iter().collect()
+    }
+
+    /// Runs `fill` over the slice's real events on every core, each part
+    /// into its own array of `width` values per person, then folds the
+    /// parts into one with `merge`.
+    pub fn per_person<T: Copy + Default + Send>(
+        &self,
+        width: usize,
+        fill: impl Fn(&RealEvent, &mut [T]) + Sync,
+        merge: impl Fn(&mut T, T),
+    ) -> Vec<T> {
+        let slots = self.candidates();
+        let len = self.index.people_bound as usize * width;
+        let part = |slots: &[u32]| {
+            let mut out = vec![T::default(); len];
+            for slot in slots {
+                let ev = &self.index.events[*slot as usize];
+                if self.contains(ev) {
+                    fill(ev, &mut out);
+                }
+            }
+            out
+        };
+        let threads = if slots.len() < PARALLEL_FROM {
+            1
+        } else {
+            std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
+        };
+        if threads == 1 {
+            return part(&slots);
+        }
+        let chunk = slots.len().div_ceil(threads);
+        let mut parts: Vec<Vec<T>> = std::thread::scope(|s| {
+            let handles: Vec<_> = slots
+                .chunks(chunk)
+                .map(|c| {
+                    let part = &part;
+                    s.spawn(move || part(c))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("a scan thread"))
+                .collect()
+        });
+        let mut all = parts.pop().unwrap_or_else(|| vec![T::default(); len]);
+        for p in parts {
+            for (a, b) in all.iter_mut().zip(p) {
+                merge(a, b);
+            }
+        }
+        all
     }
 
     pub fn contains(&self, ev: &RealEvent) -> bool {
