@@ -105,7 +105,12 @@ impl AggregateQuery {
 ///   events: a person at three events counts once;
 /// - `reach_min` = max(unique_participants, largest event's total) and
 ///   `reach_max` = unique_participants + (attendances - identified_attendances):
-///   bounds on how many different people were reached.
+///   bounds on how many different people were reached;
+/// - `first_time_participants`: people of the row first reached in the
+///   row's period (its `period` key, else `from`..`to`), judged over their
+///   attendances at any date at real events matching the other filters;
+/// - `cumulative_participants` (with a period grouping): distinct people of
+///   the row's other keys from `from` through the end of the row's period.
 ///
 /// A joint event appears in each organising agency's row when grouping by
 /// agency, and once everywhere else. Totals are computed over the whole
