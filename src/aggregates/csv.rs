@@ -105,6 +105,11 @@ pub fn to_csv(
     );
     rec.push(additive.join(";"));
     w.write_record(&rec).map_err(io)?;
+    finish(w)
+}
+
+/// The text a CSV writer wrote.
+pub fn finish(w: ::csv::Writer<Vec<u8>>) -> Result<String, ApiError> {
     let bytes = w
         .into_inner()
         .map_err(|e| ApiError::internal(format!("writing CSV: {e}")))?;

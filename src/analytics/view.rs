@@ -322,10 +322,7 @@ fn write<const N: usize>(lines: Vec<[String; N]>) -> Result<String, ApiError> {
         w.write_record(&l)
             .map_err(|e| ApiError::internal(format!("writing CSV: {e}")))?;
     }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| ApiError::internal(format!("writing CSV: {e}")))?;
-    String::from_utf8(bytes).map_err(|e| ApiError::internal(format!("CSV is not UTF-8: {e}")))
+    crate::aggregates::csv::finish(w)
 }
 
 #[cfg(test)]
