@@ -62,6 +62,10 @@ REACH = {
     "frequency_all": ("/reach/frequency", 100),
     "frequency_province": ("/reach/frequency?area=01", 10),
     "month_curve": ("/aggregates?group_by=period:month", 150),
+    # A history (the filters but the dates) no earlier request had: its
+    # first request computes the first-attendance array, the next ones on
+    # the same index version reuse it; max_ms is that first request.
+    "month_topic": ("/aggregates?group_by=agency&from=2025-03-01&to=2025-03-31&topic=human_trafficking", 5),
 }
 PLAIN_SQL = (
     "SELECT e.agency, count(*) AS attendances, count(DISTINCT a.participant) AS people "
@@ -570,13 +574,13 @@ def report(args, results):
             eight = f"{c8['median_ms']:.1f} / {c8['p95_ms']:.1f}" if c8 else "n/a"
             spread = f"{c8['p95_ms'] / c1['median_ms']:.1f}" if c8 else "n/a"
             lines.append(f"| {b}: {name} (`{query}`) | {c1['median_ms']:.1f} / {c1['p95_ms']:.1f} | {eight} | {spread} | {c1['rows']:,} |")
-    lines += ["", "| reach analytics (index), 1 client | median / p95 ms | target ms |", "|---|---|---|"]
+    lines += ["", "| reach analytics (index), 1 client | median / p95 / max ms | target ms |", "|---|---|---|"]
     for b in args.backends:
         for name, (path, target) in REACH.items():
             q = r.get(f"{b}.reach.{name}")
             if q:
                 met = "met" if q["median_ms"] <= target else "MISSED"
-                lines.append(f"| {b}: {name} (`{path}`) | {q['median_ms']:.1f} / {q['p95_ms']:.1f} | {target} ({met}) |")
+                lines.append(f"| {b}: {name} (`{path}`) | {q['median_ms']:.1f} / {q['p95_ms']:.1f} / {q['max_ms']:.1f} | {target} ({met}) |")
     engines = [("plain PostgreSQL", "plain"), ("DuckDB " + r.get("duckdb.version", "?"), "duckdb"), ("chDB " + r.get("chdb.version", "?"), "chdb")]
     head = " | ".join(e for e, _ in engines)
     lines += ["", f"| by agency, median ms | index | SQL path | {head} | fastest baseline / index |", "|---|---|---|---|---|---|---|"]

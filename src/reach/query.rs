@@ -513,7 +513,11 @@ fn run<U: Unique>(
 /// Computes rows and totals from the index. `first`: each person's first
 /// attendance over the request's history ([`first::history`]), when the
 /// caller holds it (computed here otherwise, when the request needs it).
-pub fn compute(index: &Index, request: &Request, first: Option<&[i32]>) -> Result<Answer, ApiError> {
+pub fn compute(
+    index: &Index,
+    request: &Request,
+    first: Option<&[i32]>,
+) -> Result<Answer, ApiError> {
     compute_with(index, request, TUNING, first)
 }
 

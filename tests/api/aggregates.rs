@@ -525,9 +525,10 @@ pub(crate) fn pick<'a>(model: &'a [Real], f: &dyn Fn(&Real) -> bool) -> Vec<&'a 
 }
 
 /// A random dataset posted through the API (as agencies and an admin),
-/// after deleting the previous one: joint events confirmed, declined or
-/// pending, links made by an admin or proposed, approved and declined, one
-/// link removed again, reports deleted. Returns the model's real events.
+/// after deleting the previous one: drafts replaced by their final
+/// content, joint events confirmed, declined or pending, links made by an
+/// admin or proposed, approved and declined, one link removed again,
+/// reports deleted. Returns the model's real events.
 pub(crate) async fn random_dataset(app: &TestApp, seed: u64) -> Vec<Real> {
     let units = units();
     let admin = app.admin();
@@ -548,9 +549,40 @@ pub(crate) async fn random_dataset(app: &TestApp, seed: u64) -> Vec<Real> {
     let mut ids = Vec::new();
     for (i, r) in reports.iter().enumerate() {
         let mut b = body(i, r, &units);
-        b["external_id"] = json!(format!("s{seed}-r{i}"));
-        let e = json_of(app.post("/api/v1/events", &tokens[r.agency], &b).await, 201).await;
+        let external_id = format!("s{seed}-r{i}");
+        b["external_id"] = json!(external_id);
+        // One report in five is first sent as a draft (other people, date,
+        // kind, topics and place), then replaced by its agency's sync.
+        let draft = rng.gen_bool(0.2).then(|| {
+            let mut d = random_reports(&mut rng, 1).remove(0);
+            d.agency = r.agency;
+            d.co.clear();
+            let mut db = body(i, &d, &units);
+            db["external_id"] = json!(external_id);
+            db
+        });
+        let e = json_of(
+            app.post(
+                "/api/v1/events",
+                &tokens[r.agency],
+                draft.as_ref().unwrap_or(&b),
+            )
+            .await,
+            201,
+        )
+        .await;
         let id = e["id"].as_str().unwrap().to_string();
+        let mut version = e["version"].as_i64().unwrap();
+        if draft.is_some() {
+            let path = format!("/api/v1/events/external/{external_id}");
+            let replaced = json_of(
+                app.send_json(reqwest::Method::PUT, &path, &tokens[r.agency], &b)
+                    .await,
+                200,
+            )
+            .await;
+            version = replaced["version"].as_i64().unwrap();
+        }
         // Each named co-organiser confirms (itself or through an admin),
         // declines, or never answers; only confirmations count.
         for co in &r.co {
@@ -560,7 +592,7 @@ pub(crate) async fn random_dataset(app: &TestApp, seed: u64) -> Vec<Real> {
                 &tokens[co]
             };
             if r.confirmed.contains(co) {
-                crate::events::confirm(app, answerer, &id, co, 1).await;
+                crate::events::confirm(app, answerer, &id, co, version).await;
             } else if rng.gen_bool(0.5) {
                 json_of(
                     app.post(
