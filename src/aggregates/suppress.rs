@@ -62,16 +62,47 @@ pub fn suppress(answer: &Answer, k: i64) -> Suppression {
         .flatten()
         .any(|v| small(v, k))
     };
-    let rows = with_complement(
-        answer.rows.iter().map(|r| sensitive(&r.measures)).collect(),
-        |i| {
-            let m = &answer.rows[i].measures;
-            (m.attendances, m.events)
-        },
-    );
+    let mut small_rows: Vec<bool> = answer.rows.iter().map(|r| sensitive(&r.measures)).collect();
+    cumulative_chain(answer, &mut small_rows, k);
+    let rows = with_complement(small_rows, |i| {
+        let m = &answer.rows[i].measures;
+        (m.attendances, m.events)
+    });
     Suppression {
         totals: sensitive(&answer.totals),
         rows,
+    }
+}
+
+/// With a grouping by period (public tokens group by one dimension, so
+/// the rows are periods, in order), consecutive cumulative counts differ by
+/// the people new in a period: a row whose difference from the last
+/// published row is small is suppressed, and published rows are dropped
+/// from the end while the totals' people minus the last one's would be
+/// small. Merging two differences that are each 0 or at least k keeps
+/// them so, whatever else is suppressed afterwards.
+fn cumulative_chain(answer: &Answer, rows: &mut [bool], k: i64) {
+    let mut published: Vec<(usize, i64)> = Vec::new();
+    let mut last = 0;
+    for (i, r) in answer.rows.iter().enumerate() {
+        let Some(c) = r.measures.cumulative_participants else {
+            return;
+        };
+        if rows[i] {
+            continue;
+        }
+        if small(c - last, k) {
+            rows[i] = true;
+        } else {
+            last = c;
+            published.push((i, c));
+        }
+    }
+    while let Some((i, c)) = published.last().copied()
+        && small(answer.totals.unique_participants - c, k)
+    {
+        rows[i] = true;
+        published.pop();
     }
 }
 
@@ -140,6 +171,28 @@ mod tests {
             vec![false, true, true, false],
             "totals - a - d would reveal b alone"
         );
+    }
+
+    #[test]
+    fn cumulative_counts_do_not_reveal_a_few_new_people() {
+        // New people per month: 50, 2, 0, 30, then 3 (totals 85).
+        let cum = [50, 52, 52, 82, 85];
+        let rows: Vec<Row> = cum
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let mut r = row(&format!("2024-0{}", i + 1), 100, 20);
+                r.measures.first_time_participants = 20;
+                r.measures.cumulative_participants = Some(*c);
+                r
+            })
+            .collect();
+        let mut a = answer(rows);
+        a.totals.unique_participants = 85;
+        let s = suppress(&a, 5);
+        // 52 - 50 is small; 52 (March) - 50 is too; 82 - 50 is not; 85 - 82
+        // is small, and so would be the totals' 85 - 82: April goes too.
+        assert_eq!(s.rows, vec![false, true, true, true, true]);
     }
 
     #[test]
