@@ -191,7 +191,14 @@ class Service:
         self.sampler.join()
         peak = max(self.peak_kb, self.rss_kb("VmHWM"))
         self.proc.terminate()
-        self.proc.wait(timeout=30)
+        try:
+            self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            # A graceful stop waits for running blocking work (an index
+            # build on national data, say); the figures are taken already.
+            log("the service did not stop within 60 s of SIGTERM: killed")
+            self.proc.kill()
+            self.proc.wait()
         self.log.close()
         return peak / 1024
 

@@ -93,11 +93,16 @@ pub(super) trait Unique: Send + Sized {
     /// The unique count of each row (by row id; `combos` gives each row's
     /// combination) and of the slice.
     fn counts(self, combos: &[u64]) -> (Vec<i64>, i64);
+    /// Whether [`Unique::visit`] goes person by person (all the rows of
+    /// one person in a run); else row by row, in the order asked for.
+    const PERSON_MAJOR: bool;
     /// Calls `row(r, p)` once for each person `p` of each row `r` (row
-    /// ids), and `total(p)` once for each person of the slice.
+    /// ids; rows in `order` unless person-major), and `total(p)` once for
+    /// each person of the slice.
     fn visit(
         &mut self,
         combos: &[u64],
+        order: &[usize],
         row: &mut dyn FnMut(usize, u32),
         total: &mut dyn FnMut(u32),
     );
@@ -206,9 +211,12 @@ impl<M: Mask> Unique for Masks<M> {
         (per_row, total)
     }
 
+    const PERSON_MAJOR: bool = true;
+
     fn visit(
         &mut self,
         combos: &[u64],
+        _order: &[usize],
         row: &mut dyn FnMut(usize, u32),
         total: &mut dyn FnMut(u32),
     ) {
@@ -278,15 +286,20 @@ impl Unique for Sets {
         (per_row, self.total.count())
     }
 
+    const PERSON_MAJOR: bool = false;
+
     fn visit(
         &mut self,
         _combos: &[u64],
+        order: &[usize],
         row: &mut dyn FnMut(usize, u32),
         total: &mut dyn FnMut(u32),
     ) {
         self.total.each(total);
-        for (r, people) in self.rows.iter_mut().enumerate() {
-            people.each(&mut |p| row(r, p));
+        for r in order {
+            if let Some(people) = self.rows.get_mut(*r) {
+                people.each(&mut |p| row(*r, p));
+            }
         }
     }
 }

@@ -88,6 +88,12 @@ pub(super) struct Reached {
 }
 
 /// Counts first-time and cumulative people over the people of each row.
+/// Cumulative people come from the people new to their row's other keys
+/// in each row: the rows of one combination of other keys are visited in
+/// period order with a set of the people seen so far (row by row), or each
+/// person's earliest row per combination is kept while their rows go by
+/// (person by person); the running sums over periods are the cumulative
+/// counts.
 pub(super) fn count<U: Unique>(
     unique: &mut U,
     combos: &[u64],
@@ -96,33 +102,66 @@ pub(super) fn count<U: Unique>(
     bound: u32,
 ) -> Reached {
     let within = |d: i32, (lo, hi): (i32, i32)| d >= lo && d <= hi;
-    let mut rows = vec![0i64; combos.len()];
+    let n = combos.len();
+    let mut rows = vec![0i64; n];
     let mut total = 0i64;
-    // The first period each person is in, per combination of other keys:
-    // by person when there is one such combination, else by pair.
-    let single = periods
-        .grouped
-        .as_ref()
-        .is_some_and(|(others, _)| others.windows(2).all(|w| w[0] == w[1]));
-    let mut by_person: Vec<i32> = if single {
-        vec![NEVER; bound as usize]
+    // Other keys as dense ids, rows in (other keys, period) order.
+    let mut order: Vec<usize> = (0..n).collect();
+    let mut kid = vec![0u32; n];
+    if let Some((others, numbers)) = &periods.grouped {
+        let mut ids: HashMap<u64, u32> = HashMap::new();
+        for (r, o) in others.iter().enumerate() {
+            let next = ids.len() as u32;
+            kid[r] = *ids.entry(*o).or_insert(next);
+        }
+        order.sort_by_key(|r| (kid[*r], numbers[*r]));
+    }
+    let grouped = periods.grouped.as_ref().map(|(_, numbers)| numbers);
+    let mut new_rows = vec![0i64; n];
+    // Person by person: this person's earliest row per other keys.
+    let mut current = u32::MAX;
+    let mut earliest: Vec<(u32, usize)> = Vec::new();
+    // Row by row: the people seen under the current other keys.
+    let mut seen: Vec<u64> = if grouped.is_some() && !U::PERSON_MAJOR {
+        vec![0; (bound as usize).div_ceil(64)]
     } else {
         Vec::new()
     };
-    let mut by_pair: HashMap<(u64, u32), i32> = HashMap::new();
+    let mut touched: Vec<u32> = Vec::new();
+    let mut current_k = u32::MAX;
     unique.visit(
         combos,
+        &order,
         &mut |r, p| {
             if within(first[p as usize], periods.range[r]) {
                 rows[r] += 1;
             }
-            if let Some((others, numbers)) = &periods.grouped {
-                let slot = if single {
-                    &mut by_person[p as usize]
-                } else {
-                    by_pair.entry((others[r], p)).or_insert(NEVER)
-                };
-                *slot = (*slot).min(numbers[r]);
+            let Some(numbers) = grouped else { return };
+            if U::PERSON_MAJOR {
+                if p != current {
+                    for (_, e) in earliest.drain(..) {
+                        new_rows[e] += 1;
+                    }
+                    current = p;
+                }
+                match earliest.iter_mut().find(|(k, _)| *k == kid[r]) {
+                    Some(e) if numbers[r] < numbers[e.1] => e.1 = r,
+                    Some(_) => {}
+                    None => earliest.push((kid[r], r)),
+                }
+            } else {
+                if kid[r] != current_k {
+                    for t in touched.drain(..) {
+                        seen[(t >> 6) as usize] &= !(1u64 << (t & 63));
+                    }
+                    current_k = kid[r];
+                }
+                let (w, b) = ((p >> 6) as usize, 1u64 << (p & 63));
+                if seen[w] & b == 0 {
+                    seen[w] |= b;
+                    touched.push(p);
+                    new_rows[r] += 1;
+                }
             }
         },
         &mut |p| {
@@ -131,31 +170,19 @@ pub(super) fn count<U: Unique>(
             }
         },
     );
-    let cumulative = periods.grouped.as_ref().map(|(others, numbers)| {
-        // New people per (other keys, period), then running sums.
-        let mut new: HashMap<(u64, i32), i64> = HashMap::new();
-        if single {
-            let other = others.first().copied().unwrap_or(0);
-            for n in by_person.iter().filter(|n| **n != NEVER) {
-                *new.entry((other, *n)).or_default() += 1;
-            }
-        } else {
-            for ((other, _), n) in &by_pair {
-                *new.entry((*other, *n)).or_default() += 1;
-            }
-        }
-        let mut order: Vec<usize> = (0..combos.len()).collect();
-        order.sort_by_key(|r| (others[*r], numbers[*r]));
-        let mut out = vec![0i64; combos.len()];
-        let mut running: Option<(u64, i64)> = None;
+    for (_, e) in earliest.drain(..) {
+        new_rows[e] += 1;
+    }
+    let cumulative = grouped.map(|_| {
+        let mut out = vec![0i64; n];
+        let mut running: Option<(u32, i64)> = None;
         for r in order {
             let before = match running {
-                Some((o, n)) if o == others[r] => n,
+                Some((k, sum)) if k == kid[r] => sum,
                 _ => 0,
             };
-            let now = before + new.get(&(others[r], numbers[r])).copied().unwrap_or(0);
-            out[r] = now;
-            running = Some((others[r], now));
+            out[r] = before + new_rows[r];
+            running = Some((kid[r], out[r]));
         }
         out
     });
