@@ -29,10 +29,24 @@ pub fn overlap(index: &Index, request: &Request) -> Result<Overlap, ApiError> {
         |a, b| *a |= b,
     );
     let mut sets: HashMap<&[u64], i64> = HashMap::new();
+    // People numbered together mostly went to the same events: a run of
+    // equal masks is counted once it ends, not hashed person by person.
+    let mut run: Option<(&[u64], i64)> = None;
     for m in masks.chunks(words) {
-        if m.iter().any(|w| *w != 0) {
-            *sets.entry(m).or_default() += 1;
+        if m.iter().all(|w| *w == 0) {
+            continue;
         }
+        match &mut run {
+            Some((last, n)) if *last == m => *n += 1,
+            _ => {
+                if let Some((last, n)) = run.replace((m, 1)) {
+                    *sets.entry(last).or_default() += n;
+                }
+            }
+        }
+    }
+    if let Some((last, n)) = run {
+        *sets.entry(last).or_default() += n;
     }
     let people = sets.values().sum();
     let combinations = sets
@@ -61,10 +75,20 @@ pub fn frequency(index: &Index, request: &Request) -> Result<Frequency, ApiError
         },
         |a, b| *a += b,
     );
-    let mut histogram: HashMap<i64, i64> = HashMap::new();
+    // People by their number of events, indexed by that number.
+    let mut histogram: Vec<i64> = Vec::new();
     for c in counts.iter().filter(|c| **c > 0) {
-        *histogram.entry(i64::from(*c)).or_default() += 1;
+        let c = *c as usize;
+        if histogram.len() <= c {
+            histogram.resize(c + 1, 0);
+        }
+        histogram[c] += 1;
     }
-    let people = histogram.values().sum();
-    Ok(Frequency::new(people, histogram.into_iter().collect()))
+    let people = histogram.iter().sum();
+    let histogram = histogram
+        .into_iter()
+        .enumerate()
+        .map(|(events, n)| (events as i64, n))
+        .collect();
+    Ok(Frequency::new(people, histogram))
 }
