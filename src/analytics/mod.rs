@@ -137,17 +137,26 @@ impl Frequency {
     }
 }
 
-/// The units the request's area filter names (None without one).
-fn area_ids(conn: &mut DbConn, request: &Request) -> Result<Option<Vec<i64>>, ApiError> {
-    crate::aggregates::area_ids(conn, &request.filters)
+/// Runs the statement `build` writes for the request (on its backend, with
+/// the units its area filter names); returns the slice's people and the rows.
+fn run(
+    conn: &mut DbConn,
+    request: &Request,
+    build: fn(bool, &Request, Option<&[i64]>) -> crate::aggregates::sql::Statement,
+) -> Result<(i64, Vec<AnalyticsRow>), ApiError> {
+    let ids = crate::aggregates::area_ids(conn, &request.filters)?;
+    let statement = build(crate::db::is_postgres(conn), request, ids.as_deref());
+    let rows = load_rows(conn, &statement.text, &statement.binds)?;
+    let people = rows
+        .iter()
+        .find(|r| r.part == sql::PEOPLE)
+        .map_or(0, |r| r.people);
+    Ok((people, rows))
 }
 
 /// The overlap between agencies, computed in the database.
 pub fn overlap(conn: &mut DbConn, request: &Request) -> Result<Overlap, ApiError> {
-    let ids = area_ids(conn, request)?;
-    let statement = sql::overlap(crate::db::is_postgres(conn), request, ids.as_deref());
-    let rows = load_rows(conn, &statement.text, &statement.binds)?;
-    let people = people_of(&rows);
+    let (people, rows) = run(conn, request, sql::overlap)?;
     let combinations = rows
         .into_iter()
         .filter(|r| r.part == sql::COMBINATION)
@@ -161,22 +170,13 @@ pub fn overlap(conn: &mut DbConn, request: &Request) -> Result<Overlap, ApiError
 
 /// How often people were reached, computed in the database.
 pub fn frequency(conn: &mut DbConn, request: &Request) -> Result<Frequency, ApiError> {
-    let ids = area_ids(conn, request)?;
-    let statement = sql::frequency(crate::db::is_postgres(conn), request, ids.as_deref());
-    let rows = load_rows(conn, &statement.text, &statement.binds)?;
-    let people = people_of(&rows);
+    let (people, rows) = run(conn, request, sql::frequency)?;
     let histogram = rows
         .into_iter()
         .filter(|r| r.part == sql::BUCKET)
         .map(|r| (r.events.unwrap_or(0), r.people))
         .collect();
     Ok(Frequency::new(people, histogram))
-}
-
-fn people_of(rows: &[AnalyticsRow]) -> i64 {
-    rows.iter()
-        .find(|r| r.part == sql::PEOPLE)
-        .map_or(0, |r| r.people)
 }
 
 #[cfg(test)]
