@@ -50,6 +50,9 @@ pub struct Problem {
     /// Id of the existing record a conflict refers to.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub existing_id: Option<String>,
+    /// The locked period a write would change (`period-locked` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub locked_period: Option<String>,
 }
 
 /// Every way a request can fail.
@@ -80,6 +83,14 @@ pub enum ApiError {
         detail: String,
         /// Id of the existing record.
         existing_id: Option<String>,
+    },
+    /// 409: the write would change figures of a locked period.
+    #[error("{detail}")]
+    Locked {
+        /// The locked period (`2025-07`).
+        period: String,
+        /// Explanation.
+        detail: String,
     },
     /// 412: `If-Match` did not match.
     #[error("{0}")]
@@ -173,6 +184,7 @@ impl ApiError {
             Self::NotFound(_) => ("not-found", "Not found"),
             Self::MethodNotAllowed { .. } => ("method-not-allowed", "Method not allowed"),
             Self::Conflict { .. } => ("conflict", "Conflict"),
+            Self::Locked { .. } => ("period-locked", "Period locked"),
             Self::PreconditionFailed(_) => ("precondition-failed", "Precondition failed"),
             Self::PayloadTooLarge(_) => ("payload-too-large", "Payload too large"),
             Self::UriTooLong(_) => ("uri-too-long", "Request target too long"),
@@ -215,6 +227,10 @@ impl ApiError {
                 Self::Conflict { existing_id, .. } => existing_id.clone(),
                 _ => None,
             },
+            locked_period: match self {
+                Self::Locked { period, .. } => Some(period.clone()),
+                _ => None,
+            },
         }
     }
 }
@@ -232,7 +248,7 @@ impl ResponseError for ApiError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::Conflict { .. } | Self::Locked { .. } => StatusCode::CONFLICT,
             Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UriTooLong(_) => StatusCode::URI_TOO_LONG,
@@ -382,6 +398,13 @@ mod tests {
                 },
                 409,
             ),
+            (
+                ApiError::Locked {
+                    period: "2025-07".into(),
+                    detail: "x".into(),
+                },
+                409,
+            ),
             (ApiError::PreconditionFailed("x".into()), 412),
             (ApiError::PayloadTooLarge("x".into()), 413),
             (ApiError::UnsupportedMediaType("x".into()), 415),
@@ -408,6 +431,10 @@ mod tests {
                 405 => assert_eq!(headers.get("allow").unwrap(), "GET"),
                 429 => assert_eq!(headers.get("retry-after").unwrap(), "3"),
                 503 => assert!(headers.get("retry-after").is_some()),
+                409 if body["type"] == problem_type("period-locked") => {
+                    assert_eq!(body["locked_period"], "2025-07");
+                    assert!(body.get("existing_id").is_none());
+                }
                 409 => assert_eq!(body["existing_id"], "id1"),
                 422 => assert_eq!(body["errors"][0]["field"], "title"),
                 _ => {}

@@ -35,6 +35,7 @@ pub(crate) mod http;
 pub(crate) mod lenient;
 pub mod metrics;
 pub(crate) mod openapi;
+pub(crate) mod periods;
 pub mod reach;
 pub(crate) mod routes;
 pub(crate) mod secrets;

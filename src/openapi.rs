@@ -26,6 +26,7 @@ Authenticate with `Authorization: Bearer <JWT>`; tokens are issued by an admin."
         (name = "links", description = "Same-as links between agencies' reports of one real event: proposals that every affected agency approves"),
         (name = "aggregates", description = "Deduplicated counts: events, person-times and unique people over any slice"),
         (name = "reach", description = "Reach analytics: overlap between agencies and how often people were reached"),
+        (name = "periods", description = "Locked periods: once figures are signed, no write may move them until an admin reopens the period"),
         (name = "agencies", description = "Partner agencies (admins manage them; every token reads them)"),
         (name = "tokens", description = "API tokens (admins issue, list and revoke them)"),
         (name = "audit", description = "The audit log of every change (admins)"),

@@ -21,6 +21,7 @@
 
 pub mod csv;
 pub mod dimension;
+pub mod drill;
 pub mod measure;
 pub mod sql;
 pub mod suppress;

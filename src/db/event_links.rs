@@ -265,6 +265,17 @@ pub fn live_members(conn: &mut DbConn, groups: &[i64]) -> QueryResult<Vec<(i64, 
         .load(conn)
 }
 
+/// The start dates of the live reports of real-event groups: what a
+/// change to those groups moves (period locks check them).
+pub fn live_start_dates(conn: &mut DbConn, groups: &[i64]) -> QueryResult<Vec<chrono::NaiveDate>> {
+    events::table
+        .filter(events::group_seq.eq_any(groups))
+        .filter(events::deleted_at.is_null())
+        .select(events::start_date)
+        .distinct()
+        .load(conn)
+}
+
 /// Two live reports that may describe the same real event (`a_seq < b_seq`).
 #[derive(Debug, QueryableByName)]
 pub struct CandidateRow {

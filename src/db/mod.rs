@@ -14,6 +14,7 @@ pub(crate) mod event_links;
 pub(crate) mod events;
 pub mod migrate;
 pub(crate) mod participants;
+pub(crate) mod periods;
 pub mod raw;
 pub(crate) mod reach;
 pub mod schema;

@@ -307,3 +307,30 @@ diesel::table! {
         at -> Timestamp,
     }
 }
+
+diesel::table! {
+    /// Locked periods: an active lock (not reopened) refuses every write
+    /// that would change a report starting in `[starts_on, ends_on]`.
+    period_locks (id) {
+        /// Lock id.
+        id -> BigInt,
+        /// The period as written: `2025`, `2025-Q3` or `2025-07`.
+        period -> Text,
+        /// First day of the period.
+        starts_on -> Date,
+        /// Last day of the period.
+        ends_on -> Date,
+        /// Why it was locked.
+        reason -> Text,
+        /// When it was locked (UTC).
+        locked_at -> Timestamp,
+        /// Who locked it: the token id, or `cli`.
+        locked_by -> Text,
+        /// When it was reopened (UTC); null while locked.
+        reopened_at -> Nullable<Timestamp>,
+        /// Who reopened it.
+        reopened_by -> Nullable<Text>,
+        /// Why it was reopened.
+        reopen_reason -> Nullable<Text>,
+    }
+}

@@ -15,6 +15,7 @@ use crate::db::DbConn;
 use crate::db::events::{self as table, EventRow};
 use crate::domain::Pseudonymizer;
 use crate::error::{ApiError, FieldError};
+use crate::periods::Locks;
 
 /// Status of one batch item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
@@ -31,6 +32,9 @@ pub enum ItemStatus {
     Conflict,
     /// Failed validation; see `errors`.
     Invalid,
+    /// Would change the figures of a locked period; `errors` names it
+    /// (`items[i].start_date`). Nothing was written for it.
+    Locked,
 }
 
 /// The result of one batch item, in request order.
@@ -109,6 +113,41 @@ impl BatchItem {
     }
 }
 
+impl BatchItem {
+    /// An item refused because it would change a locked period.
+    fn locked(
+        index: usize,
+        external_id: Option<String>,
+        id: Option<String>,
+        detail: String,
+    ) -> Self {
+        BatchItem {
+            index,
+            external_id,
+            status: ItemStatus::Locked,
+            id,
+            errors: Some(vec![FieldError::new(
+                format!("items[{index}].start_date"),
+                detail,
+            )]),
+        }
+    }
+
+    /// The item for a write refused by `e` when it is a lock, `Err(e)`
+    /// otherwise.
+    fn refused(
+        index: usize,
+        external_id: Option<String>,
+        id: Option<String>,
+        e: ApiError,
+    ) -> Result<Self, ApiError> {
+        match e {
+            ApiError::Locked { detail, .. } => Ok(Self::locked(index, external_id, id, detail)),
+            e => Err(e),
+        }
+    }
+}
+
 impl From<Outcome> for ItemStatus {
     fn from(outcome: Outcome) -> Self {
         match outcome {
@@ -128,6 +167,7 @@ impl ItemStatus {
             ItemStatus::Unchanged => "unchanged",
             ItemStatus::Conflict => "conflict",
             ItemStatus::Invalid => "invalid",
+            ItemStatus::Locked => "locked",
         }
     }
 }
@@ -257,6 +297,7 @@ fn write_inputs(
                 .collect();
         let valid: Vec<&ValidEvent> = validated.iter().filter_map(|v| v.as_ref().ok()).collect();
         let refs = load_refs(conn, &valid)?;
+        let locks = Locks::load(conn)?;
         let now = crate::db::now();
         // New events are inserted together after the loop.
         let mut fresh: Vec<Fresh<'_>> = Vec::new();
@@ -295,31 +336,48 @@ fn write_inputs(
             };
             let old = existing.remove(&v.external_id);
             let item = match old {
-                None if dry_run => BatchItem::done(index, external_id, ItemStatus::Created, None),
+                None => match locks.check(v.start_date) {
+                    Err(e) => BatchItem::refused(index, external_id, None, e)?,
+                    Ok(()) if dry_run => {
+                        BatchItem::done(index, external_id, ItemStatus::Created, None)
+                    }
+                    Ok(()) => {
+                        let new = Fresh::new(v, agency, area_id, now)?;
+                        let id = new.id().to_string();
+                        fresh.push(new);
+                        BatchItem::done(index, external_id, ItemStatus::Created, Some(id))
+                    }
+                },
                 Some(o) if dry_run => {
                     let status = match decide(&o, &hash, mode) {
                         Decision::Unchanged => ItemStatus::Unchanged,
                         Decision::Conflict => ItemStatus::Conflict,
                         Decision::Replace => ItemStatus::Updated,
                     };
-                    BatchItem::done(index, external_id, status, Some(o.id))
-                }
-                None => {
-                    let new = Fresh::new(v, agency, area_id, now)?;
-                    let id = new.id().to_string();
-                    fresh.push(new);
-                    BatchItem::done(index, external_id, ItemStatus::Created, Some(id))
-                }
-                old => match store(conn, actor, agency, v, area_id, old, mode, None) {
-                    Ok((outcome, row)) => {
-                        BatchItem::done(index, external_id, outcome.into(), Some(row.id))
+                    let guarded = match status {
+                        ItemStatus::Updated => {
+                            locks.check_groups(conn, &[o.group_seq], &[o.start_date, v.start_date])
+                        }
+                        _ => Ok(()),
+                    };
+                    match guarded {
+                        Ok(()) => BatchItem::done(index, external_id, status, Some(o.id)),
+                        Err(e) => BatchItem::refused(index, external_id, Some(o.id), e)?,
                     }
-                    Err(ApiError::Conflict {
-                        detail,
-                        existing_id,
-                    }) => BatchItem::conflict(index, external_id, existing_id, detail),
-                    Err(e) => return Err(e),
-                },
+                }
+                old => {
+                    let id = old.as_ref().map(|o| o.id.clone());
+                    match store(conn, actor, agency, v, area_id, old, mode, None) {
+                        Ok((outcome, row)) => {
+                            BatchItem::done(index, external_id, outcome.into(), Some(row.id))
+                        }
+                        Err(ApiError::Conflict {
+                            detail,
+                            existing_id,
+                        }) => BatchItem::conflict(index, external_id, existing_id, detail),
+                        Err(e) => BatchItem::refused(index, external_id, id, e)?,
+                    }
+                }
             };
             seen.insert(v.external_id.clone(), (hash, item.id.clone()));
             items.push(item);
@@ -338,6 +396,7 @@ fn write_inputs(
         ItemStatus::Unchanged,
         ItemStatus::Conflict,
         ItemStatus::Invalid,
+        ItemStatus::Locked,
     ]
     .into_iter()
     .map(|s| (s.as_str().to_string(), 0))
@@ -364,6 +423,7 @@ mod tests {
             ItemStatus::Unchanged,
             ItemStatus::Conflict,
             ItemStatus::Invalid,
+            ItemStatus::Locked,
         ] {
             assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
         }

@@ -146,6 +146,8 @@ pub fn answer(
         return Err(not_found());
     }
     write_tx(conn, |conn| {
+        // Shared like every event write, so a period lock waits for it.
+        crate::db::event_links::lock_shared(conn)?;
         let row = table::read_locked(conn, |c| Ok(table::by_id(c, id)?.into_iter().collect()))?
             .into_iter()
             .next()
@@ -173,6 +175,7 @@ pub fn answer(
         if status == current {
             return claim_out(before, agency);
         }
+        crate::periods::guard(conn, &[row.group_seq], &[])?;
         store::set_status(conn, row.seq, agency, status.as_str(), crate::db::now())?;
         let after = view(conn, row)?;
         let action = match answer {

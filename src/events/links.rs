@@ -329,6 +329,9 @@ pub fn link(
                 "both reports are by the same agency; delete the duplicate instead",
             ));
         }
+        if a.group_seq != b.group_seq {
+            crate::periods::guard(conn, &[a.group_seq, b.group_seq], &[])?;
+        }
         let x = match who {
             Writer::Agency(x) if a.group_seq != b.group_seq => x,
             // An admin speaks for everyone; within one real event nothing changes.
@@ -400,6 +403,11 @@ pub fn approve(
     write_tx(conn, |conn| {
         event_links::lock_all(conn)?;
         let (p, _) = proposal_for(conn, who, id)?;
+        let groups = [
+            by_seq(conn, p.a_seq)?.group_seq,
+            by_seq(conn, p.b_seq)?.group_seq,
+        ];
+        crate::periods::guard(conn, &groups, &[])?;
         let from = by_seq(conn, p.from_seq)?;
         match who {
             Writer::Admin => {
@@ -514,6 +522,7 @@ pub fn unlink(
             remove_proposal(conn, actor, &p)?;
             return Ok(before);
         }
+        crate::periods::guard(conn, &[a.group_seq], &[])?;
         regroup(conn, b.seq)?;
         let members = regroup(conn, a.seq)?;
         let out = same_as_view(conn, id, &members)?;
@@ -546,6 +555,9 @@ pub fn leave(
         let before_members = regroup(conn, a.seq)?;
         let before = same_as_view(conn, id, &before_members)?;
         let edges = event_links::touching(conn, a.seq)?;
+        if !edges.is_empty() {
+            crate::periods::guard(conn, &[a.group_seq], &[])?;
+        }
         for &(lo, hi) in &edges {
             event_links::delete(conn, lo, hi)?;
         }

@@ -191,7 +191,7 @@ impl Reader {
     }
 
     /// Whether the reader may see the event.
-    fn sees(&self, event: &EventOut) -> bool {
+    pub fn sees(&self, event: &EventOut) -> bool {
         match self {
             Reader::Admin => true,
             Reader::Agency(a) => {

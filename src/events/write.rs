@@ -200,6 +200,7 @@ pub(super) fn store(
                 }
                 Decision::Replace => {}
             }
+            crate::periods::guard(conn, &[old.group_seq], &[old.start_date, v.start_date])?;
             let before = view(conn, old.clone())?;
             let ids = participant_ids(conn, &v.participant_keys)?;
             let old_ids = table::participant_ids_of(conn, old.seq)?;
@@ -239,6 +240,7 @@ pub(super) fn store(
                     "the event does not exist yet".into(),
                 ));
             }
+            crate::periods::guard(conn, &[], &[v.start_date])?;
             let new = Fresh::new(v, agency, area_id, now)?;
             let out = create_many(conn, actor, std::slice::from_ref(&new))?;
             Ok((
@@ -460,6 +462,7 @@ pub fn delete(
         if row.deleted_at.is_some() {
             return view(conn, row);
         }
+        crate::periods::guard(conn, &[row.group_seq], &[])?;
         let before = view(conn, row.clone())?;
         table::soft_delete(conn, row.seq, reason, crate::db::now())?;
         super::groups::removed(conn, actor, &row)?;

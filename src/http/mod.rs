@@ -103,6 +103,20 @@ pub enum NotFound {
     NotFound(Problem),
 }
 
+/// The answer of a write that would change a locked period.
+#[expect(
+    dead_code,
+    reason = "documents responses in the OpenAPI document; never constructed"
+)]
+#[derive(IntoResponses)]
+pub enum Locked {
+    /// The write would change the figures of a locked period (type
+    /// `urn:campaign-tracker:problem:period-locked`; `locked_period` names
+    /// it). Nothing was written; an admin may reopen the period.
+    #[response(status = 409, content_type = "application/problem+json")]
+    Locked(Problem),
+}
+
 /// Largest page of any list.
 pub const MAX_PAGE: i64 = 500;
 

@@ -7,13 +7,14 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use crate::aggregates::drill::{self, Drill, DrillPage, RowKeys};
 use crate::aggregates::view::AggregateAnswer;
 use crate::aggregates::{self, Engine, GroupBy, Request};
 use crate::auth::Role;
 use crate::error::{ApiError, Problem};
 use crate::http::Principal;
 use crate::http::extract::{QueryParams, given};
-use crate::http::{AuthErrors, with_conn};
+use crate::http::{AuthErrors, cursor, page_size, with_conn};
 use crate::state::AppState;
 
 super::slice::slice_query! {
@@ -36,6 +37,42 @@ super::slice::slice_query! {
         /// `GET /api/v1/aggregates.csv`).
         #[param(ignore)]
         pub hxl: Option<bool>,
+    }
+}
+
+super::slice::slice_query! {
+    /// The slice and one row's keys.
+    #[derive(Debug, Deserialize, IntoParams)]
+    #[serde(deny_unknown_fields)]
+    #[into_params(parameter_in = Query)]
+    pub struct DrillQuery {
+        /// The row's `province` key (a province code).
+        #[param(min_length = 1)]
+        pub province: Option<String>,
+        /// The row's `district` key.
+        #[param(min_length = 1)]
+        pub district: Option<String>,
+        /// The row's `commune` key.
+        #[param(min_length = 1)]
+        pub commune: Option<String>,
+        /// The row's `province_name`: picks the unit when several carried
+        /// the row's code (before and after the 2025 reform).
+        #[param(min_length = 1)]
+        pub province_name: Option<String>,
+        /// The row's `district_name` (likewise).
+        #[param(min_length = 1)]
+        pub district_name: Option<String>,
+        /// The row's `commune_name` (likewise).
+        #[param(min_length = 1)]
+        pub commune_name: Option<String>,
+        /// The row's `period` key: `2025-07`, `2025-Q3` or `2025`.
+        #[param(min_length = 1)]
+        pub period: Option<String>,
+        /// Real events per page, 1-500 (default 100; larger values are clamped).
+        pub limit: Option<i64>,
+        /// `next_cursor` of the previous page.
+        #[param(min_length = 1)]
+        pub cursor: Option<String>,
     }
 }
 
@@ -168,6 +205,64 @@ pub async fn query_csv(
     let mut parsed = q.0.parse(true, who.public)?;
     parsed.format = Format::Csv;
     answer(state, who, parsed).await
+}
+
+/// The real events behind one row of an aggregate answer, and their
+/// reports: pass the answer's filters and the row's keys (`agency`, `kind`,
+/// `topic` and `target_group` keys as those filters; `province`,
+/// `district`, `commune` and `period` as themselves). Each event carries
+/// its figures as the row counts them (a real event's headcounts are the
+/// largest of its reports'), and `totals` over every page equal the row's
+/// `events`, `attendances`, sex and age attendances and
+/// `identified_attendances`. Admins see every report; an agency token's
+/// slice is its own events (as in its aggregates), and it sees its own
+/// reports and those it confirmed co-organising (`hidden_reports` counts
+/// the others). An area key names every unit that carried its code unless
+/// the row's `*_name` is passed too. Dashboard and public tokens: 403 (they read figures, not
+/// records). A row whose key is null (no district) cannot be selected by
+/// that key.
+#[utoipa::path(operation_id = "aggregates_events", tag = "aggregates", security(("bearer" = [])), params(DrillQuery),
+    responses(
+        (status = 200, description = "A page of the row's real events, and its totals", body = DrillPage),
+        (status = 422, description = "Invalid filter, key or cursor", body = Problem, content_type = "application/problem+json"),
+        AuthErrors))]
+#[get("/aggregates/events")]
+pub async fn events(
+    state: web::Data<AppState>,
+    who: Principal,
+    q: QueryParams<DrillQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let reader = super::reader(&who)?;
+    let mut q = q.0;
+    let mut filters = q.filters()?;
+    filters.scope = reader.scope().map(str::to_string);
+    let keys = RowKeys {
+        province: given(q.province),
+        district: given(q.district),
+        commune: given(q.commune),
+        period: given(q.period),
+        names: [
+            given(q.province_name),
+            given(q.district_name),
+            given(q.commune_name),
+        ],
+    };
+    let after = given(q.cursor)
+        .as_deref()
+        .map(cursor::decode::<1>)
+        .transpose()?
+        .map(|[g]| g);
+    let limit = page_size(q.limit, 100);
+    let drill = Drill { filters, keys };
+    let (items, totals, next) = with_conn(&state, move |c| {
+        drill::events(c, &reader, &drill, after, limit)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(DrillPage {
+        items,
+        totals,
+        next_cursor: next.map(|g| cursor::encode([g])),
+    }))
 }
 
 /// Computes a parsed request for `who` and writes it as JSON or CSV.

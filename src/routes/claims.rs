@@ -14,7 +14,7 @@ use crate::events::Writer;
 use crate::events::claims::{self, Answer, ClaimOut};
 use crate::http::extract::{QueryParams, given};
 use crate::http::if_match::IfMatch;
-use crate::http::{AuthErrors, NotFound, Principal, cursor, page_size, with_conn};
+use crate::http::{AuthErrors, Locked, NotFound, Principal, cursor, page_size, with_conn};
 use crate::state::AppState;
 
 /// Which claims to list.
@@ -124,7 +124,7 @@ async fn answer(
     responses((status = 200, description = "Confirmed", body = ClaimOut),
         (status = 412, description = "The event changed since that ETag", body = Problem, content_type = "application/problem+json"),
         (status = 428, description = "If-Match is missing", body = Problem, content_type = "application/problem+json"),
-        AuthErrors, NotFound))]
+        AuthErrors, NotFound, Locked))]
 #[post("/events/{id}/claims/{agency}/confirm")]
 pub async fn confirm(
     req: HttpRequest,
@@ -145,7 +145,7 @@ pub async fn confirm(
         ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[0-9]{1,18}")$"#, description = "ETag of the event version you answer about")),
     responses((status = 200, description = "Declined", body = ClaimOut),
         (status = 412, description = "The event changed since that ETag", body = Problem, content_type = "application/problem+json"),
-        AuthErrors, NotFound))]
+        AuthErrors, NotFound, Locked))]
 #[post("/events/{id}/claims/{agency}/decline")]
 pub async fn decline(
     req: HttpRequest,

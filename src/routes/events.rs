@@ -14,7 +14,7 @@ use crate::error::{ApiError, Problem};
 use crate::events::{self, BatchResult, EventBody, EventInput, EventOut, Expected, Mode, Outcome};
 use crate::http::extract::{JsonBody, Late, QueryParams, given, parse_json};
 use crate::http::if_match::IfMatch;
-use crate::http::{AuthErrors, BodyErrors, NotFound, page_size, with_conn};
+use crate::http::{AuthErrors, BodyErrors, Locked, NotFound, page_size, with_conn};
 use crate::http::{PageQuery, Principal, cursor};
 use crate::metrics::IngestPath;
 use crate::state::AppState;
@@ -59,7 +59,7 @@ fn respond(outcome: Outcome, event: &EventOut) -> HttpResponse {
          headers(("Location" = String, description = "The event's URL"), ("ETag" = String, description = "Version tag for If-Match"))),
         (status = 200, description = "Already stored with the same content", body = EventOut,
          headers(("ETag" = String, description = "Version tag"))),
-        (status = 409, description = "The external_id names an event with other content; `existing_id` points to it",
+        (status = 409, description = "The external_id names an event with other content (`conflict`; `existing_id` points to it), or the start date is in a locked period (`period-locked`; `locked_period` names it)",
          body = Problem, content_type = "application/problem+json"),
         AuthErrors, BodyErrors))]
 #[post("/events")]
@@ -93,7 +93,7 @@ pub async fn create(
          headers(("Location" = String, description = "The event's URL"), ("ETag" = String, description = "Version tag"))),
         (status = 200, description = "Replaced, or unchanged", body = EventOut, headers(("ETag" = String, description = "Version tag"))),
         (status = 412, description = "If-Match does not match the stored version", body = Problem, content_type = "application/problem+json"),
-        AuthErrors, BodyErrors))]
+        AuthErrors, BodyErrors, Locked))]
 #[put("/events/external/{external_id}")]
 pub async fn put_external(
     req: HttpRequest,
@@ -307,7 +307,7 @@ pub async fn get_one(
     responses((status = 200, description = "Replaced (or unchanged)", body = EventOut, headers(("ETag" = String, description = "Version tag"))),
         (status = 412, description = "The event changed since that ETag", body = Problem, content_type = "application/problem+json"),
         (status = 428, description = "If-Match is missing", body = Problem, content_type = "application/problem+json"),
-        AuthErrors, BodyErrors, NotFound))]
+        AuthErrors, BodyErrors, NotFound, Locked))]
 #[put("/events/{id}")]
 pub async fn replace(
     req: HttpRequest,
@@ -357,7 +357,7 @@ pub struct DeleteQuery {
 /// Soft-delete an event (its agency or an admin): it disappears from lists and
 /// aggregates and stays in the audit log.
 #[utoipa::path(operation_id = "events_remove", tag = "events", security(("bearer" = [])), params(("id" = String, Path, description = "Event id"), DeleteQuery),
-    responses((status = 200, description = "Deleted", body = EventOut), AuthErrors, NotFound,
+    responses((status = 200, description = "Deleted", body = EventOut), AuthErrors, NotFound, Locked,
         (status = 422, description = "Missing reason", body = Problem, content_type = "application/problem+json")))]
 #[delete("/events/{id}")]
 pub async fn remove(

@@ -13,7 +13,7 @@ use crate::events::links::{self, LinkStatus};
 use crate::events::{self, LinkOutcome, LinkProposal, SameAsGroup};
 use crate::http::extract::{JsonBody, Late, QueryParams, given};
 use crate::http::{
-    AuthErrors, BodyErrors, NotFound, PageQuery, Principal, cursor, page_size, with_conn,
+    AuthErrors, BodyErrors, Locked, NotFound, PageQuery, Principal, cursor, page_size, with_conn,
 };
 use crate::state::AppState;
 
@@ -64,7 +64,7 @@ pub async fn group(
     params(("id" = String, Path, description = "Event id: the caller's own report (any, for an admin)")),
     responses((status = 200, description = "The reports now form one real event", body = LinkOutcome),
         (status = 202, description = "Proposed: waiting for the agencies in `proposal.waiting_for`", body = LinkOutcome),
-        AuthErrors, BodyErrors, NotFound))]
+        AuthErrors, BodyErrors, NotFound, Locked))]
 #[post("/events/{id}/same-as")]
 pub async fn link(
     state: web::Data<AppState>,
@@ -88,7 +88,7 @@ pub async fn link(
 /// links.
 #[utoipa::path(operation_id = "events_leave_group", tag = "links", security(("bearer" = [])),
     params(("id" = String, Path, description = "Event id: the caller's own report (any, for an admin)")),
-    responses((status = 200, description = "The report, now alone", body = events::SameAs), AuthErrors, NotFound))]
+    responses((status = 200, description = "The report, now alone", body = events::SameAs), AuthErrors, NotFound, Locked))]
 #[delete("/events/{id}/same-as")]
 pub async fn leave(
     state: web::Data<AppState>,
@@ -109,7 +109,7 @@ pub async fn leave(
     params(("id" = String, Path, description = "Event id: the caller's own report (any, for an admin)"),
         ("other_id" = String, Path, description = "The linked event's id")),
     responses((status = 200, description = "The reports still forming the event's real event", body = events::SameAs),
-        AuthErrors, NotFound))]
+        AuthErrors, NotFound, Locked))]
 #[delete("/events/{id}/same-as/{other_id}")]
 pub async fn unlink(
     state: web::Data<AppState>,
@@ -170,7 +170,7 @@ pub async fn proposals(
     params(("id" = String, Path, description = "Proposal id")),
     responses((status = 200, description = "Linked", body = LinkOutcome),
         (status = 202, description = "Approved; waiting for others", body = LinkOutcome),
-        AuthErrors, NotFound))]
+        AuthErrors, NotFound, Locked))]
 #[post("/link-proposals/{id}/approve")]
 pub async fn approve(
     state: web::Data<AppState>,

@@ -10,6 +10,7 @@ pub mod events;
 pub mod health;
 pub mod links;
 pub mod metrics;
+pub mod periods;
 pub mod reach;
 mod slice;
 pub mod tokens;
@@ -56,8 +57,12 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(claims::list)
         .service(claims::confirm)
         .service(claims::decline)
+        .service(periods::list)
+        .service(periods::lock)
+        .service(periods::reopen)
         .service(aggregates::query)
         .service(aggregates::query_csv)
+        .service(aggregates::events)
         .service(reach::overlap)
         .service(reach::overlap_csv)
         .service(reach::frequency)

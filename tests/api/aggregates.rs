@@ -170,6 +170,9 @@ pub(crate) struct Real {
     pub total: i64,
     pub female: Option<i64>,
     pub people: BTreeSet<u32>,
+    /// Its live reports: index (external id `s{seed}-r{index}`), reporting
+    /// agency, and the co-organisers that confirmed.
+    pub reports: Vec<(usize, &'static str, BTreeSet<&'static str>)>,
 }
 
 fn real_events(reports: &[Report], links: &[(usize, usize)]) -> Vec<Real> {
@@ -198,11 +201,12 @@ fn real_events(reports: &[Report], links: &[(usize, usize)]) -> Vec<Real> {
     comps
         .values()
         .filter_map(|members| {
-            let live: Vec<&Report> = members
+            let live_members: Vec<usize> = members
                 .iter()
-                .map(|i| &reports[*i])
-                .filter(|r| !r.deleted)
+                .copied()
+                .filter(|i| !reports[*i].deleted)
                 .collect();
+            let live: Vec<&Report> = live_members.iter().map(|i| &reports[*i]).collect();
             if live.is_empty() {
                 return None;
             }
@@ -222,13 +226,17 @@ fn real_events(reports: &[Report], links: &[(usize, usize)]) -> Vec<Real> {
                 total: max_total.max(people.len() as i64),
                 female: live.iter().filter_map(|r| r.female).max(),
                 people,
+                reports: live_members
+                    .iter()
+                    .map(|i| (*i, reports[*i].agency, reports[*i].confirmed.clone()))
+                    .collect(),
             })
         })
         .collect()
 }
 
 #[derive(Debug, Clone, Copy)]
-enum Dim {
+pub(crate) enum Dim {
     Agency,
     Kind,
     Topic,
@@ -242,7 +250,7 @@ enum Dim {
 }
 
 impl Dim {
-    fn param(self) -> &'static str {
+    pub(crate) fn param(self) -> &'static str {
         match self {
             Dim::Agency => "agency",
             Dim::Kind => "kind",
@@ -258,7 +266,7 @@ impl Dim {
     }
 
     /// The row fields this dimension fills, as the API names them.
-    fn fields(self) -> &'static [&'static str] {
+    pub(crate) fn fields(self) -> &'static [&'static str] {
         match self {
             Dim::Agency => &["agency"],
             Dim::Kind => &["kind"],
@@ -428,13 +436,13 @@ fn totals(events: &[&Real], firsts: &Firsts, dims: &[Dim]) -> BTreeMap<&'static 
     m
 }
 
-fn expected_rows(
-    events: &[&Real],
+/// The real events of each row of a grouping, by the row's key fields.
+pub(crate) fn buckets<'a>(
+    events: &[&'a Real],
     dims: &[Dim],
     units: &BTreeMap<i64, Unit>,
     current: bool,
-    firsts: &Firsts,
-) -> BTreeMap<Vec<Option<String>>, BTreeMap<&'static str, Value>> {
+) -> BTreeMap<Vec<Option<String>>, Vec<&'a Real>> {
     let mut buckets: BTreeMap<Vec<Option<String>>, Vec<&Real>> = BTreeMap::new();
     for e in events {
         let mut keys: Vec<Vec<Option<String>>> = vec![vec![]];
@@ -446,9 +454,20 @@ fn expected_rows(
                 .collect();
         }
         for k in keys {
-            buckets.entry(k).or_default().push(e);
+            buckets.entry(k).or_default().push(*e);
         }
     }
+    buckets
+}
+
+fn expected_rows(
+    events: &[&Real],
+    dims: &[Dim],
+    units: &BTreeMap<i64, Unit>,
+    current: bool,
+    firsts: &Firsts,
+) -> BTreeMap<Vec<Option<String>>, BTreeMap<&'static str, Value>> {
+    let buckets = buckets(events, dims, units, current);
     // The key field of the period dimension, if any (areas fill two).
     let period = dims
         .iter()

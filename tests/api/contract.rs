@@ -147,6 +147,13 @@ async fn required_fields_in_the_document_are_what_the_server_requires(app: TestA
             &police,
         ),
         ("post", "/api/v1/tokens", "/api/v1/tokens".into(), &admin),
+        ("post", "/api/v1/periods", "/api/v1/periods".into(), &admin),
+        (
+            "post",
+            "/api/v1/periods/{period}/reopen",
+            "/api/v1/periods/2025-07/reopen".into(),
+            &admin,
+        ),
     ];
     let mut documented: Vec<(String, String)> = Vec::new();
     for (template, item) in doc["paths"].as_object().unwrap() {

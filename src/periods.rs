@@ -1,0 +1,393 @@
+//! Locked periods: once a province has signed its figures for a period, an
+//! admin locks it, and from then on no write may move them. Every write
+//! path (single, upsert, batch items, deletes, links and their approvals,
+//! co-organiser answers) asks [`Locks`] before it changes a report, about
+//! the start dates of every report in the real event it touches, before and
+//! after the change. An admin reopens a period with a reason; both are
+//! audited.
+//!
+//! Locking takes the links lock exclusively (`db::event_links::lock_all`),
+//! which every event write holds shared for its whole transaction: a lock
+//! waits for the writes in flight, and every later write sees it. (SQLite
+//! serialises writers anyway.)
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::audit::{self, Actor};
+use crate::db::periods::{self as table, LockRow, NewLock};
+use crate::db::{DbConn, event_links, write_tx};
+use crate::error::ApiError;
+
+/// A calendar period: a year (`2025`), a quarter (`2025-Q3`) or a month
+/// (`2025-07`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Period {
+    text: String,
+    starts_on: NaiveDate,
+    ends_on: NaiveDate,
+}
+
+impl Period {
+    /// The period as written (its canonical form).
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// First day.
+    pub fn starts_on(&self) -> NaiveDate {
+        self.starts_on
+    }
+
+    /// Last day.
+    pub fn ends_on(&self) -> NaiveDate {
+        self.ends_on
+    }
+
+    fn months(year: i32, first: u32, count: u32, text: String) -> Option<Self> {
+        let starts_on = NaiveDate::from_ymd_opt(year, first, 1)?;
+        let next = starts_on.checked_add_months(chrono::Months::new(count))?;
+        Some(Period {
+            text,
+            starts_on,
+            ends_on: next.pred_opt()?,
+        })
+    }
+}
+
+impl fmt::Display for Period {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// Why a period did not parse.
+pub const PERIOD_FORMAT: &str =
+    "a year (2025), a quarter (2025-Q3) or a month (2025-07), from 1900 to 2100";
+
+impl FromStr for Period {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || PERIOD_FORMAT.to_string();
+        let (year, rest) = match s.split_once('-') {
+            Some((y, r)) => (y, Some(r)),
+            None => (s, None),
+        };
+        if year.len() != 4 || !year.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad());
+        }
+        let y: i32 = year.parse().map_err(|_| bad())?;
+        if !(1900..=2100).contains(&y) {
+            return Err(bad());
+        }
+        let two_digits = |r: &str| r.len() == 2 && r.bytes().all(|b| b.is_ascii_digit());
+        let period = match rest {
+            None => Period::months(y, 1, 12, s.to_string()),
+            Some(q) if q.len() == 2 && q.starts_with('Q') => match q.as_bytes()[1] {
+                n @ b'1'..=b'4' => {
+                    let n = u32::from(n - b'0');
+                    Period::months(y, 3 * n - 2, 3, s.to_string())
+                }
+                _ => None,
+            },
+            Some(m) if two_digits(m) => {
+                let m: u32 = m.parse().map_err(|_| bad())?;
+                (1..=12)
+                    .contains(&m)
+                    .then(|| Period::months(y, m, 1, s.to_string()))
+                    .flatten()
+            }
+            Some(_) => None,
+        };
+        period.ok_or_else(bad)
+    }
+}
+
+/// A period lock, active or reopened.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PeriodLock {
+    /// Lock id.
+    pub id: i64,
+    /// The period: `2025`, `2025-Q3` or `2025-07`.
+    #[schema(example = "2025-Q3")]
+    pub period: String,
+    /// First day of the period.
+    pub starts_on: NaiveDate,
+    /// Last day of the period.
+    pub ends_on: NaiveDate,
+    /// Whether writes to the period are refused now.
+    pub active: bool,
+    /// Why it was locked.
+    pub reason: String,
+    /// When it was locked (UTC).
+    pub locked_at: DateTime<Utc>,
+    /// Who locked it: the admin token's id, or `cli`.
+    pub locked_by: String,
+    /// When it was reopened (UTC), if it was.
+    pub reopened_at: Option<DateTime<Utc>>,
+    /// Who reopened it.
+    pub reopened_by: Option<String>,
+    /// Why it was reopened.
+    pub reopen_reason: Option<String>,
+}
+
+impl From<LockRow> for PeriodLock {
+    fn from(r: LockRow) -> Self {
+        PeriodLock {
+            id: r.id,
+            period: r.period,
+            starts_on: r.starts_on,
+            ends_on: r.ends_on,
+            active: r.reopened_at.is_none(),
+            reason: r.reason,
+            locked_at: r.locked_at.and_utc(),
+            locked_by: r.locked_by,
+            reopened_at: r.reopened_at.map(|t| t.and_utc()),
+            reopened_by: r.reopened_by,
+            reopen_reason: r.reopen_reason,
+        }
+    }
+}
+
+/// The active locks, read inside a write's transaction.
+#[derive(Debug, Clone, Default)]
+pub struct Locks(Vec<LockRow>);
+
+impl Locks {
+    /// The locks active now.
+    pub fn load(conn: &mut DbConn) -> Result<Self, ApiError> {
+        Ok(Locks(table::active(conn)?))
+    }
+
+    /// 409 (`period-locked`) when `day` falls in an active lock.
+    pub fn check(&self, day: NaiveDate) -> Result<(), ApiError> {
+        match self
+            .0
+            .iter()
+            .find(|l| l.starts_on <= day && day <= l.ends_on)
+        {
+            None => Ok(()),
+            Some(l) => Err(ApiError::Locked {
+                period: l.period.clone(),
+                detail: format!(
+                    "period {} is locked (since {}): a report starting on {} cannot change; an admin may reopen the period",
+                    l.period,
+                    l.locked_at.format("%Y-%m-%d"),
+                    day.format("%d/%m/%Y")
+                ),
+            }),
+        }
+    }
+
+    /// [`Self::check`] for each of `days`.
+    pub fn check_all(&self, days: impl IntoIterator<Item = NaiveDate>) -> Result<(), ApiError> {
+        days.into_iter().try_for_each(|d| self.check(d))
+    }
+
+    /// Checks the start dates of every live report of real-event `groups`
+    /// (read only when a lock is active), and `extra` (a new start date).
+    pub fn check_groups(
+        &self,
+        conn: &mut DbConn,
+        groups: &[i64],
+        extra: &[NaiveDate],
+    ) -> Result<(), ApiError> {
+        if self.0.is_empty() {
+            return Ok(());
+        }
+        self.check_all(extra.iter().copied())?;
+        self.check_all(event_links::live_start_dates(conn, groups)?)
+    }
+}
+
+/// Loads the active locks and checks `groups` and `extra` against them:
+/// the one call a write path makes inside its transaction.
+pub fn guard(conn: &mut DbConn, groups: &[i64], extra: &[NaiveDate]) -> Result<(), ApiError> {
+    Locks::load(conn)?.check_groups(conn, groups, extra)
+}
+
+fn checked_reason(field: &str, reason: &str) -> Result<String, ApiError> {
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(ApiError::field(field, "required, 1 to 500 characters"));
+    }
+    Ok(reason.to_string())
+}
+
+fn who(actor: &Actor) -> String {
+    actor.jti.clone().unwrap_or_else(|| actor.role.clone())
+}
+
+/// Locks `period`; returns the lock and whether it is new (locking a
+/// locked period returns its active lock unchanged).
+pub fn lock(
+    conn: &mut DbConn,
+    actor: &Actor,
+    period: &Period,
+    reason: &str,
+) -> Result<(bool, PeriodLock), ApiError> {
+    let reason = checked_reason("reason", reason)?;
+    write_tx(conn, |conn| {
+        // Waits for every event write in flight (they hold it shared).
+        event_links::lock_all(conn)?;
+        if let Some(existing) = table::active_for(conn, period.as_str())? {
+            return Ok((false, existing.into()));
+        }
+        let row = table::insert(
+            conn,
+            &NewLock {
+                period: period.as_str(),
+                starts_on: period.starts_on(),
+                ends_on: period.ends_on(),
+                reason: &reason,
+                locked_at: crate::db::now(),
+                locked_by: &who(actor),
+            },
+        )?;
+        let out = PeriodLock::from(row);
+        audit::record(
+            conn,
+            actor,
+            "lock",
+            "period",
+            &out.period,
+            None::<&()>,
+            Some(&out),
+        )?;
+        Ok((true, out))
+    })
+}
+
+/// Reopens `period` with a reason; 404 when it is not locked.
+pub fn reopen(
+    conn: &mut DbConn,
+    actor: &Actor,
+    period: &Period,
+    reason: &str,
+) -> Result<PeriodLock, ApiError> {
+    let reason = checked_reason("reason", reason)?;
+    write_tx(conn, |conn| {
+        let row = table::active_for(conn, period.as_str())?
+            .ok_or_else(|| ApiError::NotFound(format!("period {period} is not locked")))?;
+        let before = PeriodLock::from(row.clone());
+        table::reopen(conn, row.id, &who(actor), &reason, crate::db::now())?;
+        let after = PeriodLock::from(table::by_id(conn, row.id)?);
+        audit::record(
+            conn,
+            actor,
+            "reopen",
+            "period",
+            &after.period,
+            Some(&before),
+            Some(&after),
+        )?;
+        Ok(after)
+    })
+}
+
+/// A page of locks, newest first: active ones, or all with `all`; the
+/// last id when more follow.
+pub fn list(
+    conn: &mut DbConn,
+    all: bool,
+    period: Option<&Period>,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<(Vec<PeriodLock>, Option<i64>), ApiError> {
+    let mut rows = table::page(conn, all, period.map(Period::as_str), before, limit + 1)?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    let next = if more {
+        rows.last().map(|r| r.id)
+    } else {
+        None
+    };
+    Ok((rows.into_iter().map(PeriodLock::from).collect(), next))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn periods_parse_to_their_days() {
+        let p: Period = "2025".parse().unwrap();
+        assert_eq!(
+            (p.starts_on(), p.ends_on()),
+            (d(2025, 1, 1), d(2025, 12, 31))
+        );
+        let p: Period = "2025-Q3".parse().unwrap();
+        assert_eq!(
+            (p.starts_on(), p.ends_on()),
+            (d(2025, 7, 1), d(2025, 9, 30))
+        );
+        let p: Period = "2024-02".parse().unwrap();
+        assert_eq!(
+            (p.starts_on(), p.ends_on()),
+            (d(2024, 2, 1), d(2024, 2, 29))
+        );
+        let p: Period = "2025-12".parse().unwrap();
+        assert_eq!(
+            (p.starts_on(), p.ends_on()),
+            (d(2025, 12, 1), d(2025, 12, 31))
+        );
+        assert_eq!(p.as_str(), "2025-12");
+    }
+
+    #[test]
+    fn other_spellings_are_refused() {
+        for bad in [
+            "",
+            "25",
+            "2025-7",
+            "2025-13",
+            "2025-00",
+            "2025-Q0",
+            "2025-Q5",
+            "2025-q3",
+            "1899",
+            "2101",
+            "2025-07-01",
+            "２０２５",
+            "2025-",
+            "-2025",
+            "+202",
+        ] {
+            assert!(bad.parse::<Period>().is_err(), "{bad:?} parsed");
+        }
+    }
+
+    #[test]
+    fn a_lock_covers_its_first_and_last_day_only() {
+        let p: Period = "2025-07".parse().unwrap();
+        let locks = Locks(vec![LockRow {
+            id: 1,
+            period: p.as_str().into(),
+            starts_on: p.starts_on(),
+            ends_on: p.ends_on(),
+            reason: "signed".into(),
+            locked_at: crate::db::now(),
+            locked_by: "cli".into(),
+            reopened_at: None,
+            reopened_by: None,
+            reopen_reason: None,
+        }]);
+        assert!(locks.check(d(2025, 6, 30)).is_ok());
+        assert!(locks.check(d(2025, 8, 1)).is_ok());
+        for day in [d(2025, 7, 1), d(2025, 7, 31)] {
+            match locks.check(day) {
+                Err(ApiError::Locked { period, .. }) => assert_eq!(period, "2025-07"),
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+}
