@@ -110,7 +110,7 @@ pub enum TokenCommand {
         /// Lifetime in days.
         #[arg(long, default_value_t = tokens::DEFAULT_TTL_DAYS)]
         ttl_days: u32,
-        /// A viewer token for publication: small cells in its aggregates are suppressed.
+        /// A viewer token for the public: it reads publications only.
         #[arg(long)]
         public: bool,
     },

@@ -111,7 +111,7 @@ pub const VARIABLES: &[Variable] = &[
     Variable {
         name: "SUPPRESS_K",
         default: "`5`",
-        meaning: "for public viewer tokens, aggregate cells counting 1 to k-1 people are suppressed",
+        meaning: "publications withhold counts from 1 to k-1, and other cells so that none can be worked out",
     },
     Variable {
         name: "LOAD_AREAS",
@@ -278,7 +278,7 @@ pub struct Settings {
     pub participant_key: Option<Vec<u8>>,
     /// Most events in one batch request.
     pub batch_limit: usize,
-    /// Smallest published count for public tokens.
+    /// Smallest count a publication shows.
     pub suppress_k: i64,
     /// Free space, in bytes, below which the SQLite file's filesystem makes
     /// the service not ready.

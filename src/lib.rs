@@ -36,6 +36,7 @@ pub(crate) mod lenient;
 pub mod metrics;
 pub(crate) mod openapi;
 pub(crate) mod periods;
+pub(crate) mod publications;
 pub mod reach;
 pub(crate) mod routes;
 pub(crate) mod secrets;

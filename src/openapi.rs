@@ -27,6 +27,7 @@ Authenticate with `Authorization: Bearer <JWT>`; tokens are issued by an admin."
         (name = "aggregates", description = "Deduplicated counts: events, person-times and unique people over any slice"),
         (name = "reach", description = "Reach analytics: overlap between agencies and how often people were reached"),
         (name = "periods", description = "Locked periods: once figures are signed, no write may move them until an admin reopens the period"),
+        (name = "publications", description = "Published figures: fixed tables for a period, with disclosure control across the set, versioned and hashed; every token reads them"),
         (name = "agencies", description = "Partner agencies (admins manage them; every token reads them)"),
         (name = "tokens", description = "API tokens (admins issue, list and revoke them)"),
         (name = "audit", description = "The audit log of every change (admins)"),
@@ -68,9 +69,8 @@ pub fn document() -> utoipa::openapi::OpenApi {
 
 /// What the derive macros cannot say, said on the generated document (the
 /// served one and the committed one alike):
-/// - an aggregate row is one flat object (its keys, the measures, which are
-///   absent when `suppressed`, and `suppressed`), not an `allOf` over a
-///   nullable `oneOf` that generated clients drop;
+/// - an aggregate row is one flat object (its keys, the measures and
+///   `suppressed`), not an `allOf` that generated clients drop;
 /// - an operation without authentication declares `security: []`;
 /// - an operation documented by one line has it as its description too;
 /// - a file upload (`application/octet-stream`) is a binary string.
@@ -78,8 +78,8 @@ pub fn tidy(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     use utoipa::openapi::RefOr;
     use utoipa::openapi::schema::{ObjectBuilder, Schema};
     if let Some(components) = doc.components.as_mut() {
-        let measures = match components.schemas.get("Measures") {
-            Some(RefOr::T(Schema::Object(m))) => m.properties.clone(),
+        let (measures, required) = match components.schemas.get("Measures") {
+            Some(RefOr::T(Schema::Object(m))) => (m.properties.clone(), m.required.clone()),
             _ => Default::default(),
         };
         if let Some(RefOr::T(Schema::AllOf(all))) = components.schemas.get("AggregateRow") {
@@ -92,12 +92,10 @@ pub fn tidy(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
                 }
             }
             for (name, schema) in measures {
-                let mut schema = schema;
-                if let RefOr::T(Schema::Object(o)) = &mut schema {
-                    let about = o.description.clone().unwrap_or_default();
-                    o.description = Some(format!("{about} Absent when the row is suppressed."));
-                }
                 row = row.property(name, schema);
+            }
+            for name in required {
+                row = row.required(name);
             }
             let row = row.required("suppressed").build();
             components

@@ -48,6 +48,36 @@ impl Period {
         self.ends_on
     }
 
+    /// The period as one integer (year * 100, plus the month, or 20 plus
+    /// the quarter): for pagination cursors.
+    pub fn code(&self) -> i64 {
+        let y = i64::from(chrono::Datelike::year(&self.starts_on));
+        let m = i64::from(chrono::Datelike::month(&self.starts_on));
+        let months = (self
+            .ends_on
+            .signed_duration_since(self.starts_on)
+            .num_days()
+            + 1)
+            / 28;
+        match months {
+            1 => y * 100 + m,
+            3 => y * 100 + 20 + (m + 2) / 3,
+            _ => y * 100,
+        }
+    }
+
+    /// The period of a [`Self::code`].
+    pub fn from_code(code: i64) -> Option<Self> {
+        let (y, r) = (code / 100, code % 100);
+        let text = match r {
+            0 => format!("{y:04}"),
+            1..=12 => format!("{y:04}-{r:02}"),
+            21..=24 => format!("{y:04}-Q{}", r - 20),
+            _ => return None,
+        };
+        text.parse().ok()
+    }
+
     fn months(year: i32, first: u32, count: u32, text: String) -> Option<Self> {
         let starts_on = NaiveDate::from_ymd_opt(year, first, 1)?;
         let next = starts_on.checked_add_months(chrono::Months::new(count))?;
@@ -341,6 +371,17 @@ mod tests {
             (d(2025, 12, 1), d(2025, 12, 31))
         );
         assert_eq!(p.as_str(), "2025-12");
+    }
+
+    #[test]
+    fn codes_round_trip() {
+        for p in [
+            "2025", "2025-Q1", "2025-Q4", "2024-02", "2025-12", "1900-01",
+        ] {
+            let period: Period = p.parse().unwrap();
+            assert_eq!(Period::from_code(period.code()).unwrap(), period, "{p}");
+        }
+        assert!(Period::from_code(202513).is_none());
     }
 
     #[test]

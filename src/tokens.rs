@@ -33,9 +33,9 @@ pub struct NewToken {
     #[serde(default)]
     #[schema(minimum = 1, maximum = 3650)]
     pub ttl_days: Option<u32>,
-    /// Viewer tokens only: a token for publication. Its aggregates suppress
-    /// cells counting fewer than `SUPPRESS_K` people (and one more cell when a
-    /// single one would otherwise be recoverable from the totals).
+    /// Viewer tokens only: a token for the public. It reads publications
+    /// (`GET /publications`, with disclosure control across each) and
+    /// nothing ad hoc: aggregates, reach analytics and drill-downs are 403.
     #[serde(default)]
     pub public: bool,
 }

@@ -6,7 +6,7 @@
 //! plain variant without options).
 //!
 //! Columns: `row_type` (`row` or `total`), one per key (plus a name column
-//! per area key), one per measure, `suppressed` for public tokens, and
+//! per area key), one per measure, and
 //! `additive_measures`: on the totals line, the measures whose rows do sum
 //! to the totals in this answer (`;`-separated; often none).
 //!
@@ -15,7 +15,6 @@
 //! `'` (OWASP's CSV injection rule): unit names are partly user data.
 
 use super::measure::MEASURES;
-use super::suppress::Suppression;
 use super::{Answer, Dimension};
 use crate::error::ApiError;
 
@@ -30,12 +29,10 @@ pub fn safe_cell(text: &str) -> String {
     }
 }
 
-/// Renders an answer as CSV (see the module documentation). `suppression`
-/// (public tokens) empties the measures of the rows and totals it flags.
+/// Renders an answer as CSV (see the module documentation).
 pub fn to_csv(
     dims: &[Dimension],
     answer: &Answer,
-    suppression: Option<&Suppression>,
     additive: &[String],
     hxl: bool,
 ) -> Result<String, ApiError> {
@@ -54,10 +51,6 @@ pub fn to_csv(
         header.push(m.name.to_string());
         tags.push(m.hxl.to_string());
     }
-    if suppression.is_some() {
-        header.push("suppressed".into());
-        tags.push("#meta+suppressed".into());
-    }
     header.push("additive_measures".into());
     tags.push("#meta+additive".into());
     let io = |e: ::csv::Error| ApiError::internal(format!("writing CSV: {e}"));
@@ -65,17 +58,12 @@ pub fn to_csv(
     if hxl {
         w.write_record(&tags).map_err(io)?;
     }
-    let measures = |rec: &mut Vec<String>, m: &super::Measures, hidden: bool| {
+    let measures = |rec: &mut Vec<String>, m: &super::Measures| {
         for def in MEASURES {
-            let value = (def.get)(m).filter(|_| !hidden);
-            rec.push(value.map(|v| v.to_string()).unwrap_or_default());
-        }
-        if suppression.is_some() {
-            rec.push(hidden.to_string());
+            rec.push((def.get)(m).map(|v| v.to_string()).unwrap_or_default());
         }
     };
-    for (i, r) in answer.rows.iter().enumerate() {
-        let hidden = suppression.is_some_and(|s| s.rows[i]);
+    for r in &answer.rows {
         let mut rec = vec!["row".to_string()];
         for (k, d) in dims.iter().enumerate() {
             rec.push(safe_cell(r.keys[k].as_deref().unwrap_or_default()));
@@ -83,7 +71,7 @@ pub fn to_csv(
                 rec.push(safe_cell(r.names[k].as_deref().unwrap_or_default()));
             }
         }
-        measures(&mut rec, &r.measures, hidden);
+        measures(&mut rec, &r.measures);
         rec.push(String::new());
         w.write_record(&rec).map_err(io)?;
     }
@@ -98,11 +86,7 @@ pub fn to_csv(
             rec.push(String::new());
         }
     }
-    measures(
-        &mut rec,
-        &answer.totals,
-        suppression.is_some_and(|s| s.totals),
-    );
+    measures(&mut rec, &answer.totals);
     rec.push(additive.join(";"));
     w.write_record(&rec).map_err(io)?;
     finish(w)
@@ -156,14 +140,7 @@ mod tests {
     #[test]
     fn columns_follow_the_keys_and_the_measures_with_hxl_tags_and_totals() {
         let a = answer(vec![row("01", "Hà Nội", Some(12))]);
-        let out = to_csv(
-            &[Dimension::AreaProvince],
-            &a,
-            None,
-            &["events".into()],
-            true,
-        )
-        .unwrap();
+        let out = to_csv(&[Dimension::AreaProvince], &a, &["events".into()], true).unwrap();
         let lines: Vec<&str> = out.lines().collect();
         assert_eq!(
             lines,
@@ -181,25 +158,6 @@ mod tests {
     }
 
     #[test]
-    fn suppressed_rows_keep_their_keys_only() {
-        let a = answer(vec![row("police", "", None), row("labour", "", Some(1))]);
-        let s = Suppression {
-            rows: vec![false, true],
-            totals: true,
-        };
-        let out = to_csv(&[Dimension::Agency], &a, Some(&s), &[], false).unwrap();
-        let lines: Vec<&str> = out.lines().collect();
-        assert!(
-            lines[0].ends_with(",cumulative_participants,suppressed,additive_measures"),
-            "{}",
-            lines[0]
-        );
-        assert_eq!(lines[1], "row,police,2,30,,,,4,3,20,29,2,,false,");
-        assert_eq!(lines[2], "row,labour,,,,,,,,,,,,true,");
-        assert_eq!(lines[3], "total,TOTAL,,,,,,,,,,,,true,");
-    }
-
-    #[test]
     fn formula_like_text_is_neutralised() {
         for evil in [
             "=HYPERLINK(\"http://evil.example\",\"click\")",
@@ -213,7 +171,7 @@ mod tests {
         }
         assert_eq!(safe_cell("Xã Chợ Mới"), "Xã Chợ Mới");
         let a = answer(vec![row("01", "=cmd|' /C calc'!A0", None)]);
-        let out = to_csv(&[Dimension::AreaProvince], &a, None, &[], false).unwrap();
+        let out = to_csv(&[Dimension::AreaProvince], &a, &[], false).unwrap();
         assert!(out.contains("'=cmd"), "{out}");
     }
 }

@@ -63,6 +63,9 @@ pub struct Measure {
     /// in a grouping by agency, topic or target group a joint event is in
     /// several rows.
     pub additive: bool,
+    /// Whether publications carry it (first-time and cumulative people
+    /// depend on a history before the period, so they are not published).
+    pub published: bool,
     /// Its value (None: not reported).
     pub get: fn(&Measures) -> Option<i64>,
     /// Its column in the aggregate statement; None for the measures counted
@@ -76,6 +79,7 @@ pub const MEASURES: &[Measure] = &[
         name: "events",
         hxl: "#activity+num",
         additive: true,
+        published: true,
         get: |m| Some(m.events),
         sql: Some(Summed {
             expr: "COUNT(*)",
@@ -86,6 +90,7 @@ pub const MEASURES: &[Measure] = &[
         name: "attendances",
         hxl: "#reached+total",
         additive: true,
+        published: true,
         get: |m| Some(m.attendances),
         sql: Some(Summed {
             expr: "CAST(COALESCE(SUM(s.total), 0) AS BIGINT)",
@@ -96,6 +101,7 @@ pub const MEASURES: &[Measure] = &[
         name: "female_attendances",
         hxl: "#reached+total+f",
         additive: true,
+        published: true,
         get: |m| m.female_attendances,
         sql: Some(Summed {
             expr: "CAST(SUM(s.female) AS BIGINT)",
@@ -106,6 +112,7 @@ pub const MEASURES: &[Measure] = &[
         name: "male_attendances",
         hxl: "#reached+total+m",
         additive: true,
+        published: true,
         get: |m| m.male_attendances,
         sql: Some(Summed {
             expr: "CAST(SUM(s.male) AS BIGINT)",
@@ -116,6 +123,7 @@ pub const MEASURES: &[Measure] = &[
         name: "under_18_attendances",
         hxl: "#reached+total+children",
         additive: true,
+        published: true,
         get: |m| m.under_18_attendances,
         sql: Some(Summed {
             expr: "CAST(SUM(s.under_18) AS BIGINT)",
@@ -126,6 +134,7 @@ pub const MEASURES: &[Measure] = &[
         name: "identified_attendances",
         hxl: "#reached+total+identified",
         additive: true,
+        published: true,
         get: |m| Some(m.identified_attendances),
         sql: Some(Summed {
             expr: "CAST(COALESCE(SUM(s.identified), 0) AS BIGINT)",
@@ -136,6 +145,7 @@ pub const MEASURES: &[Measure] = &[
         name: "unique_participants",
         hxl: "#reached+ind",
         additive: false,
+        published: true,
         get: |m| Some(m.unique_participants),
         sql: None,
     },
@@ -143,6 +153,7 @@ pub const MEASURES: &[Measure] = &[
         name: "reach_min",
         hxl: "#reached+ind+min",
         additive: false,
+        published: true,
         get: |m| Some(m.reach_min),
         sql: None,
     },
@@ -150,6 +161,7 @@ pub const MEASURES: &[Measure] = &[
         name: "reach_max",
         hxl: "#reached+ind+max",
         additive: false,
+        published: true,
         get: |m| Some(m.reach_max),
         sql: None,
     },
@@ -157,6 +169,7 @@ pub const MEASURES: &[Measure] = &[
         name: "first_time_participants",
         hxl: "#reached+ind+new",
         additive: false,
+        published: false,
         get: |m| Some(m.first_time_participants),
         sql: None,
     },
@@ -164,10 +177,16 @@ pub const MEASURES: &[Measure] = &[
         name: "cumulative_participants",
         hxl: "#reached+ind+cumulative",
         additive: false,
+        published: false,
         get: |m| m.cumulative_participants,
         sql: None,
     },
 ];
+
+/// The measures publications carry, in table order.
+pub fn published() -> impl Iterator<Item = &'static Measure> {
+    MEASURES.iter().filter(|m| m.published)
+}
 
 /// The names of the additive measures, in table order.
 pub fn additive() -> Vec<String> {

@@ -16,15 +16,14 @@
 //!
 //! [`compute`] resolves the area filter, has [`sql`] build the one statement
 //! (a pure function of the request), runs it through [`crate::db::aggregates`]
-//! and assembles the [`Answer`]; [`suppress`](mod@suppress) hides small cells for public
-//! tokens; [`view`] and [`csv`] write the answer.
+//! and assembles the [`Answer`]; [`view`] and [`csv`] write the answer
+//! (public tokens read publications instead: `crate::publications`).
 
 pub mod csv;
 pub mod dimension;
 pub mod drill;
 pub mod measure;
 pub mod sql;
-pub mod suppress;
 pub mod view;
 
 use std::collections::BTreeMap;
@@ -41,7 +40,6 @@ use crate::error::ApiError;
 
 pub use dimension::{Dimension, GroupBy, MAX_DIMENSIONS};
 pub use measure::Measures;
-pub use suppress::{Suppression, suppress};
 
 use sql::Part;
 

@@ -568,7 +568,7 @@ fn in_or_below(sql: &mut Sql, ids: &[i64], alias: &str, id_col: &str) -> String 
 }
 
 /// The `(g, k)` relation of a dimension: each real event's keys in it.
-pub(super) fn key_relation(pg: bool, d: Dimension) -> String {
+pub fn key_relation(pg: bool, d: Dimension) -> String {
     let area = |col: &str| format!("(SELECT DISTINCT ev.group_seq AS g, ev.{col} AS k FROM ev)");
     match d {
         Dimension::Agency => "dim_agency".into(),

@@ -4,7 +4,7 @@ use chrono::Utc;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{Answer, Dimension, Engine, Filters, Measures, Request, Row, Suppression};
+use super::{Answer, Dimension, Engine, Filters, Measures, Request, Row};
 
 /// One row: its keys (only those grouped by) and its measures.
 #[derive(Debug, Default, Serialize, ToSchema)]
@@ -42,11 +42,12 @@ pub struct AggregateRow {
     /// Period (`2024-03`, `2024-Q1` or `2024`) of the real event's earliest start date.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub period: Option<String>,
-    /// The measures; absent when the cell is suppressed.
+    /// The measures.
     #[serde(flatten)]
-    pub measures: Option<Measures>,
-    /// True (public tokens only) when the cell counts too few people to
-    /// publish: its measures are then absent. Always present.
+    pub measures: Measures,
+    /// Always false: kept so that existing clients keep working. Public
+    /// tokens, whose small cells were withheld here, now read publications
+    /// (`GET /publications`), where withheld cells are marked.
     pub suppressed: bool,
 }
 
@@ -71,22 +72,6 @@ pub struct AggregateMeta {
     /// is being built or when `AGGREGATES_ENGINE=sql`). Both give the same
     /// figures.
     pub engine: Engine,
-    /// For public tokens: the smallest published count, and how many cells
-    /// were suppressed.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub suppression: Option<SuppressionMeta>,
-}
-
-/// Small-cell suppression applied to a public token's answer.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SuppressionMeta {
-    /// Cells counting 1 to k-1 people are suppressed.
-    pub k: i64,
-    /// Rows suppressed (small, plus one more when a single small row could
-    /// otherwise be recovered from the totals).
-    pub rows_suppressed: usize,
-    /// Whether the totals are suppressed.
-    pub totals_suppressed: bool,
 }
 
 /// The aggregates answer.
@@ -115,22 +100,15 @@ pub struct SuppressionMeta {
 pub struct AggregateAnswer {
     /// One row per key combination with at least one event, in key order.
     pub rows: Vec<AggregateRow>,
-    /// Over the whole slice: every real event once (null when suppressed).
-    pub totals: Option<Measures>,
+    /// Over the whole slice: every real event once.
+    pub totals: Measures,
     /// Filters, grouping and which measures are additive.
     pub meta: AggregateMeta,
 }
 
 impl AggregateAnswer {
-    /// The view of `answer` to `request`; `suppression` (public tokens) was
-    /// applied with threshold `k`.
-    pub fn new(
-        request: Request,
-        answer: Answer,
-        engine: Engine,
-        suppression: Option<&Suppression>,
-        k: i64,
-    ) -> Self {
+    /// The view of `answer` to `request`.
+    pub fn new(request: Request, answer: Answer, engine: Engine) -> Self {
         let Request { filters, group_by } = request;
         // A measure may be summed across rows exactly when every real event of
         // the slice sits in one row: checked on this answer, not assumed.
@@ -139,31 +117,24 @@ impl AggregateAnswer {
             rows: answer
                 .rows
                 .into_iter()
-                .enumerate()
-                .map(|(i, r)| to_row(&group_by, r, suppression.is_some_and(|s| s.rows[i])))
+                .map(|r| to_row(&group_by, r))
                 .collect(),
-            totals: (!suppression.is_some_and(|s| s.totals)).then_some(answer.totals),
+            totals: answer.totals,
             meta: AggregateMeta {
                 filters,
                 group_by: group_by.iter().map(|d| d.as_str().to_string()).collect(),
                 additive_measures: additive,
                 generated_at: Utc::now(),
                 engine,
-                suppression: suppression.map(|s| SuppressionMeta {
-                    k,
-                    rows_suppressed: s.rows.iter().filter(|x| **x).count(),
-                    totals_suppressed: s.totals,
-                }),
             },
         }
     }
 }
 
 /// A row's keys in the fields of their dimensions.
-fn to_row(dims: &[Dimension], r: Row, suppressed: bool) -> AggregateRow {
+fn to_row(dims: &[Dimension], r: Row) -> AggregateRow {
     let mut out = AggregateRow {
-        measures: (!suppressed).then_some(r.measures),
-        suppressed,
+        measures: r.measures,
         ..Default::default()
     };
     for (i, d) in dims.iter().enumerate() {

@@ -9,7 +9,7 @@
 //! path here is the reference and the answer while the index is built:
 //! [`sql`] writes the statements over the aggregate statement's slice,
 //! [`crate::db::analytics`] runs them. [`view`] writes the answers as JSON
-//! or CSV, with small-cell suppression for public tokens.
+//! or CSV (not for public tokens, which read publications).
 
 pub mod sql;
 pub mod view;

@@ -1,15 +1,12 @@
-//! The reach analytics as JSON and CSV, with small-cell suppression for
-//! public tokens: a count from 1 to k-1 is suppressed, and so is what would
-//! reveal it by subtraction (the next smallest cell of a partition, a pair
-//! that a suppressed combination is part of, the mean when a bucket is
-//! suppressed).
+//! The reach analytics as JSON and CSV. (Public tokens, whose small cells
+//! were withheld here, read publications instead; the `suppressed` fields
+//! stay, always false, so that existing clients keep working.)
 
 use chrono::Utc;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::{EVENTS_AT_LEAST, Frequency, Overlap};
-use crate::aggregates::suppress::{small, with_complement};
 use crate::aggregates::{Engine, Filters};
 use crate::error::ApiError;
 
@@ -24,20 +21,6 @@ pub struct ReachMeta {
     /// `sql` (the database; while the index is being built, or with
     /// `AGGREGATES_ENGINE=sql`). Both give the same figures.
     pub engine: Engine,
-    /// For public tokens: the smallest published count, and what was suppressed.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub suppression: Option<CellSuppression>,
-}
-
-/// Small-cell suppression applied to a public token's answer.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CellSuppression {
-    /// Counts from 1 to k-1 are suppressed.
-    pub k: i64,
-    /// Cells suppressed (combinations and pairs, or buckets).
-    pub cells_suppressed: usize,
-    /// Whether the slice's number of people is suppressed.
-    pub people_suppressed: bool,
 }
 
 /// One exact set of agencies and the people it reached.
@@ -46,9 +29,9 @@ pub struct Combination {
     /// The agencies (codes in byte order) whose real events these people
     /// attended: all of them, and no other.
     pub agencies: Vec<String>,
-    /// People reached by exactly these agencies (null when suppressed).
+    /// People reached by exactly these agencies.
     pub people: Option<i64>,
-    /// True (public tokens only) when the count is suppressed.
+    /// Always false (kept for existing clients).
     pub suppressed: bool,
 }
 
@@ -59,9 +42,9 @@ pub struct PairView {
     pub a: String,
     /// The other (after `a` in byte order).
     pub b: String,
-    /// People reached by both, each at least once (null when suppressed).
+    /// People reached by both, each at least once.
     pub both: Option<i64>,
-    /// True (public tokens only) when the count is suppressed.
+    /// Always false (kept for existing clients).
     pub suppressed: bool,
 }
 
@@ -80,7 +63,7 @@ pub struct PairView {
         "generated_at": "2026-12-05T10:00:00Z", "engine": "index"}
 }))]
 pub struct OverlapAnswer {
-    /// Identified people of the slice (null when suppressed).
+    /// Identified people of the slice.
     pub people: Option<i64>,
     /// People by the exact set of agencies that reached them, largest
     /// first: they add up to `people`.
@@ -101,9 +84,9 @@ pub struct Bucket {
     /// This many real events or more (the last bucket, 10).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub events_at_least: Option<i64>,
-    /// People (null when suppressed).
+    /// People.
     pub people: Option<i64>,
-    /// True (public tokens only) when the count is suppressed.
+    /// Always false (kept for existing clients).
     pub suppressed: bool,
 }
 
@@ -129,7 +112,7 @@ pub struct Bucket {
         "generated_at": "2026-12-05T10:00:00Z", "engine": "index"}
 }))]
 pub struct FrequencyAnswer {
-    /// Identified people of the slice (null when suppressed).
+    /// Identified people of the slice.
     pub people: Option<i64>,
     /// People by the number of real events of the slice they attended: 1
     /// to 9, then 10 or more; they add up to `people`.
@@ -141,69 +124,39 @@ pub struct FrequencyAnswer {
     pub meta: ReachMeta,
 }
 
-fn meta(filters: Filters, engine: Engine, suppression: Option<CellSuppression>) -> ReachMeta {
+fn meta(filters: Filters, engine: Engine) -> ReachMeta {
     ReachMeta {
         filters,
         generated_at: Utc::now(),
         engine,
-        suppression,
     }
 }
 
-/// Cells of a partition to suppress: the small ones, and the next smallest
-/// non-zero one when only one is small.
-fn partition(counts: &[i64], k: i64) -> Vec<bool> {
-    with_complement(counts.iter().map(|n| small(*n, k)).collect(), |i| {
-        (if counts[i] == 0 { i64::MAX } else { counts[i] }, 0)
-    })
-}
-
 impl OverlapAnswer {
-    /// The view of `o`; `k`: suppress small cells (public tokens).
-    pub fn new(o: &Overlap, filters: Filters, engine: Engine, k: Option<i64>) -> Self {
-        let counts: Vec<i64> = o.combinations.iter().map(|c| c.1).collect();
-        let hidden = k.map_or_else(|| vec![false; counts.len()], |k| partition(&counts, k));
-        let pairs: Vec<PairView> = o
-            .pairs()
-            .into_iter()
-            .map(|p| {
-                // A pair is the sum of the combinations holding both.
-                let suppressed = k.is_some_and(|k| {
-                    small(p.both, k)
-                        || o.combinations
-                            .iter()
-                            .zip(&hidden)
-                            .any(|((set, _), h)| *h && set.contains(&p.a) && set.contains(&p.b))
-                });
-                PairView {
-                    both: (!suppressed).then_some(p.both),
-                    a: p.a,
-                    b: p.b,
-                    suppressed,
-                }
-            })
-            .collect();
-        let people_hidden = k.is_some_and(|k| small(o.people, k));
-        let suppression = k.map(|k| CellSuppression {
-            k,
-            cells_suppressed: hidden.iter().filter(|h| **h).count()
-                + pairs.iter().filter(|p| p.suppressed).count(),
-            people_suppressed: people_hidden,
-        });
+    /// The view of `o`.
+    pub fn new(o: &Overlap, filters: Filters, engine: Engine) -> Self {
         OverlapAnswer {
-            people: (!people_hidden).then_some(o.people),
+            people: Some(o.people),
             combinations: o
                 .combinations
                 .iter()
-                .zip(&hidden)
-                .map(|((agencies, n), h)| Combination {
+                .map(|(agencies, n)| Combination {
                     agencies: agencies.clone(),
-                    people: (!h).then_some(*n),
-                    suppressed: *h,
+                    people: Some(*n),
+                    suppressed: false,
                 })
                 .collect(),
-            pairs,
-            meta: meta(filters, engine, suppression),
+            pairs: o
+                .pairs()
+                .into_iter()
+                .map(|p| PairView {
+                    both: Some(p.both),
+                    a: p.a,
+                    b: p.b,
+                    suppressed: false,
+                })
+                .collect(),
+            meta: meta(filters, engine),
         }
     }
 
@@ -245,35 +198,22 @@ impl OverlapAnswer {
 }
 
 impl FrequencyAnswer {
-    /// The view of `f`; `k`: suppress small cells (public tokens).
-    pub fn new(f: &Frequency, filters: Filters, engine: Engine, k: Option<i64>) -> Self {
-        let buckets = f.buckets();
-        let counts: Vec<i64> = buckets.iter().map(|b| b.1).collect();
-        let hidden = k.map_or_else(|| vec![false; counts.len()], |k| partition(&counts, k));
-        let people_hidden = k.is_some_and(|k| small(f.people, k));
-        let any_hidden = people_hidden || hidden.iter().any(|h| *h);
+    /// The view of `f`.
+    pub fn new(f: &Frequency, filters: Filters, engine: Engine) -> Self {
         FrequencyAnswer {
-            people: (!people_hidden).then_some(f.people),
-            buckets: buckets
+            people: Some(f.people),
+            buckets: f
+                .buckets()
                 .iter()
-                .zip(&hidden)
-                .map(|((events, n), h)| Bucket {
+                .map(|(events, n)| Bucket {
                     events: (*events < EVENTS_AT_LEAST).then_some(*events),
                     events_at_least: (*events == EVENTS_AT_LEAST).then_some(*events),
-                    people: (!h).then_some(*n),
-                    suppressed: *h,
+                    people: Some(*n),
+                    suppressed: false,
                 })
                 .collect(),
-            mean_events_per_person: if any_hidden { None } else { f.mean() },
-            meta: meta(
-                filters,
-                engine,
-                k.map(|k| CellSuppression {
-                    k,
-                    cells_suppressed: hidden.iter().filter(|h| **h).count(),
-                    people_suppressed: people_hidden,
-                }),
-            ),
+            mean_events_per_person: f.mean(),
+            meta: meta(filters, engine),
         }
     }
 
@@ -334,7 +274,7 @@ mod tests {
     }
 
     #[test]
-    fn a_small_combination_hides_the_next_and_the_pairs_it_is_part_of() {
+    fn overlap_csv_has_combinations_pairs_and_the_total() {
         let o = Overlap::new(
             133,
             vec![
@@ -343,14 +283,9 @@ mod tests {
                 (set(&["womens-union"]), 30),
             ],
         );
-        let v = OverlapAnswer::new(&o, Filters::default(), Engine::Sql, Some(5));
-        let hidden: Vec<bool> = v.combinations.iter().map(|c| c.suppressed).collect();
-        assert_eq!(hidden, vec![false, true, true]);
-        assert_eq!(v.pairs.len(), 1);
-        assert!(v.pairs[0].suppressed && v.pairs[0].both.is_none());
-        assert_eq!(v.people, Some(133));
-        let open = OverlapAnswer::new(&o, Filters::default(), Engine::Sql, None);
+        let open = OverlapAnswer::new(&o, Filters::default(), Engine::Sql);
         assert_eq!(open.pairs[0].both, Some(3));
+        assert_eq!(open.people, Some(133));
         let csv = open.to_csv().unwrap();
         assert!(
             csv.contains("combination,police;womens-union,3,false"),
@@ -361,16 +296,9 @@ mod tests {
     }
 
     #[test]
-    fn a_small_bucket_hides_the_next_nonzero_one_and_the_mean() {
+    fn frequency_csv_has_every_bucket_and_the_mean() {
         let f = Frequency::new(62, vec![(1, 50), (2, 10), (3, 2)]);
-        let v = FrequencyAnswer::new(&f, Filters::default(), Engine::Index, Some(5));
-        let hidden: Vec<bool> = v.buckets.iter().map(|b| b.suppressed).collect();
-        let mut expected = vec![false; 10];
-        expected[1] = true;
-        expected[2] = true;
-        assert_eq!(hidden, expected, "zero buckets do not protect anything");
-        assert_eq!(v.mean_events_per_person, None);
-        let open = FrequencyAnswer::new(&f, Filters::default(), Engine::Index, None);
+        let open = FrequencyAnswer::new(&f, Filters::default(), Engine::Index);
         assert_eq!(open.buckets[9].events_at_least, Some(10));
         let csv = open.to_csv().unwrap();
         assert!(csv.contains("bucket,,10,0,,false"), "{csv}");

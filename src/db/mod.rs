@@ -15,6 +15,7 @@ pub(crate) mod events;
 pub mod migrate;
 pub(crate) mod participants;
 pub(crate) mod periods;
+pub(crate) mod publications;
 pub mod raw;
 pub(crate) mod reach;
 pub mod schema;

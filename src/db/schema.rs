@@ -39,7 +39,7 @@ diesel::table! {
         expires_at -> Timestamp,
         /// Revocation time (UTC).
         revoked_at -> Nullable<Timestamp>,
-        /// 1 for a public (publication) viewer token: small cells are suppressed.
+        /// 1 for a public viewer token: it reads publications only.
         public -> Integer,
     }
 }
@@ -332,5 +332,25 @@ diesel::table! {
         reopened_by -> Nullable<Text>,
         /// Why it was reopened.
         reopen_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// Publications: one row per version of a period's published tables.
+    publications (period, version) {
+        /// The period: `2025`, `2025-Q3` or `2025-07`.
+        period -> Text,
+        /// 1, 2, ...: publishing the period again adds a version.
+        version -> BigInt,
+        /// Title.
+        title -> Text,
+        /// When (UTC).
+        published_at -> Timestamp,
+        /// Who: the admin token's id, or `cli`.
+        published_by -> Text,
+        /// SHA-256 (hex) of `content`.
+        sha256 -> Text,
+        /// The canonical JSON of the publication, served as is.
+        content -> Text,
     }
 }

@@ -25,7 +25,7 @@ pub struct Principal {
     pub agency: Option<String>,
     /// Whether that agency is active (false for a deactivated one).
     pub agency_active: bool,
-    /// A public (publication) viewer token: aggregates suppress small cells.
+    /// A public viewer token: it reads publications only.
     pub public: bool,
 }
 
@@ -55,6 +55,17 @@ impl Principal {
             Role::Viewer => Err(ApiError::Forbidden("dashboard tokens are read-only".into())),
             _ => Ok(()),
         }
+    }
+
+    /// Rejects public (publication) viewer tokens: ad-hoc queries cannot be
+    /// made safe against differencing, so they read publications only.
+    pub fn forbid_public(&self) -> Result<(), ApiError> {
+        if self.public {
+            return Err(ApiError::Forbidden(
+                "public tokens read publications only (GET /api/v1/publications): ad-hoc queries could be differenced to reveal small counts".into(),
+            ));
+        }
+        Ok(())
     }
 
     /// The actor as recorded in the audit log.

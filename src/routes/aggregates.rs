@@ -104,15 +104,11 @@ struct Parsed {
 }
 
 impl AggregateQuery {
-    /// Parses the query for a caller who does (`public`) or does not need
-    /// small cells suppressed; `accept_csv`: the `Accept` header asks for
-    /// CSV. The checks run in a fixed order: a query with several problems
+    /// Parses the query; `accept_csv`: the `Accept` header asks for CSV.
+    /// The checks run in a fixed order: a query with several problems
     /// reports the first.
-    fn parse(mut self, accept_csv: bool, public: bool) -> Result<Parsed, ApiError> {
+    fn parse(mut self, accept_csv: bool) -> Result<Parsed, ApiError> {
         let group_by = GroupBy::parse(given(self.group_by.take()).as_deref())?;
-        if public {
-            aggregates::suppress::check_grouping(&group_by)?;
-        }
         let filters = self.filters()?;
         let format = match self.format.as_deref() {
             None if accept_csv => Format::Csv,
@@ -165,20 +161,20 @@ pub async fn query(
     who: Principal,
     q: QueryParams<AggregateQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    who.forbid_public()?;
     let accept_csv = req
         .headers()
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("text/csv"));
-    let parsed = q.0.parse(accept_csv, who.public)?;
+    let parsed = q.0.parse(accept_csv)?;
     answer(state, who, parsed).await
 }
 
 /// The aggregates as CSV that cannot double count: a `row_type` column
 /// (`row` for each row, then one `total` line whose first key column says
 /// `TOTAL`: the totals over the whole slice, never a sum of rows), the keys
-/// (with a name column per area key), the measures, `suppressed` for public
-/// tokens, and `additive_measures` (on the totals line, `;`-separated: the
+/// (with a name column per area key), the measures, and `additive_measures` (on the totals line, `;`-separated: the
 /// measures whose rows do add up to the totals in this answer). Text that a
 /// spreadsheet would run as a formula is prefixed with `'`. Readable by
 /// `pandas.read_csv` as is; `hxl=true` is the HXL variant, with a second
@@ -196,13 +192,14 @@ pub async fn query_csv(
     who: Principal,
     q: QueryParams<AggregateQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    who.forbid_public()?;
     if q.0.format.is_some() {
         return Err(ApiError::field(
             "format",
             "not a parameter here: this operation always answers CSV",
         ));
     }
-    let mut parsed = q.0.parse(true, who.public)?;
+    let mut parsed = q.0.parse(true)?;
     parsed.format = Format::Csv;
     answer(state, who, parsed).await
 }
@@ -297,26 +294,12 @@ async fn answer(
         if format == Format::Csv { "csv" } else { "json" },
         started.elapsed(),
     );
-    let k = state.settings.suppress_k;
-    let suppression = who.public.then(|| aggregates::suppress(&answer, k));
     if format == Format::Csv {
         let additive = answer.additive_measures(!request.group_by.is_empty());
-        let body = aggregates::csv::to_csv(
-            &request.group_by,
-            &answer,
-            suppression.as_ref(),
-            &additive,
-            hxl,
-        )?;
+        let body = aggregates::csv::to_csv(&request.group_by, &answer, &additive, hxl)?;
         return Ok(HttpResponse::Ok()
             .content_type("text/csv; charset=utf-8")
             .body(body));
     }
-    Ok(HttpResponse::Ok().json(AggregateAnswer::new(
-        request,
-        answer,
-        engine,
-        suppression.as_ref(),
-        k,
-    )))
+    Ok(HttpResponse::Ok().json(AggregateAnswer::new(request, answer, engine)))
 }

@@ -11,6 +11,7 @@ pub mod health;
 pub mod links;
 pub mod metrics;
 pub mod periods;
+pub mod publications;
 pub mod reach;
 mod slice;
 pub mod tokens;
@@ -60,6 +61,11 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(periods::list)
         .service(periods::lock)
         .service(periods::reopen)
+        .service(publications::publish)
+        .service(publications::list)
+        .service(publications::get_csv)
+        .service(publications::changes)
+        .service(publications::get_one)
         .service(aggregates::query)
         .service(aggregates::query_csv)
         .service(aggregates::events)

@@ -58,8 +58,8 @@ async fn answer(
     analysis: Analysis,
     csv: bool,
 ) -> Result<HttpResponse, ApiError> {
+    who.forbid_public()?;
     let request = request(q, &who)?;
-    let k = who.public.then_some(state.settings.suppress_k);
     let filters = request.filters.clone();
     let reach = state.reach.clone();
     let started = std::time::Instant::now();
@@ -94,7 +94,7 @@ async fn answer(
     };
     Ok(match result {
         Computed::Overlap(o) => {
-            let view = OverlapAnswer::new(&o, filters, engine, k);
+            let view = OverlapAnswer::new(&o, filters, engine);
             if csv {
                 csv_body(view.to_csv()?)
             } else {
@@ -102,7 +102,7 @@ async fn answer(
             }
         }
         Computed::Frequency(f) => {
-            let view = FrequencyAnswer::new(&f, filters, engine, k);
+            let view = FrequencyAnswer::new(&f, filters, engine);
             if csv {
                 csv_body(view.to_csv()?)
             } else {
@@ -119,8 +119,7 @@ async fn answer(
 /// reports count once. `combinations` partition `people`; `pairs` count
 /// people reached by both agencies of each pair (at least once by each).
 /// Largest first. Agency tokens see their own (and confirmed joint) events
-/// only; public tokens get small cells suppressed, with whatever would
-/// reveal them. CSV: `GET /api/v1/reach/overlap.csv`.
+/// only; public tokens read publications instead (403). CSV: `GET /api/v1/reach/overlap.csv`.
 #[utoipa::path(operation_id = "reach_overlap", tag = "reach", security(("bearer" = [])), params(ReachQuery),
     responses(
         (status = 200, description = "People by combination of agencies, and by pair", body = OverlapAnswer),

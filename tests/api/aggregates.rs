@@ -169,6 +169,10 @@ pub(crate) struct Real {
     pub date: chrono::NaiveDate,
     pub total: i64,
     pub female: Option<i64>,
+    /// Men present (the random datasets never report it).
+    pub male: Option<i64>,
+    /// Under-18s present (likewise).
+    pub under_18: Option<i64>,
     pub people: BTreeSet<u32>,
     /// Its live reports: index (external id `s{seed}-r{index}`), reporting
     /// agency, and the co-organisers that confirmed.
@@ -225,6 +229,8 @@ fn real_events(reports: &[Report], links: &[(usize, usize)]) -> Vec<Real> {
                 date: live.iter().map(|r| r.date).min().unwrap(),
                 total: max_total.max(people.len() as i64),
                 female: live.iter().filter_map(|r| r.female).max(),
+                male: None,
+                under_18: None,
                 people,
                 reports: live_members
                     .iter()

@@ -4,8 +4,7 @@
 //! computed here, for viewer and agency tokens, on both databases and both
 //! engines; combinations and buckets partition the people; the last
 //! period's cumulative people are the slice's unique people; CSV carries
-//! the same figures; public tokens get small cells suppressed with what
-//! would reveal them.
+//! the same figures. (Public tokens get 403: `publications.rs`.)
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -300,116 +299,6 @@ async fn overlap_and_frequency_match_the_model(app: TestApp) {
     }
 }
 
-/// For public tokens, counts of 1 to k-1 people are suppressed, and so is
-/// what would reveal them: the next smallest cell of a lone small one, the
-/// pairs a suppressed combination is part of, the mean beside a suppressed
-/// bucket.
-async fn public_tokens_get_small_cells_suppressed(app: TestApp) {
-    app.seed_test_areas();
-    let admin = app.admin();
-    let public = app.public_viewer().await;
-    let person = |n: u32| json!({"id_type": "citizen_id", "value": format!("0013{n:08}")});
-    // The police reach 45 people, the women's union 30 others, both 3 more
-    // (at a joint event); labour reaches 20 of the police's people again.
-    let post = |agency: &'static str, ext: &'static str, people: Vec<Value>, co: Value| {
-        let app = &app;
-        async move {
-            let b = json!({
-                "external_id": ext,
-                "kind": "training_class",
-                "title": "Lớp tập huấn",
-                "topics": ["human_trafficking"],
-                "target_groups": ["women"],
-                "start_date": "2025-03-10",
-                "end_date": "2025-03-10",
-                "area_code": "06",
-                "attendance": {"total": people.len()},
-                "participants": people,
-                "co_organizers": co,
-            });
-            json_of(
-                app.post("/api/v1/events", &app.agency(agency), &b).await,
-                201,
-            )
-            .await
-        }
-    };
-    post("police", "p1", (0..45).map(person).collect(), json!([])).await;
-    post(
-        "womens-union",
-        "w1",
-        (100..130).map(person).collect(),
-        json!([]),
-    )
-    .await;
-    let joint = post(
-        "police",
-        "p2",
-        (200..203).map(person).collect(),
-        json!(["womens-union"]),
-    )
-    .await;
-    let id = joint["id"].as_str().unwrap();
-    crate::events::confirm(&app, &admin, id, "womens-union", 1).await;
-    post("labour", "l1", (0..20).map(person).collect(), json!([])).await;
-    let o = json_of(app.get("/api/v1/reach/overlap", &public).await, 200).await;
-    let cell = |set: &[&str]| {
-        o["combinations"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["agencies"] == json!(set))
-            .unwrap()
-            .clone()
-    };
-    assert_eq!(o["people"], 78);
-    assert_eq!(cell(&["police"])["people"], 25);
-    assert_eq!(cell(&["womens-union"])["people"], 30);
-    // 3 is small; alone it would be 78 - 25 - 30 - 20: the next smallest
-    // (labour and police, 20) goes too.
-    for set in [&["police", "womens-union"][..], &["labour", "police"][..]] {
-        let c = cell(set);
-        assert_eq!(c["suppressed"], true, "{set:?}");
-        assert!(c["people"].is_null(), "{set:?}");
-    }
-    let pair = o["pairs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["a"] == "police" && p["b"] == "womens-union")
-        .unwrap();
-    assert_eq!(pair["suppressed"], true);
-    assert!(pair["both"].is_null());
-    assert_eq!(o["meta"]["suppression"]["k"], 5);
-    // Frequency: 58 people once, 20 twice: nothing small.
-    let f = json_of(app.get("/api/v1/reach/frequency", &public).await, 200).await;
-    assert_eq!(f["buckets"][0]["people"], 58);
-    assert_eq!(f["buckets"][1]["people"], 20);
-    assert!(f["mean_events_per_person"].as_f64().is_some());
-    // One more person at three events: a bucket of 1, and the next goes.
-    for ext in ["p9", "w9", "l9"] {
-        let agency = match ext {
-            "p9" => "police",
-            "w9" => "womens-union",
-            _ => "labour",
-        };
-        post(agency, ext, vec![person(900)], json!([])).await;
-    }
-    let f = json_of(app.get("/api/v1/reach/frequency", &public).await, 200).await;
-    assert_eq!(f["buckets"][2]["suppressed"], true);
-    assert!(f["buckets"][2]["people"].is_null());
-    assert_eq!(
-        f["buckets"][1]["suppressed"], true,
-        "the next smallest: {f}"
-    );
-    assert!(
-        f["mean_events_per_person"].is_null(),
-        "it would reveal them"
-    );
-    let viewer = json_of(app.get("/api/v1/reach/frequency", &app.viewer()).await, 200).await;
-    assert_eq!(viewer["buckets"][2]["people"], 1, "viewers see every count");
-}
-
 async fn bad_slices_get_a_problem(app: TestApp) {
     let viewer = app.viewer();
     for (q, field) in [
@@ -431,7 +320,6 @@ async fn bad_slices_get_a_problem(app: TestApp) {
 
 crate::both_backends!(
     overlap_and_frequency_match_the_model,
-    public_tokens_get_small_cells_suppressed,
     bad_slices_get_a_problem,
 );
 
@@ -440,8 +328,7 @@ mod on_the_sql_path {
     use super::*;
 
     crate::both_backends!(
-        settings = |s| s.reach_index = false;
-        overlap_and_frequency_match_the_model,
-        public_tokens_get_small_cells_suppressed,
+    settings = |s| s.reach_index = false;
+    overlap_and_frequency_match_the_model,
     );
 }

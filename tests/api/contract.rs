@@ -150,6 +150,12 @@ async fn required_fields_in_the_document_are_what_the_server_requires(app: TestA
         ("post", "/api/v1/periods", "/api/v1/periods".into(), &admin),
         (
             "post",
+            "/api/v1/publications",
+            "/api/v1/publications".into(),
+            &admin,
+        ),
+        (
+            "post",
             "/api/v1/periods/{period}/reopen",
             "/api/v1/periods/2025-07/reopen".into(),
             &admin,

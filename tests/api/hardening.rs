@@ -11,7 +11,7 @@ both_backends!(
     internal_errors_reveal_no_sql_paths_or_secrets,
     a_locked_table_answers_503_within_the_timeout,
     every_documented_operation_is_served,
-    public_tokens_get_small_cells_suppressed,
+    only_viewer_tokens_can_be_public,
     duplicate_json_keys_are_refused_everywhere,
     dates_outside_the_accepted_range_are_422_everywhere,
     long_lists_of_codes_meet_a_documented_limit,
@@ -19,81 +19,8 @@ both_backends!(
     every_field_error_is_reported_at_once,
 );
 
-async fn public_tokens_get_small_cells_suppressed(app: TestApp) {
-    app.seed_test_areas();
-    // Three agencies: 40, 3 and 30 people. The 3 is small; alone it could be
-    // recovered as total - 40 - 30, so the next smallest (30) goes too.
-    for (agency, total) in [("police", 40), ("labour", 3), ("education", 30)] {
-        let mut e = event(&format!("pub-{agency}"));
-        e["attendance"] = json!({"total": total});
-        e["participants"] = json!([]);
-        json_of(
-            app.post("/api/v1/events", &app.agency(agency), &e).await,
-            201,
-        )
-        .await;
-    }
+async fn only_viewer_tokens_can_be_public(app: TestApp) {
     let admin = app.admin();
-    let public = app.public_viewer().await;
-    let a = json_of(
-        app.get("/api/v1/aggregates?group_by=agency", &public).await,
-        200,
-    )
-    .await;
-    let rows = a["rows"].as_array().unwrap();
-    let by = |agency: &str| rows.iter().find(|r| r["agency"] == agency).unwrap().clone();
-    assert_eq!(by("police")["attendances"], 40);
-    for hidden in ["labour", "education"] {
-        let r = by(hidden);
-        assert_eq!(r["suppressed"], true, "{r}");
-        assert!(
-            r.get("attendances").is_none() && r.get("unique_participants").is_none(),
-            "{r}"
-        );
-    }
-    assert_eq!(a["totals"]["attendances"], 73);
-    assert_eq!(a["meta"]["suppression"]["k"], 5);
-    assert_eq!(a["meta"]["suppression"]["rows_suppressed"], 2);
-    // The same question from an ordinary dashboard token is not suppressed.
-    let plain = json_of(
-        app.get("/api/v1/aggregates?group_by=agency", &app.viewer())
-            .await,
-        200,
-    )
-    .await;
-    assert!(
-        plain["rows"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|r| r["suppressed"] == false && r["attendances"].is_number())
-    );
-    assert!(plain["meta"].get("suppression").is_none());
-    // CSV marks suppressed rows and leaves their cells empty.
-    let csv = app
-        .get("/api/v1/aggregates?group_by=agency&format=csv", &public)
-        .await
-        .text()
-        .await
-        .unwrap();
-    assert!(
-        csv.lines()
-            .next()
-            .unwrap()
-            .ends_with(",suppressed,additive_measures")
-    );
-    assert!(
-        csv.lines()
-            .any(|l| l.starts_with("row,labour,,") && l.ends_with(",true,")),
-        "{csv}"
-    );
-    // One dimension at a time, and only viewer tokens can be public.
-    problem(
-        app.get("/api/v1/aggregates?group_by=agency,kind", &public)
-            .await,
-        422,
-    )
-    .await;
     for role in [
         json!({"role": "admin", "label": "x", "public": true}),
         json!({"role": "agency", "agency": "police", "label": "x", "public": true}),
@@ -101,14 +28,6 @@ async fn public_tokens_get_small_cells_suppressed(app: TestApp) {
         let p = problem(app.post("/api/v1/tokens", &admin, &role).await, 422).await;
         assert_eq!(crate::helpers::fields(&p), vec!["public"]);
     }
-    // A slice that is small as a whole hides its totals.
-    let small = json_of(
-        app.get("/api/v1/aggregates?agency=labour", &public).await,
-        200,
-    )
-    .await;
-    assert!(small["totals"].is_null());
-    assert_eq!(small["meta"]["suppression"]["totals_suppressed"], true);
 }
 
 async fn cors_allows_only_configured_origins(app: TestApp) {

@@ -22,6 +22,7 @@ mod identifiers;
 mod metrics;
 mod migrations;
 mod periods;
+mod publications;
 mod races;
 mod reach;
 mod readme;

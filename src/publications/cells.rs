@@ -1,0 +1,169 @@
+//! The values of a publication's cells, summed from the memberships, and
+//! their suppression across the whole publication: a [`disclosure::System`]
+//! per additive measure over atoms of real events, one over atoms of people
+//! for unique counts, and the reach bounds withheld with their sources.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::aggregates::measure::{self, Measure};
+
+use super::disclosure::{self, System};
+use super::tables::{Figures, Members};
+
+/// One cell group being published: where it is, and what it counts.
+pub(super) struct Group {
+    pub(super) table: usize,
+    /// The table's totals (else one of its rows).
+    pub(super) total: bool,
+    pub(super) members: Members,
+}
+
+/// The value of a measure over `events` (None: a sex or age count no event reported).
+fn event_value(m: &Measure, events: &[Figures]) -> Option<i64> {
+    let opt = |f: fn(&Figures) -> Option<i64>| {
+        let vals: Vec<i64> = events.iter().filter_map(f).collect();
+        (!vals.is_empty()).then(|| vals.iter().sum())
+    };
+    match m.name {
+        "events" => Some(events.len() as i64),
+        "attendances" => Some(events.iter().map(|f| f.total).sum()),
+        "female_attendances" => opt(|f| f.female),
+        "male_attendances" => opt(|f| f.male),
+        "under_18_attendances" => opt(|f| f.under_18),
+        "identified_attendances" => Some(events.iter().map(|f| f.identified).sum()),
+        _ => None,
+    }
+}
+
+/// An event's part of a measure (0 where not reported).
+fn event_mass(m: &Measure, f: &Figures) -> i64 {
+    event_value(m, std::slice::from_ref(f)).unwrap_or(0)
+}
+
+/// Atoms of a family of sets: the classes of members found in exactly the
+/// same sets; each set as its atoms, and each atom's members.
+fn atoms(sets: &[&std::collections::BTreeSet<i64>]) -> (Vec<Vec<usize>>, Vec<Vec<i64>>) {
+    let mut member_sets: HashMap<i64, Vec<usize>> = HashMap::new();
+    for (i, s) in sets.iter().enumerate() {
+        for m in s.iter() {
+            member_sets.entry(*m).or_default().push(i);
+        }
+    }
+    let mut atom_of: HashMap<Vec<usize>, usize> = HashMap::new();
+    let mut members: Vec<Vec<i64>> = Vec::new();
+    let mut cells: Vec<Vec<usize>> = vec![Vec::new(); sets.len()];
+    let mut sorted: Vec<(i64, Vec<usize>)> = member_sets.into_iter().collect();
+    sorted.sort();
+    for (m, sig) in sorted {
+        let next = atom_of.len();
+        let a = *atom_of.entry(sig.clone()).or_insert(next);
+        if a == members.len() {
+            members.push(Vec::new());
+            for s in &sig {
+                cells[*s].push(a);
+            }
+        }
+        members[a].push(m);
+    }
+    (cells, members)
+}
+
+/// A cell group's values by measure, and the measures withheld.
+type CellValues = (BTreeMap<String, Option<i64>>, Vec<String>);
+
+/// Computes the cells of every table and the suppression across them.
+pub(super) fn compute(
+    groups: &[Group],
+    figures: &HashMap<i64, Figures>,
+    k: i64,
+) -> Vec<CellValues> {
+    let n = groups.len();
+    let mut values: Vec<BTreeMap<String, Option<i64>>> = vec![BTreeMap::new(); n];
+    let mut suppressed: Vec<Vec<String>> = vec![Vec::new(); n];
+    let event_sets: Vec<_> = groups.iter().map(|g| &g.members.events).collect();
+    let (event_cells, event_atoms) = atoms(&event_sets);
+    let figures_of = |events: &std::collections::BTreeSet<i64>| -> Vec<Figures> {
+        events
+            .iter()
+            .filter_map(|g| figures.get(g).copied())
+            .collect()
+    };
+    let mut withheld: HashMap<&str, Vec<bool>> = HashMap::new();
+    for m in measure::published().filter(|m| m.sql.is_some()) {
+        let system = System {
+            mass: event_atoms
+                .iter()
+                .map(|members| {
+                    members
+                        .iter()
+                        .filter_map(|g| figures.get(g))
+                        .map(|f| event_mass(m, f))
+                        .sum()
+                })
+                .collect(),
+            cells: event_cells.clone(),
+        };
+        withheld.insert(m.name, disclosure::protect(&system, k, &[]));
+        for (c, g) in groups.iter().enumerate() {
+            values[c].insert(
+                m.name.to_string(),
+                event_value(m, &figures_of(&g.members.events)),
+            );
+        }
+    }
+    // Unique people: atoms of people.
+    let people_sets: Vec<_> = groups.iter().map(|g| &g.members.people).collect();
+    let (people_cells, people_atoms) = atoms(&people_sets);
+    let system = System {
+        mass: people_atoms.iter().map(|m| m.len() as i64).collect(),
+        cells: people_cells,
+    };
+    withheld.insert("unique_participants", disclosure::protect(&system, k, &[]));
+    for (c, g) in groups.iter().enumerate() {
+        let unique = g.members.people.len() as i64;
+        let v = &values[c];
+        let att = v["attendances"].unwrap_or(0);
+        let ident = v["identified_attendances"].unwrap_or(0);
+        let largest = figures_of(&g.members.events)
+            .iter()
+            .map(|f| f.total)
+            .max()
+            .unwrap_or(0);
+        let row = &mut values[c];
+        row.insert("unique_participants".into(), Some(unique));
+        row.insert("reach_min".into(), Some(unique.max(largest)));
+        row.insert("reach_max".into(), Some(unique + att - ident));
+    }
+    // Reach bounds follow their sources: reach_max = unique + attendances
+    // - identified, and reach_min = max(unique, the largest event) would
+    // give away a withheld unique count or a lone event's attendances.
+    let derived: [(&str, &[&str]); 2] = [
+        ("reach_min", &["unique_participants", "attendances"]),
+        (
+            "reach_max",
+            &[
+                "unique_participants",
+                "attendances",
+                "identified_attendances",
+            ],
+        ),
+    ];
+    for (name, sources) in derived {
+        let flags: Vec<bool> = (0..n)
+            .map(|c| {
+                sources.iter().any(|s| withheld[s][c])
+                    || disclosure::small(values[c][name].unwrap_or(0), k)
+            })
+            .collect();
+        withheld.insert(name, flags);
+    }
+    for m in measure::published() {
+        for c in 0..n {
+            if withheld[m.name][c] {
+                values[c].insert(m.name.to_string(), None);
+                suppressed[c].push(m.name.to_string());
+            }
+        }
+    }
+    values.into_iter().zip(suppressed).collect()
+}

@@ -1,0 +1,528 @@
+//! Publications: the official figures of a period, as a fixed set of
+//! tables computed once, protected by disclosure control across the whole
+//! set ([`disclosure`]), stored with a version number and the SHA-256 of
+//! their canonical JSON, and never changed. Publishing a period again adds
+//! version n+1; [`changes`] lists the cells that differ between versions.
+//! Every token reads publications; public tokens read nothing else.
+
+pub mod cells;
+pub mod changes;
+pub mod disclosure;
+pub mod output;
+pub mod tables;
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+use crate::aggregates::measure;
+use crate::aggregates::{AreaMode, Filters, GroupBy, Request};
+use crate::audit::{self, Actor};
+use crate::db::publications::{self as store, PublicationRow};
+use crate::db::{DbConn, write_tx};
+use crate::domain::{Kind, TargetGroup, Topic};
+use crate::error::ApiError;
+use crate::periods::Period;
+
+use cells::{Group, compute};
+pub use changes::{Changes, changes};
+use tables::{Figures, TableMembers};
+
+/// Most tables in one publication.
+pub const MAX_TABLES: usize = 20;
+
+/// The slice of one table, narrower than the period.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TableFilters {
+    /// Events organised by any of these agencies.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub agency: Vec<String>,
+    /// Events of this kind.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<Kind>,
+    /// Events with this topic.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic: Option<Topic>,
+    /// Events addressing this group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_group: Option<TargetGroup>,
+    /// An administrative unit code: events in it or below it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub area: Option<String>,
+    /// `as_recorded` (default) or `current`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(pattern = "^(as_recorded|current)$")]
+    pub areas: Option<String>,
+}
+
+/// One table to publish: an aggregate request over the period.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TableSpec {
+    /// Its name, unique in the publication (default: its `group_by`, or `totals`).
+    #[schema(max_length = 100)]
+    pub name: Option<String>,
+    /// Comma-separated dimensions, as for `GET /aggregates` (empty: the totals only).
+    #[serde(default)]
+    #[schema(example = "agency")]
+    pub group_by: String,
+    /// A narrower slice than the whole period.
+    #[serde(default)]
+    pub filters: TableFilters,
+}
+
+/// What to publish.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublishRequest {
+    /// Title, e.g. the report the figures go into.
+    #[schema(
+        min_length = 1,
+        max_length = 300,
+        example = "Kết quả truyền thông phòng, chống mua bán người quý III/2025"
+    )]
+    pub title: String,
+    /// The period: `2025`, `2025-Q3` or `2025-07`.
+    #[schema(
+        example = "2025-Q3",
+        pattern = r"^[0-9]{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$"
+    )]
+    pub period: String,
+    /// The tables (1 to 20). Default: by agency, kind, target group,
+    /// province and month.
+    pub tables: Option<Vec<TableSpec>>,
+}
+
+/// A cell group's published values: each measure's value, null when
+/// suppressed (and then named in `suppressed`) or not reported (sex and
+/// age counts no event reported).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Cells {
+    /// Measure name to value.
+    pub values: BTreeMap<String, Option<i64>>,
+    /// The measures withheld here: their values are null, never zero.
+    pub suppressed: Vec<String>,
+}
+
+/// One published row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PublishedRow {
+    /// Its keys, named as in aggregate rows (`agency`, `province`,
+    /// `province_name`, `period`, ...).
+    pub key: BTreeMap<String, Option<String>>,
+    /// Its values.
+    #[serde(flatten)]
+    pub cells: Cells,
+}
+
+/// One published table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PublishedTable {
+    /// Its name.
+    pub name: String,
+    /// Its grouping.
+    pub group_by: Vec<String>,
+    /// Its slice within the period.
+    pub filters: TableFilters,
+    /// Measures whose rows add up to the totals (each real event is in
+    /// exactly one row).
+    pub additive_measures: Vec<String>,
+    /// Rows, by key.
+    pub rows: Vec<PublishedRow>,
+    /// The totals over its whole slice (never a sum of rows).
+    pub totals: Cells,
+}
+
+/// A publication: what `GET /publications/{period}` serves, byte for byte
+/// the JSON whose SHA-256 is its `sha256`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Publication {
+    /// The period.
+    pub period: String,
+    /// Its first day.
+    pub from: chrono::NaiveDate,
+    /// Its last day.
+    pub to: chrono::NaiveDate,
+    /// 1, 2, ...
+    pub version: i64,
+    /// Title.
+    pub title: String,
+    /// When it was computed (UTC).
+    pub published_at: DateTime<Utc>,
+    /// Whether the period was locked then (if not, a later version may differ).
+    pub period_locked: bool,
+    /// The smallest count published: counts from 1 to threshold - 1 are
+    /// withheld, with other cells as needed so none can be worked out.
+    pub threshold: i64,
+    /// The measures every table carries.
+    pub measures: Vec<String>,
+    /// Withheld cells, in all tables.
+    pub suppressed_cells: usize,
+    /// The tables.
+    pub tables: Vec<PublishedTable>,
+}
+
+/// A publication in a list (without its tables).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PublicationSummary {
+    /// The period.
+    pub period: String,
+    /// The version.
+    pub version: i64,
+    /// Title.
+    pub title: String,
+    /// When (UTC).
+    pub published_at: DateTime<Utc>,
+    /// SHA-256 (hex) of the publication's JSON as served.
+    pub sha256: String,
+}
+
+impl From<PublicationRow> for PublicationSummary {
+    fn from(r: PublicationRow) -> Self {
+        PublicationSummary {
+            period: r.period,
+            version: r.version,
+            title: r.title,
+            published_at: r.published_at.and_utc(),
+            sha256: r.sha256,
+        }
+    }
+}
+
+/// The default tables: by agency, kind, target group, province and month.
+fn default_tables() -> Vec<TableSpec> {
+    [
+        "agency",
+        "kind",
+        "target_group",
+        "area:province",
+        "period:month",
+    ]
+    .into_iter()
+    .map(|g| TableSpec {
+        name: None,
+        group_by: g.to_string(),
+        filters: TableFilters::default(),
+    })
+    .collect()
+}
+
+/// A table spec checked into an aggregate request over `period`.
+fn request_of(
+    spec: &TableSpec,
+    period: &Period,
+    index: usize,
+) -> Result<(String, Request), ApiError> {
+    let field = |f: &str| format!("tables[{index}].{f}");
+    let group_by = GroupBy::parse(Some(&spec.group_by)).map_err(|_| {
+        ApiError::field(
+            field("group_by"),
+            "unknown or repeated dimension, or more than 4",
+        )
+    })?;
+    let areas = match spec.filters.areas.as_deref() {
+        None => AreaMode::default(),
+        Some(a) => a.parse().map_err(|_| {
+            ApiError::field(field("filters.areas"), "must be as_recorded or current")
+        })?,
+    };
+    if spec.filters.agency.len() > 50 {
+        return Err(ApiError::field(
+            field("filters.agency"),
+            "at most 50 agencies",
+        ));
+    }
+    let name = spec.name.clone().unwrap_or_else(|| {
+        if spec.group_by.trim().is_empty() {
+            "totals".into()
+        } else {
+            spec.group_by.clone()
+        }
+    });
+    if name.trim().is_empty() || name.chars().count() > 100 {
+        return Err(ApiError::field(field("name"), "1 to 100 characters"));
+    }
+    Ok((
+        name,
+        Request {
+            filters: Filters {
+                from: Some(period.starts_on()),
+                to: Some(period.ends_on()),
+                agency: spec.filters.agency.clone(),
+                kind: spec.filters.kind,
+                topic: spec.filters.topic,
+                target_group: spec.filters.target_group,
+                area: spec.filters.area.clone(),
+                areas,
+                scope: None,
+            },
+            group_by,
+        },
+    ))
+}
+
+/// A checked table: its spec, its name and its aggregate request.
+pub type CheckedTable = (TableSpec, String, Request);
+
+/// Checks a publish request: the period, the title and the tables.
+pub fn check(req: &PublishRequest) -> Result<(Period, Vec<CheckedTable>), ApiError> {
+    let period: Period = req
+        .period
+        .parse()
+        .map_err(|m: String| ApiError::field("period", m))?;
+    let title = req.title.trim();
+    if title.is_empty() || title.chars().count() > 300 {
+        return Err(ApiError::field("title", "1 to 300 characters"));
+    }
+    let specs = req.tables.clone().unwrap_or_else(default_tables);
+    if specs.is_empty() || specs.len() > MAX_TABLES {
+        return Err(ApiError::field(
+            "tables",
+            format!("1 to {MAX_TABLES} tables"),
+        ));
+    }
+    let mut out = Vec::new();
+    for (i, spec) in specs.into_iter().enumerate() {
+        let (name, request) = request_of(&spec, &period, i)?;
+        if out.iter().any(|(_, n, _): &CheckedTable| *n == name) {
+            return Err(ApiError::field(
+                format!("tables[{i}].name"),
+                "names must be unique",
+            ));
+        }
+        out.push((spec, name, request));
+    }
+    Ok((period, out))
+}
+
+/// The row key of a table row, named as in aggregate rows; area keys
+/// (unit ids) become codes and names.
+fn row_key(
+    group_by: &GroupBy,
+    keys: &[Option<String>],
+    units: &BTreeMap<i64, (String, String)>,
+) -> BTreeMap<String, Option<String>> {
+    let mut out = BTreeMap::new();
+    for (d, k) in group_by.iter().zip(keys) {
+        if d.is_area() {
+            let unit = k
+                .as_ref()
+                .and_then(|id| id.parse::<i64>().ok())
+                .and_then(|id| units.get(&id));
+            out.insert(d.key_name().to_string(), unit.map(|u| u.0.clone()));
+            out.insert(format!("{}_name", d.key_name()), unit.map(|u| u.1.clone()));
+        } else {
+            out.insert(d.key_name().to_string(), k.clone());
+        }
+    }
+    out
+}
+
+/// Computes and stores a new version of a period's publication.
+pub fn publish(
+    conn: &mut DbConn,
+    actor: &Actor,
+    req: &PublishRequest,
+    k: i64,
+) -> Result<(Publication, String), ApiError> {
+    let (period, specs) = check(req)?;
+    let mut figures: HashMap<i64, Figures> = HashMap::new();
+    let mut loaded: Vec<TableMembers> = Vec::new();
+    for (_, _, request) in &specs {
+        loaded.push(tables::load(conn, request, &mut figures)?);
+    }
+    let mut groups = Vec::new();
+    for (t, members) in loaded.iter().enumerate() {
+        for r in &members.rows {
+            groups.push(Group {
+                table: t,
+                total: false,
+                members: r.clone(),
+            });
+        }
+        groups.push(Group {
+            table: t,
+            total: true,
+            members: members.totals.clone(),
+        });
+    }
+    let cells = compute(&groups, &figures, k);
+    let mut unit_ids: Vec<i64> = Vec::new();
+    for (t, (_, _, request)) in specs.iter().enumerate() {
+        for r in &loaded[t].rows {
+            for (d, key) in request.group_by.iter().zip(&r.keys) {
+                if d.is_area()
+                    && let Some(id) = key.as_ref().and_then(|k| k.parse().ok())
+                {
+                    unit_ids.push(id);
+                }
+            }
+        }
+    }
+    unit_ids.sort_unstable();
+    unit_ids.dedup();
+    let units = crate::db::aggregates::area_names(conn, &unit_ids)?;
+    let mut out_tables: Vec<PublishedTable> = Vec::new();
+    let mut suppressed_cells = 0;
+    let mut cells = cells.into_iter();
+    for (t, (spec, name, request)) in specs.iter().enumerate() {
+        let table_groups: Vec<&Group> = groups.iter().filter(|g| g.table == t).collect();
+        let mut rows = Vec::new();
+        let mut totals = None;
+        for g in table_groups {
+            let (values, suppressed) = cells
+                .next()
+                .ok_or_else(|| ApiError::internal("publication cells out of step"))?;
+            suppressed_cells += suppressed.len();
+            let c = Cells { values, suppressed };
+            if g.total {
+                totals = Some(c);
+            } else {
+                rows.push(PublishedRow {
+                    key: row_key(&request.group_by, &g.members.keys, &units),
+                    cells: c,
+                });
+            }
+        }
+        rows.sort_by(|a, b| {
+            a.key
+                .iter()
+                .collect::<Vec<_>>()
+                .cmp(&b.key.iter().collect::<Vec<_>>())
+        });
+        let single = loaded[t].totals.events.iter().all(|e| {
+            loaded[t]
+                .rows
+                .iter()
+                .filter(|r| r.events.contains(e))
+                .count()
+                == 1
+        }) && !request.group_by.is_empty();
+        out_tables.push(PublishedTable {
+            name: name.clone(),
+            group_by: request
+                .group_by
+                .iter()
+                .map(|d| d.as_str().to_string())
+                .collect(),
+            filters: spec.filters.clone(),
+            additive_measures: if single {
+                measure::published()
+                    .filter(|m| m.additive)
+                    .map(|m| m.name.to_string())
+                    .collect()
+            } else {
+                Vec::new()
+            },
+            rows,
+            totals: totals.ok_or_else(|| ApiError::internal("a table without totals"))?,
+        });
+    }
+    let title = req.title.trim().to_string();
+    let by = actor.jti.clone().unwrap_or_else(|| actor.role.clone());
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let result = write_tx(conn, |conn| {
+            let version = store::latest_version(conn, period.as_str())? + 1;
+            let publication = Publication {
+                period: period.as_str().to_string(),
+                from: period.starts_on(),
+                to: period.ends_on(),
+                version,
+                title: title.clone(),
+                published_at: crate::db::now().and_utc(),
+                period_locked: crate::db::periods::active_for(conn, period.as_str())?.is_some(),
+                threshold: k,
+                measures: measure::published().map(|m| m.name.to_string()).collect(),
+                suppressed_cells,
+                tables: out_tables.clone(),
+            };
+            let content = serde_json::to_string(&publication)
+                .map_err(|e| ApiError::internal_with("serialising a publication", e))?;
+            let sha256 = hex::encode(Sha256::digest(content.as_bytes()));
+            store::insert(
+                conn,
+                &PublicationRow {
+                    period: publication.period.clone(),
+                    version,
+                    title: title.clone(),
+                    published_at: publication.published_at.naive_utc(),
+                    published_by: by.clone(),
+                    sha256: sha256.clone(),
+                    content: content.clone(),
+                },
+            )?;
+            let summary = PublicationSummary {
+                period: publication.period.clone(),
+                version,
+                title: title.clone(),
+                published_at: publication.published_at,
+                sha256: sha256.clone(),
+            };
+            audit::record(
+                conn,
+                actor,
+                "publish",
+                "publication",
+                &format!("{}/{version}", publication.period),
+                None::<&()>,
+                Some(&summary),
+            )?;
+            Ok((publication, content))
+        });
+        match result {
+            // Another admin published the same period at the same moment.
+            Err(ApiError::Conflict { .. }) if attempt < 3 => continue,
+            other => return other,
+        }
+    }
+}
+
+/// Version `version` of `period` (the latest when None): 404 when absent.
+pub fn get(
+    conn: &mut DbConn,
+    period: &str,
+    version: Option<i64>,
+) -> Result<PublicationRow, ApiError> {
+    let version = match version {
+        Some(v) => v,
+        None => store::latest_version(conn, period)?,
+    };
+    store::get(conn, period, version)?
+        .ok_or_else(|| ApiError::NotFound(format!("no publication {period} version {version}")))
+}
+
+/// A stored publication, read back.
+pub fn parse(row: &PublicationRow) -> Result<Publication, ApiError> {
+    serde_json::from_str(&row.content)
+        .map_err(|e| ApiError::internal_with("a stored publication", e))
+}
+
+/// Where a page of publications ends: (published_at, version, period).
+pub type PublicationCursor = (chrono::NaiveDateTime, i64, String);
+
+/// A page of publications, newest first; the cursor after it when more follow.
+pub fn list(
+    conn: &mut DbConn,
+    period: Option<&str>,
+    before: Option<PublicationCursor>,
+    limit: i64,
+) -> Result<(Vec<PublicationSummary>, Option<PublicationCursor>), ApiError> {
+    let mut rows = store::page(conn, period, before, limit + 1)?;
+    let next = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last()
+            .map(|r| (r.published_at, r.version, r.period.clone()))
+    } else {
+        None
+    };
+    Ok((
+        rows.into_iter().map(PublicationSummary::from).collect(),
+        next,
+    ))
+}

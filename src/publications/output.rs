@@ -1,0 +1,69 @@
+//! A publication as CSV: one line per row of every table and one totals
+//! line per table (`row_type` `total`, never a sum of rows); a withheld
+//! value is an empty cell named in the `suppressed` column, never a zero.
+
+use crate::aggregates::csv::{finish, safe_cell};
+use crate::error::ApiError;
+
+use super::Publication;
+
+/// Writes `p` as CSV.
+pub fn to_csv(p: &Publication) -> Result<String, ApiError> {
+    // Key columns: every table's, in order of first appearance.
+    let mut keys: Vec<String> = Vec::new();
+    for t in &p.tables {
+        for r in &t.rows {
+            for k in r.key.keys() {
+                if !keys.contains(k) {
+                    keys.push(k.clone());
+                }
+            }
+        }
+    }
+    let mut w = ::csv::Writer::from_writer(Vec::new());
+    let header: Vec<String> = ["table", "row_type"]
+        .into_iter()
+        .map(str::to_string)
+        .chain(keys.iter().cloned())
+        .chain(p.measures.iter().cloned())
+        .chain(["suppressed".to_string()])
+        .collect();
+    let csv_err = |e: ::csv::Error| ApiError::internal(format!("writing CSV: {e}"));
+    w.write_record(&header).map_err(csv_err)?;
+    for t in &p.tables {
+        let lines = t
+            .rows
+            .iter()
+            .map(|r| ("row", Some(&r.key), &r.cells))
+            .chain(std::iter::once(("total", None, &t.totals)));
+        for (kind, key, cells) in lines {
+            let mut line = vec![safe_cell(&t.name), kind.to_string()];
+            for k in &keys {
+                line.push(match key {
+                    Some(key) => key
+                        .get(k)
+                        .cloned()
+                        .flatten()
+                        .map(|v| safe_cell(&v))
+                        .unwrap_or_default(),
+                    None if k == &keys[0] => "TOTAL".into(),
+                    None => String::new(),
+                });
+            }
+            for m in &p.measures {
+                line.push(
+                    cells
+                        .values
+                        .get(m)
+                        .copied()
+                        .flatten()
+                        .map(|v| v.to_string())
+                        .unwrap_or_default(),
+                );
+            }
+            line.push(cells.suppressed.join(";"));
+            w.write_record(&line).map_err(csv_err)?;
+        }
+    }
+    finish(w)
+}

@@ -1,0 +1,777 @@
+//! Publications (issue 17) against ground truth computed here: every
+//! published value equals the model's; every small count is withheld; and
+//! for every withheld cell the test exhibits two solutions of the linear
+//! equations the published cells imply (each cell a sum over atoms: the
+//! classes of real events, or people, found in exactly the same cells),
+//! both reproducing every published cell exactly, whose values of the
+//! withheld cell differ by at least k; or the cell holds an atom that no
+//! published cell constrains (unbounded). Plus the attack of the issue,
+//! small sex and age counts, public tokens' 403s, versions and changes.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::{Value, json};
+use sha2::Digest;
+
+use crate::aggregates::{Dim, Real, Unit, buckets, random_dataset, units};
+use crate::both_backends;
+use crate::helpers::{TestApp, json as json_of, problem};
+
+both_backends!(
+    the_differencing_attack_and_small_sex_and_age_counts_reveal_nothing,
+    random_publications_hold_against_the_equations,
+    lock_publish_republish_and_changes,
+    public_tokens_read_publications_only,
+);
+
+const K: i64 = 5;
+
+/// A table as the model computes it: its name, grouping and slice.
+struct ModelTable<'a> {
+    name: String,
+    dims: Vec<Dim>,
+    keep: &'a dyn Fn(&Real) -> bool,
+}
+
+/// One cell group (a row or a table's totals) of the model.
+struct ModelCell {
+    table: String,
+    key: Option<BTreeMap<String, Option<String>>>,
+    events: BTreeSet<usize>,
+    people: BTreeSet<u32>,
+}
+
+fn model_cells(
+    model: &[Real],
+    tables: &[ModelTable<'_>],
+    units: &BTreeMap<i64, Unit>,
+) -> Vec<ModelCell> {
+    let index: HashMap<*const Real, usize> = model
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e as *const Real, i))
+        .collect();
+    let cell = |table: &str, key, events: &[&Real]| ModelCell {
+        table: table.to_string(),
+        key,
+        events: events.iter().map(|e| index[&(*e as *const Real)]).collect(),
+        people: events
+            .iter()
+            .flat_map(|e| e.people.iter().copied())
+            .collect(),
+    };
+    let mut out = Vec::new();
+    for t in tables {
+        let slice: Vec<&Real> = model.iter().filter(|e| (t.keep)(e)).collect();
+        if !t.dims.is_empty() {
+            for (key, events) in buckets(&slice, &t.dims, units, false) {
+                let names = t.dims.iter().flat_map(|d| d.fields().iter());
+                let key: BTreeMap<String, Option<String>> =
+                    names.map(|n| n.to_string()).zip(key).collect();
+                out.push(cell(&t.name, Some(key), &events));
+            }
+        }
+        out.push(cell(&t.name, None, &slice));
+    }
+    out
+}
+
+/// The published cells of a cell group, found by table and key.
+fn published<'a>(p: &'a Value, c: &ModelCell) -> &'a Value {
+    let t = p["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == c.table.as_str())
+        .unwrap_or_else(|| panic!("no table {}", c.table));
+    match &c.key {
+        None => &t["totals"],
+        Some(key) => t["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["key"] == json!(key))
+            .unwrap_or_else(|| panic!("table {}: no row {key:?}", c.table)),
+    }
+}
+
+/// The model's value of a measure over a cell group.
+fn truth(model: &[Real], c: &ModelCell, measure: &str) -> Option<i64> {
+    let events: Vec<&Real> = c.events.iter().map(|i| &model[*i]).collect();
+    let sum_opt = |f: fn(&Real) -> Option<i64>| {
+        let v: Vec<i64> = events.iter().filter_map(|e| f(e)).collect();
+        (!v.is_empty()).then(|| v.iter().sum())
+    };
+    let att: i64 = events.iter().map(|e| e.total).sum();
+    let ident: i64 = events.iter().map(|e| e.people.len() as i64).sum();
+    let unique = c.people.len() as i64;
+    Some(match measure {
+        "events" => events.len() as i64,
+        "attendances" => att,
+        "female_attendances" => return sum_opt(|e| e.female),
+        "male_attendances" => return sum_opt(|e| e.male),
+        "under_18_attendances" => return sum_opt(|e| e.under_18),
+        "identified_attendances" => ident,
+        "unique_participants" => unique,
+        "reach_min" => unique.max(events.iter().map(|e| e.total).max().unwrap_or(0)),
+        "reach_max" => unique + att - ident,
+        other => panic!("unexpected measure {other}"),
+    })
+}
+
+/// For one additive measure: each withheld cell can take values at least
+/// K apart (two explicit solutions reproducing every published cell), or
+/// holds an atom no published cell constrains.
+fn check_system(
+    sets: &[BTreeSet<u64>],
+    withheld: &[bool],
+    mass_of: &dyn Fn(u64) -> i64,
+    context: &str,
+) {
+    // Atoms: members by the cells holding them.
+    let mut sig: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
+    for (c, s) in sets.iter().enumerate() {
+        for m in s {
+            sig.entry(*m).or_default().push(c);
+        }
+    }
+    let mut atoms: BTreeMap<Vec<usize>, i64> = BTreeMap::new();
+    for (m, cells) in &sig {
+        *atoms.entry(cells.clone()).or_default() += mass_of(*m);
+    }
+    let atoms: Vec<(Vec<usize>, i64)> = atoms.into_iter().collect();
+    let value = |masses: &[i64], c: usize| -> i64 {
+        atoms
+            .iter()
+            .zip(masses)
+            .filter(|((cells, _), _)| cells.contains(&c))
+            .map(|(_, m)| m)
+            .sum()
+    };
+    let truth: Vec<i64> = atoms.iter().map(|(_, m)| *m).collect();
+    let published_sig = |cells: &Vec<usize>| -> Vec<usize> {
+        cells.iter().copied().filter(|c| !withheld[*c]).collect()
+    };
+    for s in (0..sets.len()).filter(|s| withheld[*s]) {
+        if value(&truth, s) == 0 {
+            continue;
+        }
+        let inside = |a: usize| atoms[a].0.contains(&s);
+        if (0..atoms.len()).any(|a| inside(a) && published_sig(&atoms[a].0).is_empty()) {
+            continue; // unbounded: nothing published holds that atom
+        }
+        let mut classes: BTreeMap<Vec<usize>, (Vec<usize>, Vec<usize>)> = BTreeMap::new();
+        for (a, (cells, _)) in atoms.iter().enumerate() {
+            let e = classes.entry(published_sig(cells)).or_default();
+            if inside(a) {
+                e.0.push(a);
+            } else {
+                e.1.push(a);
+            }
+        }
+        let (mut low, mut high) = (truth.clone(), truth.clone());
+        for (ins, outs) in classes.values() {
+            if ins.is_empty() || outs.is_empty() {
+                continue;
+            }
+            for a in ins {
+                low[outs[0]] += low[*a];
+                low[*a] = 0;
+            }
+            for a in outs {
+                high[ins[0]] += high[*a];
+                high[*a] = 0;
+            }
+        }
+        for c in (0..sets.len()).filter(|c| !withheld[*c]) {
+            assert_eq!(value(&low, c), value(&truth, c), "{context}: cell {c}");
+            assert_eq!(value(&high, c), value(&truth, c), "{context}: cell {c}");
+        }
+        let (lo, hi) = (value(&low, s), value(&high, s));
+        assert!(
+            hi - lo >= K,
+            "{context}: withheld cell {s} (value {}) can only be {lo}..{hi} given the published cells",
+            value(&truth, s)
+        );
+    }
+}
+
+/// Checks a publication against the model.
+fn check_publication(p: &Value, model: &[Real], cells: &[ModelCell]) {
+    assert_eq!(p["threshold"], K);
+    let measures: Vec<String> = p["measures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m.as_str().unwrap().to_string())
+        .collect();
+    assert!(!measures.contains(&"first_time_participants".to_string()));
+    // Every published row is a model row (and vice versa).
+    let published_rows: usize = p["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["rows"].as_array().unwrap().len() + 1)
+        .sum();
+    assert_eq!(published_rows, cells.len(), "rows of every table");
+    let mut withheld: BTreeMap<String, Vec<bool>> = BTreeMap::new();
+    let mut count = 0;
+    for m in &measures {
+        let mut flags = Vec::new();
+        for c in cells {
+            let pc = published(p, c);
+            let suppressed = pc["suppressed"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|s| s == m.as_str());
+            let t = truth(model, c, m);
+            let context = format!("{}/{:?}/{m}", c.table, c.key);
+            if suppressed {
+                assert!(pc["values"][m].is_null(), "{context}: withheld but shown");
+                count += 1;
+            } else {
+                assert_eq!(pc["values"][m], json!(t), "{context}");
+                assert!(
+                    !t.is_some_and(|v| v > 0 && v < K),
+                    "{context}: small count {t:?} published"
+                );
+            }
+            flags.push(suppressed);
+        }
+        withheld.insert(m.clone(), flags);
+    }
+    assert_eq!(p["suppressed_cells"], count);
+    let event_sets: Vec<BTreeSet<u64>> = cells
+        .iter()
+        .map(|c| c.events.iter().map(|e| *e as u64).collect())
+        .collect();
+    let figure = |m: &str, e: &Real| -> i64 {
+        match m {
+            "events" => 1,
+            "attendances" => e.total,
+            "female_attendances" => e.female.unwrap_or(0),
+            "male_attendances" => e.male.unwrap_or(0),
+            "under_18_attendances" => e.under_18.unwrap_or(0),
+            _ => e.people.len() as i64,
+        }
+    };
+    for m in [
+        "events",
+        "attendances",
+        "female_attendances",
+        "male_attendances",
+        "under_18_attendances",
+        "identified_attendances",
+    ] {
+        check_system(
+            &event_sets,
+            &withheld[m],
+            &|e| figure(m, &model[e as usize]),
+            m,
+        );
+    }
+    let people_sets: Vec<BTreeSet<u64>> = cells
+        .iter()
+        .map(|c| c.people.iter().map(|p| u64::from(*p)).collect())
+        .collect();
+    check_system(
+        &people_sets,
+        &withheld["unique_participants"],
+        &|_| 1,
+        "unique_participants",
+    );
+    // Reach bounds are shown only with what they are computed from.
+    let flags = |m: &str| withheld[m].iter().copied();
+    let sources = flags("unique_participants")
+        .zip(flags("attendances"))
+        .zip(flags("identified_attendances"));
+    for ((max, min), ((u, a), i)) in flags("reach_max").zip(flags("reach_min")).zip(sources) {
+        assert!(max || !(u || a || i), "reach_max shown without its sources");
+        assert!(min || !(u || a), "reach_min shown without its sources");
+    }
+}
+
+async fn publish(app: &TestApp, body: &Value) -> Value {
+    let resp = app.post("/api/v1/publications", &app.admin(), body).await;
+    let etag = resp
+        .headers()
+        .get("etag")
+        .map(|v| v.to_str().unwrap().to_string());
+    let text = {
+        assert_eq!(resp.status().as_u16(), 201);
+        resp.text().await.unwrap()
+    };
+    // The ETag is the SHA-256 of exactly the bytes served.
+    let sha = hex::encode(sha2::Sha256::digest(text.as_bytes()));
+    assert_eq!(etag, Some(format!("\"{sha}\"")));
+    serde_json::from_str(&text).unwrap()
+}
+
+fn real(
+    kind: &'static str,
+    day: &str,
+    total: i64,
+    people: std::ops::Range<u32>,
+    male: Option<i64>,
+    under_18: Option<i64>,
+) -> Real {
+    Real {
+        agencies: ["police"].into(),
+        kinds: [kind].into(),
+        topics: ["human_trafficking"].into(),
+        groups: BTreeSet::new(),
+        units: [3].into(),
+        date: day.parse().unwrap(),
+        total,
+        female: None,
+        male,
+        under_18,
+        people: people.collect(),
+        reports: Vec::new(),
+    }
+}
+
+fn body_of(i: usize, e: &Real) -> Value {
+    let mut attendance = json!({"total": e.total});
+    if let Some(m) = e.male {
+        attendance["male"] = json!(m);
+    }
+    if let Some(u) = e.under_18 {
+        attendance["under_18"] = json!(u);
+    }
+    json!({
+        "external_id": format!("x{i}"),
+        "kind": e.kinds.iter().next().unwrap(),
+        "title": format!("event {i}"),
+        "topics": ["human_trafficking"],
+        "start_date": e.date.to_string(),
+        "end_date": e.date.to_string(),
+        "area_code": "01234",
+        "attendance": attendance,
+        "participants": e.people.iter().map(|p| json!({"id_type": "citizen_id", "value": format!("0019{:08}", p)})).collect::<Vec<_>>(),
+    })
+}
+
+async fn the_differencing_attack_and_small_sex_and_age_counts_reveal_nothing(app: TestApp) {
+    app.seed_test_areas();
+    let units = units();
+    let police = app.agency("police");
+    // July 2025 by kind: 3 people at one community meeting (a returnee
+    // event: one man, one under 18), 40 at training classes, 100 at law
+    // dissemination sessions, 60 at extracurricular lessons.
+    let mut model = vec![real(
+        "community_meeting",
+        "2025-07-03",
+        3,
+        0..3,
+        Some(1),
+        Some(1),
+    )];
+    for i in 0..5 {
+        model.push(real(
+            "training_class",
+            "2025-07-10",
+            8,
+            100 + i * 8..108 + i * 8,
+            Some(4),
+            None,
+        ));
+    }
+    for i in 0..10 {
+        model.push(real(
+            "law_dissemination",
+            "2025-07-15",
+            10,
+            200 + i * 10..210 + i * 10,
+            Some(5),
+            Some(2),
+        ));
+    }
+    for i in 0..6 {
+        model.push(real(
+            "extracurricular",
+            "2025-07-20",
+            10,
+            400 + i * 10..410 + i * 10,
+            None,
+            Some(10),
+        ));
+    }
+    for (i, e) in model.iter().enumerate() {
+        json_of(
+            app.post("/api/v1/events", &police, &body_of(i, e)).await,
+            201,
+        )
+        .await;
+    }
+    let p = publish(
+        &app,
+        &json!({
+            "title": "Tháng 7/2025",
+            "period": "2025-07",
+            "tables": [
+                {"group_by": "kind"},
+                {"name": "training classes", "group_by": "period:month", "filters": {"kind": "training_class"}},
+                {"group_by": "agency"},
+            ]
+        }),
+    )
+    .await;
+    let all = |_: &Real| true;
+    let training = |e: &Real| e.kinds.contains("training_class");
+    let tables = [
+        ModelTable {
+            name: "kind".into(),
+            dims: vec![Dim::Kind],
+            keep: &all,
+        },
+        ModelTable {
+            name: "training classes".into(),
+            dims: vec![Dim::Month],
+            keep: &training,
+        },
+        ModelTable {
+            name: "agency".into(),
+            dims: vec![Dim::Agency],
+            keep: &all,
+        },
+    ];
+    let cells = model_cells(&model, &tables, &units);
+    check_publication(&p, &model, &cells);
+    // The 3 is withheld, and so is at least one other kind's attendances.
+    let kind_rows = p["tables"][0]["rows"].as_array().unwrap();
+    let row = |k: &str| kind_rows.iter().find(|r| r["key"]["kind"] == k).unwrap();
+    assert!(row("community_meeting")["values"]["attendances"].is_null());
+    let withheld_kinds = kind_rows
+        .iter()
+        .filter(|r| r["values"]["attendances"].is_null())
+        .count();
+    assert!(withheld_kinds >= 2, "{p}");
+    // The returnee event's one man and one under-18 are withheld.
+    for m in ["male_attendances", "under_18_attendances"] {
+        assert!(row("community_meeting")["values"][m].is_null(), "{m}");
+        assert!(
+            row("community_meeting")["suppressed"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|s| s == m),
+            "{m}"
+        );
+    }
+}
+
+async fn random_publications_hold_against_the_equations(app: TestApp) {
+    app.seed_test_areas();
+    let units = units();
+    let model = random_dataset(&app, 2026).await;
+    let mut rng = StdRng::seed_from_u64(17);
+    let choices = [
+        Dim::Agency,
+        Dim::Kind,
+        Dim::Topic,
+        Dim::Group,
+        Dim::Province,
+        Dim::District,
+        Dim::Commune,
+        Dim::Month,
+        Dim::Quarter,
+    ];
+    for (round, period) in ["2025", "2024-Q3", "2024", "2025-Q3"]
+        .into_iter()
+        .enumerate()
+    {
+        let p: (chrono::NaiveDate, chrono::NaiveDate) = match period {
+            "2025" => ("2025-01-01".parse().unwrap(), "2025-12-31".parse().unwrap()),
+            "2024" => ("2024-01-01".parse().unwrap(), "2024-12-31".parse().unwrap()),
+            "2024-Q3" => ("2024-07-01".parse().unwrap(), "2024-09-30".parse().unwrap()),
+            _ => ("2025-07-01".parse().unwrap(), "2025-09-30".parse().unwrap()),
+        };
+        let in_period = move |e: &Real| e.date >= p.0 && e.date <= p.1;
+        let training = move |e: &Real| in_period(e) && e.kinds.contains("training_class");
+        let women = move |e: &Real| in_period(e) && e.groups.contains("women");
+        let mut specs = Vec::new();
+        let mut tables: Vec<ModelTable<'_>> = Vec::new();
+        let n = rng.gen_range(2..5);
+        let mut used = BTreeSet::new();
+        while tables.len() < n {
+            let mut dims = vec![choices[rng.gen_range(0..choices.len())]];
+            if rng.gen_bool(0.3) {
+                let d = choices[rng.gen_range(0..choices.len())];
+                if d.fields()[0] != dims[0].fields()[0]
+                    && !(dims[0].fields()[0] == "period" && d.fields()[0] == "period")
+                {
+                    dims.push(d);
+                }
+            }
+            let gb = dims.iter().map(|d| d.param()).collect::<Vec<_>>().join(",");
+            if !used.insert(gb.clone()) {
+                continue;
+            }
+            specs.push(json!({"group_by": gb}));
+            tables.push(ModelTable {
+                name: gb,
+                dims,
+                keep: &in_period,
+            });
+        }
+        specs.push(json!({"name": "training by month", "group_by": "period:month", "filters": {"kind": "training_class"}}));
+        tables.push(ModelTable {
+            name: "training by month".into(),
+            dims: vec![Dim::Month],
+            keep: &training,
+        });
+        specs.push(json!({"name": "women", "filters": {"target_group": "women"}}));
+        tables.push(ModelTable {
+            name: "women".into(),
+            dims: vec![],
+            keep: &women,
+        });
+        let published = publish(
+            &app,
+            &json!({"title": format!("round {round}"), "period": period, "tables": specs}),
+        )
+        .await;
+        let cells = model_cells(&model, &tables, &units);
+        check_publication(&published, &model, &cells);
+    }
+}
+
+async fn lock_publish_republish_and_changes(app: TestApp) {
+    app.seed_test_areas();
+    let police = app.agency("police");
+    let admin = app.admin();
+    let mut model = Vec::new();
+    for i in 0..12u32 {
+        let kind = if i % 2 == 0 {
+            "training_class"
+        } else {
+            "law_dissemination"
+        };
+        model.push(real(
+            kind,
+            "2025-08-05",
+            20,
+            i * 20..i * 20 + 20,
+            None,
+            None,
+        ));
+    }
+    for (i, e) in model.iter().enumerate() {
+        json_of(
+            app.post("/api/v1/events", &police, &body_of(i, e)).await,
+            201,
+        )
+        .await;
+    }
+    json_of(
+        app.post(
+            "/api/v1/periods",
+            &admin,
+            &json!({"period": "2025-08", "reason": "signed"}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    // The default tables: agency, kind, target group, province, month.
+    let v1 = publish(&app, &json!({"title": "Tháng 8", "period": "2025-08"})).await;
+    assert_eq!(v1["version"], 1);
+    assert_eq!(v1["period_locked"], true);
+    let names: Vec<&str> = v1["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "agency",
+            "kind",
+            "target_group",
+            "area:province",
+            "period:month"
+        ]
+    );
+    assert_eq!(v1["tables"][0]["totals"]["values"]["attendances"], 240);
+    // A correction: reopen, add a class of 30, lock, publish again.
+    json_of(
+        app.post(
+            "/api/v1/periods/2025-08/reopen",
+            &admin,
+            &json!({"reason": "a class was missing"}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let extra = real("training_class", "2025-08-20", 30, 1000..1030, None, None);
+    json_of(
+        app.post("/api/v1/events", &police, &body_of(99, &extra))
+            .await,
+        201,
+    )
+    .await;
+    json_of(
+        app.post(
+            "/api/v1/periods",
+            &admin,
+            &json!({"period": "2025-08", "reason": "signed again"}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let v2 = publish(
+        &app,
+        &json!({"title": "Tháng 8 (sửa)", "period": "2025-08"}),
+    )
+    .await;
+    assert_eq!(v2["version"], 2);
+    // Version 1 is unchanged, byte for byte.
+    let resp = app
+        .get(
+            "/api/v1/publications/2025-08?version=1",
+            &app.public_viewer().await,
+        )
+        .await;
+    assert_eq!(resp.status().as_u16(), 200);
+    let etag = resp.headers()["etag"].to_str().unwrap().to_string();
+    let text = resp.text().await.unwrap();
+    assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), v1);
+    assert_eq!(
+        etag,
+        format!("\"{}\"", hex::encode(sha2::Sha256::digest(text.as_bytes())))
+    );
+    // The latest is version 2; the list has both, newest first.
+    let latest = json_of(app.get("/api/v1/publications/2025-08", &police).await, 200).await;
+    assert_eq!(latest, v2);
+    let list = json_of(app.get("/api/v1/publications?limit=1", &police).await, 200).await;
+    assert_eq!(list["items"][0]["version"], 2);
+    let cursor = list["next_cursor"].as_str().unwrap();
+    let rest = json_of(
+        app.get(
+            &format!("/api/v1/publications?limit=1&cursor={cursor}"),
+            &police,
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(rest["items"][0]["version"], 1);
+    assert!(rest["next_cursor"].is_null());
+    // Changes: every table's totals moved by the new class (13 events,
+    // 270 attendances, 270 people); the kind table's training row too.
+    let changes = json_of(
+        app.get("/api/v1/publications/2025-08/changes?since=1", &police)
+            .await,
+        200,
+    )
+    .await;
+    let list = changes["changes"].as_array().unwrap();
+    let find = |table: &str, key: Value, m: &str| {
+        list.iter()
+            .find(|c| c["table"] == table && c["key"] == key && c["measure"] == m)
+            .unwrap_or_else(|| panic!("no change {table} {key} {m}: {changes}"))
+    };
+    let c = find("agency", Value::Null, "attendances");
+    assert_eq!(
+        (c["before"].clone(), c["after"].clone()),
+        (json!(240), json!(270))
+    );
+    let c = find("kind", json!({"kind": "training_class"}), "events");
+    assert_eq!(
+        (c["before"].clone(), c["after"].clone()),
+        (json!(6), json!(7))
+    );
+    assert!(
+        list.iter()
+            .all(|c| !(c["table"] == "kind" && c["key"] == json!({"kind": "law_dissemination"}))),
+        "an unchanged row is not listed"
+    );
+    problem(
+        app.get("/api/v1/publications/2025-08/changes?since=3", &police)
+            .await,
+        422,
+    )
+    .await;
+    problem(app.get("/api/v1/publications/2025-09", &police).await, 404).await;
+    // CSV: each table's rows and its totals line.
+    let csv = app
+        .get("/api/v1/publications/2025-08.csv?version=2", &police)
+        .await
+        .text()
+        .await
+        .unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(lines[0].starts_with("table,row_type,"), "{csv}");
+    assert_eq!(
+        lines.iter().filter(|l| l.contains(",total,")).count(),
+        5,
+        "{csv}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("kind,row,") && l.contains("training_class"))
+    );
+    // Only admins publish; bad requests are 422.
+    problem(
+        app.post(
+            "/api/v1/publications",
+            &police,
+            &json!({"title": "x", "period": "2025-08"}),
+        )
+        .await,
+        403,
+    )
+    .await;
+    for (body, field) in [
+        (json!({"title": "x", "period": "2025-13"}), "period"),
+        (json!({"title": " ", "period": "2025-08"}), "title"),
+        (
+            json!({"title": "x", "period": "2025-08", "tables": []}),
+            "tables",
+        ),
+        (
+            json!({"title": "x", "period": "2025-08", "tables": [{"group_by": "nope"}]}),
+            "tables[0].group_by",
+        ),
+        (
+            json!({"title": "x", "period": "2025-08", "tables": [{"group_by": "kind"}, {"group_by": "kind"}]}),
+            "tables[1].name",
+        ),
+    ] {
+        let p = problem(app.post("/api/v1/publications", &admin, &body).await, 422).await;
+        assert!(p.to_string().contains(field), "{body}: {p}");
+    }
+}
+
+async fn public_tokens_read_publications_only(app: TestApp) {
+    app.seed_test_areas();
+    let public = app.public_viewer().await;
+    for path in [
+        "/api/v1/aggregates?group_by=kind",
+        "/api/v1/aggregates?kind=training_class",
+        "/api/v1/aggregates.csv?group_by=kind",
+        "/api/v1/reach/overlap",
+        "/api/v1/reach/overlap.csv",
+        "/api/v1/reach/frequency",
+        "/api/v1/reach/frequency.csv",
+        "/api/v1/aggregates/events?kind=training_class",
+    ] {
+        problem(app.get(path, &public).await, 403).await;
+    }
+    json_of(app.get("/api/v1/publications", &public).await, 200).await;
+    // Other viewers still read ad-hoc aggregates.
+    json_of(
+        app.get("/api/v1/aggregates?group_by=kind", &app.viewer())
+            .await,
+        200,
+    )
+    .await;
+}
