@@ -51,10 +51,14 @@ run_one() {
   local admin_only=(--exclude-name "POST /api/v1/agencies" --exclude-name "PATCH /api/v1/agencies/{code}"
     --exclude-name "POST /api/v1/tokens" --exclude-name "GET /api/v1/tokens" --exclude-name "DELETE /api/v1/tokens/{id}"
     --exclude-name "GET /api/v1/audit" --exclude-name "POST /api/v1/areas" --exclude-name "POST /api/v1/areas/import"
-    --exclude-name "POST /api/v1/areas/successors/import")
+    --exclude-name "POST /api/v1/areas/successors/import" --exclude-name "POST /api/v1/periods"
+    --exclude-name "POST /api/v1/periods/{period}/reopen" --exclude-name "POST /api/v1/publications")
   local for_viewer=(--include-name "GET /api/v1/agencies" --include-name "GET /api/v1/agencies/{code}"
     --include-name "GET /api/v1/areas" --include-name "GET /api/v1/areas/{code}" --include-name "GET /api/v1/aggregates"
-    --include-name "GET /healthz" --include-name "GET /readyz")
+    --include-name "GET /healthz" --include-name "GET /readyz" --include-name "GET /api/v1/periods"
+    --include-name "GET /api/v1/publications" --include-name "GET /api/v1/publications/{period}"
+    --include-name "GET /api/v1/publications/{period}.csv" --include-name "GET /api/v1/publications/{period}/changes"
+    --include-name "GET /api/v1/reports/summary")
   local for_admin=(--exclude-name "POST /api/v1/events" --exclude-name "POST /api/v1/events/batch"
     --exclude-name "PUT /api/v1/events/external/{external_id}" --exclude-name "DELETE /api/v1/tokens/{id}")
   for role in agency viewer admin; do

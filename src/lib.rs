@@ -38,6 +38,7 @@ pub(crate) mod openapi;
 pub(crate) mod periods;
 pub(crate) mod publications;
 pub mod reach;
+pub(crate) mod reports;
 pub(crate) mod routes;
 pub(crate) mod secrets;
 pub(crate) mod seed;

@@ -26,6 +26,7 @@ Authenticate with `Authorization: Bearer <JWT>`; tokens are issued by an admin."
         (name = "links", description = "Same-as links between agencies' reports of one real event: proposals that every affected agency approves"),
         (name = "aggregates", description = "Deduplicated counts: events, person-times and unique people over any slice"),
         (name = "reach", description = "Reach analytics: overlap between agencies and how often people were reached"),
+        (name = "reports", description = "The summary report a province signs: per agency, province-wide without double counting, in Vietnamese or English"),
         (name = "periods", description = "Locked periods: once figures are signed, no write may move them until an admin reopens the period"),
         (name = "publications", description = "Published figures: fixed tables for a period, with disclosure control across the set, versioned and hashed; every token reads them"),
         (name = "agencies", description = "Partner agencies (admins manage them; every token reads them)"),

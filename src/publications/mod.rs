@@ -59,6 +59,29 @@ pub struct TableFilters {
     pub areas: Option<String>,
 }
 
+/// What a table counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Analysis {
+    /// The aggregate measures, by `group_by`.
+    #[default]
+    Aggregate,
+    /// People by the exact combination of agencies that reached them
+    /// (`combination` rows) and by pair of agencies (`pair` rows: reached
+    /// by both), as `GET /reach/overlap`; no `group_by`.
+    Overlap,
+    /// People by how many real events they attended (`events` 1 to 9,
+    /// then `10+`), as `GET /reach/frequency`; no `group_by`.
+    Frequency,
+}
+
+impl Analysis {
+    /// Whether its cells count people only (a `people` value each).
+    pub fn counts_people(self) -> bool {
+        self != Analysis::Aggregate
+    }
+}
+
 /// One table to publish: an aggregate request over the period.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -73,6 +96,9 @@ pub struct TableSpec {
     /// A narrower slice than the whole period.
     #[serde(default)]
     pub filters: TableFilters,
+    /// What it counts (default `aggregate`).
+    #[serde(default)]
+    pub analysis: Analysis,
 }
 
 /// What to publish.
@@ -124,10 +150,15 @@ pub struct PublishedRow {
 pub struct PublishedTable {
     /// Its name.
     pub name: String,
+    /// What it counts.
+    pub analysis: Analysis,
     /// Its grouping.
     pub group_by: Vec<String>,
     /// Its slice within the period.
     pub filters: TableFilters,
+    /// The measures of its rows and totals: the publication's `measures`
+    /// for an aggregate table; `people` for overlap and frequency tables.
+    pub measures: Vec<String>,
     /// Measures whose rows add up to the totals (each real event is in
     /// exactly one row).
     pub additive_measures: Vec<String>,
@@ -158,7 +189,7 @@ pub struct Publication {
     /// The smallest count published: counts from 1 to threshold - 1 are
     /// withheld, with other cells as needed so none can be worked out.
     pub threshold: i64,
-    /// The measures every table carries.
+    /// The measures of aggregate tables.
     pub measures: Vec<String>,
     /// Withheld cells, in all tables.
     pub suppressed_cells: usize,
@@ -207,6 +238,7 @@ fn default_tables() -> Vec<TableSpec> {
         name: None,
         group_by: g.to_string(),
         filters: TableFilters::default(),
+        analysis: Analysis::Aggregate,
     })
     .collect()
 }
@@ -224,6 +256,12 @@ fn request_of(
             "unknown or repeated dimension, or more than 4",
         )
     })?;
+    if spec.analysis.counts_people() && !group_by.is_empty() {
+        return Err(ApiError::field(
+            field("group_by"),
+            "overlap and frequency tables have no group_by",
+        ));
+    }
     let areas = match spec.filters.areas.as_deref() {
         None => AreaMode::default(),
         Some(a) => a.parse().map_err(|_| {
@@ -236,12 +274,11 @@ fn request_of(
             "at most 50 agencies",
         ));
     }
-    let name = spec.name.clone().unwrap_or_else(|| {
-        if spec.group_by.trim().is_empty() {
-            "totals".into()
-        } else {
-            spec.group_by.clone()
-        }
+    let name = spec.name.clone().unwrap_or_else(|| match spec.analysis {
+        Analysis::Overlap => "overlap".into(),
+        Analysis::Frequency => "frequency".into(),
+        Analysis::Aggregate if spec.group_by.trim().is_empty() => "totals".into(),
+        Analysis::Aggregate => spec.group_by.clone(),
     });
     if name.trim().is_empty() || name.chars().count() > 100 {
         return Err(ApiError::field(field("name"), "1 to 100 characters"));
@@ -322,6 +359,19 @@ fn row_key(
     out
 }
 
+/// Rows sort by key, numbers (`3`, `10+`) as numbers.
+fn sort_key(key: &BTreeMap<String, Option<String>>) -> Vec<(String, Option<(i64, String)>)> {
+    key.iter()
+        .map(|(k, v)| {
+            let v = v.as_ref().map(|v| {
+                let n = v.trim_end_matches('+').parse::<i64>().unwrap_or(i64::MIN);
+                (n, v.clone())
+            });
+            (k.clone(), v)
+        })
+        .collect()
+}
+
 /// Computes and stores a new version of a period's publication.
 pub fn publish(
     conn: &mut DbConn,
@@ -332,8 +382,11 @@ pub fn publish(
     let (period, specs) = check(req)?;
     let mut figures: HashMap<i64, Figures> = HashMap::new();
     let mut loaded: Vec<TableMembers> = Vec::new();
-    for (_, _, request) in &specs {
-        loaded.push(tables::load(conn, request, &mut figures)?);
+    for (spec, _, request) in &specs {
+        loaded.push(match spec.analysis {
+            Analysis::Aggregate => tables::load(conn, request, &mut figures)?,
+            a => tables::load_people(conn, request, a)?,
+        });
     }
     let mut groups = Vec::new();
     for (t, members) in loaded.iter().enumerate() {
@@ -374,13 +427,38 @@ pub fn publish(
         let mut rows = Vec::new();
         let mut totals = None;
         for g in table_groups {
-            let (values, suppressed) = cells
+            let (mut values, mut suppressed) = cells
                 .next()
                 .ok_or_else(|| ApiError::internal("publication cells out of step"))?;
+            if spec.analysis.counts_people() {
+                // Only the people are published: the unique count's cell.
+                let withheld = suppressed.iter().any(|m| m == "unique_participants");
+                values = BTreeMap::from([(
+                    "people".to_string(),
+                    if withheld {
+                        None
+                    } else {
+                        values.remove("unique_participants").flatten()
+                    },
+                )]);
+                suppressed = if withheld {
+                    vec!["people".to_string()]
+                } else {
+                    Vec::new()
+                };
+            }
             suppressed_cells += suppressed.len();
             let c = Cells { values, suppressed };
             if g.total {
                 totals = Some(c);
+            } else if spec.analysis.counts_people() {
+                rows.push(PublishedRow {
+                    key: BTreeMap::from([(
+                        g.members.keys[0].clone().unwrap_or_default(),
+                        g.members.keys[1].clone(),
+                    )]),
+                    cells: c,
+                });
             } else {
                 rows.push(PublishedRow {
                     key: row_key(&request.group_by, &g.members.keys, &units),
@@ -388,12 +466,7 @@ pub fn publish(
                 });
             }
         }
-        rows.sort_by(|a, b| {
-            a.key
-                .iter()
-                .collect::<Vec<_>>()
-                .cmp(&b.key.iter().collect::<Vec<_>>())
-        });
+        rows.sort_by_key(|r| sort_key(&r.key));
         let single = loaded[t].totals.events.iter().all(|e| {
             loaded[t]
                 .rows
@@ -404,6 +477,12 @@ pub fn publish(
         }) && !request.group_by.is_empty();
         out_tables.push(PublishedTable {
             name: name.clone(),
+            analysis: spec.analysis,
+            measures: if spec.analysis.counts_people() {
+                vec!["people".to_string()]
+            } else {
+                measure::published().map(|m| m.name.to_string()).collect()
+            },
             group_by: request
                 .group_by
                 .iter()

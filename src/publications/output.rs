@@ -20,12 +20,22 @@ pub fn to_csv(p: &Publication) -> Result<String, ApiError> {
             }
         }
     }
+    // Measure columns: the aggregate measures, then `people` when an
+    // overlap or frequency table has it.
+    let mut measures = p.measures.clone();
+    for t in &p.tables {
+        for m in &t.measures {
+            if !measures.contains(m) {
+                measures.push(m.clone());
+            }
+        }
+    }
     let mut w = ::csv::Writer::from_writer(Vec::new());
     let header: Vec<String> = ["table", "row_type"]
         .into_iter()
         .map(str::to_string)
         .chain(keys.iter().cloned())
-        .chain(p.measures.iter().cloned())
+        .chain(measures.iter().cloned())
         .chain(["suppressed".to_string()])
         .collect();
     let csv_err = |e: ::csv::Error| ApiError::internal(format!("writing CSV: {e}"));
@@ -50,7 +60,7 @@ pub fn to_csv(p: &Publication) -> Result<String, ApiError> {
                     None => String::new(),
                 });
             }
-            for m in &p.measures {
+            for m in &measures {
                 line.push(
                     cells
                         .values

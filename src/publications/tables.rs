@@ -8,7 +8,9 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::aggregates::sql::{key_relation, participants, slice_statement};
-use crate::aggregates::{Request, area_ids};
+use crate::aggregates::{GroupBy, Request, area_ids};
+
+use super::Analysis;
 use crate::db::DbConn;
 use crate::db::publications::{MemberRow, memberships};
 use crate::error::ApiError;
@@ -50,11 +52,13 @@ pub struct TableMembers {
     pub totals: Members,
 }
 
-/// The membership statement of `request`.
+/// The membership statement of `request`; with `person_events`, each
+/// person's real events too.
 fn statement(
     pg: bool,
     request: &Request,
     area_ids: Option<&[i64]>,
+    person_events: bool,
 ) -> (String, Vec<crate::db::raw::Bind>) {
     let (sql, mut text) = slice_statement(pg, request, area_ids);
     let dims = &request.group_by;
@@ -103,6 +107,13 @@ fn statement(
              WHERE pe.group_seq IN (SELECT slice.g FROM slice)"
         ));
     }
+    if person_events {
+        parts.push(format!(
+            "SELECT DISTINCT 'person_event', p.participant_id, CAST(pe.group_seq AS TEXT), \
+             CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), {none5} FROM ev pe {people} \
+             WHERE pe.group_seq IN (SELECT slice.g FROM slice)"
+        ));
+    }
     text.push(' ');
     text.push_str(&parts.join(" UNION ALL "));
     (text, sql.binds)
@@ -115,7 +126,7 @@ pub fn load(
     figures: &mut HashMap<i64, Figures>,
 ) -> Result<TableMembers, ApiError> {
     let ids = area_ids(conn, &request.filters)?;
-    let (text, binds) = statement(crate::db::is_postgres(conn), request, ids.as_deref());
+    let (text, binds) = statement(crate::db::is_postgres(conn), request, ids.as_deref(), false);
     let rows = memberships(conn, &text, &binds)?;
     let n = request.group_by.len();
     let key_of = |r: &MemberRow| -> Vec<Option<String>> {
@@ -154,9 +165,97 @@ pub fn load(
                     m.people.insert(r.id);
                 }
             }
+            "person_event" => {}
             other => return Err(ApiError::internal(format!("membership part {other}"))),
         }
     }
     out.rows = by_key.into_values().collect();
     Ok(out)
+}
+
+/// Reads an overlap or frequency table's memberships: its rows are people
+/// only (`keys`: the row's label and value), its totals the slice's people.
+pub fn load_people(
+    conn: &mut DbConn,
+    request: &Request,
+    analysis: Analysis,
+) -> Result<TableMembers, ApiError> {
+    let ids = area_ids(conn, &request.filters)?;
+    let by_agency = Request {
+        filters: request.filters.clone(),
+        group_by: GroupBy::parse(Some("agency"))?,
+    };
+    let frequency = analysis == Analysis::Frequency;
+    let (text, binds) = statement(
+        crate::db::is_postgres(conn),
+        &by_agency,
+        ids.as_deref(),
+        frequency,
+    );
+    let rows = memberships(conn, &text, &binds)?;
+    let mut people: BTreeSet<i64> = BTreeSet::new();
+    let mut agencies: BTreeMap<i64, BTreeSet<String>> = BTreeMap::new();
+    let mut events: BTreeMap<i64, i64> = BTreeMap::new();
+    for r in &rows {
+        match r.part.as_str() {
+            "person" => {
+                people.insert(r.id);
+            }
+            "person_row" => {
+                if let Some(a) = &r.k0 {
+                    agencies.entry(r.id).or_default().insert(a.clone());
+                }
+            }
+            "person_event" => *events.entry(r.id).or_default() += 1,
+            _ => {}
+        }
+    }
+    let mut cells: BTreeMap<(String, String), BTreeSet<i64>> = BTreeMap::new();
+    for p in &people {
+        if frequency {
+            let n = events.get(p).copied().unwrap_or(0);
+            let label = if n >= crate::analytics::EVENTS_AT_LEAST {
+                format!("{}+", crate::analytics::EVENTS_AT_LEAST)
+            } else {
+                n.to_string()
+            };
+            cells
+                .entry(("events".into(), label))
+                .or_default()
+                .insert(*p);
+        } else {
+            let set: Vec<&String> = agencies
+                .get(p)
+                .map(|s| s.iter().collect())
+                .unwrap_or_default();
+            let joined = set.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(";");
+            cells
+                .entry(("combination".into(), joined))
+                .or_default()
+                .insert(*p);
+            for (i, a) in set.iter().enumerate() {
+                for b in &set[i + 1..] {
+                    cells
+                        .entry(("pair".into(), format!("{a};{b}")))
+                        .or_default()
+                        .insert(*p);
+                }
+            }
+        }
+    }
+    Ok(TableMembers {
+        rows: cells
+            .into_iter()
+            .map(|((label, value), people)| Members {
+                keys: vec![Some(label), Some(value)],
+                events: BTreeSet::new(),
+                people,
+            })
+            .collect(),
+        totals: Members {
+            keys: Vec::new(),
+            events: BTreeSet::new(),
+            people,
+        },
+    })
 }

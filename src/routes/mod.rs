@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod periods;
 pub mod publications;
 pub mod reach;
+pub mod reports;
 mod slice;
 pub mod tokens;
 
@@ -73,6 +74,7 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(reach::overlap_csv)
         .service(reach::frequency)
         .service(reach::frequency_csv)
+        .service(reports::summary)
         .service(areas::list)
         .service(areas::import)
         .service(areas::import_successors)

@@ -26,5 +26,6 @@ mod publications;
 mod races;
 mod reach;
 mod readme;
+mod reports;
 mod short_lived;
 mod storage;

@@ -28,11 +28,53 @@ both_backends!(
 
 const K: i64 = 5;
 
-/// A table as the model computes it: its name, grouping and slice.
+/// A table as the model computes it: its name, grouping and slice, and
+/// for an overlap or frequency table its analysis.
 struct ModelTable<'a> {
     name: String,
     dims: Vec<Dim>,
     keep: &'a dyn Fn(&Real) -> bool,
+    analysis: Option<&'static str>,
+}
+
+/// The people rows of an overlap or frequency table over `slice`.
+fn people_rows(slice: &[&Real], analysis: &str) -> BTreeMap<(String, String), BTreeSet<u32>> {
+    let mut agencies: BTreeMap<u32, BTreeSet<&str>> = BTreeMap::new();
+    let mut events: BTreeMap<u32, usize> = BTreeMap::new();
+    for e in slice {
+        for p in &e.people {
+            agencies
+                .entry(*p)
+                .or_default()
+                .extend(e.agencies.iter().copied());
+            *events.entry(*p).or_default() += 1;
+        }
+    }
+    let mut out: BTreeMap<(String, String), BTreeSet<u32>> = BTreeMap::new();
+    for (p, set) in &agencies {
+        if analysis == "frequency" {
+            let n = events[p];
+            let label = if n >= 10 {
+                "10+".to_string()
+            } else {
+                n.to_string()
+            };
+            out.entry(("events".into(), label)).or_default().insert(*p);
+            continue;
+        }
+        let set: Vec<&str> = set.iter().copied().collect();
+        out.entry(("combination".into(), set.join(";")))
+            .or_default()
+            .insert(*p);
+        for (i, a) in set.iter().enumerate() {
+            for b in &set[i + 1..] {
+                out.entry(("pair".into(), format!("{a};{b}")))
+                    .or_default()
+                    .insert(*p);
+            }
+        }
+    }
+    out
 }
 
 /// One cell group (a row or a table's totals) of the model.
@@ -65,6 +107,20 @@ fn model_cells(
     let mut out = Vec::new();
     for t in tables {
         let slice: Vec<&Real> = model.iter().filter(|e| (t.keep)(e)).collect();
+        if let Some(analysis) = t.analysis {
+            for ((label, value), people) in people_rows(&slice, analysis) {
+                out.push(ModelCell {
+                    table: t.name.clone(),
+                    key: Some(BTreeMap::from([(label, Some(value))])),
+                    events: BTreeSet::new(),
+                    people,
+                });
+            }
+            let mut total = cell(&t.name, None, &slice);
+            total.events.clear();
+            out.push(total);
+            continue;
+        }
         if !t.dims.is_empty() {
             for (key, events) in buckets(&slice, &t.dims, units, false) {
                 let names = t.dims.iter().flat_map(|d| d.fields().iter());
@@ -117,6 +173,7 @@ fn truth(model: &[Real], c: &ModelCell, measure: &str) -> Option<i64> {
         "unique_participants" => unique,
         "reach_min" => unique.max(events.iter().map(|e| e.total).max().unwrap_or(0)),
         "reach_max" => unique + att - ident,
+        "people" => unique,
         other => panic!("unexpected measure {other}"),
     })
 }
@@ -216,11 +273,32 @@ fn check_publication(p: &Value, model: &[Real], cells: &[ModelCell]) {
         .map(|t| t["rows"].as_array().unwrap().len() + 1)
         .sum();
     assert_eq!(published_rows, cells.len(), "rows of every table");
+    // Per measure, per cell: withheld (cells without the measure: false).
     let mut withheld: BTreeMap<String, Vec<bool>> = BTreeMap::new();
     let mut count = 0;
-    for m in &measures {
+    let all_measures: Vec<String> = measures
+        .iter()
+        .cloned()
+        .chain(["people".to_string()])
+        .collect();
+    for m in &all_measures {
         let mut flags = Vec::new();
         for c in cells {
+            let table = p["tables"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|t| t["name"] == c.table.as_str())
+                .unwrap();
+            if !table["measures"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|x| x == m.as_str())
+            {
+                flags.push(false);
+                continue;
+            }
             let pc = published(p, c);
             let suppressed = pc["suppressed"]
                 .as_array()
@@ -277,12 +355,13 @@ fn check_publication(p: &Value, model: &[Real], cells: &[ModelCell]) {
         .iter()
         .map(|c| c.people.iter().map(|p| u64::from(*p)).collect())
         .collect();
-    check_system(
-        &people_sets,
-        &withheld["unique_participants"],
-        &|_| 1,
-        "unique_participants",
-    );
+    // Unique counts and overlap and frequency cells are one system of people.
+    let people_withheld: Vec<bool> = withheld["unique_participants"]
+        .iter()
+        .zip(&withheld["people"])
+        .map(|(u, p)| *u || *p)
+        .collect();
+    check_system(&people_sets, &people_withheld, &|_| 1, "people");
     // Reach bounds are shown only with what they are computed from.
     let flags = |m: &str| withheld[m].iter().copied();
     let sources = flags("unique_participants")
@@ -427,16 +506,19 @@ async fn the_differencing_attack_and_small_sex_and_age_counts_reveal_nothing(app
             name: "kind".into(),
             dims: vec![Dim::Kind],
             keep: &all,
+            analysis: None,
         },
         ModelTable {
             name: "training classes".into(),
             dims: vec![Dim::Month],
             keep: &training,
+            analysis: None,
         },
         ModelTable {
             name: "agency".into(),
             dims: vec![Dim::Agency],
             keep: &all,
+            analysis: None,
         },
     ];
     let cells = model_cells(&model, &tables, &units);
@@ -516,6 +598,7 @@ async fn random_publications_hold_against_the_equations(app: TestApp) {
                 name: gb,
                 dims,
                 keep: &in_period,
+                analysis: None,
             });
         }
         specs.push(json!({"name": "training by month", "group_by": "period:month", "filters": {"kind": "training_class"}}));
@@ -523,12 +606,23 @@ async fn random_publications_hold_against_the_equations(app: TestApp) {
             name: "training by month".into(),
             dims: vec![Dim::Month],
             keep: &training,
+            analysis: None,
         });
+        for analysis in ["overlap", "frequency"] {
+            specs.push(json!({"analysis": analysis}));
+            tables.push(ModelTable {
+                name: analysis.into(),
+                dims: vec![],
+                keep: &in_period,
+                analysis: Some(analysis),
+            });
+        }
         specs.push(json!({"name": "women", "filters": {"target_group": "women"}}));
         tables.push(ModelTable {
             name: "women".into(),
             dims: vec![],
             keep: &women,
+            analysis: None,
         });
         let published = publish(
             &app,
@@ -537,6 +631,22 @@ async fn random_publications_hold_against_the_equations(app: TestApp) {
         .await;
         let cells = model_cells(&model, &tables, &units);
         check_publication(&published, &model, &cells);
+        let rows_of = |name: &str, label: &str| {
+            published["tables"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|t| t["name"] == name)
+                .unwrap()["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|r| r["key"].get(label).is_some())
+                .count()
+        };
+        if period == "2024" {
+            assert!(rows_of("overlap", "pair") > 0 && rows_of("frequency", "events") > 1);
+        }
     }
 }
 

@@ -1,0 +1,492 @@
+//! The summary report as text: Vietnamese (default) or English, printable
+//! HTML (an A4 print stylesheet, no scripts) or Markdown for pasting.
+//! Vietnamese numbers group thousands with a dot (6.770) and dates are
+//! day/month/year (08/10/2019).
+
+use std::fmt::Write;
+
+use chrono::NaiveDate;
+
+use super::Summary;
+use crate::domain::Kind;
+
+/// The report's language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    /// Vietnamese (the default).
+    Vi,
+    /// English.
+    En,
+}
+
+/// The report's format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Printable HTML.
+    Html,
+    /// Markdown.
+    Markdown,
+}
+
+/// How each kind of activity is counted in a sentence: (kind, Vietnamese
+/// noun phrase, English noun phrase). The one table of these words.
+const KIND_NOUNS: &[(Kind, &str, &str)] = &[
+    (
+        Kind::TrainingClass,
+        "lớp tuyên truyền, tập huấn",
+        "awareness and training classes",
+    ),
+    (Kind::CommunityMeeting, "buổi họp dân", "community meetings"),
+    (
+        Kind::CampaignLaunch,
+        "cuộc phát động phong trào",
+        "campaign launches",
+    ),
+    (
+        Kind::LawDissemination,
+        "buổi tuyên truyền, phổ biến pháp luật",
+        "law-dissemination sessions",
+    ),
+    (
+        Kind::IntegratedLesson,
+        "tiết dạy lồng ghép",
+        "lessons with integrated content",
+    ),
+    (
+        Kind::Extracurricular,
+        "buổi hoạt động ngoại khóa",
+        "extracurricular sessions",
+    ),
+    (
+        Kind::MediaBroadcast,
+        "chương trình phát thanh, truyền hình",
+        "radio and television broadcasts",
+    ),
+    (Kind::HomeVisit, "lượt thăm hộ gia đình", "home visits"),
+    (Kind::Other, "hoạt động khác", "other activities"),
+];
+
+/// The print stylesheet (its SHA-256 is allowed by the report's
+/// Content-Security-Policy; nothing else may load).
+pub const CSS: &str = "@page{size:A4;margin:20mm 18mm}\
+body{font-family:'Times New Roman',serif;font-size:13pt;line-height:1.5;max-width:170mm;margin:0 auto;color:#000}\
+h1{font-size:16pt;text-align:center;text-transform:uppercase}h2{font-size:14pt}\
+table{border-collapse:collapse;width:100%}th,td{border:1px solid #000;padding:2pt 6pt}\
+td.n{text-align:right}tr.total{font-weight:bold}.note{font-style:italic;font-size:11pt}\
+@media print{body{max-width:none}}";
+
+fn noun(kind: Kind, lang: Lang) -> &'static str {
+    KIND_NOUNS
+        .iter()
+        .find(|(k, _, _)| *k == kind)
+        .map(|(_, vi, en)| if lang == Lang::Vi { *vi } else { *en })
+        .unwrap_or("")
+}
+
+/// A count in the language's format: 6.770 (vi), 6,770 (en).
+pub fn number(n: i64, lang: Lang) -> String {
+    let sep = if lang == Lang::Vi { '.' } else { ',' };
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(sep);
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
+/// A date in the language's format: 08/10/2019 (vi), 8 October 2019 (en).
+pub fn date(d: NaiveDate, lang: Lang) -> String {
+    match lang {
+        Lang::Vi => d.format("%d/%m/%Y").to_string(),
+        Lang::En => d.format("%-d %B %Y").to_string(),
+    }
+}
+
+/// `a, b và c` / `a, b and c`.
+fn list(items: &[String], lang: Lang) -> String {
+    let and = if lang == Lang::Vi { " và " } else { " and " };
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{}{and}{last}", rest.join(", ")),
+    }
+}
+
+/// The report's blocks, before formatting.
+enum Block {
+    Title(String),
+    Heading(String),
+    Paragraph(String),
+    Note(String),
+    /// A table: header, rows, and a total row.
+    Table(Vec<String>, Vec<Vec<String>>, Vec<String>),
+}
+
+/// Emphasis in the output format.
+fn strong(text: &str, format: Format) -> String {
+    match format {
+        Format::Html => format!("<strong>{}</strong>", escape(text)),
+        Format::Markdown => format!("**{}**", md_escape(text)),
+    }
+}
+
+fn blocks(s: &Summary, lang: Lang, format: Format) -> Vec<Block> {
+    let vi = lang == Lang::Vi;
+    let n = |v: i64| number(v, lang);
+    let text = |t: &str| match format {
+        Format::Html => escape(t),
+        Format::Markdown => md_escape(t),
+    };
+    let mut out = vec![Block::Title(
+        if vi {
+            "Báo cáo kết quả tuyên truyền phòng, chống mua bán người"
+        } else {
+            "Report on anti-human-trafficking outreach"
+        }
+        .into(),
+    )];
+    let period = match (s.from, s.to, vi) {
+        (Some(f), Some(t), true) => format!(
+            "Kỳ báo cáo: từ ngày {} đến ngày {}.",
+            date(f, lang),
+            date(t, lang)
+        ),
+        (Some(f), None, true) => format!("Kỳ báo cáo: từ ngày {} đến nay.", date(f, lang)),
+        (None, Some(t), true) => format!("Kỳ báo cáo: đến ngày {}.", date(t, lang)),
+        (None, None, true) => "Kỳ báo cáo: toàn bộ số liệu đã ghi nhận.".into(),
+        (Some(f), Some(t), false) => format!("Period: {} to {}.", date(f, lang), date(t, lang)),
+        (Some(f), None, false) => format!("Period: from {}.", date(f, lang)),
+        (None, Some(t), false) => format!("Period: up to {}.", date(t, lang)),
+        (None, None, false) => "Period: everything recorded.".into(),
+    };
+    out.push(Block::Paragraph(period));
+    out.push(Block::Heading(
+        if vi {
+            "Kết quả của từng cơ quan, đơn vị"
+        } else {
+            "Each agency's work"
+        }
+        .into(),
+    ));
+    let reach = |m: &crate::aggregates::Measures| {
+        if vi {
+            format!(
+                "{} người được định danh; ước tính từ {} đến {} người khác nhau",
+                n(m.unique_participants),
+                n(m.reach_min),
+                n(m.reach_max)
+            )
+        } else {
+            format!(
+                "{} identified people; an estimated {} to {} different people",
+                n(m.unique_participants),
+                n(m.reach_min),
+                n(m.reach_max)
+            )
+        }
+    };
+    for part in &s.agencies {
+        let name = if vi {
+            &part.agency.name
+        } else {
+            &part.agency.name_en
+        };
+        let kinds: Vec<String> = part
+            .kinds
+            .iter()
+            .map(|(k, count)| format!("{} {}", n(*count), noun(*k, lang)))
+            .collect();
+        let m = &part.measures;
+        let sentence = if vi {
+            format!(
+                "{} đã tổ chức {}, với {} lượt người tham dự ({}).",
+                strong(name, format),
+                text(&list(&kinds, lang)),
+                n(m.attendances),
+                reach(m)
+            )
+        } else {
+            format!(
+                "{} held {}, with {} person-times of attendance ({}).",
+                strong(name, format),
+                text(&list(&kinds, lang)),
+                n(m.attendances),
+                reach(m)
+            )
+        };
+        out.push(Block::Paragraph(sentence));
+    }
+    if s.agencies.is_empty() {
+        out.push(Block::Paragraph(
+            if vi {
+                "Không có hoạt động nào trong kỳ."
+            } else {
+                "No activity in the period."
+            }
+            .into(),
+        ));
+    }
+    out.push(Block::Heading(
+        if vi {
+            "Toàn tỉnh (không tính trùng)"
+        } else {
+            "Province-wide, without double counting"
+        }
+        .into(),
+    ));
+    let t = &s.totals;
+    let mut total = if vi {
+        format!(
+            "Toàn tỉnh đã tổ chức {} hoạt động (hoạt động phối hợp của nhiều cơ quan và các báo cáo trùng nhau chỉ tính một lần), với {} lượt người tham dự; {}. {} người được từ hai cơ quan trở lên tiếp cận.",
+            n(t.events),
+            n(t.attendances),
+            reach(t),
+            n(s.shared_people)
+        )
+    } else {
+        format!(
+            "Across the province, {} activities were held (joint activities and duplicate reports count once), with {} person-times of attendance; {}. {} people were reached by two agencies or more.",
+            n(t.events),
+            n(t.attendances),
+            reach(t),
+            n(s.shared_people)
+        )
+    };
+    if s.from.is_some() {
+        let _ = write!(
+            total,
+            " {}",
+            if vi {
+                format!(
+                    "{} người lần đầu được tiếp cận trong kỳ.",
+                    n(t.first_time_participants)
+                )
+            } else {
+                format!(
+                    "{} people were reached for the first time in the period.",
+                    n(t.first_time_participants)
+                )
+            }
+        );
+    }
+    out.push(Block::Paragraph(total));
+    out.push(Block::Note(
+        if vi {
+            "Số người của các cơ quan không được cộng lại với nhau: một người có thể được nhiều cơ quan tiếp cận. Lượt người là số lần tham dự; người là số người khác nhau được định danh."
+        } else {
+            "The agencies' people are never added up: one person may be reached by several agencies. Person-times count attendances; people count different identified persons."
+        }
+        .into(),
+    ));
+    out.push(Block::Heading(
+        if vi {
+            "Bảng tổng hợp"
+        } else {
+            "Summary table"
+        }
+        .into(),
+    ));
+    let header = if vi {
+        vec![
+            "Cơ quan, đơn vị",
+            "Số hoạt động",
+            "Lượt người",
+            "Người được định danh",
+        ]
+    } else {
+        vec!["Agency", "Activities", "Person-times", "Identified people"]
+    }
+    .into_iter()
+    .map(str::to_string)
+    .collect();
+    let rows = s
+        .agencies
+        .iter()
+        .map(|p| {
+            vec![
+                text(if vi {
+                    &p.agency.name
+                } else {
+                    &p.agency.name_en
+                }),
+                n(p.measures.events),
+                n(p.measures.attendances),
+                n(p.measures.unique_participants),
+            ]
+        })
+        .collect();
+    let total_row = vec![
+        text(if vi {
+            "Toàn tỉnh (không tính trùng)"
+        } else {
+            "Province (no double counting)"
+        }),
+        n(t.events),
+        n(t.attendances),
+        n(t.unique_participants),
+    ];
+    out.push(Block::Table(header, rows, total_row));
+    out.push(Block::Note(if vi {
+        format!(
+            "Số liệu lập ngày {} từ dữ liệu các cơ quan ghi nhận.",
+            date(s.made_on, lang)
+        )
+    } else {
+        format!(
+            "Figures as of {}, from the agencies' records.",
+            date(s.made_on, lang)
+        )
+    }));
+    out
+}
+
+/// HTML-escapes text.
+pub fn escape(t: &str) -> String {
+    t.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+/// Escapes Markdown's active characters in text from the data (names).
+fn md_escape(t: &str) -> String {
+    let mut out = String::new();
+    for c in t.chars() {
+        if "\\`*_[]<>#|".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The report as `format` in `lang`.
+pub fn render(s: &Summary, lang: Lang, format: Format) -> String {
+    let blocks = blocks(s, lang, format);
+    let mut out = String::new();
+    match format {
+        Format::Html => {
+            let code = if lang == Lang::Vi { "vi" } else { "en" };
+            let title = blocks
+                .iter()
+                .find_map(|b| match b {
+                    Block::Title(t) => Some(t.clone()),
+                    _ => None,
+                })
+                .unwrap_or_default();
+            let _ = write!(
+                out,
+                "<!doctype html>\n<html lang=\"{code}\">\n<head>\n<meta charset=\"utf-8\">\n\
+                 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+                 <title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n",
+                escape(&title)
+            );
+            for b in &blocks {
+                match b {
+                    Block::Title(t) => {
+                        let _ = writeln!(out, "<h1>{}</h1>", escape(t));
+                    }
+                    Block::Heading(t) => {
+                        let _ = writeln!(out, "<h2>{}</h2>", escape(t));
+                    }
+                    Block::Paragraph(t) => {
+                        let _ = writeln!(out, "<p>{t}</p>");
+                    }
+                    Block::Note(t) => {
+                        let _ = writeln!(out, "<p class=\"note\">{}</p>", escape(t));
+                    }
+                    Block::Table(header, rows, total) => {
+                        out.push_str("<table>\n<thead><tr>");
+                        for h in header {
+                            let _ = write!(out, "<th scope=\"col\">{}</th>", escape(h));
+                        }
+                        out.push_str("</tr></thead>\n<tbody>\n");
+                        for (class, row) in rows
+                            .iter()
+                            .map(|r| ("", r))
+                            .chain(std::iter::once((" class=\"total\"", total)))
+                        {
+                            let _ = write!(out, "<tr{class}><th scope=\"row\">{}</th>", row[0]);
+                            for cell in &row[1..] {
+                                let _ = write!(out, "<td class=\"n\">{cell}</td>");
+                            }
+                            out.push_str("</tr>\n");
+                        }
+                        out.push_str("</tbody>\n</table>\n");
+                    }
+                }
+            }
+            out.push_str("</body>\n</html>\n");
+        }
+        Format::Markdown => {
+            for b in &blocks {
+                match b {
+                    Block::Title(t) => {
+                        let _ = writeln!(out, "# {t}\n");
+                    }
+                    Block::Heading(t) => {
+                        let _ = writeln!(out, "## {t}\n");
+                    }
+                    Block::Paragraph(t) => {
+                        let _ = writeln!(out, "{t}\n");
+                    }
+                    Block::Note(t) => {
+                        let _ = writeln!(out, "_{t}_\n");
+                    }
+                    Block::Table(header, rows, total) => {
+                        let _ = writeln!(out, "| {} |", header.join(" | "));
+                        let _ = writeln!(
+                            out,
+                            "|---|{}",
+                            header[1..].iter().map(|_| "---:|").collect::<String>()
+                        );
+                        for row in rows {
+                            let _ = writeln!(out, "| {} |", row.join(" | "));
+                        }
+                        let mut total = total.clone();
+                        total[0] = format!("**{}**", total[0]);
+                        let _ = writeln!(out, "| {} |\n", total.join(" | "));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_and_dates_follow_the_language() {
+        assert_eq!(number(6770, Lang::Vi), "6.770");
+        assert_eq!(number(1_234_567, Lang::Vi), "1.234.567");
+        assert_eq!(number(118, Lang::Vi), "118");
+        assert_eq!(number(6770, Lang::En), "6,770");
+        assert_eq!(number(0, Lang::En), "0");
+        let d = NaiveDate::from_ymd_opt(2019, 10, 8).unwrap();
+        assert_eq!(date(d, Lang::Vi), "08/10/2019");
+        assert_eq!(date(d, Lang::En), "8 October 2019");
+    }
+
+    #[test]
+    fn every_kind_has_its_words() {
+        for k in Kind::ALL {
+            assert!(
+                !noun(*k, Lang::Vi).is_empty() && !noun(*k, Lang::En).is_empty(),
+                "{k:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn names_cannot_inject_markup() {
+        assert_eq!(escape("<script>&\"'"), "&lt;script&gt;&amp;&quot;&#39;");
+        assert_eq!(md_escape("a*b_[x](y) | c"), "a\\*b\\_\\[x\\](y) \\| c");
+    }
+}

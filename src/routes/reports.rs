@@ -1,0 +1,119 @@
+//! The summary report for signing: `GET /api/v1/reports/summary`.
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, get, web};
+use serde::Deserialize;
+use sha2::Digest;
+use utoipa::IntoParams;
+
+use crate::aggregates::{AreaMode, Filters};
+use crate::auth::Role;
+use crate::domain::calendar::Day;
+use crate::error::{ApiError, Problem};
+use crate::http::extract::{QueryParams, given};
+use crate::http::{AuthErrors, Principal, with_conn};
+use crate::reports::Summary;
+use crate::reports::render::{self, Format, Lang};
+use crate::state::AppState;
+
+/// The report's period, place, language and format.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SummaryQuery {
+    /// First day (1900-01-01 to 2100-12-31); default: from the first event.
+    #[param(value_type = Option<chrono::NaiveDate>)]
+    pub from: Option<Day>,
+    /// Last day; default: to the last event.
+    #[param(value_type = Option<chrono::NaiveDate>)]
+    pub to: Option<Day>,
+    /// An administrative unit code: events in it or below it.
+    #[param(min_length = 1)]
+    pub area: Option<String>,
+    /// `vi` (default) or `en`.
+    #[param(pattern = "^(vi|en)$")]
+    pub lang: Option<String>,
+    /// `html` (default: printable, A4) or `md` (Markdown, for pasting).
+    #[param(pattern = "^(html|md)$")]
+    pub format: Option<String>,
+}
+
+/// The summary report of a period, in the form of the provincial reports
+/// the figures go into: for each agency a paragraph (its activities by
+/// kind; person-times and identified people stated separately, with the
+/// estimated range of different people), the province-wide totals without
+/// double counting (never a sum of the agencies'), the people reached by
+/// two agencies or more and, with `from`, those reached for the first time
+/// in the period; then a table. Every figure equals the aggregates'
+/// (`GET /aggregates`). Admin and dashboard tokens; agency and public
+/// tokens get 403 (public tokens read publications).
+#[utoipa::path(operation_id = "reports_summary", tag = "reports", security(("bearer" = [])), params(SummaryQuery),
+    responses(
+        (status = 200, description = "The report: printable HTML, or Markdown with `format=md`",
+            content((String = "text/html"), (String = "text/markdown"))),
+        (status = 422, description = "Invalid period, area, language or format", body = Problem, content_type = "application/problem+json"),
+        AuthErrors))]
+#[get("/reports/summary")]
+pub async fn summary(
+    state: web::Data<AppState>,
+    who: Principal,
+    q: QueryParams<SummaryQuery>,
+) -> Result<HttpResponse, ApiError> {
+    who.forbid_public()?;
+    if who.role == Role::Agency {
+        return Err(ApiError::Forbidden(
+            "the province-wide report needs an admin or dashboard token".into(),
+        ));
+    }
+    let q = q.0;
+    let lang = match q.lang.as_deref() {
+        None | Some("vi") => Lang::Vi,
+        Some("en") => Lang::En,
+        Some(_) => return Err(ApiError::field("lang", "must be vi or en")),
+    };
+    let format = match q.format.as_deref() {
+        None | Some("html") => Format::Html,
+        Some("md") => Format::Markdown,
+        Some(_) => return Err(ApiError::field("format", "must be html or md")),
+    };
+    let (from, to) = (q.from.map(|d| d.0), q.to.map(|d| d.0));
+    if let (Some(f), Some(t)) = (from, to)
+        && t < f
+    {
+        return Err(ApiError::field("to", "must not be before from"));
+    }
+    let filters = Filters {
+        from,
+        to,
+        agency: Vec::new(),
+        kind: None,
+        topic: None,
+        target_group: None,
+        area: given(q.area),
+        areas: AreaMode::default(),
+        scope: None,
+    };
+    let reach = state.reach.clone();
+    let s = with_conn(&state, move |c| Summary::compute(c, &reach, &filters)).await?;
+    let body = render::render(&s, lang, format);
+    Ok(match format {
+        Format::Html => {
+            let hash = base64::Engine::encode(
+                &base64::engine::general_purpose::STANDARD,
+                sha2::Sha256::digest(render::CSS.as_bytes()),
+            );
+            HttpResponse::Ok()
+                .content_type("text/html; charset=utf-8")
+                .insert_header((
+                    header::CONTENT_SECURITY_POLICY,
+                    format!(
+                        "default-src 'none'; style-src 'sha256-{hash}'; frame-ancestors 'none'"
+                    ),
+                ))
+                .body(body)
+        }
+        Format::Markdown => HttpResponse::Ok()
+            .content_type("text/markdown; charset=utf-8")
+            .body(body),
+    })
+}

@@ -1,0 +1,221 @@
+//! The summary report (issue 18): the 2019 provincial report's figures,
+//! posted as events, come back in its own words and numbers in Vietnamese;
+//! every figure equals the aggregates'; agencies' people are never added
+//! up; HTML is printable and allows nothing but its stylesheet.
+
+use serde_json::{Value, json};
+
+use crate::both_backends;
+use crate::helpers::{TestApp, json as json_of, problem};
+
+both_backends!(
+    the_2019_report_comes_back_in_its_own_numbers,
+    a_joint_event_counts_once_in_the_province_and_once_per_agency,
+);
+
+/// (agency, kind, number of events, person-times), as the 2019 report says.
+const REPORT_2019: [(&str, &str, usize, i64); 5] = [
+    ("labour", "training_class", 118, 6_770),
+    ("police", "campaign_launch", 1_992, 68_123),
+    ("womens-union", "law_dissemination", 240, 61_345),
+    ("education", "integrated_lesson", 8_035, 99_614),
+    ("education", "extracurricular", 4_223, 103_430),
+];
+
+async fn get_text(app: &TestApp, path: &str, token: &str) -> (reqwest::header::HeaderMap, String) {
+    let resp = app.get(path, token).await;
+    assert_eq!(resp.status().as_u16(), 200, "{path}");
+    let headers = resp.headers().clone();
+    (headers, resp.text().await.unwrap())
+}
+
+async fn the_2019_report_comes_back_in_its_own_numbers(app: TestApp) {
+    app.seed_test_areas();
+    for (agency, kind, n, people) in REPORT_2019 {
+        let token = app.agency(agency);
+        let items: Vec<Value> = (0..n)
+            .map(|i| {
+                let total = people / n as i64 + i64::from((i as i64) < people % n as i64);
+                json!({"external_id": format!("{kind}-{i}"), "kind": kind, "title": kind, "topics": ["human_trafficking"],
+                       "start_date": "2019-06-01", "end_date": "2019-06-01", "area_code": "99001", "attendance": {"total": total}})
+            })
+            .collect();
+        for chunk in items.chunks(1000) {
+            json_of(
+                app.post("/api/v1/events/batch", &token, &json!({"items": chunk}))
+                    .await,
+                200,
+            )
+            .await;
+        }
+    }
+    let viewer = app.viewer();
+    let q = "from=2019-01-01&to=2019-10-08";
+    let (headers, md) = get_text(
+        &app,
+        &format!("/api/v1/reports/summary?{q}&format=md"),
+        &viewer,
+    )
+    .await;
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/markdown"),
+        "{headers:?}"
+    );
+    // The report's own sentences and numbers, in Vietnamese formats.
+    for phrase in [
+        "**Sở Lao động - Thương binh và Xã hội** đã tổ chức 118 lớp tuyên truyền, tập huấn, với 6.770 lượt người tham dự",
+        "1.992 cuộc phát động phong trào, với 68.123 lượt người tham dự",
+        "240 buổi tuyên truyền, phổ biến pháp luật, với 61.345 lượt người tham dự",
+        "8.035 tiết dạy lồng ghép và 4.223 buổi hoạt động ngoại khóa, với 203.044 lượt người tham dự",
+        "Toàn tỉnh đã tổ chức 14.608 hoạt động",
+        "với 339.282 lượt người tham dự",
+        "Kỳ báo cáo: từ ngày 01/01/2019 đến ngày 08/10/2019.",
+        "| **Toàn tỉnh (không tính trùng)** | 14.608 | 339.282 | 0 |",
+    ] {
+        assert!(md.contains(phrase), "missing {phrase:?} in\n{md}");
+    }
+    // Every figure is the aggregates': each agency's row, in the table.
+    let answer = json_of(
+        app.get(&format!("/api/v1/aggregates?group_by=agency&{q}"), &viewer)
+            .await,
+        200,
+    )
+    .await;
+    let vi = |n: i64| {
+        let s = n.to_string();
+        let mut out = String::new();
+        for (i, c) in s.chars().enumerate() {
+            if i > 0 && (s.len() - i).is_multiple_of(3) {
+                out.push('.');
+            }
+            out.push(c);
+        }
+        out
+    };
+    for row in answer["rows"].as_array().unwrap() {
+        let line = format!(
+            "| {} | {} | {} |",
+            vi(row["events"].as_i64().unwrap()),
+            vi(row["attendances"].as_i64().unwrap()),
+            vi(row["unique_participants"].as_i64().unwrap())
+        );
+        assert!(md.contains(&line), "{} row {line} in\n{md}", row["agency"]);
+    }
+    // HTML: printable, in Vietnamese, with nothing allowed but its stylesheet.
+    let (headers, html) = get_text(&app, &format!("/api/v1/reports/summary?{q}"), &viewer).await;
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let csp = headers["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.starts_with("default-src 'none'; style-src 'sha256-"),
+        "{csp}"
+    );
+    assert!(html.contains("<html lang=\"vi\">") && html.contains("@page{size:A4"));
+    assert!(html.contains("<strong>Sở Lao động - Thương binh và Xã hội</strong> đã tổ chức 118 lớp tuyên truyền, tập huấn, với 6.770 lượt người"));
+    assert!(!html.contains("<script"));
+    // English.
+    let (_, en) = get_text(
+        &app,
+        &format!("/api/v1/reports/summary?{q}&lang=en&format=md"),
+        &viewer,
+    )
+    .await;
+    assert!(
+        en.contains("118 awareness and training classes, with 6,770 person-times"),
+        "{en}"
+    );
+    assert!(
+        en.contains("Period: 1 January 2019 to 8 October 2019."),
+        "{en}"
+    );
+    // Who may ask, and bad requests.
+    problem(
+        app.get("/api/v1/reports/summary", &app.agency("police"))
+            .await,
+        403,
+    )
+    .await;
+    problem(
+        app.get("/api/v1/reports/summary", &app.public_viewer().await)
+            .await,
+        403,
+    )
+    .await;
+    for bad in [
+        "lang=fr",
+        "format=pdf",
+        "from=2019-10-08&to=2019-01-01",
+        "area=nope",
+    ] {
+        problem(
+            app.get(&format!("/api/v1/reports/summary?{bad}"), &viewer)
+                .await,
+            422,
+        )
+        .await;
+    }
+}
+
+async fn a_joint_event_counts_once_in_the_province_and_once_per_agency(app: TestApp) {
+    app.seed_test_areas();
+    let police = app.agency("police");
+    let wu = app.agency("womens-union");
+    let people = |range: std::ops::Range<u32>| {
+        range
+            .map(|p| json!({"id_type": "citizen_id", "value": format!("0017{p:08}")}))
+            .collect::<Vec<_>>()
+    };
+    let joint = json_of(
+        app.post(
+            "/api/v1/events",
+            &police,
+            &json!({"external_id": "joint", "kind": "community_meeting", "title": "joint", "topics": ["human_trafficking"],
+                    "start_date": "2025-03-01", "end_date": "2025-03-01", "area_code": "01234",
+                    "co_organizers": ["womens-union"], "attendance": {"total": 50}, "participants": people(0..40)}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    crate::events::confirm(&app, &wu, joint["id"].as_str().unwrap(), "womens-union", 1).await;
+    // The women's union's own class reaches 10 of the same people and 5 new.
+    json_of(
+        app.post(
+            "/api/v1/events",
+            &wu,
+            &json!({"external_id": "own", "kind": "training_class", "title": "own", "topics": ["human_trafficking"],
+                    "start_date": "2025-03-05", "end_date": "2025-03-05", "area_code": "01234",
+                    "attendance": {"total": 15}, "participants": people(30..45)}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let (_, md) = get_text(
+        &app,
+        "/api/v1/reports/summary?from=2025-03-01&to=2025-03-31&format=md",
+        &app.admin(),
+    )
+    .await;
+    for phrase in [
+        // Police: the joint meeting; the union: the meeting and its class.
+        "1 buổi họp dân, với 50 lượt người tham dự (40 người được định danh",
+        "1 lớp tuyên truyền, tập huấn và 1 buổi họp dân, với 65 lượt người tham dự (45 người được định danh",
+        // The province: 2 activities, 65 person-times, 45 people, not 3 / 115 / 85.
+        "Toàn tỉnh đã tổ chức 2 hoạt động",
+        "với 65 lượt người tham dự; 45 người được định danh",
+        // The 40 people of the joint meeting were reached by both.
+        "40 người được từ hai cơ quan trở lên tiếp cận",
+        "45 người lần đầu được tiếp cận trong kỳ",
+        "| **Toàn tỉnh (không tính trùng)** | 2 | 65 | 45 |",
+    ] {
+        assert!(md.contains(phrase), "missing {phrase:?} in\n{md}");
+    }
+}
