@@ -58,7 +58,7 @@ run_one() {
     --include-name "GET /healthz" --include-name "GET /readyz" --include-name "GET /api/v1/periods"
     --include-name "GET /api/v1/publications" --include-name "GET /api/v1/publications/{period}"
     --include-name "GET /api/v1/publications/{period}.csv" --include-name "GET /api/v1/publications/{period}/changes"
-    --include-name "GET /api/v1/reports/summary")
+    --include-name "GET /api/v1/reports/summary" --include-name "GET /api/v1/whoami")
   local for_admin=(--exclude-name "POST /api/v1/events" --exclude-name "POST /api/v1/events/batch"
     --exclude-name "PUT /api/v1/events/external/{external_id}" --exclude-name "DELETE /api/v1/tokens/{id}")
   for role in agency viewer admin; do

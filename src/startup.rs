@@ -203,6 +203,7 @@ pub fn build_app(
     let doc = crate::openapi::tidy(doc);
     let routes = RouteTable::from_doc(&doc);
     app.app_data(web::Data::new(routes))
+        .configure(crate::routes::dashboard::configure)
         .service(web::redirect("/docs", "/docs/"))
         .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", doc))
         .default_service(web::to(middleware::not_found_or_not_allowed))

@@ -6,6 +6,7 @@ pub mod aggregates;
 pub mod areas;
 pub mod audit;
 pub mod claims;
+pub mod dashboard;
 pub mod events;
 pub mod health;
 pub mod links;
@@ -39,6 +40,7 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(tokens::create)
         .service(tokens::list)
         .service(tokens::revoke)
+        .service(tokens::whoami)
         .service(audit::list)
         .service(audit::short_lived_events)
         .service(events::create)

@@ -75,3 +75,33 @@ pub async fn revoke(
     let info = with_conn(&state, move |c| tokens::revoke_token(c, &actor, &id)).await?;
     Ok(HttpResponse::Ok().json(info))
 }
+
+/// Who the caller is, as the service sees its token.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WhoAmI {
+    /// The token's id.
+    pub id: String,
+    /// `admin`, `agency` or `viewer`.
+    pub role: String,
+    /// The agency of an agency token.
+    pub agency: Option<String>,
+    /// A public viewer token: it reads publications only.
+    pub public: bool,
+    /// Whether the caller may write (an admin, or an active agency).
+    pub can_write: bool,
+}
+
+/// The caller's own token: its role, agency and whether it is public, so
+/// that a dashboard shows what the token may read (any token).
+#[utoipa::path(operation_id = "tokens_whoami", tag = "tokens", security(("bearer" = [])),
+    responses((status = 200, description = "The caller", body = WhoAmI), AuthErrors))]
+#[get("/whoami")]
+pub async fn whoami(who: Principal) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(WhoAmI {
+        can_write: super::writer(&who).is_ok(),
+        id: who.jti,
+        role: who.role.as_str().to_string(),
+        agency: who.agency,
+        public: who.public,
+    }))
+}
