@@ -430,6 +430,14 @@
     $("area-back").addEventListener("click", () => { state.areaLevel = null; renderAreas(slice()).catch(fail); });
     $("drill-close").addEventListener("click", () => { $("drill").hidden = true; });
     $("report-html").addEventListener("click", () => report("html"));
+    const pubReport = (format) => {
+      const period = $("pub-select").value.split("|")[0];
+      if (!period) return;
+      download(`/api/v1/reports/summary?${new URLSearchParams({ period, lang: state.lang, format })}`,
+        `report-${period}-${state.lang}.${format === "md" ? "md" : "html"}`, format === "md" ? "text/markdown" : "text/html");
+    };
+    $("pub-report-html").addEventListener("click", () => pubReport("html"));
+    $("pub-report-md").addEventListener("click", () => pubReport("md"));
     $("report-md").addEventListener("click", () => report("md"));
     $("sign-out").addEventListener("click", () => { sessionStorage.removeItem("ct-token"); location.reload(); });
     $("lang").addEventListener("click", () => {

@@ -232,6 +232,10 @@ try {
       `public: ${withheld} withheld cells marked`);
     check(cells.every(([text, c]) => !c.includes("suppressed") || text === "không công bố"), "withheld cells say so");
     check((await page.isHidden("#views")), "public: no ad-hoc views");
+    const [dl] = await Promise.all([page.waitForEvent("download"), page.click("#pub-report-md")]);
+    const { readFile } = await import("node:fs/promises");
+    const report = await readFile(await dl.path(), "utf8");
+    check(report.includes("Số liệu theo bản công bố kỳ 2025-08, phiên bản 1"), "public report: " + report.slice(0, 300));
     await page.locator("#publications").screenshot({ path: `${OUT}/publications.png` });
     check(problems.length === 0, "public page: " + problems.join("; "));
     await context.close();

@@ -19,15 +19,57 @@ use crate::domain::Kind;
 use crate::error::ApiError;
 use crate::reach::Reach;
 
+/// The figures a report states; None where a publication withheld one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Figures {
+    /// Real events.
+    pub events: Option<i64>,
+    /// Person-times.
+    pub attendances: Option<i64>,
+    /// Identified people.
+    pub unique: Option<i64>,
+    /// Fewest different people.
+    pub reach_min: Option<i64>,
+    /// Most different people.
+    pub reach_max: Option<i64>,
+    /// People first reached in the period (live figures with a `from` only).
+    pub first_time: Option<i64>,
+}
+
+impl Figures {
+    /// Live figures: all known.
+    fn of(m: &Measures, first_time: bool) -> Self {
+        Figures {
+            events: Some(m.events),
+            attendances: Some(m.attendances),
+            unique: Some(m.unique_participants),
+            reach_min: Some(m.reach_min),
+            reach_max: Some(m.reach_max),
+            first_time: first_time.then_some(m.first_time_participants),
+        }
+    }
+}
+
 /// One agency's part of the report.
 #[derive(Debug, Clone)]
 pub struct AgencyPart {
     /// The agency.
     pub agency: Agency,
     /// Real events by kind (joint events count for each organiser).
-    pub kinds: Vec<(Kind, i64)>,
-    /// Its measures (its real events, reported or co-organised with confirmation).
-    pub measures: Measures,
+    pub kinds: Vec<(Kind, Option<i64>)>,
+    /// Its figures (its real events, reported or co-organised with confirmation).
+    pub figures: Figures,
+}
+
+/// The publication a report was written from.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// Its period.
+    pub period: String,
+    /// Its version.
+    pub version: i64,
+    /// The SHA-256 of its JSON.
+    pub sha256: String,
 }
 
 /// Everything the report states.
@@ -40,11 +82,14 @@ pub struct Summary {
     /// One part per agency that organised anything, in code order.
     pub agencies: Vec<AgencyPart>,
     /// Province-wide, every real event once.
-    pub totals: Measures,
-    /// Identified people reached by two agencies or more.
-    pub shared_people: i64,
+    pub totals: Figures,
+    /// Identified people reached by two agencies or more (None: withheld,
+    /// or a publication without an overlap table).
+    pub shared_people: Option<i64>,
     /// When the report was made (Vietnam's date).
     pub made_on: NaiveDate,
+    /// The publication it was written from (None: live figures).
+    pub source: Option<Source>,
 }
 
 /// An aggregate answer from the reach index, or on the SQL path.
@@ -94,29 +139,129 @@ impl Summary {
                 .ok_or_else(|| {
                     ApiError::internal(format!("aggregate row of unknown agency {code}"))
                 })?;
-            let mut kinds: Vec<(Kind, i64)> = by_kind
+            let mut kinds: Vec<(Kind, Option<i64>)> = by_kind
                 .rows
                 .iter()
                 .filter(|r| r.keys.first().cloned().flatten().as_deref() == Some(code.as_str()))
                 .filter_map(|r| {
                     let kind = r.keys.get(1).cloned().flatten()?;
-                    Some((Kind::parse(&kind)?, r.measures.events))
+                    Some((Kind::parse(&kind)?, Some(r.measures.events)))
                 })
                 .collect();
             kinds.sort_by_key(|(k, n)| (std::cmp::Reverse(*n), *k));
             agencies.push(AgencyPart {
                 agency,
                 kinds,
-                measures: row.measures,
+                figures: Figures::of(&row.measures, false),
             });
         }
         Ok(Summary {
             from: filters.from,
             to: filters.to,
             agencies,
-            totals,
+            totals: Figures::of(&totals, filters.from.is_some()),
+            shared_people: Some(shared_people),
+            made_on: crate::domain::calendar::today(),
+            source: None,
+        })
+    }
+
+    /// The report of a publication (its latest version): the figures of its
+    /// table by agency over the whole period (required), its kinds from a
+    /// table by agency and kind, and the people reached by several agencies
+    /// from an overlap table, when it has them. Withheld values stay
+    /// withheld.
+    pub fn from_publication(conn: &mut DbConn, period: &str) -> Result<Self, ApiError> {
+        use crate::publications::{Analysis, Cells, PublishedTable, TableFilters};
+        let row = crate::publications::get(conn, period, None)?;
+        let p = crate::publications::parse(&row)?;
+        let whole = |t: &&PublishedTable, group_by: &[&str], analysis: Analysis| {
+            t.analysis == analysis && t.filters == TableFilters::default() && t.group_by == group_by
+        };
+        let by_agency = p
+            .tables
+            .iter()
+            .find(|t| whole(t, &["agency"], Analysis::Aggregate))
+            .ok_or_else(|| {
+                ApiError::field(
+                    "period",
+                    "this publication has no table by agency over the whole period",
+                )
+            })?;
+        let value = |c: &Cells, m: &str| c.values.get(m).copied().flatten();
+        let figures = |c: &Cells| Figures {
+            events: value(c, "events"),
+            attendances: value(c, "attendances"),
+            unique: value(c, "unique_participants"),
+            reach_min: value(c, "reach_min"),
+            reach_max: value(c, "reach_max"),
+            first_time: None,
+        };
+        let by_kind = p
+            .tables
+            .iter()
+            .find(|t| whole(t, &["agency", "kind"], Analysis::Aggregate));
+        let names = crate::agencies::list(conn)?;
+        let mut agencies = Vec::new();
+        for r in &by_agency.rows {
+            let Some(code) = r.key.get("agency").cloned().flatten() else {
+                continue;
+            };
+            let agency = names
+                .iter()
+                .find(|a| a.code == code)
+                .cloned()
+                .ok_or_else(|| ApiError::internal(format!("published agency {code} is unknown")))?;
+            let mut kinds: Vec<(Kind, Option<i64>)> = by_kind
+                .map(|t| {
+                    t.rows
+                        .iter()
+                        .filter(|k| {
+                            k.key.get("agency").cloned().flatten().as_deref() == Some(code.as_str())
+                        })
+                        .filter_map(|k| {
+                            let kind = Kind::parse(k.key.get("kind").cloned().flatten()?.as_str())?;
+                            Some((kind, value(&k.cells, "events")))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            kinds.sort_by_key(|(k, n)| (std::cmp::Reverse(n.unwrap_or(0)), *k));
+            agencies.push(AgencyPart {
+                agency,
+                kinds,
+                figures: figures(&r.cells),
+            });
+        }
+        let shared_people = p
+            .tables
+            .iter()
+            .find(|t| whole(t, &[], Analysis::Overlap))
+            .and_then(|t| {
+                t.rows
+                    .iter()
+                    .filter(|r| {
+                        r.key
+                            .get("combination")
+                            .cloned()
+                            .flatten()
+                            .is_some_and(|c| c.contains(';'))
+                    })
+                    .map(|r| value(&r.cells, "people"))
+                    .sum::<Option<i64>>()
+            });
+        Ok(Summary {
+            from: Some(p.from),
+            to: Some(p.to),
+            agencies,
+            totals: figures(&by_agency.totals),
             shared_people,
             made_on: crate::domain::calendar::today(),
+            source: Some(Source {
+                period: p.period,
+                version: p.version,
+                sha256: row.sha256,
+            }),
         })
     }
 }

@@ -135,7 +135,12 @@ fn strong(text: &str, format: Format) -> String {
 
 fn blocks(s: &Summary, lang: Lang, format: Format) -> Vec<Block> {
     let vi = lang == Lang::Vi;
-    let n = |v: i64| number(v, lang);
+    // A figure, or the word for one a publication withheld.
+    let n = |v: Option<i64>| match v {
+        Some(v) => number(v, lang),
+        None if vi => "(không công bố)".to_string(),
+        None => "(withheld)".to_string(),
+    };
     let text = |t: &str| match format {
         Format::Html => escape(t),
         Format::Markdown => md_escape(t),
@@ -171,18 +176,18 @@ fn blocks(s: &Summary, lang: Lang, format: Format) -> Vec<Block> {
         }
         .into(),
     ));
-    let reach = |m: &crate::aggregates::Measures| {
+    let reach = |m: &super::Figures| {
         if vi {
             format!(
                 "{} người được định danh; ước tính từ {} đến {} người khác nhau",
-                n(m.unique_participants),
+                n(m.unique),
                 n(m.reach_min),
                 n(m.reach_max)
             )
         } else {
             format!(
                 "{} identified people; an estimated {} to {} different people",
-                n(m.unique_participants),
+                n(m.unique),
                 n(m.reach_min),
                 n(m.reach_max)
             )
@@ -194,12 +199,20 @@ fn blocks(s: &Summary, lang: Lang, format: Format) -> Vec<Block> {
         } else {
             &part.agency.name_en
         };
-        let kinds: Vec<String> = part
+        let mut kinds: Vec<String> = part
             .kinds
             .iter()
             .map(|(k, count)| format!("{} {}", n(*count), noun(*k, lang)))
             .collect();
-        let m = &part.measures;
+        let m = &part.figures;
+        if kinds.is_empty() {
+            // A publication without a table by agency and kind.
+            kinds.push(format!(
+                "{} {}",
+                n(m.events),
+                if vi { "hoạt động" } else { "activities" }
+            ));
+        }
         let sentence = if vi {
             format!(
                 "{} đã tổ chức {}, với {} lượt người tham dự ({}).",
@@ -255,19 +268,16 @@ fn blocks(s: &Summary, lang: Lang, format: Format) -> Vec<Block> {
             n(s.shared_people)
         )
     };
-    if s.from.is_some() {
+    if t.first_time.is_some() {
         let _ = write!(
             total,
             " {}",
             if vi {
-                format!(
-                    "{} người lần đầu được tiếp cận trong kỳ.",
-                    n(t.first_time_participants)
-                )
+                format!("{} người lần đầu được tiếp cận trong kỳ.", n(t.first_time))
             } else {
                 format!(
                     "{} people were reached for the first time in the period.",
-                    n(t.first_time_participants)
+                    n(t.first_time)
                 )
             }
         );
@@ -312,9 +322,9 @@ fn blocks(s: &Summary, lang: Lang, format: Format) -> Vec<Block> {
                 } else {
                     &p.agency.name_en
                 }),
-                n(p.measures.events),
-                n(p.measures.attendances),
-                n(p.measures.unique_participants),
+                n(p.figures.events),
+                n(p.figures.attendances),
+                n(p.figures.unique),
             ]
         })
         .collect();
@@ -326,9 +336,22 @@ fn blocks(s: &Summary, lang: Lang, format: Format) -> Vec<Block> {
         }),
         n(t.events),
         n(t.attendances),
-        n(t.unique_participants),
+        n(t.unique),
     ];
     out.push(Block::Table(header, rows, total_row));
+    if let Some(src) = &s.source {
+        out.push(Block::Note(if vi {
+            format!(
+                "Số liệu theo bản công bố kỳ {}, phiên bản {} (SHA-256 {}); ô \"không công bố\" được giữ lại để không thể suy ra số nhỏ.",
+                src.period, src.version, src.sha256
+            )
+        } else {
+            format!(
+                "Figures from the publication of {}, version {} (SHA-256 {}); withheld values are kept back so that small counts cannot be worked out.",
+                src.period, src.version, src.sha256
+            )
+        }));
+    }
     out.push(Block::Note(if vi {
         format!(
             "Số liệu lập ngày {} từ dữ liệu các cơ quan ghi nhận.",

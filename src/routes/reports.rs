@@ -11,7 +11,7 @@ use crate::auth::Role;
 use crate::domain::calendar::Day;
 use crate::error::{ApiError, Problem};
 use crate::http::extract::{QueryParams, given};
-use crate::http::{AuthErrors, Principal, with_conn};
+use crate::http::{AuthErrors, NotFound, Principal, with_conn};
 use crate::reports::Summary;
 use crate::reports::render::{self, Format, Lang};
 use crate::state::AppState;
@@ -36,6 +36,12 @@ pub struct SummaryQuery {
     /// `html` (default: printable, A4) or `md` (Markdown, for pasting).
     #[param(pattern = "^(html|md)$")]
     pub format: Option<String>,
+    /// A published period (`2025-Q3`): the report of its latest
+    /// publication instead of live figures, withheld values marked. Public
+    /// tokens must give it (they read publications only); `from`, `to` and
+    /// `area` do not apply then.
+    #[param(pattern = r"^[0-9]{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$")]
+    pub period: Option<String>,
 }
 
 /// The summary report of a period, in the form of the provincial reports
@@ -45,21 +51,22 @@ pub struct SummaryQuery {
 /// double counting (never a sum of the agencies'), the people reached by
 /// two agencies or more and, with `from`, those reached for the first time
 /// in the period; then a table. Every figure equals the aggregates'
-/// (`GET /aggregates`). Admin and dashboard tokens; agency and public
-/// tokens get 403 (public tokens read publications).
+/// (`GET /aggregates`). Admin and dashboard tokens; agency tokens get 403.
+/// With `period`, the report of that period's latest publication (its table
+/// by agency, and by agency and kind or its overlap table when it has
+/// them), withheld values marked: the only report public tokens read.
 #[utoipa::path(operation_id = "reports_summary", tag = "reports", security(("bearer" = [])), params(SummaryQuery),
     responses(
         (status = 200, description = "The report: printable HTML, or Markdown with `format=md`",
             content((String = "text/html"), (String = "text/markdown"))),
         (status = 422, description = "Invalid period, area, language or format", body = Problem, content_type = "application/problem+json"),
-        AuthErrors))]
+        AuthErrors, NotFound))]
 #[get("/reports/summary")]
 pub async fn summary(
     state: web::Data<AppState>,
     who: Principal,
     q: QueryParams<SummaryQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    who.forbid_public()?;
     if who.role == Role::Agency {
         return Err(ApiError::Forbidden(
             "the province-wide report needs an admin or dashboard token".into(),
@@ -76,6 +83,23 @@ pub async fn summary(
         Some("md") => Format::Markdown,
         Some(_) => return Err(ApiError::field("format", "must be html or md")),
     };
+    let period = given(q.period)
+        .map(|p| {
+            p.parse::<crate::periods::Period>()
+                .map_err(|m| ApiError::field("period", m))
+        })
+        .transpose()?;
+    if period.is_none() && who.public {
+        return Err(ApiError::Forbidden(
+            "public tokens read publications only: pass period to report a publication".into(),
+        ));
+    }
+    if period.is_some() && (q.from.is_some() || q.to.is_some() || q.area.is_some()) {
+        return Err(ApiError::field(
+            "period",
+            "a publication's report takes no from, to or area",
+        ));
+    }
     let (from, to) = (q.from.map(|d| d.0), q.to.map(|d| d.0));
     if let (Some(f), Some(t)) = (from, to)
         && t < f
@@ -94,7 +118,11 @@ pub async fn summary(
         scope: None,
     };
     let reach = state.reach.clone();
-    let s = with_conn(&state, move |c| Summary::compute(c, &reach, &filters)).await?;
+    let s = with_conn(&state, move |c| match period {
+        Some(p) => Summary::from_publication(c, p.as_str()),
+        None => Summary::compute(c, &reach, &filters),
+    })
+    .await?;
     let body = render::render(&s, lang, format);
     Ok(match format {
         Format::Html => {

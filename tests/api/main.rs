@@ -14,6 +14,7 @@ mod areas;
 mod cli;
 mod consent;
 mod contract;
+mod dashboard;
 mod drill;
 mod events;
 mod foundation;

@@ -11,6 +11,7 @@ use crate::helpers::{TestApp, json as json_of, problem};
 both_backends!(
     the_2019_report_comes_back_in_its_own_numbers,
     a_joint_event_counts_once_in_the_province_and_once_per_agency,
+    public_tokens_read_the_report_of_a_publication,
 );
 
 /// (agency, kind, number of events, person-times), as the 2019 report says.
@@ -218,4 +219,118 @@ async fn a_joint_event_counts_once_in_the_province_and_once_per_agency(app: Test
     ] {
         assert!(md.contains(phrase), "missing {phrase:?} in\n{md}");
     }
+}
+
+async fn public_tokens_read_the_report_of_a_publication(app: TestApp) {
+    app.seed_test_areas();
+    let police = app.agency("police");
+    let wu = app.agency("womens-union");
+    // Police: 6 classes of 10 people; the union: one meeting of 3 (small).
+    for i in 0..6 {
+        let people: Vec<Value> = (i * 10..i * 10 + 10)
+            .map(|p| json!({"id_type": "citizen_id", "value": format!("0016{p:08}")}))
+            .collect();
+        json_of(
+            app.post(
+                "/api/v1/events",
+                &police,
+                &json!({"external_id": format!("c{i}"), "kind": "training_class", "title": "c", "topics": ["human_trafficking"],
+                        "start_date": "2025-04-02", "end_date": "2025-04-02", "area_code": "01234",
+                        "attendance": {"total": 10}, "participants": people}),
+            )
+            .await,
+            201,
+        )
+        .await;
+    }
+    json_of(
+        app.post(
+            "/api/v1/events",
+            &wu,
+            &json!({"external_id": "m", "kind": "community_meeting", "title": "m", "topics": ["human_trafficking"],
+                    "start_date": "2025-04-03", "end_date": "2025-04-03", "area_code": "01234",
+                    "attendance": {"total": 3}}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let p = json_of(
+        app.post(
+            "/api/v1/publications",
+            &app.admin(),
+            &json!({"title": "Tháng 4", "period": "2025-04", "tables": [
+                {"group_by": "agency"}, {"group_by": "agency,kind"}, {"analysis": "overlap"}]}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let public = app.public_viewer().await;
+    let (_, md) = get_text(
+        &app,
+        "/api/v1/reports/summary?period=2025-04&format=md",
+        &public,
+    )
+    .await;
+    // Each agency's paragraph states its published figures, and says
+    // "(không công bố)" for withheld ones, never 0: the union's 3 people
+    // are withheld, and so is a partner cell that would reveal them.
+    let names = [
+        ("police", "Công an tỉnh"),
+        ("womens-union", "Hội Liên hiệp Phụ nữ tỉnh"),
+    ];
+    let mut withheld = 0;
+    for row in p["tables"][0]["rows"].as_array().unwrap() {
+        let agency = row["key"]["agency"].as_str().unwrap();
+        let name = names.iter().find(|(c, _)| *c == agency).unwrap().1;
+        let line = md
+            .lines()
+            .find(|l| l.starts_with(&format!("**{name}**")))
+            .unwrap_or_else(|| panic!("no paragraph for {name} in\n{md}"));
+        let mut shown = |m: &str| match row["values"][m].as_i64() {
+            Some(v) => v.to_string(),
+            None => {
+                withheld += 1;
+                "(không công bố)".to_string()
+            }
+        };
+        let attendances = shown("attendances");
+        let unique = shown("unique_participants");
+        assert!(
+            line.contains(&format!(
+                "với {attendances} lượt người tham dự ({unique} người được định danh"
+            )),
+            "{line}"
+        );
+    }
+    assert!(withheld >= 2, "the small count and its partner: {p}");
+    for phrase in [
+        "(không công bố) buổi họp dân",
+        "Số liệu theo bản công bố kỳ 2025-04, phiên bản 1",
+        "Kỳ báo cáo: từ ngày 01/04/2025 đến ngày 30/04/2025.",
+    ] {
+        assert!(md.contains(phrase), "missing {phrase:?} in\n{md}");
+    }
+    assert!(
+        !md.contains("lần đầu"),
+        "first-time people are not published"
+    );
+    // Its figures are the publication's; without a period a public token is refused.
+    problem(app.get("/api/v1/reports/summary", &public).await, 403).await;
+    problem(
+        app.get(
+            "/api/v1/reports/summary?period=2025-04&from=2025-04-01",
+            &public,
+        )
+        .await,
+        422,
+    )
+    .await;
+    problem(
+        app.get("/api/v1/reports/summary?period=2025-05", &public)
+            .await,
+        404,
+    )
+    .await;
 }
