@@ -477,6 +477,43 @@ def aggregate_runs(args, data, results):
         olap_baselines(args, data, results)
 
 
+# A year's publication: the five default tables, plus overlap and frequency.
+PUBLISH = {
+    "title": "bench", "period": "2025",
+    "tables": [{"group_by": g} for g in ("agency", "kind", "target_group", "area:province", "period:month")]
+    + [{"analysis": "overlap"}, {"analysis": "frequency"}],
+}
+
+
+def publish_runs(args, data, results):
+    """Publishing a year (issue 17): wall time of POST /publications and the
+    service's peak RSS while it computes (memberships of every table, atoms
+    and complementary suppression)."""
+    for backend in args.backends:
+        if backend == "sqlite" and args.national:
+            continue
+        svc = aggregates_service(backend, data, args, results)
+        svc.wait_for_index()
+        before = svc.rss_kb() / 1024
+        hwm_before = svc.rss_kb("VmHWM") / 1024
+        runs = []
+        for _ in range(2):
+            req = urllib.request.Request(svc.url + "/publications", data=json.dumps(PUBLISH).encode(),
+                                         headers={"Authorization": f"Bearer {svc.admin}", "Content-Type": "application/json"})
+            t0 = time.monotonic()
+            body = json.loads(urllib.request.urlopen(req, timeout=3600).read())
+            runs.append(time.monotonic() - t0)
+        cells = sum(len(t["rows"]) + 1 for t in body["tables"])
+        peak = svc.rss_kb("VmHWM") / 1024
+        results[f"{backend}.publish"] = {"seconds": runs, "rss_before_mb": before, "peak_before_mb": hwm_before,
+                                         "peak_rss_mb": peak, "rows": cells,
+                                         "suppressed_cells": body["suppressed_cells"]}
+        log(f"{backend}: published {cells} rows in {min(runs):.1f} s (best of {len(runs)}), "
+            f"{body['suppressed_cells']} cells withheld; RSS {before:.0f} MB before, "
+            f"peak {peak:.0f} MB (peak before publishing {hwm_before:.0f} MB)")
+        svc.stop()
+
+
 def olap_baselines(args, data, results):
     """DuckDB and chDB over the same plain rows, from the bench's own virtualenv."""
     venv = WORK / "venv"
@@ -653,7 +690,8 @@ def main():
     p.add_argument("--sql-requests", type=int, default=3, help="requests per slice on the SQL path")
     p.add_argument("--fresh-samples", type=int, default=200, help="writes in the two-instance freshness phase")
     p.add_argument("--only", default="ingest,aggregates,baselines,freshness",
-                   help="phases to run (baselines: the SQL path, plain PostgreSQL, DuckDB and chDB beside the aggregates)")
+                   help="phases to run (baselines: the SQL path, plain PostgreSQL, DuckDB and chDB beside the aggregates; "
+                        "publish: a year's publication, not run by default)")
     a = p.parse_args()
     a.backends = a.backends.split(",")
     a.national = not a.quick
@@ -673,6 +711,8 @@ def main():
     results["aggregates_dataset"] = manifest(agg_data)
     if "aggregates" in a.only:
         aggregate_runs(a, agg_data, results)
+    if "publish" in a.only:
+        publish_runs(a, agg_data, results)
     if "freshness" in a.only and "postgres" in a.backends:
         freshness(a, results)
     results["seconds"] = time.monotonic() - started

@@ -159,3 +159,19 @@ pub struct MemberRow {
 pub fn memberships(conn: &mut DbConn, text: &str, binds: &[Bind]) -> QueryResult<Vec<MemberRow>> {
     load_heavy(conn, text, binds)
 }
+
+/// A real event and one of its people.
+#[derive(QueryableByName, Debug, Clone, Copy)]
+pub struct PersonEvent {
+    /// The real event's group.
+    #[diesel(sql_type = BigInt)]
+    pub g: i64,
+    /// The person.
+    #[diesel(sql_type = BigInt)]
+    pub pid: i64,
+}
+
+/// Runs the statement of the people of a slice's real events.
+pub fn people_of(conn: &mut DbConn, text: &str, binds: &[Bind]) -> QueryResult<Vec<PersonEvent>> {
+    load_heavy(conn, text, binds)
+}

@@ -40,32 +40,52 @@ fn event_mass(m: &Measure, f: &Figures) -> i64 {
     event_value(m, std::slice::from_ref(f)).unwrap_or(0)
 }
 
+/// Two independent 64-bit tags of a cell: a member's signature is the XOR
+/// of the tags of the cells holding it (128 bits: distinct sets of cells
+/// never share one in practice), so no member keeps a list of its cells.
+fn tags(cell: usize) -> (u64, u64) {
+    let mix = |mut z: u64| {
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    };
+    let c = cell as u64;
+    (
+        mix(c.wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15)),
+        mix(c.wrapping_add(0x5151).wrapping_mul(0xD6E8_FEB8_6659_FD93)),
+    )
+}
+
 /// Atoms of a family of sets: the classes of members found in exactly the
-/// same sets; each set as its atoms, and each atom's members.
-fn atoms(sets: &[&std::collections::BTreeSet<i64>]) -> (Vec<Vec<usize>>, Vec<Vec<i64>>) {
-    let mut member_sets: HashMap<i64, Vec<usize>> = HashMap::new();
+/// same sets. Returns each set as its atoms, and each member's atom.
+fn atoms(sets: &[&Vec<i64>]) -> (Vec<Vec<usize>>, HashMap<i64, usize>) {
+    let mut signature: HashMap<i64, (u64, u64)> = HashMap::new();
     for (i, s) in sets.iter().enumerate() {
+        let (a, b) = tags(i);
         for m in s.iter() {
-            member_sets.entry(*m).or_default().push(i);
+            let e = signature.entry(*m).or_insert((0, 0));
+            e.0 ^= a;
+            e.1 ^= b;
         }
     }
-    let mut atom_of: HashMap<Vec<usize>, usize> = HashMap::new();
-    let mut members: Vec<Vec<i64>> = Vec::new();
-    let mut cells: Vec<Vec<usize>> = vec![Vec::new(); sets.len()];
-    let mut sorted: Vec<(i64, Vec<usize>)> = member_sets.into_iter().collect();
-    sorted.sort();
-    for (m, sig) in sorted {
-        let next = atom_of.len();
-        let a = *atom_of.entry(sig.clone()).or_insert(next);
-        if a == members.len() {
-            members.push(Vec::new());
-            for s in &sig {
-                cells[*s].push(a);
-            }
-        }
-        members[a].push(m);
+    let mut index: HashMap<(u64, u64), usize> = HashMap::new();
+    let mut atom_of: HashMap<i64, usize> = HashMap::with_capacity(signature.len());
+    let mut members: Vec<(i64, (u64, u64))> = signature.into_iter().collect();
+    members.sort_unstable();
+    for (m, sig) in members {
+        let next = index.len();
+        atom_of.insert(m, *index.entry(sig).or_insert(next));
     }
-    (cells, members)
+    let cells = sets
+        .iter()
+        .map(|s| {
+            let mut atoms: Vec<usize> = s.iter().map(|m| atom_of[m]).collect();
+            atoms.sort_unstable();
+            atoms.dedup();
+            atoms
+        })
+        .collect();
+    (cells, atom_of)
 }
 
 /// A cell group's values by measure, and the measures withheld.
@@ -81,8 +101,9 @@ pub(super) fn compute(
     let mut values: Vec<BTreeMap<String, Option<i64>>> = vec![BTreeMap::new(); n];
     let mut suppressed: Vec<Vec<String>> = vec![Vec::new(); n];
     let event_sets: Vec<_> = groups.iter().map(|g| &g.members.events).collect();
-    let (event_cells, event_atoms) = atoms(&event_sets);
-    let figures_of = |events: &std::collections::BTreeSet<i64>| -> Vec<Figures> {
+    let (event_cells, event_atom_of) = atoms(&event_sets);
+    let event_atoms = event_atom_of.values().max().map_or(0, |m| m + 1);
+    let figures_of = |events: &Vec<i64>| -> Vec<Figures> {
         events
             .iter()
             .filter_map(|g| figures.get(g).copied())
@@ -90,17 +111,14 @@ pub(super) fn compute(
     };
     let mut withheld: HashMap<&str, Vec<bool>> = HashMap::new();
     for m in measure::published().filter(|m| m.sql.is_some()) {
+        let mut mass = vec![0i64; event_atoms];
+        for (g, a) in &event_atom_of {
+            if let Some(f) = figures.get(g) {
+                mass[*a] += event_mass(m, f);
+            }
+        }
         let system = System {
-            mass: event_atoms
-                .iter()
-                .map(|members| {
-                    members
-                        .iter()
-                        .filter_map(|g| figures.get(g))
-                        .map(|f| event_mass(m, f))
-                        .sum()
-                })
-                .collect(),
+            mass,
             cells: event_cells.clone(),
         };
         withheld.insert(m.name, disclosure::protect(&system, k, &[]));
@@ -113,9 +131,14 @@ pub(super) fn compute(
     }
     // Unique people: atoms of people.
     let people_sets: Vec<_> = groups.iter().map(|g| &g.members.people).collect();
-    let (people_cells, people_atoms) = atoms(&people_sets);
+    let (people_cells, person_atom) = atoms(&people_sets);
+    let mut mass = vec![0i64; person_atom.values().max().map_or(0, |m| m + 1)];
+    for a in person_atom.values() {
+        mass[*a] += 1;
+    }
+    drop(person_atom);
     let system = System {
-        mass: people_atoms.iter().map(|m| m.len() as i64).collect(),
+        mass,
         cells: people_cells,
     };
     withheld.insert("unique_participants", disclosure::protect(&system, k, &[]));

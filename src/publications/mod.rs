@@ -29,7 +29,7 @@ use crate::periods::Period;
 
 use cells::{Group, compute};
 pub use changes::{Changes, changes};
-use tables::{Figures, TableMembers};
+use tables::Figures;
 
 /// Most tables in one publication.
 pub const MAX_TABLES: usize = 20;
@@ -380,39 +380,59 @@ pub fn publish(
     k: i64,
 ) -> Result<(Publication, String), ApiError> {
     let (period, specs) = check(req)?;
+    let whole_period = Request {
+        filters: Filters {
+            from: Some(period.starts_on()),
+            to: Some(period.ends_on()),
+            ..Filters::default()
+        },
+        group_by: GroupBy::default(),
+    };
+    let people_of = tables::people_of(conn, &whole_period)?;
     let mut figures: HashMap<i64, Figures> = HashMap::new();
-    let mut loaded: Vec<TableMembers> = Vec::new();
-    for (spec, _, request) in &specs {
-        loaded.push(match spec.analysis {
-            Analysis::Aggregate => tables::load(conn, request, &mut figures)?,
-            a => tables::load_people(conn, request, a)?,
-        });
-    }
     let mut groups = Vec::new();
-    for (t, members) in loaded.iter().enumerate() {
-        for r in &members.rows {
+    // Per table: whether every real event of it is in exactly one row (its
+    // additive measures then add up).
+    let mut single_row: Vec<bool> = Vec::new();
+    for (t, (spec, _, request)) in specs.iter().enumerate() {
+        let members = match spec.analysis {
+            Analysis::Aggregate => tables::load(conn, request, &mut figures, &people_of)?,
+            a => tables::load_people(conn, request, a, &mut figures, &people_of)?,
+        };
+        let mut in_rows: Vec<i64> = members
+            .rows
+            .iter()
+            .flat_map(|r| r.events.iter().copied())
+            .collect();
+        let occurrences = in_rows.len();
+        in_rows.sort_unstable();
+        in_rows.dedup();
+        let total = members.totals.events.len();
+        single_row
+            .push(!request.group_by.is_empty() && occurrences == total && in_rows.len() == total);
+        for r in members.rows {
             groups.push(Group {
                 table: t,
                 total: false,
-                members: r.clone(),
+                members: r,
             });
         }
         groups.push(Group {
             table: t,
             total: true,
-            members: members.totals.clone(),
+            members: members.totals,
         });
     }
+    drop(people_of);
     let cells = compute(&groups, &figures, k);
     let mut unit_ids: Vec<i64> = Vec::new();
-    for (t, (_, _, request)) in specs.iter().enumerate() {
-        for r in &loaded[t].rows {
-            for (d, key) in request.group_by.iter().zip(&r.keys) {
-                if d.is_area()
-                    && let Some(id) = key.as_ref().and_then(|k| k.parse().ok())
-                {
-                    unit_ids.push(id);
-                }
+    for g in groups.iter().filter(|g| !g.total) {
+        let request = &specs[g.table].2;
+        for (d, key) in request.group_by.iter().zip(&g.members.keys) {
+            if d.is_area()
+                && let Some(id) = key.as_ref().and_then(|k| k.parse().ok())
+            {
+                unit_ids.push(id);
             }
         }
     }
@@ -467,14 +487,7 @@ pub fn publish(
             }
         }
         rows.sort_by_key(|r| sort_key(&r.key));
-        let single = loaded[t].totals.events.iter().all(|e| {
-            loaded[t]
-                .rows
-                .iter()
-                .filter(|r| r.events.contains(e))
-                .count()
-                == 1
-        }) && !request.group_by.is_empty();
+        let single = single_row[t];
         out_tables.push(PublishedTable {
             name: name.clone(),
             analysis: spec.analysis,

@@ -1,19 +1,21 @@
 //! A publication's tables computed from memberships: for each table, which
-//! real events and which people each row and the totals count, read with
-//! one statement per table built on the aggregate statement's slice (the
-//! same `ev`, `slice` and key relations, so the figures are the
-//! aggregates'). The cells' values are summed here; disclosure control
-//! ([`super::disclosure`]) works on the same memberships.
+//! real events each row and the totals count, read with one statement per
+//! table built on the aggregate statement's slice (the same `ev`, `slice`
+//! and key relations, so the figures are the aggregates'); and, once for
+//! the whole period, the people of each real event, from which each cell's
+//! people follow (a person is in a row when they attended one of its real
+//! events). The cells' values are summed in `cells`; disclosure control
+//! works on the same memberships.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::aggregates::sql::{key_relation, participants, slice_statement};
 use crate::aggregates::{GroupBy, Request, area_ids};
+use crate::db::DbConn;
+use crate::db::publications::{MemberRow, memberships, people_of as load_pairs};
+use crate::error::ApiError;
 
 use super::Analysis;
-use crate::db::DbConn;
-use crate::db::publications::{MemberRow, memberships};
-use crate::error::ApiError;
 
 /// A real event's figures (the same for every table: they do not depend
 /// on the filters).
@@ -32,15 +34,16 @@ pub struct Figures {
 }
 
 /// One cell group of a table: a row (its keys, area keys as unit ids) or
-/// the totals (no keys), with the real events and people it counts.
+/// the totals (no keys), with the real events and people it counts, each
+/// sorted and distinct.
 #[derive(Debug, Clone, Default)]
 pub struct Members {
     /// Key values in `group_by` order (empty for the totals).
     pub keys: Vec<Option<String>>,
     /// Its real events (groups).
-    pub events: BTreeSet<i64>,
+    pub events: Vec<i64>,
     /// Its people.
-    pub people: BTreeSet<i64>,
+    pub people: Vec<i64>,
 }
 
 /// A table's memberships.
@@ -52,17 +55,62 @@ pub struct TableMembers {
     pub totals: Members,
 }
 
-/// The membership statement of `request`; with `person_events`, each
-/// person's real events too.
+/// The people of each real event of the period (sorted).
+pub type PeopleOf = HashMap<i64, Vec<i64>>;
+
+/// Reads the people of every real event of `period` (a request over the
+/// whole period: every table's slice is within it).
+pub fn people_of(conn: &mut DbConn, period: &Request) -> Result<PeopleOf, ApiError> {
+    let pg = crate::db::is_postgres(conn);
+    let ids = area_ids(conn, &period.filters)?;
+    let (sql, mut text) = slice_statement(pg, period, ids.as_deref());
+    text.push_str(&format!(
+        " SELECT DISTINCT pe.group_seq AS g, p.participant_id AS pid FROM ev pe {} \
+         WHERE pe.group_seq IN (SELECT slice.g FROM slice)",
+        participants(pg)
+    ));
+    let mut out: PeopleOf = HashMap::new();
+    for pair in load_pairs(conn, &text, &sql.binds)? {
+        out.entry(pair.g).or_default().push(pair.pid);
+    }
+    for people in out.values_mut() {
+        people.sort_unstable();
+        people.dedup();
+    }
+    Ok(out)
+}
+
+/// The people of `events`, sorted and distinct.
+fn people_in(events: &[i64], people_of: &PeopleOf) -> Vec<i64> {
+    let mut out: Vec<i64> = events
+        .iter()
+        .filter_map(|g| people_of.get(g))
+        .flatten()
+        .copied()
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// The statement of a table's real events (with their figures) and of its
+/// rows' real events (with the rows' keys).
 fn statement(
     pg: bool,
     request: &Request,
     area_ids: Option<&[i64]>,
-    person_events: bool,
 ) -> (String, Vec<crate::db::raw::Bind>) {
     let (sql, mut text) = slice_statement(pg, request, area_ids);
     let dims = &request.group_by;
-    let keys = |anchor: &str| -> (String, String) {
+    let none5 = "CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT)";
+    let mut parts = vec![
+        "SELECT 'event' AS part, s.g AS id, CAST(NULL AS TEXT) AS k0, CAST(NULL AS TEXT) AS k1, \
+         CAST(NULL AS TEXT) AS k2, CAST(NULL AS TEXT) AS k3, CAST(s.total AS BIGINT) AS total, \
+         CAST(s.female AS BIGINT) AS female, CAST(s.male AS BIGINT) AS male, \
+         CAST(s.under_18 AS BIGINT) AS under_18, CAST(s.identified AS BIGINT) AS identified FROM slice s"
+            .to_string(),
+    ];
+    if !dims.is_empty() {
         let cols = (0..4)
             .map(|i| {
                 if i < dims.len() {
@@ -76,42 +124,11 @@ fn statement(
         let joins = dims
             .iter()
             .enumerate()
-            .map(|(i, d)| format!("JOIN {} d{i} ON d{i}.g = {anchor}", key_relation(pg, *d)))
+            .map(|(i, d)| format!("JOIN {} d{i} ON d{i}.g = s.g", key_relation(pg, *d)))
             .collect::<Vec<_>>()
             .join(" ");
-        (cols, joins)
-    };
-    let none4 = "CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT)";
-    let none5 = "CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT)";
-    let people = participants(pg);
-    let mut parts = vec![
-        format!(
-            "SELECT 'event' AS part, s.g AS id, CAST(NULL AS TEXT) AS k0, CAST(NULL AS TEXT) AS k1, \
-             CAST(NULL AS TEXT) AS k2, CAST(NULL AS TEXT) AS k3, CAST(s.total AS BIGINT) AS total, \
-             CAST(s.female AS BIGINT) AS female, CAST(s.male AS BIGINT) AS male, \
-             CAST(s.under_18 AS BIGINT) AS under_18, CAST(s.identified AS BIGINT) AS identified FROM slice s"
-        ),
-        format!(
-            "SELECT DISTINCT 'person', p.participant_id, {none4}, {none5} FROM ev pe {people} \
-             WHERE pe.group_seq IN (SELECT slice.g FROM slice)"
-        ),
-    ];
-    if !dims.is_empty() {
-        let (cols, joins) = keys("s.g");
         parts.push(format!(
             "SELECT 'event_row', s.g, {cols}, {none5} FROM slice s {joins}"
-        ));
-        let (cols, joins) = keys("pe.group_seq");
-        parts.push(format!(
-            "SELECT DISTINCT 'person_row', p.participant_id, {cols}, {none5} FROM ev pe {people} {joins} \
-             WHERE pe.group_seq IN (SELECT slice.g FROM slice)"
-        ));
-    }
-    if person_events {
-        parts.push(format!(
-            "SELECT DISTINCT 'person_event', p.participant_id, CAST(pe.group_seq AS TEXT), \
-             CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), {none5} FROM ev pe {people} \
-             WHERE pe.group_seq IN (SELECT slice.g FROM slice)"
         ));
     }
     text.push(' ');
@@ -119,14 +136,18 @@ fn statement(
     (text, sql.binds)
 }
 
-/// Reads a table's memberships, and adds its events' figures to `figures`.
-pub fn load(
+/// Each row's real events, by the row's keys.
+type RowEvents = BTreeMap<Vec<Option<String>>, Vec<i64>>;
+
+/// A table's real events and rows (area keys as unit ids), with its
+/// events' figures added to `figures`.
+fn events_and_rows(
     conn: &mut DbConn,
     request: &Request,
     figures: &mut HashMap<i64, Figures>,
-) -> Result<TableMembers, ApiError> {
+) -> Result<(Vec<i64>, RowEvents), ApiError> {
     let ids = area_ids(conn, &request.filters)?;
-    let (text, binds) = statement(crate::db::is_postgres(conn), request, ids.as_deref(), false);
+    let (text, binds) = statement(crate::db::is_postgres(conn), request, ids.as_deref());
     let rows = memberships(conn, &text, &binds)?;
     let n = request.group_by.len();
     let key_of = |r: &MemberRow| -> Vec<Option<String>> {
@@ -136,12 +157,12 @@ pub fn load(
             .cloned()
             .collect()
     };
-    let mut out = TableMembers::default();
-    let mut by_key: BTreeMap<Vec<Option<String>>, Members> = BTreeMap::new();
+    let mut events = Vec::new();
+    let mut by_key = RowEvents::new();
     for r in &rows {
         match r.part.as_str() {
             "event" => {
-                out.totals.events.insert(r.id);
+                events.push(r.id);
                 figures.entry(r.id).or_insert(Figures {
                     total: r.total.unwrap_or(0),
                     female: r.female,
@@ -150,27 +171,41 @@ pub fn load(
                     identified: r.identified.unwrap_or(0),
                 });
             }
-            "person" => {
-                out.totals.people.insert(r.id);
-            }
-            "event_row" | "person_row" => {
-                let key = key_of(r);
-                let m = by_key.entry(key.clone()).or_insert_with(|| Members {
-                    keys: key,
-                    ..Members::default()
-                });
-                if r.part == "event_row" {
-                    m.events.insert(r.id);
-                } else {
-                    m.people.insert(r.id);
-                }
-            }
-            "person_event" => {}
+            "event_row" => by_key.entry(key_of(r)).or_default().push(r.id),
             other => return Err(ApiError::internal(format!("membership part {other}"))),
         }
     }
-    out.rows = by_key.into_values().collect();
-    Ok(out)
+    events.sort_unstable();
+    for evs in by_key.values_mut() {
+        evs.sort_unstable();
+        evs.dedup();
+    }
+    Ok((events, by_key))
+}
+
+/// Reads an aggregate table's memberships, and adds its events' figures to `figures`.
+pub fn load(
+    conn: &mut DbConn,
+    request: &Request,
+    figures: &mut HashMap<i64, Figures>,
+    people_of: &PeopleOf,
+) -> Result<TableMembers, ApiError> {
+    let (events, by_key) = events_and_rows(conn, request, figures)?;
+    Ok(TableMembers {
+        rows: by_key
+            .into_iter()
+            .map(|(keys, events)| Members {
+                keys,
+                people: people_in(&events, people_of),
+                events,
+            })
+            .collect(),
+        totals: Members {
+            keys: Vec::new(),
+            people: people_in(&events, people_of),
+            events,
+        },
+    })
 }
 
 /// Reads an overlap or frequency table's memberships: its rows are people
@@ -179,83 +214,72 @@ pub fn load_people(
     conn: &mut DbConn,
     request: &Request,
     analysis: Analysis,
+    figures: &mut HashMap<i64, Figures>,
+    people_of: &PeopleOf,
 ) -> Result<TableMembers, ApiError> {
-    let ids = area_ids(conn, &request.filters)?;
     let by_agency = Request {
         filters: request.filters.clone(),
         group_by: GroupBy::parse(Some("agency"))?,
     };
-    let frequency = analysis == Analysis::Frequency;
-    let (text, binds) = statement(
-        crate::db::is_postgres(conn),
-        &by_agency,
-        ids.as_deref(),
-        frequency,
-    );
-    let rows = memberships(conn, &text, &binds)?;
-    let mut people: BTreeSet<i64> = BTreeSet::new();
-    let mut agencies: BTreeMap<i64, BTreeSet<String>> = BTreeMap::new();
-    let mut events: BTreeMap<i64, i64> = BTreeMap::new();
-    for r in &rows {
-        match r.part.as_str() {
-            "person" => {
-                people.insert(r.id);
-            }
-            "person_row" => {
-                if let Some(a) = &r.k0 {
-                    agencies.entry(r.id).or_default().insert(a.clone());
-                }
-            }
-            "person_event" => *events.entry(r.id).or_default() += 1,
-            _ => {}
+    let (events, by_key) = events_and_rows(conn, &by_agency, figures)?;
+    // Each real event's organisers, as indices into `agencies`.
+    let agencies: Vec<String> = by_key.keys().filter_map(|k| k[0].clone()).collect();
+    let mut organisers: HashMap<i64, Vec<u16>> = HashMap::new();
+    for (i, (_, evs)) in by_key.iter().enumerate() {
+        for g in evs {
+            organisers.entry(*g).or_default().push(i as u16);
         }
     }
-    let mut cells: BTreeMap<(String, String), BTreeSet<i64>> = BTreeMap::new();
-    for p in &people {
-        if frequency {
-            let n = events.get(p).copied().unwrap_or(0);
-            let label = if n >= crate::analytics::EVENTS_AT_LEAST {
+    // Per person: the agencies that reached them and how many real events.
+    let mut reached: HashMap<i64, (BTreeSet<u16>, i64)> = HashMap::new();
+    for g in &events {
+        for p in people_of.get(g).into_iter().flatten() {
+            let e = reached.entry(*p).or_default();
+            e.0.extend(organisers.get(g).into_iter().flatten().copied());
+            e.1 += 1;
+        }
+    }
+    let mut cells: BTreeMap<(String, String), Vec<i64>> = BTreeMap::new();
+    for (p, (set, n)) in &reached {
+        if analysis == Analysis::Frequency {
+            let label = if *n >= crate::analytics::EVENTS_AT_LEAST {
                 format!("{}+", crate::analytics::EVENTS_AT_LEAST)
             } else {
                 n.to_string()
             };
-            cells
-                .entry(("events".into(), label))
-                .or_default()
-                .insert(*p);
-        } else {
-            let set: Vec<&String> = agencies
-                .get(p)
-                .map(|s| s.iter().collect())
-                .unwrap_or_default();
-            let joined = set.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(";");
-            cells
-                .entry(("combination".into(), joined))
-                .or_default()
-                .insert(*p);
-            for (i, a) in set.iter().enumerate() {
-                for b in &set[i + 1..] {
-                    cells
-                        .entry(("pair".into(), format!("{a};{b}")))
-                        .or_default()
-                        .insert(*p);
-                }
+            cells.entry(("events".into(), label)).or_default().push(*p);
+            continue;
+        }
+        let names: Vec<&str> = set.iter().map(|i| agencies[*i as usize].as_str()).collect();
+        cells
+            .entry(("combination".into(), names.join(";")))
+            .or_default()
+            .push(*p);
+        for (i, a) in names.iter().enumerate() {
+            for b in &names[i + 1..] {
+                cells
+                    .entry(("pair".into(), format!("{a};{b}")))
+                    .or_default()
+                    .push(*p);
             }
         }
     }
     Ok(TableMembers {
         rows: cells
             .into_iter()
-            .map(|((label, value), people)| Members {
-                keys: vec![Some(label), Some(value)],
-                events: BTreeSet::new(),
-                people,
+            .map(|((label, value), mut people)| {
+                people.sort_unstable();
+                Members {
+                    keys: vec![Some(label), Some(value)],
+                    events: Vec::new(),
+                    people,
+                }
             })
             .collect(),
         totals: Members {
             keys: Vec::new(),
-            events: BTreeSet::new(),
-            people,
+            events: Vec::new(),
+            people: people_in(&events, people_of),
         },
     })
 }

@@ -44,7 +44,7 @@ async fn refused(resp: reqwest::Response, period: &str) {
     assert_eq!(p["locked_period"], period, "{p}");
 }
 
-async fn lock(app: &TestApp, period: &str, status: u16) -> Value {
+pub(crate) async fn lock(app: &TestApp, period: &str, status: u16) -> Value {
     json_of(
         app.post(
             "/api/v1/periods",
@@ -57,7 +57,7 @@ async fn lock(app: &TestApp, period: &str, status: u16) -> Value {
     .await
 }
 
-async fn reopen(app: &TestApp, period: &str) -> Value {
+pub(crate) async fn reopen(app: &TestApp, period: &str) -> Value {
     json_of(
         app.post(
             &format!("/api/v1/periods/{period}/reopen"),

@@ -677,16 +677,7 @@ async fn lock_publish_republish_and_changes(app: TestApp) {
         )
         .await;
     }
-    json_of(
-        app.post(
-            "/api/v1/periods",
-            &admin,
-            &json!({"period": "2025-08", "reason": "signed"}),
-        )
-        .await,
-        201,
-    )
-    .await;
+    crate::periods::lock(&app, "2025-08", 201).await;
     // The default tables: agency, kind, target group, province, month.
     let v1 = publish(&app, &json!({"title": "Tháng 8", "period": "2025-08"})).await;
     assert_eq!(v1["version"], 1);
@@ -709,16 +700,7 @@ async fn lock_publish_republish_and_changes(app: TestApp) {
     );
     assert_eq!(v1["tables"][0]["totals"]["values"]["attendances"], 240);
     // A correction: reopen, add a class of 30, lock, publish again.
-    json_of(
-        app.post(
-            "/api/v1/periods/2025-08/reopen",
-            &admin,
-            &json!({"reason": "a class was missing"}),
-        )
-        .await,
-        200,
-    )
-    .await;
+    crate::periods::reopen(&app, "2025-08").await;
     let extra = real("training_class", "2025-08-20", 30, 1000..1030, None, None);
     json_of(
         app.post("/api/v1/events", &police, &body_of(99, &extra))
@@ -726,16 +708,7 @@ async fn lock_publish_republish_and_changes(app: TestApp) {
         201,
     )
     .await;
-    json_of(
-        app.post(
-            "/api/v1/periods",
-            &admin,
-            &json!({"period": "2025-08", "reason": "signed again"}),
-        )
-        .await,
-        201,
-    )
-    .await;
+    crate::periods::lock(&app, "2025-08", 201).await;
     let v2 = publish(
         &app,
         &json!({"title": "Tháng 8 (sửa)", "period": "2025-08"}),
