@@ -20,29 +20,16 @@ if [ "$(cat "$npm_dir/.stamp" 2>/dev/null)" != "${pkgs[*]}" ]; then
   echo "${pkgs[*]}" > "$npm_dir/.stamp"
 fi
 
-work=$(mktemp -d)
-pid=""
-cleanup() {
-  [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=scripts/lib/service.sh
+. scripts/lib/service.sh
 
-cargo build -q
-export DATA_DIR="$work/data" RUST_LOG=warn RATE_LIMIT_PER_MINUTE=0
-unset DATABASE_URL
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-export BIND_ADDR="127.0.0.1:$port"
-ct=target/debug/campaign-tracker
+service_prepare
 admin=$("$ct" token issue --role admin --label browser-admin 2>/dev/null)
 police=$("$ct" token issue --role agency --agency police --label browser-police 2>/dev/null)
 women=$("$ct" token issue --role agency --agency womens-union --label browser-women 2>/dev/null)
 viewer=$("$ct" token issue --role viewer --label browser-viewer 2>/dev/null)
 public=$("$ct" token issue --role viewer --public --label browser-public 2>/dev/null)
-"$ct" serve >"$work/service.log" 2>&1 &
-pid=$!
-for _ in $(seq 1 150); do curl -sf "http://$BIND_ADDR/readyz" >/dev/null && break; sleep 0.2; done
-curl -sf "http://$BIND_ADDR/readyz" >/dev/null || { cat "$work/service.log"; echo "browser: service did not start" >&2; exit 1; }
+service_start browser
 mkdir -p target/browser
 NODE_PATH="$npm_dir/node_modules" BASE_URL="http://$BIND_ADDR" CHROMIUM="$(command -v chromium)" \
   ADMIN="$admin" POLICE="$police" WOMEN="$women" VIEWER="$viewer" PUBLIC_TOKEN="$public" OUT=target/browser \

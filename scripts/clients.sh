@@ -34,13 +34,8 @@ echo "clients: redocly lint"
 echo "clients: spectral lint"
 "$bin/spectral" lint -r .spectral.yaml --fail-severity=warn "$doc"
 
-work=$(mktemp -d)
-pid=""
-cleanup() {
-  [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=scripts/lib/service.sh
+. scripts/lib/service.sh
 
 echo "clients: openapi-typescript + tsc --strict"
 "$bin/openapi-typescript" "$doc" -o "$work/api.d.ts" >/dev/null
@@ -55,20 +50,12 @@ echo "clients: openapi-python-client"
   || { cat "$work/generate.log"; exit 1; }
 
 echo "clients: smoke run against the service"
-cargo build -q
-export DATA_DIR="$work/data" RUST_LOG=warn RATE_LIMIT_PER_MINUTE=0
-unset DATABASE_URL
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-export BIND_ADDR="127.0.0.1:$port"
-ct=target/debug/campaign-tracker
+service_prepare
 admin=$("$ct" token issue --role admin --label clients-admin 2>/dev/null)
 police=$("$ct" token issue --role agency --agency police --label clients-police 2>/dev/null)
 women=$("$ct" token issue --role agency --agency womens-union --label clients-women 2>/dev/null)
 viewer=$("$ct" token issue --role viewer --label clients-viewer 2>/dev/null)
-"$ct" serve >"$work/service.log" 2>&1 &
-pid=$!
-for _ in $(seq 1 150); do curl -sf "http://$BIND_ADDR/readyz" >/dev/null && break; sleep 0.2; done
-curl -sf "http://$BIND_ADDR/readyz" >/dev/null || { cat "$work/service.log"; echo "clients: service did not start" >&2; exit 1; }
+service_start clients
 PYTHONPATH="$work" BASE_URL="http://$BIND_ADDR" ADMIN="$admin" POLICE="$police" WOMEN="$women" VIEWER="$viewer" \
   "$venv/bin/python" scripts/clients/smoke.py
 echo "clients: ok"

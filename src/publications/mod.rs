@@ -378,7 +378,7 @@ pub fn publish(
     actor: &Actor,
     req: &PublishRequest,
     k: i64,
-) -> Result<(Publication, String), ApiError> {
+) -> Result<PublicationRow, ApiError> {
     let (period, specs) = check(req)?;
     let whole_period = Request {
         filters: Filters {
@@ -536,36 +536,26 @@ pub fn publish(
             };
             let content = serde_json::to_string(&publication)
                 .map_err(|e| ApiError::internal_with("serialising a publication", e))?;
-            let sha256 = hex::encode(Sha256::digest(content.as_bytes()));
-            store::insert(
-                conn,
-                &PublicationRow {
-                    period: publication.period.clone(),
-                    version,
-                    title: title.clone(),
-                    published_at: publication.published_at.naive_utc(),
-                    published_by: by.clone(),
-                    sha256: sha256.clone(),
-                    content: content.clone(),
-                },
-            )?;
-            let summary = PublicationSummary {
+            let row = PublicationRow {
                 period: publication.period.clone(),
                 version,
                 title: title.clone(),
-                published_at: publication.published_at,
-                sha256: sha256.clone(),
+                published_at: publication.published_at.naive_utc(),
+                published_by: by.clone(),
+                sha256: hex::encode(Sha256::digest(content.as_bytes())),
+                content,
             };
+            store::insert(conn, &row)?;
             audit::record(
                 conn,
                 actor,
                 "publish",
                 "publication",
-                &format!("{}/{version}", publication.period),
+                &format!("{}/{version}", row.period),
                 None::<&()>,
-                Some(&summary),
+                Some(&PublicationSummary::from(row.clone())),
             )?;
-            Ok((publication, content))
+            Ok(row)
         });
         match result {
             // Another admin published the same period at the same moment.

@@ -87,25 +87,23 @@ pub async fn publish(
     body: JsonBody<PublishRequest>,
 ) -> Result<HttpResponse, ApiError> {
     who.require_admin()?;
-    publications::check(&body.0)?;
     let actor = who.actor();
     let k = state.settings.suppress_k;
-    let (p, content) = with_conn(&state, move |c| {
+    let row = with_conn(&state, move |c| {
         publications::publish(c, &actor, &body.0, k)
     })
     .await?;
-    let sha = {
-        use sha2::Digest;
-        hex::encode(sha2::Sha256::digest(content.as_bytes()))
-    };
     Ok(HttpResponse::Created()
         .insert_header((
             header::LOCATION,
-            format!("/api/v1/publications/{}?version={}", p.period, p.version),
+            format!(
+                "/api/v1/publications/{}?version={}",
+                row.period, row.version
+            ),
         ))
-        .insert_header(etag(&sha))
+        .insert_header(etag(&row.sha256))
         .content_type("application/json")
-        .body(content))
+        .body(row.content))
 }
 
 /// The publications, newest first (any token).

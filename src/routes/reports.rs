@@ -16,6 +16,16 @@ use crate::reports::Summary;
 use crate::reports::render::{self, Format, Lang};
 use crate::state::AppState;
 
+/// The printable report's policy: nothing but its one stylesheet, allowed by
+/// its SHA-256 (computed once).
+static REPORT_CSP: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let hash = base64::Engine::encode(
+        &base64::engine::general_purpose::STANDARD,
+        sha2::Sha256::digest(render::CSS.as_bytes()),
+    );
+    format!("default-src 'none'; style-src 'sha256-{hash}'; frame-ancestors 'none'")
+});
+
 /// The report's period, place, language and format.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -125,21 +135,10 @@ pub async fn summary(
     .await?;
     let body = render::render(&s, lang, format);
     Ok(match format {
-        Format::Html => {
-            let hash = base64::Engine::encode(
-                &base64::engine::general_purpose::STANDARD,
-                sha2::Sha256::digest(render::CSS.as_bytes()),
-            );
-            HttpResponse::Ok()
-                .content_type("text/html; charset=utf-8")
-                .insert_header((
-                    header::CONTENT_SECURITY_POLICY,
-                    format!(
-                        "default-src 'none'; style-src 'sha256-{hash}'; frame-ancestors 'none'"
-                    ),
-                ))
-                .body(body)
-        }
+        Format::Html => HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .insert_header((header::CONTENT_SECURITY_POLICY, REPORT_CSP.as_str()))
+            .body(body),
         Format::Markdown => HttpResponse::Ok()
             .content_type("text/markdown; charset=utf-8")
             .body(body),
