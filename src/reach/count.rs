@@ -110,12 +110,22 @@ pub(super) trait Unique: Send + Sized {
 
 /// A bit mask per person, `M` wide (bit c: in combination c; bit
 /// `space`: in the slice), stored in words so that merging and counting
-/// go a word at a time.
+/// go a word at a time. While the people seen are few (a small slice of a
+/// large index) they are also listed, and merging, counting and visiting
+/// go over that list instead of every person's slot.
 pub(super) struct Masks<M> {
     words: Vec<u64>,
     space: u32,
+    /// The people whose mask is not empty, in the order first seen; None
+    /// once there are more than `list_up_to`.
+    seen: Option<Vec<u32>>,
+    list_up_to: usize,
     lane: std::marker::PhantomData<M>,
 }
+
+/// The people of a slice are listed while they are at most one in this
+/// many of the index's people.
+const LIST_UP_TO: usize = 4;
 
 /// A mask lane.
 pub(super) trait Mask: Copy + Default + BitOrAssign + Send + bytemuck::Pod {
@@ -134,6 +144,20 @@ macro_rules! mask {
 mask!(u8, u16, u32, u64);
 
 impl<M: Mask> Masks<M> {
+    /// Calls `f` with each person and mask that is not empty.
+    fn each(&self, f: &mut dyn FnMut(u32, u64)) {
+        let lanes: &[M] = bytemuck::cast_slice(&self.words);
+        match &self.seen {
+            Some(list) => list.iter().for_each(|p| f(*p, lanes[*p as usize].bits())),
+            None => lanes.iter().enumerate().for_each(|(p, m)| {
+                let m = m.bits();
+                if m != 0 {
+                    f(p as u32, m);
+                }
+            }),
+        }
+    }
+
     /// Bit 0 of every lane of a word.
     fn lane_low() -> u64 {
         let width = 8 * std::mem::size_of::<M>() as u32;
@@ -148,6 +172,16 @@ impl<M: Mask> Masks<M> {
     /// into counters of the lanes' width over runs of words short enough
     /// not to overflow them, then the counters are summed.
     fn count_bits(&self, bits: &[u32]) -> Vec<i64> {
+        if self.seen.is_some() {
+            let mut per_bit = [0i64; 64];
+            self.each(&mut |_, mut m| {
+                while m != 0 {
+                    per_bit[m.trailing_zeros() as usize] += 1;
+                    m &= m - 1;
+                }
+            });
+            return bits.iter().map(|b| per_bit[*b as usize]).collect();
+        }
         let width = 8 * std::mem::size_of::<M>();
         let low = Self::lane_low();
         let run = if width >= 32 {
@@ -181,6 +215,8 @@ impl<M: Mask> Unique for Masks<M> {
         Masks {
             words: vec![0; (bound as usize).div_ceil(lanes_per_word)],
             space: space as u32,
+            seen: Some(Vec::new()),
+            list_up_to: bound as usize / LIST_UP_TO,
             lane: std::marker::PhantomData,
         }
     }
@@ -191,13 +227,44 @@ impl<M: Mask> Unique for Masks<M> {
             m |= M::bit(*c as u32);
         }
         let lanes: &mut [M] = bytemuck::cast_slice_mut(&mut self.words);
-        for p in people {
-            lanes[*p as usize] |= m;
+        match &mut self.seen {
+            Some(list) => {
+                for p in people {
+                    let lane = &mut lanes[*p as usize];
+                    if lane.bits() == 0 {
+                        list.push(*p);
+                    }
+                    *lane |= m;
+                }
+                if list.len() > self.list_up_to {
+                    self.seen = None;
+                }
+            }
+            None => {
+                for p in people {
+                    lanes[*p as usize] |= m;
+                }
+            }
         }
     }
 
     fn merge(&mut self, other: Self, _map: &[usize], _bound: u32) {
         // Bits are combinations, the same in every part.
+        if let (Some(mine), Some(theirs)) = (&mut self.seen, &other.seen)
+            && mine.len() + theirs.len() <= self.list_up_to
+        {
+            let lanes: &mut [M] = bytemuck::cast_slice_mut(&mut self.words);
+            let from: &[M] = bytemuck::cast_slice(&other.words);
+            for p in theirs {
+                let lane = &mut lanes[*p as usize];
+                if lane.bits() == 0 {
+                    mine.push(*p);
+                }
+                *lane |= from[*p as usize];
+            }
+            return;
+        }
+        self.seen = None;
         for (a, b) in self.words.iter_mut().zip(other.words) {
             *a |= b;
         }
@@ -225,21 +292,16 @@ impl<M: Mask> Unique for Masks<M> {
             row_of[*c as usize] = r;
         }
         let slice = 1u64 << self.space;
-        let lanes: &[M] = bytemuck::cast_slice(&self.words);
-        for (p, m) in lanes.iter().enumerate() {
-            let mut m = m.bits();
-            if m == 0 {
-                continue;
-            }
+        self.each(&mut |p, mut m| {
             if m & slice != 0 {
-                total(p as u32);
+                total(p);
             }
             m &= !slice;
             while m != 0 {
-                row(row_of[m.trailing_zeros() as usize], p as u32);
+                row(row_of[m.trailing_zeros() as usize], p);
                 m &= m - 1;
             }
-        }
+        });
     }
 }
 
