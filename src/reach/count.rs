@@ -93,6 +93,9 @@ pub(super) trait Unique: Send + Sized {
     /// The unique count of each row (by row id; `combos` gives each row's
     /// combination) and of the slice.
     fn counts(self, combos: &[u64]) -> (Vec<i64>, i64);
+    /// The counts of [`Unique::counts`] over only the people for whom
+    /// `keep` holds (one pass, without visiting rows one by one).
+    fn counts_if(&mut self, combos: &[u64], keep: impl Fn(u32) -> bool) -> (Vec<i64>, i64);
     /// Whether [`Unique::visit`] goes person by person (all the rows of
     /// one person in a run); else row by row, in the order asked for.
     const PERSON_MAJOR: bool;
@@ -116,16 +119,46 @@ pub(super) trait Unique: Send + Sized {
 pub(super) struct Masks<M> {
     words: Vec<u64>,
     space: u32,
-    /// The people whose mask is not empty, in the order first seen; None
-    /// once there are more than `list_up_to`.
+    /// The people whose mask is not empty (in the order first seen until
+    /// [`Masks::sort`]); None once there are more than `list_up_to`.
     seen: Option<Vec<u32>>,
     list_up_to: usize,
+    bound: u32,
+    sorted: bool,
     lane: std::marker::PhantomData<M>,
 }
 
 /// The people of a slice are listed while they are at most one in this
-/// many of the index's people.
-const LIST_UP_TO: usize = 4;
+/// many of the index's people: sparser than that, most runs of 64 slots
+/// hold nobody, and going over the sorted list is faster than over every
+/// slot; denser, every run holds someone and the slots are read in order.
+const LIST_UP_TO: usize = 64;
+
+/// Sorts person ids below `bound` (a radix sort, 11 bits a pass), so that
+/// the per-person arrays are then read in order.
+fn sort_people(list: &mut Vec<u32>, bound: u32) {
+    const BITS: u32 = 11;
+    let width = u32::BITS - bound.leading_zeros();
+    let mut other = vec![0u32; list.len()];
+    let mut shift = 0;
+    while shift < width {
+        let mut start = [0usize; 1 << BITS];
+        for p in list.iter() {
+            start[((p >> shift) & ((1 << BITS) - 1)) as usize] += 1;
+        }
+        let mut sum = 0;
+        for s in start.iter_mut() {
+            (*s, sum) = (sum, sum + *s);
+        }
+        for p in list.iter() {
+            let b = &mut start[((p >> shift) & ((1 << BITS) - 1)) as usize];
+            other[*b] = *p;
+            *b += 1;
+        }
+        std::mem::swap(list, &mut other);
+        shift += BITS;
+    }
+}
 
 /// A mask lane.
 pub(super) trait Mask: Copy + Default + BitOrAssign + Send + bytemuck::Pod {
@@ -144,8 +177,20 @@ macro_rules! mask {
 mask!(u8, u16, u32, u64);
 
 impl<M: Mask> Masks<M> {
-    /// Calls `f` with each person and mask that is not empty.
-    fn each(&self, f: &mut dyn FnMut(u32, u64)) {
+    /// Puts the list of people in order (once).
+    fn sort(&mut self) {
+        if let Some(list) = &mut self.seen
+            && !self.sorted
+        {
+            sort_people(list, self.bound);
+            self.sorted = true;
+        }
+    }
+
+    /// Calls `f` with each person and mask that is not empty, in person
+    /// order.
+    fn each(&mut self, mut f: impl FnMut(u32, u64)) {
+        self.sort();
         let lanes: &[M] = bytemuck::cast_slice(&self.words);
         match &self.seen {
             Some(list) => list.iter().for_each(|p| f(*p, lanes[*p as usize].bits())),
@@ -171,10 +216,10 @@ impl<M: Mask> Masks<M> {
     /// People with each of `bits` set: per bit, the lanes' bit is added
     /// into counters of the lanes' width over runs of words short enough
     /// not to overflow them, then the counters are summed.
-    fn count_bits(&self, bits: &[u32]) -> Vec<i64> {
+    fn count_bits(&mut self, bits: &[u32]) -> Vec<i64> {
         if self.seen.is_some() {
             let mut per_bit = [0i64; 64];
-            self.each(&mut |_, mut m| {
+            self.each(|_, mut m| {
                 while m != 0 {
                     per_bit[m.trailing_zeros() as usize] += 1;
                     m &= m - 1;
@@ -182,6 +227,11 @@ impl<M: Mask> Masks<M> {
             });
             return bits.iter().map(|b| per_bit[*b as usize]).collect();
         }
+        Self::count_word_bits(&self.words, bits)
+    }
+
+    /// [`Masks::count_bits`] over every lane of `words`.
+    fn count_word_bits(words: &[u64], bits: &[u32]) -> Vec<i64> {
         let width = 8 * std::mem::size_of::<M>();
         let low = Self::lane_low();
         let run = if width >= 32 {
@@ -195,7 +245,7 @@ impl<M: Mask> Masks<M> {
             (1u64 << width) - 1
         };
         let mut out = vec![0i64; bits.len()];
-        for chunk in self.words.chunks(run) {
+        for chunk in words.chunks(run) {
             for (n, b) in out.iter_mut().zip(bits) {
                 let acc = chunk
                     .iter()
@@ -217,6 +267,8 @@ impl<M: Mask> Unique for Masks<M> {
             space: space as u32,
             seen: Some(Vec::new()),
             list_up_to: bound as usize / LIST_UP_TO,
+            bound,
+            sorted: false,
             lane: std::marker::PhantomData,
         }
     }
@@ -262,6 +314,7 @@ impl<M: Mask> Unique for Masks<M> {
                 }
                 *lane |= from[*p as usize];
             }
+            self.sorted = false;
             return;
         }
         self.seen = None;
@@ -270,12 +323,26 @@ impl<M: Mask> Unique for Masks<M> {
         }
     }
 
-    fn counts(self, combos: &[u64]) -> (Vec<i64>, i64) {
+    fn counts(mut self, combos: &[u64]) -> (Vec<i64>, i64) {
         let mut bits: Vec<u32> = combos.iter().map(|c| *c as u32).collect();
         bits.push(self.space);
         let mut per_row = self.count_bits(&bits);
         let total = per_row.pop().unwrap_or(0);
         (per_row, total)
+    }
+
+    fn counts_if(&mut self, combos: &[u64], keep: impl Fn(u32) -> bool) -> (Vec<i64>, i64) {
+        let mut per_bit = [0i64; 64];
+        self.each(|p, mut m| {
+            if keep(p) {
+                while m != 0 {
+                    per_bit[m.trailing_zeros() as usize] += 1;
+                    m &= m - 1;
+                }
+            }
+        });
+        let rows = combos.iter().map(|c| per_bit[*c as usize]).collect();
+        (rows, per_bit[self.space as usize])
     }
 
     const PERSON_MAJOR: bool = true;
@@ -292,7 +359,7 @@ impl<M: Mask> Unique for Masks<M> {
             row_of[*c as usize] = r;
         }
         let slice = 1u64 << self.space;
-        self.each(&mut |p, mut m| {
+        self.each(|p, mut m| {
             if m & slice != 0 {
                 total(p);
             }
@@ -348,6 +415,17 @@ impl Unique for Sets {
         (per_row, self.total.count())
     }
 
+    fn counts_if(&mut self, combos: &[u64], keep: impl Fn(u32) -> bool) -> (Vec<i64>, i64) {
+        let mut count = |people: &mut People| {
+            let mut n = 0;
+            people.each(&mut |p| n += i64::from(keep(p)));
+            n
+        };
+        let mut rows: Vec<i64> = self.rows.iter_mut().map(&mut count).collect();
+        rows.resize(combos.len(), 0);
+        (rows, count(&mut self.total))
+    }
+
     const PERSON_MAJOR: bool = false;
 
     fn visit(
@@ -362,6 +440,23 @@ impl Unique for Sets {
             if let Some(people) = self.rows.get_mut(*r) {
                 people.each(&mut |p| row(*r, p));
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rand::{Rng, SeedableRng};
+
+    #[test]
+    fn people_are_sorted() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+        for bound in [1u32, 2, 2047, 2048, 2049, 1 << 21, 4_000_000] {
+            let mut list: Vec<u32> = (0..5000).map(|_| rng.gen_range(0..bound)).collect();
+            let mut expected = list.clone();
+            expected.sort_unstable();
+            super::sort_people(&mut list, bound);
+            assert_eq!(list, expected, "{bound}");
         }
     }
 }

@@ -102,6 +102,15 @@ pub(super) fn count<U: Unique>(
     bound: u32,
 ) -> Reached {
     let within = |d: i32, (lo, hi): (i32, i32)| d >= lo && d <= hi;
+    if periods.grouped.is_none() {
+        // Every row's range is the slice's.
+        let (rows, total) = unique.counts_if(combos, |p| within(first[p as usize], periods.total));
+        return Reached {
+            rows,
+            total,
+            cumulative: None,
+        };
+    }
     let n = combos.len();
     let mut rows = vec![0i64; n];
     let mut total = 0i64;
