@@ -106,6 +106,9 @@ pub struct AggregateAnswer {
     pub meta: AggregateMeta,
 }
 
+/// The answer is written by [`to_json`]; this view is its schema, and
+/// (in tests) the reference its bytes are checked against.
+#[cfg(test)]
 impl AggregateAnswer {
     /// The view of `answer` to `request`.
     pub fn new(request: Request, answer: Answer, engine: Engine) -> Self {
@@ -131,15 +134,140 @@ impl AggregateAnswer {
     }
 }
 
+/// Answers with at least this many rows are written on every core.
+const PARALLEL_ROWS: usize = 20_000;
+/// About how many bytes a row takes in JSON (the buffer's first size).
+const ROW_BYTES: usize = 360;
+
+/// A row as [`AggregateRow`] writes it, borrowing the answer's keys.
+#[derive(Serialize)]
+struct RowRef<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    agency: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kind: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    topic: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    target_group: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    province: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    province_name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    district: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    district_name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    commune: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    commune_name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    period: Option<&'a str>,
+    #[serde(flatten)]
+    measures: &'a Measures,
+    suppressed: bool,
+}
+
+impl<'a> RowRef<'a> {
+    fn new(dims: &[Dimension], r: &'a Row) -> Self {
+        let mut out = RowRef {
+            agency: None,
+            kind: None,
+            topic: None,
+            target_group: None,
+            province: None,
+            province_name: None,
+            district: None,
+            district_name: None,
+            commune: None,
+            commune_name: None,
+            period: None,
+            measures: &r.measures,
+            suppressed: false,
+        };
+        for ((d, k), n) in dims.iter().zip(&r.keys).zip(&r.names) {
+            let (k, n) = (k.as_deref(), n.as_deref());
+            match d {
+                Dimension::Agency => out.agency = k,
+                Dimension::Kind => out.kind = k,
+                Dimension::Topic => out.topic = k,
+                Dimension::TargetGroup => out.target_group = k,
+                Dimension::AreaProvince => (out.province, out.province_name) = (k, n),
+                Dimension::AreaDistrict => (out.district, out.district_name) = (k, n),
+                Dimension::AreaCommune => (out.commune, out.commune_name) = (k, n),
+                Dimension::PeriodMonth | Dimension::PeriodQuarter | Dimension::PeriodYear => {
+                    out.period = k
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The answer to `request` as JSON: the bytes `serde_json::to_vec` gives
+/// for [`AggregateAnswer::new`], written without copying the answer. The
+/// rows of a large answer are written in parts on every core and joined,
+/// into buffers sized up front.
+pub fn to_json(request: &Request, answer: &Answer, engine: Engine) -> serde_json::Result<Vec<u8>> {
+    let dims: &[Dimension] = &request.group_by;
+    let rows = &answer.rows;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    let write = |part: &[Row]| -> serde_json::Result<Vec<u8>> {
+        let mut out = Vec::with_capacity(part.len() * ROW_BYTES);
+        for (i, r) in part.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            serde_json::to_writer(&mut out, &RowRef::new(dims, r))?;
+        }
+        Ok(out)
+    };
+    let parts = if rows.len() < PARALLEL_ROWS || threads == 1 {
+        vec![write(rows)?]
+    } else {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = rows
+                .chunks(rows.len().div_ceil(threads))
+                .map(|c| s.spawn(move || write(c)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("a JSON writer thread"))
+                .collect::<serde_json::Result<Vec<_>>>()
+        })?
+    };
+    let meta = AggregateMeta {
+        filters: request.filters.clone(),
+        group_by: dims.iter().map(|d| d.as_str().to_string()).collect(),
+        additive_measures: answer.additive_measures(!dims.is_empty()),
+        generated_at: Utc::now(),
+        engine,
+    };
+    let mut out = Vec::with_capacity(parts.iter().map(Vec::len).sum::<usize>() + 2048);
+    out.extend_from_slice(b"{\"rows\":[");
+    for (i, part) in parts.iter().filter(|p| !p.is_empty()).enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(part);
+    }
+    out.extend_from_slice(b"],\"totals\":");
+    serde_json::to_writer(&mut out, &answer.totals)?;
+    out.extend_from_slice(b",\"meta\":");
+    serde_json::to_writer(&mut out, &meta)?;
+    out.push(b'}');
+    Ok(out)
+}
+
 /// A row's keys in the fields of their dimensions.
+#[cfg(test)]
 fn to_row(dims: &[Dimension], r: Row) -> AggregateRow {
     let mut out = AggregateRow {
         measures: r.measures,
         ..Default::default()
     };
-    for (i, d) in dims.iter().enumerate() {
-        let k = r.keys[i].clone();
-        let n = r.names[i].clone();
+    for ((d, k), n) in dims.iter().zip(r.keys).zip(r.names) {
         match d {
             Dimension::Agency => out.agency = k,
             Dimension::Kind => out.kind = k,
@@ -154,4 +282,55 @@ fn to_row(dims: &[Dimension], r: Row) -> AggregateRow {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aggregates::GroupBy;
+
+    /// The rows written in parts and joined are the bytes serde_json
+    /// writes for the whole view, for every size around the parts'.
+    #[test]
+    fn json_in_parts_is_serde_json() {
+        for n in [
+            0,
+            1,
+            2,
+            PARALLEL_ROWS - 1,
+            PARALLEL_ROWS,
+            PARALLEL_ROWS * 2 + 3,
+        ] {
+            let group_by = GroupBy::parse(Some("area:commune,period:month")).unwrap();
+            let rows = (0..n)
+                .map(|i| Row {
+                    keys: vec![Some(format!("{i:05}")), Some("2025-03".to_string())],
+                    names: vec![Some(format!("Xã \"{i}\"")), None],
+                    measures: Measures {
+                        events: i as i64,
+                        female_attendances: (i % 2 == 0).then_some(3),
+                        ..Default::default()
+                    },
+                })
+                .collect();
+            let answer = Answer {
+                rows,
+                totals: Measures::default(),
+            };
+            let request = Request {
+                filters: Filters {
+                    area: Some("01".to_string()),
+                    ..Filters::default()
+                },
+                group_by,
+            };
+            let mine = to_json(&request, &answer, Engine::Index).unwrap();
+            let mut view = AggregateAnswer::new(request, answer, Engine::Index);
+            // The same moment in both.
+            let parsed: serde_json::Value = serde_json::from_slice(&mine).unwrap();
+            view.meta.generated_at =
+                serde_json::from_value(parsed["meta"]["generated_at"].clone()).unwrap();
+            assert_eq!(mine, serde_json::to_vec(&view).unwrap(), "{n}");
+        }
+    }
 }

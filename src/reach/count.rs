@@ -50,6 +50,30 @@ impl People {
         }
     }
 
+    /// Sorts and dedups a list (a bitmap is in order already).
+    fn settle(&mut self) {
+        if let People::Few(v) = self {
+            v.sort_unstable();
+            v.dedup();
+        }
+    }
+
+    /// Calls `f` for each person, in order; each once after [`People::settle`].
+    pub(super) fn each_settled(&self, f: &mut impl FnMut(u32)) {
+        match self {
+            People::Few(v) => v.iter().for_each(|p| f(*p)),
+            People::Dense(words) => {
+                for (i, w) in words.iter().enumerate() {
+                    let mut w = *w;
+                    while w != 0 {
+                        f((i as u32) << 6 | w.trailing_zeros());
+                        w &= w - 1;
+                    }
+                }
+            }
+        }
+    }
+
     /// Calls `f` for each person once.
     fn each(&mut self, f: &mut dyn FnMut(u32)) {
         match self {
@@ -96,6 +120,10 @@ pub(super) trait Unique: Send + Sized {
     /// The counts of [`Unique::counts`] over only the people for whom
     /// `keep` holds (one pass, without visiting rows one by one).
     fn counts_if(&mut self, combos: &[u64], keep: impl Fn(u32) -> bool) -> (Vec<i64>, i64);
+    /// Each row's people, in order and each once (by row id), when they
+    /// are kept row by row (sets); None when they are kept person by
+    /// person (masks). Sorts them first, on every core.
+    fn rows(&mut self) -> Option<&[People]>;
     /// Whether [`Unique::visit`] goes person by person (all the rows of
     /// one person in a run); else row by row, in the order asked for.
     const PERSON_MAJOR: bool;
@@ -345,6 +373,10 @@ impl<M: Mask> Unique for Masks<M> {
         (rows, per_bit[self.space as usize])
     }
 
+    fn rows(&mut self) -> Option<&[People]> {
+        None
+    }
+
     const PERSON_MAJOR: bool = true;
 
     fn visit(
@@ -424,6 +456,17 @@ impl Unique for Sets {
         let mut rows: Vec<i64> = self.rows.iter_mut().map(&mut count).collect();
         rows.resize(combos.len(), 0);
         (rows, count(&mut self.total))
+    }
+
+    fn rows(&mut self) -> Option<&[People]> {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+        let chunk = self.rows.len().div_ceil(threads).max(1);
+        std::thread::scope(|s| {
+            for part in self.rows.chunks_mut(chunk) {
+                s.spawn(move || part.iter_mut().for_each(People::settle));
+            }
+        });
+        Some(&self.rows)
     }
 
     const PERSON_MAJOR: bool = false;

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use chrono::{Datelike, NaiveDate};
 
-use super::count::Unique;
+use super::count::{People, Unique};
 use super::index::Index;
 use super::slice::Slice;
 use crate::aggregates::{Filters, Request};
@@ -67,6 +67,96 @@ pub(super) fn first_days(index: &Index, history: &Request) -> Result<Vec<i32>, A
     Ok(first)
 }
 
+/// Whether day `d` is in `lo..=hi`.
+fn within(d: i32, (lo, hi): (i32, i32)) -> bool {
+    d >= lo && d <= hi
+}
+
+/// People kept row by row, to count with a period grouping.
+struct RowsOf<'a> {
+    /// Each row's people, sorted (by row id).
+    people: &'a [People],
+    /// Row ids in (other keys, period) order.
+    order: &'a [usize],
+    /// Each row's other keys as a dense id.
+    kid: &'a [u32],
+    first: &'a [i32],
+    range: &'a [(i32, i32)],
+    bound: u32,
+}
+
+impl RowsOf<'_> {
+    /// Per row, its first-time people and its people new to its other
+    /// keys, on every core: the rows in order, split between cores only
+    /// where the other keys change, each part with its own set of the
+    /// people seen under the current other keys.
+    fn count(&self, rows: &mut [i64], new_rows: &mut [i64]) {
+        let order = self.order;
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+        let step = order.len().div_ceil(threads).max(1);
+        let mut cuts = vec![0];
+        let mut at = step;
+        while at < order.len() {
+            while at < order.len() && self.kid[order[at]] == self.kid[order[at - 1]] {
+                at += 1;
+            }
+            if at < order.len() {
+                cuts.push(at);
+            }
+            at += step;
+        }
+        cuts.push(order.len());
+        let parts: Vec<Vec<(usize, i64, i64)>> = std::thread::scope(|s| {
+            let handles: Vec<_> = cuts
+                .windows(2)
+                .map(|w| {
+                    let part = &order[w[0]..w[1]];
+                    s.spawn(move || self.count_part(part))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("a counting thread"))
+                .collect()
+        });
+        for (r, firsts, new) in parts.into_iter().flatten() {
+            rows[r] = firsts;
+            new_rows[r] = new;
+        }
+    }
+
+    fn count_part(&self, part: &[usize]) -> Vec<(usize, i64, i64)> {
+        let mut seen = vec![0u64; (self.bound as usize).div_ceil(64)];
+        let mut touched: Vec<u32> = Vec::new();
+        let mut current = u32::MAX;
+        let mut out = Vec::with_capacity(part.len());
+        for &r in part {
+            if self.kid[r] != current {
+                for t in touched.drain(..) {
+                    seen[(t >> 6) as usize] &= !(1u64 << (t & 63));
+                }
+                current = self.kid[r];
+            }
+            let (mut firsts, mut new) = (0i64, 0i64);
+            if let Some(people) = self.people.get(r) {
+                people.each_settled(&mut |p| {
+                    if within(self.first[p as usize], self.range[r]) {
+                        firsts += 1;
+                    }
+                    let (w, b) = ((p >> 6) as usize, 1u64 << (p & 63));
+                    if seen[w] & b == 0 {
+                        seen[w] |= b;
+                        touched.push(p);
+                        new += 1;
+                    }
+                });
+            }
+            out.push((r, firsts, new));
+        }
+        out
+    }
+}
+
 /// What the rows' periods are.
 pub(super) struct Periods {
     /// Per row id: the days a first attendance must fall in (the row's
@@ -101,8 +191,7 @@ pub(super) fn count<U: Unique>(
     periods: &Periods,
     bound: u32,
 ) -> Reached {
-    let within = |d: i32, (lo, hi): (i32, i32)| d >= lo && d <= hi;
-    if periods.grouped.is_none() {
+    let Some((others, numbers)) = &periods.grouped else {
         // Every row's range is the slice's.
         let (rows, total) = unique.counts_if(combos, |p| within(first[p as usize], periods.total));
         return Reached {
@@ -110,43 +199,36 @@ pub(super) fn count<U: Unique>(
             total,
             cumulative: None,
         };
-    }
-    let n = combos.len();
-    let mut rows = vec![0i64; n];
-    let mut total = 0i64;
-    // Other keys as dense ids, rows in (other keys, period) order.
-    let mut order: Vec<usize> = (0..n).collect();
-    let mut kid = vec![0u32; n];
-    if let Some((others, numbers)) = &periods.grouped {
-        let mut ids: HashMap<u64, u32> = HashMap::new();
-        for (r, o) in others.iter().enumerate() {
-            let next = ids.len() as u32;
-            kid[r] = *ids.entry(*o).or_insert(next);
-        }
-        order.sort_by_key(|r| (kid[*r], numbers[*r]));
-    }
-    let grouped = periods.grouped.as_ref().map(|(_, numbers)| numbers);
-    let mut new_rows = vec![0i64; n];
-    // Person by person: this person's earliest row per other keys.
-    let mut current = u32::MAX;
-    let mut earliest: Vec<(u32, usize)> = Vec::new();
-    // Row by row: the people seen under the current other keys.
-    let mut seen: Vec<u64> = if grouped.is_some() && !U::PERSON_MAJOR {
-        vec![0; (bound as usize).div_ceil(64)]
-    } else {
-        Vec::new()
     };
-    let mut touched: Vec<u32> = Vec::new();
-    let mut current_k = u32::MAX;
-    unique.visit(
-        combos,
-        &order,
-        &mut |r, p| {
-            if within(first[p as usize], periods.range[r]) {
-                rows[r] += 1;
-            }
-            let Some(numbers) = grouped else { return };
-            if U::PERSON_MAJOR {
+    let n = combos.len();
+    // Other keys as dense ids, rows in (other keys, period) order.
+    let mut kid = vec![0u32; n];
+    let mut ids: HashMap<u64, u32> = HashMap::new();
+    for (r, o) in others.iter().enumerate() {
+        let next = ids.len() as u32;
+        kid[r] = *ids.entry(*o).or_insert(next);
+    }
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by_key(|r| (kid[*r], numbers[*r]));
+    let mut rows = vec![0i64; n];
+    let mut new_rows = vec![0i64; n];
+    let mut total = 0i64;
+    let mut count_total = |p: u32| {
+        if within(first[p as usize], periods.total) {
+            total += 1;
+        }
+    };
+    if U::PERSON_MAJOR {
+        // This person's earliest row per other keys.
+        let mut current = u32::MAX;
+        let mut earliest: Vec<(u32, usize)> = Vec::new();
+        unique.visit(
+            combos,
+            &order,
+            &mut |r, p| {
+                if within(first[p as usize], periods.range[r]) {
+                    rows[r] += 1;
+                }
                 if p != current {
                     for (_, e) in earliest.drain(..) {
                         new_rows[e] += 1;
@@ -158,31 +240,26 @@ pub(super) fn count<U: Unique>(
                     Some(_) => {}
                     None => earliest.push((kid[r], r)),
                 }
-            } else {
-                if kid[r] != current_k {
-                    for t in touched.drain(..) {
-                        seen[(t >> 6) as usize] &= !(1u64 << (t & 63));
-                    }
-                    current_k = kid[r];
-                }
-                let (w, b) = ((p >> 6) as usize, 1u64 << (p & 63));
-                if seen[w] & b == 0 {
-                    seen[w] |= b;
-                    touched.push(p);
-                    new_rows[r] += 1;
-                }
-            }
-        },
-        &mut |p| {
-            if within(first[p as usize], periods.total) {
-                total += 1;
-            }
-        },
-    );
-    for (_, e) in earliest.drain(..) {
-        new_rows[e] += 1;
+            },
+            &mut count_total,
+        );
+        for (_, e) in earliest.drain(..) {
+            new_rows[e] += 1;
+        }
+    } else {
+        unique.visit(combos, &[], &mut |_, _| {}, &mut count_total);
+        let people = unique.rows().expect("sets keep people row by row");
+        let rows_of = RowsOf {
+            people,
+            order: &order,
+            kid: &kid,
+            first,
+            range: &periods.range,
+            bound,
+        };
+        rows_of.count(&mut rows, &mut new_rows);
     }
-    let cumulative = grouped.map(|_| {
+    let cumulative = {
         let mut out = vec![0i64; n];
         let mut running: Option<(u32, i64)> = None;
         for r in order {
@@ -193,8 +270,8 @@ pub(super) fn count<U: Unique>(
             out[r] = before + new_rows[r];
             running = Some((kid[r], out[r]));
         }
-        out
-    });
+        Some(out)
+    };
     Reached {
         rows,
         total,

@@ -84,7 +84,7 @@ impl Drop for Release<'_> {
 struct Flight {
     /// None until the leader is done; then its answer (None: it failed,
     /// and each waiter computes its own).
-    answer: Mutex<Option<Option<Answer>>>,
+    answer: Mutex<Option<Option<Arc<Answer>>>>,
     done: Condvar,
 }
 
@@ -267,7 +267,11 @@ impl Reach {
     /// Identical requests that arrive while one is being computed on the
     /// same version of the index wait for its answer instead of computing
     /// it again.
-    pub fn answer(&self, conn: &mut DbConn, request: &Request) -> Result<Option<Answer>, ApiError> {
+    pub fn answer(
+        &self,
+        conn: &mut DbConn,
+        request: &Request,
+    ) -> Result<Option<Arc<Answer>>, ApiError> {
         let arrived = Instant::now();
         if !self.is_ready() {
             return Ok(None);
@@ -291,7 +295,7 @@ impl Reach {
                 slot = flight.done.wait(slot).expect("flight lock");
             }
             if let Some(Some(answer)) = slot.as_ref() {
-                return Ok(Some(answer.clone()));
+                return Ok(Some(Arc::clone(answer)));
             }
         }
         // Waiters are released however the leader ends (a panic included).
@@ -342,14 +346,15 @@ impl Reach {
         guard.as_ref().map(f).transpose()
     }
 
-    fn compute(&self, request: &Request) -> Result<Option<Answer>, ApiError> {
+    fn compute(&self, request: &Request) -> Result<Option<Arc<Answer>>, ApiError> {
         let guard = self.index.read().expect("index lock");
         match guard.as_ref() {
             Some(index) => {
                 let first = crate::aggregates::sql::reads_first(request)
                     .then(|| self.first_days(index, request))
                     .transpose()?;
-                query::compute(index, request, first.as_ref().map(|f| f.as_slice())).map(Some)
+                query::compute(index, request, first.as_ref().map(|f| f.as_slice()))
+                    .map(|a| Some(Arc::new(a)))
             }
             None => Ok(None),
         }

@@ -37,6 +37,8 @@ const TUNING: Tuning = Tuning {
     parallel_from: 50_000,
     masks_from: 2_000,
 };
+/// Answers with at least this many rows write their rows on every core.
+const PARALLEL_ROWS: usize = 20_000;
 /// Grouping spaces up to this size find rows by table, not hash map.
 const TABLE_UP_TO: u64 = 1 << 16;
 
@@ -491,16 +493,32 @@ fn run<U: Unique>(
     };
     let mut order: Vec<usize> = (0..combos.len()).collect();
     order.sort_by_cached_key(|i| plan.order_key(slice.index, combos[*i]));
-    let rows: Vec<Row> = order
-        .into_iter()
-        .map(|i| {
-            plan.row(
-                slice.index,
-                combos[i],
-                all.rows.sums[i].measures(per_row[i], first_time(i), cumulative(i)),
-            )
+    let row = |i: &usize| {
+        let i = *i;
+        plan.row(
+            slice.index,
+            combos[i],
+            all.rows.sums[i].measures(per_row[i], first_time(i), cumulative(i)),
+        )
+    };
+    let rows: Vec<Row> = if order.len() < PARALLEL_ROWS {
+        order.iter().map(row).collect()
+    } else {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+        std::thread::scope(|s| {
+            let handles: Vec<_> = order
+                .chunks(order.len().div_ceil(threads))
+                .map(|part| {
+                    let row = &row;
+                    s.spawn(move || part.iter().map(row).collect::<Vec<Row>>())
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().expect("a row-writing thread"))
+                .collect()
         })
-        .collect();
+    };
     let first_total = reached.as_ref().map_or(total, |x: &Reached| x.total);
     Answer {
         rows,

@@ -9,6 +9,8 @@
 
 pub mod render;
 
+use std::sync::Arc;
+
 use chrono::NaiveDate;
 
 use crate::agencies::Agency;
@@ -95,7 +97,7 @@ pub struct Summary {
 /// An aggregate answer from the reach index, or on the SQL path.
 fn answer(conn: &mut DbConn, reach: &Reach, request: &Request) -> Result<Answer, ApiError> {
     match reach.answer(conn, request)? {
-        Some(a) => Ok(a),
+        Some(a) => Ok(Arc::unwrap_or_clone(a)),
         None => aggregates::compute(conn, request),
     }
 }

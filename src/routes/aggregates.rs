@@ -1,6 +1,7 @@
 //! `GET /api/v1/aggregates`: deduplicated counts for dashboards, as JSON or CSV.
 
 use std::str::FromStr;
+use std::sync::Arc;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
@@ -285,7 +286,7 @@ async fn answer(
         let reach = state.reach.clone();
         with_conn(&state, move |c| match reach.answer(c, &request)? {
             Some(answer) => Ok((answer, Engine::Index)),
-            None => Ok((aggregates::compute(c, &request)?, Engine::Sql)),
+            None => Ok((Arc::new(aggregates::compute(c, &request)?), Engine::Sql)),
         })
         .await?
     };
@@ -294,12 +295,21 @@ async fn answer(
         if format == Format::Csv { "csv" } else { "json" },
         started.elapsed(),
     );
+    // Written on the blocking pool: a large answer takes a while.
     if format == Format::Csv {
-        let additive = answer.additive_measures(!request.group_by.is_empty());
-        let body = aggregates::csv::to_csv(&request.group_by, &answer, &additive, hxl)?;
+        let body = web::block(move || {
+            let additive = answer.additive_measures(!request.group_by.is_empty());
+            aggregates::csv::to_csv(&request.group_by, &answer, &additive, hxl)
+        })
+        .await??;
         return Ok(HttpResponse::Ok()
             .content_type("text/csv; charset=utf-8")
             .body(body));
     }
-    Ok(HttpResponse::Ok().json(AggregateAnswer::new(request, answer, engine)))
+    let body = web::block(move || aggregates::view::to_json(&request, &answer, engine))
+        .await?
+        .map_err(|e| ApiError::internal_with("writing an aggregate answer", e))?;
+    Ok(HttpResponse::Ok()
+        .content_type(header::ContentType::json())
+        .body(body))
 }
