@@ -250,10 +250,18 @@ async fn query(args: &[String]) {
                         .await
                         .unwrap_or_else(|e| fail(format!("GET {url}: {e}")));
                     let status = resp.status();
-                    let bytes = resp
-                        .bytes()
+                    // Read into a buffer of the announced size (large
+                    // answers are tens of MB; growing one costs copies).
+                    let mut resp = resp;
+                    let mut bytes =
+                        Vec::with_capacity(resp.content_length().unwrap_or(0) as usize);
+                    while let Some(chunk) = resp
+                        .chunk()
                         .await
-                        .unwrap_or_else(|e| fail(format!("GET {url}: {e}")));
+                        .unwrap_or_else(|e| fail(format!("GET {url}: {e}")))
+                    {
+                        bytes.extend_from_slice(&chunk);
+                    }
                     let ms = t.elapsed().as_secs_f64() * 1000.0;
                     if status != 200 {
                         fail(format!(

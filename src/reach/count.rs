@@ -94,8 +94,10 @@ impl People {
         }
     }
 
-    fn count(self) -> i64 {
+    /// How many people (`settled`: the list is sorted and deduped).
+    fn count(self, settled: bool) -> i64 {
         match self {
+            People::Few(v) if settled => v.len() as i64,
             People::Few(mut v) => {
                 v.sort_unstable();
                 v.dedup();
@@ -408,6 +410,8 @@ impl<M: Mask> Unique for Masks<M> {
 pub(super) struct Sets {
     rows: Vec<People>,
     total: People,
+    /// Whether the rows' lists are sorted and deduped ([`Unique::rows`]).
+    settled: bool,
 }
 
 impl Sets {
@@ -424,6 +428,7 @@ impl Unique for Sets {
         Sets {
             rows: Vec::new(),
             total: People::Few(Vec::new()),
+            settled: false,
         }
     }
 
@@ -442,9 +447,10 @@ impl Unique for Sets {
     }
 
     fn counts(self, combos: &[u64]) -> (Vec<i64>, i64) {
-        let mut per_row: Vec<i64> = self.rows.into_iter().map(People::count).collect();
+        let settled = self.settled;
+        let mut per_row: Vec<i64> = self.rows.into_iter().map(|p| p.count(settled)).collect();
         per_row.resize(combos.len(), 0);
-        (per_row, self.total.count())
+        (per_row, self.total.count(false))
     }
 
     fn counts_if(&mut self, combos: &[u64], keep: impl Fn(u32) -> bool) -> (Vec<i64>, i64) {
@@ -466,6 +472,7 @@ impl Unique for Sets {
                 s.spawn(move || part.iter_mut().for_each(People::settle));
             }
         });
+        self.settled = true;
         Some(&self.rows)
     }
 
