@@ -253,8 +253,7 @@ async fn query(args: &[String]) {
                     // Read into a buffer of the announced size (large
                     // answers are tens of MB; growing one costs copies).
                     let mut resp = resp;
-                    let mut bytes =
-                        Vec::with_capacity(resp.content_length().unwrap_or(0) as usize);
+                    let mut bytes = Vec::with_capacity(resp.content_length().unwrap_or(0) as usize);
                     while let Some(chunk) = resp
                         .chunk()
                         .await

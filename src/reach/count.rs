@@ -76,22 +76,8 @@ impl People {
 
     /// Calls `f` for each person once.
     fn each(&mut self, f: &mut dyn FnMut(u32)) {
-        match self {
-            People::Few(v) => {
-                v.sort_unstable();
-                v.dedup();
-                v.iter().for_each(|p| f(*p));
-            }
-            People::Dense(words) => {
-                for (i, w) in words.iter().enumerate() {
-                    let mut w = *w;
-                    while w != 0 {
-                        f((i as u32) << 6 | w.trailing_zeros());
-                        w &= w - 1;
-                    }
-                }
-            }
-        }
+        self.settle();
+        self.each_settled(&mut |p| f(p));
     }
 
     /// How many people (`settled`: the list is sorted and deduped).
