@@ -96,7 +96,9 @@ impl People {
 
 /// How unique people are counted while scanning.
 pub(super) trait Unique: Send + Sized {
-    fn new(bound: u32, space: u64) -> Self;
+    /// Counters for people below `bound` and `space` combinations; masks
+    /// list the people while there are at most `list_up_to`.
+    fn new(bound: u32, space: u64, list_up_to: usize) -> Self;
     /// An event of the slice with its people, in rows `rows` (row ids),
     /// which are the combinations `combos`.
     fn add(&mut self, people: &[u32], rows: &[usize], combos: &[u64], bound: u32);
@@ -145,10 +147,11 @@ pub(super) struct Masks<M> {
 }
 
 /// The people of a slice are listed while they are at most one in this
-/// many of the index's people: sparser than that, most runs of 64 slots
+/// many of the index's people (the default of the `list_up_to` given to
+/// [`Unique::new`]): sparser than that, most runs of 64 slots
 /// hold nobody, and going over the sorted list is faster than over every
 /// slot; denser, every run holds someone and the slots are read in order.
-const LIST_UP_TO: usize = 64;
+pub(super) const LIST_ONE_IN: usize = 64;
 
 /// Sorts person ids below `bound` (a radix sort, 11 bits a pass), so that
 /// the per-person arrays are then read in order.
@@ -276,13 +279,13 @@ impl<M: Mask> Masks<M> {
 }
 
 impl<M: Mask> Unique for Masks<M> {
-    fn new(bound: u32, space: u64) -> Self {
+    fn new(bound: u32, space: u64, list_up_to: usize) -> Self {
         let lanes_per_word = 8 / std::mem::size_of::<M>();
         Masks {
             words: vec![0; (bound as usize).div_ceil(lanes_per_word)],
             space: space as u32,
             seen: Some(Vec::new()),
-            list_up_to: bound as usize / LIST_UP_TO,
+            list_up_to,
             bound,
             sorted: false,
             lane: std::marker::PhantomData,
@@ -410,7 +413,7 @@ impl Sets {
 }
 
 impl Unique for Sets {
-    fn new(_bound: u32, _space: u64) -> Self {
+    fn new(_bound: u32, _space: u64, _list_up_to: usize) -> Self {
         Sets {
             rows: Vec::new(),
             total: People::Few(Vec::new()),

@@ -16,7 +16,7 @@ use std::collections::HashMap;
 
 use chrono::Datelike;
 
-use super::count::{Masks, Sets, Unique};
+use super::count::{LIST_ONE_IN, Masks, Sets, Unique};
 use super::first::{self, Periods, Reached};
 use super::index::{Index, RealEvent, month_of};
 use super::slice::Slice;
@@ -31,11 +31,15 @@ struct Tuning {
     parallel_from: usize,
     /// Slices with fewer candidate events count people in lists, not masks.
     masks_from: usize,
+    /// Masks also list the slice's people while they are at most one in
+    /// this many of the index's.
+    list_one_in: usize,
 }
 
 const TUNING: Tuning = Tuning {
     parallel_from: 50_000,
     masks_from: 2_000,
+    list_one_in: LIST_ONE_IN,
 };
 /// Answers with at least this many rows write their rows on every core.
 const PARALLEL_ROWS: usize = 20_000;
@@ -395,13 +399,13 @@ struct Part<U> {
     unique: U,
 }
 
-fn scan<U: Unique>(slice: &Slice, plan: &Plan, slots: &[u32]) -> Part<U> {
+fn scan<U: Unique>(slice: &Slice, plan: &Plan, slots: &[u32], tuning: Tuning) -> Part<U> {
     let index = slice.index;
     let bound = index.people_bound;
     let mut part = Part {
         totals: Sums::default(),
         rows: Rows::new(plan.space, slots.len()),
-        unique: U::new(bound, plan.space),
+        unique: U::new(bound, plan.space, bound as usize / tuning.list_one_in),
     };
     let mut keys: Vec<Vec<u32>> = vec![Vec::new(); plan.dims.len()];
     let mut combos = Vec::new();
@@ -443,12 +447,12 @@ fn run<U: Unique>(
     };
     let chunk = slots.len().div_ceil(threads).max(1);
     let mut parts: Vec<Part<U>> = if threads == 1 {
-        vec![scan(slice, plan, slots)]
+        vec![scan(slice, plan, slots, tuning)]
     } else {
         std::thread::scope(|s| {
             let handles: Vec<_> = slots
                 .chunks(chunk)
-                .map(|c| s.spawn(move || scan::<U>(slice, plan, c)))
+                .map(|c| s.spawn(move || scan::<U>(slice, plan, c, tuning)))
                 .collect();
             handles
                 .into_iter()
@@ -458,7 +462,7 @@ fn run<U: Unique>(
     };
     let bound = slice.index.people_bound;
     let mut all = if parts.is_empty() {
-        scan(slice, plan, &[])
+        scan(slice, plan, &[], tuning)
     } else {
         parts.remove(0)
     };
@@ -796,6 +800,7 @@ mod tests {
         let one_thread_lists = Tuning {
             parallel_from: usize::MAX,
             masks_from: usize::MAX,
+            list_one_in: LIST_ONE_IN,
         };
         for round in 0..40 {
             let index = random_index(&mut rng, 50 + round * 20);
@@ -824,17 +829,32 @@ mod tests {
                     "{g}"
                 );
                 for tuning in [
+                    // Masks on one thread and several, with their
+                    // people listed (always) or not (never).
                     Tuning {
                         parallel_from: usize::MAX,
                         masks_from: 0,
+                        list_one_in: 1,
+                    },
+                    Tuning {
+                        parallel_from: usize::MAX,
+                        masks_from: 0,
+                        list_one_in: usize::MAX,
                     },
                     Tuning {
                         parallel_from: 0,
                         masks_from: 0,
+                        list_one_in: 1,
+                    },
+                    Tuning {
+                        parallel_from: 0,
+                        masks_from: 0,
+                        list_one_in: usize::MAX,
                     },
                     Tuning {
                         parallel_from: 0,
                         masks_from: usize::MAX,
+                        list_one_in: LIST_ONE_IN,
                     },
                 ] {
                     let other = compute_with(&index, &req, tuning, None).unwrap();
