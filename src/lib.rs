@@ -26,6 +26,7 @@ pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub(crate) mod cores;
 pub mod db;
 pub(crate) mod dev;
 pub(crate) mod domain;

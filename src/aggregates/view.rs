@@ -212,7 +212,11 @@ impl<'a> RowRef<'a> {
 pub fn to_json(request: &Request, answer: &Answer, engine: Engine) -> serde_json::Result<Vec<u8>> {
     let dims: &[Dimension] = &request.group_by;
     let rows = &answer.rows;
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    let threads = if rows.len() < PARALLEL_ROWS {
+        1
+    } else {
+        crate::cores::threads()
+    };
     let write = |part: &[Row]| -> serde_json::Result<Vec<u8>> {
         let mut out = Vec::with_capacity(part.len() * ROW_BYTES);
         for (i, r) in part.iter().enumerate() {
@@ -223,20 +227,9 @@ pub fn to_json(request: &Request, answer: &Answer, engine: Engine) -> serde_json
         }
         Ok(out)
     };
-    let parts = if rows.len() < PARALLEL_ROWS || threads == 1 {
-        vec![write(rows)?]
-    } else {
-        std::thread::scope(|s| {
-            let handles: Vec<_> = rows
-                .chunks(rows.len().div_ceil(threads))
-                .map(|c| s.spawn(move || write(c)))
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("a JSON writer thread"))
-                .collect::<serde_json::Result<Vec<_>>>()
-        })?
-    };
+    let parts = crate::cores::map_chunks(rows, threads, write)
+        .into_iter()
+        .collect::<serde_json::Result<Vec<_>>>()?;
     let meta = AggregateMeta {
         filters: request.filters.clone(),
         group_by: dims.iter().map(|d| d.as_str().to_string()).collect(),

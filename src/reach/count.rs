@@ -454,8 +454,7 @@ impl Unique for Sets {
     }
 
     fn rows(&mut self) -> Option<&[People]> {
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
-        let chunk = self.rows.len().div_ceil(threads).max(1);
+        let chunk = self.rows.len().div_ceil(crate::cores::threads()).max(1);
         std::thread::scope(|s| {
             for part in self.rows.chunks_mut(chunk) {
                 s.spawn(move || part.iter_mut().for_each(People::settle));

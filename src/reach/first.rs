@@ -92,7 +92,7 @@ impl RowsOf<'_> {
     /// people seen under the current other keys.
     fn count(&self, rows: &mut [i64], new_rows: &mut [i64]) {
         let order = self.order;
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+        let threads = crate::cores::threads();
         let step = order.len().div_ceil(threads).max(1);
         let mut cuts = vec![0];
         let mut at = step;
@@ -106,18 +106,8 @@ impl RowsOf<'_> {
             at += step;
         }
         cuts.push(order.len());
-        let parts: Vec<Vec<(usize, i64, i64)>> = std::thread::scope(|s| {
-            let handles: Vec<_> = cuts
-                .windows(2)
-                .map(|w| {
-                    let part = &order[w[0]..w[1]];
-                    s.spawn(move || self.count_part(part))
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("a counting thread"))
-                .collect()
+        let parts = crate::cores::map_parts(cuts.windows(2).map(|w| &order[w[0]..w[1]]), |part| {
+            self.count_part(part)
         });
         for (r, firsts, new) in parts.into_iter().flatten() {
             rows[r] = firsts;

@@ -21,6 +21,7 @@ use super::first::{self, Periods, Reached};
 use super::index::{Index, RealEvent, month_of};
 use super::slice::Slice;
 use crate::aggregates::{Answer, Dimension, Filters, Measures, Request, Row};
+use crate::cores;
 use crate::domain::{Kind, TargetGroup, Topic};
 use crate::error::ApiError;
 
@@ -443,29 +444,13 @@ fn run<U: Unique>(
     let threads = if slots.len() < tuning.parallel_from {
         1
     } else {
-        std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
+        cores::threads()
     };
-    let chunk = slots.len().div_ceil(threads).max(1);
-    let mut parts: Vec<Part<U>> = if threads == 1 {
-        vec![scan(slice, plan, slots, tuning)]
-    } else {
-        std::thread::scope(|s| {
-            let handles: Vec<_> = slots
-                .chunks(chunk)
-                .map(|c| s.spawn(move || scan::<U>(slice, plan, c, tuning)))
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("a scan thread"))
-                .collect()
-        })
-    };
+    // At least one part, even for no slots.
+    let mut parts: Vec<Part<U>> =
+        cores::map_chunks(slots, threads, |c| scan::<U>(slice, plan, c, tuning));
     let bound = slice.index.people_bound;
-    let mut all = if parts.is_empty() {
-        scan(slice, plan, &[], tuning)
-    } else {
-        parts.remove(0)
-    };
+    let mut all = parts.remove(0);
     for part in parts {
         all.totals.merge(&part.totals);
         let map: Vec<usize> = part
@@ -505,24 +490,17 @@ fn run<U: Unique>(
             all.rows.sums[i].measures(per_row[i], first_time(i), cumulative(i)),
         )
     };
-    let rows: Vec<Row> = if order.len() < PARALLEL_ROWS {
-        order.iter().map(row).collect()
+    let threads = if order.len() < PARALLEL_ROWS {
+        1
     } else {
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
-        std::thread::scope(|s| {
-            let handles: Vec<_> = order
-                .chunks(order.len().div_ceil(threads))
-                .map(|part| {
-                    let row = &row;
-                    s.spawn(move || part.iter().map(row).collect::<Vec<Row>>())
-                })
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().expect("a row-writing thread"))
-                .collect()
-        })
+        cores::threads()
     };
+    let rows: Vec<Row> = cores::map_chunks(&order, threads, |part| {
+        part.iter().map(row).collect::<Vec<Row>>()
+    })
+    .into_iter()
+    .flatten()
+    .collect();
     let first_total = reached.as_ref().map_or(total, |x: &Reached| x.total);
     Answer {
         rows,

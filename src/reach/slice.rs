@@ -107,25 +107,9 @@ impl<'a> Slice<'a> {
         let threads = if slots.len() < PARALLEL_FROM {
             1
         } else {
-            std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
+            crate::cores::threads()
         };
-        if threads == 1 {
-            return part(&slots);
-        }
-        let chunk = slots.len().div_ceil(threads);
-        let mut parts: Vec<Vec<T>> = std::thread::scope(|s| {
-            let handles: Vec<_> = slots
-                .chunks(chunk)
-                .map(|c| {
-                    let part = &part;
-                    s.spawn(move || part(c))
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("a scan thread"))
-                .collect()
-        });
+        let mut parts = crate::cores::map_chunks(&slots, threads, part);
         let mut all = parts.pop().unwrap_or_else(|| vec![T::default(); len]);
         for p in parts {
             for (a, b) in all.iter_mut().zip(p) {
