@@ -110,6 +110,9 @@ pub(super) trait Unique: Send + Sized {
     /// The counts of [`Unique::counts`] over only the people for whom
     /// `keep` holds (one pass, without visiting rows one by one).
     fn counts_if(&mut self, combos: &[u64], keep: impl Fn(u32) -> bool) -> (Vec<i64>, i64);
+    /// The counts of [`Unique::counts`] over only `people` (each listed
+    /// once; they need not all be in the slice).
+    fn counts_among(&mut self, combos: &[u64], people: &[u32]) -> (Vec<i64>, i64);
     /// Each row's people, in order and each once (by row id), when they
     /// are kept row by row (sets); None when they are kept person by
     /// person (masks). Sorts them first, on every core.
@@ -364,6 +367,20 @@ impl<M: Mask> Unique for Masks<M> {
         (rows, per_bit[self.space as usize])
     }
 
+    fn counts_among(&mut self, combos: &[u64], people: &[u32]) -> (Vec<i64>, i64) {
+        let lanes: &[M] = bytemuck::cast_slice(&self.words);
+        let mut per_bit = [0i64; 64];
+        for p in people {
+            let mut m = lanes[*p as usize].bits();
+            while m != 0 {
+                per_bit[m.trailing_zeros() as usize] += 1;
+                m &= m - 1;
+            }
+        }
+        let rows = combos.iter().map(|c| per_bit[*c as usize]).collect();
+        (rows, per_bit[self.space as usize])
+    }
+
     fn rows(&mut self) -> Option<&[People]> {
         None
     }
@@ -451,6 +468,19 @@ impl Unique for Sets {
         let mut rows: Vec<i64> = self.rows.iter_mut().map(&mut count).collect();
         rows.resize(combos.len(), 0);
         (rows, count(&mut self.total))
+    }
+
+    fn counts_among(&mut self, combos: &[u64], people: &[u32]) -> (Vec<i64>, i64) {
+        let bound = people.iter().max().map_or(0, |p| *p as usize + 1);
+        let mut among = vec![0u64; bound.div_ceil(64)];
+        for p in people {
+            among[(*p >> 6) as usize] |= 1 << (p & 63);
+        }
+        self.counts_if(combos, |p| {
+            among
+                .get((p >> 6) as usize)
+                .is_some_and(|w| w & (1 << (p & 63)) != 0)
+        })
     }
 
     fn rows(&mut self) -> Option<&[People]> {

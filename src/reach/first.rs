@@ -36,9 +36,64 @@ pub(super) fn history(request: &Request) -> Request {
     }
 }
 
-/// Each person's earliest attendance (a day number, [`NEVER`] for none)
-/// over the real events of `history` (see [`history`]), on every core.
-pub(super) fn first_days(index: &Index, history: &Request) -> Result<Vec<i32>, ApiError> {
+/// Each person's earliest attendance over a history (see [`history`]), and
+/// the people reached in it in the order of that day, so that the people
+/// first reached in a date range are one run of that order.
+pub(super) struct Firsts {
+    /// By person: a day number, [`NEVER`] for none.
+    days: Vec<i32>,
+    /// The people with an attendance, by first day, then id.
+    by_day: Vec<u32>,
+}
+
+impl Firsts {
+    fn new(days: Vec<i32>) -> Self {
+        let reached = || (0..days.len() as u32).filter(|p| days[*p as usize] != NEVER);
+        let (lo, hi) = reached().fold((i32::MAX, i32::MIN), |(lo, hi), p| {
+            let d = days[p as usize];
+            (lo.min(d), hi.max(d))
+        });
+        let span = if lo <= hi { (hi - lo) as usize + 1 } else { 0 };
+        let by_day = if span <= 1 << 20 {
+            // A counting sort by day; ids stay in order within a day.
+            let mut start = vec![0usize; span + 1];
+            for p in reached() {
+                start[(days[p as usize] - lo) as usize + 1] += 1;
+            }
+            for i in 1..start.len() {
+                start[i] += start[i - 1];
+            }
+            let mut out = vec![0u32; start.last().copied().unwrap_or(0)];
+            for p in reached() {
+                let at = &mut start[(days[p as usize] - lo) as usize];
+                out[*at] = p;
+                *at += 1;
+            }
+            out
+        } else {
+            let mut out: Vec<u32> = reached().collect();
+            out.sort_by_key(|p| days[*p as usize]);
+            out
+        };
+        Firsts { days, by_day }
+    }
+
+    /// Person `p`'s first day ([`NEVER`] for none).
+    fn day_of(&self, p: u32) -> i32 {
+        self.days[p as usize]
+    }
+
+    /// The people first reached within `lo..=hi`.
+    fn reached_within(&self, (lo, hi): (i32, i32)) -> &[u32] {
+        let start = self.by_day.partition_point(|p| self.day_of(*p) < lo);
+        let end = self.by_day.partition_point(|p| self.day_of(*p) <= hi);
+        &self.by_day[start..end.max(start)]
+    }
+}
+
+/// Each person's earliest attendance over the real events of `history`
+/// (see [`history`]), on every core.
+pub(super) fn first_days(index: &Index, history: &Request) -> Result<Firsts, ApiError> {
     let slice = Slice::new(index, history)?;
     let mut first = slice.per_person::<i32>(
         1,
@@ -64,7 +119,7 @@ pub(super) fn first_days(index: &Index, history: &Request) -> Result<Vec<i32>, A
             *f = NEVER;
         }
     }
-    Ok(first)
+    Ok(Firsts::new(first))
 }
 
 /// Whether day `d` is in `lo..=hi`.
@@ -80,7 +135,7 @@ struct RowsOf<'a> {
     order: &'a [usize],
     /// Each row's other keys as a dense id.
     kid: &'a [u32],
-    first: &'a [i32],
+    first: &'a Firsts,
     range: &'a [(i32, i32)],
     bound: u32,
 }
@@ -130,7 +185,7 @@ impl RowsOf<'_> {
             let (mut firsts, mut new) = (0i64, 0i64);
             if let Some(people) = self.people.get(r) {
                 people.each_settled(&mut |p| {
-                    if within(self.first[p as usize], self.range[r]) {
+                    if within(self.first.day_of(p), self.range[r]) {
                         firsts += 1;
                     }
                     let (w, b) = ((p >> 6) as usize, 1u64 << (p & 63));
@@ -168,6 +223,9 @@ pub(super) struct Reached {
 }
 
 /// Counts first-time and cumulative people over the people of each row.
+/// Without a period grouping, when the people first reached in the
+/// request's dates are at most `list_up_to`, only they are looked up;
+/// else every person of the slice is asked for their first day.
 /// Cumulative people come from the people new to their row's other keys
 /// in each row: the rows of one combination of other keys are visited in
 /// period order with a set of the people seen so far (row by row), or each
@@ -177,13 +235,19 @@ pub(super) struct Reached {
 pub(super) fn count<U: Unique>(
     unique: &mut U,
     combos: &[u64],
-    first: &[i32],
+    first: &Firsts,
     periods: &Periods,
     bound: u32,
+    list_up_to: usize,
 ) -> Reached {
     let Some((others, numbers)) = &periods.grouped else {
         // Every row's range is the slice's.
-        let (rows, total) = unique.counts_if(combos, |p| within(first[p as usize], periods.total));
+        let firsts = first.reached_within(periods.total);
+        let (rows, total) = if firsts.len() <= list_up_to {
+            unique.counts_among(combos, firsts)
+        } else {
+            unique.counts_if(combos, |p| within(first.day_of(p), periods.total))
+        };
         return Reached {
             rows,
             total,
@@ -204,7 +268,7 @@ pub(super) fn count<U: Unique>(
     let mut new_rows = vec![0i64; n];
     let mut total = 0i64;
     let mut count_total = |p: u32| {
-        if within(first[p as usize], periods.total) {
+        if within(first.day_of(p), periods.total) {
             total += 1;
         }
     };
@@ -216,7 +280,7 @@ pub(super) fn count<U: Unique>(
             combos,
             &order,
             &mut |r, p| {
-                if within(first[p as usize], periods.range[r]) {
+                if within(first.day_of(p), periods.range[r]) {
                     rows[r] += 1;
                 }
                 if p != current {

@@ -100,7 +100,7 @@ pub struct Reach {
     flights: Mutex<HashMap<String, Arc<Flight>>>,
     /// The last first-attendance days computed, by index version and
     /// history: the calls of one dashboard page share their filters.
-    firsts: Mutex<Option<(String, Arc<Vec<i32>>)>>,
+    firsts: Mutex<Option<(String, Arc<first::Firsts>)>>,
 }
 
 impl std::fmt::Debug for Reach {
@@ -353,8 +353,7 @@ impl Reach {
                 let first = crate::aggregates::sql::reads_first(request)
                     .then(|| self.first_days(index, request))
                     .transpose()?;
-                query::compute(index, request, first.as_ref().map(|f| f.as_slice()))
-                    .map(|a| Some(Arc::new(a)))
+                query::compute(index, request, first.as_deref()).map(|a| Some(Arc::new(a)))
             }
             None => Ok(None),
         }
@@ -364,7 +363,7 @@ impl Reach {
     /// the cache when the last request with the same history was answered
     /// on this version of the index. `index` is read under the lock that
     /// keeps the version.
-    fn first_days(&self, index: &Index, request: &Request) -> Result<Arc<Vec<i32>>, ApiError> {
+    fn first_days(&self, index: &Index, request: &Request) -> Result<Arc<first::Firsts>, ApiError> {
         let history = first::history(request);
         let key = format!(
             "{}|{:?}",

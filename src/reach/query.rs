@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use chrono::Datelike;
 
 use super::count::{LIST_ONE_IN, Masks, Sets, Unique};
-use super::first::{self, Periods, Reached};
+use super::first::{self, Firsts, Periods, Reached};
 use super::index::{Index, RealEvent, month_of};
 use super::slice::Slice;
 use crate::aggregates::{Answer, Dimension, Filters, Measures, Request, Row};
@@ -35,13 +35,22 @@ struct Tuning {
     /// Masks also list the slice's people while they are at most one in
     /// this many of the index's.
     list_one_in: usize,
+    /// Without a period grouping, first-time people are looked up among
+    /// the people first reached in the request's dates while those are at
+    /// most one in this many of the index's (else every person of the
+    /// slice is asked for their first day).
+    first_one_in: usize,
 }
 
 const TUNING: Tuning = Tuning {
     parallel_from: 50_000,
     masks_from: 2_000,
     list_one_in: LIST_ONE_IN,
+    first_one_in: FIRST_ONE_IN,
 };
+/// See [`Tuning::first_one_in`]: a lookup of one listed person's mask is
+/// a random read, a pass over the slice's people reads them in order.
+const FIRST_ONE_IN: usize = 16;
 /// Answers with at least this many rows write their rows on every core.
 const PARALLEL_ROWS: usize = 20_000;
 /// Grouping spaces up to this size find rows by table, not hash map.
@@ -439,7 +448,7 @@ fn run<U: Unique>(
     plan: &Plan,
     slots: &[u32],
     tuning: Tuning,
-    first: Option<&[i32]>,
+    first: Option<&Firsts>,
 ) -> Answer {
     let threads = if slots.len() < tuning.parallel_from {
         1
@@ -470,7 +479,8 @@ fn run<U: Unique>(
     let by_period = plan.dims.iter().any(|d| d.d.is_period());
     let reached = first.map(|first| {
         let periods = plan.periods(combos, &slice.request.filters);
-        first::count(&mut all.unique, combos, first, &periods, bound)
+        let list_up_to = bound as usize / tuning.first_one_in.max(1);
+        first::count(&mut all.unique, combos, first, &periods, bound, list_up_to)
     });
     let (per_row, total) = all.unique.counts(combos);
     let first_time = |r: usize| reached.as_ref().map_or(per_row[r], |x| x.rows[r]);
@@ -513,10 +523,10 @@ fn run<U: Unique>(
 /// Computes rows and totals from the index. `first`: each person's first
 /// attendance over the request's history ([`first::history`]), when the
 /// caller holds it (computed here otherwise, when the request needs it).
-pub fn compute(
+pub(super) fn compute(
     index: &Index,
     request: &Request,
-    first: Option<&[i32]>,
+    first: Option<&Firsts>,
 ) -> Result<Answer, ApiError> {
     compute_with(index, request, TUNING, first)
 }
@@ -525,7 +535,7 @@ fn compute_with(
     index: &Index,
     request: &Request,
     tuning: Tuning,
-    first: Option<&[i32]>,
+    first: Option<&Firsts>,
 ) -> Result<Answer, ApiError> {
     let started = std::time::Instant::now();
     let slice = Slice::new(index, request)?;
@@ -536,7 +546,7 @@ fn compute_with(
         Some(f) => Some(f),
         None if crate::aggregates::sql::reads_first(request) => {
             owned = first::first_days(index, &first::history(request))?;
-            Some(owned.as_slice())
+            Some(&owned)
         }
         None => None,
     };
@@ -779,6 +789,7 @@ mod tests {
             parallel_from: usize::MAX,
             masks_from: usize::MAX,
             list_one_in: LIST_ONE_IN,
+            first_one_in: usize::MAX,
         };
         for round in 0..40 {
             let index = random_index(&mut rng, 50 + round * 20);
@@ -813,26 +824,31 @@ mod tests {
                         parallel_from: usize::MAX,
                         masks_from: 0,
                         list_one_in: 1,
+                        first_one_in: 1,
                     },
                     Tuning {
                         parallel_from: usize::MAX,
                         masks_from: 0,
                         list_one_in: usize::MAX,
+                        first_one_in: usize::MAX,
                     },
                     Tuning {
                         parallel_from: 0,
                         masks_from: 0,
                         list_one_in: 1,
+                        first_one_in: usize::MAX,
                     },
                     Tuning {
                         parallel_from: 0,
                         masks_from: 0,
                         list_one_in: usize::MAX,
+                        first_one_in: 1,
                     },
                     Tuning {
                         parallel_from: 0,
                         masks_from: usize::MAX,
                         list_one_in: LIST_ONE_IN,
+                        first_one_in: 1,
                     },
                 ] {
                     let other = compute_with(&index, &req, tuning, None).unwrap();
