@@ -263,6 +263,10 @@ pub async fn events(
     }))
 }
 
+/// Answers with at most this many rows are written on the async worker
+/// that received the request, larger ones on the blocking pool.
+const WRITE_HERE_UP_TO: usize = 1_000;
+
 /// Computes a parsed request for `who` and writes it as JSON or CSV.
 async fn answer(
     state: web::Data<AppState>,
@@ -295,20 +299,31 @@ async fn answer(
         if format == Format::Csv { "csv" } else { "json" },
         started.elapsed(),
     );
-    // Written on the blocking pool: a large answer takes a while.
+    // A large answer is written on the blocking pool (it takes a while); a
+    // small one here, where the hop to the pool would cost more than the
+    // writing.
+    let here = answer.rows.len() <= WRITE_HERE_UP_TO;
     if format == Format::Csv {
-        let body = web::block(move || {
+        let write = move || {
             let additive = answer.additive_measures(!request.group_by.is_empty());
             aggregates::csv::to_csv(&request.group_by, &answer, &additive, hxl)
-        })
-        .await??;
+        };
+        let body = if here {
+            write()?
+        } else {
+            web::block(write).await??
+        };
         return Ok(HttpResponse::Ok()
             .content_type("text/csv; charset=utf-8")
             .body(body));
     }
-    let body = web::block(move || aggregates::view::to_json(&request, &answer, engine))
-        .await?
-        .map_err(|e| ApiError::internal_with("writing an aggregate answer", e))?;
+    let write = move || aggregates::view::to_json(&request, &answer, engine);
+    let body = if here {
+        write()
+    } else {
+        web::block(write).await?
+    }
+    .map_err(|e| ApiError::internal_with("writing an aggregate answer", e))?;
     Ok(HttpResponse::Ok()
         .content_type(header::ContentType::json())
         .body(body))
