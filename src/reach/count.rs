@@ -58,7 +58,25 @@ impl People {
         }
     }
 
-    /// Calls `f` for each person, in order; each once after [`People::settle`].
+    /// Drops a list's repeated people, keeping its order (a bitmap has
+    /// none): one pass with `seen`, a bitmap of every person that is clear
+    /// before and after, instead of a sort.
+    fn dedup(&mut self, seen: &mut [u64]) {
+        if let People::Few(v) = self {
+            v.retain(|p| {
+                let (w, b) = ((p >> 6) as usize, 1u64 << (p & 63));
+                let new = seen[w] & b == 0;
+                seen[w] |= b;
+                new
+            });
+            for p in v.iter() {
+                seen[(p >> 6) as usize] &= !(1u64 << (p & 63));
+            }
+        }
+    }
+
+    /// Calls `f` for each person: each once after [`People::settle`] (in
+    /// order) or [`People::dedup`] (a list in the order it was kept).
     pub(super) fn each_settled(&self, f: &mut impl FnMut(u32)) {
         match self {
             People::Few(v) => v.iter().for_each(|p| f(*p)),
@@ -80,7 +98,7 @@ impl People {
         self.each_settled(&mut |p| f(p));
     }
 
-    /// How many people (`settled`: the list is sorted and deduped).
+    /// How many people (`settled`: the list is deduped).
     fn count(self, settled: bool) -> i64 {
         match self {
             People::Few(v) if settled => v.len() as i64,
@@ -113,9 +131,9 @@ pub(super) trait Unique: Send + Sized {
     /// The counts of [`Unique::counts`] over only `people` (each listed
     /// once; they need not all be in the slice).
     fn counts_among(&mut self, combos: &[u64], people: &[u32]) -> (Vec<i64>, i64);
-    /// Each row's people, in order and each once (by row id), when they
-    /// are kept row by row (sets); None when they are kept person by
-    /// person (masks). Sorts them first, on every core.
+    /// Each row's people, each once (by row id), when they are kept row
+    /// by row (sets); None when they are kept person by person (masks).
+    /// Drops repeated people first, on every core.
     fn rows(&mut self) -> Option<&[People]>;
     /// Whether [`Unique::visit`] goes person by person (all the rows of
     /// one person in a run); else row by row, in the order asked for.
@@ -415,8 +433,9 @@ impl<M: Mask> Unique for Masks<M> {
 /// A set per row and one for the slice.
 pub(super) struct Sets {
     rows: Vec<People>,
+    bound: u32,
     total: People,
-    /// Whether the rows' lists are sorted and deduped ([`Unique::rows`]).
+    /// Whether the rows' lists are deduped ([`Unique::rows`]).
     settled: bool,
 }
 
@@ -430,9 +449,10 @@ impl Sets {
 }
 
 impl Unique for Sets {
-    fn new(_bound: u32, _space: u64, _list_up_to: usize) -> Self {
+    fn new(bound: u32, _space: u64, _list_up_to: usize) -> Self {
         Sets {
             rows: Vec::new(),
+            bound,
             total: People::Few(Vec::new()),
             settled: false,
         }
@@ -485,9 +505,13 @@ impl Unique for Sets {
 
     fn rows(&mut self) -> Option<&[People]> {
         let chunk = self.rows.len().div_ceil(crate::cores::threads()).max(1);
+        let words = (self.bound as usize).div_ceil(64);
         std::thread::scope(|s| {
             for part in self.rows.chunks_mut(chunk) {
-                s.spawn(move || part.iter_mut().for_each(People::settle));
+                s.spawn(move || {
+                    let mut seen = vec![0u64; words];
+                    part.iter_mut().for_each(|p| p.dedup(&mut seen));
+                });
             }
         });
         self.settled = true;

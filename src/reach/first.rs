@@ -129,7 +129,7 @@ fn within(d: i32, (lo, hi): (i32, i32)) -> bool {
 
 /// People kept row by row, to count with a period grouping.
 struct RowsOf<'a> {
-    /// Each row's people, sorted (by row id).
+    /// Each row's people, each once (by row id).
     people: &'a [People],
     /// Row ids in (other keys, period) order.
     order: &'a [usize],
