@@ -1,5 +1,11 @@
 //! Entry point: parse the command line, initialise logging, hand over.
 
+/// mimalloc: large aggregate answers allocate and free hundreds of
+/// thousands of small rows, which glibc's allocator spends a fifth of
+/// the time on (BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
     match campaign_tracker::cli::run(campaign_tracker::cli::parse()) {
