@@ -1,8 +1,8 @@
 //! Entry point: parse the command line, initialise logging, hand over.
 
 /// mimalloc: large aggregate answers allocate and free hundreds of
-/// thousands of small rows, which glibc's allocator spends a fifth of
-/// the time on (BENCHMARKS.md).
+/// thousands of small rows; with glibc's allocator that was about 17% of
+/// the profile of the largest one (BENCHMARKS.md, runs 6 to 8).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
