@@ -540,6 +540,30 @@ impl Unique for Sets {
 mod tests {
     use rand::{Rng, SeedableRng};
 
+    /// A list keeps each person once, in the order first kept, and leaves
+    /// the shared bitmap clear for the next row.
+    #[test]
+    fn lists_drop_repeated_people() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(5);
+        let bound = 5000u32;
+        let mut seen = vec![0u64; (bound as usize).div_ceil(64)];
+        for len in [0usize, 1, 2, 64, 700] {
+            let list: Vec<u32> = (0..len).map(|_| rng.gen_range(0..bound)).collect();
+            let mut expected = Vec::new();
+            for p in &list {
+                if !expected.contains(p) {
+                    expected.push(*p);
+                }
+            }
+            let mut people = super::People::Few(list);
+            people.dedup(&mut seen);
+            let mut got = Vec::new();
+            people.each_settled(&mut |p| got.push(p));
+            assert_eq!(got, expected, "{len}");
+            assert!(seen.iter().all(|w| *w == 0), "{len}");
+        }
+    }
+
     #[test]
     fn people_are_sorted() {
         let mut rng = rand::rngs::StdRng::seed_from_u64(3);
