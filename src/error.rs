@@ -121,6 +121,16 @@ pub enum ApiError {
         /// Seconds until a request will be accepted again.
         retry_after: u64,
     },
+    /// 429: over a standing quota (the pending claims one agency may file on
+    /// another); `field` names what is over it. Waiting does not help, so
+    /// no `Retry-After`: the other agency must answer first.
+    #[error("{detail}")]
+    QuotaExceeded {
+        /// The request's field over the quota (`co_organizers`).
+        field: String,
+        /// The quota and how to get under it.
+        detail: String,
+    },
     /// 503: the database is unavailable or every connection is busy.
     #[error("{0}")]
     Unavailable(String),
@@ -192,6 +202,7 @@ impl ApiError {
             Self::Validation { .. } => ("validation", "Invalid request"),
             Self::PreconditionRequired(_) => ("precondition-required", "Precondition required"),
             Self::TooManyRequests { .. } => ("rate-limited", "Too many requests"),
+            Self::QuotaExceeded { .. } => ("quota-exceeded", "Over a quota"),
             Self::Unavailable(_) | Self::NeedsLinksLock(_) => {
                 ("unavailable", "Service unavailable")
             }
@@ -221,6 +232,9 @@ impl ApiError {
             detail,
             errors: match self {
                 Self::Validation { errors, .. } => Some(errors.clone()),
+                Self::QuotaExceeded { field, detail } => {
+                    Some(vec![FieldError::new(field.clone(), detail.clone())])
+                }
                 _ => None,
             },
             existing_id: match self {
@@ -255,7 +269,9 @@ impl ResponseError for ApiError {
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
-            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::TooManyRequests { .. } | Self::QuotaExceeded { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             Self::Unavailable(_) | Self::NeedsLinksLock(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -411,6 +427,13 @@ mod tests {
             (ApiError::field("title", "too long"), 422),
             (ApiError::PreconditionRequired("x".into()), 428),
             (ApiError::TooManyRequests { retry_after: 3 }, 429),
+            (
+                ApiError::QuotaExceeded {
+                    field: "co_organizers".into(),
+                    detail: "x".into(),
+                },
+                429,
+            ),
             (ApiError::Unavailable("x".into()), 503),
             (ApiError::internal("secret SQL here"), 500),
         ];
@@ -429,6 +452,10 @@ mod tests {
             match status {
                 401 => assert_eq!(headers.get("www-authenticate").unwrap(), "Bearer"),
                 405 => assert_eq!(headers.get("allow").unwrap(), "GET"),
+                429 if body["type"] == problem_type("quota-exceeded") => {
+                    assert!(headers.get("retry-after").is_none());
+                    assert_eq!(body["errors"][0]["field"], "co_organizers");
+                }
                 429 => assert_eq!(headers.get("retry-after").unwrap(), "3"),
                 503 => assert!(headers.get("retry-after").is_some()),
                 409 if body["type"] == problem_type("period-locked") => {

@@ -152,18 +152,37 @@ pub struct PeriodLock {
     pub ends_on: NaiveDate,
     /// Whether writes to the period are refused now.
     pub active: bool,
-    /// Why it was locked.
-    pub reason: String,
+    /// Why it was locked (absent for public tokens, which see no free text).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     /// When it was locked (UTC).
     pub locked_at: DateTime<Utc>,
-    /// Who locked it: the admin token's id, or `cli`.
-    pub locked_by: String,
+    /// Who locked it: the admin token's id, or `cli` (absent for public
+    /// tokens, which see no token ids).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub locked_by: Option<String>,
     /// When it was reopened (UTC), if it was.
     pub reopened_at: Option<DateTime<Utc>>,
-    /// Who reopened it.
+    /// Who reopened it (absent while active, and for public tokens).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reopened_by: Option<String>,
-    /// Why it was reopened.
+    /// Why it was reopened (absent while active, and for public tokens).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reopen_reason: Option<String>,
+}
+
+impl PeriodLock {
+    /// The lock as a public token sees it: the period and its dates, with
+    /// no token ids and no free text.
+    pub fn for_public(self) -> Self {
+        PeriodLock {
+            reason: None,
+            locked_by: None,
+            reopened_by: None,
+            reopen_reason: None,
+            ..self
+        }
+    }
 }
 
 impl From<LockRow> for PeriodLock {
@@ -174,9 +193,9 @@ impl From<LockRow> for PeriodLock {
             starts_on: r.starts_on,
             ends_on: r.ends_on,
             active: r.reopened_at.is_none(),
-            reason: r.reason,
+            reason: Some(r.reason),
             locked_at: r.locked_at.and_utc(),
-            locked_by: r.locked_by,
+            locked_by: Some(r.locked_by),
             reopened_at: r.reopened_at.map(|t| t.and_utc()),
             reopened_by: r.reopened_by,
             reopen_reason: r.reopen_reason,

@@ -56,3 +56,21 @@ pub fn page(
         .limit(limit)
         .load(conn)
 }
+
+/// Pending claims on live events of `agency`, counted by the named agency.
+pub fn pending_by_named(
+    conn: &mut DbConn,
+    agency: &str,
+) -> QueryResult<std::collections::HashMap<String, i64>> {
+    let own = events::table
+        .filter(events::deleted_at.is_null())
+        .filter(events::agency_code.eq(agency.to_string()))
+        .select(events::seq);
+    let rows: Vec<(String, i64)> = event_co_organizers::table
+        .filter(event_co_organizers::event_seq.eq_any(own))
+        .filter(event_co_organizers::status.eq("pending"))
+        .group_by(event_co_organizers::agency_code)
+        .select((event_co_organizers::agency_code, diesel::dsl::count_star()))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
+}

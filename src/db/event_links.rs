@@ -204,8 +204,8 @@ pub fn proposals_after(
         .load(conn)
 }
 
-/// Stores a proposal with the proposer's approval.
-pub fn insert_proposal(conn: &mut DbConn, p: &ProposalRow) -> QueryResult<()> {
+/// Stores a proposal with the proposer's approval at `revision`.
+pub fn insert_proposal(conn: &mut DbConn, p: &ProposalRow, revision: i64) -> QueryResult<()> {
     diesel::insert_into(link_proposals::table)
         .values((
             link_proposals::id.eq(&p.id),
@@ -216,33 +216,39 @@ pub fn insert_proposal(conn: &mut DbConn, p: &ProposalRow) -> QueryResult<()> {
             link_proposals::created_at.eq(p.created_at),
         ))
         .execute(conn)?;
-    approve(conn, &p.id, &p.proposed_by)
+    approve(conn, &p.id, &p.proposed_by, revision)
 }
 
-/// Records an agency's approval (twice is harmless).
-pub fn approve(conn: &mut DbConn, proposal_id: &str, agency: &str) -> QueryResult<()> {
-    let exists: i64 = link_approvals::table
-        .filter(link_approvals::proposal_id.eq(proposal_id))
-        .filter(link_approvals::agency_code.eq(agency))
-        .count()
-        .get_result(conn)?;
-    if exists == 0 {
-        diesel::insert_into(link_approvals::table)
-            .values((
-                link_approvals::proposal_id.eq(proposal_id),
-                link_approvals::agency_code.eq(agency),
-                link_approvals::approved_at.eq(super::now()),
-            ))
-            .execute(conn)?;
-    }
+/// Records an agency's approval of the proposal at `revision`, replacing
+/// any earlier approval of it.
+pub fn approve(
+    conn: &mut DbConn,
+    proposal_id: &str,
+    agency: &str,
+    revision: i64,
+) -> QueryResult<()> {
+    diesel::delete(
+        link_approvals::table
+            .filter(link_approvals::proposal_id.eq(proposal_id))
+            .filter(link_approvals::agency_code.eq(agency)),
+    )
+    .execute(conn)?;
+    diesel::insert_into(link_approvals::table)
+        .values((
+            link_approvals::proposal_id.eq(proposal_id),
+            link_approvals::agency_code.eq(agency),
+            link_approvals::approved_at.eq(super::now()),
+            link_approvals::revision.eq(revision),
+        ))
+        .execute(conn)?;
     Ok(())
 }
 
-/// The agencies that approved a proposal.
-pub fn approvals(conn: &mut DbConn, proposal_id: &str) -> QueryResult<Vec<String>> {
+/// The agencies that approved a proposal, each with the revision it approved.
+pub fn approvals(conn: &mut DbConn, proposal_id: &str) -> QueryResult<Vec<(String, i64)>> {
     link_approvals::table
         .filter(link_approvals::proposal_id.eq(proposal_id))
-        .select(link_approvals::agency_code)
+        .select((link_approvals::agency_code, link_approvals::revision))
         .order(link_approvals::agency_code)
         .load(conn)
 }
@@ -311,9 +317,20 @@ pub struct CandidateRow {
     pub b_area: i64,
 }
 
+/// The longest report (days from first to last) that is matched as a
+/// duplicate candidate: longer ones (a term of lessons, a year's tally)
+/// would match every short report around them.
+pub const CANDIDATE_MAX_SPAN_DAYS: i64 = 30;
+
+/// The most candidates listed for one report.
+pub const CANDIDATES_PER_EVENT: i64 = 20;
+
 /// Pairs of live reports by different agencies, not linked yet, whose dates
 /// overlap, whose areas are the same or one inside the other, and that share
-/// the kind or a topic, in (a_seq, b_seq) order, at most `limit`. `agency`
+/// the kind or a topic, in (a_seq, b_seq) order, at most `limit`. Reports
+/// spanning more than [`CANDIDATE_MAX_SPAN_DAYS`] or placed at province
+/// level are never candidates, and each report is in at most
+/// [`CANDIDATES_PER_EVENT`] pairs (its earliest recorded others). `agency`
 /// restricts to pairs with one of its reports; `after` resumes after a pair.
 pub fn candidates(
     conn: &mut DbConn,
@@ -324,9 +341,25 @@ pub fn candidates(
     candidate_rows(conn, agency, after, None, limit)
 }
 
-/// Whether reports `lo` and `hi` (`lo < hi`) are a duplicate candidate pair.
+/// Whether reports `lo` and `hi` (`lo < hi`) look alike as candidates do
+/// (whatever the cap per report).
 pub fn is_candidate(conn: &mut DbConn, lo: i64, hi: i64) -> QueryResult<bool> {
     Ok(!candidate_rows(conn, None, None, Some((lo, hi)), 1)?.is_empty())
+}
+
+/// Whether a report can never be a candidate: longer than
+/// [`CANDIDATE_MAX_SPAN_DAYS`] or placed at province level.
+pub fn never_candidate(conn: &mut DbConn, seq: i64) -> QueryResult<bool> {
+    let (start, end, level): (chrono::NaiveDate, chrono::NaiveDate, String) = events::table
+        .inner_join(super::schema::areas::table)
+        .filter(events::seq.eq(seq))
+        .select((
+            events::start_date,
+            events::end_date,
+            super::schema::areas::level,
+        ))
+        .first(conn)?;
+    Ok((end - start).num_days() > CANDIDATE_MAX_SPAN_DAYS || level == "province")
 }
 
 fn candidate_rows(
@@ -336,47 +369,76 @@ fn candidate_rows(
     pair: Option<(i64, i64)>,
     limit: i64,
 ) -> QueryResult<Vec<CandidateRow>> {
-    let mut sql = Sql::new(super::is_postgres(conn));
-    let mut conds = Vec::new();
+    let pg = super::is_postgres(conn);
+    let mut sql = Sql::new(pg);
+    let mut inner = Vec::new();
+    let mut outer = Vec::new();
     if let Some((lo, hi)) = pair {
         let (p1, p2) = (sql.bind(Bind::Int(lo)), sql.bind(Bind::Int(hi)));
-        conds.push(format!("AND a.seq = {p1} AND b.seq = {p2}"));
+        inner.push(format!("AND a.seq = {p1} AND b.seq = {p2}"));
     }
     if let Some(a) = agency {
         let (p1, p2) = (
             sql.bind(Bind::Text(a.into())),
             sql.bind(Bind::Text(a.into())),
         );
-        conds.push(format!(
+        inner.push(format!(
             "AND (a.agency_code = {p1} OR b.agency_code = {p2})"
         ));
     }
+    let per = sql.bind(Bind::Int(CANDIDATES_PER_EVENT));
+    let per2 = sql.bind(Bind::Int(CANDIDATES_PER_EVENT));
     if let Some((x, y)) = after {
         let (p1, p2, p3) = (
             sql.bind(Bind::Int(x)),
             sql.bind(Bind::Int(x)),
             sql.bind(Bind::Int(y)),
         );
-        conds.push(format!(
-            "AND (a.seq > {p1} OR (a.seq = {p2} AND b.seq > {p3}))"
+        outer.push(format!(
+            "AND (c.a_seq > {p1} OR (c.a_seq = {p2} AND c.b_seq > {p3}))"
         ));
     }
     let lim = sql.bind(Bind::Int(limit));
+    let days = CANDIDATE_MAX_SPAN_DAYS;
+    // Both spans are bounded, so overlapping reports start within `days`
+    // of each other: a range on start_date the index can serve.
+    let (span_a, span_b, window) = if pg {
+        (
+            "(a.end_date - a.start_date)".to_string(),
+            "(b.end_date - b.start_date)".to_string(),
+            format!("b.start_date BETWEEN a.start_date - {days} AND a.start_date + {days}"),
+        )
+    } else {
+        (
+            "(julianday(a.end_date) - julianday(a.start_date))".to_string(),
+            "(julianday(b.end_date) - julianday(b.start_date))".to_string(),
+            format!(
+                "b.start_date BETWEEN date(a.start_date, '-{days} days') AND date(a.start_date, '+{days} days')"
+            ),
+        )
+    };
     let q = format!(
-        "SELECT a.seq AS a_seq, b.seq AS b_seq, a.id AS a_id, b.id AS b_id, a.agency_code AS a_agency, \
-         b.agency_code AS b_agency, a.kind AS a_kind, b.kind AS b_kind, a.area_id AS a_area, b.area_id AS b_area \
-         FROM events a JOIN events b ON a.seq < b.seq \
+        "SELECT c.a_seq, c.b_seq, c.a_id, c.b_id, c.a_agency, c.b_agency, c.a_kind, c.b_kind, c.a_area, c.b_area FROM ( \
+         SELECT a.seq AS a_seq, b.seq AS b_seq, a.id AS a_id, b.id AS b_id, a.agency_code AS a_agency, \
+         b.agency_code AS b_agency, a.kind AS a_kind, b.kind AS b_kind, a.area_id AS a_area, b.area_id AS b_area, \
+         ROW_NUMBER() OVER (PARTITION BY a.seq ORDER BY b.seq) AS ra, \
+         ROW_NUMBER() OVER (PARTITION BY b.seq ORDER BY a.seq) AS rb \
+         FROM events a JOIN events b ON a.seq < b.seq AND {window} \
            AND a.start_date <= b.end_date AND b.start_date <= a.end_date \
          JOIN areas aa ON aa.id = a.area_id JOIN areas ab ON ab.id = b.area_id \
          WHERE a.deleted_at IS NULL AND b.deleted_at IS NULL \
            AND a.agency_code <> b.agency_code AND a.group_seq <> b.group_seq \
+           AND {span_a} <= {days} AND {span_b} <= {days} \
+           AND aa.level <> 'province' AND ab.level <> 'province' \
            AND (a.area_id = b.area_id OR ab.province_id = aa.id OR ab.district_id = aa.id OR ab.commune_id = aa.id \
                 OR aa.province_id = ab.id OR aa.district_id = ab.id OR aa.commune_id = ab.id) \
            AND (a.kind = b.kind OR EXISTS (SELECT 1 FROM event_topics ta JOIN event_topics tb ON tb.topic = ta.topic \
                 WHERE ta.event_seq = a.seq AND tb.event_seq = b.seq)) \
            {} \
-         ORDER BY a.seq, b.seq LIMIT {lim}",
-        conds.join(" ")
+         ) c WHERE c.ra <= {per} AND c.rb <= {per2} {} \
+         ORDER BY c.a_seq, c.b_seq LIMIT {lim}",
+        inner.join(" "),
+        outer.join(" ")
     );
     load(conn, &q, &sql.binds)
 }

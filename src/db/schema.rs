@@ -266,6 +266,9 @@ diesel::table! {
         agency_code -> Text,
         /// Approved (UTC).
         approved_at -> Timestamp,
+        /// The proposal's revision approved: the approval counts only
+        /// while the proposal is at it.
+        revision -> BigInt,
     }
 }
 

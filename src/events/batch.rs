@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::claims::ClaimQuota;
 use super::input::{EventBody, ValidEvent, validate_body};
 use super::refs::{check_refs, load_refs};
 use super::write::{Decision, Fresh, Mode, Outcome, create_many, decide, retry_lost_race, store};
@@ -114,6 +115,29 @@ impl BatchItem {
 }
 
 impl BatchItem {
+    /// An item refused because it names an agency over its claim quota:
+    /// `invalid`, naming `items[i].co_organizers`. Any other error goes on.
+    fn over_quota(
+        index: usize,
+        external_id: Option<String>,
+        id: Option<String>,
+        e: ApiError,
+    ) -> Result<Self, ApiError> {
+        match e {
+            ApiError::QuotaExceeded { field, detail } => Ok(BatchItem {
+                index,
+                external_id,
+                status: ItemStatus::Invalid,
+                id,
+                errors: Some(vec![FieldError::new(
+                    format!("items[{index}].{field}"),
+                    detail,
+                )]),
+            }),
+            other => Err(other),
+        }
+    }
+
     /// An item refused because it would change a locked period.
     fn locked(
         index: usize,
@@ -298,6 +322,7 @@ fn write_inputs(
         let valid: Vec<&ValidEvent> = validated.iter().filter_map(|v| v.as_ref().ok()).collect();
         let refs = load_refs(conn, &valid)?;
         let locks = Locks::load(conn)?;
+        let mut quota = ClaimQuota::new(actor);
         let now = crate::db::now();
         // New events are inserted together after the loop.
         let mut fresh: Vec<Fresh<'_>> = Vec::new();
@@ -338,15 +363,18 @@ fn write_inputs(
             let item = match old {
                 None => match locks.check(v.start_date) {
                     Err(e) => BatchItem::refused(index, external_id, None, e)?,
-                    Ok(()) if dry_run => {
-                        BatchItem::done(index, external_id, ItemStatus::Created, None)
-                    }
-                    Ok(()) => {
-                        let new = Fresh::new(v, agency, area_id, now)?;
-                        let id = new.id().to_string();
-                        fresh.push(new);
-                        BatchItem::done(index, external_id, ItemStatus::Created, Some(id))
-                    }
+                    Ok(()) => match quota.take(conn, agency, &v.co_organizers, &[]) {
+                        Err(e) => BatchItem::over_quota(index, external_id, None, e)?,
+                        Ok(()) if dry_run => {
+                            BatchItem::done(index, external_id, ItemStatus::Created, None)
+                        }
+                        Ok(()) => {
+                            let new = Fresh::new(v, agency, area_id, now)?;
+                            let id = new.id().to_string();
+                            fresh.push(new);
+                            BatchItem::done(index, external_id, ItemStatus::Created, Some(id))
+                        }
+                    },
                 },
                 Some(o) if dry_run => {
                     let status = match decide(&o, &hash, mode) {
@@ -367,7 +395,7 @@ fn write_inputs(
                 }
                 old => {
                     let id = old.as_ref().map(|o| o.id.clone());
-                    match store(conn, actor, agency, v, area_id, old, mode, None) {
+                    match store(conn, actor, agency, v, area_id, old, mode, None, &mut quota) {
                         Ok((outcome, row)) => {
                             BatchItem::done(index, external_id, outcome.into(), Some(row.id))
                         }
@@ -375,6 +403,9 @@ fn write_inputs(
                             detail,
                             existing_id,
                         }) => BatchItem::conflict(index, external_id, existing_id, detail),
+                        Err(e @ ApiError::QuotaExceeded { .. }) => {
+                            BatchItem::over_quota(index, external_id, id, e)?
+                        }
                         Err(e) => BatchItem::refused(index, external_id, id, e)?,
                     }
                 }

@@ -3,7 +3,7 @@
 //! and is readable by it only once it (or an admin) confirms; it may
 //! decline, and it is asked again when the figures it agreed to change.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Serialize;
@@ -83,6 +83,73 @@ pub fn next_claims(
             }
         })
         .collect()
+}
+
+/// The most claims one agency may have pending on another at once. A
+/// claim asks the named agency to answer; beyond this many unanswered
+/// ones, naming it again waits for its answers (a single write answers
+/// 429, a batch item `invalid`), so no agency can flood another's queue.
+pub const MAX_PENDING_CLAIMS: i64 = 200;
+
+/// The pending claims a write's agency may still file on each other
+/// agency, counted once per transaction and kept across a batch's items.
+#[derive(Debug)]
+pub struct ClaimQuota {
+    /// An admin's claims are confirmed at once: nothing waits.
+    exempt: bool,
+    /// Pending claims by named agency, once read.
+    pending: Option<HashMap<String, i64>>,
+}
+
+impl ClaimQuota {
+    /// The quota of a write by `actor`.
+    pub fn new(actor: &Actor) -> Self {
+        ClaimQuota {
+            exempt: actor.speaks_for_every_agency(),
+            pending: None,
+        }
+    }
+
+    /// Counts the new pending claims of a write naming `named` on an
+    /// event that named `previous`, or refuses the write (nothing counted)
+    /// when one would go over [`MAX_PENDING_CLAIMS`].
+    pub fn take(
+        &mut self,
+        conn: &mut DbConn,
+        agency: &str,
+        named: &BTreeSet<String>,
+        previous: &[CoOrganizer],
+    ) -> Result<(), ApiError> {
+        if self.exempt {
+            return Ok(());
+        }
+        let new: Vec<&String> = named
+            .iter()
+            .filter(|a| !previous.iter().any(|c| &&c.agency_code == a))
+            .collect();
+        if new.is_empty() {
+            return Ok(());
+        }
+        let pending = match &mut self.pending {
+            Some(p) => p,
+            None => self.pending.insert(store::pending_by_named(conn, agency)?),
+        };
+        if let Some(full) = new
+            .iter()
+            .find(|a| pending.get(a.as_str()).copied().unwrap_or(0) >= MAX_PENDING_CLAIMS)
+        {
+            return Err(ApiError::QuotaExceeded {
+                field: "co_organizers".into(),
+                detail: format!(
+                    "{full} has not answered {MAX_PENDING_CLAIMS} claims of yours yet, the most one agency may file on another; wait for its answers before naming it again"
+                ),
+            });
+        }
+        for a in new {
+            *pending.entry(a.clone()).or_default() += 1;
+        }
+        Ok(())
+    }
 }
 
 /// A co-organiser's answer.

@@ -6,14 +6,16 @@
 //! when they find they must change links (a deleted report, or figures
 //! changed under a link).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use crate::audit::{self, Actor};
-use crate::db::events::{self as table, EventRow};
+use crate::db::events::{self as table, EventRow, EventSets};
 use crate::db::{DbConn, event_links, write_tx};
+use crate::domain::ClaimStatus;
 use crate::error::ApiError;
 
 /// The reports forming one real event.
@@ -43,6 +45,81 @@ pub(super) fn regroup(conn: &mut DbConn, start: i64) -> Result<Vec<i64>, ApiErro
     let members: Vec<i64> = component.into_iter().collect();
     event_links::set_group(conn, &members, group)?;
     Ok(members)
+}
+
+/// What a change to some real events puts at stake, and for whom: the one
+/// rule of consent between agencies, written once.
+#[derive(Debug)]
+pub(super) struct Stake {
+    /// The live reports of the real events, in seq order.
+    pub rows: Vec<EventRow>,
+    /// Their topics, target groups and claims.
+    pub sets: HashMap<i64, EventSets>,
+    /// Every agency in whose rows, lists or scope the real events count or
+    /// would count: the agency of each live report, and each agency named
+    /// on one as co-organiser that has not declined. A pending claim is a
+    /// party too: once confirmed it would see the merged real event, so it
+    /// is asked before the merge, not after.
+    pub parties: BTreeSet<String>,
+    /// A hash of everything above (each report's version, each claim's
+    /// answer, who is in which real event): what an approval agrees to.
+    /// It changes whenever any of it does. 53 bits, so that it survives
+    /// JSON readers that hold numbers as doubles.
+    pub revision: i64,
+}
+
+impl Stake {
+    /// The parties to the real events whose reports include `seq`'s.
+    pub fn parties_of_group(&self, group: i64) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        for r in self.rows.iter().filter(|r| r.group_seq == group) {
+            out.insert(r.agency_code.clone());
+            out.extend(claimants(self.sets.get(&r.seq)));
+        }
+        out
+    }
+}
+
+/// The agencies named on a report that have not declined.
+fn claimants(sets: Option<&EventSets>) -> impl Iterator<Item = String> + '_ {
+    let declined = ClaimStatus::Declined.as_str();
+    sets.into_iter()
+        .flat_map(|s| s.co_organizers.iter())
+        .filter(move |c| c.status != declined)
+        .map(|c| c.agency_code.clone())
+}
+
+/// The stake of the real events `groups`.
+pub(super) fn stake(conn: &mut DbConn, groups: &[i64]) -> Result<Stake, ApiError> {
+    let seqs: Vec<i64> = event_links::live_members(conn, groups)?
+        .into_iter()
+        .map(|(seq, _)| seq)
+        .collect();
+    let rows = table::by_seqs(conn, &seqs)?;
+    let sets = table::sets_of(conn, &seqs)?;
+    let mut parties = BTreeSet::new();
+    let mut h = Sha256::new();
+    for r in &rows {
+        parties.insert(r.agency_code.clone());
+        parties.extend(claimants(sets.get(&r.seq)));
+        h.update(format!(
+            "{}:{}:{}:{};",
+            r.seq, r.group_seq, r.agency_code, r.version
+        ));
+        for c in sets.get(&r.seq).iter().flat_map(|s| s.co_organizers.iter()) {
+            h.update(format!("{}={};", c.agency_code, c.status));
+        }
+    }
+    let digest = h.finalize();
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    let revision = (u64::from_be_bytes(first) & ((1 << 53) - 1)) as i64;
+    Ok(Stake {
+        rows,
+        sets,
+        parties,
+        revision,
+    })
 }
 
 /// The API view of a group.
@@ -90,7 +167,8 @@ fn ensure_exclusive(conn: &mut DbConn) -> Result<(), ApiError> {
 }
 
 /// After an agency changed a linked report's figures (people, headcounts,
-/// dates, place): the other agencies agreed to merge with the old figures,
+/// dates, place, kind, topics, target groups) or named a new co-organiser
+/// on it (a new party to the real event): the other agencies agreed to merge with the old figures,
 /// so each of the report's links goes back to being a proposal from it,
 /// waiting for them again. An admin's change keeps the links.
 pub(super) fn figures_changed(
@@ -110,7 +188,18 @@ pub(super) fn figures_changed(
     let before = same_as_view(conn, &old.id, &before_members)?;
     for &(lo, hi) in &edges {
         event_links::delete(conn, lo, hi)?;
+    }
+    for &(lo, hi) in &edges {
+        regroup(conn, lo)?;
+        regroup(conn, hi)?;
+    }
+    for &(lo, hi) in &edges {
         if event_links::proposal_between(conn, lo, hi)?.is_none() {
+            let groups: Vec<i64> = table::by_seqs(conn, &[lo, hi])?
+                .iter()
+                .map(|r| r.group_seq)
+                .collect();
+            let revision = stake(conn, &groups)?.revision;
             event_links::insert_proposal(
                 conn,
                 &event_links::ProposalRow {
@@ -121,12 +210,9 @@ pub(super) fn figures_changed(
                     proposed_by: old.agency_code.clone(),
                     created_at: crate::db::now(),
                 },
+                revision,
             )?;
         }
-    }
-    for &(lo, hi) in &edges {
-        regroup(conn, lo)?;
-        regroup(conn, hi)?;
     }
     let after_members = regroup(conn, old.seq)?;
     let after = same_as_view(conn, &old.id, &after_members)?;

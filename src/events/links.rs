@@ -6,17 +6,15 @@
 //! for every agency: its links take effect at once. An agency may take its
 //! own report out of a group at any time.
 
-use std::collections::BTreeSet;
-
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::groups::{SameAs, regroup, same_as_view};
+use super::groups::{SameAs, Stake, regroup, same_as_view, stake};
 use super::view::{Reader, Writer};
 use crate::audit::{self, Actor};
 use crate::db::event_links::{self, ProposalRow};
-use crate::db::events::{self as table, EventRow};
+use crate::db::events::{self as table, EventRow, EventSets};
 use crate::db::{DbConn, write_tx};
 use crate::domain::ClaimStatus;
 use crate::error::ApiError;
@@ -51,6 +49,11 @@ pub struct LinkOutcome {
 pub struct LinkProposal {
     /// Proposal id.
     pub id: String,
+    /// What approving agrees to: a number that changes whenever any report
+    /// of either real event is edited, deleted, answered by a co-organiser,
+    /// or joins or leaves it. Approve with `If-Match: "<revision>"`; an
+    /// approval given at another revision no longer counts.
+    pub revision: i64,
     /// The proposer's own report.
     pub from_id: String,
     /// The other report.
@@ -59,13 +62,17 @@ pub struct LinkProposal {
     pub proposed_by: String,
     /// Proposed (UTC).
     pub created_at: DateTime<Utc>,
-    /// Agencies that approved so far.
+    /// Agencies that approved this revision.
     pub approved_by: Vec<String>,
-    /// Agencies with a live report in either real event that have not
-    /// approved yet. Approve with `POST /api/v1/link-proposals/{id}/approve`.
+    /// Parties that have not approved this revision: every agency with a
+    /// live report in either real event, and every agency named on one of
+    /// them as co-organiser that has not declined. Approve with
+    /// `POST /api/v1/link-proposals/{id}/approve`.
     pub waiting_for: Vec<String>,
     /// The live reports of both real events, which the link would merge:
-    /// the figures each agency asked is agreeing to.
+    /// the figures each party is agreeing to. A report's figures are shown
+    /// to an agency only once that report's agency approved, or when they
+    /// already share a real event.
     pub reports: Vec<GroupReport>,
 }
 
@@ -80,21 +87,51 @@ pub struct GroupReport {
     pub start_date: NaiveDate,
     /// Last day.
     pub end_date: NaiveDate,
-    /// Headcount.
-    pub attendance_total: i64,
-    /// Distinct identified participants.
-    pub participants_identified: i64,
+    /// Kind of activity.
+    pub kind: String,
+    /// Whether the figures below are shown to the caller. A proposal shows
+    /// another agency's figures only once that agency approved it.
+    pub figures_shown: bool,
+    /// Headcount (absent while hidden).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attendance_total: Option<i64>,
+    /// Distinct identified participants (absent while hidden).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub participants_identified: Option<i64>,
+    /// Topics (absent while hidden).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub topics: Option<Vec<String>>,
+    /// Target groups (absent while hidden).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_groups: Option<Vec<String>>,
+    /// Named co-organisers that have not declined (absent while hidden).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub co_organizers: Option<Vec<String>>,
 }
 
 impl GroupReport {
-    fn of(r: &EventRow) -> Self {
+    fn of(r: &EventRow, stake: &Stake, shown: bool) -> Self {
+        let sets = stake.sets.get(&r.seq);
+        let list =
+            |f: fn(&EventSets) -> Vec<String>| shown.then(|| sets.map(f).unwrap_or_default());
         GroupReport {
             id: r.id.clone(),
             agency: r.agency_code.clone(),
             start_date: r.start_date,
             end_date: r.end_date,
-            attendance_total: r.attendance_total,
-            participants_identified: r.participants_identified,
+            kind: r.kind.clone(),
+            figures_shown: shown,
+            attendance_total: shown.then_some(r.attendance_total),
+            participants_identified: shown.then_some(r.participants_identified),
+            topics: list(|s| s.topics.clone()),
+            target_groups: list(|s| s.target_groups.clone()),
+            co_organizers: list(|s| {
+                s.co_organizers
+                    .iter()
+                    .filter(|c| c.status != ClaimStatus::Declined.as_str())
+                    .map(|c| c.agency_code.clone())
+                    .collect()
+            }),
         }
     }
 }
@@ -128,40 +165,66 @@ fn by_seq(conn: &mut DbConn, seq: i64) -> Result<EventRow, ApiError> {
         .ok_or_else(|| ApiError::internal(format!("proposal names missing report {seq}")))
 }
 
-/// The agencies whose figures merging the groups of `a` and `b` changes.
-fn affected(conn: &mut DbConn, a: &EventRow, b: &EventRow) -> Result<BTreeSet<String>, ApiError> {
-    Ok(
-        event_links::live_members(conn, &[a.group_seq, b.group_seq])?
-            .into_iter()
-            .map(|(_, agency)| agency)
-            .collect(),
-    )
+/// The stake of a proposal: both real events it would merge.
+fn proposal_stake(conn: &mut DbConn, p: &ProposalRow) -> Result<Stake, ApiError> {
+    let groups: Vec<i64> = table::by_seqs(conn, &[p.a_seq, p.b_seq])?
+        .iter()
+        .map(|r| r.group_seq)
+        .collect();
+    stake(conn, &groups)
 }
 
-fn proposal_view(conn: &mut DbConn, p: &ProposalRow) -> Result<LinkProposal, ApiError> {
-    let (a, b) = (by_seq(conn, p.a_seq)?, by_seq(conn, p.b_seq)?);
-    let (from, to) = if p.from_seq == a.seq {
-        (&a, &b)
-    } else {
-        (&b, &a)
+/// A proposal as `viewer` sees it (`None`: everything, for an admin or
+/// the audit log).
+fn proposal_view(
+    conn: &mut DbConn,
+    p: &ProposalRow,
+    viewer: Option<&str>,
+) -> Result<LinkProposal, ApiError> {
+    let st = proposal_stake(conn, p)?;
+    let id_of = |seq: i64| {
+        st.rows
+            .iter()
+            .find(|r| r.seq == seq)
+            .map(|r| r.id.clone())
+            .ok_or_else(|| ApiError::internal(format!("proposal names missing report {seq}")))
     };
-    let approved_by = event_links::approvals(conn, &p.id)?;
-    let waiting_for = affected(conn, &a, &b)?
+    let to_seq = if p.from_seq == p.a_seq {
+        p.b_seq
+    } else {
+        p.a_seq
+    };
+    let approved_by: Vec<String> = event_links::approvals(conn, &p.id)?
         .into_iter()
-        .filter(|x| !approved_by.contains(x))
+        .filter(|(agency, rev)| *rev == st.revision && st.parties.contains(agency))
+        .map(|(agency, _)| agency)
         .collect();
-    let members: Vec<i64> = event_links::live_members(conn, &[a.group_seq, b.group_seq])?
-        .into_iter()
-        .map(|(seq, _)| seq)
-        .collect();
-    let reports = table::by_seqs(conn, &members)?
+    let waiting_for = st
+        .parties
         .iter()
-        .map(GroupReport::of)
+        .filter(|x| !approved_by.contains(x))
+        .cloned()
+        .collect();
+    let reports = st
+        .rows
+        .iter()
+        .map(|r| {
+            let shown = match viewer {
+                None => true,
+                Some(x) => {
+                    r.agency_code == x
+                        || approved_by.contains(&r.agency_code)
+                        || st.parties_of_group(r.group_seq).contains(x)
+                }
+            };
+            GroupReport::of(r, &st, shown)
+        })
         .collect();
     Ok(LinkProposal {
         id: p.id.clone(),
-        from_id: from.id.clone(),
-        to_id: to.id.clone(),
+        revision: st.revision,
+        from_id: id_of(p.from_seq)?,
+        to_id: id_of(to_seq)?,
         proposed_by: p.proposed_by.clone(),
         created_at: p.created_at.and_utc(),
         approved_by,
@@ -202,10 +265,32 @@ fn make_link(
     Ok(members)
 }
 
-/// Records agency `x`'s approval of a proposal, audited.
-fn approve_as(conn: &mut DbConn, actor: &Actor, p: &ProposalRow, x: &str) -> Result<(), ApiError> {
-    event_links::approve(conn, &p.id, x)?;
-    let view = proposal_view(conn, p)?;
+/// Checks the revision an approval names (`If-Match`) against the
+/// proposal's current one: 428 without one, 412 when the proposal changed
+/// since.
+fn named_revision(named: Option<i64>, current: i64) -> Result<(), ApiError> {
+    match named {
+        Some(v) if v == current => Ok(()),
+        Some(v) => Err(ApiError::PreconditionFailed(format!(
+            "the proposal is at revision {current}, not {v}: a report in it changed; read its figures again before approving"
+        ))),
+        None => Err(ApiError::PreconditionRequired(
+            "send If-Match with the proposal's revision: an approval agrees to those figures"
+                .into(),
+        )),
+    }
+}
+
+/// Records agency `x`'s approval of a proposal at `revision`, audited.
+fn approve_as(
+    conn: &mut DbConn,
+    actor: &Actor,
+    p: &ProposalRow,
+    x: &str,
+    revision: i64,
+) -> Result<(), ApiError> {
+    event_links::approve(conn, &p.id, x, revision)?;
+    let view = proposal_view(conn, p, None)?;
     audit::record(
         conn,
         actor,
@@ -218,13 +303,16 @@ fn approve_as(conn: &mut DbConn, actor: &Actor, p: &ProposalRow, x: &str) -> Res
     Ok(())
 }
 
-/// Removes a proposal (declined or withdrawn), audited; returns its last view.
+/// Removes a proposal (declined or withdrawn), audited; returns its last
+/// view as `viewer` sees it.
 fn remove_proposal(
     conn: &mut DbConn,
     actor: &Actor,
     p: &ProposalRow,
+    viewer: Option<&str>,
 ) -> Result<LinkProposal, ApiError> {
-    let view = proposal_view(conn, p)?;
+    let view = proposal_view(conn, p, None)?;
+    let seen = proposal_view(conn, p, viewer)?;
     event_links::delete_proposal(conn, &p.id)?;
     audit::record(
         conn,
@@ -235,17 +323,19 @@ fn remove_proposal(
         Some(&view),
         None::<&()>,
     )?;
-    Ok(view)
+    Ok(seen)
 }
 
-/// Links the proposal's reports if every affected agency approved it.
+/// Links the proposal's reports if every party approved its current
+/// revision; otherwise answers the proposal as `viewer` sees it.
 fn settle(
     conn: &mut DbConn,
     actor: &Actor,
     p: &ProposalRow,
     asked: &EventRow,
+    viewer: Option<&str>,
 ) -> Result<LinkOutcome, ApiError> {
-    let view = proposal_view(conn, p)?;
+    let view = proposal_view(conn, p, viewer)?;
     if view.waiting_for.is_empty() {
         let (a, b) = (by_seq(conn, p.a_seq)?, by_seq(conn, p.b_seq)?);
         make_link(conn, actor, &a, &b)?;
@@ -271,9 +361,11 @@ fn linked(conn: &mut DbConn, row: &EventRow) -> Result<LinkOutcome, ApiError> {
 }
 
 /// Whether agency `x` may name report `b` as the other side of a link from
-/// its report `a`: its own report, one it confirmed co-organising, a
-/// duplicate candidate of `a`, or the other side of a proposal already
-/// made. Anything else answers like an event that does not exist.
+/// its report `a`: its own report, one it confirmed co-organising, the
+/// other side of a proposal already made, a duplicate candidate of `a`, or
+/// a report that can never be a candidate (a tally or a province-wide
+/// record, whose id the other agency gave). Anything else answers like an
+/// event that does not exist. Naming shows nothing of `b`'s figures.
 fn may_name(conn: &mut DbConn, x: &str, a: &EventRow, b: &EventRow) -> Result<bool, ApiError> {
     if b.agency_code == x {
         return Ok(true);
@@ -287,19 +379,25 @@ fn may_name(conn: &mut DbConn, x: &str, a: &EventRow, b: &EventRow) -> Result<bo
         .iter()
         .any(|c| c.agency_code == x && c.status == ClaimStatus::Confirmed.as_str())
         || event_links::proposal_between(conn, lo, hi)?.is_some()
-        || event_links::is_candidate(conn, lo, hi)?)
+        || event_links::is_candidate(conn, lo, hi)?
+        || event_links::never_candidate(conn, b.seq)?)
 }
 
 /// Links (admin) or proposes to link (agency, from its own report) two
-/// reports of one real event by different agencies. Reports already in
-/// one real event are linked at once (nothing's figures change); the other
-/// side posting the same pair approves the proposal.
+/// reports of one real event by different agencies. The other report is
+/// named by id ([`may_name`]). Proposing
+/// reveals nothing of it: its figures are shown only once its agency
+/// approves. Reports already in one real event are linked at once
+/// (nothing's figures change). Posting a pair that already has a proposal
+/// is idempotent; with `revision` naming the proposal's current revision
+/// (`If-Match`) it also approves it for the caller.
 pub fn link(
     conn: &mut DbConn,
     actor: &Actor,
     who: Writer<'_>,
     id: &str,
     other_id: &str,
+    revision: Option<i64>,
 ) -> Result<LinkOutcome, ApiError> {
     write_tx(conn, |conn| {
         event_links::lock_all(conn)?;
@@ -343,7 +441,16 @@ pub fn link(
         let (lo, hi) = ends(&a, &b);
         let p = match event_links::proposal_between(conn, lo, hi)? {
             Some(p) => {
-                approve_as(conn, actor, &p, x)?;
+                let st = proposal_stake(conn, &p)?;
+                if !st.parties.contains(x) {
+                    return Err(ApiError::internal(
+                        "the caller's report is outside its own proposal",
+                    ));
+                }
+                if revision.is_some() {
+                    named_revision(revision, st.revision)?;
+                    approve_as(conn, actor, &p, x, st.revision)?;
+                }
                 p
             }
             None => {
@@ -355,8 +462,9 @@ pub fn link(
                     proposed_by: x.to_string(),
                     created_at: crate::db::now(),
                 };
-                event_links::insert_proposal(conn, &p)?;
-                let view = proposal_view(conn, &p)?;
+                let revision = stake(conn, &[a.group_seq, b.group_seq])?.revision;
+                event_links::insert_proposal(conn, &p, revision)?;
+                let view = proposal_view(conn, &p, None)?;
                 audit::record(
                     conn,
                     actor,
@@ -369,40 +477,50 @@ pub fn link(
                 p
             }
         };
-        settle(conn, actor, &p, &a)
+        settle(conn, actor, &p, &a, Some(x))
     })
 }
 
-/// The proposal `id` if `who` may act on it: an admin, or an agency whose
-/// figures it would change (or that proposed it). Others get 404.
+/// The proposal `id` if `who` may act on it: an admin, or a party to it
+/// now (an agency that left either real event is no longer one). Others
+/// get 404.
 fn proposal_for(
     conn: &mut DbConn,
     who: Writer<'_>,
     id: &str,
-) -> Result<(ProposalRow, LinkProposal), ApiError> {
+) -> Result<(ProposalRow, Stake), ApiError> {
     let not_found = || ApiError::NotFound(format!("no link proposal {id}"));
     let p = event_links::proposal(conn, id)?.ok_or_else(not_found)?;
-    let view = proposal_view(conn, &p)?;
+    let st = proposal_stake(conn, &p)?;
     if let Writer::Agency(x) = who
-        && p.proposed_by != x
-        && !view.waiting_for.iter().any(|a| a == x)
-        && !view.approved_by.iter().any(|a| a == x)
+        && !st.parties.contains(x)
     {
         return Err(not_found());
     }
-    Ok((p, view))
+    Ok((p, st))
 }
 
-/// Approves a proposal (an agency for itself; an admin for everyone).
+/// The viewer a writer reads proposals as.
+fn viewer<'a>(who: Writer<'a>) -> Option<&'a str> {
+    match who {
+        Writer::Admin => None,
+        Writer::Agency(x) => Some(x),
+    }
+}
+
+/// Approves a proposal at the revision named (`If-Match`; an agency for
+/// itself, an admin for everyone).
 pub fn approve(
     conn: &mut DbConn,
     actor: &Actor,
     who: Writer<'_>,
     id: &str,
+    revision: Option<i64>,
 ) -> Result<LinkOutcome, ApiError> {
     write_tx(conn, |conn| {
         event_links::lock_all(conn)?;
-        let (p, _) = proposal_for(conn, who, id)?;
+        let (p, st) = proposal_for(conn, who, id)?;
+        named_revision(revision, st.revision)?;
         let groups = [
             by_seq(conn, p.a_seq)?.group_seq,
             by_seq(conn, p.b_seq)?.group_seq,
@@ -423,8 +541,8 @@ pub fn approve(
                 linked(conn, &from)
             }
             Writer::Agency(x) => {
-                approve_as(conn, actor, &p, x)?;
-                settle(conn, actor, &p, &from)
+                approve_as(conn, actor, &p, x, st.revision)?;
+                settle(conn, actor, &p, &from, Some(x))
             }
         }
     })
@@ -440,14 +558,20 @@ pub fn decline(
     write_tx(conn, |conn| {
         event_links::lock_all(conn)?;
         let (p, _) = proposal_for(conn, who, id)?;
-        remove_proposal(conn, actor, &p)
+        remove_proposal(conn, actor, &p, viewer(who))
     })
+}
+
+/// One pending proposal, as `who` sees it (404 unless a party or an admin).
+pub fn proposal(conn: &mut DbConn, who: Writer<'_>, id: &str) -> Result<LinkProposal, ApiError> {
+    let (p, _) = proposal_for(conn, who, id)?;
+    proposal_view(conn, &p, viewer(who))
 }
 
 /// Where a page of proposals ends: the last proposal's report pair.
 pub type ProposalCursor = (i64, i64);
 
-/// A page of the pending proposals `who` may act on (an admin: all), in
+/// A page of the pending proposals `who` is a party to (an admin: all), in
 /// report-pair order: at most `limit`, and the cursor after it when more follow.
 pub fn proposals(
     conn: &mut DbConn,
@@ -463,23 +587,16 @@ pub fn proposals(
         };
         after = Some((last.a_seq, last.b_seq));
         for p in &batch {
-            let view = proposal_view(conn, p)?;
-            let mine = match who {
-                Writer::Admin => true,
-                Writer::Agency(x) => {
-                    p.proposed_by == x
-                        || view.waiting_for.iter().any(|a| a == x)
-                        || view.approved_by.iter().any(|a| a == x)
-                }
-            };
-            if !mine {
+            if let Writer::Agency(x) = who
+                && !proposal_stake(conn, p)?.parties.contains(x)
+            {
                 continue;
             }
             if out.len() as i64 == limit {
                 let cursor = out_cursor(&out, conn)?;
                 return Ok((out, cursor));
             }
-            out.push(view);
+            out.push(proposal_view(conn, p, viewer(who))?);
         }
     }
 }
@@ -519,7 +636,7 @@ pub fn unlink(
         let before = same_as_view(conn, id, &before_members)?;
         if event_links::delete(conn, lo, hi)? == 0 {
             let p = event_links::proposal_between(conn, lo, hi)?.ok_or_else(no_link)?;
-            remove_proposal(conn, actor, &p)?;
+            remove_proposal(conn, actor, &p, viewer(who))?;
             return Ok(before);
         }
         crate::periods::guard(conn, &[a.group_seq], &[])?;
@@ -613,9 +730,10 @@ pub fn group(conn: &mut DbConn, reader: &Reader, id: &str) -> Result<SameAsGroup
     }
     let proposals = event_links::proposals_touching(conn, &seqs)?
         .iter()
-        .map(|p| proposal_view(conn, p))
+        .map(|p| proposal_view(conn, p, reader.scope()))
         .collect::<Result<Vec<_>, _>>()?;
-    let reports = rows.iter().map(GroupReport::of).collect();
+    let st = stake(conn, &[row.group_seq])?;
+    let reports = rows.iter().map(|r| GroupReport::of(r, &st, true)).collect();
     Ok(SameAsGroup {
         id: id.to_string(),
         reports,

@@ -8,7 +8,7 @@ use std::collections::{BTreeSet, HashMap};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::claims::next_claims;
+use super::claims::{ClaimQuota, next_claims};
 use super::groups::in_write_tx;
 use super::input::{EventBody, ValidEvent, validate_body};
 use super::refs::resolve_refs;
@@ -123,16 +123,28 @@ fn sets_of(v: &ValidEvent, co_organizers: Vec<CoOrganizer>) -> EventSets {
 }
 
 /// Whether a replacement changes the figures a co-organiser or a linked
-/// agency agreed to: the people, the headcounts, the dates or the place.
+/// agency agreed to: the people, the headcounts, the dates, the place, the
+/// kind, the topics or the target groups (each moves the event between
+/// rows).
 fn figures_changed(
     old: &EventRow,
     new: &EventValues,
+    old_sets: &EventSets,
+    new_sets: &EventSets,
     old_people: &[i64],
     new_people: &[i64],
 ) -> bool {
     let mut new_people = new_people.to_vec();
     new_people.sort_unstable();
-    old.start_date != new.start_date
+    let sorted = |v: &[String]| {
+        let mut v = v.to_vec();
+        v.sort();
+        v
+    };
+    old.kind != new.kind
+        || sorted(&old_sets.topics) != sorted(&new_sets.topics)
+        || sorted(&old_sets.target_groups) != sorted(&new_sets.target_groups)
+        || old.start_date != new.start_date
         || old.end_date != new.end_date
         || old.area_id != new.area_id
         || old.attendance_total != new.attendance_total
@@ -174,6 +186,7 @@ pub(super) fn store(
     existing: Option<EventRow>,
     mode: Mode,
     if_match: Option<i64>,
+    quota: &mut ClaimQuota,
 ) -> Result<(Outcome, EventOut), ApiError> {
     let now = crate::db::now();
     let values = values_of(v, area_id)?;
@@ -204,11 +217,19 @@ pub(super) fn store(
             let before = view(conn, old.clone())?;
             let ids = participant_ids(conn, &v.participant_keys)?;
             let old_ids = table::participant_ids_of(conn, old.seq)?;
-            let changed = figures_changed(&old, &values, &old_ids, &ids);
-            let previous = table::sets_of(conn, &[old.seq])?
+            let old_sets = table::sets_of(conn, &[old.seq])?
                 .remove(&old.seq)
-                .unwrap_or_default()
-                .co_organizers;
+                .unwrap_or_default();
+            let new_sets = sets_of(v, Vec::new());
+            let changed = figures_changed(&old, &values, &old_sets, &new_sets, &old_ids, &ids);
+            let previous = old_sets.co_organizers;
+            // A new name is a new party to the real event: the agencies
+            // linked with this report are asked again, as for new figures.
+            let new_party = v
+                .co_organizers
+                .iter()
+                .any(|a| !previous.iter().any(|c| &c.agency_code == a));
+            quota.take(conn, agency, &v.co_organizers, &previous)?;
             let claims = next_claims(
                 &v.co_organizers,
                 &previous,
@@ -218,7 +239,7 @@ pub(super) fn store(
             );
             table::update(conn, old.seq, &values, now)?;
             table::replace_children(conn, old.seq, &sets_of(v, claims), &ids)?;
-            if changed {
+            if changed || new_party {
                 super::groups::figures_changed(conn, actor, &old)?;
             }
             let row = table::by_id_required(conn, &old.id)?;
@@ -241,6 +262,7 @@ pub(super) fn store(
                 ));
             }
             crate::periods::guard(conn, &[], &[v.start_date])?;
+            quota.take(conn, agency, &v.co_organizers, &[])?;
             let new = Fresh::new(v, agency, area_id, now)?;
             let out = create_many(conn, actor, std::slice::from_ref(&new))?;
             Ok((
@@ -383,7 +405,10 @@ pub fn write_one(
                 ));
             }
         };
-        store(conn, actor, agency, v, area_id, existing, mode, if_match)
+        let mut quota = ClaimQuota::new(actor);
+        store(
+            conn, actor, agency, v, area_id, existing, mode, if_match, &mut quota,
+        )
     })
 }
 
@@ -422,6 +447,7 @@ pub fn replace_by_id(
             Some(existing),
             Mode::Upsert,
             Some(if_match),
+            &mut ClaimQuota::new(actor),
         )
     })
 }

@@ -51,6 +51,18 @@ impl IfMatch {
         }
     }
 
+    /// The revision a consent names: none without the header, 428 for `*`
+    /// (consent is to specific figures, never to whatever is there).
+    pub fn revision(self) -> Result<Option<i64>, ApiError> {
+        match self {
+            IfMatch::Absent => Ok(None),
+            IfMatch::Any => Err(ApiError::PreconditionRequired(
+                "If-Match: * names no figures; send the revision you read".into(),
+            )),
+            IfMatch::Version(v) => Ok(Some(v)),
+        }
+    }
+
     /// The version named, if any (`*` and no header name none).
     pub fn version(self) -> Option<i64> {
         match self {

@@ -3,7 +3,7 @@
 //! figures it changes approved (an admin's link at once). Each agency may
 //! take its own report out of a group at any time.
 
-use actix_web::{HttpResponse, delete, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -12,6 +12,7 @@ use crate::error::{ApiError, Problem};
 use crate::events::links::{self, LinkStatus};
 use crate::events::{self, LinkOutcome, LinkProposal, SameAsGroup};
 use crate::http::extract::{JsonBody, Late, QueryParams, given};
+use crate::http::if_match::IfMatch;
 use crate::http::{
     AuthErrors, BodyErrors, Locked, NotFound, PageQuery, Principal, cursor, page_size, with_conn,
 };
@@ -21,9 +22,11 @@ use crate::state::AppState;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SameAsBody {
-    /// Id of the other agency's report of the same event: for an agency, one
-    /// of its duplicate candidates (`GET /api/v1/events/duplicate-candidates`),
-    /// an event it can read, or the other side of a pending proposal.
+    /// Id of the other agency's report of the same event: one of the
+    /// caller's duplicate candidates (`GET /api/v1/events/duplicate-candidates`)
+    /// or an id the other agency gave (tallies and province-wide records are
+    /// never candidates). Proposing shows nothing of that report's figures
+    /// until its agency approves.
     pub other_id: String,
 }
 
@@ -55,19 +58,26 @@ pub async fn group(
 /// Say two reports by different agencies describe the same real event.
 /// An admin links them at once. An agency proposes, from its own report:
 /// linking merges two real events, which changes the figures of every
-/// agency with a report in either, so the link takes effect only when each
-/// of them approved (`202` with the proposal until then; `200` once linked).
-/// The other side posting the same pair from its report approves it.
+/// party to either (each agency with a report in it, and each agency named
+/// on one as co-organiser that has not declined), so the link takes effect
+/// only when each of them approved the proposal's current revision (`202`
+/// with the proposal until then; `200` once linked). Posting a pair that
+/// already has a proposal changes nothing (sync jobs may repeat it); with
+/// `If-Match: "<revision>"` it also approves it for the caller.
 /// Linked reports count once in aggregates: the largest reported
 /// headcounts, the union of participants, the earliest date.
 #[utoipa::path(operation_id = "events_link", tag = "links", security(("bearer" = [])), request_body = SameAsBody,
-    params(("id" = String, Path, description = "Event id: the caller's own report (any, for an admin)")),
+    params(("id" = String, Path, description = "Event id: the caller's own report (any, for an admin)"),
+        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(W/)?"[0-9]{1,18}"$"#, description = "The pending proposal's `revision`, to approve it as well")),
     responses((status = 200, description = "The reports now form one real event", body = LinkOutcome),
         (status = 202, description = "Proposed: waiting for the agencies in `proposal.waiting_for`", body = LinkOutcome),
+        (status = 412, description = "The pending proposal changed since its revision was read", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "`If-Match: *` names no revision", body = Problem, content_type = "application/problem+json"),
         AuthErrors, BodyErrors, NotFound, Locked))]
 #[post("/events/{id}/same-as")]
 pub async fn link(
     state: web::Data<AppState>,
+    req: HttpRequest,
     who: Principal,
     id: web::Path<String>,
     body: Late<JsonBody<SameAsBody>>,
@@ -75,9 +85,10 @@ pub async fn link(
     let id = id.into_inner();
     super::events::visible_for_writing(&state, &who, &id).await?;
     let other_id = body.get()?.0.other_id;
+    let revision = IfMatch::of(&req)?.revision()?;
     let actor = who.actor();
     let out = with_conn(&state, move |c| {
-        events::link(c, &actor, writer(&who)?, &id, &other_id)
+        events::link(c, &actor, writer(&who)?, &id, &other_id, revision)
     })
     .await?;
     Ok(outcome(out))
@@ -163,25 +174,58 @@ pub async fn proposals(
     }))
 }
 
-/// Approve a link proposal for the caller's agency (an admin approves for
-/// every agency: the link takes effect at once). `200` once linked, `202`
-/// while other agencies have still to approve.
-#[utoipa::path(operation_id = "link_proposals_approve", tag = "links", security(("bearer" = [])),
+/// One pending link proposal, as the caller sees it (a party to it or an
+/// admin; 404 to others). Its `ETag` is the revision an approval names.
+#[utoipa::path(operation_id = "link_proposals_get", tag = "links", security(("bearer" = [])),
     params(("id" = String, Path, description = "Proposal id")),
+    responses((status = 200, description = "The proposal", body = LinkProposal,
+            headers(("ETag" = String, description = "The proposal's revision"))),
+        AuthErrors, NotFound))]
+#[get("/link-proposals/{id}")]
+pub async fn proposal(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    writer(&who)?;
+    let id = id.into_inner();
+    let out = with_conn(&state, move |c| links::proposal(c, writer(&who)?, &id)).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((
+            actix_web::http::header::ETAG,
+            format!("\"{}\"", out.revision),
+        ))
+        .json(out))
+}
+
+/// Approve a link proposal for the caller's agency (an admin approves for
+/// every agency: the link takes effect at once). Consent is to specific
+/// figures: `If-Match` must name the proposal's current `revision` (428
+/// without it, 412 when any report of either real event changed since it
+/// was read). `200` once linked, `202` while other parties have still to
+/// approve this revision.
+#[utoipa::path(operation_id = "link_proposals_approve", tag = "links", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Proposal id"),
+        ("If-Match" = String, Header, pattern = r#"^(W/)?"[0-9]{1,18}"$"#, description = "The proposal's `revision`, as an entity tag: `\"1234\"`")),
     responses((status = 200, description = "Linked", body = LinkOutcome),
         (status = 202, description = "Approved; waiting for others", body = LinkOutcome),
+        (status = 400, description = "Malformed If-Match", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The proposal changed since its revision was read", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "No If-Match naming the revision", body = Problem, content_type = "application/problem+json"),
         AuthErrors, NotFound, Locked))]
 #[post("/link-proposals/{id}/approve")]
 pub async fn approve(
     state: web::Data<AppState>,
+    req: HttpRequest,
     who: Principal,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     writer(&who)?;
     let actor = who.actor();
     let id = id.into_inner();
+    let revision = IfMatch::of(&req)?.revision()?;
     let out = with_conn(&state, move |c| {
-        links::approve(c, &actor, writer(&who)?, &id)
+        links::approve(c, &actor, writer(&who)?, &id, revision)
     })
     .await?;
     Ok(outcome(out))

@@ -56,6 +56,7 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(links::leave)
         .service(links::unlink)
         .service(links::proposals)
+        .service(links::proposal)
         .service(links::approve)
         .service(links::decline)
         .service(claims::list)

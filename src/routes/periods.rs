@@ -77,14 +77,15 @@ fn parse_period(field: &str, text: &str) -> Result<Period, ApiError> {
 }
 
 /// The period locks: active ones (writes to them are refused), or with
-/// `all=true` the whole history including reopened ones. Any token.
+/// `all=true` the whole history including reopened ones. Any token; public
+/// tokens see periods and dates only (no token ids, no reasons).
 #[utoipa::path(operation_id = "periods_list", tag = "periods", security(("bearer" = [])), params(PeriodsQuery),
     responses((status = 200, description = "A page of locks", body = PeriodLockPage), AuthErrors,
         (status = 422, description = "Invalid period or cursor", body = Problem, content_type = "application/problem+json")))]
 #[get("/periods")]
 pub async fn list(
     state: web::Data<AppState>,
-    _who: Principal,
+    who: Principal,
     q: QueryParams<PeriodsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = q.0;
@@ -102,6 +103,11 @@ pub async fn list(
         periods::list(c, all, period.as_ref(), before, limit)
     })
     .await?;
+    let items = if who.public {
+        items.into_iter().map(PeriodLock::for_public).collect()
+    } else {
+        items
+    };
     Ok(HttpResponse::Ok().json(PeriodLockPage {
         items,
         next_cursor: next.map(|id| cursor::encode([id])),

@@ -671,7 +671,24 @@ pub(crate) async fn random_dataset(app: &TestApp, seed: u64) -> Vec<Real> {
             200,
         )
         .await;
-        for pair in page["items"].as_array().unwrap().iter().take(2) {
+        // Province-wide reports are never candidates: they are named by
+        // id, as the other agency would give it.
+        let own_report = (0..reports.len())
+            .find(|&i| reports[i].agency == agency && ![1, 5].contains(&reports[i].unit));
+        let province_wide = (0..reports.len())
+            .find(|&i| reports[i].agency != agency && [1, 5].contains(&reports[i].unit));
+        let by_id = own_report
+            .zip(province_wide)
+            .map(|(o, p)| json!({"agency": agency, "event_id": ids[o], "other_id": ids[p]}));
+        let pairs: Vec<Value> = page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .take(2)
+            .cloned()
+            .chain(by_id)
+            .collect();
+        for pair in &pairs {
             let (x, y) = (
                 pair["event_id"].as_str().unwrap(),
                 pair["other_id"].as_str().unwrap(),
@@ -722,12 +739,7 @@ pub(crate) async fn random_dataset(app: &TestApp, seed: u64) -> Vec<Real> {
                 for (n, w) in waiting.iter().enumerate() {
                     let last = n + 1 == waiting.len();
                     json_of(
-                        app.post(
-                            &format!("/api/v1/link-proposals/{pid}/approve"),
-                            &tokens[w.as_str()],
-                            &json!({}),
-                        )
-                        .await,
+                        app.approve_link(&pid, &tokens[w.as_str()]).await,
                         if last { 200 } else { 202 },
                     )
                     .await;
@@ -1143,7 +1155,8 @@ async fn joint_and_linked_events_count_once(app: TestApp) {
     assert_eq!(before["totals"]["events"], 3);
     assert_eq!(before["totals"]["attendances"], 120);
     // The women's union proposes the link from its report; the police
-    // accepts by making the same statement from its own.
+    // accepts by making the same statement from its own, naming the
+    // proposal's revision.
     let (a_id, b_id) = (a["id"].as_str().unwrap(), b["id"].as_str().unwrap());
     let proposed = json_of(
         app.post(
@@ -1158,13 +1171,21 @@ async fn joint_and_linked_events_count_once(app: TestApp) {
     assert_eq!(proposed["proposal"]["waiting_for"], json!(["police"]));
     let pending = json_of(app.get("/api/v1/aggregates", &viewer).await, 200).await;
     assert_eq!(pending["totals"]["events"], 3, "a proposal changes nothing");
+    // Posting the same pair names the figures agreed to: the revision read.
+    let pid = proposed["proposal"]["id"].as_str().unwrap();
+    let read = app
+        .get(&format!("/api/v1/link-proposals/{pid}"), &police)
+        .await;
+    let etag = read.headers()["etag"].to_str().unwrap().to_string();
     let linked = json_of(
-        app.post(
-            &format!("/api/v1/events/{a_id}/same-as"),
-            &police,
-            &json!({"other_id": b_id}),
-        )
-        .await,
+        app.client
+            .post(app.url(&format!("/api/v1/events/{a_id}/same-as")))
+            .bearer_auth(&police)
+            .header("If-Match", etag)
+            .json(&json!({"other_id": b_id}))
+            .send()
+            .await
+            .unwrap(),
         200,
     )
     .await;
@@ -1238,15 +1259,7 @@ async fn joint_and_linked_events_count_once(app: TestApp) {
     assert_eq!(waiting["from_id"], a_id);
     assert_eq!(waiting["waiting_for"], json!(["womens-union"]));
     json_of(
-        app.post(
-            &format!(
-                "/api/v1/link-proposals/{}/approve",
-                waiting["id"].as_str().unwrap()
-            ),
-            &wu,
-            &json!({}),
-        )
-        .await,
+        app.approve_link(waiting["id"].as_str().unwrap(), &wu).await,
         200,
     )
     .await;

@@ -19,7 +19,7 @@ both_backends!(
 );
 
 /// An event on `day` with `total` attendees and the given citizen ids.
-fn report(ext: &str, day: &str, total: i64, citizens: &[&str]) -> Value {
+pub(crate) fn report(ext: &str, day: &str, total: i64, citizens: &[&str]) -> Value {
     let mut e = event(ext);
     e["start_date"] = json!(day);
     e["end_date"] = json!(day);
@@ -32,7 +32,7 @@ fn report(ext: &str, day: &str, total: i64, citizens: &[&str]) -> Value {
 }
 
 /// The viewer's `group_by=agency` row of `agency` (attendances, events).
-async fn agency_row(app: &TestApp, query: &str, agency: &str) -> (i64, i64) {
+pub(crate) async fn agency_row(app: &TestApp, query: &str, agency: &str) -> (i64, i64) {
     let a = json_of(
         app.get(
             &format!("/api/v1/aggregates?group_by=agency{query}"),
@@ -56,7 +56,7 @@ async fn agency_row(app: &TestApp, query: &str, agency: &str) -> (i64, i64) {
         .unwrap_or((0, 0))
 }
 
-async fn totals(app: &TestApp, query: &str) -> Value {
+pub(crate) async fn totals(app: &TestApp, query: &str) -> Value {
     json_of(
         app.get(&format!("/api/v1/aggregates?{query}"), &app.viewer())
             .await,
@@ -81,7 +81,13 @@ async fn ids_listed(app: &TestApp, token: &str, query: &str) -> Vec<String> {
 }
 
 /// Links (or proposes to link) report `from` to `other` as `token`.
-async fn same_as(app: &TestApp, token: &str, from: &str, other: &str, status: u16) -> Value {
+pub(crate) async fn same_as(
+    app: &TestApp,
+    token: &str,
+    from: &str,
+    other: &str,
+    status: u16,
+) -> Value {
     let body = json!({ "other_id": other });
     json_of(
         app.post(&format!("/api/v1/events/{from}/same-as"), token, &body)
@@ -91,28 +97,57 @@ async fn same_as(app: &TestApp, token: &str, from: &str, other: &str, status: u1
     .await
 }
 
-/// Approves link proposal `id` as `token`.
-async fn approve(app: &TestApp, token: &str, id: &str, status: u16) -> Value {
-    json_of(
-        app.post(
-            &format!("/api/v1/link-proposals/{id}/approve"),
-            token,
-            &json!({}),
-        )
-        .await,
-        status,
-    )
-    .await
+/// The revision of link proposal `id` as `token` reads it now.
+pub(crate) async fn revision(app: &TestApp, token: &str, id: &str) -> i64 {
+    let resp = app
+        .get(&format!("/api/v1/link-proposals/{id}"), token)
+        .await;
+    let etag = resp.headers()["etag"].to_str().unwrap().to_string();
+    let p = json_of(resp, 200).await;
+    assert_eq!(etag, format!("\"{}\"", p["revision"]));
+    p["revision"].as_i64().unwrap()
 }
 
-async fn post(app: &TestApp, token: &str, body: &Value) -> String {
+/// Approves link proposal `id` as `token` at `revision`.
+pub(crate) async fn approve_at(
+    app: &TestApp,
+    token: &str,
+    id: &str,
+    revision: i64,
+    status: u16,
+) -> Value {
+    let resp = app
+        .client
+        .post(app.url(&format!("/api/v1/link-proposals/{id}/approve")))
+        .bearer_auth(token)
+        .header("If-Match", format!("\"{revision}\""))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    json_of(resp, status).await
+}
+
+/// Approves link proposal `id` as `token`, at the revision it reads first.
+pub(crate) async fn approve(app: &TestApp, token: &str, id: &str, status: u16) -> Value {
+    let rev = revision(app, token, id).await;
+    approve_at(app, token, id, rev, status).await
+}
+
+pub(crate) async fn post(app: &TestApp, token: &str, body: &Value) -> String {
     json_of(app.post("/api/v1/events", token, body).await, 201).await["id"]
         .as_str()
         .unwrap()
         .to_string()
 }
 
-async fn put_by_id(app: &TestApp, token: &str, id: &str, version: i64, body: &Value) -> Value {
+pub(crate) async fn put_by_id(
+    app: &TestApp,
+    token: &str,
+    id: &str,
+    version: i64,
+    body: &Value,
+) -> Value {
     let resp = app
         .client
         .put(app.url(&format!("/api/v1/events/{id}")))
@@ -358,8 +393,24 @@ async fn a_link_needs_every_affected_agency_and_deletes_regroup(app: TestApp) {
     let out = same_as(&app, &police, &p, &w, 202).await;
     assert_eq!(out["status"], "proposed");
     assert_eq!(out["proposal"]["waiting_for"], json!(["womens-union"]));
-    // The women's union is shown what it would merge with.
-    let mut shown: Vec<(String, i64)> = out["proposal"]["reports"]
+    // The women's union is shown what it would merge with; police is not
+    // shown the women's union's figures before it agrees.
+    let pid = out["proposal"]["id"].as_str().unwrap();
+    let police_side = &out["proposal"]["reports"];
+    assert!(
+        police_side
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["agency"] == "womens-union" && r.get("attendance_total").is_none()),
+        "{police_side}"
+    );
+    let seen = json_of(
+        app.get(&format!("/api/v1/link-proposals/{pid}"), &wu).await,
+        200,
+    )
+    .await;
+    let mut shown: Vec<(String, i64)> = seen["reports"]
         .as_array()
         .unwrap()
         .iter()
@@ -462,7 +513,10 @@ async fn a_link_needs_every_affected_agency_and_deletes_regroup(app: TestApp) {
         .as_str()
         .unwrap()
         .to_string();
-    approve(&app, &wu, &pid, 200).await;
+    // Police's second edit voided every approval, its own too: consent is
+    // to the figures as they are now.
+    approve(&app, &wu, &pid, 202).await;
+    approve(&app, &police, &pid, 200).await;
 
     // Police pulls labour's report into the group: labour agrees, but the
     // women's union (whose real event it would change) has not.

@@ -341,6 +341,23 @@ impl TestApp {
             .await
     }
 
+    /// Approves link proposal `pid` as `token` at the revision it reads
+    /// first: an approval names the figures it agrees to.
+    pub async fn approve_link(&self, pid: &str, token: &str) -> reqwest::Response {
+        let read = self
+            .get(&format!("/api/v1/link-proposals/{pid}"), token)
+            .await;
+        assert_eq!(read.status().as_u16(), 200, "reading proposal {pid}");
+        let etag = read.headers()["etag"].to_str().unwrap().to_string();
+        self.client
+            .post(self.url(&format!("/api/v1/link-proposals/{pid}/approve")))
+            .bearer_auth(token)
+            .header("If-Match", etag)
+            .send()
+            .await
+            .unwrap()
+    }
+
     pub async fn patch(
         &self,
         path: &str,

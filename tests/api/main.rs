@@ -29,4 +29,5 @@ mod reach;
 mod readme;
 mod reports;
 mod short_lived;
+mod stake;
 mod storage;

@@ -334,13 +334,7 @@ async fn the_index_answers_exactly_as_sql_after_random_writes(app: TestApp) {
                         let pid = out["proposal"]["id"].as_str().unwrap().to_string();
                         for a in out["proposal"]["waiting_for"].as_array().unwrap() {
                             let a = AGENCIES.iter().position(|x| x == a).unwrap();
-                            let r = app
-                                .post(
-                                    &format!("/api/v1/link-proposals/{pid}/approve"),
-                                    &agency_tokens[a],
-                                    &json!({}),
-                                )
-                                .await;
+                            let r = app.approve_link(&pid, &agency_tokens[a]).await;
                             assert!(r.status().is_success(), "{}", r.status());
                         }
                     }

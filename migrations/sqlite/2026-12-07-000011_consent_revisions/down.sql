@@ -1,0 +1,1 @@
+ALTER TABLE link_approvals DROP COLUMN revision;
