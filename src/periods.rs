@@ -213,6 +213,19 @@ impl Locks {
         Ok(Locks(table::active(conn)?))
     }
 
+    /// The locked periods overlapping `from`..`to` (unbounded where None),
+    /// in order.
+    pub fn overlapping(&self, from: Option<NaiveDate>, to: Option<NaiveDate>) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .0
+            .iter()
+            .filter(|l| from.is_none_or(|f| l.ends_on >= f) && to.is_none_or(|t| l.starts_on <= t))
+            .map(|l| l.period.clone())
+            .collect();
+        out.sort();
+        out
+    }
+
     /// 409 (`period-locked`) when `day` falls in an active lock.
     pub fn check(&self, day: NaiveDate) -> Result<(), ApiError> {
         match self

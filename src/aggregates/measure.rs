@@ -153,7 +153,9 @@ pub const MEASURES: &[Measure] = &[
         name: "reach_min",
         hxl: "#reached+ind+min",
         additive: false,
-        published: true,
+        // Not published: with the attendances it pins a cell's largest
+        // event, and through it withheld event counts (issue 28).
+        published: false,
         get: |m| Some(m.reach_min),
         sql: None,
     },

@@ -72,6 +72,13 @@ pub struct AggregateMeta {
     /// is being built or when `AGGREGATES_ENGINE=sql`). Both give the same
     /// figures.
     pub engine: Engine,
+    /// The locked periods this answer covers (`2025-Q3`, ...). Their
+    /// signed figures are their publications (`GET /publications/{period}`),
+    /// which never change. Live figures over a locked period still move
+    /// only where history before or around it changes: first-time people
+    /// after events are added to an earlier, open period; `areas=current`
+    /// after a successor import; an erasure request.
+    pub locked_periods: Vec<String>,
 }
 
 /// The aggregates answer.
@@ -95,7 +102,7 @@ pub struct AggregateMeta {
         "group_by": ["period:month"],
         "additive_measures": ["events", "attendances", "female_attendances", "male_attendances",
             "under_18_attendances", "identified_attendances"],
-        "generated_at": "2026-12-05T10:00:00Z", "engine": "index"}
+        "generated_at": "2026-12-05T10:00:00Z", "engine": "index", "locked_periods": []}
 }))]
 pub struct AggregateAnswer {
     /// One row per key combination with at least one event, in key order.
@@ -111,7 +118,7 @@ pub struct AggregateAnswer {
 #[cfg(test)]
 impl AggregateAnswer {
     /// The view of `answer` to `request`.
-    pub fn new(request: Request, answer: Answer, engine: Engine) -> Self {
+    pub fn new(request: Request, answer: Answer, engine: Engine, locked: Vec<String>) -> Self {
         let Request { filters, group_by } = request;
         // A measure may be summed across rows exactly when every real event of
         // the slice sits in one row: checked on this answer, not assumed.
@@ -129,6 +136,7 @@ impl AggregateAnswer {
                 additive_measures: additive,
                 generated_at: Utc::now(),
                 engine,
+                locked_periods: locked,
             },
         }
     }
@@ -209,7 +217,12 @@ impl<'a> RowRef<'a> {
 /// for [`AggregateAnswer::new`], written without copying the answer. The
 /// rows of a large answer are written in parts on every core and joined,
 /// into buffers sized up front.
-pub fn to_json(request: &Request, answer: &Answer, engine: Engine) -> serde_json::Result<Vec<u8>> {
+pub fn to_json(
+    request: &Request,
+    answer: &Answer,
+    engine: Engine,
+    locked: &[String],
+) -> serde_json::Result<Vec<u8>> {
     let dims: &[Dimension] = &request.group_by;
     let rows = &answer.rows;
     let threads = if rows.len() < PARALLEL_ROWS {
@@ -236,6 +249,7 @@ pub fn to_json(request: &Request, answer: &Answer, engine: Engine) -> serde_json
         additive_measures: answer.additive_measures(!dims.is_empty()),
         generated_at: Utc::now(),
         engine,
+        locked_periods: locked.to_vec(),
     };
     let mut out = Vec::with_capacity(parts.iter().map(Vec::len).sum::<usize>() + 2048);
     out.extend_from_slice(b"{\"rows\":[");
@@ -317,8 +331,9 @@ mod tests {
                 },
                 group_by,
             };
-            let mine = to_json(&request, &answer, Engine::Index).unwrap();
-            let mut view = AggregateAnswer::new(request, answer, Engine::Index);
+            let locked = vec!["2025-Q3".to_string()];
+            let mine = to_json(&request, &answer, Engine::Index, &locked).unwrap();
+            let mut view = AggregateAnswer::new(request, answer, Engine::Index, locked);
             // The same moment in both.
             let parsed: serde_json::Value = serde_json::from_slice(&mine).unwrap();
             view.meta.generated_at =

@@ -48,6 +48,14 @@ pub fn latest_version(conn: &mut DbConn, period: &str) -> QueryResult<i64> {
         .map(|v| v.unwrap_or(0))
 }
 
+/// Every stored (period, version), in that order.
+pub fn versions(conn: &mut DbConn) -> QueryResult<Vec<(String, i64)>> {
+    publications::table
+        .select((publications::period, publications::version))
+        .order((publications::period, publications::version))
+        .load(conn)
+}
+
 /// Version `version` of `period`.
 pub fn get(conn: &mut DbConn, period: &str, version: i64) -> QueryResult<Option<PublicationRow>> {
     publications::table

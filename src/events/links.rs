@@ -6,15 +6,16 @@
 //! for every agency: its links take effect at once. An agency may take its
 //! own report out of a group at any time.
 
-use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::groups::{SameAs, Stake, regroup, same_as_view, stake};
+pub use super::proposals::{GroupReport, LinkProposal, SameAsGroup};
+use super::proposals::{proposal_stake, proposal_view, viewer};
 use super::view::{Reader, Writer};
 use crate::audit::{self, Actor};
 use crate::db::event_links::{self, ProposalRow};
-use crate::db::events::{self as table, EventRow, EventSets};
+use crate::db::events::{self as table, EventRow};
 use crate::db::{DbConn, write_tx};
 use crate::domain::ClaimStatus;
 use crate::error::ApiError;
@@ -43,113 +44,6 @@ pub struct LinkOutcome {
     pub proposal: Option<LinkProposal>,
 }
 
-/// A proposed link between two reports, waiting for the agencies whose
-/// figures it would change.
-#[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
-pub struct LinkProposal {
-    /// Proposal id.
-    pub id: String,
-    /// What approving agrees to: a number that changes whenever any report
-    /// of either real event is edited, deleted, answered by a co-organiser,
-    /// or joins or leaves it. Approve with `If-Match: "<revision>"`; an
-    /// approval given at another revision no longer counts.
-    pub revision: i64,
-    /// The proposer's own report.
-    pub from_id: String,
-    /// The other report.
-    pub to_id: String,
-    /// Proposing agency.
-    pub proposed_by: String,
-    /// Proposed (UTC).
-    pub created_at: DateTime<Utc>,
-    /// Agencies that approved this revision.
-    pub approved_by: Vec<String>,
-    /// Parties that have not approved this revision: every agency with a
-    /// live report in either real event, and every agency named on one of
-    /// them as co-organiser that has not declined. Approve with
-    /// `POST /api/v1/link-proposals/{id}/approve`.
-    pub waiting_for: Vec<String>,
-    /// The live reports of both real events, which the link would merge:
-    /// the figures each party is agreeing to. A report's figures are shown
-    /// to an agency only once that report's agency approved, or when they
-    /// already share a real event.
-    pub reports: Vec<GroupReport>,
-}
-
-/// One report of a real event, as agencies sharing that event see it.
-#[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
-pub struct GroupReport {
-    /// Report id.
-    pub id: String,
-    /// Reporting agency.
-    pub agency: String,
-    /// First day.
-    pub start_date: NaiveDate,
-    /// Last day.
-    pub end_date: NaiveDate,
-    /// Kind of activity.
-    pub kind: String,
-    /// Whether the figures below are shown to the caller. A proposal shows
-    /// another agency's figures only once that agency approved it.
-    pub figures_shown: bool,
-    /// Headcount (absent while hidden).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub attendance_total: Option<i64>,
-    /// Distinct identified participants (absent while hidden).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub participants_identified: Option<i64>,
-    /// Topics (absent while hidden).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub topics: Option<Vec<String>>,
-    /// Target groups (absent while hidden).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub target_groups: Option<Vec<String>>,
-    /// Named co-organisers that have not declined (absent while hidden).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub co_organizers: Option<Vec<String>>,
-}
-
-impl GroupReport {
-    fn of(r: &EventRow, stake: &Stake, shown: bool) -> Self {
-        let sets = stake.sets.get(&r.seq);
-        let list =
-            |f: fn(&EventSets) -> Vec<String>| shown.then(|| sets.map(f).unwrap_or_default());
-        GroupReport {
-            id: r.id.clone(),
-            agency: r.agency_code.clone(),
-            start_date: r.start_date,
-            end_date: r.end_date,
-            kind: r.kind.clone(),
-            figures_shown: shown,
-            attendance_total: shown.then_some(r.attendance_total),
-            participants_identified: shown.then_some(r.participants_identified),
-            topics: list(|s| s.topics.clone()),
-            target_groups: list(|s| s.target_groups.clone()),
-            co_organizers: list(|s| {
-                s.co_organizers
-                    .iter()
-                    .filter(|c| c.status != ClaimStatus::Declined.as_str())
-                    .map(|c| c.agency_code.clone())
-                    .collect()
-            }),
-        }
-    }
-}
-
-/// An event's real-event group: its reports, the links that join them and
-/// the proposals touching them.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct SameAsGroup {
-    /// The event asked about.
-    pub id: String,
-    /// The live reports of its real event, this one included.
-    pub reports: Vec<GroupReport>,
-    /// Direct links, as pairs of report ids.
-    pub links: Vec<[String; 2]>,
-    /// Pending proposals touching these reports.
-    pub proposals: Vec<LinkProposal>,
-}
-
 /// A link's two ends in stored order (`lo < hi`).
 fn ends(a: &EventRow, b: &EventRow) -> (i64, i64) {
     (a.seq.min(b.seq), a.seq.max(b.seq))
@@ -163,74 +57,6 @@ fn by_seq(conn: &mut DbConn, seq: i64) -> Result<EventRow, ApiError> {
     table::by_seqs(conn, &[seq])?
         .pop()
         .ok_or_else(|| ApiError::internal(format!("proposal names missing report {seq}")))
-}
-
-/// The stake of a proposal: both real events it would merge.
-fn proposal_stake(conn: &mut DbConn, p: &ProposalRow) -> Result<Stake, ApiError> {
-    let groups: Vec<i64> = table::by_seqs(conn, &[p.a_seq, p.b_seq])?
-        .iter()
-        .map(|r| r.group_seq)
-        .collect();
-    stake(conn, &groups)
-}
-
-/// A proposal as `viewer` sees it (`None`: everything, for an admin or
-/// the audit log).
-fn proposal_view(
-    conn: &mut DbConn,
-    p: &ProposalRow,
-    viewer: Option<&str>,
-) -> Result<LinkProposal, ApiError> {
-    let st = proposal_stake(conn, p)?;
-    let id_of = |seq: i64| {
-        st.rows
-            .iter()
-            .find(|r| r.seq == seq)
-            .map(|r| r.id.clone())
-            .ok_or_else(|| ApiError::internal(format!("proposal names missing report {seq}")))
-    };
-    let to_seq = if p.from_seq == p.a_seq {
-        p.b_seq
-    } else {
-        p.a_seq
-    };
-    let approved_by: Vec<String> = event_links::approvals(conn, &p.id)?
-        .into_iter()
-        .filter(|(agency, rev)| *rev == st.revision && st.parties.contains(agency))
-        .map(|(agency, _)| agency)
-        .collect();
-    let waiting_for = st
-        .parties
-        .iter()
-        .filter(|x| !approved_by.contains(x))
-        .cloned()
-        .collect();
-    let reports = st
-        .rows
-        .iter()
-        .map(|r| {
-            let shown = match viewer {
-                None => true,
-                Some(x) => {
-                    r.agency_code == x
-                        || approved_by.contains(&r.agency_code)
-                        || st.parties_of_group(r.group_seq).contains(x)
-                }
-            };
-            GroupReport::of(r, &st, shown)
-        })
-        .collect();
-    Ok(LinkProposal {
-        id: p.id.clone(),
-        revision: st.revision,
-        from_id: id_of(p.from_seq)?,
-        to_id: id_of(to_seq)?,
-        proposed_by: p.proposed_by.clone(),
-        created_at: p.created_at.and_utc(),
-        approved_by,
-        waiting_for,
-        reports,
-    })
 }
 
 /// Links `a` and `b` now: stores the link, drops any proposal between them
@@ -498,14 +324,6 @@ fn proposal_for(
         return Err(not_found());
     }
     Ok((p, st))
-}
-
-/// The viewer a writer reads proposals as.
-fn viewer<'a>(who: Writer<'a>) -> Option<&'a str> {
-    match who {
-        Writer::Admin => None,
-        Writer::Agency(x) => Some(x),
-    }
 }
 
 /// Approves a proposal at the revision named (`If-Match`; an agency for

@@ -11,6 +11,7 @@ pub mod claims;
 pub mod groups;
 pub mod input;
 pub mod links;
+pub mod proposals;
 mod refs;
 pub mod view;
 pub mod write;

@@ -7,15 +7,34 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::aggregates::measure::{self, Measure};
 
-use super::disclosure::{self, System};
+use super::disclosure::{self, Fate, System};
 use super::tables::{Figures, Members};
 
-/// One cell group being published: where it is, and what it counts.
+/// One cell group being published, or published before: where it is, and
+/// what it counts.
 pub(super) struct Group {
     pub(super) table: usize,
     /// The table's totals (else one of its rows).
     pub(super) total: bool,
     pub(super) members: Members,
+    /// For a group an earlier publication published: its stored values by
+    /// measure name (null where withheld; a measure it did not publish is
+    /// absent). None for the new publication's own groups.
+    pub(super) known: Option<BTreeMap<String, Option<i64>>>,
+}
+
+impl Group {
+    /// What is already decided about this group's cell of measure `name`.
+    fn fate(&self, name: &str) -> Fate {
+        match &self.known {
+            None => Fate::Open,
+            Some(k) => match k.get(name) {
+                Some(Some(_)) => Fate::Published,
+                Some(None) => Fate::Withheld,
+                None => Fate::Absent,
+            },
+        }
+    }
 }
 
 /// The value of a measure over `events` (None: a sex or age count no event reported).
@@ -91,7 +110,9 @@ fn atoms(sets: &[&Vec<i64>]) -> (Vec<Vec<usize>>, HashMap<i64, usize>) {
 /// A cell group's values by measure, and the measures withheld.
 type CellValues = (BTreeMap<String, Option<i64>>, Vec<String>);
 
-/// Computes the cells of every table and the suppression across them.
+/// Computes the cells of every table and the suppression across them
+/// (the new publication's groups and those published before, in one
+/// system per measure).
 pub(super) fn compute(
     groups: &[Group],
     figures: &HashMap<i64, Figures>,
@@ -121,7 +142,8 @@ pub(super) fn compute(
             mass,
             cells: event_cells.clone(),
         };
-        withheld.insert(m.name, disclosure::protect(&system, k, &[]));
+        let fates: Vec<Fate> = groups.iter().map(|g| g.fate(m.name)).collect();
+        withheld.insert(m.name, disclosure::protect(&system, k, &fates));
         for (c, g) in groups.iter().enumerate() {
             values[c].insert(
                 m.name.to_string(),
@@ -141,45 +163,38 @@ pub(super) fn compute(
         mass,
         cells: people_cells,
     };
-    withheld.insert("unique_participants", disclosure::protect(&system, k, &[]));
+    let fates: Vec<Fate> = groups
+        .iter()
+        .map(|g| g.fate("unique_participants"))
+        .collect();
+    withheld.insert(
+        "unique_participants",
+        disclosure::protect(&system, k, &fates),
+    );
     for (c, g) in groups.iter().enumerate() {
         let unique = g.members.people.len() as i64;
         let v = &values[c];
         let att = v["attendances"].unwrap_or(0);
         let ident = v["identified_attendances"].unwrap_or(0);
-        let largest = figures_of(&g.members.events)
-            .iter()
-            .map(|f| f.total)
-            .max()
-            .unwrap_or(0);
         let row = &mut values[c];
         row.insert("unique_participants".into(), Some(unique));
-        row.insert("reach_min".into(), Some(unique.max(largest)));
         row.insert("reach_max".into(), Some(unique + att - ident));
     }
-    // Reach bounds follow their sources: reach_max = unique + attendances
-    // - identified, and reach_min = max(unique, the largest event) would
-    // give away a withheld unique count or a lone event's attendances.
-    let derived: [(&str, &[&str]); 2] = [
-        ("reach_min", &["unique_participants", "attendances"]),
-        (
-            "reach_max",
-            &[
-                "unique_participants",
-                "attendances",
-                "identified_attendances",
-            ],
-        ),
+    // reach_max = unique + attendances - identified follows its sources:
+    // shown alone it would give away a withheld one. (reach_min is not
+    // published: max(unique, the largest event) pins the largest event.)
+    let sources = [
+        "unique_participants",
+        "attendances",
+        "identified_attendances",
     ];
-    for (name, sources) in derived {
-        let flags: Vec<bool> = (0..n)
-            .map(|c| {
-                sources.iter().any(|s| withheld[s][c])
-                    || disclosure::small(values[c][name].unwrap_or(0), k)
-            })
-            .collect();
-        withheld.insert(name, flags);
-    }
+    let flags: Vec<bool> = (0..n)
+        .map(|c| {
+            sources.iter().any(|s| withheld[s][c])
+                || disclosure::small(values[c]["reach_max"].unwrap_or(0), k)
+        })
+        .collect();
+    withheld.insert("reach_max", flags);
     for m in measure::published() {
         for c in 0..n {
             if withheld[m.name][c] {

@@ -18,6 +18,13 @@
 //!
 //! The width is a lower bound on what the published set allows (other
 //! moves may exist), so the check errs on the side of suppressing more.
+//!
+//! Cells already published (in an earlier publication of an overlapping
+//! period) are part of the same system with their fixed fate
+//! ([`Fate`]): what they published is known and cannot be withdrawn, and
+//! what they withheld must stay protected, so a new publication withholds
+//! whatever would let a reader solve an old withheld cell, or one of its
+//! own, across them.
 
 use std::collections::HashMap;
 
@@ -35,6 +42,21 @@ impl System {
     pub fn value(&self, cell: usize) -> i64 {
         self.cells[cell].iter().map(|a| self.mass[*a]).sum()
     }
+}
+
+/// What is already decided about a cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Fate {
+    /// A new cell: published unless small or needed as a complement.
+    #[default]
+    Open,
+    /// Published before: known to readers, never suppressed now.
+    Published,
+    /// Withheld before: stays withheld and must stay protected.
+    Withheld,
+    /// Not a cell readers see (a measure an earlier table did not publish):
+    /// neither a constraint nor something to protect.
+    Absent,
 }
 
 /// Whether `v` is a small count (1 to k-1): published counts never are.
@@ -83,13 +105,17 @@ fn width(system: &System, cell: usize, inside: &[bool], signature: &[u64]) -> Op
 
 /// The suppressed cells: every small one, and complementary ones until
 /// each suppressed cell can take values at least `k` apart (or any value).
-/// `forced`: cells suppressed whatever their value (derived from another
-/// measure's suppression).
-pub fn protect(system: &System, k: i64, forced: &[bool]) -> Vec<bool> {
+/// `fates`: what is already decided about each cell (none: all open).
+pub fn protect(system: &System, k: i64, fates: &[Fate]) -> Vec<bool> {
     let n = system.cells.len();
     let atoms = system.mass.len();
+    let fate = |c: usize| fates.get(c).copied().unwrap_or_default();
     let mut suppressed: Vec<bool> = (0..n)
-        .map(|c| forced.get(c).copied().unwrap_or(false) || small(system.value(c), k))
+        .map(|c| match fate(c) {
+            Fate::Open => small(system.value(c), k),
+            Fate::Published => false,
+            Fate::Withheld | Fate::Absent => true,
+        })
         .collect();
     let mut signature = vec![0u64; atoms];
     for (c, cell) in system.cells.iter().enumerate() {
@@ -109,7 +135,7 @@ pub fn protect(system: &System, k: i64, forced: &[bool]) -> Vec<bool> {
     loop {
         let mut changed = false;
         for s in 0..n {
-            if !suppressed[s] || system.value(s) == 0 {
+            if !suppressed[s] || system.value(s) == 0 || fate(s) == Fate::Absent {
                 continue;
             }
             let inside = inside_of(s);
@@ -121,7 +147,7 @@ pub fn protect(system: &System, k: i64, forced: &[bool]) -> Vec<bool> {
             // smallest value among equals.
             let mut best: Option<(i64, i64, usize)> = None;
             for (c, done) in suppressed.iter().enumerate() {
-                if *done || system.value(c) == 0 {
+                if *done || system.value(c) == 0 || fate(c) == Fate::Published {
                     continue;
                 }
                 for a in &system.cells[c] {
@@ -207,6 +233,48 @@ mod tests {
             cells: vec![vec![0], vec![1], vec![0, 1]],
         };
         assert_eq!(protect(&system, 5, &[]), [false, false, false]);
+    }
+
+    /// Issue 28, case 6: version 1 grouped by kind withheld the 3 (and
+    /// the 40 as its partner); version 2 adds a table of one kind alone.
+    /// Across both, the 40 stays withheld, or 143 - 100 - 40 = 3.
+    #[test]
+    fn an_earlier_publication_is_part_of_the_system() {
+        // Atoms: kinds of 3, 40 and 100. Version 1: the three kinds and
+        // the total (3 and 40 withheld). Version 2: a table of the 40 alone.
+        let system = System {
+            mass: vec![3, 40, 100],
+            cells: vec![vec![0], vec![1], vec![2], vec![0, 1, 2], vec![1]],
+        };
+        let fates = [
+            Fate::Withheld,
+            Fate::Withheld,
+            Fate::Published,
+            Fate::Published,
+            Fate::Open,
+        ];
+        assert_eq!(
+            protect(&system, 5, &fates),
+            [true, true, false, false, true]
+        );
+        // Without the first version, the new table alone publishes it.
+        assert_eq!(
+            protect(
+                &System {
+                    mass: vec![40],
+                    cells: vec![vec![0]]
+                },
+                5,
+                &[]
+            ),
+            [false]
+        );
+        // An absent cell is neither a constraint nor protected.
+        let fates = [Fate::Absent, Fate::Open, Fate::Open, Fate::Open, Fate::Open];
+        assert_eq!(
+            protect(&system, 5, &fates),
+            [true, false, false, false, false]
+        );
     }
 
     #[test]

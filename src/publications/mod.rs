@@ -9,6 +9,7 @@ pub mod cells;
 pub mod changes;
 pub mod disclosure;
 pub mod output;
+mod prior;
 pub mod tables;
 
 use std::collections::{BTreeMap, HashMap};
@@ -193,8 +194,54 @@ pub struct Publication {
     pub measures: Vec<String>,
     /// Withheld cells, in all tables.
     pub suppressed_cells: usize,
+    /// The names of the agencies its tables name, as they were when it
+    /// was published (a report of it quotes these). Absent in versions
+    /// published before names were stored: their reports use today's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub agencies: Vec<PublishedAgency>,
     /// The tables.
     pub tables: Vec<PublishedTable>,
+}
+
+/// An agency as a publication names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PublishedAgency {
+    /// Its code.
+    pub code: String,
+    /// Its Vietnamese name then.
+    pub name: String,
+    /// Its English name then.
+    pub name_en: String,
+}
+
+/// The agencies a publication's tables name: agency keys, and the agencies
+/// of overlap combinations and pairs.
+fn agencies_named(
+    conn: &mut DbConn,
+    tables: &[PublishedTable],
+) -> Result<Vec<PublishedAgency>, ApiError> {
+    let mut codes = std::collections::BTreeSet::new();
+    for t in tables {
+        for r in &t.rows {
+            if let Some(Some(a)) = r.key.get("agency") {
+                codes.insert(a.clone());
+            }
+            for k in ["combination", "pair"] {
+                if let Some(Some(list)) = r.key.get(k) {
+                    codes.extend(list.split(';').map(str::to_string));
+                }
+            }
+        }
+    }
+    Ok(crate::agencies::list(conn)?
+        .into_iter()
+        .filter(|a| codes.contains(&a.code))
+        .map(|a| PublishedAgency {
+            code: a.code,
+            name: a.name,
+            name_en: a.name_en,
+        })
+        .collect())
 }
 
 /// A publication in a list (without its tables).
@@ -244,7 +291,7 @@ fn default_tables() -> Vec<TableSpec> {
 }
 
 /// A table spec checked into an aggregate request over `period`.
-fn request_of(
+pub(super) fn request_of(
     spec: &TableSpec,
     period: &Period,
     index: usize,
@@ -359,6 +406,67 @@ fn row_key(
     out
 }
 
+/// A published row's key: for overlap and frequency tables, the row's label
+/// and value; else [`row_key`].
+fn published_key(
+    analysis: Analysis,
+    group_by: &GroupBy,
+    keys: &[Option<String>],
+    units: &BTreeMap<i64, (String, String)>,
+) -> BTreeMap<String, Option<String>> {
+    if analysis.counts_people() {
+        BTreeMap::from([(keys[0].clone().unwrap_or_default(), keys[1].clone())])
+    } else {
+        row_key(group_by, keys, units)
+    }
+}
+
+/// The codes and names of the units the area keys of `rows` name.
+fn unit_names<'a>(
+    conn: &mut DbConn,
+    rows: impl Iterator<Item = (&'a GroupBy, &'a Vec<Option<String>>)>,
+) -> Result<BTreeMap<i64, (String, String)>, ApiError> {
+    let mut unit_ids: Vec<i64> = Vec::new();
+    for (group_by, keys) in rows {
+        for (d, key) in group_by.iter().zip(keys) {
+            if d.is_area()
+                && let Some(id) = key.as_ref().and_then(|k| k.parse().ok())
+            {
+                unit_ids.push(id);
+            }
+        }
+    }
+    unit_ids.sort_unstable();
+    unit_ids.dedup();
+    Ok(crate::db::aggregates::area_names(conn, &unit_ids)?)
+}
+
+/// A table's memberships: its rows' and totals' real events and people.
+fn members_of(
+    conn: &mut DbConn,
+    analysis: Analysis,
+    request: &Request,
+    figures: &mut HashMap<i64, Figures>,
+    people_of: &tables::PeopleOf,
+) -> Result<tables::TableMembers, ApiError> {
+    match analysis {
+        Analysis::Aggregate => tables::load(conn, request, figures, people_of),
+        a => tables::load_people(conn, request, a, figures, people_of),
+    }
+}
+
+/// The aggregate request of a whole period, no grouping.
+fn whole_period(period: &Period) -> Request {
+    Request {
+        filters: Filters {
+            from: Some(period.starts_on()),
+            to: Some(period.ends_on()),
+            ..Filters::default()
+        },
+        group_by: GroupBy::default(),
+    }
+}
+
 /// Rows sort by key, numbers (`3`, `10+`) as numbers.
 fn sort_key(key: &BTreeMap<String, Option<String>>) -> Vec<(String, Option<(i64, String)>)> {
     key.iter()
@@ -380,25 +488,14 @@ pub fn publish(
     k: i64,
 ) -> Result<PublicationRow, ApiError> {
     let (period, specs) = check(req)?;
-    let whole_period = Request {
-        filters: Filters {
-            from: Some(period.starts_on()),
-            to: Some(period.ends_on()),
-            ..Filters::default()
-        },
-        group_by: GroupBy::default(),
-    };
-    let people_of = tables::people_of(conn, &whole_period)?;
+    let people_of = tables::people_of(conn, &whole_period(&period))?;
     let mut figures: HashMap<i64, Figures> = HashMap::new();
     let mut groups = Vec::new();
     // Per table: whether every real event of it is in exactly one row (its
     // additive measures then add up).
     let mut single_row: Vec<bool> = Vec::new();
     for (t, (spec, _, request)) in specs.iter().enumerate() {
-        let members = match spec.analysis {
-            Analysis::Aggregate => tables::load(conn, request, &mut figures, &people_of)?,
-            a => tables::load_people(conn, request, a, &mut figures, &people_of)?,
-        };
+        let members = members_of(conn, spec.analysis, request, &mut figures, &people_of)?;
         let mut in_rows: Vec<i64> = members
             .rows
             .iter()
@@ -415,30 +512,33 @@ pub fn publish(
                 table: t,
                 total: false,
                 members: r,
+                known: None,
             });
         }
         groups.push(Group {
             table: t,
             total: true,
             members: members.totals,
+            known: None,
         });
     }
     drop(people_of);
+    // What readers already know joins the same system: every cell of every
+    // stored version of an overlapping period.
+    groups.extend(prior::known_groups(
+        conn,
+        &period,
+        specs.len(),
+        &mut figures,
+    )?);
     let cells = compute(&groups, &figures, k);
-    let mut unit_ids: Vec<i64> = Vec::new();
-    for g in groups.iter().filter(|g| !g.total) {
-        let request = &specs[g.table].2;
-        for (d, key) in request.group_by.iter().zip(&g.members.keys) {
-            if d.is_area()
-                && let Some(id) = key.as_ref().and_then(|k| k.parse().ok())
-            {
-                unit_ids.push(id);
-            }
-        }
-    }
-    unit_ids.sort_unstable();
-    unit_ids.dedup();
-    let units = crate::db::aggregates::area_names(conn, &unit_ids)?;
+    let units = unit_names(
+        conn,
+        groups
+            .iter()
+            .filter(|g| !g.total && g.table < specs.len())
+            .map(|g| (&specs[g.table].2.group_by, &g.members.keys)),
+    )?;
     let mut out_tables: Vec<PublishedTable> = Vec::new();
     let mut suppressed_cells = 0;
     let mut cells = cells.into_iter();
@@ -471,17 +571,9 @@ pub fn publish(
             let c = Cells { values, suppressed };
             if g.total {
                 totals = Some(c);
-            } else if spec.analysis.counts_people() {
-                rows.push(PublishedRow {
-                    key: BTreeMap::from([(
-                        g.members.keys[0].clone().unwrap_or_default(),
-                        g.members.keys[1].clone(),
-                    )]),
-                    cells: c,
-                });
             } else {
                 rows.push(PublishedRow {
-                    key: row_key(&request.group_by, &g.members.keys, &units),
+                    key: published_key(spec.analysis, &request.group_by, &g.members.keys, &units),
                     cells: c,
                 });
             }
@@ -515,6 +607,7 @@ pub fn publish(
         });
     }
     let title = req.title.trim().to_string();
+    let agencies = agencies_named(conn, &out_tables)?;
     let by = actor.jti.clone().unwrap_or_else(|| actor.role.clone());
     let mut attempt = 0;
     loop {
@@ -532,6 +625,7 @@ pub fn publish(
                 threshold: k,
                 measures: measure::published().map(|m| m.name.to_string()).collect(),
                 suppressed_cells,
+                agencies: agencies.clone(),
                 tables: out_tables.clone(),
             };
             let content = serde_json::to_string(&publication)

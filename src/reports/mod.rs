@@ -72,6 +72,9 @@ pub struct Source {
     pub version: i64,
     /// The SHA-256 of its JSON.
     pub sha256: String,
+    /// Whether the agencies' names are the ones it stored (false for
+    /// versions published before names were stored: today's names).
+    pub names_stored: bool,
 }
 
 /// Everything the report states.
@@ -203,7 +206,18 @@ impl Summary {
             .tables
             .iter()
             .find(|t| whole(t, &["agency", "kind"], Analysis::Aggregate));
-        let names = crate::agencies::list(conn)?;
+        // The names the publication stored; older versions name none, and
+        // today's are used (the report says so).
+        let names: Vec<Agency> = crate::agencies::list(conn)?
+            .into_iter()
+            .map(|mut a| {
+                if let Some(stored) = p.agencies.iter().find(|s| s.code == a.code) {
+                    a.name = stored.name.clone();
+                    a.name_en = stored.name_en.clone();
+                }
+                a
+            })
+            .collect();
         let mut agencies = Vec::new();
         for r in &by_agency.rows {
             let Some(code) = r.key.get("agency").cloned().flatten() else {
@@ -260,6 +274,7 @@ impl Summary {
             shared_people,
             made_on: crate::domain::calendar::today(),
             source: Some(Source {
+                names_stored: !p.agencies.is_empty(),
                 period: p.period,
                 version: p.version,
                 sha256: row.sha256,

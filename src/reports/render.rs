@@ -176,22 +176,31 @@ fn blocks(s: &Summary, lang: Lang, format: Format) -> Vec<Block> {
         }
         .into(),
     ));
-    let reach = |m: &super::Figures| {
-        if vi {
-            format!(
-                "{} người được định danh; ước tính từ {} đến {} người khác nhau",
-                n(m.unique),
-                n(m.reach_min),
-                n(m.reach_max)
-            )
-        } else {
-            format!(
-                "{} identified people; an estimated {} to {} different people",
-                n(m.unique),
-                n(m.reach_min),
-                n(m.reach_max)
-            )
-        }
+    // Publications do not carry the lower bound (it would give away the
+    // largest event): the sentence then gives the upper bound alone.
+    let reach = |m: &super::Figures| match (vi, m.reach_min) {
+        (true, Some(_)) => format!(
+            "{} người được định danh; ước tính từ {} đến {} người khác nhau",
+            n(m.unique),
+            n(m.reach_min),
+            n(m.reach_max)
+        ),
+        (true, None) => format!(
+            "{} người được định danh; ước tính không quá {} người khác nhau",
+            n(m.unique),
+            n(m.reach_max)
+        ),
+        (false, Some(_)) => format!(
+            "{} identified people; an estimated {} to {} different people",
+            n(m.unique),
+            n(m.reach_min),
+            n(m.reach_max)
+        ),
+        (false, None) => format!(
+            "{} identified people; at most an estimated {} different people",
+            n(m.unique),
+            n(m.reach_max)
+        ),
     };
     for part in &s.agencies {
         let name = if vi {
@@ -342,13 +351,27 @@ fn blocks(s: &Summary, lang: Lang, format: Format) -> Vec<Block> {
     if let Some(src) = &s.source {
         out.push(Block::Note(if vi {
             format!(
-                "Số liệu theo bản công bố kỳ {}, phiên bản {} (SHA-256 {}); ô \"không công bố\" được giữ lại để không thể suy ra số nhỏ.",
-                src.period, src.version, src.sha256
+                "Số liệu theo bản công bố kỳ {}, phiên bản {} (SHA-256 {}); ô \"không công bố\" được giữ lại để không thể suy ra số nhỏ.{}",
+                src.period,
+                src.version,
+                src.sha256,
+                if src.names_stored {
+                    ""
+                } else {
+                    " Tên cơ quan theo danh mục hiện hành (bản công bố này không lưu tên)."
+                }
             )
         } else {
             format!(
-                "Figures from the publication of {}, version {} (SHA-256 {}); withheld values are kept back so that small counts cannot be worked out.",
-                src.period, src.version, src.sha256
+                "Figures from the publication of {}, version {} (SHA-256 {}); withheld values are kept back so that small counts cannot be worked out.{}",
+                src.period,
+                src.version,
+                src.sha256,
+                if src.names_stored {
+                    ""
+                } else {
+                    " Agency names are today's (this version did not store names)."
+                }
             )
         }));
     }

@@ -285,12 +285,20 @@ async fn answer(
         request.filters.scope = who.agency.clone();
     }
     let started = std::time::Instant::now();
-    let (answer, engine) = {
+    let (answer, engine, locked) = {
         let request = request.clone();
         let reach = state.reach.clone();
-        with_conn(&state, move |c| match reach.answer(c, &request)? {
-            Some(answer) => Ok((answer, Engine::Index)),
-            None => Ok((Arc::new(aggregates::compute(c, &request)?), Engine::Sql)),
+        with_conn(&state, move |c| {
+            let locked = crate::periods::Locks::load(c)?
+                .overlapping(request.filters.from, request.filters.to);
+            match reach.answer(c, &request)? {
+                Some(answer) => Ok((answer, Engine::Index, locked)),
+                None => Ok((
+                    Arc::new(aggregates::compute(c, &request)?),
+                    Engine::Sql,
+                    locked,
+                )),
+            }
         })
         .await?
     };
@@ -317,7 +325,7 @@ async fn answer(
             .content_type("text/csv; charset=utf-8")
             .body(body));
     }
-    let write = move || aggregates::view::to_json(&request, &answer, engine);
+    let write = move || aggregates::view::to_json(&request, &answer, engine, &locked);
     let body = if here {
         write()
     } else {

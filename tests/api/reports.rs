@@ -316,6 +316,36 @@ async fn public_tokens_read_the_report_of_a_publication(app: TestApp) {
         !md.contains("lần đầu"),
         "first-time people are not published"
     );
+    // Issue 28, case 9: the publication stored the names it used; renaming
+    // an agency later does not change the report of that version.
+    assert_eq!(
+        p["agencies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["code"] == "police")
+            .unwrap()["name"],
+        "Công an tỉnh"
+    );
+    json_of(
+        app.patch(
+            "/api/v1/agencies/police",
+            &app.admin(),
+            &json!({"name": "Công an tỉnh Bắc Kạn (tên mới)"}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let (_, again) = get_text(
+        &app,
+        "/api/v1/reports/summary?period=2025-04&format=md",
+        &public,
+    )
+    .await;
+    assert!(again.contains("**Công an tỉnh**"), "{again}");
+    assert!(!again.contains("tên mới"), "{again}");
+    assert!(!again.contains("danh mục hiện hành"), "{again}");
     // Its figures are the publication's; without a period a public token is refused.
     problem(app.get("/api/v1/reports/summary", &public).await, 403).await;
     problem(

@@ -25,6 +25,7 @@ both_backends!(
     candidates_are_bounded_per_report,
     claim_queues_are_bounded,
     public_tokens_read_no_token_ids_or_reasons_of_locks,
+    live_answers_over_a_locked_period_say_so_and_its_publication_stays,
 );
 
 const DAY: &str = "2024-03-08";
@@ -555,4 +556,84 @@ async fn public_tokens_read_no_token_ids_or_reasons_of_locks(app: TestApp) {
     let page = json_of(app.get("/api/v1/periods", &app.admin()).await, 200).await;
     assert_eq!(page["items"][0]["reason"], "Báo cáo đã ký");
     assert!(page["items"][0]["locked_by"].is_string());
+}
+
+/// March 2024's live aggregates.
+async fn march(app: &TestApp) -> Value {
+    json_of(
+        app.get(
+            "/api/v1/aggregates?from=2024-03-01&to=2024-03-31",
+            &app.viewer(),
+        )
+        .await,
+        200,
+    )
+    .await
+}
+
+/// Case 10: a locked period's live first-time people still move when an
+/// earlier, open period gains events (the history before it changed); the
+/// live answer says it covers a locked period, and the publication, what
+/// was signed, stays byte for byte.
+async fn live_answers_over_a_locked_period_say_so_and_its_publication_stays(app: TestApp) {
+    app.seed_test_areas();
+    let police = app.agency("police");
+    let people = citizens(1, 6);
+    post(
+        &app,
+        &police,
+        &report("m1", "2024-03-05", 10, &refs(&people)),
+    )
+    .await;
+    json_of(
+        app.post(
+            "/api/v1/publications",
+            &app.admin(),
+            &json!({"title": "Tháng 3/2024", "period": "2024-03", "tables": [{"group_by": "kind"}]}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    crate::periods::lock(&app, "2024-03", 201).await;
+    let published = app
+        .get("/api/v1/publications/2024-03", &app.viewer())
+        .await
+        .text()
+        .await
+        .unwrap();
+    let before = march(&app).await;
+    assert_eq!(before["totals"]["first_time_participants"], 6);
+    assert_eq!(before["meta"]["locked_periods"], json!(["2024-03"]));
+    // February is open: two of March's people were reached then first.
+    post(
+        &app,
+        &police,
+        &report("f1", "2024-02-10", 4, &refs(&people[..2])),
+    )
+    .await;
+    let after = march(&app).await;
+    assert_eq!(after["totals"]["first_time_participants"], 4);
+    assert_eq!(after["totals"]["unique_participants"], 6);
+    assert_eq!(after["meta"]["locked_periods"], json!(["2024-03"]));
+    let again = app
+        .get("/api/v1/publications/2024-03", &app.viewer())
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(published, again, "a publication never changes");
+    // Answers that cover no locked period say so too.
+    let feb = json_of(
+        app.get(
+            "/api/v1/aggregates?from=2024-02-01&to=2024-02-29",
+            &app.viewer(),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(feb["meta"]["locked_periods"], json!([]));
+    let all = json_of(app.get("/api/v1/aggregates", &app.viewer()).await, 200).await;
+    assert_eq!(all["meta"]["locked_periods"], json!(["2024-03"]));
 }

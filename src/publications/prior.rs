@@ -1,0 +1,137 @@
+//! What readers already know: the cells of every stored version of every
+//! publication whose period overlaps the one being published (versions of
+//! the same period, the months of a quarter, the quarter of a month, the
+//! year). Their tables are recomputed on today's data to know which real
+//! events and people each stored cell holds, and join the new
+//! publication's disclosure system with their stored fate: a published
+//! value cannot be withdrawn, a withheld one must stay protected. Nothing
+//! personal is stored for this; a stored cell's values are what a reader
+//! has.
+//!
+//! Where today's data differ from the stored cells (a period reopened and
+//! corrected), the memberships are today's: the masses the check uses are
+//! today's too, which is what a reader of both versions would combine.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::cells::Group;
+use super::tables::{self, Figures};
+use super::{Analysis, Cells, PublishedTable, TableSpec, members_of, published_key, request_of};
+use crate::db::DbConn;
+use crate::db::publications as store;
+use crate::error::ApiError;
+use crate::periods::Period;
+
+/// The groups of every stored publication of a period overlapping
+/// `period`, numbered as tables from `first_table`, each with its stored
+/// values. Rows a stored table had that today's data no longer give (and
+/// rows today's data give that it did not publish) are left out: readers
+/// never saw the latter, and the former hold no events now.
+pub(super) fn known_groups(
+    conn: &mut DbConn,
+    period: &Period,
+    first_table: usize,
+    figures: &mut HashMap<i64, Figures>,
+) -> Result<Vec<Group>, ApiError> {
+    let mut out = Vec::new();
+    let mut table = first_table;
+    let mut people: HashMap<String, tables::PeopleOf> = HashMap::new();
+    for (name, version) in store::versions(conn)? {
+        let Ok(prior) = name.parse::<Period>() else {
+            continue;
+        };
+        if prior.ends_on() < period.starts_on() || prior.starts_on() > period.ends_on() {
+            continue;
+        }
+        let row = store::get(conn, &name, version)?
+            .ok_or_else(|| ApiError::internal("a listed publication vanished"))?;
+        let publication = super::parse(&row)?;
+        if !people.contains_key(&name) {
+            let p = tables::people_of(conn, &super::whole_period(&prior))?;
+            people.insert(name.clone(), p);
+        }
+        let people_of = &people[&name];
+        for (i, t) in publication.tables.iter().enumerate() {
+            out.extend(table_groups(conn, &prior, i, t, table, figures, people_of)?);
+            table += 1;
+        }
+    }
+    Ok(out)
+}
+
+/// One stored table's groups, matched to its stored rows by key.
+fn table_groups(
+    conn: &mut DbConn,
+    period: &Period,
+    index: usize,
+    t: &PublishedTable,
+    table: usize,
+    figures: &mut HashMap<i64, Figures>,
+    people_of: &tables::PeopleOf,
+) -> Result<Vec<Group>, ApiError> {
+    let spec = TableSpec {
+        name: Some(t.name.clone()),
+        group_by: t.group_by.join(","),
+        filters: t.filters.clone(),
+        analysis: t.analysis,
+    };
+    let (_, request) = request_of(&spec, period, index)?;
+    let members = members_of(conn, t.analysis, &request, figures, people_of)?;
+    let units = super::unit_names(
+        conn,
+        members.rows.iter().map(|r| (&request.group_by, &r.keys)),
+    )?;
+    let stored: HashMap<BTreeMap<String, Option<String>>, &Cells> = t
+        .rows
+        .iter()
+        .map(|r| (without_names(&r.key), &r.cells))
+        .collect();
+    let mut out = Vec::new();
+    for r in members.rows {
+        let key = published_key(t.analysis, &request.group_by, &r.keys, &units);
+        if let Some(cells) = stored.get(&without_names(&key)) {
+            out.push(Group {
+                table,
+                total: false,
+                members: r,
+                known: Some(known(cells, t.analysis)),
+            });
+        }
+    }
+    out.push(Group {
+        table,
+        total: true,
+        members: members.totals,
+        known: Some(known(&t.totals, t.analysis)),
+    });
+    Ok(out)
+}
+
+/// A row key without its names (`province_name`, ...): units are matched
+/// by code, whatever they are called now.
+fn without_names(key: &BTreeMap<String, Option<String>>) -> BTreeMap<String, Option<String>> {
+    key.iter()
+        .filter(|(k, _)| !k.ends_with("_name"))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+/// A stored cell group's values by measure name: a value where published,
+/// null where withheld; a measure not reported (null, not withheld) or not
+/// published is left out. Overlap and frequency tables publish `people`,
+/// the unique count.
+fn known(cells: &Cells, analysis: Analysis) -> BTreeMap<String, Option<i64>> {
+    cells
+        .values
+        .iter()
+        .filter(|(m, v)| v.is_some() || cells.suppressed.contains(m))
+        .map(|(m, v)| {
+            let name = if analysis.counts_people() && m == "people" {
+                "unique_participants".to_string()
+            } else {
+                m.clone()
+            };
+            (name, *v)
+        })
+        .collect()
+}
