@@ -21,9 +21,35 @@ pub(super) struct Group {
     /// measure name (null where withheld; a measure it did not publish is
     /// absent). None for the new publication's own groups.
     pub(super) known: Option<BTreeMap<String, Option<i64>>>,
+    /// Whether its table counts people only (overlap, frequency): its
+    /// cells publish the unique count alone.
+    pub(super) people_only: bool,
+    /// Whether its table is a frequency table (people by events attended).
+    pub(super) frequency: bool,
 }
 
 impl Group {
+    /// What is already decided about this group's cell of event measure
+    /// `name`. Tables of people publish none: their cells are absent,
+    /// except that a frequency table's totals carry the identified
+    /// person-times of its slice as a cell to protect while any of its
+    /// buckets is withheld (`buckets_withheld`): the buckets times their
+    /// events add up to it, so knowing it would solve two withheld buckets.
+    fn event_fate(&self, name: &str, buckets_withheld: bool) -> Fate {
+        if self.people_only {
+            return if self.frequency
+                && self.total
+                && buckets_withheld
+                && name == "identified_attendances"
+            {
+                Fate::Withheld
+            } else {
+                Fate::Absent
+            };
+        }
+        self.fate(name)
+    }
+
     /// What is already decided about this group's cell of measure `name`.
     fn fate(&self, name: &str) -> Fate {
         match &self.known {
@@ -131,26 +157,6 @@ pub(super) fn compute(
             .collect()
     };
     let mut withheld: HashMap<&str, Vec<bool>> = HashMap::new();
-    for m in measure::published().filter(|m| m.sql.is_some()) {
-        let mut mass = vec![0i64; event_atoms];
-        for (g, a) in &event_atom_of {
-            if let Some(f) = figures.get(g) {
-                mass[*a] += event_mass(m, f);
-            }
-        }
-        let system = System {
-            mass,
-            cells: event_cells.clone(),
-        };
-        let fates: Vec<Fate> = groups.iter().map(|g| g.fate(m.name)).collect();
-        withheld.insert(m.name, disclosure::protect(&system, k, &fates));
-        for (c, g) in groups.iter().enumerate() {
-            values[c].insert(
-                m.name.to_string(),
-                event_value(m, &figures_of(&g.members.events)),
-            );
-        }
-    }
     // Unique people: atoms of people.
     let people_sets: Vec<_> = groups.iter().map(|g| &g.members.people).collect();
     let (people_cells, person_atom) = atoms(&people_sets);
@@ -171,6 +177,42 @@ pub(super) fn compute(
         "unique_participants",
         disclosure::protect(&system, k, &fates),
     );
+    // The frequency tables with a withheld bucket (their slice's identified
+    // person-times are then protected as a cell of their own).
+    let mut buckets_withheld: HashMap<usize, bool> = HashMap::new();
+    for (c, g) in groups.iter().enumerate() {
+        if g.frequency && !g.total {
+            *buckets_withheld.entry(g.table).or_default() |= withheld["unique_participants"][c];
+        }
+    }
+    for m in measure::published().filter(|m| m.sql.is_some()) {
+        let mut mass = vec![0i64; event_atoms];
+        for (g, a) in &event_atom_of {
+            if let Some(f) = figures.get(g) {
+                mass[*a] += event_mass(m, f);
+            }
+        }
+        let system = System {
+            mass,
+            cells: event_cells.clone(),
+        };
+        let fates: Vec<Fate> = groups
+            .iter()
+            .map(|g| {
+                g.event_fate(
+                    m.name,
+                    buckets_withheld.get(&g.table).copied().unwrap_or(false),
+                )
+            })
+            .collect();
+        withheld.insert(m.name, disclosure::protect(&system, k, &fates));
+        for (c, g) in groups.iter().enumerate() {
+            values[c].insert(
+                m.name.to_string(),
+                event_value(m, &figures_of(&g.members.events)),
+            );
+        }
+    }
     for (c, g) in groups.iter().enumerate() {
         let unique = g.members.people.len() as i64;
         let v = &values[c];

@@ -8,6 +8,7 @@
 pub mod cells;
 pub mod changes;
 pub mod disclosure;
+mod keys;
 pub mod output;
 mod prior;
 pub mod tables;
@@ -30,6 +31,7 @@ use crate::periods::Period;
 
 use cells::{Group, compute};
 pub use changes::{Changes, changes};
+use keys::{published_key, sort_key, unit_names};
 use tables::Figures;
 
 /// Most tables in one publication.
@@ -383,64 +385,6 @@ pub fn check(req: &PublishRequest) -> Result<(Period, Vec<CheckedTable>), ApiErr
     Ok((period, out))
 }
 
-/// The row key of a table row, named as in aggregate rows; area keys
-/// (unit ids) become codes and names.
-fn row_key(
-    group_by: &GroupBy,
-    keys: &[Option<String>],
-    units: &BTreeMap<i64, (String, String)>,
-) -> BTreeMap<String, Option<String>> {
-    let mut out = BTreeMap::new();
-    for (d, k) in group_by.iter().zip(keys) {
-        if d.is_area() {
-            let unit = k
-                .as_ref()
-                .and_then(|id| id.parse::<i64>().ok())
-                .and_then(|id| units.get(&id));
-            out.insert(d.key_name().to_string(), unit.map(|u| u.0.clone()));
-            out.insert(format!("{}_name", d.key_name()), unit.map(|u| u.1.clone()));
-        } else {
-            out.insert(d.key_name().to_string(), k.clone());
-        }
-    }
-    out
-}
-
-/// A published row's key: for overlap and frequency tables, the row's label
-/// and value; else [`row_key`].
-fn published_key(
-    analysis: Analysis,
-    group_by: &GroupBy,
-    keys: &[Option<String>],
-    units: &BTreeMap<i64, (String, String)>,
-) -> BTreeMap<String, Option<String>> {
-    if analysis.counts_people() {
-        BTreeMap::from([(keys[0].clone().unwrap_or_default(), keys[1].clone())])
-    } else {
-        row_key(group_by, keys, units)
-    }
-}
-
-/// The codes and names of the units the area keys of `rows` name.
-fn unit_names<'a>(
-    conn: &mut DbConn,
-    rows: impl Iterator<Item = (&'a GroupBy, &'a Vec<Option<String>>)>,
-) -> Result<BTreeMap<i64, (String, String)>, ApiError> {
-    let mut unit_ids: Vec<i64> = Vec::new();
-    for (group_by, keys) in rows {
-        for (d, key) in group_by.iter().zip(keys) {
-            if d.is_area()
-                && let Some(id) = key.as_ref().and_then(|k| k.parse().ok())
-            {
-                unit_ids.push(id);
-            }
-        }
-    }
-    unit_ids.sort_unstable();
-    unit_ids.dedup();
-    Ok(crate::db::aggregates::area_names(conn, &unit_ids)?)
-}
-
 /// A table's memberships: its rows' and totals' real events and people.
 fn members_of(
     conn: &mut DbConn,
@@ -465,19 +409,6 @@ fn whole_period(period: &Period) -> Request {
         },
         group_by: GroupBy::default(),
     }
-}
-
-/// Rows sort by key, numbers (`3`, `10+`) as numbers.
-fn sort_key(key: &BTreeMap<String, Option<String>>) -> Vec<(String, Option<(i64, String)>)> {
-    key.iter()
-        .map(|(k, v)| {
-            let v = v.as_ref().map(|v| {
-                let n = v.trim_end_matches('+').parse::<i64>().unwrap_or(i64::MIN);
-                (n, v.clone())
-            });
-            (k.clone(), v)
-        })
-        .collect()
 }
 
 /// Computes and stores a new version of a period's publication.
@@ -513,6 +444,8 @@ pub fn publish(
                 total: false,
                 members: r,
                 known: None,
+                people_only: spec.analysis.counts_people(),
+                frequency: spec.analysis == Analysis::Frequency,
             });
         }
         groups.push(Group {
@@ -520,6 +453,8 @@ pub fn publish(
             total: true,
             members: members.totals,
             known: None,
+            people_only: spec.analysis.counts_people(),
+            frequency: spec.analysis == Analysis::Frequency,
         });
     }
     drop(people_of);

@@ -15,8 +15,9 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::cells::Group;
+use super::keys::{published_key, unit_names};
 use super::tables::{self, Figures};
-use super::{Analysis, Cells, PublishedTable, TableSpec, members_of, published_key, request_of};
+use super::{Analysis, Cells, PublishedTable, TableSpec, members_of, request_of};
 use crate::db::DbConn;
 use crate::db::publications as store;
 use crate::error::ApiError;
@@ -77,7 +78,7 @@ fn table_groups(
     };
     let (_, request) = request_of(&spec, period, index)?;
     let members = members_of(conn, t.analysis, &request, figures, people_of)?;
-    let units = super::unit_names(
+    let units = unit_names(
         conn,
         members.rows.iter().map(|r| (&request.group_by, &r.keys)),
     )?;
@@ -95,6 +96,8 @@ fn table_groups(
                 total: false,
                 members: r,
                 known: Some(known(cells, t.analysis)),
+                people_only: t.analysis.counts_people(),
+                frequency: t.analysis == Analysis::Frequency,
             });
         }
     }
@@ -103,6 +106,8 @@ fn table_groups(
         total: true,
         members: members.totals,
         known: Some(known(&t.totals, t.analysis)),
+        people_only: t.analysis.counts_people(),
+        frequency: t.analysis == Analysis::Frequency,
     });
     Ok(out)
 }

@@ -276,10 +276,12 @@ pub fn load_people(
                 }
             })
             .collect(),
+        // The slice's real events: the frequency relation (buckets times
+        // events = identified person-times) is checked over them.
         totals: Members {
             keys: Vec::new(),
-            events: Vec::new(),
             people: people_in(&events, people_of),
+            events,
         },
     })
 }

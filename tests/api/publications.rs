@@ -22,6 +22,7 @@ use crate::helpers::{TestApp, json as json_of, problem};
 both_backends!(
     the_differencing_attack_and_small_sex_and_age_counts_reveal_nothing,
     later_publications_cannot_be_differenced_against_earlier_ones,
+    frequency_buckets_cannot_be_solved_from_identified_attendances,
     random_publications_hold_against_the_equations,
     lock_publish_republish_and_changes,
     public_tokens_read_publications_only,
@@ -1000,4 +1001,88 @@ async fn later_publications_cannot_be_differenced_against_earlier_ones(app: Test
         v2_training.is_null(),
         "{v1_training} vs {v2_training}"
     );
+}
+
+/// Issue 28, case 7: a frequency table's buckets and identified
+/// person-times are linked (the sum over buckets of events times people is
+/// the identified person-times of the slice). 20 people at one meeting, two
+/// at two more, one at three: buckets 20, 2 and 1. With 23 people and 27
+/// identified person-times published, n2 + n3 = 3 and 2 n2 + 3 n3 = 7 give
+/// n2 = 2, n3 = 1 exactly; so the identified person-times of that slice
+/// are withheld, with whatever would give them away.
+async fn frequency_buckets_cannot_be_solved_from_identified_attendances(app: TestApp) {
+    app.seed_test_areas();
+    let units = units();
+    let police = app.agency("police");
+    let model = vec![
+        real("training_class", "2025-07-03", 20, 0..20, None, None),
+        real("training_class", "2025-07-10", 5, 20..25, None, None),
+        real("training_class", "2025-07-17", 5, 20..25, None, None),
+        real("community_meeting", "2025-07-24", 2, 23..25, None, None),
+    ];
+    for (i, e) in model.iter().enumerate() {
+        json_of(
+            app.post("/api/v1/events", &police, &body_of(i, e)).await,
+            201,
+        )
+        .await;
+    }
+    let p = publish(
+        &app,
+        &json!({"title": "Tháng 7/2025", "period": "2025-07",
+            "tables": [{"analysis": "frequency"}, {"name": "totals", "group_by": ""},
+                {"group_by": "kind"}]}),
+    )
+    .await;
+    fn all(_: &Real) -> bool {
+        true
+    }
+    let tables = [
+        ModelTable {
+            name: "frequency".into(),
+            dims: vec![],
+            keep: &all,
+            analysis: Some("frequency"),
+        },
+        ModelTable {
+            name: "totals".into(),
+            dims: vec![],
+            keep: &all,
+            analysis: None,
+        },
+        ModelTable {
+            name: "kind".into(),
+            dims: vec![Dim::Kind],
+            keep: &all,
+            analysis: None,
+        },
+    ];
+    let cells = model_cells(&model, &tables, &units);
+    check_publication(&p, &model, &cells);
+    let bucket = |b: &str| {
+        p["tables"][0]["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["key"]["events"] == b)
+            .unwrap()["values"]["people"]
+            .clone()
+    };
+    assert_eq!(bucket("1"), 20);
+    assert!(bucket("2").is_null() && bucket("3").is_null(), "{p}");
+    assert_eq!(p["tables"][0]["totals"]["values"]["people"], 25);
+    // Identified person-times of the whole slice cannot be read, nor added
+    // up from the kinds' rows.
+    let totals = &p["tables"][1]["totals"]["values"];
+    assert!(totals["identified_attendances"].is_null(), "{p}");
+    assert!(totals["reach_max"].is_null(), "{p}");
+    let kinds: Vec<&Value> = p["tables"][2]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| &r["values"]["identified_attendances"])
+        .collect();
+    assert!(kinds.iter().any(|v| v.is_null()), "{kinds:?}");
+    let kinds_total = &p["tables"][2]["totals"]["values"]["identified_attendances"];
+    assert!(kinds_total.is_null(), "{p}");
 }
