@@ -16,7 +16,7 @@ from campaign_tracker_client.api.aggregates import aggregates_query, aggregates_
 from campaign_tracker_client.api.reach import reach_frequency, reach_overlap, reach_overlap_csv
 from campaign_tracker_client.api.claims import claims_confirm, claims_list
 from campaign_tracker_client.api.events import events_batch, events_create
-from campaign_tracker_client.api.links import events_link, link_proposals_approve
+from campaign_tracker_client.api.links import events_link, link_proposals_approve, link_proposals_get
 from campaign_tracker_client.models import (
     Attendance, BatchBody, ClaimStatus, EventInput, IdType, Kind, ParticipantInput, SameAsBody, Topic,
 )
@@ -69,10 +69,15 @@ claim = claims.items[0]
 confirmed = claims_confirm.sync(claim.event.id, "womens-union", client=women, if_match=f'"{claim.event.version}"')
 check(confirmed.status == ClaimStatus.CONFIRMED, f"confirm: {confirmed}")
 
-# Police proposes that its report and the women's are one meeting; they agree.
+# Police proposes that its report and the women's are one meeting; the women's
+# union reads the proposal and agrees to that revision of its figures.
 proposed = events_link.sync_detailed(p_meeting, client=police, body=SameAsBody(other_id=w.parsed.id))
 check(proposed.status_code == 202, f"propose: {proposed.status_code} {proposed.content!r}")
-approved = link_proposals_approve.sync_detailed(proposed.parsed.proposal.id, client=women)
+proposal = link_proposals_get.sync(proposed.parsed.proposal.id, client=women)
+check(proposal.waiting_for == ["womens-union"], f"waiting for: {proposal.waiting_for}")
+unnamed = link_proposals_approve.sync_detailed(proposal.id, client=women, if_match='"1"')
+check(unnamed.status_code == 412, f"approve a stale revision: {unnamed.status_code}")
+approved = link_proposals_approve.sync_detailed(proposal.id, client=women, if_match=f'"{proposal.revision}"')
 check(approved.status_code == 200, f"approve: {approved.status_code} {approved.content!r}")
 
 # Ground truth: real events joint {1,2} 10; w+p-meeting {2,3,4} max(20,15); p-other {5} 5.

@@ -115,29 +115,6 @@ impl BatchItem {
 }
 
 impl BatchItem {
-    /// An item refused because it names an agency over its claim quota:
-    /// `invalid`, naming `items[i].co_organizers`. Any other error goes on.
-    fn over_quota(
-        index: usize,
-        external_id: Option<String>,
-        id: Option<String>,
-        e: ApiError,
-    ) -> Result<Self, ApiError> {
-        match e {
-            ApiError::QuotaExceeded { field, detail } => Ok(BatchItem {
-                index,
-                external_id,
-                status: ItemStatus::Invalid,
-                id,
-                errors: Some(vec![FieldError::new(
-                    format!("items[{index}].{field}"),
-                    detail,
-                )]),
-            }),
-            other => Err(other),
-        }
-    }
-
     /// An item refused because it would change a locked period.
     fn locked(
         index: usize,
@@ -157,8 +134,9 @@ impl BatchItem {
         }
     }
 
-    /// The item for a write refused by `e` when it is a lock, `Err(e)`
-    /// otherwise.
+    /// The item for a write refused by `e` when it is a lock (`locked`) or
+    /// names an agency over its claim quota (`invalid`, naming
+    /// `items[i].co_organizers`); `Err(e)` otherwise.
     fn refused(
         index: usize,
         external_id: Option<String>,
@@ -167,6 +145,16 @@ impl BatchItem {
     ) -> Result<Self, ApiError> {
         match e {
             ApiError::Locked { detail, .. } => Ok(Self::locked(index, external_id, id, detail)),
+            ApiError::QuotaExceeded { field, detail } => Ok(BatchItem {
+                index,
+                external_id,
+                status: ItemStatus::Invalid,
+                id,
+                errors: Some(vec![FieldError::new(
+                    format!("items[{index}].{field}"),
+                    detail,
+                )]),
+            }),
             e => Err(e),
         }
     }
@@ -364,7 +352,7 @@ fn write_inputs(
                 None => match locks.check(v.start_date) {
                     Err(e) => BatchItem::refused(index, external_id, None, e)?,
                     Ok(()) => match quota.take(conn, agency, &v.co_organizers, &[]) {
-                        Err(e) => BatchItem::over_quota(index, external_id, None, e)?,
+                        Err(e) => BatchItem::refused(index, external_id, None, e)?,
                         Ok(()) if dry_run => {
                             BatchItem::done(index, external_id, ItemStatus::Created, None)
                         }
@@ -403,9 +391,6 @@ fn write_inputs(
                             detail,
                             existing_id,
                         }) => BatchItem::conflict(index, external_id, existing_id, detail),
-                        Err(e @ ApiError::QuotaExceeded { .. }) => {
-                            BatchItem::over_quota(index, external_id, id, e)?
-                        }
                         Err(e) => BatchItem::refused(index, external_id, id, e)?,
                     }
                 }
