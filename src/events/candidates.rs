@@ -1,12 +1,15 @@
 //! Duplicate candidates: pairs of reports by different agencies, not linked
 //! yet, that may describe the same real event, each with its reasons.
 
+use chrono::NaiveDate;
+use std::collections::HashMap;
+
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::db::DbConn;
 use crate::db::event_links::{self, CandidateRow};
-use crate::db::events::{self as table, EventSets};
+use crate::db::events::{self as table, EventRow, EventSets};
 use crate::error::ApiError;
 
 /// Two reports that may describe the same real event.
@@ -23,6 +26,25 @@ pub struct DuplicateCandidate {
     /// Why they look alike: `dates_overlap`, `same_area` or `area_contains`,
     /// `same_kind`, `shared_topics:<topic>,...`.
     pub reasons: Vec<String>,
+    /// What a person needs to recognise the same meeting in each report
+    /// (the first, then the other): its days, kind and place. No figures.
+    pub meetings: [Meeting; 2],
+}
+
+/// A report as a duplicate candidate shows it: when, what and where, never
+/// its figures.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Meeting {
+    /// First day.
+    pub start_date: NaiveDate,
+    /// Last day.
+    pub end_date: NaiveDate,
+    /// Kind of activity.
+    pub kind: String,
+    /// The unit's code.
+    pub area: Option<String>,
+    /// The unit's name.
+    pub area_name: Option<String>,
 }
 
 /// Where a page of candidate pairs ends: the last pair's (seq, seq).
@@ -47,21 +69,46 @@ pub fn duplicate_candidates(
     };
     let seqs: Vec<i64> = rows.iter().flat_map(|r| [r.a_seq, r.b_seq]).collect();
     let sets = table::sets_of(conn, &seqs)?;
-    let empty = EventSets::default();
-    let out = rows
+    let events: HashMap<i64, EventRow> = table::by_seqs(conn, &seqs)?
         .into_iter()
-        .map(|r| {
-            let ta = sets.get(&r.a_seq).unwrap_or(&empty);
-            let tb = sets.get(&r.b_seq).unwrap_or(&empty);
-            candidate(r, ta, tb)
-        })
+        .map(|e| (e.seq, e))
         .collect();
+    let mut area_ids: Vec<i64> = events.values().map(|e| e.area_id).collect();
+    area_ids.sort_unstable();
+    area_ids.dedup();
+    let units = crate::db::aggregates::area_names(conn, &area_ids)?;
+    let meeting = |seq: i64| -> Result<Meeting, ApiError> {
+        let e = events
+            .get(&seq)
+            .ok_or_else(|| ApiError::internal(format!("candidate {seq} vanished")))?;
+        let unit = units.get(&e.area_id);
+        Ok(Meeting {
+            start_date: e.start_date,
+            end_date: e.end_date,
+            kind: e.kind.clone(),
+            area: unit.map(|u| u.0.clone()),
+            area_name: unit.map(|u| u.1.clone()),
+        })
+    };
+    let empty = EventSets::default();
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let meetings = [meeting(r.a_seq)?, meeting(r.b_seq)?];
+        let ta = sets.get(&r.a_seq).unwrap_or(&empty);
+        let tb = sets.get(&r.b_seq).unwrap_or(&empty);
+        out.push(candidate(r, ta, tb, meetings));
+    }
     Ok((out, next))
 }
 
 /// A candidate pair with the reasons it looks alike (dates overlap and areas
 /// match by construction of the query).
-fn candidate(r: CandidateRow, a: &EventSets, b: &EventSets) -> DuplicateCandidate {
+fn candidate(
+    r: CandidateRow,
+    a: &EventSets,
+    b: &EventSets,
+    meetings: [Meeting; 2],
+) -> DuplicateCandidate {
     let mut reasons = vec!["dates_overlap".to_string()];
     reasons.push(
         if r.a_area == r.b_area {
@@ -89,6 +136,7 @@ fn candidate(r: CandidateRow, a: &EventSets, b: &EventSets) -> DuplicateCandidat
         other_id: r.b_id,
         other_agency: r.b_agency,
         reasons,
+        meetings,
     }
 }
 
@@ -118,12 +166,24 @@ mod tests {
         }
     }
 
+    fn meetings() -> [Meeting; 2] {
+        let m = Meeting {
+            start_date: NaiveDate::from_ymd_opt(2024, 3, 8).unwrap(),
+            end_date: NaiveDate::from_ymd_opt(2024, 3, 8).unwrap(),
+            kind: "training_class".into(),
+            area: None,
+            area_name: None,
+        };
+        [m.clone(), m]
+    }
+
     #[test]
     fn reasons_name_area_kind_and_shared_topics() {
         let c = candidate(
             row(7, 7, "training_class", "training_class"),
             &topics(&["drugs", "human_trafficking"]),
             &topics(&["human_trafficking"]),
+            meetings(),
         );
         assert_eq!(
             c.reasons,
@@ -134,7 +194,7 @@ mod tests {
                 "shared_topics:human_trafficking"
             ]
         );
-        let c = candidate(row(7, 8, "a", "b"), &topics(&[]), &topics(&[]));
+        let c = candidate(row(7, 8, "a", "b"), &topics(&[]), &topics(&[]), meetings());
         assert_eq!(c.reasons, ["dates_overlap", "area_contains"]);
     }
 }

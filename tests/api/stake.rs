@@ -367,9 +367,26 @@ async fn candidates_and_proposals_reveal_no_figures_before_consent(app: TestApp)
         .collect();
     assert_eq!(
         keys,
-        ["agency", "event_id", "other_agency", "other_id", "reasons"],
+        [
+            "agency",
+            "event_id",
+            "meetings",
+            "other_agency",
+            "other_id",
+            "reasons"
+        ],
         "no figures in a candidate"
     );
+    // What a person needs to recognise the meeting: days, kind, place.
+    for m in items[0]["meetings"].as_array().unwrap() {
+        let keys: Vec<&str> = m.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(
+            keys,
+            ["area", "area_name", "end_date", "kind", "start_date"]
+        );
+        assert_eq!(m["start_date"], DAY);
+        assert_eq!(m["area"], "01234");
+    }
     let out = same_as(&app, &police, &p, &w, 202).await;
     let seen = report_of(&out["proposal"], "womens-union");
     assert_eq!(seen["figures_shown"], false);
