@@ -25,18 +25,22 @@ use crate::periods::Period;
 
 /// The groups of every stored publication of a period overlapping
 /// `period`, numbered as tables from `first_table`, each with its stored
-/// values. Rows a stored table had that today's data no longer give (and
-/// rows today's data give that it did not publish) are left out: readers
-/// never saw the latter, and the former hold no events now.
+/// values. A table published by several versions (the same period,
+/// grouping, filters and analysis) is recomputed once, its cells carrying
+/// what every version published: a value any version published is known;
+/// one every version withheld must stay protected. Rows a stored table had
+/// that today's data no longer give (and rows today's data give that it
+/// did not publish) are left out: readers never saw the latter, and the
+/// former hold no events now.
 pub(super) fn known_groups(
     conn: &mut DbConn,
     period: &Period,
     first_table: usize,
     figures: &mut HashMap<i64, Figures>,
 ) -> Result<Vec<Group>, ApiError> {
-    let mut out = Vec::new();
-    let mut table = first_table;
-    let mut people: HashMap<String, tables::PeopleOf> = HashMap::new();
+    // Distinct tables, in the order first met, with every stored version.
+    let mut order: Vec<String> = Vec::new();
+    let mut tables: HashMap<String, (Period, usize, Vec<PublishedTable>)> = HashMap::new();
     for (name, version) in store::versions(conn)? {
         let Ok(prior) = name.parse::<Period>() else {
             continue;
@@ -46,30 +50,52 @@ pub(super) fn known_groups(
         }
         let row = store::get(conn, &name, version)?
             .ok_or_else(|| ApiError::internal("a listed publication vanished"))?;
-        let publication = super::parse(&row)?;
-        if !people.contains_key(&name) {
-            let p = tables::people_of(conn, &super::whole_period(&prior))?;
-            people.insert(name.clone(), p);
+        for (i, t) in super::parse(&row)?.tables.into_iter().enumerate() {
+            let identity = serde_json::to_string(&(&name, &t.group_by, &t.filters, t.analysis))
+                .map_err(|e| ApiError::internal_with("a stored table's identity", e))?;
+            match tables.get_mut(&identity) {
+                Some((_, _, versions)) => versions.push(t),
+                None => {
+                    order.push(identity.clone());
+                    tables.insert(identity, (prior.clone(), i, vec![t]));
+                }
+            }
         }
-        let people_of = &people[&name];
-        for (i, t) in publication.tables.iter().enumerate() {
-            out.extend(table_groups(conn, &prior, i, t, table, figures, people_of)?);
-            table += 1;
+    }
+    let mut out = Vec::new();
+    let mut people: HashMap<String, tables::PeopleOf> = HashMap::new();
+    for (n, identity) in order.iter().enumerate() {
+        let (prior, index, versions) = &tables[identity];
+        if !people.contains_key(prior.as_str()) {
+            let p = tables::people_of(conn, &super::whole_period(prior))?;
+            people.insert(prior.as_str().to_string(), p);
         }
+        let people_of = &people[prior.as_str()];
+        out.extend(table_groups(
+            conn,
+            prior,
+            *index,
+            versions,
+            first_table + n,
+            figures,
+            people_of,
+        )?);
     }
     Ok(out)
 }
 
-/// One stored table's groups, matched to its stored rows by key.
+/// One stored table's groups (every version of it), matched to its stored
+/// rows by key.
 fn table_groups(
     conn: &mut DbConn,
     period: &Period,
     index: usize,
-    t: &PublishedTable,
+    versions: &[PublishedTable],
     table: usize,
     figures: &mut HashMap<i64, Figures>,
     people_of: &tables::PeopleOf,
 ) -> Result<Vec<Group>, ApiError> {
+    let t = &versions[0];
     let spec = TableSpec {
         name: Some(t.name.clone()),
         group_by: t.group_by.join(","),
@@ -82,11 +108,18 @@ fn table_groups(
         conn,
         members.rows.iter().map(|r| (&request.group_by, &r.keys)),
     )?;
-    let stored: HashMap<BTreeMap<String, Option<String>>, &Cells> = t
-        .rows
-        .iter()
-        .map(|r| (without_names(&r.key), &r.cells))
-        .collect();
+    let mut stored: HashMap<BTreeMap<String, Option<String>>, Vec<&Cells>> = HashMap::new();
+    for v in versions {
+        for r in &v.rows {
+            stored
+                .entry(without_names(&r.key))
+                .or_default()
+                .push(&r.cells);
+        }
+    }
+    let totals: Vec<&Cells> = versions.iter().map(|v| &v.totals).collect();
+    let people_only = t.analysis.counts_people();
+    let frequency = t.analysis == Analysis::Frequency;
     let mut out = Vec::new();
     for r in members.rows {
         let key = published_key(t.analysis, &request.group_by, &r.keys, &units);
@@ -96,8 +129,8 @@ fn table_groups(
                 total: false,
                 members: r,
                 known: Some(known(cells, t.analysis)),
-                people_only: t.analysis.counts_people(),
-                frequency: t.analysis == Analysis::Frequency,
+                people_only,
+                frequency,
             });
         }
     }
@@ -105,9 +138,9 @@ fn table_groups(
         table,
         total: true,
         members: members.totals,
-        known: Some(known(&t.totals, t.analysis)),
-        people_only: t.analysis.counts_people(),
-        frequency: t.analysis == Analysis::Frequency,
+        known: Some(known(&totals, t.analysis)),
+        people_only,
+        frequency,
     });
     Ok(out)
 }
@@ -121,22 +154,28 @@ fn without_names(key: &BTreeMap<String, Option<String>>) -> BTreeMap<String, Opt
         .collect()
 }
 
-/// A stored cell group's values by measure name: a value where published,
-/// null where withheld; a measure not reported (null, not withheld) or not
-/// published is left out. Overlap and frequency tables publish `people`,
-/// the unique count.
-fn known(cells: &Cells, analysis: Analysis) -> BTreeMap<String, Option<i64>> {
-    cells
-        .values
-        .iter()
-        .filter(|(m, v)| v.is_some() || cells.suppressed.contains(m))
-        .map(|(m, v)| {
+/// What the stored versions of a cell group tell a reader, by measure
+/// name: a value where any version published one, null where every
+/// version that published the measure withheld it; a measure never
+/// reported (null, not withheld) or not published is left out. Overlap
+/// and frequency tables publish `people`, the unique count.
+fn known(versions: &[&Cells], analysis: Analysis) -> BTreeMap<String, Option<i64>> {
+    let mut out: BTreeMap<String, Option<i64>> = BTreeMap::new();
+    for cells in versions {
+        for (m, v) in &cells.values {
+            if v.is_none() && !cells.suppressed.contains(m) {
+                continue;
+            }
             let name = if analysis.counts_people() && m == "people" {
                 "unique_participants".to_string()
             } else {
                 m.clone()
             };
-            (name, *v)
-        })
-        .collect()
+            let e = out.entry(name).or_insert(None);
+            if v.is_some() {
+                *e = *v;
+            }
+        }
+    }
+    out
 }
