@@ -325,11 +325,30 @@
       renderOverlap(overlap);
       renderFrequency(frequency);
       await renderAreas(base);
+      showLocked(byAgency.meta.locked_periods || []);
       $("views").hidden = false;
       status(t("loaded"));
     } catch (e) {
       fail(e);
     }
+  }
+
+  // A period code (2025, 2025-Q3, 2025-07) in words: "quý III/2025".
+  function periodName(p) {
+    const q = p.match(/^(\d{4})-Q([1-4])$/);
+    if (q) return t("quarterName").replace("{q}", ["I", "II", "III", "IV"][q[2] - 1]).replace("{n}", q[2]).replace("{y}", q[1]);
+    const m = p.match(/^(\d{4})-(\d{2})$/);
+    if (m) return t("monthName").replace("{m}", String(Number(m[2]))).replace("{y}", m[1]);
+    return t("yearName").replace("{y}", p);
+  }
+
+  // A live answer over a locked period says so: what was signed is the
+  // period's publication, one click away.
+  function showLocked(periods) {
+    $("locked").hidden = periods.length === 0;
+    if (!periods.length) return;
+    $("locked-text").textContent = t("lockedNote").replace("{periods}", periods.map(periodName).join(", "));
+    $("locked-pub").onclick = () => loadPublications().catch(fail);
   }
 
   // ---- drill-down ----

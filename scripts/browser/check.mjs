@@ -51,6 +51,7 @@ async function seed() {
     event("j1", "campaign_launch", "2025-09-20", 120, range(90, 150), { co_organizers: ["womens-union"] }));
   await api("POST", `/api/v1/events/${joint.id}/claims/womens-union/confirm`, T.women, undefined, { "If-Match": '"1"' });
   await api("POST", "/api/v1/publications", T.admin, { title: "Tháng 8/2025", period: "2025-08" });
+  await api("POST", "/api/v1/periods", T.admin, { period: "2025-08", reason: "Báo cáo tháng 8 đã ký" });
 }
 
 const vi = (n) => new Intl.NumberFormat("vi-VN").format(n);
@@ -217,6 +218,27 @@ try {
     check(width <= 360, "360 px: the page is " + width + " px wide");
     await page.screenshot({ path: `${OUT}/dashboard-360.png`, fullPage: true });
     check(problems.length === 0, "360 px page: " + problems.join("; "));
+    await context.close();
+  }
+
+  // August is locked (issue 28): the live figures say so, in plain words,
+  // and the signed publication is one click away.
+  {
+    const { context, page, problems } = await open(browser, T.viewer, { width: 1280, height: 900 });
+    await loaded(page);
+    check(await page.isVisible("#locked"), "the locked-period notice is shown");
+    const text = await page.textContent("#locked-text");
+    check(text.includes("tháng 8/2025") && text.startsWith("Kỳ đã khoá sổ"), "locked notice: " + text);
+    await page.locator("#locked").screenshot({ path: `${OUT}/locked.png` });
+    await page.click("#locked-pub");
+    await page.waitForSelector("#publications:not([hidden]) #pub-body table", { timeout: 20000 });
+    // September alone covers no locked period: no notice.
+    await page.fill("#f-from", "2025-09-01");
+    await page.fill("#f-to", "2025-09-30");
+    await page.click("#apply");
+    await loaded(page);
+    check(!(await page.isVisible("#locked")), "no notice outside locked periods");
+    check(problems.length === 0, "locked page: " + problems.join("; "));
     await context.close();
   }
 

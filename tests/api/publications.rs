@@ -951,13 +951,10 @@ async fn later_publications_cannot_be_differenced_against_earlier_ones(app: Test
         by("kind", vec![Dim::Kind], &july),
         by("agency", vec![Dim::Agency], &july),
     ];
-    let v2 = publish(
-        &app,
-        &json!({"title": "Tháng 7/2025", "period": "2025-07",
-            "tables": [{"group_by": "kind"}, {"group_by": "agency"},
-                {"name": "training classes", "group_by": "", "filters": {"kind": "training_class"}}]}),
-    )
-    .await;
+    let with_training = json!({"title": "Tháng 7/2025", "period": "2025-07",
+        "tables": [{"group_by": "kind"}, {"group_by": "agency"},
+            {"name": "training classes", "group_by": "", "filters": {"kind": "training_class"}}]});
+    let v2 = publish(&app, &with_training).await;
     let t2 = [
         by("kind", vec![Dim::Kind], &july),
         by("agency", vec![Dim::Agency], &july),
@@ -975,13 +972,7 @@ async fn later_publications_cannot_be_differenced_against_earlier_ones(app: Test
     ];
     // Version 3 of July repeats version 2's tables: checked against the
     // tables every earlier version published (each computed once).
-    let v3 = publish(
-        &app,
-        &json!({"title": "Tháng 7/2025", "period": "2025-07",
-            "tables": [{"group_by": "kind"}, {"group_by": "agency"},
-                {"name": "training classes", "group_by": "", "filters": {"kind": "training_class"}}]}),
-    )
-    .await;
+    let v3 = publish(&app, &with_training).await;
     assert_eq!(v3["version"], 3);
     let (c1, c2, c3) = (
         model_cells(&model, &t1, &units),
