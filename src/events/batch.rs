@@ -370,10 +370,17 @@ fn write_inputs(
                         Decision::Conflict => ItemStatus::Conflict,
                         Decision::Replace => ItemStatus::Updated,
                     };
+                    // A dry run refuses what the write would: a lock, the claim quota.
                     let guarded = match status {
-                        ItemStatus::Updated => {
-                            locks.check_groups(conn, &[o.group_seq], &[o.start_date, v.start_date])
-                        }
+                        ItemStatus::Updated => locks
+                            .check_groups(conn, &[o.group_seq], &[o.start_date, v.start_date])
+                            .and_then(|()| {
+                                let previous = table::sets_of(conn, &[o.seq])?
+                                    .remove(&o.seq)
+                                    .unwrap_or_default()
+                                    .co_organizers;
+                                quota.take(conn, agency, &v.co_organizers, &previous)
+                            }),
                         _ => Ok(()),
                     };
                     match guarded {

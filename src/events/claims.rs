@@ -85,6 +85,15 @@ pub fn next_claims(
         .collect()
 }
 
+/// The agencies a write names that the event did not name before: each a
+/// new pending claim, and a new party to the event's real event.
+pub fn new_names<'a>(named: &'a BTreeSet<String>, previous: &[CoOrganizer]) -> Vec<&'a String> {
+    named
+        .iter()
+        .filter(|a| !previous.iter().any(|c| &c.agency_code == *a))
+        .collect()
+}
+
 /// The most claims one agency may have pending on another at once. A
 /// claim asks the named agency to answer; beyond this many unanswered
 /// ones, naming it again waits for its answers (a single write answers
@@ -123,10 +132,7 @@ impl ClaimQuota {
         if self.exempt {
             return Ok(());
         }
-        let new: Vec<&String> = named
-            .iter()
-            .filter(|a| !previous.iter().any(|c| &&c.agency_code == a))
-            .collect();
+        let new = new_names(named, previous);
         if new.is_empty() {
             return Ok(());
         }

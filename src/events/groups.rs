@@ -69,7 +69,8 @@ pub(super) struct Stake {
 }
 
 impl Stake {
-    /// The parties to the real events whose reports include `seq`'s.
+    /// The parties to one of the real events: the one whose `group_seq`
+    /// is `group`.
     pub fn parties_of_group(&self, group: i64) -> BTreeSet<String> {
         let mut out = BTreeSet::new();
         for r in self.rows.iter().filter(|r| r.group_seq == group) {
@@ -81,7 +82,7 @@ impl Stake {
 }
 
 /// The agencies named on a report that have not declined.
-fn claimants(sets: Option<&EventSets>) -> impl Iterator<Item = String> + '_ {
+pub(super) fn claimants(sets: Option<&EventSets>) -> impl Iterator<Item = String> + '_ {
     let declined = ClaimStatus::Declined.as_str();
     sets.into_iter()
         .flat_map(|s| s.co_organizers.iter())
@@ -120,6 +121,15 @@ pub(super) fn stake(conn: &mut DbConn, groups: &[i64]) -> Result<Stake, ApiError
         parties,
         revision,
     })
+}
+
+/// The stake of the real events the reports `seqs` are in.
+pub(super) fn stake_of_reports(conn: &mut DbConn, seqs: &[i64]) -> Result<Stake, ApiError> {
+    let groups: Vec<i64> = table::by_seqs(conn, seqs)?
+        .iter()
+        .map(|r| r.group_seq)
+        .collect();
+    stake(conn, &groups)
 }
 
 /// The API view of a group.
@@ -195,11 +205,7 @@ pub(super) fn figures_changed(
     }
     for &(lo, hi) in &edges {
         if event_links::proposal_between(conn, lo, hi)?.is_none() {
-            let groups: Vec<i64> = table::by_seqs(conn, &[lo, hi])?
-                .iter()
-                .map(|r| r.group_seq)
-                .collect();
-            let revision = stake(conn, &groups)?.revision;
+            let revision = stake_of_reports(conn, &[lo, hi])?.revision;
             event_links::insert_proposal(
                 conn,
                 &event_links::ProposalRow {

@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 
 use super::groups::{SameAs, Stake, regroup, same_as_view, stake};
 pub use super::proposals::{GroupReport, LinkProposal, SameAsGroup};
-use super::proposals::{proposal_stake, proposal_view, viewer};
+use super::proposals::{proposal_stake, proposal_view, view_at, viewer};
 use super::view::{Reader, Writer};
 use crate::audit::{self, Actor};
 use crate::db::event_links::{self, ProposalRow};
@@ -137,8 +137,9 @@ fn remove_proposal(
     p: &ProposalRow,
     viewer: Option<&str>,
 ) -> Result<LinkProposal, ApiError> {
-    let view = proposal_view(conn, p, None)?;
-    let seen = proposal_view(conn, p, viewer)?;
+    let st = proposal_stake(conn, p)?;
+    let view = view_at(conn, p, &st, None)?;
+    let seen = view_at(conn, p, &st, viewer)?;
     event_links::delete_proposal(conn, &p.id)?;
     audit::record(
         conn,
@@ -382,8 +383,8 @@ pub fn decline(
 
 /// One pending proposal, as `who` sees it (404 unless a party or an admin).
 pub fn proposal(conn: &mut DbConn, who: Writer<'_>, id: &str) -> Result<LinkProposal, ApiError> {
-    let (p, _) = proposal_for(conn, who, id)?;
-    proposal_view(conn, &p, viewer(who))
+    let (p, st) = proposal_for(conn, who, id)?;
+    view_at(conn, &p, &st, viewer(who))
 }
 
 /// Where a page of proposals ends: the last proposal's report pair.
@@ -405,8 +406,9 @@ pub fn proposals(
         };
         after = Some((last.a_seq, last.b_seq));
         for p in &batch {
+            let st = proposal_stake(conn, p)?;
             if let Writer::Agency(x) = who
-                && !proposal_stake(conn, p)?.parties.contains(x)
+                && !st.parties.contains(x)
             {
                 continue;
             }
@@ -414,7 +416,7 @@ pub fn proposals(
                 let cursor = out_cursor(&out, conn)?;
                 return Ok((out, cursor));
             }
-            out.push(proposal_view(conn, p, viewer(who))?);
+            out.push(view_at(conn, p, &st, viewer(who))?);
         }
     }
 }

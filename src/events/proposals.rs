@@ -7,12 +7,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::groups::{Stake, stake};
+use super::groups::{Stake, claimants, stake_of_reports};
 use super::view::Writer;
 use crate::db::DbConn;
 use crate::db::event_links::{self, ProposalRow};
-use crate::db::events::{self as table, EventRow, EventSets};
-use crate::domain::ClaimStatus;
+use crate::db::events::{EventRow, EventSets};
 use crate::error::ApiError;
 
 /// A proposed link between two reports, waiting for the agencies whose
@@ -97,13 +96,7 @@ impl GroupReport {
             participants_identified: shown.then_some(r.participants_identified),
             topics: list(|s| s.topics.clone()),
             target_groups: list(|s| s.target_groups.clone()),
-            co_organizers: list(|s| {
-                s.co_organizers
-                    .iter()
-                    .filter(|c| c.status != ClaimStatus::Declined.as_str())
-                    .map(|c| c.agency_code.clone())
-                    .collect()
-            }),
+            co_organizers: shown.then(|| claimants(sets).collect()),
         }
     }
 }
@@ -124,11 +117,7 @@ pub struct SameAsGroup {
 
 /// The stake of a proposal: both real events it would merge.
 pub(super) fn proposal_stake(conn: &mut DbConn, p: &ProposalRow) -> Result<Stake, ApiError> {
-    let groups: Vec<i64> = table::by_seqs(conn, &[p.a_seq, p.b_seq])?
-        .iter()
-        .map(|r| r.group_seq)
-        .collect();
-    stake(conn, &groups)
+    stake_of_reports(conn, &[p.a_seq, p.b_seq])
 }
 
 /// A proposal as `viewer` sees it (`None`: everything, for an admin or
@@ -139,6 +128,17 @@ pub(super) fn proposal_view(
     viewer: Option<&str>,
 ) -> Result<LinkProposal, ApiError> {
     let st = proposal_stake(conn, p)?;
+    view_at(conn, p, &st, viewer)
+}
+
+/// A proposal at its stake `st` (read once by the caller), as `viewer`
+/// sees it.
+pub(super) fn view_at(
+    conn: &mut DbConn,
+    p: &ProposalRow,
+    st: &Stake,
+    viewer: Option<&str>,
+) -> Result<LinkProposal, ApiError> {
     let id_of = |seq: i64| {
         st.rows
             .iter()
@@ -174,7 +174,7 @@ pub(super) fn proposal_view(
                         || st.parties_of_group(r.group_seq).contains(x)
                 }
             };
-            GroupReport::of(r, &st, shown)
+            GroupReport::of(r, st, shown)
         })
         .collect();
     Ok(LinkProposal {

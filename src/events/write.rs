@@ -8,7 +8,7 @@ use std::collections::{BTreeSet, HashMap};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::claims::{ClaimQuota, next_claims};
+use super::claims::{ClaimQuota, new_names, next_claims};
 use super::groups::in_write_tx;
 use super::input::{EventBody, ValidEvent, validate_body};
 use super::refs::resolve_refs;
@@ -225,10 +225,7 @@ pub(super) fn store(
             let previous = old_sets.co_organizers;
             // A new name is a new party to the real event: the agencies
             // linked with this report are asked again, as for new figures.
-            let new_party = v
-                .co_organizers
-                .iter()
-                .any(|a| !previous.iter().any(|c| &c.agency_code == a));
+            let new_party = !new_names(&v.co_organizers, &previous).is_empty();
             quota.take(conn, agency, &v.co_organizers, &previous)?;
             let claims = next_claims(
                 &v.co_organizers,

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::aggregates::measure::{self, Measure};
 
+use super::Analysis;
 use super::disclosure::{self, Fate, System};
 use super::tables::{Figures, Members};
 
@@ -21,11 +22,9 @@ pub(super) struct Group {
     /// measure name (null where withheld; a measure it did not publish is
     /// absent). None for the new publication's own groups.
     pub(super) known: Option<BTreeMap<String, Option<i64>>>,
-    /// Whether its table counts people only (overlap, frequency): its
-    /// cells publish the unique count alone.
-    pub(super) people_only: bool,
-    /// Whether its table is a frequency table (people by events attended).
-    pub(super) frequency: bool,
+    /// What its table counts (overlap and frequency tables publish the
+    /// unique count alone).
+    pub(super) analysis: Analysis,
 }
 
 impl Group {
@@ -36,8 +35,8 @@ impl Group {
     /// buckets is withheld (`buckets_withheld`): the buckets times their
     /// events add up to it, so knowing it would solve two withheld buckets.
     fn event_fate(&self, name: &str, buckets_withheld: bool) -> Fate {
-        if self.people_only {
-            return if self.frequency
+        if self.analysis.counts_people() {
+            return if self.analysis == Analysis::Frequency
                 && self.total
                 && buckets_withheld
                 && name == "identified_attendances"
@@ -181,7 +180,7 @@ pub(super) fn compute(
     // person-times are then protected as a cell of their own).
     let mut buckets_withheld: HashMap<usize, bool> = HashMap::new();
     for (c, g) in groups.iter().enumerate() {
-        if g.frequency && !g.total {
+        if g.analysis == Analysis::Frequency && !g.total {
             *buckets_withheld.entry(g.table).or_default() |= withheld["unique_participants"][c];
         }
     }

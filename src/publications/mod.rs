@@ -444,8 +444,7 @@ pub fn publish(
                 total: false,
                 members: r,
                 known: None,
-                people_only: spec.analysis.counts_people(),
-                frequency: spec.analysis == Analysis::Frequency,
+                analysis: spec.analysis,
             });
         }
         groups.push(Group {
@@ -453,8 +452,7 @@ pub fn publish(
             total: true,
             members: members.totals,
             known: None,
-            people_only: spec.analysis.counts_people(),
-            frequency: spec.analysis == Analysis::Frequency,
+            analysis: spec.analysis,
         });
     }
     drop(people_of);

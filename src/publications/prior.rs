@@ -118,8 +118,6 @@ fn table_groups(
         }
     }
     let totals: Vec<&Cells> = versions.iter().map(|v| &v.totals).collect();
-    let people_only = t.analysis.counts_people();
-    let frequency = t.analysis == Analysis::Frequency;
     let mut out = Vec::new();
     for r in members.rows {
         let key = published_key(t.analysis, &request.group_by, &r.keys, &units);
@@ -129,8 +127,7 @@ fn table_groups(
                 total: false,
                 members: r,
                 known: Some(known(cells, t.analysis)),
-                people_only,
-                frequency,
+                analysis: t.analysis,
             });
         }
     }
@@ -139,8 +136,7 @@ fn table_groups(
         total: true,
         members: members.totals,
         known: Some(known(&totals, t.analysis)),
-        people_only,
-        frequency,
+        analysis: t.analysis,
     });
     Ok(out)
 }

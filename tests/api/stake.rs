@@ -536,6 +536,24 @@ async fn claim_queues_are_bounded(app: TestApp) {
         "items[0].co_organizers"
     );
     assert_eq!(out["items"][1]["status"], "created");
+    // A dry run of naming labour on a stored event says the same.
+    let mut renamed = report("plain", DAY, 10, &[]);
+    renamed["co_organizers"] = json!(["labour"]);
+    let out = json_of(
+        app.post(
+            "/api/v1/events/batch?mode=upsert&dry_run=true",
+            &police,
+            &json!({ "items": [renamed] }),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(out["items"][0]["status"], "invalid", "{out}");
+    assert_eq!(
+        out["items"][0]["errors"][0]["field"],
+        "items[0].co_organizers"
+    );
     // ... and a single write answers 429 with the limit.
     let p = problem(
         app.post("/api/v1/events", &police, &named("c201".into()))
