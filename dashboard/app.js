@@ -5,7 +5,8 @@
 "use strict";
 (function () {
   const $ = (id) => document.getElementById(id);
-  const state = { token: null, role: null, isPublic: false, lang: "vi", area: null, areaLevel: null, agencies: [], names: {} };
+  const state = { token: null, role: null, isPublic: false, lang: "vi", area: null, areaLevel: null, agencies: [], names: {},
+    live: new Set() };
   const KINDS = ["training_class", "community_meeting", "campaign_launch", "law_dissemination", "integrated_lesson",
     "extracurricular", "media_broadcast", "home_visit", "other"];
   const TOPICS = ["human_trafficking", "drug_prevention", "crime_prevention", "social_evils", "gender_equality",
@@ -306,10 +307,36 @@
     status(`${t("error")}: ${e.message}`, true);
   }
 
+  // The first and last days of a period code (2025, 2025-Q3, 2025-07).
+  function periodBounds(p) {
+    const iso = (y, m, d) => `${y}-${String(m).padStart(2, "0")}-${String(d).padStart(2, "0")}`;
+    const last = (y, m) => new Date(Date.UTC(y, m, 0)).getUTCDate();
+    const y = Number(p.slice(0, 4));
+    const q = p.match(/^\d{4}-Q([1-4])$/);
+    const m = p.match(/^\d{4}-(\d{2})$/);
+    const [a, b] = q ? [3 * q[1] - 2, 3 * q[1]] : m ? [Number(m[1]), Number(m[1])] : [1, 12];
+    return [iso(y, a, 1), iso(y, b, last(y, b))];
+  }
+
+  // The locked period the filters are exactly (its dates, nothing else
+  // narrowing them), whose signed figures are then shown first.
+  async function exactLocked(base) {
+    const only = [...base.keys()].every((k) => k === "from" || k === "to");
+    if (!only || !base.get("from") || !base.get("to")) return null;
+    const answer = await api("/api/v1/aggregates?" + base);
+    return (answer.meta.locked_periods || []).find((p) => {
+      const [from, to] = periodBounds(p);
+      return from === base.get("from") && to === base.get("to");
+    }) || null;
+  }
+
   async function load() {
     status(t("loading"));
     const base = slice();
     try {
+      $("pub-mode").hidden = true;
+      const locked = await exactLocked(base);
+      if (locked && !state.live.has(locked) && await showSigned(locked)) return;
       const [byAgency, byKind, byMonth, overlap, frequency] = await Promise.all([
         api("/api/v1/aggregates?" + withParams(base, { group_by: "agency" })),
         api("/api/v1/aggregates?" + withParams(base, { group_by: "kind" })),
@@ -325,7 +352,8 @@
       renderOverlap(overlap);
       renderFrequency(frequency);
       await renderAreas(base);
-      showLocked(byAgency.meta.locked_periods || []);
+      showLocked(byAgency.meta.locked_periods || [], locked);
+      $("publications").hidden = true;
       $("views").hidden = false;
       status(t("loaded"));
     } catch (e) {
@@ -344,11 +372,38 @@
 
   // A live answer over a locked period says so: what was signed is the
   // period's publication, one click away.
-  function showLocked(periods) {
+  // `exact`: the locked period the dates are, whose published figures the
+  // button goes back to.
+  function showLocked(periods, exact) {
     $("locked").hidden = periods.length === 0;
     if (!periods.length) return;
-    $("locked-text").textContent = t("lockedNote").replace("{periods}", periods.map(periodName).join(", "));
-    $("locked-pub").onclick = () => loadPublications().catch(fail);
+    $("locked-text").textContent = t(exact ? "liveNote" : "lockedNote").replace("{periods}", periods.map(periodName).join(", "));
+    $("locked-pub").onclick = () => {
+      if (exact) {
+        state.live.delete(exact);
+        load();
+      } else loadPublications().catch(fail);
+    };
+  }
+
+  // A locked period's signed figures, shown first: its latest publication,
+  // labelled, with the live figures one click away. False when the period
+  // has no publication yet (the live figures are shown).
+  async function showSigned(period) {
+    const list = await api("/api/v1/publications?limit=50");
+    const versions = list.items.filter((p) => p.period === period);
+    if (!versions.length) return false;
+    const latest = versions.reduce((a, b) => (b.version > a.version ? b : a));
+    await loadPublications(`${period}|${latest.version}`);
+    $("locked").hidden = true;
+    $("pub-mode-text").textContent = t("signedNote").replace("{period}", periodName(period))
+      .replace("{version}", latest.version).replace("{date}", fmtDate(latest.published_at.slice(0, 10)));
+    $("pub-live").onclick = () => {
+      state.live.add(period);
+      load();
+    };
+    $("pub-mode").hidden = false;
+    return true;
   }
 
   // ---- drill-down ----
@@ -372,7 +427,8 @@
   }
 
   // ---- publications (public tokens) ----
-  async function loadPublications() {
+  // `chosen`: the "period|version" to show first.
+  async function loadPublications(chosen) {
     $("views").hidden = true;
     $("publications").hidden = false;
     const list = await api("/api/v1/publications?limit=50");
@@ -381,6 +437,7 @@
     for (const p of list.items) {
       select.appendChild(new Option(`${p.title} (${p.period}, ${t("version")} ${p.version})`, `${p.period}|${p.version}`));
     }
+    if (chosen) select.value = chosen;
     if (!list.items.length) {
       $("pub-body").textContent = t("noPublications");
       status(t("loaded"));
@@ -396,7 +453,7 @@
     const p = await api(`/api/v1/publications/${encodeURIComponent(period)}?version=${encodeURIComponent(version)}`);
     const body = $("pub-body");
     body.replaceChildren();
-    const shown = ["events", "attendances", "unique_participants", "people"];
+    const shown = ["events", "attendances", "unique_participants", "first_time_participants", "people"];
     for (const tbl of p.tables) {
       const measures = tbl.measures.filter((m) => shown.includes(m));
       const cells = (c) => measures.map((m) => {
@@ -407,9 +464,14 @@
       });
       const div = document.createElement("div");
       div.className = "table";
-      const label = (key) => Object.entries(key).filter(([k]) => !k.endsWith("_name") || true)
-        .map(([k, v]) => (k === "agency" ? state.names[v] || v : k === "kind" ? t("kinds")[v] || v : v)).join(" · ");
-      table(div, tbl.name, ["", ...measures.map((m) => t({ unique_participants: "people", people: "people" }[m] || m))],
+      const label = (key) => Object.entries(key)
+        .map(([k, v]) => (k === "agency" ? state.names[v] || v : k === "kind" ? t("kinds")[v] || v
+          : k === "target_group" ? t("targetGroups")[v] || v : k === "period" && /^\d{4}-\d{2}$/.test(v) ? fmtMonth(v) : v)).join(" · ");
+      // A default table's name is its grouping: said in words.
+      const titles = { agency: "byAgency", kind: "byKind", "period:month": "byMonth", target_group: "byTarget",
+        "area:province": "byProvince" };
+      const title = tbl.name === tbl.group_by.join(",") && titles[tbl.name] ? t(titles[tbl.name]) : tbl.name;
+      table(div, title, ["", ...measures.map((m) => t({ unique_participants: "people", people: "people", first_time_participants: "firstTime" }[m] || m))],
         tbl.rows.map((r) => ({ label: label(r.key), cells: cells(r) })), { label: t("total"), cells: cells(tbl.totals) });
       body.appendChild(div);
     }

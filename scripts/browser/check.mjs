@@ -238,6 +238,28 @@ try {
     await page.click("#apply");
     await loaded(page);
     check(!(await page.isVisible("#locked")), "no notice outside locked periods");
+    // August's own dates: its signed figures come first, labelled, the
+    // live ones one click away (and back).
+    await page.fill("#f-from", "2025-08-01");
+    await page.fill("#f-to", "2025-08-31");
+    await page.click("#apply");
+    await page.waitForSelector("#pub-mode:not([hidden])", { timeout: 20000 });
+    await loaded(page);
+    check(await page.isHidden("#views"), "a locked period shows its publication first");
+    check((await page.inputValue("#pub-select")).startsWith("2025-08|"), "the period's own publication is chosen");
+    const signed = await page.textContent("#pub-mode-text");
+    check(signed.startsWith("Số liệu tháng 8/2025 đã khoá sổ và đã công bố"), "signed label: " + signed);
+    await page.locator("#publications").screenshot({ path: `${OUT}/signed.png` });
+    await page.click("#pub-live");
+    await page.waitForSelector("#views:not([hidden])", { timeout: 20000 });
+    await loaded(page);
+    check(await page.isHidden("#publications"), "live figures replace the publication");
+    const live = await page.textContent("#locked-text");
+    check(live.startsWith("Đây là số liệu hiện thời của tháng 8/2025"), "live label: " + live);
+    await page.locator("#locked").screenshot({ path: `${OUT}/live.png` });
+    await page.click("#locked-pub");
+    await page.waitForSelector("#pub-mode:not([hidden])", { timeout: 20000 });
+    check(await page.isHidden("#views"), "back to the signed figures");
     check(problems.length === 0, "locked page: " + problems.join("; "));
     await context.close();
   }

@@ -171,7 +171,9 @@ pub const MEASURES: &[Measure] = &[
         name: "first_time_participants",
         hxl: "#reached+ind+new",
         additive: false,
-        published: false,
+        // Published: a signed period quotes its first-time people; they
+        // join the people's disclosure system (issue 28).
+        published: true,
         get: |m| Some(m.first_time_participants),
         sql: None,
     },

@@ -179,6 +179,22 @@ pub struct PersonEvent {
     pub pid: i64,
 }
 
+/// A person and the day they were first reached (`YYYY-MM-DD`).
+#[derive(QueryableByName, Debug, Clone)]
+pub struct PersonFirst {
+    /// The person.
+    #[diesel(sql_type = BigInt)]
+    pub pid: i64,
+    /// Their first day.
+    #[diesel(sql_type = Text)]
+    pub d: String,
+}
+
+/// Runs a statement of people's first days.
+pub fn first_days(conn: &mut DbConn, text: &str, binds: &[Bind]) -> QueryResult<Vec<PersonFirst>> {
+    load_heavy(conn, text, binds)
+}
+
 /// Runs the statement of the people of a slice's real events.
 pub fn people_of(conn: &mut DbConn, text: &str, binds: &[Bind]) -> QueryResult<Vec<PersonEvent>> {
     load_heavy(conn, text, binds)

@@ -156,8 +156,14 @@ pub(super) fn compute(
             .collect()
     };
     let mut withheld: HashMap<&str, Vec<bool>> = HashMap::new();
-    // Unique people: atoms of people.
-    let people_sets: Vec<_> = groups.iter().map(|g| &g.members.people).collect();
+    // Unique and first-time people: one system over atoms of people (a
+    // row's first-time people are a subset of its people, so the two are
+    // differenced together).
+    let people_sets: Vec<_> = groups
+        .iter()
+        .map(|g| &g.members.people)
+        .chain(groups.iter().map(|g| &g.members.first_time))
+        .collect();
     let (people_cells, person_atom) = atoms(&people_sets);
     let mut mass = vec![0i64; person_atom.values().max().map_or(0, |m| m + 1)];
     for a in person_atom.values() {
@@ -171,11 +177,18 @@ pub(super) fn compute(
     let fates: Vec<Fate> = groups
         .iter()
         .map(|g| g.fate("unique_participants"))
+        .chain(groups.iter().map(|g| {
+            if g.analysis.counts_people() {
+                Fate::Absent
+            } else {
+                g.fate("first_time_participants")
+            }
+        }))
         .collect();
-    withheld.insert(
-        "unique_participants",
-        disclosure::protect(&system, k, &fates),
-    );
+    let mut people_withheld = disclosure::protect(&system, k, &fates);
+    let first_withheld = people_withheld.split_off(n);
+    withheld.insert("unique_participants", people_withheld);
+    withheld.insert("first_time_participants", first_withheld);
     // The frequency tables with a withheld bucket (their slice's identified
     // person-times are then protected as a cell of their own).
     let mut buckets_withheld: HashMap<usize, bool> = HashMap::new();
@@ -219,6 +232,10 @@ pub(super) fn compute(
         let ident = v["identified_attendances"].unwrap_or(0);
         let row = &mut values[c];
         row.insert("unique_participants".into(), Some(unique));
+        row.insert(
+            "first_time_participants".into(),
+            Some(g.members.first_time.len() as i64),
+        );
         row.insert("reach_max".into(), Some(unique + att - ident));
     }
     // reach_max = unique + attendances - identified follows its sources:

@@ -10,10 +10,15 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::aggregates::sql::{key_relation, participants, slice_statement};
-use crate::aggregates::{GroupBy, Request, area_ids};
+use crate::aggregates::{Filters, GroupBy, Request, area_ids};
 use crate::db::DbConn;
-use crate::db::publications::{MemberRow, memberships, people_of as load_pairs};
+use crate::db::publications::{
+    MemberRow, first_days as load_first_days, memberships, people_of as load_pairs,
+};
+use crate::db::raw::Bind;
 use crate::error::ApiError;
+use crate::periods::Period;
+use chrono::NaiveDate;
 
 use super::Analysis;
 
@@ -44,6 +49,8 @@ pub struct Members {
     pub events: Vec<i64>,
     /// Its people.
     pub people: Vec<i64>,
+    /// Its people first reached in the period (aggregate tables only).
+    pub first_time: Vec<i64>,
 }
 
 /// A table's memberships.
@@ -191,21 +198,85 @@ pub fn load(
     people_of: &PeopleOf,
 ) -> Result<TableMembers, ApiError> {
     let (events, by_key) = events_and_rows(conn, request, figures)?;
+    let first = first_days(conn, request)?;
+    let from = request.filters.from;
+    let members = |keys: Vec<Option<String>>, events: Vec<i64>| {
+        // A row's period is its period key's, else the table's (as the
+        // aggregates count a row's first-time people).
+        let starts = request
+            .group_by
+            .iter()
+            .zip(&keys)
+            .find(|(d, _)| d.is_period())
+            .and_then(|(_, k)| k.as_deref()?.parse::<Period>().ok())
+            .map(|p| p.starts_on())
+            .or(from);
+        let people = people_in(&events, people_of);
+        let first_time = people
+            .iter()
+            .copied()
+            .filter(|p| first.get(p).is_some_and(|d| Some(*d) >= starts))
+            .collect();
+        Members {
+            keys,
+            people,
+            first_time,
+            events,
+        }
+    };
     Ok(TableMembers {
         rows: by_key
             .into_iter()
-            .map(|(keys, events)| Members {
-                keys,
-                people: people_in(&events, people_of),
-                events,
-            })
+            .map(|(keys, events)| members(keys, events))
             .collect(),
-        totals: Members {
-            keys: Vec::new(),
-            people: people_in(&events, people_of),
-            events,
-        },
+        totals: members(Vec::new(), events),
     })
+}
+
+/// The day each person reached in `request`'s period was first reached:
+/// their earliest attendance at a real event matching its other filters,
+/// at any date up to its end (as the aggregates'
+/// `first_time_participants`). People first reached before its start are
+/// left out: they are first-time in none of its rows (a table keyed by
+/// a period reads every first day: a year's row counts people first
+/// reached in that year).
+fn first_days(conn: &mut DbConn, request: &Request) -> Result<HashMap<i64, NaiveDate>, ApiError> {
+    if request.filters.from.is_none() {
+        return Ok(HashMap::new());
+    }
+    // Rows keyed by a period may start before the table's `from`.
+    let since = if request.group_by.iter().any(|d| d.is_period()) {
+        None
+    } else {
+        request.filters.from
+    };
+    let history = Request {
+        filters: Filters {
+            from: None,
+            ..request.filters.clone()
+        },
+        group_by: GroupBy::default(),
+    };
+    let pg = crate::db::is_postgres(conn);
+    let ids = area_ids(conn, &history.filters)?;
+    let (mut sql, mut text) = slice_statement(pg, &history, ids.as_deref());
+    let having = since
+        .map(|d| format!(" HAVING MIN(h.d) >= {}", sql.bind(Bind::Date(d))))
+        .unwrap_or_default();
+    text.push_str(&format!(
+        " SELECT p.participant_id AS pid, CAST(MIN(h.d) AS TEXT) AS d FROM slice h \
+         JOIN ev pe ON pe.group_seq = h.g {} GROUP BY p.participant_id{having}",
+        participants(pg)
+    ));
+    load_first_days(conn, &text, &sql.binds)?
+        .into_iter()
+        .map(|r| {
+            let day = r.d.get(..10).and_then(|d| d.parse().ok()).ok_or_else(|| {
+                ApiError::internal(format!("a first day that is not a date: {}", r.d))
+            })?;
+            Ok((r.pid, day))
+        })
+        .collect()
 }
 
 /// Reads an overlap or frequency table's memberships: its rows are people
@@ -273,6 +344,7 @@ pub fn load_people(
                     keys: vec![Some(label), Some(value)],
                     events: Vec::new(),
                     people,
+                    first_time: Vec::new(),
                 }
             })
             .collect(),
@@ -281,6 +353,7 @@ pub fn load_people(
         totals: Members {
             keys: Vec::new(),
             people: people_in(&events, people_of),
+            first_time: Vec::new(),
             events,
         },
     })

@@ -34,8 +34,10 @@ pub struct Figures {
     pub reach_min: Option<i64>,
     /// Most different people.
     pub reach_max: Option<i64>,
-    /// People first reached in the period (live figures with a `from` only).
-    pub first_time: Option<i64>,
+    /// People first reached in the period, where the report states them
+    /// (live figures with a `from`; a publication that published them,
+    /// the inner None where withheld).
+    pub first_time: Option<Option<i64>>,
 }
 
 impl Figures {
@@ -47,7 +49,7 @@ impl Figures {
             unique: Some(m.unique_participants),
             reach_min: Some(m.reach_min),
             reach_max: Some(m.reach_max),
-            first_time: first_time.then_some(m.first_time_participants),
+            first_time: first_time.then_some(Some(m.first_time_participants)),
         }
     }
 }
@@ -200,7 +202,10 @@ impl Summary {
             unique: value(c, "unique_participants"),
             reach_min: value(c, "reach_min"),
             reach_max: value(c, "reach_max"),
-            first_time: None,
+            first_time: c
+                .values
+                .contains_key("first_time_participants")
+                .then(|| value(c, "first_time_participants")),
         };
         let by_kind = p
             .tables

@@ -277,16 +277,16 @@ fn blocks(s: &Summary, lang: Lang, format: Format) -> Vec<Block> {
             n(s.shared_people)
         )
     };
-    if t.first_time.is_some() {
+    if let Some(first_time) = t.first_time {
         let _ = write!(
             total,
             " {}",
             if vi {
-                format!("{} người lần đầu được tiếp cận trong kỳ.", n(t.first_time))
+                format!("{} người lần đầu được tiếp cận trong kỳ.", n(first_time))
             } else {
                 format!(
                     "{} people were reached for the first time in the period.",
-                    n(t.first_time)
+                    n(first_time)
                 )
             }
         );

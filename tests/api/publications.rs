@@ -35,8 +35,37 @@ const K: i64 = 5;
 struct ModelTable<'a> {
     name: String,
     dims: Vec<Dim>,
-    keep: &'a dyn Fn(&Real) -> bool,
+    /// Its filters other than dates (its slice: the period's real events
+    /// that match them; its history, for first-time people: every real
+    /// event up to the period's end that matches them).
+    filter: &'a dyn Fn(&Real) -> bool,
     analysis: Option<&'static str>,
+}
+
+/// The first and last days of a period (`2025`, `2025-Q3`, `2025-07`).
+fn bounds(period: &str) -> (chrono::NaiveDate, chrono::NaiveDate) {
+    let day = |y: i32, m: u32| chrono::NaiveDate::from_ymd_opt(y, m, 1).unwrap();
+    let end = |y: i32, m: u32| {
+        (if m == 12 {
+            day(y + 1, 1)
+        } else {
+            day(y, m + 1)
+        })
+        .pred_opt()
+        .unwrap()
+    };
+    let y: i32 = period[..4].parse().unwrap();
+    match &period[4..] {
+        "" => (day(y, 1), end(y, 12)),
+        q if q.starts_with("-Q") => {
+            let n: u32 = q[2..].parse().unwrap();
+            (day(y, 3 * n - 2), end(y, 3 * n))
+        }
+        m => {
+            let m: u32 = m[1..].parse().unwrap();
+            (day(y, m), end(y, m))
+        }
+    }
 }
 
 /// The people rows of an overlap or frequency table over `slice`.
@@ -85,30 +114,59 @@ struct ModelCell {
     key: Option<BTreeMap<String, Option<String>>>,
     events: BTreeSet<usize>,
     people: BTreeSet<u32>,
+    /// Its people first reached in its period (the row's period key's,
+    /// else the publication's): none of the table's real events before
+    /// that day holds them.
+    first_time: BTreeSet<u32>,
 }
 
 fn model_cells(
     model: &[Real],
     tables: &[ModelTable<'_>],
     units: &BTreeMap<i64, Unit>,
+    period: &str,
 ) -> Vec<ModelCell> {
+    let (from, to) = bounds(period);
     let index: HashMap<*const Real, usize> = model
         .iter()
         .enumerate()
         .map(|(i, e)| (e as *const Real, i))
         .collect();
-    let cell = |table: &str, key, events: &[&Real]| ModelCell {
-        table: table.to_string(),
-        key,
-        events: events.iter().map(|e| index[&(*e as *const Real)]).collect(),
-        people: events
-            .iter()
-            .flat_map(|e| e.people.iter().copied())
-            .collect(),
-    };
     let mut out = Vec::new();
     for t in tables {
-        let slice: Vec<&Real> = model.iter().filter(|e| (t.keep)(e)).collect();
+        // Each person's first day over the table's history.
+        let mut first: BTreeMap<u32, chrono::NaiveDate> = BTreeMap::new();
+        for e in model.iter().filter(|e| (t.filter)(e) && e.date <= to) {
+            for p in &e.people {
+                let d = first.entry(*p).or_insert(e.date);
+                *d = (*d).min(e.date);
+            }
+        }
+        let cell = |key: Option<BTreeMap<String, Option<String>>>, events: &[&Real]| {
+            let starts = key
+                .as_ref()
+                .and_then(|k| k.get("period").cloned().flatten())
+                .map_or(from, |p| bounds(&p).0);
+            let people: BTreeSet<u32> = events
+                .iter()
+                .flat_map(|e| e.people.iter().copied())
+                .collect();
+            ModelCell {
+                table: t.name.clone(),
+                key,
+                events: events.iter().map(|e| index[&(*e as *const Real)]).collect(),
+                first_time: people
+                    .iter()
+                    .copied()
+                    .filter(|p| first[p] >= starts)
+                    .collect(),
+                people,
+            }
+        };
+        let slice: Vec<&Real> = model
+            .iter()
+            .filter(|e| (t.filter)(e) && e.date >= from && e.date <= to)
+            .collect();
         if let Some(analysis) = t.analysis {
             for ((label, value), people) in people_rows(&slice, analysis) {
                 out.push(ModelCell {
@@ -116,10 +174,12 @@ fn model_cells(
                     key: Some(BTreeMap::from([(label, Some(value))])),
                     events: BTreeSet::new(),
                     people,
+                    first_time: BTreeSet::new(),
                 });
             }
-            let mut total = cell(&t.name, None, &slice);
+            let mut total = cell(None, &slice);
             total.events.clear();
+            total.first_time.clear();
             out.push(total);
             continue;
         }
@@ -128,10 +188,10 @@ fn model_cells(
                 let names = t.dims.iter().flat_map(|d| d.fields().iter());
                 let key: BTreeMap<String, Option<String>> =
                     names.map(|n| n.to_string()).zip(key).collect();
-                out.push(cell(&t.name, Some(key), &events));
+                out.push(cell(Some(key), &events));
             }
         }
-        out.push(cell(&t.name, None, &slice));
+        out.push(cell(None, &slice));
     }
     out
 }
@@ -176,6 +236,7 @@ fn truth(model: &[Real], c: &ModelCell, measure: &str) -> Option<i64> {
         "reach_min" => unique.max(events.iter().map(|e| e.total).max().unwrap_or(0)),
         "reach_max" => unique + att - ident,
         "people" => unique,
+        "first_time_participants" => c.first_time.len() as i64,
         other => panic!("unexpected measure {other}"),
     })
 }
@@ -285,7 +346,8 @@ fn withheld_cells(p: &Value, model: &[Real], cells: &[ModelCell]) -> BTreeMap<St
         .iter()
         .map(|m| m.as_str().unwrap().to_string())
         .collect();
-    assert!(!measures.contains(&"first_time_participants".to_string()));
+    // Issue 28: what is signed carries the first-time people.
+    assert!(measures.contains(&"first_time_participants".to_string()));
     // Issue 28, case 8: with the attendances, max(unique, the largest
     // event) pins the largest event: the lower bound is never published.
     assert!(!measures.contains(&"reach_min".to_string()));
@@ -391,7 +453,16 @@ fn check_withheld(cells: &[&ModelCell], withheld: &BTreeMap<String, Vec<bool>>, 
         .zip(&withheld["people"])
         .map(|(u, p)| *u || *p)
         .collect();
-    check_system(&people_sets, &people_withheld, &|_| 1, "people");
+    // First-time people are subsets of the same people: one system.
+    let first_sets = cells
+        .iter()
+        .map(|c| c.first_time.iter().map(|p| u64::from(*p)).collect());
+    let all_sets: Vec<BTreeSet<u64>> = people_sets.into_iter().chain(first_sets).collect();
+    let all_withheld: Vec<bool> = people_withheld
+        .into_iter()
+        .chain(withheld["first_time_participants"].iter().copied())
+        .collect();
+    check_system(&all_sets, &all_withheld, &|_| 1, "people");
     // Reach bounds are shown only with what they are computed from.
     let flags = |m: &str| withheld[m].iter().copied();
     let sources = flags("unique_participants")
@@ -543,23 +614,23 @@ async fn the_attack_on(app: &TestApp, units: &BTreeMap<i64, Unit>, model: &[Real
         ModelTable {
             name: "kind".into(),
             dims: vec![Dim::Kind],
-            keep: &all,
+            filter: &all,
             analysis: None,
         },
         ModelTable {
             name: "training classes".into(),
             dims: vec![Dim::Month],
-            keep: &training,
+            filter: &training,
             analysis: None,
         },
         ModelTable {
             name: "agency".into(),
             dims: vec![Dim::Agency],
-            keep: &all,
+            filter: &all,
             analysis: None,
         },
     ];
-    let cells = model_cells(model, &tables, units);
+    let cells = model_cells(model, &tables, units, "2025-07");
     check_publication(&p, model, &cells);
     // The 3 is withheld, and so is at least one other kind's attendances.
     let kind_rows = p["tables"][0]["rows"].as_array().unwrap();
@@ -604,15 +675,9 @@ async fn random_publications_hold_against_the_equations(app: TestApp) {
         .into_iter()
         .enumerate()
     {
-        let p: (chrono::NaiveDate, chrono::NaiveDate) = match period {
-            "2025" => ("2025-01-01".parse().unwrap(), "2025-12-31".parse().unwrap()),
-            "2024" => ("2024-01-01".parse().unwrap(), "2024-12-31".parse().unwrap()),
-            "2024-Q3" => ("2024-07-01".parse().unwrap(), "2024-09-30".parse().unwrap()),
-            _ => ("2025-07-01".parse().unwrap(), "2025-09-30".parse().unwrap()),
-        };
-        let in_period = move |e: &Real| e.date >= p.0 && e.date <= p.1;
-        let training = move |e: &Real| in_period(e) && e.kinds.contains("training_class");
-        let women = move |e: &Real| in_period(e) && e.groups.contains("women");
+        let any = |_: &Real| true;
+        let training = |e: &Real| e.kinds.contains("training_class");
+        let women = |e: &Real| e.groups.contains("women");
         let mut specs = Vec::new();
         let mut tables: Vec<ModelTable<'_>> = Vec::new();
         let n = rng.gen_range(2..5);
@@ -635,7 +700,7 @@ async fn random_publications_hold_against_the_equations(app: TestApp) {
             tables.push(ModelTable {
                 name: gb,
                 dims,
-                keep: &in_period,
+                filter: &any,
                 analysis: None,
             });
         }
@@ -643,7 +708,7 @@ async fn random_publications_hold_against_the_equations(app: TestApp) {
         tables.push(ModelTable {
             name: "training by month".into(),
             dims: vec![Dim::Month],
-            keep: &training,
+            filter: &training,
             analysis: None,
         });
         for analysis in ["overlap", "frequency"] {
@@ -651,7 +716,7 @@ async fn random_publications_hold_against_the_equations(app: TestApp) {
             tables.push(ModelTable {
                 name: analysis.into(),
                 dims: vec![],
-                keep: &in_period,
+                filter: &any,
                 analysis: Some(analysis),
             });
         }
@@ -659,7 +724,7 @@ async fn random_publications_hold_against_the_equations(app: TestApp) {
         tables.push(ModelTable {
             name: "women".into(),
             dims: vec![],
-            keep: &women,
+            filter: &women,
             analysis: None,
         });
         let published = publish(
@@ -667,7 +732,7 @@ async fn random_publications_hold_against_the_equations(app: TestApp) {
             &json!({"title": format!("round {round}"), "period": period, "tables": specs}),
         )
         .await;
-        let cells = model_cells(&model, &tables, &units);
+        let cells = model_cells(&model, &tables, &units, period);
         check_publication(&published, &model, &cells);
         let rows_of = |name: &str, label: &str| {
             published["tables"]
@@ -684,6 +749,12 @@ async fn random_publications_hold_against_the_equations(app: TestApp) {
         };
         if period == "2024" {
             assert!(rows_of("overlap", "pair") > 0 && rows_of("frequency", "events") > 1);
+        }
+        if period == "2025" {
+            // 2024 is history: some of 2025's people were reached before.
+            let totals = cells.iter().find(|c| c.key.is_none()).unwrap();
+            assert!(totals.first_time.len() < totals.people.len());
+            assert!(!totals.first_time.is_empty());
         }
     }
 }
@@ -903,7 +974,6 @@ async fn public_tokens_read_publications_only(app: TestApp) {
 /// kind, and by agency. Across all three, no withheld cell can be worked
 /// out, e.g. version 2 never publishes a kind version 1 withheld.
 async fn later_publications_cannot_be_differenced_against_earlier_ones(app: TestApp) {
-    use chrono::Datelike;
     app.seed_test_areas();
     let units = units();
     let police = app.agency("police");
@@ -926,19 +996,16 @@ async fn later_publications_cannot_be_differenced_against_earlier_ones(app: Test
         )
         .await;
     }
-    fn july(e: &Real) -> bool {
-        e.date.month() == 7
-    }
     fn all(_: &Real) -> bool {
         true
     }
-    fn training_july(e: &Real) -> bool {
-        july(e) && e.kinds.contains("training_class")
+    fn training(e: &Real) -> bool {
+        e.kinds.contains("training_class")
     }
-    let by = |name: &str, dims: Vec<Dim>, keep: &'static dyn Fn(&Real) -> bool| ModelTable {
+    let by = |name: &str, dims: Vec<Dim>, filter: &'static dyn Fn(&Real) -> bool| ModelTable {
         name: name.into(),
         dims,
-        keep,
+        filter,
         analysis: None,
     };
     let v1 = publish(
@@ -948,17 +1015,17 @@ async fn later_publications_cannot_be_differenced_against_earlier_ones(app: Test
     )
     .await;
     let t1 = [
-        by("kind", vec![Dim::Kind], &july),
-        by("agency", vec![Dim::Agency], &july),
+        by("kind", vec![Dim::Kind], &all),
+        by("agency", vec![Dim::Agency], &all),
     ];
     let with_training = json!({"title": "Tháng 7/2025", "period": "2025-07",
         "tables": [{"group_by": "kind"}, {"group_by": "agency"},
             {"name": "training classes", "group_by": "", "filters": {"kind": "training_class"}}]});
     let v2 = publish(&app, &with_training).await;
     let t2 = [
-        by("kind", vec![Dim::Kind], &july),
-        by("agency", vec![Dim::Agency], &july),
-        by("training classes", vec![], &training_july),
+        by("kind", vec![Dim::Kind], &all),
+        by("agency", vec![Dim::Agency], &all),
+        by("training classes", vec![], &training),
     ];
     let q = publish(
         &app,
@@ -975,9 +1042,9 @@ async fn later_publications_cannot_be_differenced_against_earlier_ones(app: Test
     let v3 = publish(&app, &with_training).await;
     assert_eq!(v3["version"], 3);
     let (c1, c2, c3) = (
-        model_cells(&model, &t1, &units),
-        model_cells(&model, &t2, &units),
-        model_cells(&model, &t3, &units),
+        model_cells(&model, &t1, &units, "2025-07"),
+        model_cells(&model, &t2, &units, "2025-07"),
+        model_cells(&model, &t3, &units, "2025-Q3"),
     );
     check_publications(
         &[
@@ -1043,23 +1110,23 @@ async fn frequency_buckets_cannot_be_solved_from_identified_attendances(app: Tes
         ModelTable {
             name: "frequency".into(),
             dims: vec![],
-            keep: &all,
+            filter: &all,
             analysis: Some("frequency"),
         },
         ModelTable {
             name: "totals".into(),
             dims: vec![],
-            keep: &all,
+            filter: &all,
             analysis: None,
         },
         ModelTable {
             name: "kind".into(),
             dims: vec![Dim::Kind],
-            keep: &all,
+            filter: &all,
             analysis: None,
         },
     ];
-    let cells = model_cells(&model, &tables, &units);
+    let cells = model_cells(&model, &tables, &units, "2025-07");
     check_publication(&p, &model, &cells);
     let bucket = |b: &str| {
         p["tables"][0]["rows"]

@@ -624,7 +624,7 @@ async fn live_answers_over_a_locked_period_say_so_and_its_publication_stays(app:
         app.post(
             "/api/v1/publications",
             &app.admin(),
-            &json!({"title": "Tháng 3/2024", "period": "2024-03", "tables": [{"group_by": "kind"}]}),
+            &json!({"title": "Tháng 3/2024", "period": "2024-03", "tables": [{"group_by": "agency"}]}),
         )
         .await,
         201,
@@ -658,6 +658,21 @@ async fn live_answers_over_a_locked_period_say_so_and_its_publication_stays(app:
         .await
         .unwrap();
     assert_eq!(published, again, "a publication never changes");
+    // What was signed quotes the first-time people as published: six.
+    let signed: Value = serde_json::from_str(&again).unwrap();
+    assert_eq!(
+        signed["tables"][0]["totals"]["values"]["first_time_participants"],
+        6
+    );
+    let report = app
+        .get(
+            "/api/v1/reports/summary?period=2024-03&format=md",
+            &app.viewer(),
+        )
+        .await;
+    assert_eq!(report.status().as_u16(), 200);
+    let report = report.text().await.unwrap();
+    assert!(report.contains("6 người lần đầu"), "{report}");
     // Answers that cover no locked period say so too.
     let feb = json_of(
         app.get(
