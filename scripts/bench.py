@@ -520,6 +520,30 @@ def publish_runs(args, data, results):
         log(f"{backend}: published {cells} rows in {min(runs):.1f} s (best of {len(runs)}), "
             f"{body['suppressed_cells']} cells withheld; RSS {before:.0f} MB before, "
             f"peak {peak:.0f} MB (peak before publishing {hwm_before:.0f} MB)")
+        if args.publish_history:
+            # The province's calendar (issue 28): every month and quarter
+            # of the year published, then the year again, checked against
+            # all of them (and its two earlier versions).
+            def post(period):
+                body = dict(PUBLISH, period=period, title=f"bench {period}")
+                req = urllib.request.Request(svc.url + "/publications", data=json.dumps(body).encode(),
+                                             headers={"Authorization": f"Bearer {svc.admin}",
+                                                      "Content-Type": "application/json"})
+                t0 = time.monotonic()
+                urllib.request.urlopen(req, timeout=7200).read()
+                return time.monotonic() - t0
+            history = {}
+            for m in range(1, 13):
+                history[f"2025-{m:02d}"] = post(f"2025-{m:02d}")
+                log(f"{backend}: published 2025-{m:02d} in {history[f'2025-{m:02d}']:.1f} s")
+            for q in range(1, 5):
+                history[f"2025-Q{q}"] = post(f"2025-Q{q}")
+                log(f"{backend}: published 2025-Q{q} in {history[f'2025-Q{q}']:.1f} s")
+            year = post("2025")
+            peak = svc.rss_kb("VmHWM") / 1024
+            results[f"{backend}.publish_history"] = {"periods": history, "year_after": year, "peak_rss_mb": peak}
+            log(f"{backend}: the year again, with 12 months, 4 quarters and 2 versions known: {year:.1f} s, "
+                f"peak {peak:.0f} MB")
         svc.stop()
 
 
@@ -701,6 +725,8 @@ def main():
     p.add_argument("--only", default="ingest,aggregates,baselines,freshness",
                    help="phases to run (baselines: the SQL path, plain PostgreSQL, DuckDB and chDB beside the aggregates; "
                         "publish: a year's publication, not run by default)")
+    p.add_argument("--publish-history", action="store_true",
+                   help="publish: then every month and quarter of the year, and the year again against them")
     a = p.parse_args()
     a.backends = a.backends.split(",")
     a.national = not a.quick

@@ -4,8 +4,13 @@
 //! `METRICS_BIND` listener (never on the API's own address).
 //!
 //! Label values are bounded: routes are templates (`/api/v1/events/{id}`,
-//! or `unmatched`), agencies are the registered agency codes, outcomes and
-//! formats are fixed words.
+//! or `unmatched`), methods the standard ones (any other is `other`: a
+//! caller inventing methods adds one series, not one each), agencies are
+//! the registered agency codes, outcomes and formats are fixed words.
+//! Process metrics (`process_resident_memory_bytes`, open fds, CPU) come
+//! from the `prometheus` crate's process collector on Linux; the reach
+//! index's size, build time and last change applied are read at scrape
+//! time.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,7 +34,31 @@ pub struct Metrics {
     pool_timeouts: IntCounter,
     ingested: IntCounterVec,
     aggregate_duration: HistogramVec,
+    index: IntGaugeVec,
+    index_build: prometheus::Gauge,
+    index_changes: IntGauge,
+    index_last_change: IntGauge,
 }
+
+/// The reach index as a scrape reports it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct IndexStats {
+    /// Whether it is built (else the SQL path answers).
+    pub ready: bool,
+    /// Real events held.
+    pub events: u64,
+    /// Distinct people held.
+    pub people: u64,
+    /// Seconds the last build took.
+    pub build_seconds: f64,
+    /// Changes applied since the build.
+    pub changes_applied: u64,
+    /// When the last change was applied (Unix seconds; 0: none yet).
+    pub last_change_unix: i64,
+}
+
+/// The HTTP methods counted under their own name; any other is `other`.
+const METHODS: &[&str] = &["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
 
 /// Latency buckets in seconds, from a cached read to a national aggregate.
 const LATENCY_BUCKETS: &[f64] = &[
@@ -120,6 +149,29 @@ impl Metrics {
             &["engine", "format"],
         )
         .expect("valid metric");
+        let index = IntGaugeVec::new(
+            Opts::new(
+                "reach_index",
+                "The in-memory reach index: ready (1 or 0), events (real events) and people",
+            ),
+            &["what"],
+        )
+        .expect("valid metric");
+        let index_build = prometheus::Gauge::new(
+            "reach_index_build_seconds",
+            "Seconds the reach index's last build from the database took",
+        )
+        .expect("valid metric");
+        let index_changes = IntGauge::new(
+            "reach_index_changes_applied",
+            "Changes from the change log applied to the reach index since its build",
+        )
+        .expect("valid metric");
+        let index_last_change = IntGauge::new(
+            "reach_index_last_change_timestamp_seconds",
+            "When the reach index last applied a change (Unix time; 0: none since its build)",
+        )
+        .expect("valid metric");
         let build = IntGaugeVec::new(
             Opts::new(
                 "build_info",
@@ -146,10 +198,20 @@ impl Metrics {
             Box::new(pool_timeouts.clone()),
             Box::new(ingested.clone()),
             Box::new(aggregate_duration.clone()),
+            Box::new(index.clone()),
+            Box::new(index_build.clone()),
+            Box::new(index_changes.clone()),
+            Box::new(index_last_change.clone()),
             Box::new(build),
         ] {
             registry.register(m).expect("metric names are unique");
         }
+        #[cfg(target_os = "linux")]
+        registry
+            .register(Box::new(
+                prometheus::process_collector::ProcessCollector::for_self(),
+            ))
+            .expect("process metric names are unique");
         Arc::new(Self {
             registry,
             http_requests,
@@ -160,11 +222,36 @@ impl Metrics {
             pool_timeouts,
             ingested,
             aggregate_duration,
+            index,
+            index_build,
+            index_changes,
+            index_last_change,
         })
+    }
+
+    /// The reach index's state, read at scrape time.
+    pub fn set_index(&self, stats: IndexStats) {
+        let gauge = |what: &str, v: u64| {
+            self.index
+                .with_label_values(&[what])
+                .set(i64::try_from(v).unwrap_or(i64::MAX));
+        };
+        gauge("ready", u64::from(stats.ready));
+        gauge("events", stats.events);
+        gauge("people", stats.people);
+        self.index_build.set(stats.build_seconds);
+        self.index_changes
+            .set(i64::try_from(stats.changes_applied).unwrap_or(i64::MAX));
+        self.index_last_change.set(stats.last_change_unix);
     }
 
     /// Records one answered request.
     pub fn observe_request(&self, route: &str, method: &str, status: u16, elapsed: Duration) {
+        let method = METHODS
+            .iter()
+            .find(|m| **m == method)
+            .copied()
+            .unwrap_or("other");
         let status = status.to_string();
         let labels = [route, method, status.as_str()];
         self.http_requests.with_label_values(&labels).inc();
@@ -242,7 +329,35 @@ mod tests {
         m.ingested("police", IngestPath::Batch, "created", 2);
         m.ingested("police", IngestPath::Batch, "conflict", 0);
         m.observe_aggregate("sql", "json", Duration::from_millis(40));
+        for invented in ["FOO", "BAR", "get"] {
+            m.observe_request("unmatched", invented, 405, Duration::from_millis(1));
+        }
+        m.set_index(IndexStats {
+            ready: true,
+            events: 7,
+            people: 5,
+            build_seconds: 1.5,
+            changes_applied: 2,
+            last_change_unix: 1_700_000_000,
+        });
         let text = m.render();
+        // Invented methods fold into one series.
+        assert!(
+            text.contains(
+                r#"campaign_tracker_http_requests_total{method="other",route="unmatched",status="405"} 3"#
+            ),
+            "{text}"
+        );
+        assert!(!text.contains("FOO") && !text.contains("method=\"get\""));
+        for line in [
+            r#"campaign_tracker_reach_index{what="people"} 5"#,
+            "campaign_tracker_reach_index_build_seconds 1.5",
+            "campaign_tracker_reach_index_last_change_timestamp_seconds 1700000000",
+            "campaign_tracker_process_resident_memory_bytes ",
+            "campaign_tracker_process_open_fds ",
+        ] {
+            assert!(text.contains(line), "{line} missing from\n{text}");
+        }
         for line in [
             r#"campaign_tracker_http_requests_total{method="GET",route="/api/v1/events/{id}",status="200"} 1"#,
             r#"campaign_tracker_events_ingested_total{agency="police",outcome="created",path="batch"} 2"#,

@@ -116,10 +116,11 @@ pub struct Index {
     garbage: usize,
     /// One more than the largest person index.
     pub people_bound: u32,
-    /// Each person's dense index, by participant id. Dense indexes follow
-    /// the event order after [`Index::reorder`], so that the people of
-    /// one province's events lie close together.
-    person_of: HashMap<u32, u32>,
+    /// Each person's dense index, by participant id (any 64-bit id: a
+    /// database sequence past 2^32 changes nothing here). Dense indexes
+    /// follow the event order after [`Index::reorder`], so that the people
+    /// of one province's events lie close together.
+    person_of: HashMap<i64, u32>,
     /// Slots by month of the date (`year * 12 + month0`).
     by_month: BTreeMap<i32, RoaringBitmap>,
     /// Slots by unit: every unit an event is placed in, as recorded or
@@ -324,9 +325,8 @@ impl Index {
                 areas.push(*u);
             }
             for p in &s.participants {
-                let id = u32::try_from(*p).expect("participant ids fit in u32");
                 let next = self.people_bound;
-                let dense = *self.person_of.entry(id).or_insert(next);
+                let dense = *self.person_of.entry(*p).or_insert(next);
                 if dense == next {
                     self.people_bound += 1;
                 }
@@ -566,6 +566,12 @@ impl Index {
         self.slot_of.len()
     }
 
+    /// Distinct people ever indexed (those of deleted events included
+    /// until the next build).
+    pub fn people_known(&self) -> usize {
+        self.person_of.len()
+    }
+
     /// Bytes held by the index's largest parts (events, arenas, postings
     /// and maps), for the log.
     pub fn approx_bytes(&self) -> usize {
@@ -580,7 +586,7 @@ impl Index {
             + self.tags.capacity() * 4
             + postings
             + (self.slot_of.capacity() + self.group_of.capacity()) * 24
-            + self.person_of.capacity() * 12
+            + self.person_of.capacity() * 16
     }
 }
 

@@ -23,7 +23,7 @@ pub mod query;
 mod slice;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, RwLock, Weak};
 use std::time::{Duration, Instant};
 
@@ -96,6 +96,10 @@ pub struct Reach {
     follower: Mutex<Follower>,
     /// Changes applied so far (a new version of the index after each).
     version: AtomicU64,
+    /// The last build's duration (`f64` bits) and when the last change
+    /// was applied (Unix seconds), for the metrics.
+    built_in: AtomicU64,
+    last_change: AtomicI64,
     /// Computations in flight, by index version and request.
     flights: Mutex<HashMap<String, Arc<Flight>>>,
     /// The last first-attendance days computed, by index version and
@@ -127,6 +131,8 @@ impl Reach {
                 last_read: None,
             }),
             version: AtomicU64::new(0),
+            built_in: AtomicU64::new(0),
+            last_change: AtomicI64::new(0),
             flights: Mutex::new(HashMap::new()),
             firsts: Mutex::new(None),
         })
@@ -135,6 +141,20 @@ impl Reach {
     /// Whether the index is built (and enabled).
     pub fn is_ready(&self) -> bool {
         self.enabled && self.index.read().map(|i| i.is_some()).unwrap_or(false)
+    }
+
+    /// The index's size, build time and changes, for a metrics scrape.
+    pub fn stats(&self) -> crate::metrics::IndexStats {
+        let guard = self.index.read().expect("index lock");
+        let index = guard.as_ref().filter(|_| self.enabled);
+        crate::metrics::IndexStats {
+            ready: index.is_some(),
+            events: index.map_or(0, |i| i.real_events() as u64),
+            people: index.map_or(0, |i| i.people_known() as u64),
+            build_seconds: f64::from_bits(self.built_in.load(Ordering::Relaxed)),
+            changes_applied: self.version.load(Ordering::Relaxed),
+            last_change_unix: self.last_change.load(Ordering::Relaxed),
+        }
     }
 
     /// Builds the index from the database, then applies what changed meanwhile.
@@ -191,6 +211,8 @@ impl Reach {
             started.elapsed().as_secs_f64()
         );
         *self.index.write().expect("index lock") = Some(index);
+        self.built_in
+            .store(started.elapsed().as_secs_f64().to_bits(), Ordering::Relaxed);
         follower.cursor = cursor;
         follower.seen.clear();
         self.apply_changes(conn, &mut follower)
@@ -252,6 +274,8 @@ impl Reach {
                 index.replace_groups(&groups, &loaded, &sets);
             }
             self.version.fetch_add(1, Ordering::SeqCst);
+            self.last_change
+                .store(chrono::Utc::now().timestamp(), Ordering::Relaxed);
         }
         if let Cursor::Xmin(xmin) = next {
             f.seen.retain(|_, txid| *txid >= xmin);

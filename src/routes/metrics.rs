@@ -5,12 +5,13 @@ use actix_web::{HttpResponse, web};
 
 use crate::state::AppState;
 
-/// The current metrics in the Prometheus text format. The pool's gauges are
-/// read at scrape time.
+/// The current metrics in the Prometheus text format. The pool's and the
+/// reach index's gauges are read at scrape time.
 pub async fn scrape(state: web::Data<AppState>) -> HttpResponse {
     state
         .metrics
         .set_pool_state(state.pool.state(), state.pool.max_size());
+    state.metrics.set_index(state.reach.stats());
     HttpResponse::Ok()
         .content_type(crate::metrics::CONTENT_TYPE)
         .body(state.metrics.render())

@@ -11,6 +11,7 @@ mod access;
 mod aggregates;
 mod analytics;
 mod areas;
+mod bounds;
 mod cli;
 mod consent;
 mod contract;

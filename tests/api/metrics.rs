@@ -14,6 +14,7 @@ use crate::helpers::{Db, TestApp, json as json_of};
 both_backends!(
     a_scrape_counts_the_traffic_it_saw,
     metrics_are_not_served_on_the_api_address,
+    invented_methods_fold_into_one_series_and_the_index_and_process_are_reported,
 );
 // Without the reach index's background reader, nothing else takes
 // connections: the pool's gauges and timeouts are exactly this test's.
@@ -283,4 +284,78 @@ async fn metrics_are_not_served_on_the_api_address(app: TestApp) {
         404,
         "the metrics listener serves /metrics only"
     );
+}
+
+/// Issue 29, case 5: requests with invented methods (no token needed) fold
+/// into one `other` series, so the scrape stays the same size however many
+/// are sent; the reach index's events and people and the process's memory
+/// are reported.
+async fn invented_methods_fold_into_one_series_and_the_index_and_process_are_reported(
+    app: TestApp,
+) {
+    app.seed_test_areas();
+    let base = metrics_listener(&app);
+    let police = app.agency("police");
+    for (i, total) in [(1, 10), (2, 12)] {
+        let mut e = event(&format!("i-{i}"), total);
+        e["participants"] = json!([{"id_type": "citizen_id", "value": format!("00110000000{i}")},
+            {"id_type": "citizen_id", "value": "001100000009"}]);
+        json_of(app.post("/api/v1/events", &police, &e).await, 201).await;
+    }
+    json_of(app.get("/api/v1/aggregates", &app.viewer()).await, 200).await;
+    let size_before = reqwest::get(format!("{base}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+        .lines()
+        .filter(|l| l.starts_with("campaign_tracker_http_requests_total"))
+        .count();
+    let client = reqwest::Client::new();
+    for i in 0..200 {
+        let method = reqwest::Method::from_bytes(format!("INVENTED{i}").as_bytes()).unwrap();
+        client
+            .request(method, app.url("/api/v1/events"))
+            .send()
+            .await
+            .unwrap();
+    }
+    let text = reqwest::get(format!("{base}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !text.contains("INVENTED"),
+        "invented methods are not labels"
+    );
+    let m = parse(&text);
+    let other: f64 = m
+        .iter()
+        .filter(|((name, labels), _)| {
+            name == "campaign_tracker_http_requests_total"
+                && labels.get("method").map(String::as_str) == Some("other")
+        })
+        .map(|(_, v)| v)
+        .sum();
+    assert_eq!(other, 200.0);
+    let size_after = text
+        .lines()
+        .filter(|l| l.starts_with("campaign_tracker_http_requests_total"))
+        .count();
+    assert!(
+        size_after <= size_before + 2,
+        "200 invented methods added {} series",
+        size_after - size_before
+    );
+    // The index: two real events, three people (one at both).
+    assert_eq!(get(&m, "reach_index", &[("what", "ready")]), 1.0);
+    assert_eq!(get(&m, "reach_index", &[("what", "events")]), 2.0);
+    assert_eq!(get(&m, "reach_index", &[("what", "people")]), 3.0);
+    assert!(get(&m, "reach_index_changes_applied", &[]) >= 1.0);
+    assert!(get(&m, "reach_index_last_change_timestamp_seconds", &[]) > 1.7e9);
+    assert!(get(&m, "process_resident_memory_bytes", &[]) > 1e6);
+    assert!(get(&m, "process_open_fds", &[]) > 0.0);
 }

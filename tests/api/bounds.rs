@@ -1,0 +1,185 @@
+//! Issue 29, bounded by design: ids that cannot run out. Each case on both
+//! databases, the figures checked against sets computed here.
+
+use std::collections::BTreeSet;
+
+use diesel::RunQueryDsl;
+use serde_json::{Value, json};
+
+use crate::both_backends;
+use crate::consent::{post, report};
+use crate::helpers::{Db, TestApp, json as json_of};
+
+both_backends!(
+    participant_ids_past_two_to_the_32_keep_every_figure,
+    re_posting_known_people_creates_no_participant_ids,
+);
+
+/// Past 2^32: the reach index keys people by their 64-bit id.
+const PAST_U32: i64 = (1 << 32) + 100;
+
+#[derive(diesel::QueryableByName)]
+struct N {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+fn scalar(app: &TestApp, sql: &str) -> i64 {
+    let rows: Vec<N> = diesel::sql_query(sql)
+        .load(&mut *app.conn())
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    rows[0].n
+}
+
+/// The highest participant id handed out so far (the sequence on
+/// PostgreSQL, which also counts values burnt by conflicts; the largest
+/// rowid on SQLite, which never burns one).
+fn last_participant_id(app: &TestApp) -> i64 {
+    match app.db {
+        Db::Postgres => scalar(app, "SELECT last_value AS n FROM participants_id_seq"),
+        Db::Sqlite => scalar(app, "SELECT COALESCE(MAX(id), 0) AS n FROM participants"),
+    }
+}
+
+/// Citizen ids `i` for `i` in `people`.
+fn citizens(people: &BTreeSet<u32>) -> Vec<String> {
+    people.iter().map(|i| format!("0012{i:08}")).collect()
+}
+
+fn range(a: u32, b: u32) -> BTreeSet<u32> {
+    (a..b).collect()
+}
+
+async fn post_people(app: &TestApp, token: &str, ext: &str, people: &BTreeSet<u32>) {
+    let ids = citizens(people);
+    let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+    post(
+        app,
+        token,
+        &report(ext, "2025-03-10", people.len() as i64 + 5, &refs),
+    )
+    .await;
+}
+
+/// The agency rows' and totals' unique people, and the overlap's
+/// combinations, from `app` as the viewer.
+async fn figures(app: &TestApp) -> (Value, Value, Value) {
+    let a = json_of(
+        app.get("/api/v1/aggregates?group_by=agency", &app.viewer())
+            .await,
+        200,
+    )
+    .await;
+    let people = |code: &str| {
+        a["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["agency"] == code)
+            .map(|r| r["unique_participants"].clone())
+            .unwrap_or(Value::Null)
+    };
+    let rows = json!({"police": people("police"), "womens-union": people("womens-union")});
+    let o = json_of(app.get("/api/v1/reach/overlap", &app.viewer()).await, 200).await;
+    let combos: Vec<Value> = o["combinations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| json!([c["agencies"], c["people"]]))
+        .collect();
+    (
+        json!([a["meta"]["engine"], a["totals"]["unique_participants"]]),
+        rows,
+        json!([o["people"], combos]),
+    )
+}
+
+/// Case 3: with the participant sequence past 2^32, the index answers
+/// every figure exactly (and is rebuilt at start as well), the same as the
+/// SQL path.
+async fn participant_ids_past_two_to_the_32_keep_every_figure(app: TestApp) {
+    app.seed_test_areas();
+    match app.db {
+        Db::Postgres => {
+            scalar(
+                &app,
+                &format!("SELECT setval('participants_id_seq', {PAST_U32}) AS n"),
+            );
+        }
+        Db::Sqlite => {
+            diesel::sql_query(format!(
+                "INSERT INTO participants (id, key) VALUES ({PAST_U32}, 'sequence-past-2^32')"
+            ))
+            .execute(&mut *app.conn())
+            .unwrap();
+        }
+    }
+    let (police, women) = (app.agency("police"), app.agency("womens-union"));
+    let (a, b, c) = (range(0, 10), range(5, 15), range(12, 20));
+    post_people(&app, &police, "a", &a).await;
+    post_people(&app, &police, "b", &b).await;
+    post_people(&app, &women, "c", &c).await;
+    assert!(
+        scalar(
+            &app,
+            "SELECT MIN(id) AS n FROM participants WHERE key <> 'sequence-past-2^32'"
+        ) > 1 << 32,
+        "the people got ids past 2^32"
+    );
+    // Ground truth.
+    let police_people: BTreeSet<u32> = a.union(&b).copied().collect();
+    let all: BTreeSet<u32> = police_people.union(&c).copied().collect();
+    let both = police_people.intersection(&c).count() as i64;
+    let expected = |engine: &str| {
+        (
+            json!([engine, all.len()]),
+            json!({"police": police_people.len(), "womens-union": c.len()}),
+            json!([
+                all.len(),
+                [
+                    [["police"], police_people.len() as i64 - both],
+                    [["womens-union"], c.len() as i64 - both],
+                    [["police", "womens-union"], both],
+                ]
+            ]),
+        )
+    };
+    let sort = |(e, r, o): (Value, Value, Value)| {
+        let mut combos: Vec<Value> = o[1].as_array().unwrap().clone();
+        combos.sort_by_key(|c| c[0].to_string());
+        (e, r, json!([o[0], combos]))
+    };
+    assert_eq!(sort(figures(&app).await), sort(expected("index")));
+    // Rebuilt from the database at start, and on the SQL path.
+    let rebuilt = app.twin(|_| {}).await;
+    assert_eq!(sort(figures(&rebuilt).await), sort(expected("index")));
+    let sql = app.twin(|s| s.reach_index = false).await;
+    assert_eq!(sort(figures(&sql).await), sort(expected("sql")));
+    // A change after the rebuild is followed too.
+    post_people(&app, &women, "d", &range(100, 103)).await;
+    let after = json_of(rebuilt.get("/api/v1/aggregates", &app.viewer()).await, 200).await;
+    assert_eq!(after["totals"]["unique_participants"], all.len() + 3);
+}
+
+/// Case 3: re-posting the same people (an update, or another event) looks
+/// them up and creates no participant id; only new people take one.
+async fn re_posting_known_people_creates_no_participant_ids(app: TestApp) {
+    app.seed_test_areas();
+    let police = app.agency("police");
+    let people = range(0, 50);
+    post_people(&app, &police, "a", &people).await;
+    let before = last_participant_id(&app);
+    assert!(before >= 50);
+    for i in 0..5 {
+        post_people(&app, &police, &format!("again-{i}"), &people).await;
+    }
+    let mut more = people.clone();
+    more.extend(range(50, 53));
+    post_people(&app, &police, "more", &more).await;
+    assert_eq!(
+        last_participant_id(&app),
+        before + 3,
+        "only the three new people take ids"
+    );
+    assert_eq!(scalar(&app, "SELECT COUNT(*) AS n FROM participants"), 53);
+}
