@@ -54,6 +54,11 @@ pub const VARIABLES: &[Variable] = &[
         meaning: "wait for a pooled connection (and SQLite `busy_timeout`) before answering 503",
     },
     Variable {
+        name: "SHUTDOWN_TIMEOUT_SECS",
+        default: "`10`",
+        meaning: "on SIGTERM or SIGINT: stop accepting, finish in-flight requests for up to this long, abandon an index build, exit",
+    },
+    Variable {
         name: "SQLITE_SYNCHRONOUS",
         default: "`FULL`",
         meaning: "`FULL`: an acknowledged write survives power loss; `NORMAL`: faster",
@@ -255,6 +260,8 @@ pub struct Settings {
     pub db_timeout: Duration,
     /// PostgreSQL statement limit for request connections.
     pub statement_timeout: Duration,
+    /// How long in-flight requests may finish after SIGTERM.
+    pub shutdown_timeout: Duration,
     /// Browser origins allowed by CORS (exact matches).
     pub cors_origins: Vec<String>,
     /// SQLite durability.
@@ -354,6 +361,11 @@ impl Settings {
                 get("STATEMENT_TIMEOUT_MS"),
                 "STATEMENT_TIMEOUT_MS",
                 60_000u64,
+            )?),
+            shutdown_timeout: Duration::from_secs(parse_num(
+                get("SHUTDOWN_TIMEOUT_SECS"),
+                "SHUTDOWN_TIMEOUT_SECS",
+                10u64,
             )?),
             cors_origins: match get("CORS_ORIGINS") {
                 None => Vec::new(),

@@ -236,14 +236,20 @@ pub async fn serve(settings: Settings) -> Result<(), Box<dyn std::error::Error>>
         addr: settings.bind_addr.clone(),
         source,
     })?;
+    // The signals are handled here, not by each server, and from before
+    // the service says it listens: a SIGTERM from then on is a clean stop.
+    use actix_web::rt::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
     log::info!(
         "campaign-tracker listening on http://{} using {}",
         listener.local_addr()?,
         settings.database_url.redacted()
     );
     let api = run(listener, state.clone())?;
-    match &settings.metrics_bind {
-        None => api.await?,
+    let mut handles = vec![api.handle()];
+    let metrics = match &settings.metrics_bind {
+        None => None,
         Some(addr) => {
             let listener = TcpListener::bind(addr).map_err(|source| StartError::Bind {
                 addr: addr.clone(),
@@ -253,10 +259,51 @@ pub async fn serve(settings: Settings) -> Result<(), Box<dyn std::error::Error>>
                 "Prometheus metrics on http://{}/metrics",
                 listener.local_addr()?
             );
-            futures_util::future::try_join(api, run_metrics(listener, state)?).await?;
+            let server = run_metrics(listener, state.clone())?;
+            handles.push(server.handle());
+            Some(server)
         }
-    }
-    Ok(())
+    };
+    let grace = settings.shutdown_timeout.as_secs();
+    let reach = state.reach.clone();
+    actix_web::rt::spawn(async move {
+        let which =
+            match futures_util::future::select(Box::pin(term.recv()), Box::pin(interrupt.recv()))
+                .await
+            {
+                futures_util::future::Either::Left(_) => "SIGTERM",
+                futures_util::future::Either::Right(_) => "SIGINT",
+            };
+        log::info!("{which}: stopping; no new requests, up to {grace} s for those in flight");
+        // An index build in progress is abandoned at once.
+        reach.stop();
+        for h in handles {
+            h.stop(true).await;
+        }
+    });
+    let result = match metrics {
+        None => api.await,
+        Some(m) => {
+            let (a, b) = futures_util::future::join(api, m).await;
+            a.and(b)
+        }
+    };
+    exit_soon(&state);
+    Ok(result?)
+}
+
+/// Once the servers have stopped (in-flight requests finished or the grace
+/// period over): the process exits within a few seconds even if blocking
+/// work (a long statement on the blocking pool) is still running; nothing
+/// acknowledged depends on it, every acknowledged write is committed.
+fn exit_soon(state: &AppState) {
+    state.reach.stop();
+    log::info!("campaign-tracker stopped accepting requests; exiting");
+    std::thread::spawn(|| {
+        std::thread::sleep(std::time::Duration::from_secs(3));
+        log::warn!("exiting with blocking work still running");
+        std::process::exit(0);
+    });
 }
 
 /// Starts the metrics listener: `GET /metrics` and nothing else, without
@@ -274,6 +321,8 @@ pub fn run_metrics(listener: TcpListener, state: AppState) -> std::io::Result<Se
             .wrap(actix_web::middleware::from_fn(middleware::security_headers))
     })
     .workers(1)
+    .shutdown_timeout(1)
+    .disable_signals()
     .listen(listener)?
     .run())
 }
@@ -282,8 +331,11 @@ pub fn run_metrics(listener: TcpListener, state: AppState) -> std::io::Result<Se
 pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     state.reach.start();
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let grace = state.settings.shutdown_timeout.as_secs();
     Ok(HttpServer::new(move || build_app(state.clone()))
         .workers(workers)
+        .shutdown_timeout(grace)
+        .disable_signals()
         .listen(listener)?
         .run())
 }

@@ -71,6 +71,27 @@ impl Service {
         Service { child, addr, log }
     }
 
+    /// Sends SIGTERM and waits for the process to exit: how long it took,
+    /// and whether it exited successfully.
+    fn sigterm(&mut self) -> (Duration, bool) {
+        let sent = Instant::now();
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        loop {
+            if let Some(exit) = self.child.try_wait().unwrap() {
+                return (sent.elapsed(), exit.success());
+            }
+            assert!(
+                sent.elapsed() < Duration::from_secs(60),
+                "no exit 60 s after SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     fn kill9(&mut self) {
         self.child.kill().unwrap(); // SIGKILL
         self.child.wait().unwrap();
@@ -463,5 +484,99 @@ async fn database_down_for_10_s_answers_503_and_recovers_by_itself() {
     assert!(
         seen_503 >= 2,
         "requests were made while the database was down"
+    );
+}
+
+/// Issue 29, case 4: SIGTERM under load (writers and heavy aggregate
+/// readers) and again while the index builds at start: the service stops
+/// accepting, finishes what it can within `SHUTDOWN_TIMEOUT_SECS`, and
+/// exits within 15 s, successfully; every acknowledged event is stored.
+async fn sigterm_stops_quickly(url: Option<&str>) -> (tempfile::TempDir, Vec<String>) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut env = env_for(dir.path(), url);
+    env.push(("SHUTDOWN_TIMEOUT_SECS".into(), "10".into()));
+    let token = token(&env);
+    let mut svc = Service::start(&env);
+    let stop = Arc::new(AtomicBool::new(false));
+    let acked = Arc::new(Mutex::new(Vec::new()));
+    let load = actix_web::rt::spawn(ingest(
+        svc.addr.clone(),
+        token.clone(),
+        stop.clone(),
+        acked.clone(),
+        "term",
+    ));
+    let readers: Vec<_> = (0..4)
+        .map(|_| {
+            let (addr, token, stop) = (svc.addr.clone(), token.clone(), stop.clone());
+            actix_web::rt::spawn(async move {
+                let client = reqwest::Client::new();
+                while !stop.load(Ordering::Relaxed) {
+                    let _ = client
+                        .get(format!(
+                            "{addr}/api/v1/aggregates?group_by=area:commune,period:month,topic,target_group"
+                        ))
+                        .bearer_auth(&token)
+                        .send()
+                        .await;
+                }
+            })
+        })
+        .collect();
+    actix_web::rt::time::sleep(Duration::from_millis(3000)).await;
+    let (took, ok) = svc.sigterm();
+    eprintln!("exit {took:?} after SIGTERM under load");
+    let log = svc.log.lock().unwrap().clone();
+    assert!(
+        took < Duration::from_secs(15),
+        "exit {took:?} after SIGTERM:\n{log}"
+    );
+    assert!(ok, "a clean exit after SIGTERM:\n{log}");
+    assert!(log.contains("stopped accepting requests"), "{log}");
+    stop.store(true, Ordering::Relaxed);
+    let _ = load.await;
+    for r in readers {
+        let _ = r.await;
+    }
+    // Mid-build: SIGTERM as soon as it listens, while the index is read.
+    let mut svc = Service::start(&env);
+    let (took, ok) = svc.sigterm();
+    eprintln!("exit {took:?} after SIGTERM at start");
+    assert!(
+        took < Duration::from_secs(15),
+        "exit {took:?} after SIGTERM at start"
+    );
+    assert!(ok);
+    // And it comes back with everything acknowledged.
+    let svc = Service::start(&env);
+    let resp = reqwest::get(format!("{}/readyz", svc.addr)).await.unwrap();
+    assert_eq!(resp.status(), 200);
+    let acked = acked.lock().unwrap().clone();
+    (dir, acked)
+}
+
+#[actix_web::test]
+async fn sigterm_under_load_exits_within_15_s_and_loses_nothing_on_sqlite() {
+    let (dir, acked) = sigterm_stops_quickly(None).await;
+    let conn =
+        SqliteConnection::establish(&dir.path().join("campaign-tracker.db").display().to_string())
+            .unwrap();
+    verify(&mut DbConn::Sqlite(conn), &acked);
+}
+
+#[actix_web::test]
+#[expect(
+    clippy::await_holding_lock,
+    reason = "the lock serialises whole tests, each on its own runtime thread"
+)]
+async fn sigterm_under_load_exits_within_15_s_and_loses_nothing_on_postgres() {
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(db) = fresh_pg_database() else {
+        return;
+    };
+    let (_dir, acked) = sigterm_stops_quickly(Some(db.url())).await;
+    verify(
+        &mut DbConn::Pg(PgConnection::establish(db.url()).unwrap()),
+        &acked,
     );
 }

@@ -23,7 +23,7 @@ pub mod query;
 mod slice;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, RwLock, Weak};
 use std::time::{Duration, Instant};
 
@@ -100,6 +100,8 @@ pub struct Reach {
     /// was applied (Unix seconds), for the metrics.
     built_in: AtomicU64,
     last_change: AtomicI64,
+    /// Set when the service stops: a build in progress is abandoned.
+    stopping: AtomicBool,
     /// Computations in flight, by index version and request.
     flights: Mutex<HashMap<String, Arc<Flight>>>,
     /// The last first-attendance days computed, by index version and
@@ -133,6 +135,7 @@ impl Reach {
             version: AtomicU64::new(0),
             built_in: AtomicU64::new(0),
             last_change: AtomicI64::new(0),
+            stopping: AtomicBool::new(false),
             flights: Mutex::new(HashMap::new()),
             firsts: Mutex::new(None),
         })
@@ -141,6 +144,12 @@ impl Reach {
     /// Whether the index is built (and enabled).
     pub fn is_ready(&self) -> bool {
         self.enabled && self.index.read().map(|i| i.is_some()).unwrap_or(false)
+    }
+
+    /// The service is stopping: a build in progress stops at its next range
+    /// of reports, and the follower stops reading the change log.
+    pub fn stop(&self) {
+        self.stopping.store(true, Ordering::SeqCst);
     }
 
     /// The index's size, build time and changes, for a metrics scrape.
@@ -175,6 +184,12 @@ impl Reach {
         let mut logged = Instant::now();
         let mut from = 0;
         while from <= last {
+            if self.stopping.load(Ordering::SeqCst) {
+                log::info!(
+                    "reach index: build abandoned after {reports_read} reports: the service is stopping"
+                );
+                return Err(ApiError::Unavailable("the service is stopping".into()));
+            }
             let to = from + BUILD_RANGE;
             let (reports, mut sets) = log_table::load_reports(conn, Which::Seqs(from, to))?;
             reports_read += reports.len();
@@ -415,11 +430,16 @@ impl Reach {
         actix_web::rt::spawn(async move {
             loop {
                 let Some(reach) = weak.upgrade() else { return };
+                let builder = reach.clone();
                 let built = actix_web::web::block(move || -> Result<(), ApiError> {
-                    let mut conn = reach.pool.get()?;
-                    reach.build(&mut conn)
+                    let mut conn = builder.pool.get()?;
+                    builder.build(&mut conn)
                 })
                 .await;
+                if reach.stopping.load(Ordering::SeqCst) {
+                    return;
+                }
+                drop(reach);
                 match built {
                     Ok(Ok(())) => break,
                     Ok(Err(e)) => log::warn!("reach index: build failed, retrying in 5 s: {e}"),
