@@ -317,6 +317,13 @@ pub struct CandidateRow {
     pub b_area: i64,
 }
 
+/// A report's seq.
+#[derive(Debug, QueryableByName)]
+struct SeqRow {
+    #[diesel(sql_type = BigInt)]
+    seq: i64,
+}
+
 /// The longest report (days from first to last) that is matched as a
 /// duplicate candidate: longer ones (a term of lessons, a year's tally)
 /// would match every short report around them.
@@ -325,26 +332,58 @@ pub const CANDIDATE_MAX_SPAN_DAYS: i64 = 30;
 /// The most candidates listed for one report.
 pub const CANDIDATES_PER_EVENT: i64 = 20;
 
+/// Reports whose candidates one page looks for: a page costs at most this
+/// many reports' date windows, whatever the size of the database (issue
+/// 29: a self-join over every report held every connection for a minute).
+pub const CANDIDATE_SCAN: i64 = 200;
+
 /// Pairs of live reports by different agencies, not linked yet, whose dates
 /// overlap, whose areas are the same or one inside the other, and that share
-/// the kind or a topic, in (a_seq, b_seq) order, at most `limit`. Reports
-/// spanning more than [`CANDIDATE_MAX_SPAN_DAYS`] or placed at province
-/// level are never candidates, and each report is in at most
-/// [`CANDIDATES_PER_EVENT`] pairs (its earliest recorded others). `agency`
-/// restricts to pairs with one of its reports; `after` resumes after a pair.
+/// the kind or a topic, at most `limit`, from at most [`CANDIDATE_SCAN`]
+/// reports: with `agency`, its own reports (`a`, the other agency's `b`);
+/// for an admin, every report (`a` the earlier recorded). Reports spanning
+/// more than [`CANDIDATE_MAX_SPAN_DAYS`] or placed at province level are
+/// never candidates, and each scanned report has at most
+/// [`CANDIDATES_PER_EVENT`] (its earliest recorded others). `after`
+/// resumes after a pair. Returns the pairs in (a_seq, b_seq) order and,
+/// when reports remain beyond the scan, the last report scanned.
 pub fn candidates(
     conn: &mut DbConn,
     agency: Option<&str>,
     after: Option<(i64, i64)>,
     limit: i64,
-) -> QueryResult<Vec<CandidateRow>> {
-    candidate_rows(conn, agency, after, None, limit)
+) -> QueryResult<(Vec<CandidateRow>, Option<i64>)> {
+    let mut sql = Sql::new(super::is_postgres(conn));
+    let mut q = "SELECT seq FROM events WHERE deleted_at IS NULL".to_string();
+    if let Some(a) = agency {
+        q.push_str(&format!(
+            " AND agency_code = {}",
+            sql.bind(Bind::Text(a.into()))
+        ));
+    }
+    if let Some((x, y)) = after {
+        // (x, MAX): every pair of report x was seen.
+        let op = if y == i64::MAX { ">" } else { ">=" };
+        q.push_str(&format!(" AND seq {op} {}", sql.bind(Bind::Int(x))));
+    }
+    q.push_str(&format!(
+        " ORDER BY seq LIMIT {}",
+        sql.bind(Bind::Int(CANDIDATE_SCAN + 1))
+    ));
+    let mut scan: Vec<i64> = load::<SeqRow>(conn, &q, &sql.binds)?
+        .into_iter()
+        .map(|r| r.seq)
+        .collect();
+    let more = scan.len() as i64 > CANDIDATE_SCAN;
+    scan.truncate(CANDIDATE_SCAN as usize);
+    let rows = candidate_rows(conn, &scan, agency.is_none(), after, None, limit)?;
+    Ok((rows, if more { scan.last().copied() } else { None }))
 }
 
 /// Whether reports `lo` and `hi` (`lo < hi`) look alike as candidates do
 /// (whatever the cap per report).
 pub fn is_candidate(conn: &mut DbConn, lo: i64, hi: i64) -> QueryResult<bool> {
-    Ok(!candidate_rows(conn, None, None, Some((lo, hi)), 1)?.is_empty())
+    Ok(!candidate_rows(conn, &[lo], true, None, Some(hi), 1)?.is_empty())
 }
 
 /// Whether a report can never be a candidate: longer than
@@ -362,32 +401,40 @@ pub fn never_candidate(conn: &mut DbConn, seq: i64) -> QueryResult<bool> {
     Ok((end - start).num_days() > CANDIDATE_MAX_SPAN_DAYS || level == "province")
 }
 
+/// The candidate pairs of the reports `scan` (as `a`); `later` keeps
+/// only `b` recorded after `a` (each pair once, for admins); `pair` checks
+/// one `b` alone, whatever the cap per report.
 fn candidate_rows(
     conn: &mut DbConn,
-    agency: Option<&str>,
+    scan: &[i64],
+    later: bool,
     after: Option<(i64, i64)>,
-    pair: Option<(i64, i64)>,
+    pair: Option<i64>,
     limit: i64,
 ) -> QueryResult<Vec<CandidateRow>> {
+    if scan.is_empty() {
+        return Ok(Vec::new());
+    }
     let pg = super::is_postgres(conn);
     let mut sql = Sql::new(pg);
+    // Seqs read from the database: integers, written as literals.
+    let list = scan
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
     let mut inner = Vec::new();
     let mut outer = Vec::new();
-    if let Some((lo, hi)) = pair {
-        let (p1, p2) = (sql.bind(Bind::Int(lo)), sql.bind(Bind::Int(hi)));
-        inner.push(format!("AND a.seq = {p1} AND b.seq = {p2}"));
+    if later {
+        inner.push("AND b.seq > a.seq".to_string());
     }
-    if let Some(a) = agency {
-        let (p1, p2) = (
-            sql.bind(Bind::Text(a.into())),
-            sql.bind(Bind::Text(a.into())),
-        );
-        inner.push(format!(
-            "AND (a.agency_code = {p1} OR b.agency_code = {p2})"
-        ));
+    if let Some(hi) = pair {
+        let p = sql.bind(Bind::Int(hi));
+        inner.push(format!("AND b.seq = {p}"));
+    } else {
+        let per = sql.bind(Bind::Int(CANDIDATES_PER_EVENT));
+        outer.push(format!("AND c.ra <= {per}"));
     }
-    let per = sql.bind(Bind::Int(CANDIDATES_PER_EVENT));
-    let per2 = sql.bind(Bind::Int(CANDIDATES_PER_EVENT));
     if let Some((x, y)) = after {
         let (p1, p2, p3) = (
             sql.bind(Bind::Int(x)),
@@ -421,12 +468,11 @@ fn candidate_rows(
         "SELECT c.a_seq, c.b_seq, c.a_id, c.b_id, c.a_agency, c.b_agency, c.a_kind, c.b_kind, c.a_area, c.b_area FROM ( \
          SELECT a.seq AS a_seq, b.seq AS b_seq, a.id AS a_id, b.id AS b_id, a.agency_code AS a_agency, \
          b.agency_code AS b_agency, a.kind AS a_kind, b.kind AS b_kind, a.area_id AS a_area, b.area_id AS b_area, \
-         ROW_NUMBER() OVER (PARTITION BY a.seq ORDER BY b.seq) AS ra, \
-         ROW_NUMBER() OVER (PARTITION BY b.seq ORDER BY a.seq) AS rb \
-         FROM events a JOIN events b ON a.seq < b.seq AND {window} \
+         ROW_NUMBER() OVER (PARTITION BY a.seq ORDER BY b.seq) AS ra \
+         FROM events a JOIN events b ON {window} \
            AND a.start_date <= b.end_date AND b.start_date <= a.end_date \
          JOIN areas aa ON aa.id = a.area_id JOIN areas ab ON ab.id = b.area_id \
-         WHERE a.deleted_at IS NULL AND b.deleted_at IS NULL \
+         WHERE a.seq IN ({list}) AND a.deleted_at IS NULL AND b.deleted_at IS NULL \
            AND a.agency_code <> b.agency_code AND a.group_seq <> b.group_seq \
            AND {span_a} <= {days} AND {span_b} <= {days} \
            AND aa.level <> 'province' AND ab.level <> 'province' \
@@ -435,7 +481,7 @@ fn candidate_rows(
            AND (a.kind = b.kind OR EXISTS (SELECT 1 FROM event_topics ta JOIN event_topics tb ON tb.topic = ta.topic \
                 WHERE ta.event_seq = a.seq AND tb.event_seq = b.seq)) \
            {} \
-         ) c WHERE c.ra <= {per} AND c.rb <= {per2} {} \
+         ) c WHERE 1 = 1 {} \
          ORDER BY c.a_seq, c.b_seq LIMIT {lim}",
         inner.join(" "),
         outer.join(" ")

@@ -15,7 +15,8 @@ use crate::error::ApiError;
 /// Two reports that may describe the same real event.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct DuplicateCandidate {
-    /// One report (the earlier recorded).
+    /// One report: the caller's own for an agency; for an admin, the
+    /// earlier recorded.
     pub event_id: String,
     /// Its agency.
     pub agency: String,
@@ -52,20 +53,25 @@ pub type PairCursor = (i64, i64);
 
 /// Pairs of live reports by different agencies, not linked yet, whose dates
 /// overlap, whose areas are the same or one inside the other, and that share
-/// the kind or a topic. `agency` restricts to pairs with one of its reports.
-/// Ordered by the pair's seqs; `after` resumes after a pair.
+/// the kind or a topic. `agency` restricts to pairs with one of its reports
+/// (its report first). Ordered by the pair's seqs; `after` resumes after a
+/// pair. A page looks at most [`event_links::CANDIDATE_SCAN`] reports, so
+/// it may hold fewer than `limit` pairs and still have a next one.
 pub fn duplicate_candidates(
     conn: &mut DbConn,
     agency: Option<&str>,
     after: Option<PairCursor>,
     limit: i64,
 ) -> Result<(Vec<DuplicateCandidate>, Option<PairCursor>), ApiError> {
-    let mut rows = event_links::candidates(conn, agency, after, limit + 1)?;
+    let (mut rows, scanned_to) = event_links::candidates(conn, agency, after, limit + 1)?;
     let next = if rows.len() as i64 > limit {
         rows.truncate(limit as usize);
         rows.last().map(|r| (r.a_seq, r.b_seq))
     } else {
-        None
+        // Reports remain beyond this page's scan: the next page starts
+        // after the last one scanned (a page may hold fewer than `limit`
+        // pairs, even none, and still have a next one).
+        scanned_to.map(|seq| (seq, i64::MAX))
     };
     let seqs: Vec<i64> = rows.iter().flat_map(|r| [r.a_seq, r.b_seq]).collect();
     let sets = table::sets_of(conn, &seqs)?;

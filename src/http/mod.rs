@@ -25,7 +25,8 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
-    /// Page size, 1-500 (default 100; larger values are clamped to 500).
+    /// Page size, 1-500 (default 100; outside that range: 422).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
     #[param(min_length = 1)]
@@ -120,7 +121,16 @@ pub enum Locked {
 /// Largest page of any list.
 pub const MAX_PAGE: i64 = 500;
 
-/// Clamps a requested page size to 1..=[`MAX_PAGE`] (default `default`).
-pub fn page_size(requested: Option<i64>, default: i64) -> i64 {
-    requested.unwrap_or(default).clamp(1, MAX_PAGE)
+/// A requested page size (default `default`); outside 1..=[`MAX_PAGE`] a
+/// 422 naming `limit`, like any other bad parameter (it was clamped
+/// before 0.3: see the changelog).
+pub fn page_size(requested: Option<i64>, default: i64) -> Result<i64, ApiError> {
+    match requested {
+        None => Ok(default),
+        Some(n) if (1..=MAX_PAGE).contains(&n) => Ok(n),
+        Some(_) => Err(ApiError::field(
+            "limit",
+            format!("must be from 1 to {MAX_PAGE}"),
+        )),
+    }
 }

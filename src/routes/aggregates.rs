@@ -69,7 +69,8 @@ super::slice::slice_query! {
         /// The row's `period` key: `2025-07`, `2025-Q3` or `2025`.
         #[param(min_length = 1)]
         pub period: Option<String>,
-        /// Real events per page, 1-500 (default 100; larger values are clamped).
+        /// Real events per page, 1-500 (default 100; outside that range: 422).
+        #[param(minimum = 1, maximum = 500)]
         pub limit: Option<i64>,
         /// `next_cursor` of the previous page.
         #[param(min_length = 1)]
@@ -250,7 +251,7 @@ pub async fn events(
         .map(cursor::decode::<1>)
         .transpose()?
         .map(|[g]| g);
-    let limit = page_size(q.limit, 100);
+    let limit = page_size(q.limit, 100)?;
     let drill = Drill { filters, keys };
     let (items, totals, next) = with_conn(&state, move |c| {
         drill::events(c, &reader, &drill, after, limit)

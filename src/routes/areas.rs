@@ -31,7 +31,8 @@ pub struct AreaQuery {
     /// Units valid on this day, `YYYY-MM-DD` (default: today).
     #[param(value_type = Option<NaiveDate>)]
     pub on: Option<String>,
-    /// Page size, 1-500 (default 100; larger values are clamped to 500).
+    /// Page size, 1-500 (default 100; outside that range: 422).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
     #[param(min_length = 1)]
@@ -160,7 +161,7 @@ pub async fn list(
             .filter(|t| !t.is_empty()),
         after_code: q.cursor,
     };
-    let limit = page_size(q.limit, 100);
+    let limit = page_size(q.limit, 100)?;
     let page = with_conn(&state, move |c| areas::page(c, &filter, limit)).await?;
     Ok(HttpResponse::Ok().json(page))
 }

@@ -33,7 +33,8 @@ pub struct AuditQuery {
     /// Records before this time (RFC 3339, years 1900 to 2100).
     #[param(value_type = Option<DateTime<Utc>>)]
     pub to: Option<Instant>,
-    /// Page size, 1-500 (default 100; larger values are clamped to 500).
+    /// Page size, 1-500 (default 100; outside that range: 422).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
     #[param(min_length = 1)]
@@ -73,7 +74,7 @@ pub async fn list(
             }
         },
     };
-    let limit = page_size(q.limit, 100);
+    let limit = page_size(q.limit, 100)?;
     let filter = AuditFilter {
         entity_type: given(q.entity),
         entity_id: given(q.entity_id),
@@ -114,7 +115,8 @@ pub struct ShortLivedQuery {
     /// Events deleted on or before this day (Vietnam's calendar, UTC+7; 1900-01-01 to 2100-12-31).
     #[param(value_type = Option<NaiveDate>)]
     pub to: Option<Day>,
-    /// Page size, 1-500 (default 100; larger values are clamped to 500).
+    /// Page size, 1-500 (default 100; outside that range: 422).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
     #[param(min_length = 1)]
@@ -168,7 +170,7 @@ pub async fn short_lived_events(
         .as_deref()
         .map(cursor::decode_at)
         .transpose()?;
-    let limit = page_size(q.limit, 100);
+    let limit = page_size(q.limit, 100)?;
     let filter = ShortLivedFilter {
         within_minutes: i32::try_from(within_minutes).expect("at most a week of minutes"),
         agency: given(q.agency),

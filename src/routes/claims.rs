@@ -28,7 +28,8 @@ pub struct ClaimsQuery {
     /// claims naming them; another agency here is 403.
     #[param(min_length = 1)]
     pub agency: Option<String>,
-    /// Events per page, 1-500 (default 100; larger values are clamped).
+    /// Events per page, 1-500 (default 100; outside that range: 422).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
     #[param(min_length = 1)]
@@ -66,7 +67,7 @@ pub async fn list(
         }
         (Writer::Agency(own), _) => Some(own.to_string()),
     };
-    let limit = page_size(q.limit, 100);
+    let limit = page_size(q.limit, 100)?;
     let after = given(q.cursor)
         .as_deref()
         .map(cursor::decode::<1>)

@@ -223,7 +223,8 @@ pub struct ListQuery {
     pub updated_since: Option<Instant>,
     /// Include soft-deleted events (they carry `deleted_at`).
     pub include_deleted: Option<bool>,
-    /// Page size, 1-500 (default 100; larger values are clamped to 500).
+    /// Page size, 1-500 (default 100; outside that range: 422).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
     #[param(min_length = 1)]
@@ -252,7 +253,7 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let reader = reader(&who)?;
     let q = q.0;
-    let limit = page_size(q.limit, 100);
+    let limit = page_size(q.limit, 100)?;
     let after = given(q.cursor.clone())
         .as_deref()
         .map(cursor::decode_at)
@@ -401,7 +402,7 @@ pub async fn duplicate_candidates(
     q: QueryParams<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let reader = reader(&who)?;
-    let limit = page_size(q.0.limit, 100);
+    let limit = page_size(q.0.limit, 100)?;
     let after = given(q.0.cursor)
         .as_deref()
         .map(cursor::decode)

@@ -158,7 +158,7 @@ pub async fn proposals(
     q: QueryParams<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     writer(&who)?;
-    let limit = page_size(q.0.limit, 100);
+    let limit = page_size(q.0.limit, 100)?;
     let after = given(q.0.cursor)
         .as_deref()
         .map(cursor::decode)

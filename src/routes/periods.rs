@@ -55,7 +55,8 @@ pub struct PeriodsQuery {
     /// Only this period (`2025-Q3`).
     #[param(min_length = 1)]
     pub period: Option<String>,
-    /// Locks per page, 1-500 (default 100; larger values are clamped).
+    /// Locks per page, 1-500 (default 100; outside that range: 422).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
     #[param(min_length = 1)]
@@ -97,7 +98,7 @@ pub async fn list(
         .map(cursor::decode::<1>)
         .transpose()?
         .map(|[id]| id);
-    let limit = page_size(q.limit, 100);
+    let limit = page_size(q.limit, 100)?;
     let all = q.all.unwrap_or(false);
     let (items, next) = with_conn(&state, move |c| {
         periods::list(c, all, period.as_ref(), before, limit)

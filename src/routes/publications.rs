@@ -22,7 +22,8 @@ pub struct PublicationsQuery {
     /// Only this period's versions (`2025-Q3`).
     #[param(min_length = 1)]
     pub period: Option<String>,
-    /// Per page, 1-500 (default 100; larger values are clamped).
+    /// Per page, 1-500 (default 100; outside that range: 422).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
     #[param(min_length = 1)]
@@ -129,7 +130,7 @@ pub async fn list(
             Ok::<_, ApiError>((at.naive_utc(), v, p.as_str().to_string()))
         })
         .transpose()?;
-    let limit = page_size(q.limit, 100);
+    let limit = page_size(q.limit, 100)?;
     let (items, next) = with_conn(&state, move |c| {
         publications::list(c, only.as_ref().map(Period::as_str), before, limit)
     })

@@ -13,6 +13,7 @@ use crate::helpers::{Db, TestApp, json as json_of};
 both_backends!(
     participant_ids_past_two_to_the_32_keep_every_figure,
     re_posting_known_people_creates_no_participant_ids,
+    duplicate_candidates_look_at_a_bounded_number_of_reports_per_page,
 );
 
 /// Past 2^32: the reach index keys people by their 64-bit id.
@@ -182,4 +183,69 @@ async fn re_posting_known_people_creates_no_participant_ids(app: TestApp) {
         "only the three new people take ids"
     );
     assert_eq!(scalar(&app, "SELECT COUNT(*) AS n FROM participants"), 53);
+}
+
+/// Case 1: a page of duplicate candidates looks at no more than 200 of the
+/// caller's reports, however large the database or `limit`; walking the
+/// pages still finds every pair exactly once. 450 police reports and one
+/// women's union meeting of the same day and commune: every police report
+/// has that one candidate; the women's union's report has 20 (its cap).
+async fn duplicate_candidates_look_at_a_bounded_number_of_reports_per_page(app: TestApp) {
+    app.seed_test_areas();
+    let (police, wu) = (app.agency("police"), app.agency("womens-union"));
+    let w = post(&app, &wu, &report("w", "2025-03-10", 30, &[])).await;
+    for chunk in 0..3 {
+        let items: Vec<Value> = (0..150)
+            .map(|i| report(&format!("p{chunk}-{i}"), "2025-03-10", 10, &[]))
+            .collect();
+        let out = json_of(
+            app.post("/api/v1/events/batch", &police, &json!({ "items": items }))
+                .await,
+            200,
+        )
+        .await;
+        assert_eq!(out["summary"]["created"], 150);
+    }
+    let walk = |token: String| {
+        let app = &app;
+        async move {
+            let mut pages = Vec::new();
+            let mut path = "/api/v1/events/duplicate-candidates?limit=500".to_string();
+            loop {
+                let page = json_of(app.get(&path, &token).await, 200).await;
+                pages.push(page["items"].as_array().unwrap().clone());
+                match page["next_cursor"].as_str() {
+                    Some(c) => {
+                        path = format!("/api/v1/events/duplicate-candidates?limit=500&cursor={c}")
+                    }
+                    None => break,
+                }
+                assert!(pages.len() < 20, "the walk ends");
+            }
+            pages
+        }
+    };
+    let pages = walk(police.clone()).await;
+    let sizes: Vec<usize> = pages.iter().map(Vec::len).collect();
+    assert_eq!(sizes, [200, 200, 50], "200 reports looked at per page");
+    let mut own: Vec<&str> = pages
+        .iter()
+        .flatten()
+        .map(|c| {
+            assert_eq!(c["agency"], "police");
+            assert_eq!(c["other_id"], w.as_str());
+            c["event_id"].as_str().unwrap()
+        })
+        .collect();
+    own.sort_unstable();
+    own.dedup();
+    assert_eq!(own.len(), 450, "every police report once");
+    let pages = walk(wu.clone()).await;
+    let theirs: Vec<&Value> = pages.iter().flatten().collect();
+    assert_eq!(theirs.len(), 20, "the cap per report");
+    assert!(theirs.iter().all(|c| c["event_id"] == w.as_str()));
+    // An admin sees each pair once, the earlier report first: the women's
+    // union's report is the earlier, with its 20.
+    let admin = walk(app.admin()).await;
+    assert_eq!(admin.iter().flatten().count(), 20);
 }

@@ -928,13 +928,18 @@ async fn list_filters_and_cursor_pagination(app: TestApp) {
     assert_eq!(count("target_group=women").await, 3);
     assert_eq!(count("from=2024-03-01&to=2024-05-01").await, 3);
     assert_eq!(count("agency=education&agency=police").await, 7);
-    assert_eq!(count("limit=1000000").await, 7);
+    assert_eq!(count("limit=500").await, 7);
     let since = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
     assert_eq!(
         count(&format!("updated_since={}", since.replace('+', "%2B"))).await,
         0
     );
     problem(app.get("/api/v1/events?kind=party", &token).await, 422).await;
+    // Issue 29: a page size out of range is refused, not clamped.
+    for bad in ["limit=0", "limit=-1", "limit=501", "limit=1000000"] {
+        let p = problem(app.get(&format!("/api/v1/events?{bad}"), &token).await, 422).await;
+        assert_eq!(crate::helpers::fields(&p), ["limit"], "{bad}");
+    }
     problem(app.get("/api/v1/events?cursor=zzz", &token).await, 422).await;
     problem(app.get("/api/v1/events?area=77777", &token).await, 422).await;
 }
