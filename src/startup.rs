@@ -210,9 +210,16 @@ pub fn build_app(
         .wrap(actix_web::middleware::from_fn(
             middleware::check_request_target,
         ))
+        .wrap(actix_web::middleware::from_fn(middleware::file_names))
+        .wrap(actix_web::middleware::from_fn(
+            middleware::head_and_conditional_get,
+        ))
         .wrap(middleware::cors(&origins))
         .wrap(ErrorHandlers::new().default_handler(middleware::problemize))
         .wrap(actix_web::middleware::from_fn(middleware::security_headers))
+        // gzip, brotli or zstd as the client accepts; answers that carry a
+        // secret say `Content-Encoding: identity` and are left alone.
+        .wrap(actix_web::middleware::Compress::default())
         .wrap(actix_web::middleware::from_fn(middleware::record_metrics))
         .wrap(Logger::new("%a \"%r\" %s %b %Dms").exclude("/healthz"))
 }

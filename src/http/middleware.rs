@@ -1,5 +1,6 @@
-//! Middleware: security headers, CORS, NUL bytes in paths, problem+json for
-//! actix's own error responses, and the 404/405 fallback.
+//! Middleware: security headers, CORS, NUL bytes in paths, HEAD and
+//! conditional GET, problem+json for actix's own error responses, and the
+//! 404/405 fallback.
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -68,10 +69,111 @@ pub fn cors(origins: &[String]) -> actix_cors::Cors {
             header::AUTHORIZATION,
             header::CONTENT_TYPE,
             header::IF_MATCH,
+            header::IF_NONE_MATCH,
             header::ACCEPT,
+            header::ACCEPT_LANGUAGE,
+            // The usual tracing headers: a preflight naming them is not
+            // refused (W3C Trace Context, request ids).
+            header::HeaderName::from_static("traceparent"),
+            header::HeaderName::from_static("tracestate"),
+            header::HeaderName::from_static("x-request-id"),
         ])
-        .expose_headers([header::ETAG, header::LOCATION, header::RETRY_AFTER])
+        .expose_headers([
+            header::ETAG,
+            header::LOCATION,
+            header::RETRY_AFTER,
+            header::CONTENT_DISPOSITION,
+        ])
         .max_age(600)
+}
+
+/// HEAD on every GET route and conditional GET (RFC 9110): a HEAD request
+/// is routed as GET, and the connection, which saw HEAD, sends the headers
+/// alone (the same `Content-Length`, `ETag`, ...); a GET whose
+/// `If-None-Match` names the answer's `ETag` (weak comparison, `*` any)
+/// is answered `304 Not Modified` with that `ETag` and no body.
+pub async fn head_and_conditional_get(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<actix_web::body::EitherBody<impl MessageBody>>, actix_web::Error> {
+    if req.method() == actix_web::http::Method::HEAD {
+        req.head_mut().method = actix_web::http::Method::GET;
+    }
+    let read = req.method() == actix_web::http::Method::GET;
+    let if_none_match = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let res = next.call(req).await?;
+    if let (true, Some(wanted), Some(etag)) = (
+        read && res.status() == actix_web::http::StatusCode::OK,
+        if_none_match,
+        res.headers().get(header::ETAG).cloned(),
+    ) && none_match_fails(&wanted, etag.to_str().unwrap_or(""))
+    {
+        let (req, _) = res.into_parts();
+        let not_modified = HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag))
+            .finish();
+        return Ok(ServiceResponse::new(req, not_modified).map_into_right_body());
+    }
+    Ok(res.map_into_left_body())
+}
+
+/// Whether `If-None-Match: wanted` names `etag` (weak comparison: `W/` is
+/// ignored on both sides; `*` names any), so the condition is false.
+fn none_match_fails(wanted: &str, etag: &str) -> bool {
+    let opaque = |t: &str| t.trim().trim_start_matches("W/").to_string();
+    let etag = opaque(etag);
+    wanted
+        .split(',')
+        .any(|t| t.trim() == "*" || opaque(t) == etag)
+}
+
+/// Files are named: a CSV or Markdown answer carries `Content-Disposition:
+/// attachment` with a file name from its path (`aggregates.csv`,
+/// `2025-Q3.csv`, `report.md`), so a browser or `curl -OJ` saves it as
+/// such; a handler that named its file keeps its name.
+pub async fn file_names(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let mut res = next.call(req).await?;
+    let kind = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or("").trim().to_string());
+    let extension = match kind.as_deref() {
+        Some("text/csv") => "csv",
+        Some("text/markdown") => "md",
+        _ => return Ok(res),
+    };
+    if res.headers().contains_key(header::CONTENT_DISPOSITION) {
+        return Ok(res);
+    }
+    let last = res
+        .request()
+        .path()
+        .rsplit('/')
+        .next()
+        .unwrap_or("")
+        .to_string();
+    let stem = last.strip_suffix(&format!(".{extension}")).unwrap_or(&last);
+    let stem: String = stem
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        .collect();
+    let stem = if stem.is_empty() || stem == "summary" {
+        "report".to_string()
+    } else {
+        stem
+    };
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{stem}.{extension}\"")) {
+        res.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(res)
 }
 
 /// Longest query string the API reads, in bytes.
@@ -178,4 +280,19 @@ pub async fn record_metrics(
         );
     }
     Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::none_match_fails;
+
+    #[test]
+    fn if_none_match_compares_weakly_and_reads_lists() {
+        assert!(none_match_fails(r#""3""#, r#""3""#));
+        assert!(none_match_fails(r#"W/"3""#, r#""3""#));
+        assert!(none_match_fails(r#""1", "3""#, r#""3""#));
+        assert!(none_match_fails("*", r#""abc""#));
+        assert!(!none_match_fails(r#""4""#, r#""3""#));
+        assert!(!none_match_fails(r#""30""#, r#""3""#));
+    }
 }

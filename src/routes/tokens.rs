@@ -43,6 +43,8 @@ pub async fn create(
     .await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/tokens/{}", info.id)))
+        // An answer carrying a secret is never compressed (BREACH).
+        .insert_header(actix_web::http::header::ContentEncoding::Identity)
         .json(CreatedToken {
             token: issued.token,
             info,

@@ -20,6 +20,7 @@ mod drill;
 mod events;
 mod foundation;
 mod hardening;
+mod http_semantics;
 mod identifiers;
 mod metrics;
 mod migrations;

@@ -1,0 +1,213 @@
+//! Issue 29, case 7: HTTP as RFC 9110 says. HEAD on every GET route,
+//! conditional GET with `If-None-Match`, CORS preflights naming the usual
+//! tracing headers.
+
+use serde_json::Value;
+
+use crate::both_backends;
+use crate::consent::{post, report};
+use crate::helpers::{TestApp, operations};
+
+both_backends!(
+    head_answers_every_get_route_with_its_headers_and_no_body,
+    if_none_match_answers_304_for_the_current_tag_only,
+    files_are_named,
+    answers_are_compressed_except_secrets,
+);
+both_backends!(
+    settings = |s| s.cors_origins = vec!["https://dashboard.example.gov.vn".to_string()];
+    a_preflight_naming_tracing_headers_is_allowed,
+);
+
+/// Every documented GET operation answers HEAD as it answers GET (never
+/// 405), without a body; a real resource's HEAD carries GET's `ETag` and
+/// `Content-Length`.
+async fn head_answers_every_get_route_with_its_headers_and_no_body(app: TestApp) {
+    app.seed_test_areas();
+    let police = app.agency("police");
+    let id = post(&app, &police, &report("h", "2025-03-10", 12, &[])).await;
+    let admin = app.admin();
+    let gets: Vec<_> = operations(&app)
+        .await
+        .into_iter()
+        .filter(|o| o.method == reqwest::Method::GET)
+        .collect();
+    assert!(gets.len() > 20);
+    for op in gets {
+        let head = app
+            .client
+            .head(app.url(&op.path))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap();
+        let get = app
+            .client
+            .get(app.url(&op.path))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(head.status(), get.status(), "HEAD {}", op.template);
+        assert_ne!(head.status().as_u16(), 405, "HEAD {}", op.template);
+        assert!(
+            head.bytes().await.unwrap().is_empty(),
+            "HEAD {} sent a body",
+            op.template
+        );
+    }
+    let path = format!("/api/v1/events/{id}");
+    let get = app.get(&path, &police).await;
+    let (etag, length) = (
+        get.headers()["etag"].clone(),
+        get.bytes().await.unwrap().len(),
+    );
+    let head = app
+        .client
+        .head(app.url(&path))
+        .bearer_auth(&police)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), 200);
+    assert_eq!(head.headers()["etag"], etag);
+    assert_eq!(
+        head.headers()["content-length"].to_str().unwrap(),
+        length.to_string()
+    );
+    assert!(head.bytes().await.unwrap().is_empty());
+}
+
+/// A GET naming the current `ETag` in `If-None-Match` (alone, weak, in a
+/// list, or `*`) is 304 with that tag and no body; a stale tag gets the
+/// resource.
+async fn if_none_match_answers_304_for_the_current_tag_only(app: TestApp) {
+    app.seed_test_areas();
+    let police = app.agency("police");
+    let id = post(&app, &police, &report("n", "2025-03-10", 12, &[])).await;
+    let path = format!("/api/v1/events/{id}");
+    let etag = app.get(&path, &police).await.headers()["etag"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let with = |value: String| {
+        let app = &app;
+        let (path, police) = (path.clone(), police.clone());
+        async move {
+            app.client
+                .get(app.url(&path))
+                .bearer_auth(&police)
+                .header("If-None-Match", value)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    for value in [
+        etag.clone(),
+        format!("W/{etag}"),
+        format!("\"0\", {etag}"),
+        "*".to_string(),
+    ] {
+        let resp = with(value.clone()).await;
+        assert_eq!(resp.status(), 304, "{value}");
+        assert_eq!(resp.headers()["etag"].to_str().unwrap(), etag);
+        assert!(resp.bytes().await.unwrap().is_empty());
+    }
+    let stale = with("\"999\"".to_string()).await;
+    assert_eq!(stale.status(), 200);
+    let body: Value = stale.json().await.unwrap();
+    assert_eq!(body["id"], id.as_str());
+}
+
+async fn a_preflight_naming_tracing_headers_is_allowed(app: TestApp) {
+    let dash = "https://dashboard.example.gov.vn";
+    let preflight = app
+        .client
+        .request(reqwest::Method::OPTIONS, app.url("/api/v1/aggregates"))
+        .header("Origin", dash)
+        .header("Access-Control-Request-Method", "GET")
+        .header(
+            "Access-Control-Request-Headers",
+            "authorization, traceparent, tracestate, x-request-id, if-none-match",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(preflight.status().is_success(), "{}", preflight.status());
+    let allowed = preflight.headers()["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .to_lowercase();
+    for h in ["traceparent", "tracestate", "x-request-id", "if-none-match"] {
+        assert!(allowed.contains(h), "{h} not in {allowed}");
+    }
+}
+
+/// CSV and Markdown answers are files with a name.
+async fn files_are_named(app: TestApp) {
+    let viewer = app.viewer();
+    for (path, name) in [
+        ("/api/v1/aggregates.csv?group_by=agency", "aggregates.csv"),
+        ("/api/v1/reach/overlap.csv", "overlap.csv"),
+        ("/api/v1/reach/frequency.csv", "frequency.csv"),
+        ("/api/v1/reports/summary?format=md", "report.md"),
+    ] {
+        let resp = app.get(path, &viewer).await;
+        assert_eq!(resp.status(), 200, "{path}");
+        assert_eq!(
+            resp.headers()["content-disposition"],
+            format!("attachment; filename=\"{name}\""),
+            "{path}"
+        );
+    }
+    // JSON is not a file.
+    let json = app.get("/api/v1/aggregates", &viewer).await;
+    assert!(json.headers().get("content-disposition").is_none());
+}
+
+/// JSON and CSV are compressed for clients that accept it; an answer that
+/// carries a secret (a new token) never is (BREACH).
+async fn answers_are_compressed_except_secrets(app: TestApp) {
+    let viewer = app.viewer();
+    for path in [
+        "/api/v1/aggregates?group_by=agency",
+        "/api/v1/aggregates.csv?group_by=agency",
+        "/openapi.json",
+    ] {
+        let resp = app
+            .client
+            .get(app.url(path))
+            .bearer_auth(&viewer)
+            .header("Accept-Encoding", "gzip")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200, "{path}");
+        assert_eq!(resp.headers()["content-encoding"], "gzip", "{path}");
+        let bytes = resp.bytes().await.unwrap();
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut text)
+            .unwrap();
+        assert!(!text.is_empty(), "{path}");
+    }
+    let token = app
+        .client
+        .post(app.url("/api/v1/tokens"))
+        .bearer_auth(app.admin())
+        .header("Accept-Encoding", "gzip, br")
+        .json(&serde_json::json!({"role": "viewer", "label": "compressed?"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(token.status(), 201);
+    assert!(
+        token
+            .headers()
+            .get("content-encoding")
+            .is_none_or(|v| v == "identity"),
+        "a secret was compressed"
+    );
+    let body: Value = token.json().await.unwrap();
+    assert!(body["token"].as_str().unwrap().len() > 100);
+}
