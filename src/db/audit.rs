@@ -106,3 +106,22 @@ pub fn list(conn: &mut DbConn, f: &AuditFilter, limit: i64) -> QueryResult<Vec<A
     }
     q.order(audit_log::id.desc()).limit(limit).load(conn)
 }
+
+/// Who recorded the latest `action` on an entity: its role and agency (and
+/// token id), e.g. who deleted an event.
+pub fn last_actor(
+    conn: &mut DbConn,
+    entity_type: &str,
+    entity_id: &str,
+    action: &str,
+) -> QueryResult<Option<(String, Option<String>, Option<String>)>> {
+    use super::schema::audit_log::dsl as a;
+    a::audit_log
+        .filter(a::entity_type.eq(entity_type))
+        .filter(a::entity_id.eq(entity_id))
+        .filter(a::action.eq(action))
+        .order(a::id.desc())
+        .select((a::actor_role, a::actor_agency, a::actor_jti))
+        .first(conn)
+        .optional()
+}

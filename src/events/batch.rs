@@ -364,10 +364,18 @@ fn write_inputs(
                         }
                     },
                 },
+                Some(o) if dry_run && decide(&o, &hash, mode) == Decision::Deleted => {
+                    let ApiError::Conflict { detail, .. } =
+                        super::write::deleted_conflict(conn, &o)?
+                    else {
+                        return Err(ApiError::internal("a deletion conflict of another kind"));
+                    };
+                    BatchItem::conflict(index, external_id, Some(o.id), detail)
+                }
                 Some(o) if dry_run => {
                     let status = match decide(&o, &hash, mode) {
                         Decision::Unchanged => ItemStatus::Unchanged,
-                        Decision::Conflict => ItemStatus::Conflict,
+                        Decision::Conflict | Decision::Deleted => ItemStatus::Conflict,
                         Decision::Replace => ItemStatus::Updated,
                     };
                     // A dry run refuses what the write would: a lock, the claim quota.

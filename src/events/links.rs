@@ -189,12 +189,15 @@ fn linked(conn: &mut DbConn, row: &EventRow) -> Result<LinkOutcome, ApiError> {
 
 /// Whether agency `x` may name report `b` as the other side of a link from
 /// its report `a`: its own report, one it confirmed co-organising, the
-/// other side of a proposal already made, a duplicate candidate of `a`, or
-/// a report that can never be a candidate (a tally or a province-wide
+/// other side of a proposal already made, a report already in `a`'s real
+/// event, a duplicate candidate of `a`, or a report that can never be a
+/// candidate (a tally or a province-wide
 /// record, whose id the other agency gave). Anything else answers like an
 /// event that does not exist. Naming shows nothing of `b`'s figures.
 fn may_name(conn: &mut DbConn, x: &str, a: &EventRow, b: &EventRow) -> Result<bool, ApiError> {
-    if b.agency_code == x {
+    // Its own report, or one already in the same real event as its report
+    // (a sync job proposing again a link that was made: idempotent).
+    if b.agency_code == x || a.group_seq == b.group_seq {
         return Ok(true);
     }
     let (lo, hi) = ends(a, b);

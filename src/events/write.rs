@@ -38,17 +38,26 @@ pub enum Outcome {
 pub enum Mode {
     /// Existing with the same content: unchanged; with other content: 409.
     Create,
-    /// Existing: replaced.
+    /// Existing: replaced; deleted: 409 (a sync does not undo a deletion
+    /// a person made).
     Upsert,
+    /// As `Upsert`, and a deleted event is restored (`restore=true`).
+    Restore,
 }
 
 impl Mode {
-    /// The `mode` query parameter of a batch: `create` (the default) or `upsert`.
-    pub fn from_param(mode: Option<&str>) -> Result<Self, ApiError> {
-        match mode {
-            None | Some("create") => Ok(Mode::Create),
-            Some("upsert") => Ok(Mode::Upsert),
-            Some(_) => Err(ApiError::field("mode", "must be create or upsert")),
+    /// The `mode` query parameter of a batch (`create`, the default, or
+    /// `upsert`) with its `restore` flag (upsert only).
+    pub fn from_param(mode: Option<&str>, restore: bool) -> Result<Self, ApiError> {
+        match (mode, restore) {
+            (None | Some("create"), false) => Ok(Mode::Create),
+            (Some("upsert"), false) => Ok(Mode::Upsert),
+            (Some("upsert"), true) => Ok(Mode::Restore),
+            (None | Some("create"), true) => Err(ApiError::field(
+                "restore",
+                "restores a deleted event by replacing it: use it with mode=upsert",
+            )),
+            _ => Err(ApiError::field("mode", "must be create or upsert")),
         }
     }
 }
@@ -58,22 +67,59 @@ impl Mode {
 pub(super) enum Decision {
     /// Live with the same content: nothing to write (200 unchanged).
     Unchanged,
-    /// Other content (or deleted) in create mode: 409.
+    /// Other content in create mode: 409.
     Conflict,
-    /// Other content (or deleted) in upsert mode: replace it.
+    /// Deleted, and the write does not say `restore=true`: 409 naming the
+    /// deletion.
+    Deleted,
+    /// Other content in upsert mode, or deleted with `restore=true`:
+    /// replace it.
     Replace,
 }
 
-/// The one rule for an existing event: the same content hash on a live
-/// event is unchanged; otherwise create mode conflicts and upsert replaces.
+/// The one rule for an existing event: a deleted one is restored only when
+/// the write says so; the same content hash on a live event is unchanged;
+/// otherwise create mode conflicts and upsert replaces.
 pub(super) fn decide(old: &EventRow, content_hash: &str, mode: Mode) -> Decision {
-    if old.content_hash == content_hash && old.deleted_at.is_none() {
+    if old.deleted_at.is_some() {
+        if mode == Mode::Restore {
+            Decision::Replace
+        } else {
+            Decision::Deleted
+        }
+    } else if old.content_hash == content_hash {
         Decision::Unchanged
     } else if mode == Mode::Create {
         Decision::Conflict
     } else {
         Decision::Replace
     }
+}
+
+/// The conflict of a write that would bring back a deleted event: when,
+/// why and by whom it was deleted, and how to restore it.
+pub(super) fn deleted_conflict(conn: &mut DbConn, old: &EventRow) -> Result<ApiError, ApiError> {
+    let by = crate::db::audit::last_actor(conn, "event", &old.id, "delete")?
+        .map(|(role, agency, jti)| {
+            let who = match agency {
+                Some(a) => format!("{a} ({role})"),
+                None => role,
+            };
+            jti.map_or(who.clone(), |j| format!("{who}, token {j}"))
+        })
+        .unwrap_or_else(|| "unknown".into());
+    Ok(ApiError::Conflict {
+        detail: format!(
+            "external_id {} names event {}, deleted on {} by {by}: {}; send it with restore=true (mode=upsert) to restore it",
+            old.external_id,
+            old.id,
+            old.deleted_at
+                .map(|d| d.date().to_string())
+                .unwrap_or_default(),
+            old.delete_reason.as_deref().unwrap_or("no reason recorded"),
+        ),
+        existing_id: Some(old.id.clone()),
+    })
 }
 
 /// Runs `f` in a write transaction ([`in_write_tx`]). A concurrent insert of the same
@@ -202,6 +248,7 @@ pub(super) fn store(
             }
             match decide(&old, &values.content_hash, mode) {
                 Decision::Unchanged => return Ok((Outcome::Unchanged, view(conn, old)?)),
+                Decision::Deleted => return Err(deleted_conflict(conn, &old)?),
                 Decision::Conflict => {
                     return Err(ApiError::Conflict {
                         detail: format!(
@@ -368,6 +415,8 @@ pub enum Expected {
     Version(i64),
     /// Any stored version (`If-Match: *`): 412 when there is none.
     Existing,
+    /// None stored (`If-None-Match: *`): create only, 412 when one is.
+    Absent,
 }
 
 /// Writes one validated event: POST (`Mode::Create`) or PUT by external id
@@ -400,6 +449,13 @@ pub fn write_one(
                 return Err(ApiError::PreconditionFailed(
                     "If-Match: * but the event does not exist".into(),
                 ));
+            }
+            (Expected::Absent, None) => None,
+            (Expected::Absent, Some(row)) => {
+                return Err(ApiError::PreconditionFailed(format!(
+                    "If-None-Match: * but event {} is stored under this external_id",
+                    row.id
+                )));
             }
         };
         let mut quota = ClaimQuota::new(actor);

@@ -83,16 +83,31 @@ pub async fn create(
     counted(&state, &agency, result)
 }
 
+/// Options of a write by external id.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PutQuery {
+    /// Restore the event if it was deleted (without it, a deleted event is
+    /// a 409 naming the deletion: a sync never undoes a person's deletion).
+    pub restore: Option<bool>,
+}
+
 /// Create or replace an event by the agency's own id (agency token): the call
-/// for systems that sync. With `If-Match`, the stored version must match.
+/// for systems that sync. With `If-Match`, the stored version must match;
+/// with `If-None-Match: *`, nothing may be stored under that id yet (412
+/// otherwise). An event that was deleted is a 409 unless `restore=true`.
 #[utoipa::path(operation_id = "events_put_external", tag = "events", security(("bearer" = [])), request_body = EventInput,
     params(("external_id" = String, Path, description = "The agency's own id; a body `external_id`, if sent, must equal it"),
-           ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[0-9]{1,18}")$"#, description = "ETag of the version being replaced, or `*`")),
+           ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[0-9]{1,18}")$"#, description = "ETag of the version being replaced, or `*`"),
+           ("If-None-Match" = Option<String>, Header, nullable = false, pattern = r#"^\*$"#, description = "`*`: create only, never replace"),
+           PutQuery),
     responses(
         (status = 201, description = "Created", body = EventOut,
          headers(("Location" = String, description = "The event's URL"), ("ETag" = String, description = "Version tag"))),
         (status = 200, description = "Replaced, or unchanged", body = EventOut, headers(("ETag" = String, description = "Version tag"))),
-        (status = 412, description = "If-Match does not match the stored version", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The event was deleted (`conflict`, naming when, why and by whom; send `restore=true`)", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match does not match the stored version, or If-None-Match: * and an event is stored", body = Problem, content_type = "application/problem+json"),
         AuthErrors, BodyErrors, Locked))]
 #[put("/events/external/{external_id}")]
 pub async fn put_external(
@@ -100,8 +115,10 @@ pub async fn put_external(
     state: web::Data<AppState>,
     who: Principal,
     external_id: web::Path<String>,
+    q: QueryParams<PutQuery>,
     body: JsonBody<EventBody>,
 ) -> Result<HttpResponse, ApiError> {
+    let mode = Mode::from_param(Some("upsert"), q.0.restore.unwrap_or(false))?;
     let agency = who.require_writing_agency()?.to_string();
     let external_id = external_id.into_inner();
     let mut body = body.0;
@@ -122,10 +139,18 @@ pub async fn put_external(
         // A malformed body is a 422 whatever the precondition says.
         let v = events::validate_body(&body, &agency, &state.pseudonymizer, "")
             .map_err(ApiError::validation)?;
-        let expected = IfMatch::of(&req)?.expected();
+        let expected = match req.headers().get(actix_web::http::header::IF_NONE_MATCH) {
+            None => IfMatch::of(&req)?.expected(),
+            Some(v) if v.as_bytes() == b"*" => Expected::Absent,
+            Some(_) => {
+                return Err(ApiError::BadRequest(
+                    "If-None-Match on a write must be *".into(),
+                ));
+            }
+        };
         let agency = agency.clone();
         with_conn(&state, move |c| {
-            events::write_one(c, &actor, &agency, &v, Mode::Upsert, expected)
+            events::write_one(c, &actor, &agency, &v, mode, expected)
         })
         .await
     }
@@ -144,6 +169,10 @@ pub struct BatchQuery {
     pub mode: Option<String>,
     /// Validate everything and write nothing.
     pub dry_run: Option<bool>,
+    /// With `mode=upsert`: an item naming a deleted event restores it
+    /// (without it, such an item is a `conflict` naming the deletion, so a
+    /// nightly sync never undoes a deletion a person made).
+    pub restore: Option<bool>,
 }
 
 /// A batch of events.
@@ -171,7 +200,7 @@ pub async fn batch(
     body: JsonBody<BatchBody>,
 ) -> Result<HttpResponse, ApiError> {
     let agency = who.require_writing_agency()?.to_string();
-    let mode = Mode::from_param(q.0.mode.as_deref())?;
+    let mode = Mode::from_param(q.0.mode.as_deref(), q.0.restore.unwrap_or(false))?;
     let dry_run = q.0.dry_run.unwrap_or(false);
     let items = events::Items::parse(
         &body.0.items,

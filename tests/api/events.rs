@@ -705,11 +705,11 @@ async fn soft_delete_hides_the_event_and_keeps_it_for_audit(app: TestApp) {
         .map(|a| a["action"].as_str().unwrap())
         .collect();
     assert_eq!(actions, vec!["delete", "create"]);
-    // Posting it again restores it (an upsert of the same content).
+    // Sending it again with restore=true restores it (issue 29: without it, a 409).
     let restored = json_of(
         app.send_json(
             Method::PUT,
-            "/api/v1/events/external/d-1",
+            "/api/v1/events/external/d-1?restore=true",
             &token,
             &event("d-1"),
         )

@@ -33,3 +33,4 @@ mod reports;
 mod short_lived;
 mod stake;
 mod storage;
+mod sync;

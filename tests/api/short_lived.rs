@@ -213,7 +213,7 @@ async fn filters_pagination_and_bad_parameters(app: TestApp) {
     json_of(
         app.send_json(
             reqwest::Method::PUT,
-            "/api/v1/events/external/p3",
+            "/api/v1/events/external/p3?restore=true",
             &police,
             &event("p3", &["0912000009"]),
         )
