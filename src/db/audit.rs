@@ -107,6 +107,9 @@ pub fn list(conn: &mut DbConn, f: &AuditFilter, limit: i64) -> QueryResult<Vec<A
     q.order(audit_log::id.desc()).limit(limit).load(conn)
 }
 
+/// An actor as the audit log names it: role, agency, token id.
+pub type ActorNamed = (String, Option<String>, Option<String>);
+
 /// Who recorded the latest `action` on an entity: its role and agency (and
 /// token id), e.g. who deleted an event.
 pub fn last_actor(
@@ -114,7 +117,7 @@ pub fn last_actor(
     entity_type: &str,
     entity_id: &str,
     action: &str,
-) -> QueryResult<Option<(String, Option<String>, Option<String>)>> {
+) -> QueryResult<Option<ActorNamed>> {
     use super::schema::audit_log::dsl as a;
     a::audit_log
         .filter(a::entity_type.eq(entity_type))
