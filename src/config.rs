@@ -89,6 +89,21 @@ pub const VARIABLES: &[Variable] = &[
         meaning: "clock-skew leeway for `exp`/`nbf` (at most 5)",
     },
     Variable {
+        name: "HEAVY_AT_ONCE",
+        default: "`4`",
+        meaning: "aggregate and reach answers computed at once; others wait up to 5 s, then 503 with `Retry-After`",
+    },
+    Variable {
+        name: "HEAVY_PER_TOKEN",
+        default: "`2`",
+        meaning: "aggregate and reach answers one token may have computed at once (its others wait like any); with 4 times this many running or waiting, 429 with `Retry-After`",
+    },
+    Variable {
+        name: "ANSWER_CELLS_MAX",
+        default: "`1000000`",
+        meaning: "largest aggregate answer (rows x columns); a larger one is a 422 saying how to narrow it",
+    },
+    Variable {
         name: "RATE_LIMIT_PER_MINUTE",
         default: "`600`",
         meaning: "requests per token per minute, 429 with `Retry-After` above (0 disables)",
@@ -279,6 +294,12 @@ pub struct Settings {
     pub jwt_leeway_secs: u64,
     /// Requests per token per minute; 0 disables the limit.
     pub rate_limit_per_minute: u32,
+    /// Heavy answers computed at once.
+    pub heavy_at_once: usize,
+    /// Heavy answers one token may have computed at once.
+    pub heavy_per_token: usize,
+    /// Largest aggregate answer in cells (rows x columns).
+    pub answer_cells_max: usize,
     /// Load the shipped administrative units into a new database.
     pub load_areas: bool,
     /// Participant hashing secret (None: generate or load `$DATA_DIR/participant.key`).
@@ -387,6 +408,13 @@ impl Settings {
                 get("RATE_LIMIT_PER_MINUTE"),
                 "RATE_LIMIT_PER_MINUTE",
                 600u32,
+            )?,
+            heavy_at_once: parse_num(get("HEAVY_AT_ONCE"), "HEAVY_AT_ONCE", 4usize)?,
+            heavy_per_token: parse_num(get("HEAVY_PER_TOKEN"), "HEAVY_PER_TOKEN", 2usize)?,
+            answer_cells_max: parse_num(
+                get("ANSWER_CELLS_MAX"),
+                "ANSWER_CELLS_MAX",
+                1_000_000usize,
             )?,
             load_areas,
             participant_key: match get("PARTICIPANT_KEY") {

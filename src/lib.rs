@@ -32,6 +32,7 @@ pub(crate) mod dev;
 pub(crate) mod domain;
 pub(crate) mod error;
 pub(crate) mod events;
+pub(crate) mod gate;
 pub(crate) mod http;
 pub(crate) mod lenient;
 pub mod metrics;

@@ -172,6 +172,7 @@ pub fn prepare(settings: &Settings) -> Result<AppState, StartError> {
         pseudonymizer: Arc::new(Pseudonymizer::new(participant_key)),
         reach,
         metrics,
+        heavy: crate::gate::Gate::new(settings.heavy_at_once, settings.heavy_per_token),
     })
 }
 

@@ -25,4 +25,6 @@ pub struct AppState {
     pub reach: Arc<crate::reach::Reach>,
     /// Prometheus metrics (served only on `METRICS_BIND`).
     pub metrics: Arc<Metrics>,
+    /// Places for heavy answers (aggregates, reach analytics).
+    pub heavy: Arc<crate::gate::Gate>,
 }

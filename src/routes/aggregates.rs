@@ -268,6 +268,25 @@ pub async fn events(
 /// that received the request, larger ones on the blocking pool.
 const WRITE_HERE_UP_TO: usize = 1_000;
 
+/// Refuses an answer of `rows` rows (plus totals) grouped by `keys` keys
+/// over `max` cells (`ANSWER_CELLS_MAX`): written out, it could take
+/// hundreds of megabytes. The 422 says how to narrow the request.
+fn within_budget(rows: usize, keys: usize, max: usize) -> Result<(), ApiError> {
+    let columns = keys + aggregates::measure::MEASURES.len();
+    let cells = (rows + 1).saturating_mul(columns);
+    if cells <= max {
+        return Ok(());
+    }
+    Err(ApiError::field(
+        "group_by",
+        format!(
+            "this answer would have {cells} cells ({rows} rows x {columns} columns), over the limit of {max}; \
+             narrow it: a shorter period (from, to), one area (area), fewer group_by keys, or coarser ones \
+             (area:district instead of area:commune, period:quarter instead of period:month)"
+        ),
+    ))
+}
+
 /// Computes a parsed request for `who` and writes it as JSON or CSV.
 async fn answer(
     state: web::Data<AppState>,
@@ -285,6 +304,8 @@ async fn answer(
         // membership oracle through its own writes.
         request.filters.scope = who.agency.clone();
     }
+    // One of the places for heavy answers, held until the answer is written.
+    let _place = state.heavy.enter(&who.jti).await?;
     let started = std::time::Instant::now();
     let (answer, engine, locked) = {
         let request = request.clone();
@@ -308,6 +329,11 @@ async fn answer(
         if format == Format::Csv { "csv" } else { "json" },
         started.elapsed(),
     );
+    within_budget(
+        answer.rows.len(),
+        request.group_by.len(),
+        state.settings.answer_cells_max,
+    )?;
     // A large answer is written on the blocking pool (it takes a while); a
     // small one here, where the hop to the pool would cost more than the
     // writing.

@@ -60,6 +60,7 @@ async fn answer(
 ) -> Result<HttpResponse, ApiError> {
     who.forbid_public()?;
     let request = request(q, &who)?;
+    let _place = state.heavy.enter(&who.jti).await?;
     let filters = request.filters.clone();
     let reach = state.reach.clone();
     let started = std::time::Instant::now();

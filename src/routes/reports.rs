@@ -127,6 +127,7 @@ pub async fn summary(
         areas: AreaMode::default(),
         scope: None,
     };
+    let _place = state.heavy.enter(&who.jti).await?;
     let reach = state.reach.clone();
     let s = with_conn(&state, move |c| match period {
         Some(p) => Summary::from_publication(c, p.as_str()),

@@ -11,6 +11,10 @@ use crate::consent::{post, report};
 use crate::helpers::{Db, TestApp, json as json_of};
 
 both_backends!(
+    settings = |s| s.answer_cells_max = 100;
+    an_answer_over_the_cell_budget_is_a_422_saying_how_to_narrow_it,
+);
+both_backends!(
     participant_ids_past_two_to_the_32_keep_every_figure,
     re_posting_known_people_creates_no_participant_ids,
     duplicate_candidates_look_at_a_bounded_number_of_reports_per_page,
@@ -248,4 +252,51 @@ async fn duplicate_candidates_look_at_a_bounded_number_of_reports_per_page(app: 
     // union's report is the earlier, with its 20.
     let admin = walk(app.admin()).await;
     assert_eq!(admin.iter().flatten().count(), 20);
+}
+
+/// Case 2: an aggregate answer over `ANSWER_CELLS_MAX` cells (rows plus
+/// totals, times keys and measures) is refused before it is written, with
+/// the way to narrow it; one within it is answered. 12 months of meetings
+/// and 11 measures: by month, 13 rows x 12 columns = 156 cells (over 100);
+/// by quarter 5 x 12 = 60, by agency 2 x 12 = 24.
+async fn an_answer_over_the_cell_budget_is_a_422_saying_how_to_narrow_it(app: TestApp) {
+    app.seed_test_areas();
+    let police = app.agency("police");
+    let items: Vec<Value> = (1..=12)
+        .map(|m| report(&format!("m{m}"), &format!("2025-{m:02}-10"), 10, &[]))
+        .collect();
+    json_of(
+        app.post("/api/v1/events/batch", &police, &json!({ "items": items }))
+            .await,
+        200,
+    )
+    .await;
+    for path in [
+        "/api/v1/aggregates?group_by=period:month",
+        "/api/v1/aggregates.csv?group_by=period:month",
+    ] {
+        let p = crate::helpers::problem(app.get(path, &app.viewer()).await, 422).await;
+        assert_eq!(crate::helpers::fields(&p), ["group_by"], "{path}");
+        let text = p.to_string();
+        assert!(
+            text.contains("156 cells")
+                && text.contains("over the limit of 100")
+                && text.contains("narrow it"),
+            "{text}"
+        );
+    }
+    let ok = json_of(
+        app.get("/api/v1/aggregates?group_by=agency", &app.viewer())
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(ok["totals"]["events"], 12);
+    let quarters = json_of(
+        app.get("/api/v1/aggregates?group_by=period:quarter", &app.viewer())
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(quarters["rows"].as_array().unwrap().len(), 4);
 }

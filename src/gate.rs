@@ -1,0 +1,180 @@
+//! Bounds on heavy answers (issue 29): aggregates and reach analytics are
+//! computed in memory, and a few large ones at once could exhaust it. The
+//! service computes at most `global` at once and each token at most
+//! `per_token` of them (one token never holds more than its share of the
+//! pool or the memory); a request waits for a place up to [`QUEUE_WAIT`]
+//! (a short queue: a dashboard's page sends six at once), then gets `503`
+//! with `Retry-After`. A token with [`IN_FLIGHT_PER_PLACE`] times
+//! `per_token` requests already running or waiting gets `429` with
+//! `Retry-After`.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::error::ApiError;
+
+/// How long a request waits for one of the `global` places.
+pub const QUEUE_WAIT: Duration = Duration::from_secs(5);
+/// How often a waiting request looks for a free place.
+const POLL: Duration = Duration::from_millis(25);
+/// Requests one token may have running or waiting, per place it may hold.
+pub const IN_FLIGHT_PER_PLACE: usize = 4;
+
+/// The places for heavy answers.
+#[derive(Debug)]
+pub struct Gate {
+    global: usize,
+    per_token: usize,
+    state: Mutex<Places>,
+}
+
+#[derive(Debug, Default)]
+struct Places {
+    running: usize,
+    /// Per token: answers running, and requests running or waiting.
+    by_token: HashMap<String, (usize, usize)>,
+}
+
+/// A place held while an answer is computed and written; freed on drop.
+#[derive(Debug)]
+pub struct Pass {
+    gate: Arc<Gate>,
+    token: String,
+    counted_globally: bool,
+}
+
+impl Drop for Pass {
+    fn drop(&mut self) {
+        if let Ok(mut p) = self.gate.state.lock() {
+            if self.counted_globally {
+                p.running = p.running.saturating_sub(1);
+            }
+            if let Some((running, in_flight)) = p.by_token.get_mut(&self.token) {
+                if self.counted_globally {
+                    *running = running.saturating_sub(1);
+                }
+                *in_flight = in_flight.saturating_sub(1);
+                if *in_flight == 0 {
+                    p.by_token.remove(&self.token);
+                }
+            }
+        }
+    }
+}
+
+impl Gate {
+    /// At most `global` heavy answers at once, `per_token` per token.
+    pub fn new(global: usize, per_token: usize) -> Arc<Self> {
+        Arc::new(Gate {
+            global: global.max(1),
+            per_token: per_token.max(1),
+            state: Mutex::new(Places::default()),
+        })
+    }
+
+    /// A place for `token`'s heavy answer, waiting up to [`QUEUE_WAIT`]
+    /// (503 then); 429 when the token already has too many in flight.
+    pub async fn enter(self: &Arc<Self>, token: &str) -> Result<Pass, ApiError> {
+        self.enter_within(token, QUEUE_WAIT).await
+    }
+
+    async fn enter_within(self: &Arc<Self>, token: &str, wait: Duration) -> Result<Pass, ApiError> {
+        let mut pass = {
+            let mut p = self.state.lock().expect("gate lock");
+            let (_, in_flight) = p.by_token.entry(token.to_string()).or_default();
+            if *in_flight >= self.per_token * IN_FLIGHT_PER_PLACE {
+                return Err(ApiError::TooManyRequests { retry_after: 1 });
+            }
+            *in_flight += 1;
+            Pass {
+                gate: self.clone(),
+                token: token.to_string(),
+                counted_globally: false,
+            }
+        };
+        let started = Instant::now();
+        loop {
+            {
+                let mut guard = self.state.lock().expect("gate lock");
+                let p = &mut *guard;
+                let mine = p.by_token.entry(token.to_string()).or_default();
+                if p.running < self.global && mine.0 < self.per_token {
+                    mine.0 += 1;
+                    p.running += 1;
+                    pass.counted_globally = true;
+                    return Ok(pass);
+                }
+            }
+            if started.elapsed() >= wait {
+                // Dropping `pass` gives the token's place in the queue back.
+                return Err(ApiError::Unavailable(
+                    "the service is computing as many large answers as it can at once; retry shortly"
+                        .into(),
+                ));
+            }
+            actix_web::rt::time::sleep(POLL).await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[actix_web::test]
+    async fn a_token_holds_its_share_and_the_service_its_places() {
+        let gate = Gate::new(3, 2);
+        let short = Duration::from_millis(100);
+        let a1 = gate.enter("a").await.unwrap();
+        let _a2 = gate.enter("a").await.unwrap();
+        // A third at once for the same token waits for one of its two.
+        assert!(matches!(
+            gate.enter_within("a", short).await,
+            Err(ApiError::Unavailable(_))
+        ));
+        let _b1 = gate.enter("b").await.unwrap();
+        // Every place is taken: another token waits, then gets 503.
+        assert!(matches!(
+            gate.enter_within("c", short).await,
+            Err(ApiError::Unavailable(_))
+        ));
+        // A freed place is taken by the one waiting.
+        let waiting = {
+            let gate = gate.clone();
+            actix_web::rt::spawn(async move { gate.enter("c").await.map(|_| ()) })
+        };
+        actix_web::rt::time::sleep(Duration::from_millis(60)).await;
+        drop(a1);
+        waiting.await.unwrap().unwrap();
+        // And the token got its place back.
+        let _a3 = gate.enter("a").await.unwrap();
+        assert!(gate.state.lock().unwrap().running <= 3);
+    }
+
+    #[actix_web::test]
+    async fn a_token_with_too_many_in_flight_gets_429() {
+        let gate = Gate::new(1, 1);
+        let _running = gate.enter("a").await.unwrap();
+        let waiting: Vec<_> = (0..IN_FLIGHT_PER_PLACE - 1)
+            .map(|_| {
+                let gate = gate.clone();
+                actix_web::rt::spawn(async move {
+                    gate.enter_within("a", Duration::from_millis(300))
+                        .await
+                        .map(|_| ())
+                })
+            })
+            .collect();
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+        assert!(matches!(
+            gate.enter("a").await,
+            Err(ApiError::TooManyRequests { .. })
+        ));
+        for w in waiting {
+            assert!(matches!(w.await.unwrap(), Err(ApiError::Unavailable(_))));
+        }
+        // The queue emptied: the token may wait again.
+        assert!(gate.state.lock().unwrap().by_token["a"].1 == 1);
+    }
+}
