@@ -9,11 +9,13 @@
 pub mod calendar;
 pub mod codes;
 pub mod identifiers;
+pub mod versions;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 pub use identifiers::{Pseudonymizer, normalize_identifier};
+pub use versions::Versions;
 
 macro_rules! vocabulary {
     ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $wire:literal),+ $(,)? }) => {

@@ -3,6 +3,7 @@
 //! and is readable by it only once it (or an admin) confirms; it may
 //! decline, and it is asked again when the figures it agreed to change.
 
+use crate::domain::Versions;
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -210,7 +211,7 @@ pub fn answer(
     id: &str,
     agency: &str,
     answer: Answer,
-    precondition: impl Fn() -> Result<Option<i64>, ApiError>,
+    precondition: impl Fn() -> Result<Option<Versions>, ApiError>,
 ) -> Result<ClaimOut, ApiError> {
     let not_found = || ApiError::NotFound(format!("no claim naming {agency} on event {id}"));
     if let Writer::Agency(own) = who
@@ -234,11 +235,12 @@ pub fn answer(
             .ok_or_else(not_found)?
             .status;
         if let Some(v) = precondition()?
-            && v != row.version
+            && !v.matches(row.version)
         {
             return Err(ApiError::PreconditionFailed(format!(
-                "the event is at version {}, not {v}: read its figures again before confirming",
-                row.version
+                "the event is at version {}, not {}: read its figures again before confirming",
+                row.version,
+                v.describe()
             )));
         }
         let status = match answer {

@@ -6,6 +6,7 @@
 //! for every agency: its links take effect at once. An agency may take its
 //! own report out of a group at any time.
 
+use crate::domain::Versions;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -94,11 +95,12 @@ fn make_link(
 /// Checks the revision an approval names (`If-Match`) against the
 /// proposal's current one: 428 without one, 412 when the proposal changed
 /// since.
-fn named_revision(named: Option<i64>, current: i64) -> Result<(), ApiError> {
+fn named_revision(named: Option<&Versions>, current: i64) -> Result<(), ApiError> {
     match named {
-        Some(v) if v == current => Ok(()),
+        Some(v) if v.matches(current) => Ok(()),
         Some(v) => Err(ApiError::PreconditionFailed(format!(
-            "the proposal is at revision {current}, not {v}: a report in it changed; read its figures again before approving"
+            "the proposal is at revision {current}, not {}: a report in it changed; read its figures again before approving",
+            v.describe()
         ))),
         None => Err(ApiError::PreconditionRequired(
             "send If-Match with the proposal's revision: an approval agrees to those figures"
@@ -227,7 +229,7 @@ pub fn link(
     who: Writer<'_>,
     id: &str,
     other_id: &str,
-    revision: Option<i64>,
+    revision: Option<Versions>,
 ) -> Result<LinkOutcome, ApiError> {
     write_tx(conn, |conn| {
         event_links::lock_all(conn)?;
@@ -278,7 +280,7 @@ pub fn link(
                     ));
                 }
                 if revision.is_some() {
-                    named_revision(revision, st.revision)?;
+                    named_revision(revision.as_ref(), st.revision)?;
                     approve_as(conn, actor, &p, x, st.revision)?;
                 }
                 p
@@ -337,12 +339,12 @@ pub fn approve(
     actor: &Actor,
     who: Writer<'_>,
     id: &str,
-    revision: Option<i64>,
+    revision: Option<Versions>,
 ) -> Result<LinkOutcome, ApiError> {
     write_tx(conn, |conn| {
         event_links::lock_all(conn)?;
         let (p, st) = proposal_for(conn, who, id)?;
-        named_revision(revision, st.revision)?;
+        named_revision(revision.as_ref(), st.revision)?;
         let groups = [
             by_seq(conn, p.a_seq)?.group_seq,
             by_seq(conn, p.b_seq)?.group_seq,

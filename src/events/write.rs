@@ -3,6 +3,7 @@
 //! do with an existing event ([`decide`]), storing one event, inserting new
 //! ones set-wise, and the retry after a lost race.
 
+use crate::domain::Versions;
 use std::collections::{BTreeSet, HashMap};
 
 use serde::Serialize;
@@ -231,7 +232,7 @@ pub(super) fn store(
     area_id: i64,
     existing: Option<EventRow>,
     mode: Mode,
-    if_match: Option<i64>,
+    if_match: Option<&Versions>,
     quota: &mut ClaimQuota,
 ) -> Result<(Outcome, EventOut), ApiError> {
     let now = crate::db::now();
@@ -239,11 +240,12 @@ pub(super) fn store(
     match existing {
         Some(old) => {
             if let Some(expected) = if_match
-                && expected != old.version
+                && !expected.matches(old.version)
             {
                 return Err(ApiError::PreconditionFailed(format!(
-                    "the event is at version {}, not {expected}",
-                    old.version
+                    "the event is at version {}, not {}",
+                    old.version,
+                    expected.describe()
                 )));
             }
             match decide(&old, &values.content_hash, mode) {
@@ -407,12 +409,13 @@ pub(super) fn create_many(
 }
 
 /// What a write expects of the stored event with its external id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Expected {
     /// Nothing: create it, or (upsert) replace whatever is stored.
     Nothing,
-    /// That version (`If-Match: "7"`): 412 otherwise, or when there is none.
-    Version(i64),
+    /// One of those versions (`If-Match: "7"` or a list): 412 otherwise,
+    /// or when there is none.
+    Version(Versions),
     /// Any stored version (`If-Match: *`): 412 when there is none.
     Existing,
     /// None stored (`If-None-Match: *`): create only, 412 when one is.
@@ -441,10 +444,10 @@ pub fn write_one(
         })?
         .into_iter()
         .next();
-        let if_match = match (expected, &existing) {
+        let if_match = match (expected.clone(), &existing) {
             (Expected::Nothing, _) => None,
-            (Expected::Version(version), _) => Some(version),
-            (Expected::Existing, Some(row)) => Some(row.version),
+            (Expected::Version(versions), _) => Some(versions),
+            (Expected::Existing, Some(row)) => Some(Versions::one(row.version)),
             (Expected::Existing, None) => {
                 return Err(ApiError::PreconditionFailed(
                     "If-Match: * but the event does not exist".into(),
@@ -460,7 +463,15 @@ pub fn write_one(
         };
         let mut quota = ClaimQuota::new(actor);
         store(
-            conn, actor, agency, v, area_id, existing, mode, if_match, &mut quota,
+            conn,
+            actor,
+            agency,
+            v,
+            area_id,
+            existing,
+            mode,
+            if_match.as_ref(),
+            &mut quota,
         )
     })
 }
@@ -475,11 +486,13 @@ pub fn replace_by_id(
     writer: Writer<'_>,
     id: &str,
     input: &EventBody,
-    if_match: Option<i64>,
+    if_match: Option<Versions>,
 ) -> Result<(Outcome, EventOut), ApiError> {
     in_write_tx(conn, |conn| {
         let existing = writable(conn, writer, id)?;
-        let if_match = if_match.unwrap_or(existing.version);
+        let if_match = if_match
+            .clone()
+            .unwrap_or_else(|| Versions::one(existing.version));
         let mut v = validate_body(input, &existing.agency_code, pseudonymizer, "")
             .map_err(ApiError::validation)?;
         if v.external_id != existing.external_id {
@@ -499,7 +512,7 @@ pub fn replace_by_id(
             area_id,
             Some(existing),
             Mode::Upsert,
-            Some(if_match),
+            Some(&if_match),
             &mut ClaimQuota::new(actor),
         )
     })

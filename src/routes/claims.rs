@@ -121,9 +121,10 @@ async fn answer(
 #[utoipa::path(operation_id = "claims_confirm", tag = "claims", security(("bearer" = [])),
     params(("id" = String, Path, description = "Event id"),
         ("agency" = String, Path, description = "The named co-organiser (the caller's own agency, unless admin)"),
-        ("If-Match" = String, Header, pattern = r#"^(\*|(W/)?"[0-9]{1,18}")$"#, description = "ETag of the event version whose figures you confirm")),
+        ("If-Match" = String, Header, pattern = r#"^(\*|(W/)?"[0-9]{1,18}"( *, *(W/)?"[0-9]{1,18}")*)$"#, description = "ETag of the event version whose figures you confirm")),
     responses((status = 200, description = "Confirmed", body = ClaimOut),
-        (status = 412, description = "The event changed since that ETag", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "If-Match is not an entity tag (or a list of them) nor `*`", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The event changed since that ETag (or only weak tags were sent: If-Match compares strongly)", body = Problem, content_type = "application/problem+json"),
         (status = 428, description = "If-Match is missing", body = Problem, content_type = "application/problem+json"),
         AuthErrors, NotFound, Locked))]
 #[post("/events/{id}/claims/{agency}/confirm")]
@@ -143,9 +144,10 @@ pub async fn confirm(
 #[utoipa::path(operation_id = "claims_decline", tag = "claims", security(("bearer" = [])),
     params(("id" = String, Path, description = "Event id"),
         ("agency" = String, Path, description = "The named co-organiser (the caller's own agency, unless admin)"),
-        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[0-9]{1,18}")$"#, description = "ETag of the event version you answer about")),
+        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[0-9]{1,18}"( *, *(W/)?"[0-9]{1,18}")*)$"#, description = "ETag of the event version you answer about")),
     responses((status = 200, description = "Declined", body = ClaimOut),
-        (status = 412, description = "The event changed since that ETag", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "If-Match is not an entity tag (or a list of them) nor `*`", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The event changed since that ETag (or only weak tags were sent: If-Match compares strongly)", body = Problem, content_type = "application/problem+json"),
         AuthErrors, NotFound, Locked))]
 #[post("/events/{id}/claims/{agency}/decline")]
 pub async fn decline(

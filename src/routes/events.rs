@@ -99,7 +99,7 @@ pub struct PutQuery {
 /// otherwise). An event that was deleted is a 409 unless `restore=true`.
 #[utoipa::path(operation_id = "events_put_external", tag = "events", security(("bearer" = [])), request_body = EventInput,
     params(("external_id" = String, Path, description = "The agency's own id; a body `external_id`, if sent, must equal it"),
-           ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[0-9]{1,18}")$"#, description = "ETag of the version being replaced, or `*`"),
+           ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[0-9]{1,18}"( *, *(W/)?"[0-9]{1,18}")*)$"#, description = "ETag of the version being replaced, or `*`"),
            ("If-None-Match" = Option<String>, Header, nullable = false, pattern = r#"^\*$"#, description = "`*`: create only, never replace"),
            PutQuery),
     responses(
@@ -333,7 +333,7 @@ pub async fn get_one(
 /// Replace an event entirely (its agency or an admin). `If-Match` is
 /// required: 428 without it, 412 when the event changed since.
 #[utoipa::path(operation_id = "events_replace", tag = "events", security(("bearer" = [])), request_body = EventInput,
-    params(("id" = String, Path, description = "Event id"), ("If-Match" = String, Header, pattern = r#"^(\*|(W/)?"[0-9]{1,18}")$"#, description = "ETag of the version being replaced, or `*`")),
+    params(("id" = String, Path, description = "Event id"), ("If-Match" = String, Header, pattern = r#"^(\*|(W/)?"[0-9]{1,18}"( *, *(W/)?"[0-9]{1,18}")*)$"#, description = "ETag of the version being replaced, or `*`")),
     responses((status = 200, description = "Replaced (or unchanged)", body = EventOut, headers(("ETag" = String, description = "Version tag"))),
         (status = 412, description = "The event changed since that ETag", body = Problem, content_type = "application/problem+json"),
         (status = 428, description = "If-Match is missing", body = Problem, content_type = "application/problem+json"),

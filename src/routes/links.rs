@@ -68,7 +68,7 @@ pub async fn group(
 /// headcounts, the union of participants, the earliest date.
 #[utoipa::path(operation_id = "events_link", tag = "links", security(("bearer" = [])), request_body = SameAsBody,
     params(("id" = String, Path, description = "Event id: the caller's own report (any, for an admin)"),
-        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(W/)?"[0-9]{1,18}"$"#, description = "The pending proposal's `revision`, to approve it as well")),
+        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(W/)?"[0-9]{1,18}"( *, *(W/)?"[0-9]{1,18}")*$"#, description = "The pending proposal's `revision`, to approve it as well")),
     responses((status = 200, description = "The reports now form one real event", body = LinkOutcome),
         (status = 202, description = "Proposed: waiting for the agencies in `proposal.waiting_for`", body = LinkOutcome),
         (status = 412, description = "The pending proposal changed since its revision was read", body = Problem, content_type = "application/problem+json"),
@@ -206,7 +206,7 @@ pub async fn proposal(
 /// approve this revision.
 #[utoipa::path(operation_id = "link_proposals_approve", tag = "links", security(("bearer" = [])),
     params(("id" = String, Path, description = "Proposal id"),
-        ("If-Match" = String, Header, pattern = r#"^(W/)?"[0-9]{1,18}"$"#, description = "The proposal's `revision`, as an entity tag: `\"1234\"`")),
+        ("If-Match" = String, Header, pattern = r#"^(W/)?"[0-9]{1,18}"( *, *(W/)?"[0-9]{1,18}")*$"#, description = "The proposal's `revision`, as an entity tag: `\"1234\"`")),
     responses((status = 200, description = "Linked", body = LinkOutcome),
         (status = 202, description = "Approved; waiting for others", body = LinkOutcome),
         (status = 400, description = "Malformed If-Match", body = Problem, content_type = "application/problem+json"),

@@ -13,6 +13,7 @@ both_backends!(
     if_none_match_answers_304_for_the_current_tag_only,
     files_are_named,
     answers_are_compressed_except_secrets,
+    if_match_compares_strongly_and_reads_lists,
 );
 both_backends!(
     settings = |s| s.cors_origins = vec!["https://dashboard.example.gov.vn".to_string()];
@@ -210,4 +211,43 @@ async fn answers_are_compressed_except_secrets(app: TestApp) {
     );
     let body: Value = token.json().await.unwrap();
     assert!(body["token"].as_str().unwrap().len() > 100);
+}
+
+/// `If-Match` compares strongly (a weak tag never matches: 412) and a list
+/// of tags holds when the stored version is any of them (RFC 9110 13.1.1).
+async fn if_match_compares_strongly_and_reads_lists(app: TestApp) {
+    app.seed_test_areas();
+    let police = app.agency("police");
+    let id = post(&app, &police, &report("m", "2025-03-10", 12, &[])).await;
+    let path = format!("/api/v1/events/{id}");
+    let put = |tag: &'static str, total: i64| {
+        let app = &app;
+        let (path, police) = (path.clone(), police.clone());
+        async move {
+            app.client
+                .put(app.url(&path))
+                .bearer_auth(&police)
+                .header("If-Match", tag)
+                .json(&report("m", "2025-03-10", total, &[]))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    // Version 1 is stored: its weak tag does not match.
+    let weak = put(r#"W/"1""#, 13).await;
+    assert_eq!(weak.status(), 412);
+    let p: Value = weak.json().await.unwrap();
+    assert!(p["detail"].as_str().unwrap().contains("weak"), "{p}");
+    // A list holding the stored version does.
+    let listed = put(r#""7", "1""#, 13).await;
+    assert_eq!(listed.status(), 200);
+    assert_eq!(listed.headers()["etag"], r#""2""#);
+    // A list without it does not.
+    assert_eq!(put(r#""1", "3""#, 14).await.status(), 412);
+    assert_eq!(put(r#"W/"2", "9""#, 14).await.status(), 412);
+    // Malformed: 400.
+    assert_eq!(put("2", 14).await.status(), 400);
+    let stored: Value = app.get(&path, &police).await.json().await.unwrap();
+    assert_eq!(stored["attendance"]["total"], 13);
 }
