@@ -170,8 +170,33 @@ pub async fn query(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("text/csv"));
     let parsed = q.0.parse(accept_csv)?;
-    answer(state, who, parsed).await
+    let csv = parsed.format == Format::Csv;
+    let mut resp = answer(state, who, parsed).await?;
+    if csv {
+        // CSV here is deprecated (README, "Versioning"): the answer says
+        // so, when it goes, and where to go instead.
+        let h = resp.headers_mut();
+        for (name, value) in DEPRECATED_CSV {
+            h.insert(
+                header::HeaderName::from_static(name),
+                header::HeaderValue::from_static(value),
+            );
+        }
+    }
+    Ok(resp)
 }
+
+/// The headers of a CSV answer from `GET /api/v1/aggregates` (`format=csv`
+/// or `Accept: text/csv`): deprecated since 0.3.0 (RFC 9745), gone after
+/// its sunset (RFC 8594); `GET /api/v1/aggregates.csv` is the successor.
+const DEPRECATED_CSV: [(&str, &str); 3] = [
+    ("deprecation", "@1796515200"),
+    ("sunset", "Wed, 30 Jun 2027 00:00:00 GMT"),
+    (
+        "link",
+        "</api/v1/aggregates.csv>; rel=\"successor-version\"",
+    ),
+];
 
 /// The aggregates as CSV that cannot double count: a `row_type` column
 /// (`row` for each row, then one `total` line whose first key column says

@@ -14,6 +14,7 @@ both_backends!(
     files_are_named,
     answers_are_compressed_except_secrets,
     if_match_compares_strongly_and_reads_lists,
+    a_deprecated_form_says_so_and_names_its_successor,
 );
 both_backends!(
     settings = |s| s.cors_origins = vec!["https://dashboard.example.gov.vn".to_string()];
@@ -250,4 +251,36 @@ async fn if_match_compares_strongly_and_reads_lists(app: TestApp) {
     assert_eq!(put("2", 14).await.status(), 400);
     let stored: Value = app.get(&path, &police).await.json().await.unwrap();
     assert_eq!(stored["attendance"]["total"], 13);
+}
+
+/// Issue 29, versioning: CSV from the JSON route still works, deprecated:
+/// its answers carry `Deprecation`, `Sunset` and the successor; the
+/// document's version is the crate's.
+async fn a_deprecated_form_says_so_and_names_its_successor(app: TestApp) {
+    let viewer = app.viewer();
+    for resp in [
+        app.get("/api/v1/aggregates?format=csv", &viewer).await,
+        app.client
+            .get(app.url("/api/v1/aggregates"))
+            .bearer_auth(&viewer)
+            .header("Accept", "text/csv")
+            .send()
+            .await
+            .unwrap(),
+    ] {
+        assert_eq!(resp.status(), 200);
+        let h = resp.headers();
+        assert_eq!(h["deprecation"], "@1796515200");
+        assert_eq!(h["sunset"], "Wed, 30 Jun 2027 00:00:00 GMT");
+        assert_eq!(
+            h["link"],
+            r#"</api/v1/aggregates.csv>; rel="successor-version""#
+        );
+    }
+    for path in ["/api/v1/aggregates", "/api/v1/aggregates.csv"] {
+        let resp = app.get(path, &viewer).await;
+        assert!(resp.headers().get("deprecation").is_none(), "{path}");
+    }
+    let doc = crate::helpers::openapi(&app).await;
+    assert_eq!(doc["info"]["version"], env!("CARGO_PKG_VERSION"));
 }
