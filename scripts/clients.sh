@@ -12,7 +12,7 @@ tools=${TOOLS_DIR:-$HOME/.cache/campaign-tracker-tools}
 npm_dir="$tools/npm"
 venv="$tools/clients-venv"
 npm_pkgs=(@redocly/cli@2.77.0 @stoplight/spectral-cli@6.16.3 openapi-typescript@7.13.0 typescript@5.9.3)
-py_pkgs=(openapi-python-client==0.29.1 pandas==3.1.1)
+py_pkgs=(openapi-python-client==0.29.1 pandas==3.1.1 libhxl==5.2.2 six==1.17.0)
 stamp="${npm_pkgs[*]}"
 if [ "$(cat "$npm_dir/.stamp" 2>/dev/null)" != "$stamp" ]; then
   echo "clients: installing ${npm_pkgs[*]} into $npm_dir"

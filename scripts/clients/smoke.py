@@ -105,6 +105,34 @@ check(frame[frame["row_type"] == "row"]["unique_participants"].sum() > total["un
       "the rows double count people: the totals line is the figure to use")
 check(answer.totals.first_time_participants == 5, f"first-time: {answer.totals.first_time_participants}")
 
+# Codes stay text (issue 29): pandas as is reads the province code 01 as
+# "01", since the totals line says TOTAL in every key column.
+csv = aggregates_query_csv.sync_detailed(client=viewer, group_by="area:province,period:quarter")
+frame = pd.read_csv(io.StringIO(csv.content.decode("utf-8")))
+rows = frame[frame["row_type"] == "row"]
+check(list(rows["province"]) == ["01"], f"province codes as text: {list(frame['province'])}")
+check(list(rows["period"]) == ["2025-Q3"], f"periods: {list(frame['period'])}")
+check(list(frame[frame["row_type"] == "total"][["province", "period"]].iloc[0]) == ["TOTAL", "TOTAL"],
+      "TOTAL in every key column")
+# The HXL variant passes libhxl's validation against the HXL dictionary's
+# types (dates, numbers) as is.
+import hxl
+import hxl.input
+hxl_csv = aggregates_query_csv.sync_detailed(client=viewer, group_by="area:province,period:month,kind", hxl=True)
+check(hxl_csv.status_code == 200, f"hxl: {hxl_csv.status_code}")
+problems = []
+dataset = lambda text: hxl.data(hxl.input.make_input(io.BytesIO(text)))
+valid = hxl.schema(None, callback=lambda e: problems.append(f"{e.message} {e.value!r}")).validate(
+    dataset(hxl_csv.content))
+check(valid and not problems, f"libhxl: {problems}")
+tags = [c.display_tag for c in dataset(hxl_csv.content).columns]
+check(tags[:5] == ["#meta+row_type", "#adm1+code", "#adm1+name", "#date+month", "#activity+type"], f"tags: {tags}")
+quarters = aggregates_query_csv.sync_detailed(client=viewer, group_by="period:quarter,target_group", hxl=True)
+problems.clear()
+valid = hxl.schema(None, callback=lambda e: problems.append(f"{e.message} {e.value!r}")).validate(
+    dataset(quarters.content))
+check(valid and not problems, f"libhxl (quarters, target groups): {problems}")
+
 # Reach: people 1-4 were at events of both agencies (the joint event, the
 # linked meeting), person 5 only at the police's; person 2 at two events.
 overlap = reach_overlap.sync(client=viewer)

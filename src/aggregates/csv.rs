@@ -6,7 +6,8 @@
 //! plain variant without options).
 //!
 //! Columns: `row_type` (`row` or `total`), one per key (plus a name column
-//! per area key), one per measure, and
+//! per area key; on the totals line every key column says `TOTAL`, so codes
+//! stay text in any reader), one per measure, and
 //! `additive_measures`: on the totals line, the measures whose rows do sum
 //! to the totals in this answer (`;`-separated; often none).
 //!
@@ -75,12 +76,15 @@ pub fn to_csv(
         rec.push(String::new());
         w.write_record(&rec).map_err(io)?;
     }
+    // Every key column says TOTAL on the totals line, so a reader never
+    // takes a code column for numbers (pandas would read "01" as 1.0); in
+    // the HXL variant a `#date` column stays empty (TOTAL is no date).
     let mut rec = vec!["total".to_string()];
-    for (k, d) in dims.iter().enumerate() {
-        rec.push(if k == 0 {
-            TOTAL_KEY.into()
-        } else {
+    for d in dims {
+        rec.push(if hxl && d.hxl().starts_with("#date") {
             String::new()
+        } else {
+            TOTAL_KEY.into()
         });
         if d.is_area() {
             rec.push(String::new());
@@ -155,6 +159,32 @@ mod tests {
                 "total,TOTAL,,3,30,20,,,4,3,20,29,2,,events",
             ]
         );
+    }
+
+    #[test]
+    fn every_key_column_says_total_and_hxl_dates_stay_empty() {
+        let a = Answer {
+            rows: vec![Row {
+                keys: vec![Some("01".into()), Some("2025-07".into())],
+                names: vec![Some("Hà Nội".into()), None],
+                measures: measures(None),
+            }],
+            totals: measures(None),
+        };
+        let dims = [Dimension::AreaProvince, Dimension::PeriodMonth];
+        let plain = to_csv(&dims, &a, &[], false).unwrap();
+        assert!(
+            plain
+                .lines()
+                .last()
+                .unwrap()
+                .starts_with("total,TOTAL,,TOTAL,"),
+            "{plain}"
+        );
+        let hxl = to_csv(&dims, &a, &[], true).unwrap();
+        let lines: Vec<&str> = hxl.lines().collect();
+        assert!(lines[1].starts_with("#meta+row_type,#adm1+code,#adm1+name,#date+month,"));
+        assert!(lines[3].starts_with("total,TOTAL,,,"), "{hxl}");
     }
 
     #[test]

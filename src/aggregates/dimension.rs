@@ -90,11 +90,16 @@ impl Dimension {
             Self::Agency => "#org+code",
             Self::Kind => "#activity+type",
             Self::Topic => "#activity+topic",
-            Self::TargetGroup => "#population+type",
+            // `#population` holds numbers in HXL: a label is a `#group`.
+            Self::TargetGroup => "#group+type",
             Self::AreaProvince => "#adm1+code",
             Self::AreaDistrict => "#adm2+code",
             Self::AreaCommune => "#adm3+code",
-            Self::PeriodMonth | Self::PeriodQuarter | Self::PeriodYear => "#date+start",
+            // HXL dates are ISO 8601 (`2025-07`, `2025`); a quarter
+            // (`2025-Q3`) is not one, so it is a period, not a `#date`.
+            Self::PeriodMonth => "#date+month",
+            Self::PeriodQuarter => "#meta+period+quarter",
+            Self::PeriodYear => "#date+year",
         }
     }
 

@@ -1337,7 +1337,7 @@ async fn csv_export_with_hxl(app: TestApp) {
     assert_eq!(lines[1], "row,labour,06,Tỉnh Bắc Kạn,2,30,,,,0,0,20,30,0,,");
     assert_eq!(
         lines[2],
-        "total,TOTAL,,,2,30,,,,0,0,20,30,0,,events;attendances;female_attendances;male_attendances;under_18_attendances;identified_attendances"
+        "total,TOTAL,TOTAL,,2,30,,,,0,0,20,30,0,,events;attendances;female_attendances;male_attendances;under_18_attendances;identified_attendances"
     );
     assert_eq!(lines.len(), 3);
     let text = app
@@ -1351,7 +1351,7 @@ async fn csv_export_with_hxl(app: TestApp) {
         .unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert!(
-        lines[1].starts_with("#meta+row_type,#org+code,#date+start,#activity+num,#reached+total,"),
+        lines[1].starts_with("#meta+row_type,#org+code,#date+year,#activity+num,#reached+total,"),
         "{}",
         lines[1]
     );
