@@ -2,7 +2,8 @@
 //! malformed item does not reject the others), and up to the configured
 //! limit of events written in one transaction, each answered in order.
 
-use std::collections::HashMap;
+use super::batch_delete::{self, Deletion};
+use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -36,6 +37,8 @@ pub enum ItemStatus {
     /// Would change the figures of a locked period; `errors` names it
     /// (`items[i].start_date`). Nothing was written for it.
     Locked,
+    /// A deletion item: the event was deleted (or would be, in a dry run).
+    Deleted,
 }
 
 /// The result of one batch item, in request order.
@@ -68,7 +71,7 @@ pub struct BatchResult {
 
 impl BatchItem {
     /// An item answered with `status` and no errors.
-    fn done(
+    pub(super) fn done(
         index: usize,
         external_id: Option<String>,
         status: ItemStatus,
@@ -84,7 +87,11 @@ impl BatchItem {
     }
 
     /// An item that failed validation.
-    fn invalid(index: usize, external_id: Option<String>, errors: Vec<FieldError>) -> Self {
+    pub(super) fn invalid(
+        index: usize,
+        external_id: Option<String>,
+        errors: Vec<FieldError>,
+    ) -> Self {
         BatchItem {
             index,
             external_id,
@@ -95,7 +102,7 @@ impl BatchItem {
     }
 
     /// An item whose external id names other content; `detail` says which.
-    fn conflict(
+    pub(super) fn conflict(
         index: usize,
         external_id: Option<String>,
         id: Option<String>,
@@ -137,7 +144,7 @@ impl BatchItem {
     /// The item for a write refused by `e` when it is a lock (`locked`) or
     /// names an agency over its claim quota (`invalid`, naming
     /// `items[i].co_organizers`); `Err(e)` otherwise.
-    fn refused(
+    pub(super) fn refused(
         index: usize,
         external_id: Option<String>,
         id: Option<String>,
@@ -180,6 +187,7 @@ impl ItemStatus {
             ItemStatus::Conflict => "conflict",
             ItemStatus::Invalid => "invalid",
             ItemStatus::Locked => "locked",
+            ItemStatus::Deleted => "deleted",
         }
     }
 }
@@ -187,8 +195,11 @@ impl ItemStatus {
 /// A batch's items, each parsed on its own.
 #[derive(Debug)]
 pub struct Items {
-    /// Every item as read: its well-formed fields and its structural errors.
+    /// Every item as read: its well-formed fields and its structural errors
+    /// (a deletion item: an empty placeholder).
     inputs: Vec<EventBody>,
+    /// The deletion items, by index.
+    deletions: HashMap<usize, Deletion>,
     /// Per item: its `external_id` as sent, when it is a string.
     external_ids: Vec<Option<String>>,
 }
@@ -216,9 +227,28 @@ impl Items {
         }
         let mut out = Items {
             inputs: Vec::with_capacity(items.len()),
+            deletions: HashMap::new(),
             external_ids: Vec::with_capacity(items.len()),
         };
-        for item in items {
+        for (index, item) in items.iter().enumerate() {
+            if batch_delete::is_deletion(item) {
+                match batch_delete::parse(item) {
+                    Ok(d) => {
+                        out.external_ids.push(Some(d.external_id.clone()));
+                        out.deletions.insert(index, d);
+                        out.inputs.push(EventBody::default());
+                    }
+                    Err(errors) => {
+                        out.external_ids.push(None);
+                        out.inputs.push(EventBody {
+                            shape_errors: errors,
+                            unreadable: true,
+                            ..EventBody::default()
+                        });
+                    }
+                }
+                continue;
+            }
             let bytes = serde_json::to_vec(item)
                 .map_err(|e| ApiError::internal_with("re-serialising a batch item", e))?;
             match parse(&bytes) {
@@ -263,15 +293,7 @@ pub fn write_batch(
     mode: Mode,
     dry_run: bool,
 ) -> Result<BatchResult, ApiError> {
-    let mut result = write_inputs(
-        conn,
-        pseudonymizer,
-        actor,
-        agency,
-        &items.inputs,
-        mode,
-        dry_run,
-    )?;
+    let mut result = write_inputs(conn, pseudonymizer, actor, agency, items, mode, dry_run)?;
     // An item with a malformed external_id is still named as it was sent.
     for item in &mut result.items {
         if item.external_id.is_none() {
@@ -287,14 +309,27 @@ fn write_inputs(
     pseudonymizer: &Pseudonymizer,
     actor: &Actor,
     agency: &str,
-    inputs: &[EventBody],
+    batch: &Items,
     mode: Mode,
     dry_run: bool,
 ) -> Result<BatchResult, ApiError> {
+    let (inputs, deletions) = (&batch.inputs, &batch.deletions);
     let validated: Vec<Result<ValidEvent, Vec<FieldError>>> = inputs
         .iter()
         .enumerate()
-        .map(|(i, body)| validate_body(body, agency, pseudonymizer, &format!("items[{i}].")))
+        .map(|(i, body)| {
+            if deletions.contains_key(&i) {
+                Err(Vec::new())
+            } else {
+                validate_body(body, agency, pseudonymizer, &format!("items[{i}]."))
+            }
+        })
+        .collect();
+    // External ids the batch writes: a deletion of one of them conflicts.
+    let written: HashSet<String> = validated
+        .iter()
+        .filter_map(|v| v.as_ref().ok())
+        .map(|v| v.external_id.clone())
         .collect();
     let run = |conn: &mut DbConn| -> Result<Vec<BatchItem>, ApiError> {
         let externals: Vec<String> = validated
@@ -318,6 +353,12 @@ fn write_inputs(
         let mut seen: HashMap<String, (String, Option<String>)> = HashMap::new();
         let mut items = Vec::with_capacity(inputs.len());
         for (index, v) in validated.iter().enumerate() {
+            if let Some(d) = deletions.get(&index) {
+                items.push(batch_delete::apply(
+                    conn, actor, agency, index, d, &written, &locks, dry_run,
+                )?);
+                continue;
+            }
             let external_id = inputs[index].input.external_id.clone();
             let v = match v {
                 Err(errors) => {
@@ -428,6 +469,7 @@ fn write_inputs(
         ItemStatus::Conflict,
         ItemStatus::Invalid,
         ItemStatus::Locked,
+        ItemStatus::Deleted,
     ]
     .into_iter()
     .map(|s| (s.as_str().to_string(), 0))

@@ -6,6 +6,7 @@
 //! `crate::db` (`events`, `event_links`, `participants`).
 
 pub mod batch;
+pub mod batch_delete;
 pub mod candidates;
 pub mod claims;
 pub mod groups;

@@ -555,20 +555,31 @@ pub fn delete(
             return view(conn, row);
         }
         crate::periods::guard(conn, &[row.group_seq], &[])?;
-        let before = view(conn, row.clone())?;
-        table::soft_delete(conn, row.seq, reason, crate::db::now())?;
-        super::groups::removed(conn, actor, &row)?;
-        let after_row = table::by_id_required(conn, id)?;
-        let after = view(conn, after_row)?;
-        audit::record(
-            conn,
-            actor,
-            "delete",
-            "event",
-            id,
-            Some(&before),
-            Some(&after),
-        )?;
-        Ok(after)
+        delete_row(conn, actor, row, reason)
     })
+}
+
+/// Soft-deletes a live event in the caller's transaction (its period
+/// checked), takes it out of its real event, and audits it.
+pub(super) fn delete_row(
+    conn: &mut DbConn,
+    actor: &Actor,
+    row: EventRow,
+    reason: &str,
+) -> Result<EventOut, ApiError> {
+    let before = view(conn, row.clone())?;
+    table::soft_delete(conn, row.seq, reason, crate::db::now())?;
+    super::groups::removed(conn, actor, &row)?;
+    let after_row = table::by_id_required(conn, &row.id)?;
+    let after = view(conn, after_row)?;
+    audit::record(
+        conn,
+        actor,
+        "delete",
+        "event",
+        &row.id,
+        Some(&before),
+        Some(&after),
+    )?;
+    Ok(after)
 }

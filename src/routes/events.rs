@@ -179,17 +179,36 @@ pub struct BatchQuery {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BatchBody {
-    /// Up to the configured batch limit (default 1,000) events, each shaped
-    /// like `EventInput`. An item that is not is answered `invalid` with its
-    /// errors; it does not reject the batch.
-    #[schema(value_type = Vec<EventInput>)]
+    /// Up to the configured batch limit (default 1,000) items, each an event
+    /// shaped like `EventInput` or a deletion
+    /// (`{"delete": {"external_id", "reason"}}`). An item that is neither is
+    /// answered `invalid` with its errors; it does not reject the batch.
+    #[schema(value_type = Vec<BatchItemInput>)]
     pub items: Vec<serde_json::Value>,
 }
 
+/// One item of a batch: an event to write, or a deletion of one stored
+/// before the batch.
+#[derive(Deserialize, ToSchema)]
+#[serde(untagged)]
+#[expect(
+    dead_code,
+    reason = "the document's shape of an item; the handler reads items one by one"
+)]
+pub enum BatchItemInput {
+    /// An event to create or replace.
+    Event(Box<EventInput>),
+    /// An event to delete, by the agency's external id.
+    Delete(events::batch_delete::DeletionItem),
+}
+
 /// Record up to 1,000 events in one transaction (agency token). Every item is
-/// answered in order with `created`, `updated`, `unchanged`, `conflict` or
-/// `invalid`; valid items are stored even when others are not. With
-/// `dry_run=true` nothing is written.
+/// answered in order with `created`, `updated`, `unchanged`, `conflict`,
+/// `invalid`, `locked` or (a deletion item) `deleted`; valid items are
+/// stored even when others are not. A deletion item
+/// (`{"delete": {"external_id", "reason"}}`) soft-deletes an event stored
+/// before the batch (`unchanged` if already deleted). With `dry_run=true`
+/// nothing is written.
 #[utoipa::path(operation_id = "events_batch", tag = "events", security(("bearer" = [])), request_body = BatchBody, params(BatchQuery),
     responses((status = 200, description = "Per-item results", body = BatchResult), AuthErrors, BodyErrors))]
 #[post("/events/batch")]

@@ -13,6 +13,7 @@ both_backends!(
     a_sync_never_restores_a_deleted_event_unless_asked,
     if_none_match_star_never_overwrites,
     proposing_a_made_link_again_is_idempotent,
+    batch_items_may_be_deletions,
 );
 
 /// The viewer's count of real events (ground truth: the test's own).
@@ -167,4 +168,102 @@ async fn proposing_a_made_link_again_is_idempotent(app: TestApp) {
     assert_eq!(linked, both);
     same_as(&app, &wu, &w, &p, 200).await;
     assert_eq!(events(&app).await, 1);
+}
+
+/// A sync job sends deletions in its batches: each is answered in order
+/// (`deleted`, `unchanged` when already deleted, `invalid` for an unknown
+/// id or a missing reason, `conflict` when another item writes the same
+/// id), and the figures follow (ground truth: the events left).
+async fn batch_items_may_be_deletions(app: TestApp) {
+    app.seed_test_areas();
+    let police = app.agency("police");
+    let batch = |items: Value, query: &'static str| {
+        let app = &app;
+        let police = police.clone();
+        async move {
+            json_of(
+                app.post(
+                    &format!("/api/v1/events/batch{query}"),
+                    &police,
+                    &json!({ "items": items }),
+                )
+                .await,
+                200,
+            )
+            .await
+        }
+    };
+    let (a1, a2, a3) = (
+        report("a1", "2025-03-10", 10, &[]),
+        report("a2", "2025-03-11", 10, &[]),
+        report("a3", "2025-03-12", 10, &[]),
+    );
+    let out = batch(json!([a1, a2, a3]), "").await;
+    assert_eq!(out["summary"]["created"], 3);
+    assert_eq!(events(&app).await, 3);
+    // A dry run says what it would do and deletes nothing.
+    let dry = batch(
+        json!([{"delete": {"external_id": "a1", "reason": "trùng"}}]),
+        "?dry_run=true",
+    )
+    .await;
+    assert_eq!(dry["items"][0]["status"], "deleted");
+    assert_eq!(events(&app).await, 3);
+    let out = batch(
+        json!([
+            {"delete": {"external_id": "a1", "reason": "nhập trùng"}},
+            {"delete": {"external_id": "nope", "reason": "x"}},
+            {"delete": {"external_id": "a2"}},
+            a3.clone(),
+            {"delete": {"external_id": "a3", "reason": "x"}},
+        ]),
+        "",
+    )
+    .await;
+    let statuses: Vec<&str> = out["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        statuses,
+        ["deleted", "invalid", "invalid", "unchanged", "conflict"],
+        "{out}"
+    );
+    assert_eq!(
+        out["items"][1]["errors"][0]["field"],
+        "items[1].delete.external_id"
+    );
+    assert!(
+        out["items"][2]["errors"][0]["field"]
+            .as_str()
+            .unwrap()
+            .starts_with("items[2].delete"),
+        "{out}"
+    );
+    assert_eq!(out["summary"]["deleted"], 1);
+    assert_eq!(events(&app).await, 2, "a1 deleted; a2 and a3 stay");
+    // The deletion is the same as DELETE: its reason is kept.
+    let listed = json_of(
+        app.get("/api/v1/events?include_deleted=true", &police)
+            .await,
+        200,
+    )
+    .await;
+    let a1 = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["external_id"] == "a1")
+        .unwrap()
+        .clone();
+    assert!(a1["deleted_at"].is_string(), "{a1}");
+    // Deleting it again: unchanged.
+    let again = batch(
+        json!([{"delete": {"external_id": "a1", "reason": "again"}}]),
+        "",
+    )
+    .await;
+    assert_eq!(again["items"][0]["status"], "unchanged");
 }
