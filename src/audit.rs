@@ -188,6 +188,7 @@ pub use crate::db::short_lived::ShortLivedFilter;
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ShortLivedEvent {
     /// Event id.
+    #[schema(format = Uuid)]
     pub id: String,
     /// Reporting agency.
     pub agency: String,

@@ -49,6 +49,7 @@ pub struct Problem {
     pub errors: Option<Vec<FieldError>>,
     /// Id of the existing record a conflict refers to.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = Uuid)]
     pub existing_id: Option<String>,
     /// The locked period a write would change (`period-locked` only).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -186,28 +187,36 @@ impl ApiError {
         }
     }
 
-    fn slug_and_title(&self) -> (&'static str, &'static str) {
+    /// The kind of problem (its slug in [`PROBLEM_TYPES`]).
+    fn slug(&self) -> &'static str {
         match self {
-            Self::BadRequest(_) => ("bad-request", "Bad request"),
-            Self::Unauthorized(_) => ("unauthorized", "Authentication required"),
-            Self::Forbidden(_) => ("forbidden", "Forbidden"),
-            Self::NotFound(_) => ("not-found", "Not found"),
-            Self::MethodNotAllowed { .. } => ("method-not-allowed", "Method not allowed"),
-            Self::Conflict { .. } => ("conflict", "Conflict"),
-            Self::Locked { .. } => ("period-locked", "Period locked"),
-            Self::PreconditionFailed(_) => ("precondition-failed", "Precondition failed"),
-            Self::PayloadTooLarge(_) => ("payload-too-large", "Payload too large"),
-            Self::UriTooLong(_) => ("uri-too-long", "Request target too long"),
-            Self::UnsupportedMediaType(_) => ("unsupported-media-type", "Unsupported media type"),
-            Self::Validation { .. } => ("validation", "Invalid request"),
-            Self::PreconditionRequired(_) => ("precondition-required", "Precondition required"),
-            Self::TooManyRequests { .. } => ("rate-limited", "Too many requests"),
-            Self::QuotaExceeded { .. } => ("quota-exceeded", "Over a quota"),
-            Self::Unavailable(_) | Self::NeedsLinksLock(_) => {
-                ("unavailable", "Service unavailable")
-            }
-            Self::Internal { .. } => ("internal", "Internal server error"),
+            Self::BadRequest(_) => "bad-request",
+            Self::Unauthorized(_) => "unauthorized",
+            Self::Forbidden(_) => "forbidden",
+            Self::NotFound(_) => "not-found",
+            Self::MethodNotAllowed { .. } => "method-not-allowed",
+            Self::Conflict { .. } => "conflict",
+            Self::Locked { .. } => "period-locked",
+            Self::PreconditionFailed(_) => "precondition-failed",
+            Self::PayloadTooLarge(_) => "payload-too-large",
+            Self::UriTooLong(_) => "uri-too-long",
+            Self::UnsupportedMediaType(_) => "unsupported-media-type",
+            Self::Validation { .. } => "validation",
+            Self::PreconditionRequired(_) => "precondition-required",
+            Self::TooManyRequests { .. } => "rate-limited",
+            Self::QuotaExceeded { .. } => "quota-exceeded",
+            Self::Unavailable(_) | Self::NeedsLinksLock(_) => "unavailable",
+            Self::Internal { .. } => "internal",
         }
+    }
+
+    fn slug_and_title(&self) -> (&'static str, &'static str) {
+        let slug = self.slug();
+        let title = PROBLEM_TYPES
+            .iter()
+            .find(|p| p.slug == slug)
+            .map_or("Error", |p| p.title);
+        (slug, title)
     }
 
     /// The problem body for this error.
@@ -248,6 +257,127 @@ impl ApiError {
         }
     }
 }
+
+/// A kind of problem: its slug (`type` is
+/// `urn:campaign-tracker:problem:<slug>`), title, statuses and meaning.
+#[derive(Debug, Clone, Copy)]
+pub struct ProblemType {
+    /// The last part of the `type` URI.
+    pub slug: &'static str,
+    /// The `title` every problem of this kind carries.
+    pub title: &'static str,
+    /// The HTTP statuses it comes with.
+    pub statuses: &'static str,
+    /// What it means and what to do.
+    pub meaning: &'static str,
+}
+
+/// Every kind of problem the API answers (the one table: titles come from
+/// it, and the OpenAPI document and README list it).
+pub const PROBLEM_TYPES: &[ProblemType] = &[
+    ProblemType {
+        slug: "validation",
+        title: "Invalid request",
+        statuses: "422",
+        meaning: "a field or parameter is invalid; `errors` names every one (`items[3].title`)",
+    },
+    ProblemType {
+        slug: "bad-request",
+        title: "Bad request",
+        statuses: "400",
+        meaning: "the request cannot be read (malformed JSON, a malformed If-Match)",
+    },
+    ProblemType {
+        slug: "unauthorized",
+        title: "Authentication required",
+        statuses: "401",
+        meaning: "no valid bearer token (missing, expired, revoked); `WWW-Authenticate: Bearer`",
+    },
+    ProblemType {
+        slug: "forbidden",
+        title: "Forbidden",
+        statuses: "403",
+        meaning: "the token's role may not do this (a viewer writing, a public token reading records)",
+    },
+    ProblemType {
+        slug: "not-found",
+        title: "Not found",
+        statuses: "404",
+        meaning: "no such resource, or none the caller may see",
+    },
+    ProblemType {
+        slug: "method-not-allowed",
+        title: "Method not allowed",
+        statuses: "405",
+        meaning: "the path exists with other methods; `Allow` lists them",
+    },
+    ProblemType {
+        slug: "conflict",
+        title: "Conflict",
+        statuses: "409",
+        meaning: "the external_id names another event, or a deleted one (send restore=true); `existing_id` points to it",
+    },
+    ProblemType {
+        slug: "period-locked",
+        title: "Period locked",
+        statuses: "409",
+        meaning: "the write would change a locked period's figures; `locked_period` names it",
+    },
+    ProblemType {
+        slug: "precondition-failed",
+        title: "Precondition failed",
+        statuses: "412",
+        meaning: "If-Match or If-None-Match does not hold: read the resource again",
+    },
+    ProblemType {
+        slug: "payload-too-large",
+        title: "Payload too large",
+        statuses: "413",
+        meaning: "the body is over JSON_LIMIT_BYTES",
+    },
+    ProblemType {
+        slug: "uri-too-long",
+        title: "Request target too long",
+        statuses: "414",
+        meaning: "the query string is over 8 KiB",
+    },
+    ProblemType {
+        slug: "unsupported-media-type",
+        title: "Unsupported media type",
+        statuses: "415",
+        meaning: "the body's Content-Type is not one the operation reads",
+    },
+    ProblemType {
+        slug: "precondition-required",
+        title: "Precondition required",
+        statuses: "428",
+        meaning: "this write needs If-Match (the ETag or revision read)",
+    },
+    ProblemType {
+        slug: "rate-limited",
+        title: "Too many requests",
+        statuses: "429",
+        meaning: "over the token's request rate or its heavy answers in flight; retry after `Retry-After`",
+    },
+    ProblemType {
+        slug: "quota-exceeded",
+        title: "Over a quota",
+        statuses: "429",
+        meaning: "over a standing quota (claims pending on one agency); waiting does not help, the other side must answer",
+    },
+    ProblemType {
+        slug: "unavailable",
+        title: "Service unavailable",
+        statuses: "503",
+        meaning: "the database is busy, down or full, or heavy answers are all taken; retry after `Retry-After`",
+    },
+    ProblemType {
+        slug: "internal",
+        title: "Internal server error",
+        statuses: "500",
+        meaning: "a bug: it is logged; the body says nothing more",
+    },
+];
 
 /// The `type` URI of a problem kind.
 pub fn problem_type(slug: &str) -> String {
@@ -437,6 +567,22 @@ mod tests {
             (ApiError::Unavailable("x".into()), 503),
             (ApiError::internal("secret SQL here"), 500),
         ];
+        // The README lists every kind.
+        let readme = include_str!("../README.md");
+        for p in PROBLEM_TYPES {
+            assert!(
+                readme.contains(&format!("| `{}` | {} |", p.slug, p.statuses)),
+                "README does not list the problem kind {}",
+                p.slug
+            );
+        }
+        for (err, _) in &cases {
+            assert!(
+                PROBLEM_TYPES.iter().any(|p| p.slug == err.slug()
+                    && p.statuses.contains(&err.status_code().as_u16().to_string())),
+                "{err:?} is not in PROBLEM_TYPES with its status"
+            );
+        }
         for (err, status) in cases {
             let (s, body, headers) = body_of(&err);
             assert_eq!(s.as_u16(), status, "{err:?}");

@@ -79,6 +79,26 @@ pub fn tidy(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     use utoipa::openapi::RefOr;
     use utoipa::openapi::schema::{ObjectBuilder, Schema};
     if let Some(components) = doc.components.as_mut() {
+        // Every problem type, from the one table.
+        if let Some(RefOr::T(Schema::Object(problem))) = components.schemas.get_mut("Problem")
+            && let Some(RefOr::T(Schema::Object(type_))) = problem.properties.get_mut("type")
+        {
+            let kinds: Vec<String> = crate::error::PROBLEM_TYPES
+                .iter()
+                .map(|p| {
+                    format!(
+                        "- `{}` ({}): {}",
+                        crate::error::problem_type(p.slug),
+                        p.statuses,
+                        p.meaning
+                    )
+                })
+                .collect();
+            type_.description = Some(format!(
+                "A URI naming the kind of problem, one of:\n\n{}\n\nClients must accept kinds not listed here (new ones may be added).",
+                kinds.join("\n")
+            ));
+        }
         let (measures, required) = match components.schemas.get("Measures") {
             Some(RefOr::T(Schema::Object(m))) => (m.properties.clone(), m.required.clone()),
             _ => Default::default(),

@@ -17,10 +17,12 @@ use crate::error::ApiError;
 pub struct DuplicateCandidate {
     /// One report: the caller's own for an agency; for an admin, the
     /// earlier recorded.
+    #[schema(format = Uuid)]
     pub event_id: String,
     /// Its agency.
     pub agency: String,
     /// The other report.
+    #[schema(format = Uuid)]
     pub other_id: String,
     /// The other's agency.
     pub other_agency: String,

@@ -22,6 +22,7 @@ use crate::error::ApiError;
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SameAs {
     /// The event asked about.
+    #[schema(format = Uuid)]
     pub id: String,
     /// Every report of the same real event, this one included, by id.
     pub same_as: Vec<String>,

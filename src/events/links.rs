@@ -37,6 +37,7 @@ pub struct LinkOutcome {
     /// Linked at once, or proposed.
     pub status: LinkStatus,
     /// The event asked about.
+    #[schema(format = Uuid)]
     pub id: String,
     /// The reports of its real event now, this one included.
     pub same_as: Vec<String>,

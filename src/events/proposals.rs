@@ -19,6 +19,7 @@ use crate::error::ApiError;
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
 pub struct LinkProposal {
     /// Proposal id.
+    #[schema(format = Uuid)]
     pub id: String,
     /// What approving agrees to: a number that changes whenever any report
     /// of either real event is edited, deleted, answered by a co-organiser,
@@ -26,8 +27,10 @@ pub struct LinkProposal {
     /// approval given at another revision no longer counts.
     pub revision: i64,
     /// The proposer's own report.
+    #[schema(format = Uuid)]
     pub from_id: String,
     /// The other report.
+    #[schema(format = Uuid)]
     pub to_id: String,
     /// Proposing agency.
     pub proposed_by: String,
@@ -51,6 +54,7 @@ pub struct LinkProposal {
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
 pub struct GroupReport {
     /// Report id.
+    #[schema(format = Uuid)]
     pub id: String,
     /// Reporting agency.
     pub agency: String,
@@ -106,6 +110,7 @@ impl GroupReport {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SameAsGroup {
     /// The event asked about.
+    #[schema(format = Uuid)]
     pub id: String,
     /// The live reports of its real event, this one included.
     pub reports: Vec<GroupReport>,

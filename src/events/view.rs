@@ -18,6 +18,7 @@ use crate::error::ApiError;
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
 pub struct EventOut {
     /// Public id (UUID).
+    #[schema(format = Uuid)]
     pub id: String,
     /// Reporting agency.
     pub agency: String,
