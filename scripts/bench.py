@@ -547,6 +547,39 @@ def publish_runs(args, data, results):
         svc.stop()
 
 
+def candidate_runs(args, data, results):
+    """Duplicate candidates (issue 29): every page an admin and one agency
+    walk, the slowest page, and the service's peak RSS."""
+    for backend in args.backends:
+        if backend == "sqlite" and args.national:
+            continue
+        svc = aggregates_service(backend, data, args, results)
+        svc.wait_for_index()
+        tokens = dict(line.split("=", 1) for line in svc.tokens.read_text().split())
+        for who, token in [("admin", svc.admin), ("police", tokens["police"])]:
+            pages, pairs, slowest = 0, 0, 0.0
+            path = "/events/duplicate-candidates?limit=500"
+            started = time.monotonic()
+            while True:
+                req = urllib.request.Request(svc.url + path, headers={"Authorization": f"Bearer {token}"})
+                t0 = time.monotonic()
+                body = json.loads(urllib.request.urlopen(req, timeout=600).read())
+                slowest = max(slowest, time.monotonic() - t0)
+                pages += 1
+                pairs += len(body["items"])
+                cursor = body.get("next_cursor")
+                if not cursor:
+                    break
+                path = f"/events/duplicate-candidates?limit=500&cursor={cursor}"
+            total = time.monotonic() - started
+            peak = svc.rss_kb("VmHWM") / 1024
+            results[f"{backend}.candidates.{who}"] = {"pages": pages, "pairs": pairs, "seconds": total,
+                                                       "slowest_page_s": slowest, "peak_rss_mb": peak}
+            log(f"{backend}: candidates as {who}: {pairs} pairs in {pages} pages, {total:.1f} s "
+                f"(slowest page {slowest * 1000:.0f} ms), peak RSS {peak:.0f} MB")
+        svc.stop()
+
+
 def olap_baselines(args, data, results):
     """DuckDB and chDB over the same plain rows, from the bench's own virtualenv."""
     venv = WORK / "venv"
@@ -724,7 +757,8 @@ def main():
     p.add_argument("--fresh-samples", type=int, default=200, help="writes in the two-instance freshness phase")
     p.add_argument("--only", default="ingest,aggregates,baselines,freshness",
                    help="phases to run (baselines: the SQL path, plain PostgreSQL, DuckDB and chDB beside the aggregates; "
-                        "publish: a year's publication, not run by default)")
+                        "publish: a year's publication, not run by default; "
+                        "candidates: walking the duplicate candidates, not run by default)")
     p.add_argument("--publish-history", action="store_true",
                    help="publish: then every month and quarter of the year, and the year again against them")
     a = p.parse_args()
@@ -748,6 +782,8 @@ def main():
         aggregate_runs(a, agg_data, results)
     if "publish" in a.only:
         publish_runs(a, agg_data, results)
+    if "candidates" in a.only:
+        candidate_runs(a, agg_data, results)
     if "freshness" in a.only and "postgres" in a.backends:
         freshness(a, results)
     results["seconds"] = time.monotonic() - started
