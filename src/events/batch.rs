@@ -64,9 +64,60 @@ pub struct BatchResult {
     /// Whether nothing was written.
     pub dry_run: bool,
     /// Counts by status.
-    pub summary: HashMap<String, usize>,
+    pub summary: BatchSummary,
     /// Every item in request order.
     pub items: Vec<BatchItem>,
+}
+
+/// How many items ended in each status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ToSchema)]
+pub struct BatchSummary {
+    /// Items stored as new events.
+    pub created: usize,
+    /// Items that replaced an event.
+    pub updated: usize,
+    /// Items identical to the stored event (or deletions of a deleted one).
+    pub unchanged: usize,
+    /// Items in conflict.
+    pub conflict: usize,
+    /// Invalid items.
+    pub invalid: usize,
+    /// Items refused by a locked period.
+    pub locked: usize,
+    /// Deletion items that deleted an event.
+    pub deleted: usize,
+}
+
+impl BatchSummary {
+    /// The counts of `items`.
+    fn of(items: &[BatchItem]) -> Self {
+        let mut s = BatchSummary::default();
+        for i in items {
+            *match i.status {
+                ItemStatus::Created => &mut s.created,
+                ItemStatus::Updated => &mut s.updated,
+                ItemStatus::Unchanged => &mut s.unchanged,
+                ItemStatus::Conflict => &mut s.conflict,
+                ItemStatus::Invalid => &mut s.invalid,
+                ItemStatus::Locked => &mut s.locked,
+                ItemStatus::Deleted => &mut s.deleted,
+            } += 1;
+        }
+        s
+    }
+
+    /// Each status with its count, by the API's name.
+    pub fn counts(&self) -> [(&'static str, usize); 7] {
+        [
+            (ItemStatus::Created.as_str(), self.created),
+            (ItemStatus::Updated.as_str(), self.updated),
+            (ItemStatus::Unchanged.as_str(), self.unchanged),
+            (ItemStatus::Conflict.as_str(), self.conflict),
+            (ItemStatus::Invalid.as_str(), self.invalid),
+            (ItemStatus::Locked.as_str(), self.locked),
+            (ItemStatus::Deleted.as_str(), self.deleted),
+        ]
+    }
 }
 
 impl BatchItem {
@@ -462,24 +513,9 @@ fn write_inputs(
     } else {
         retry_lost_race(conn, run)?
     };
-    let mut summary: HashMap<String, usize> = [
-        ItemStatus::Created,
-        ItemStatus::Updated,
-        ItemStatus::Unchanged,
-        ItemStatus::Conflict,
-        ItemStatus::Invalid,
-        ItemStatus::Locked,
-        ItemStatus::Deleted,
-    ]
-    .into_iter()
-    .map(|s| (s.as_str().to_string(), 0))
-    .collect();
-    for i in &items {
-        *summary.entry(i.status.as_str().to_string()).or_default() += 1;
-    }
     Ok(BatchResult {
         dry_run,
-        summary,
+        summary: BatchSummary::of(&items),
         items,
     })
 }

@@ -234,10 +234,10 @@ pub async fn batch(
     })
     .await?;
     if !dry_run {
-        for (status, n) in &result.summary {
+        for (status, n) in result.summary.counts() {
             state
                 .metrics
-                .ingested(&agency, IngestPath::Batch, status, *n as u64);
+                .ingested(&agency, IngestPath::Batch, status, n as u64);
         }
     }
     Ok(HttpResponse::Ok().json(result))
