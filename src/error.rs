@@ -47,9 +47,9 @@ pub struct Problem {
     /// Every invalid field (validation errors only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<FieldError>>,
-    /// Id of the existing record a conflict refers to.
+    /// The existing record a conflict refers to: an event's id, or the code
+    /// of an agency or a unit (so not always a UUID).
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(format = Uuid)]
     pub existing_id: Option<String>,
     /// The locked period a write would change (`period-locked` only).
     #[serde(skip_serializing_if = "Option::is_none")]
