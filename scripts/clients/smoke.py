@@ -71,7 +71,8 @@ check(confirmed.status == ClaimStatus.CONFIRMED, f"confirm: {confirmed}")
 
 # Police proposes that its report and the women's are one meeting; the women's
 # union reads the proposal and agrees to that revision of its figures.
-proposed = events_link.sync_detailed(p_meeting, client=police, body=SameAsBody(other_id=w.parsed.id))
+# Ids are typed as UUIDs (`format: uuid`); a body field takes their text.
+proposed = events_link.sync_detailed(p_meeting, client=police, body=SameAsBody(other_id=str(w.parsed.id)))
 check(proposed.status_code == 202, f"propose: {proposed.status_code} {proposed.content!r}")
 proposal = link_proposals_get.sync(proposed.parsed.proposal.id, client=women)
 check(proposal.waiting_for == ["womens-union"], f"waiting for: {proposal.waiting_for}")
