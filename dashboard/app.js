@@ -319,15 +319,19 @@
   }
 
   // The locked period the filters are exactly (its dates, nothing else
-  // narrowing them), whose signed figures are then shown first.
+  // narrowing them), whose signed figures are then shown first. Only dates
+  // that are a month, a quarter or a year ask the service.
   async function exactLocked(base) {
     const only = [...base.keys()].every((k) => k === "from" || k === "to");
-    if (!only || !base.get("from") || !base.get("to")) return null;
+    const [from, to] = [base.get("from"), base.get("to")];
+    if (!only || !from || !to) return null;
+    const y = from.slice(0, 4);
+    const m = Number(from.slice(5, 7));
+    const shapes = [y, `${y}-${from.slice(5, 7)}`, `${y}-Q${Math.ceil(m / 3)}`];
+    const exact = (p) => { const [f, t] = periodBounds(p); return f === from && t === to; };
+    if (!shapes.some(exact)) return null;
     const answer = await api("/api/v1/aggregates?" + base);
-    return (answer.meta.locked_periods || []).find((p) => {
-      const [from, to] = periodBounds(p);
-      return from === base.get("from") && to === base.get("to");
-    }) || null;
+    return (answer.meta.locked_periods || []).find(exact) || null;
   }
 
   async function load() {

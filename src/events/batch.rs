@@ -457,11 +457,7 @@ fn write_inputs(
                     },
                 },
                 Some(o) if dry_run && decide(&o, &hash, mode) == Decision::Deleted => {
-                    let ApiError::Conflict { detail, .. } =
-                        super::write::deleted_conflict(conn, &o)?
-                    else {
-                        return Err(ApiError::internal("a deletion conflict of another kind"));
-                    };
+                    let detail = super::write::deleted_detail(conn, &o)?;
                     BatchItem::conflict(index, external_id, Some(o.id), detail)
                 }
                 Some(o) if dry_run => {

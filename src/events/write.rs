@@ -97,9 +97,9 @@ pub(super) fn decide(old: &EventRow, content_hash: &str, mode: Mode) -> Decision
     }
 }
 
-/// The conflict of a write that would bring back a deleted event: when,
-/// why and by whom it was deleted, and how to restore it.
-pub(super) fn deleted_conflict(conn: &mut DbConn, old: &EventRow) -> Result<ApiError, ApiError> {
+/// Why a write may not bring back a deleted event: when, why and by whom
+/// it was deleted, and how to restore it (the detail of its conflict).
+pub(super) fn deleted_detail(conn: &mut DbConn, old: &EventRow) -> Result<String, ApiError> {
     let by = crate::db::audit::last_actor(conn, "event", &old.id, "delete")?
         .map(|(role, agency, jti)| {
             let who = match agency {
@@ -109,18 +109,15 @@ pub(super) fn deleted_conflict(conn: &mut DbConn, old: &EventRow) -> Result<ApiE
             jti.map_or(who.clone(), |j| format!("{who}, token {j}"))
         })
         .unwrap_or_else(|| "unknown".into());
-    Ok(ApiError::Conflict {
-        detail: format!(
-            "external_id {} names event {}, deleted on {} by {by}: {}; send it with restore=true (mode=upsert) to restore it",
-            old.external_id,
-            old.id,
-            old.deleted_at
-                .map(|d| d.date().to_string())
-                .unwrap_or_default(),
-            old.delete_reason.as_deref().unwrap_or("no reason recorded"),
-        ),
-        existing_id: Some(old.id.clone()),
-    })
+    Ok(format!(
+        "external_id {} names event {}, deleted on {} by {by}: {}; send it with restore=true (mode=upsert) to restore it",
+        old.external_id,
+        old.id,
+        old.deleted_at
+            .map(|d| d.date().to_string())
+            .unwrap_or_default(),
+        old.delete_reason.as_deref().unwrap_or("no reason recorded"),
+    ))
 }
 
 /// Runs `f` in a write transaction ([`in_write_tx`]). A concurrent insert of the same
@@ -250,7 +247,12 @@ pub(super) fn store(
             }
             match decide(&old, &values.content_hash, mode) {
                 Decision::Unchanged => return Ok((Outcome::Unchanged, view(conn, old)?)),
-                Decision::Deleted => return Err(deleted_conflict(conn, &old)?),
+                Decision::Deleted => {
+                    return Err(ApiError::Conflict {
+                        detail: deleted_detail(conn, &old)?,
+                        existing_id: Some(old.id),
+                    });
+                }
                 Decision::Conflict => {
                     return Err(ApiError::Conflict {
                         detail: format!(

@@ -13,7 +13,7 @@ pub mod output;
 mod prior;
 pub mod tables;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -32,7 +32,6 @@ use crate::periods::Period;
 use cells::{Group, compute};
 pub use changes::{Changes, changes};
 use keys::{published_key, sort_key, unit_names};
-use tables::Figures;
 
 /// Most tables in one publication.
 pub const MAX_TABLES: usize = 20;
@@ -390,12 +389,12 @@ fn members_of(
     conn: &mut DbConn,
     analysis: Analysis,
     request: &Request,
-    figures: &mut HashMap<i64, Figures>,
+    memo: &mut tables::Memo,
     people_of: &tables::PeopleOf,
 ) -> Result<tables::TableMembers, ApiError> {
     match analysis {
-        Analysis::Aggregate => tables::load(conn, request, figures, people_of),
-        a => tables::load_people(conn, request, a, figures, people_of),
+        Analysis::Aggregate => tables::load(conn, request, memo, people_of),
+        a => tables::load_people(conn, request, a, &mut memo.figures, people_of),
     }
 }
 
@@ -420,13 +419,13 @@ pub fn publish(
 ) -> Result<PublicationRow, ApiError> {
     let (period, specs) = check(req)?;
     let people_of = tables::people_of(conn, &whole_period(&period))?;
-    let mut figures: HashMap<i64, Figures> = HashMap::new();
+    let mut memo = tables::Memo::default();
     let mut groups = Vec::new();
     // Per table: whether every real event of it is in exactly one row (its
     // additive measures then add up).
     let mut single_row: Vec<bool> = Vec::new();
     for (t, (spec, _, request)) in specs.iter().enumerate() {
-        let members = members_of(conn, spec.analysis, request, &mut figures, &people_of)?;
+        let members = members_of(conn, spec.analysis, request, &mut memo, &people_of)?;
         let mut in_rows: Vec<i64> = members
             .rows
             .iter()
@@ -458,13 +457,8 @@ pub fn publish(
     drop(people_of);
     // What readers already know joins the same system: every cell of every
     // stored version of an overlapping period.
-    groups.extend(prior::known_groups(
-        conn,
-        &period,
-        specs.len(),
-        &mut figures,
-    )?);
-    let cells = compute(&groups, &figures, k);
+    groups.extend(prior::known_groups(conn, &period, specs.len(), &mut memo)?);
+    let cells = compute(&groups, &memo.figures, k);
     let units = unit_names(
         conn,
         groups

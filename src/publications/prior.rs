@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::cells::Group;
 use super::keys::{published_key, unit_names};
-use super::tables::{self, Figures};
+use super::tables;
 use super::{Analysis, Cells, PublishedTable, TableSpec, members_of, request_of};
 use crate::db::DbConn;
 use crate::db::publications as store;
@@ -36,7 +36,7 @@ pub(super) fn known_groups(
     conn: &mut DbConn,
     period: &Period,
     first_table: usize,
-    figures: &mut HashMap<i64, Figures>,
+    memo: &mut tables::Memo,
 ) -> Result<Vec<Group>, ApiError> {
     // Distinct tables, in the order first met, with every stored version.
     let mut order: Vec<String> = Vec::new();
@@ -77,7 +77,7 @@ pub(super) fn known_groups(
             *index,
             versions,
             first_table + n,
-            figures,
+            memo,
             people_of,
         )?);
     }
@@ -92,7 +92,7 @@ fn table_groups(
     index: usize,
     versions: &[PublishedTable],
     table: usize,
-    figures: &mut HashMap<i64, Figures>,
+    memo: &mut tables::Memo,
     people_of: &tables::PeopleOf,
 ) -> Result<Vec<Group>, ApiError> {
     let t = &versions[0];
@@ -103,7 +103,7 @@ fn table_groups(
         analysis: t.analysis,
     };
     let (_, request) = request_of(&spec, period, index)?;
-    let members = members_of(conn, t.analysis, &request, figures, people_of)?;
+    let members = members_of(conn, t.analysis, &request, memo, people_of)?;
     let units = unit_names(
         conn,
         members.rows.iter().map(|r| (&request.group_by, &r.keys)),

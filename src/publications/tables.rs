@@ -8,6 +8,7 @@
 //! works on the same memberships.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::rc::Rc;
 
 use crate::aggregates::sql::{key_relation, participants, slice_statement};
 use crate::aggregates::{Filters, GroupBy, Request, area_ids};
@@ -64,6 +65,18 @@ pub struct TableMembers {
 
 /// The people of each real event of the period (sorted).
 pub type PeopleOf = HashMap<i64, Vec<i64>>;
+
+/// What the tables of one publishing run read once and share: each real
+/// event's figures (the same for every table), and each history's first
+/// days (tables with the same filters share one; a publication's default
+/// tables read two histories, not five).
+#[derive(Debug, Default)]
+pub struct Memo {
+    /// Figures by real event.
+    pub figures: HashMap<i64, Figures>,
+    /// First days by history (its filters and the day they count from).
+    firsts: HashMap<String, Rc<HashMap<i64, NaiveDate>>>,
+}
 
 /// Reads the people of every real event of `period` (a request over the
 /// whole period: every table's slice is within it).
@@ -190,15 +203,16 @@ fn events_and_rows(
     Ok((events, by_key))
 }
 
-/// Reads an aggregate table's memberships, and adds its events' figures to `figures`.
+/// Reads an aggregate table's memberships, and adds its events' figures
+/// to the memo.
 pub fn load(
     conn: &mut DbConn,
     request: &Request,
-    figures: &mut HashMap<i64, Figures>,
+    memo: &mut Memo,
     people_of: &PeopleOf,
 ) -> Result<TableMembers, ApiError> {
-    let (events, by_key) = events_and_rows(conn, request, figures)?;
-    let first = first_days(conn, request)?;
+    let (events, by_key) = events_and_rows(conn, request, &mut memo.figures)?;
+    let first = first_days(conn, request, memo)?;
     let from = request.filters.from;
     let members = |keys: Vec<Option<String>>, events: Vec<i64>| {
         // A row's period is its period key's, else the table's (as the
@@ -240,9 +254,13 @@ pub fn load(
 /// left out: they are first-time in none of its rows (a table keyed by
 /// a period reads every first day: a year's row counts people first
 /// reached in that year).
-fn first_days(conn: &mut DbConn, request: &Request) -> Result<HashMap<i64, NaiveDate>, ApiError> {
+fn first_days(
+    conn: &mut DbConn,
+    request: &Request,
+    memo: &mut Memo,
+) -> Result<Rc<HashMap<i64, NaiveDate>>, ApiError> {
     if request.filters.from.is_none() {
-        return Ok(HashMap::new());
+        return Ok(Rc::default());
     }
     // Rows keyed by a period may start before the table's `from`.
     let since = if request.group_by.iter().any(|d| d.is_period()) {
@@ -257,6 +275,10 @@ fn first_days(conn: &mut DbConn, request: &Request) -> Result<HashMap<i64, Naive
         },
         group_by: GroupBy::default(),
     };
+    let key = format!("{:?}|{since:?}", history.filters);
+    if let Some(days) = memo.firsts.get(&key) {
+        return Ok(days.clone());
+    }
     let pg = crate::db::is_postgres(conn);
     let ids = area_ids(conn, &history.filters)?;
     let (mut sql, mut text) = slice_statement(pg, &history, ids.as_deref());
@@ -268,7 +290,7 @@ fn first_days(conn: &mut DbConn, request: &Request) -> Result<HashMap<i64, Naive
          JOIN ev pe ON pe.group_seq = h.g {} GROUP BY p.participant_id{having}",
         participants(pg)
     ));
-    load_first_days(conn, &text, &sql.binds)?
+    let days: HashMap<i64, NaiveDate> = load_first_days(conn, &text, &sql.binds)?
         .into_iter()
         .map(|r| {
             let day = r.d.get(..10).and_then(|d| d.parse().ok()).ok_or_else(|| {
@@ -276,7 +298,10 @@ fn first_days(conn: &mut DbConn, request: &Request) -> Result<HashMap<i64, Naive
             })?;
             Ok((r.pid, day))
         })
-        .collect()
+        .collect::<Result<_, ApiError>>()?;
+    let days = Rc::new(days);
+    memo.firsts.insert(key, days.clone());
+    Ok(days)
 }
 
 /// Reads an overlap or frequency table's memberships: its rows are people

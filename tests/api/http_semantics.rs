@@ -78,6 +78,31 @@ async fn head_answers_every_get_route_with_its_headers_and_no_body(app: TestApp)
         length.to_string()
     );
     assert!(head.bytes().await.unwrap().is_empty());
+    // On the wire (an HTTP client never reads a HEAD body, so ask the
+    // socket): the headers, then nothing before the connection closes.
+    let host = app.url("").trim_start_matches("http://").to_string();
+    let request = format!(
+        "HEAD {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {police}\r\nConnection: close\r\n\r\n"
+    );
+    let raw = actix_web::rt::task::spawn_blocking(move || {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(&host).unwrap();
+        s.write_all(request.as_bytes()).unwrap();
+        let mut out = Vec::new();
+        s.read_to_end(&mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    })
+    .await
+    .unwrap();
+    let (headers, body) = raw.split_once("\r\n\r\n").unwrap();
+    assert!(headers.starts_with("HTTP/1.1 200"), "{headers}");
+    assert!(
+        headers
+            .to_lowercase()
+            .contains(&format!("content-length: {length}")),
+        "{headers}"
+    );
+    assert_eq!(body, "", "HEAD sent a body");
 }
 
 /// A GET naming the current `ETag` in `If-None-Match` (alone, weak, in a
