@@ -1,110 +1,107 @@
 // Charts drawn as SVG by hand (nothing vendored, nothing from a CDN): grouped
 // horizontal bars, lines over months, and an UpSet-style view of exact
 // combinations. Text is set with textContent, never parsed as markup.
-"use strict";
-(function () {
-  const NS = "http://www.w3.org/2000/svg";
-  const COLORS = ["#0b5cad", "#c2410c", "#15803d", "#7c3aed"];
+const NS = "http://www.w3.org/2000/svg";
+const COLORS = ["#0b5cad", "#c2410c", "#15803d", "#7c3aed"];
 
-  function el(name, attrs, text) {
-    const e = document.createElementNS(NS, name);
-    for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, String(v));
-    if (text !== undefined) e.textContent = text;
-    return e;
-  }
+function el(name, attrs, text) {
+  const e = document.createElementNS(NS, name);
+  for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, String(v));
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
 
-  function svg(width, height, label) {
-    return el("svg", { viewBox: `0 0 ${width} ${height}`, width, height, role: "img", "aria-label": label,
-      preserveAspectRatio: "xMinYMin meet" });
-  }
+function svg(width, height, label) {
+  return el("svg", { viewBox: `0 0 ${width} ${height}`, width, height, role: "img", "aria-label": label,
+    preserveAspectRatio: "xMinYMin meet" });
+}
 
-  function legend(names) {
-    const ul = document.createElement("ul");
-    ul.className = "legend";
-    names.forEach((n, i) => {
-      const li = document.createElement("li");
-      li.className = "s" + i;
-      li.textContent = n;
-      ul.appendChild(li);
+function legend(names) {
+  const ul = document.createElement("ul");
+  ul.className = "legend";
+  names.forEach((n, i) => {
+    const li = document.createElement("li");
+    li.className = "s" + i;
+    li.textContent = n;
+    ul.appendChild(li);
+  });
+  return ul;
+}
+
+// items: [{label, values: [..]}], one bar per series per item.
+function bars(container, items, series, fmt, label) {
+  container.replaceChildren();
+  if (!items.length) return;
+  const W = 600, labelW = 170, row = 14 * series.length + 10;
+  const H = items.length * row + 10;
+  const max = Math.max(1, ...items.flatMap((i) => i.values.map((v) => v || 0)));
+  const s = svg(W, H, label);
+  items.forEach((item, r) => {
+    const y = 5 + r * row;
+    s.appendChild(el("text", { x: 0, y: y + row / 2, "dominant-baseline": "middle" },
+      item.label.length > 26 ? item.label.slice(0, 25) + "…" : item.label));
+    item.values.forEach((v, k) => {
+      const w = ((v || 0) / max) * (W - labelW - 70);
+      const by = y + k * 14;
+      s.appendChild(el("rect", { x: labelW, y: by, width: Math.max(w, 0), height: 12, fill: COLORS[k % 4] }));
+      s.appendChild(el("text", { x: labelW + w + 4, y: by + 10 }, v === null ? "–" : fmt(v)));
     });
-    return ul;
-  }
+  });
+  container.append(legend(series), s);
+}
 
-  // items: [{label, values: [..]}], one bar per series per item.
-  function bars(container, items, series, fmt, label) {
-    container.replaceChildren();
-    if (!items.length) return;
-    const W = 600, labelW = 170, row = 14 * series.length + 10;
-    const H = items.length * row + 10;
-    const max = Math.max(1, ...items.flatMap((i) => i.values.map((v) => v || 0)));
-    const s = svg(W, H, label);
-    items.forEach((item, r) => {
-      const y = 5 + r * row;
-      s.appendChild(el("text", { x: 0, y: y + row / 2, "dominant-baseline": "middle" },
-        item.label.length > 26 ? item.label.slice(0, 25) + "…" : item.label));
-      item.values.forEach((v, k) => {
-        const w = ((v || 0) / max) * (W - labelW - 70);
-        const by = y + k * 14;
-        s.appendChild(el("rect", { x: labelW, y: by, width: Math.max(w, 0), height: 12, fill: COLORS[k % 4] }));
-        s.appendChild(el("text", { x: labelW + w + 4, y: by + 10 }, v === null ? "–" : fmt(v)));
-      });
+// labels: x labels; series: [{name, values}] (null: no value).
+function lines(container, labels, series, fmt, label) {
+  container.replaceChildren();
+  if (!labels.length) return;
+  const W = 600, H = 240, left = 50, bottom = 30, top = 10, right = 10;
+  const max = Math.max(1, ...series.flatMap((s) => s.values.map((v) => v || 0)));
+  const x = (i) => left + (labels.length === 1 ? (W - left - right) / 2 : (i * (W - left - right)) / (labels.length - 1));
+  const y = (v) => top + (1 - v / max) * (H - top - bottom);
+  const s = svg(W, H, label);
+  s.appendChild(el("line", { x1: left, y1: y(0), x2: W - right, y2: y(0), stroke: "#999" }));
+  s.appendChild(el("text", { x: 0, y: y(max) + 4 }, fmt(max)));
+  s.appendChild(el("text", { x: 0, y: y(0) }, "0"));
+  const step = Math.max(1, Math.ceil(labels.length / 8));
+  labels.forEach((l, i) => {
+    if (i % step === 0) {
+      const anchor = i === 0 && labels.length > 1 ? "start" : i === labels.length - 1 && labels.length > 1 ? "end" : "middle";
+      s.appendChild(el("text", { x: x(i), y: H - 8, "text-anchor": anchor }, l));
+    }
+  });
+  series.forEach((ser, k) => {
+    const pts = ser.values.map((v, i) => (v === null ? null : `${x(i)},${y(v)}`)).filter(Boolean);
+    s.appendChild(el("polyline", { points: pts.join(" "), fill: "none", stroke: COLORS[k % 4], "stroke-width": 2 }));
+    ser.values.forEach((v, i) => {
+      if (v !== null) s.appendChild(el("circle", { cx: x(i), cy: y(v), r: 2.5, fill: COLORS[k % 4] }));
     });
-    container.append(legend(series), s);
-  }
+  });
+  container.append(legend(series.map((s) => s.name)), s);
+}
 
-  // labels: x labels; series: [{name, values}] (null: no value).
-  function lines(container, labels, series, fmt, label) {
-    container.replaceChildren();
-    if (!labels.length) return;
-    const W = 600, H = 240, left = 50, bottom = 30, top = 10, right = 10;
-    const max = Math.max(1, ...series.flatMap((s) => s.values.map((v) => v || 0)));
-    const x = (i) => left + (labels.length === 1 ? (W - left - right) / 2 : (i * (W - left - right)) / (labels.length - 1));
-    const y = (v) => top + (1 - v / max) * (H - top - bottom);
-    const s = svg(W, H, label);
-    s.appendChild(el("line", { x1: left, y1: y(0), x2: W - right, y2: y(0), stroke: "#999" }));
-    s.appendChild(el("text", { x: 0, y: y(max) + 4 }, fmt(max)));
-    s.appendChild(el("text", { x: 0, y: y(0) }, "0"));
-    const step = Math.max(1, Math.ceil(labels.length / 8));
-    labels.forEach((l, i) => {
-      if (i % step === 0) {
-        const anchor = i === 0 && labels.length > 1 ? "start" : i === labels.length - 1 && labels.length > 1 ? "end" : "middle";
-        s.appendChild(el("text", { x: x(i), y: H - 8, "text-anchor": anchor }, l));
-      }
-    });
-    series.forEach((ser, k) => {
-      const pts = ser.values.map((v, i) => (v === null ? null : `${x(i)},${y(v)}`)).filter(Boolean);
-      s.appendChild(el("polyline", { points: pts.join(" "), fill: "none", stroke: COLORS[k % 4], "stroke-width": 2 }));
-      ser.values.forEach((v, i) => {
-        if (v !== null) s.appendChild(el("circle", { cx: x(i), cy: y(v), r: 2.5, fill: COLORS[k % 4] }));
-      });
-    });
-    container.append(legend(series.map((s) => s.name)), s);
-  }
-
-  // combos: [{agencies: [..], people}], largest first; agencies: every agency.
-  function upset(container, combos, agencies, names, fmt, label) {
-    container.replaceChildren();
-    if (!combos.length) return;
-    const colW = 34, left = 150, barH = 120, rowH = 18;
-    const W = left + combos.length * colW + 10, H = barH + 20 + agencies.length * rowH;
-    const max = Math.max(1, ...combos.map((c) => c.people || 0));
-    const s = svg(W, H, label);
-    combos.forEach((c, i) => {
-      const h = ((c.people || 0) / max) * (barH - 14);
-      const cx = left + i * colW + colW / 2;
-      s.appendChild(el("rect", { x: cx - 10, y: barH - h, width: 20, height: h, fill: COLORS[0] }));
-      s.appendChild(el("text", { x: cx - 12, y: barH - h - 3 }, fmt(c.people)));
-      agencies.forEach((a, r) => {
-        const cy = barH + 20 + r * rowH;
-        const on = c.agencies.includes(a);
-        s.appendChild(el("circle", { cx, cy, r: 5, fill: on ? "#1b1b1b" : "#ddd" }));
-      });
-    });
+// combos: [{agencies: [..], people}], largest first; agencies: every agency.
+function upset(container, combos, agencies, names, fmt, label) {
+  container.replaceChildren();
+  if (!combos.length) return;
+  const colW = 34, left = 150, barH = 120, rowH = 18;
+  const W = left + combos.length * colW + 10, H = barH + 20 + agencies.length * rowH;
+  const max = Math.max(1, ...combos.map((c) => c.people || 0));
+  const s = svg(W, H, label);
+  combos.forEach((c, i) => {
+    const h = ((c.people || 0) / max) * (barH - 14);
+    const cx = left + i * colW + colW / 2;
+    s.appendChild(el("rect", { x: cx - 10, y: barH - h, width: 20, height: h, fill: COLORS[0] }));
+    s.appendChild(el("text", { x: cx - 12, y: barH - h - 3 }, fmt(c.people)));
     agencies.forEach((a, r) => {
-      s.appendChild(el("text", { x: 0, y: barH + 24 + r * rowH }, names[a] || a));
+      const cy = barH + 20 + r * rowH;
+      const on = c.agencies.includes(a);
+      s.appendChild(el("circle", { cx, cy, r: 5, fill: on ? "#1b1b1b" : "#ddd" }));
     });
-    container.append(s);
-  }
+  });
+  agencies.forEach((a, r) => {
+    s.appendChild(el("text", { x: 0, y: barH + 24 + r * rowH }, names[a] || a));
+  });
+  container.append(s);
+}
 
-  window.Charts = { bars, lines, upset };
-})();
+export const Charts = { bars, lines, upset };

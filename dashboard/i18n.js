@@ -1,13 +1,74 @@
-// The dashboard's words, Vietnamese (default) and English: one table.
-"use strict";
-window.I18N = {
+// The dashboard's words, Vietnamese (default) and English: one catalog,
+// and the one place that turns a key, a number or a date into text in the
+// chosen language (whatever the browser's own locale is).
+export const I18N = {
   vi: {
     title: "Tuyên truyền phòng, chống mua bán người",
     lang: "English",
-    token: "Mã truy cập (token)",
+    signInTitle: "Đăng nhập",
+    signInIntro: "Dùng tài khoản do cơ quan cấp để xem và nhập số liệu.",
+    username: "Tên đăng nhập",
+    password: "Mật khẩu",
+    totp: "Mã xác thực (6 số)",
+    totpHint: "Mã gồm 6 chữ số trong ứng dụng xác thực trên điện thoại của bạn, hoặc một mã dự phòng đã in ra giấy.",
+    signIn: "Đăng nhập",
+    signingIn: "Đang đăng nhập…",
+    sso: "Đăng nhập bằng tài khoản một cửa",
+    tokenToggle: "Dùng mã truy cập (màn hình trình chiếu)",
+    token: "Mã truy cập",
     use: "Sử dụng",
     tokenNote: "Mã chỉ được giữ trong thẻ trình duyệt này và mất khi đóng thẻ.",
+    needUsername: "Vui lòng nhập tên đăng nhập.",
+    needPassword: "Vui lòng nhập mật khẩu.",
+    needTotp: "Vui lòng nhập mã xác thực gồm 6 chữ số (hoặc một mã dự phòng).",
+    needToken: "Vui lòng dán mã truy cập.",
+    signedOut: "Bạn đã đăng xuất.",
     signOut: "Đăng xuất",
+    whoToken: "Mã truy cập",
+    roles: { admin: "quản trị", agency: "nhập liệu", viewer: "xem số liệu", public: "xem số liệu đã công bố" },
+    changePasswordTitle: "Đổi mật khẩu",
+    changePasswordIntro: "Mật khẩu của bạn vừa được đặt lại. Vui lòng đặt mật khẩu mới trước khi làm việc tiếp.",
+    currentPassword: "Mật khẩu hiện tại",
+    newPassword: "Mật khẩu mới",
+    newPasswordHint: "Ít nhất 12 ký tự. Một câu ngắn dễ nhớ là mật khẩu tốt.",
+    confirmPassword: "Nhập lại mật khẩu mới",
+    changePassword: "Đổi mật khẩu",
+    needCurrentPassword: "Vui lòng nhập mật khẩu hiện tại.",
+    needNewPassword: "Vui lòng nhập mật khẩu mới.",
+    passwordMismatch: "Hai lần nhập mật khẩu mới không giống nhau.",
+    passwordTooShort: "Mật khẩu mới phải có ít nhất 12 ký tự.",
+    passwordTooLong: "Mật khẩu mới không được dài quá 256 ký tự.",
+    passwordTooCommon: "Mật khẩu này quá phổ biến, dễ bị đoán ra. Vui lòng chọn mật khẩu khác.",
+    passwordTooSimple: "Mật khẩu mới cần có nhiều hơn ba ký tự khác nhau.",
+    passwordHasUsername: "Mật khẩu mới không được chứa tên đăng nhập.",
+    passwordSameAsOld: "Mật khẩu mới phải khác mật khẩu hiện tại.",
+    passwordInvalid: "Mật khẩu mới chưa đạt yêu cầu. Vui lòng chọn mật khẩu khác.",
+    currentPasswordWrong: "Mật khẩu hiện tại không đúng.",
+    sessionWarnIdle: "Phiên làm việc sẽ hết sau {n} phút",
+    sessionWarnIdleSeconds: "Phiên làm việc sẽ hết sau {n} giây",
+    sessionWarnEnd: "Phiên làm việc sẽ hết sau {n} phút. Sau đó bạn cần đăng nhập lại.",
+    sessionWarnEndSeconds: "Phiên làm việc sẽ hết sau {n} giây. Sau đó bạn cần đăng nhập lại.",
+    keepWorking: "Tiếp tục làm việc",
+    errSignInFailed: "Tên đăng nhập hoặc mật khẩu không đúng.",
+    errSignInFailedTotp: "Tên đăng nhập, mật khẩu hoặc mã xác thực không đúng.",
+    errTotpRequired: "Tài khoản này cần thêm mã xác thực: nhập mã 6 số trong ứng dụng trên điện thoại.",
+    errTotpWrong: "Mã xác thực không đúng hoặc đã hết hạn. Vui lòng nhập mã mới.",
+    errRateLimited: "Bạn đã thử quá nhiều lần. Vui lòng đợi {n} giây rồi thử lại.",
+    errRateLimitedNoWait: "Bạn đã thử quá nhiều lần. Vui lòng đợi một lát rồi thử lại.",
+    errAccountDisabled: "Tài khoản này đã bị khoá. Vui lòng liên hệ người quản trị hệ thống.",
+    errUnreachable: "Không kết nối được với máy chủ. Vui lòng kiểm tra mạng rồi thử lại.",
+    errSessionExpired: "Phiên làm việc đã hết, vui lòng đăng nhập lại.",
+    errTokenRejected: "Mã truy cập không dùng được (sai, hết hạn hoặc đã bị thu hồi).",
+    errForbidden: "Tài khoản của bạn không được xem hoặc làm việc này.",
+    errCsrf: "Trang đã quá cũ để gửi yêu cầu này. Vui lòng tải lại trang rồi thử lại.",
+    errPasswordChangeRequired: "Bạn cần đổi mật khẩu trước khi làm việc tiếp.",
+    errMfaRequired: "Tài khoản quản trị cần đăng ký xác thực hai lớp (mã 6 số) trước khi làm việc. Vui lòng liên hệ người quản trị hệ thống.",
+    errNotFound: "Không tìm thấy dữ liệu được yêu cầu.",
+    errInvalid: "Yêu cầu chưa hợp lệ. Vui lòng kiểm tra lại bộ lọc.",
+    errQuota: "Đã vượt giới hạn cho phép.",
+    errBusy: "Hệ thống đang bận. Vui lòng thử lại sau ít phút.",
+    errServer: "Hệ thống gặp sự cố. Vui lòng thử lại sau.",
+    errUnknown: "Có lỗi xảy ra (mã {status}). Vui lòng thử lại.",
     filters: "Bộ lọc",
     from: "Từ ngày",
     to: "Đến ngày",
@@ -84,10 +145,70 @@ window.I18N = {
   en: {
     title: "Anti-human-trafficking outreach",
     lang: "Tiếng Việt",
+    signInTitle: "Sign in",
+    signInIntro: "Use the account your agency gave you to read and enter figures.",
+    username: "Username",
+    password: "Password",
+    totp: "Verification code (6 digits)",
+    totpHint: "The 6-digit code in the authenticator app on your phone, or one of your recovery codes on paper.",
+    signIn: "Sign in",
+    signingIn: "Signing in…",
+    sso: "Sign in with the one-stop account",
+    tokenToggle: "Use an access token (display screen)",
     token: "Access token",
     use: "Use",
     tokenNote: "The token is kept in this browser tab only and is gone when the tab closes.",
+    needUsername: "Please enter your username.",
+    needPassword: "Please enter your password.",
+    needTotp: "Please enter the 6-digit verification code (or a recovery code).",
+    needToken: "Please paste the access token.",
+    signedOut: "You have signed out.",
     signOut: "Sign out",
+    whoToken: "Access token",
+    roles: { admin: "administrator", agency: "data entry", viewer: "viewer", public: "published figures" },
+    changePasswordTitle: "Change password",
+    changePasswordIntro: "Your password has just been reset. Please choose a new one before going on.",
+    currentPassword: "Current password",
+    newPassword: "New password",
+    newPasswordHint: "At least 12 characters. A short sentence you remember makes a good password.",
+    confirmPassword: "New password again",
+    changePassword: "Change password",
+    needCurrentPassword: "Please enter your current password.",
+    needNewPassword: "Please enter a new password.",
+    passwordMismatch: "The two new passwords are not the same.",
+    passwordTooShort: "The new password must have at least 12 characters.",
+    passwordTooLong: "The new password must have at most 256 characters.",
+    passwordTooCommon: "This password is too common and easy to guess. Please choose another.",
+    passwordTooSimple: "The new password needs more than three different characters.",
+    passwordHasUsername: "The new password must not contain the username.",
+    passwordSameAsOld: "The new password must differ from the current one.",
+    passwordInvalid: "The new password is not accepted. Please choose another.",
+    currentPasswordWrong: "The current password is wrong.",
+    sessionWarnIdle: "Your session ends in {n} min",
+    sessionWarnIdleSeconds: "Your session ends in {n} s",
+    sessionWarnEnd: "Your session ends in {n} min. You will then need to sign in again.",
+    sessionWarnEndSeconds: "Your session ends in {n} s. You will then need to sign in again.",
+    keepWorking: "Keep working",
+    errSignInFailed: "Wrong username or password.",
+    errSignInFailedTotp: "Wrong username, password or verification code.",
+    errTotpRequired: "This account needs a verification code too: enter the 6 digits shown in the app on your phone.",
+    errTotpWrong: "The verification code is wrong or has expired. Please enter a new one.",
+    errRateLimited: "Too many tries. Please wait {n} seconds and try again.",
+    errRateLimitedNoWait: "Too many tries. Please wait a moment and try again.",
+    errAccountDisabled: "This account is disabled. Please contact the administrator.",
+    errUnreachable: "The server cannot be reached. Please check the network and try again.",
+    errSessionExpired: "Your session has ended, please sign in again.",
+    errTokenRejected: "The access token cannot be used (wrong, expired or revoked).",
+    errForbidden: "Your account may not see or do this.",
+    errCsrf: "The page is too old to send this. Please reload it and try again.",
+    errPasswordChangeRequired: "You need to change your password before going on.",
+    errMfaRequired: "Administrator accounts must enrol a second factor (6-digit codes) before going on. Please contact the system administrator.",
+    errNotFound: "The requested data was not found.",
+    errInvalid: "The request is not valid. Please check the filters.",
+    errQuota: "Over the allowed limit.",
+    errBusy: "The service is busy. Please try again in a few minutes.",
+    errServer: "The service has a problem. Please try again later.",
+    errUnknown: "Something went wrong (code {status}). Please try again.",
     filters: "Filters",
     from: "From",
     to: "To",
@@ -161,3 +282,64 @@ window.I18N = {
     }
   }
 };
+
+let lang = "vi";
+
+/** The chosen language: "vi" (the default) or "en". */
+export const getLang = () => lang;
+
+export function setLang(l) {
+  lang = I18N[l] ? l : "vi";
+  document.documentElement.lang = lang;
+}
+
+/** The text of `key` in the chosen language (Vietnamese when missing), its
+ * `{name}` places filled from `args`. Tables (kinds, roles…) come back whole. */
+export function t(key, args) {
+  const v = I18N[lang][key] ?? I18N.vi[key] ?? key;
+  if (typeof v !== "string" || !args) return v;
+  return v.replace(/\{(\w+)\}/g, (m, name) => (name in args ? String(args[name]) : m));
+}
+
+/** Shows `key` in `el` and remembers it, so that a language switch
+ * (translatePage) says it again in the other language; no key hides it. */
+export function say(el, key, args) {
+  if (!key) {
+    delete el.dataset.i18n;
+    delete el.dataset.i18nArgs;
+    el.textContent = "";
+    el.hidden = true;
+    return;
+  }
+  el.dataset.i18n = key;
+  if (args) el.dataset.i18nArgs = JSON.stringify(args); else delete el.dataset.i18nArgs;
+  el.textContent = t(key, args);
+  el.hidden = false;
+}
+
+/** Every element with `data-i18n` says its key in the chosen language. */
+export function translatePage() {
+  document.title = t("title");
+  document.querySelectorAll("[data-i18n]").forEach((e) => {
+    e.textContent = t(e.dataset.i18n, e.dataset.i18nArgs ? JSON.parse(e.dataset.i18nArgs) : undefined);
+  });
+}
+
+/** A number as people read it here: 6.770 in Vietnamese, 6,770 in English. */
+export function fmt(n, digits) {
+  if (n === null || n === undefined) return "–";
+  return new Intl.NumberFormat(lang === "vi" ? "vi-VN" : "en-US", digits === undefined ? {} : { maximumFractionDigits: digits })
+    .format(n);
+}
+
+/** A date (YYYY-MM-DD): 01/07/2024 in Vietnamese, 2024-07-01 in English. */
+export function fmtDate(iso) {
+  const [y, m, d] = iso.split("-");
+  return lang === "vi" ? `${d}/${m}/${y}` : `${y}-${m}-${d}`;
+}
+
+/** A month (YYYY-MM): 07/2024 in Vietnamese, 2024-07 in English. */
+export function fmtMonth(p) {
+  const [y, m] = p.split("-");
+  return lang === "vi" ? `${m}/${y}` : p;
+}

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The dashboard in a real browser: Debian's chromium (installed with apt
 # when missing) driven by npm playwright-core (installed once into the tool
-# cache, pinned). Starts the service on SQLite with its own data, and runs
+# cache, pinned). Starts the service on SQLite with its own data, with
+# tokens and people's accounts (a clerk of the Women's Union, an official
+# who reads figures, and three for the password reset, the second factor
+# and a disabled account; passwords made here, given on stdin), and runs
 # scripts/browser/check.mjs, which writes screenshots under target/browser/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,9 +32,31 @@ police=$("$ct" token issue --role agency --agency police --label browser-police 
 women=$("$ct" token issue --role agency --agency womens-union --label browser-women 2>/dev/null)
 viewer=$("$ct" token issue --role viewer --label browser-viewer 2>/dev/null)
 public=$("$ct" token issue --role viewer --public --label browser-public 2>/dev/null)
+password() { python3 -c 'import secrets; print("mk-" + secrets.token_urlsafe(15))'; }
+clerk_password=$(password)
+official_password=$(password)
+printf '%s\n' "$clerk_password" | "$ct" account create --username lan.nguyen --role agency --agency womens-union \
+  --display-name "Nguyễn Thị Lan" --password-stdin >/dev/null
+printf '%s\n' "$official_password" | "$ct" account create --username minh.tran --role viewer \
+  --display-name "Trần Văn Minh" --password-stdin >/dev/null
+# An official whose password an admin reset (a one-time password to
+# change first), one with a second factor (enrolled by the test), one disabled.
+printf '%s\n' "$(password)" | "$ct" account create --username thu.le --role agency --agency police \
+  --display-name "Lê Thị Thu" --password-stdin >/dev/null
+reset_password=$("$ct" account reset-password thu.le 2>/dev/null)
+totp_password=$(password)
+printf '%s\n' "$totp_password" | "$ct" account create --username binh.do --role viewer \
+  --display-name "Đỗ Văn Bình" --password-stdin >/dev/null
+disabled_password=$(password)
+printf '%s\n' "$disabled_password" | "$ct" account create --username hoa.pham --role viewer \
+  --display-name "Phạm Thị Hoa" --password-stdin >/dev/null
+"$ct" account disable hoa.pham 2>/dev/null
 service_start browser
 mkdir -p target/browser
 NODE_PATH="$npm_dir/node_modules" BASE_URL="http://$BIND_ADDR" CHROMIUM="$(command -v chromium)" \
   ADMIN="$admin" POLICE="$police" WOMEN="$women" VIEWER="$viewer" PUBLIC_TOKEN="$public" OUT=target/browser \
+  CLERK_USER=lan.nguyen CLERK_PASSWORD="$clerk_password" OFFICIAL_USER=minh.tran OFFICIAL_PASSWORD="$official_password" \
+  RESET_USER=thu.le RESET_PASSWORD="$reset_password" TOTP_USER=binh.do TOTP_PASSWORD="$totp_password" \
+  DISABLED_USER=hoa.pham DISABLED_PASSWORD="$disabled_password" \
   node scripts/browser/check.mjs || { tail -n 30 "$work/service.log"; exit 1; }
 echo "browser: ok"

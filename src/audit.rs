@@ -21,6 +21,17 @@ pub struct Actor {
     pub role: String,
     /// Agency of an agency token.
     pub agency: Option<String>,
+    /// The signed-in person (None for a token or the command line).
+    pub person: Option<Person>,
+}
+
+/// A signed-in person, as the audit log names them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Person {
+    /// Account id.
+    pub id: String,
+    /// Username.
+    pub username: String,
 }
 
 impl Actor {
@@ -36,6 +47,17 @@ impl Actor {
             jti: None,
             role: "cli".into(),
             agency: None,
+            person: None,
+        }
+    }
+
+    /// How locks and publications name who made them: the username, the
+    /// token id, or the role (`cli`).
+    pub fn name(&self) -> String {
+        match (&self.person, &self.jti) {
+            (Some(p), _) => p.username.clone(),
+            (None, Some(jti)) => jti.clone(),
+            (None, None) => self.role.clone(),
         }
     }
 }
@@ -59,6 +81,8 @@ pub fn record<B: Serialize, A: Serialize>(
             actor_jti: actor.jti.as_deref(),
             actor_role: &actor.role,
             actor_agency: actor.agency.as_deref(),
+            actor_account: actor.person.as_ref().map(|p| p.id.as_str()),
+            actor_username: actor.person.as_ref().map(|p| p.username.as_str()),
             action,
             entity_type,
             entity_id,
@@ -85,6 +109,8 @@ pub fn record_created<A: Serialize>(
                 actor_jti: actor.jti.as_deref(),
                 actor_role: &actor.role,
                 actor_agency: actor.agency.as_deref(),
+                actor_account: actor.person.as_ref().map(|p| p.id.as_str()),
+                actor_username: actor.person.as_ref().map(|p| p.username.as_str()),
                 action: "create",
                 entity_type,
                 entity_id: id,
@@ -105,12 +131,16 @@ fn to_json<T: Serialize>(v: &T) -> QueryResult<String> {
 /// Who made a change.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AuditActor {
-    /// Token id, absent for the command line.
+    /// Token id, absent for a person or the command line.
     pub jti: Option<String>,
-    /// `admin`, `agency`, `viewer` or `cli`.
+    /// `admin`, `agency`, `viewer`, `cli`, or `anonymous` (a failed sign-in).
     pub role: String,
-    /// Agency of an agency token.
+    /// Agency of an agency token or account.
     pub agency: Option<String>,
+    /// The signed-in person's account id.
+    pub account_id: Option<String>,
+    /// ... and username.
+    pub username: Option<String>,
 }
 
 /// One audit record.
@@ -157,6 +187,8 @@ impl TryFrom<AuditRow> for AuditEntry {
                 jti: r.actor_jti.clone(),
                 role: r.actor_role.clone(),
                 agency: r.actor_agency.clone(),
+                account_id: r.actor_account.clone(),
+                username: r.actor_username.clone(),
             },
             action: r.action.clone(),
             entity_type: r.entity_type.clone(),

@@ -68,6 +68,15 @@ pub enum ApiError {
     /// 403: valid credentials without the needed role.
     #[error("{0}")]
     Forbidden(String),
+    /// A person's sign-in or session refused for a reason the page must
+    /// tell apart (its own problem type).
+    #[error("{detail}")]
+    Denied {
+        /// Why.
+        kind: Denial,
+        /// What to do.
+        detail: String,
+    },
     /// 404: no such resource (or not visible to this caller).
     #[error("{0}")]
     NotFound(String),
@@ -193,6 +202,7 @@ impl ApiError {
             Self::BadRequest(_) => "bad-request",
             Self::Unauthorized(_) => "unauthorized",
             Self::Forbidden(_) => "forbidden",
+            Self::Denied { kind, .. } => kind.slug(),
             Self::NotFound(_) => "not-found",
             Self::MethodNotAllowed { .. } => "method-not-allowed",
             Self::Conflict { .. } => "conflict",
@@ -258,6 +268,44 @@ impl ApiError {
     }
 }
 
+/// Why a person's sign-in or session request was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Denial {
+    /// Wrong username or password (the same answer for both).
+    SignInFailed,
+    /// The account has a second factor: send `totp` (or a recovery code).
+    TotpRequired,
+    /// The account is disabled.
+    AccountDisabled,
+    /// A cookie-authenticated change without the CSRF token or from
+    /// another origin.
+    Csrf,
+    /// The password was reset: change it first.
+    PasswordChangeRequired,
+    /// Admins must enrol a second factor first.
+    MfaRequired,
+}
+
+impl Denial {
+    fn slug(self) -> &'static str {
+        match self {
+            Self::SignInFailed => "sign-in-failed",
+            Self::TotpRequired => "totp-required",
+            Self::AccountDisabled => "account-disabled",
+            Self::Csrf => "csrf",
+            Self::PasswordChangeRequired => "password-change-required",
+            Self::MfaRequired => "mfa-required",
+        }
+    }
+
+    fn status(self) -> StatusCode {
+        match self {
+            Self::SignInFailed | Self::TotpRequired => StatusCode::UNAUTHORIZED,
+            _ => StatusCode::FORBIDDEN,
+        }
+    }
+}
+
 /// A kind of problem: its slug (`type` is
 /// `urn:campaign-tracker:problem:<slug>`), title, statuses and meaning.
 #[derive(Debug, Clone, Copy)]
@@ -292,6 +340,42 @@ pub const PROBLEM_TYPES: &[ProblemType] = &[
         title: "Authentication required",
         statuses: "401",
         meaning: "no valid bearer token (missing, expired, revoked); `WWW-Authenticate: Bearer`",
+    },
+    ProblemType {
+        slug: "sign-in-failed",
+        title: "Sign-in failed",
+        statuses: "401",
+        meaning: "wrong username or password (the answer never says which), or a wrong current password",
+    },
+    ProblemType {
+        slug: "totp-required",
+        title: "Second factor required",
+        statuses: "401",
+        meaning: "the account has a second factor: sign in again with `totp` (a code from the authenticator app, or a recovery code)",
+    },
+    ProblemType {
+        slug: "account-disabled",
+        title: "Account disabled",
+        statuses: "403",
+        meaning: "an admin disabled the account; its sessions have ended",
+    },
+    ProblemType {
+        slug: "csrf",
+        title: "Cross-site request refused",
+        statuses: "403",
+        meaning: "a change made with the session cookie needs the `X-CSRF-Token` header (`csrf_token` of `GET /api/v1/session`) and an `Origin` of the service itself; nothing was changed",
+    },
+    ProblemType {
+        slug: "password-change-required",
+        title: "Password change required",
+        statuses: "403",
+        meaning: "an admin reset the password: change it (`POST /api/v1/session/password`) before anything else",
+    },
+    ProblemType {
+        slug: "mfa-required",
+        title: "Second factor enrolment required",
+        statuses: "403",
+        meaning: "admins must enrol a second factor here (`POST /api/v1/session/totp`) before anything else",
     },
     ProblemType {
         slug: "forbidden",
@@ -390,6 +474,7 @@ impl ResponseError for ApiError {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::Denied { kind, .. } => kind.status(),
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict { .. } | Self::Locked { .. } => StatusCode::CONFLICT,
@@ -423,7 +508,7 @@ impl ResponseError for ApiError {
         let mut resp = HttpResponse::build(self.status_code());
         resp.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
         match self {
-            Self::Unauthorized(_) => {
+            _ if self.status_code() == StatusCode::UNAUTHORIZED => {
                 resp.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
             }
             Self::MethodNotAllowed { allow } => {
@@ -530,6 +615,20 @@ mod tests {
             (ApiError::BadRequest("x".into()), 400),
             (ApiError::Unauthorized("x".into()), 401),
             (ApiError::Forbidden("x".into()), 403),
+            (
+                ApiError::Denied {
+                    kind: Denial::SignInFailed,
+                    detail: "x".into(),
+                },
+                401,
+            ),
+            (
+                ApiError::Denied {
+                    kind: Denial::Csrf,
+                    detail: "x".into(),
+                },
+                403,
+            ),
             (ApiError::NotFound("x".into()), 404),
             (
                 ApiError::MethodNotAllowed {

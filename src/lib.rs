@@ -18,6 +18,7 @@
 //! integration tests. Only what the binary and the tests use is public, so
 //! the compiler reports dead code.
 
+pub mod accounts;
 pub(crate) mod agencies;
 pub(crate) mod aggregates;
 pub(crate) mod analytics;

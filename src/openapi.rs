@@ -2,7 +2,9 @@
 //! registration fills with every path and schema.
 
 use utoipa::OpenApi;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+};
 use utoipa_actix_web::AppExt;
 
 /// Base document; paths come from [`crate::routes::configure`].
@@ -13,7 +15,9 @@ use utoipa_actix_web::AppExt;
         description = "Records anti-human-trafficking outreach events reported by partner agencies \
 and answers deduplicated aggregates: events, attendances (person-times, \"lượt người\") and \
 unique participants (\"người\").\n\nEvery error is `application/problem+json` (RFC 9457). \
-Authenticate with `Authorization: Bearer <JWT>`; tokens are issued by an admin.",
+Systems authenticate with `Authorization: Bearer <JWT>` (tokens are issued by an admin); \
+people sign in (`POST /api/v1/session`) and the browser sends the `ct_session` cookie, with the \
+`X-CSRF-Token` header on every change.",
         license(name = "MIT", identifier = "MIT"),
         contact(name = "campaign-tracker maintainers (see the README)")
     ),
@@ -31,6 +35,8 @@ Authenticate with `Authorization: Bearer <JWT>`; tokens are issued by an admin."
         (name = "publications", description = "Published figures: fixed tables for a period, with disclosure control across the set, versioned and hashed; every token reads them"),
         (name = "agencies", description = "Partner agencies (admins manage them; every token reads them)"),
         (name = "tokens", description = "API tokens (admins issue, list and revoke them)"),
+        (name = "session", description = "People sign in and out, change their password and enrol a second factor"),
+        (name = "accounts", description = "People's accounts (admins create, change, disable them and reset passwords)"),
         (name = "audit", description = "The audit log of every change (admins)"),
         (name = "areas", description = "Vietnam's administrative units, before and after the 2025 reform"),
     )
@@ -53,6 +59,15 @@ impl utoipa::Modify for BearerAuth {
                     ))
                     .build(),
             ),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                crate::accounts::session::COOKIE,
+                "A person's session, set by `POST /api/v1/session`. Every request made with it \
+                 that changes anything needs the `X-CSRF-Token` header (`csrf_token` of \
+                 `GET /api/v1/session`) and an `Origin` of the service itself.",
+            ))),
         );
     }
 }
@@ -135,8 +150,17 @@ pub fn tidy(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
         .into_iter()
         .flatten()
         {
-            if op.security.is_none() {
-                op.security = Some(Vec::new());
+            match op.security.as_mut() {
+                None => op.security = Some(Vec::new()),
+                // People reach every route a token does, with the cookie.
+                Some(reqs)
+                    if reqs.len() == 1
+                        && serde_json::to_value(&reqs[0])
+                            .is_ok_and(|v| v.get("bearer").is_some()) =>
+                {
+                    reqs.push(SecurityRequirement::new("session", Vec::<String>::new()));
+                }
+                Some(_) => {}
             }
             if op.description.is_none() {
                 op.description = op.summary.clone();

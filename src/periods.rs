@@ -282,7 +282,7 @@ fn checked_reason(field: &str, reason: &str) -> Result<String, ApiError> {
 }
 
 fn who(actor: &Actor) -> String {
-    actor.jti.clone().unwrap_or_else(|| actor.role.clone())
+    actor.name()
 }
 
 /// Locks `period`; returns the lock and whether it is new (locking a

@@ -33,6 +33,7 @@ pub fn first_start(conn: &mut DbConn, settings: &Settings) -> Result<(), Migrati
             jti: None,
             role: "system".into(),
             agency: None,
+            person: None,
         };
         let none = &|_, _| {};
         let old = areas::import_units_in_tx(

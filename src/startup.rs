@@ -173,6 +173,8 @@ pub fn prepare(settings: &Settings) -> Result<AppState, StartError> {
         reach,
         metrics,
         heavy: crate::gate::Gate::new(settings.heavy_at_once, settings.heavy_per_token),
+        hasher: Arc::new(crate::accounts::password::Hasher::new()),
+        throttle: Arc::default(),
     })
 }
 

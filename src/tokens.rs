@@ -38,6 +38,10 @@ pub struct NewToken {
     /// nothing ad hoc: aggregates, reach analytics and drill-downs are 403.
     #[serde(default)]
     pub public: bool,
+    /// Viewer tokens only: an area code (typically a province) the token's
+    /// answers are limited to, as if `area=` were always set.
+    #[serde(default)]
+    pub area: Option<String>,
 }
 
 /// A token's metadata (never the token itself).
@@ -61,6 +65,8 @@ pub struct TokenInfo {
     pub revoked_at: Option<chrono::DateTime<Utc>>,
     /// A public (publication) viewer token.
     pub public: bool,
+    /// The area its answers are limited to.
+    pub area: Option<String>,
 }
 
 impl TryFrom<TokenRow> for TokenInfo {
@@ -85,6 +91,7 @@ impl TryFrom<TokenRow> for TokenInfo {
             expires_at: r.expires_at.and_utc(),
             revoked_at: r.revoked_at.map(|t| t.and_utc()),
             public: r.public != 0,
+            area: r.area_code,
         })
     }
 }
@@ -124,7 +131,19 @@ pub fn issue_token(
             "only viewer tokens can be public",
         ));
     }
+    let area = req.area.clone().filter(|a| !a.is_empty());
+    if area.is_some() && (req.role != Role::Viewer || req.public) {
+        errors.push(FieldError::new(
+            "area",
+            "only (non-public) viewer tokens are scoped to an area",
+        ));
+    }
     write_tx(conn, |conn| {
+        if let Some(a) = &area
+            && crate::db::areas::ids_with_code(conn, a)?.is_empty()
+        {
+            errors.push(FieldError::new("area", "unknown administrative unit code"));
+        }
         if let (Role::Agency, Some(code)) = (req.role, &req.agency) {
             match agencies::get(conn, code)? {
                 None => errors.push(FieldError::new("agency", "no such agency")),
@@ -157,6 +176,7 @@ pub fn issue_token(
                 .naive_utc(),
             revoked_at: None,
             public: i32::from(req.public),
+            area_code: area.clone(),
         };
         tokens::insert(conn, &row)?;
         let info = TokenInfo::try_from(row)?;

@@ -1,9 +1,16 @@
 // The dashboard in Debian's chromium, driven by playwright-core: the page
-// loads with no request leaving 127.0.0.1 and no console error, the figures
-// shown equal the API's for several filter choices, the language switch
-// works, figures drill down for admins, the page fits 360 px without
-// horizontal scrolling, public tokens see publications with withheld cells
-// marked; a screenshot of each view is written under $OUT.
+// loads with no request leaving 127.0.0.1, no console error and no error
+// answer it did not expect; people sign in with a password on a Vietnamese
+// sign-in screen (a clerk and an official: who they are shown in the header,
+// a reload keeps them in, signing out ends the session, a wrong password is
+// said in Vietnamese and keeps the form, a lost session brings the form
+// back, the warning before the session ends renews it or says to sign in
+// again); tokens are the second choice and their figures equal the API's
+// for several filter choices, the language switch works, figures drill down
+// for admins, the page fits 360 px without horizontal scrolling, public
+// tokens see publications with withheld cells marked; a screenshot of each
+// screen is written under $OUT.
+import { createHmac } from "node:crypto";
 import { createRequire } from "node:module";
 
 const require = createRequire(process.env.NODE_PATH + "/");
@@ -13,10 +20,27 @@ const BASE = process.env.BASE_URL;
 const OUT = process.env.OUT;
 const T = { admin: process.env.ADMIN, police: process.env.POLICE, women: process.env.WOMEN,
   viewer: process.env.VIEWER, public: process.env.PUBLIC_TOKEN };
+const PEOPLE = {
+  clerk: { user: process.env.CLERK_USER, password: process.env.CLERK_PASSWORD, name: "Nguyễn Thị Lan",
+    role: "Hội Liên hiệp Phụ nữ tỉnh – nhập liệu", token: T.women },
+  official: { user: process.env.OFFICIAL_USER, password: process.env.OFFICIAL_PASSWORD, name: "Trần Văn Minh",
+    role: "xem số liệu", token: T.viewer },
+  // A one-time password after an admin's reset.
+  reset: { user: process.env.RESET_USER, password: process.env.RESET_PASSWORD, name: "Lê Thị Thu",
+    role: "Công an tỉnh – nhập liệu", token: T.police },
+  totp: { user: process.env.TOTP_USER, password: process.env.TOTP_PASSWORD, name: "Đỗ Văn Bình", role: "xem số liệu" },
+  disabled: { user: process.env.DISABLED_USER, password: process.env.DISABLED_PASSWORD },
+};
+for (const [k, v] of Object.entries({ ...T, ...Object.fromEntries(Object.entries(PEOPLE).flatMap(([p, a]) =>
+  [[p + " username", a.user], [p + " password", a.password]])) })) {
+  if (!v) throw new Error(`check.mjs: ${k} is not set (run it with scripts/browser.sh)`);
+}
 const AREA = "00004"; // Phường Ba Đình, valid from 2025-07-01 (shipped units)
 
 let failures = 0;
+let checks = 0;
 function check(ok, what) {
+  checks++;
   if (!ok) {
     failures++;
     console.error("browser: FAILED " + what);
@@ -54,6 +78,15 @@ async function seed() {
   await api("POST", "/api/v1/periods", T.admin, { period: "2025-08", reason: "Báo cáo tháng 8 đã ký" });
 }
 
+// Every word of the page in both languages: the same keys, nested tables too.
+{
+  const { I18N } = await import(new URL("../../dashboard/i18n.js", import.meta.url));
+  const keys = (o, at = "") => Object.entries(o).flatMap(([k, v]) => (typeof v === "object" ? keys(v, at + k + ".") : [at + k]));
+  const [viKeys, enKeys] = [keys(I18N.vi), keys(I18N.en)];
+  check(viKeys.length > 100 && viKeys.join() === enKeys.join(),
+    "catalog keys differ: " + [...viKeys.filter((k) => !enKeys.includes(k)), ...enKeys.filter((k) => !viKeys.includes(k))]);
+}
+
 const vi = (n) => new Intl.NumberFormat("vi-VN").format(n);
 const en = (n) => new Intl.NumberFormat("en-US").format(n);
 
@@ -62,9 +95,11 @@ async function rowsOf(page, view) {
     trs.map((tr) => [...tr.querySelectorAll("th,td")].map((c) => c.textContent.trim())));
 }
 
-async function compare(page, query, label, format) {
-  const names = Object.fromEntries((await api("GET", "/api/v1/agencies", T.viewer)).map((a) => [a.code, format === vi ? a.name : a.name_en]));
-  const byAgency = await api("GET", "/api/v1/aggregates?group_by=agency" + (query ? "&" + query : ""), T.viewer);
+// The figures shown equal the service's answers to `token` (one with the
+// same role and agency as the page's reader).
+async function compare(page, query, label, format, token = T.viewer) {
+  const names = Object.fromEntries((await api("GET", "/api/v1/agencies", token)).map((a) => [a.code, format === vi ? a.name : a.name_en]));
+  const byAgency = await api("GET", "/api/v1/aggregates?group_by=agency" + (query ? "&" + query : ""), token);
   const shown = await rowsOf(page, "v-agency");
   for (const r of byAgency.rows) {
     const row = shown.find((s) => s[0] === names[r.agency]);
@@ -75,18 +110,18 @@ async function compare(page, query, label, format) {
   const total = shown[shown.length - 1];
   check(total[1] === format(byAgency.totals.events) && total[2] === format(byAgency.totals.attendances)
     && total[3] === format(byAgency.totals.unique_participants), `${label}: totals ${JSON.stringify(total)}`);
-  const byMonth = await api("GET", "/api/v1/aggregates?group_by=period:month" + (query ? "&" + query : ""), T.viewer);
+  const byMonth = await api("GET", "/api/v1/aggregates?group_by=period:month" + (query ? "&" + query : ""), token);
   const months = await rowsOf(page, "v-month");
   byMonth.rows.forEach((r, i) => {
     check(months[i] && months[i][1] === format(r.attendances) && months[i][2] === format(r.unique_participants)
       && months[i][3] === format(r.first_time_participants) && months[i][4] === format(r.cumulative_participants),
       `${label}: month ${r.period} shows ${JSON.stringify(months[i])}`);
   });
-  const overlap = await api("GET", "/api/v1/reach/overlap" + (query ? "?" + query : ""), T.viewer);
+  const overlap = await api("GET", "/api/v1/reach/overlap" + (query ? "?" + query : ""), token);
   const combos = await rowsOf(page, "v-overlap");
   check(combos.length === overlap.combinations.length + 1
     && combos[combos.length - 1][1] === format(overlap.people), `${label}: overlap ${JSON.stringify(combos)}`);
-  const freq = await api("GET", "/api/v1/reach/frequency" + (query ? "?" + query : ""), T.viewer);
+  const freq = await api("GET", "/api/v1/reach/frequency" + (query ? "?" + query : ""), token);
   const buckets = await rowsOf(page, "v-frequency");
   freq.buckets.forEach((b, i) => check(buckets[i] && buckets[i][1] === format(b.people), `${label}: bucket ${i}`));
 }
@@ -100,22 +135,457 @@ async function loaded(page) {
   check(!s.startsWith("Lỗi") && !s.startsWith("Error"), "status: " + s);
 }
 
-async function open(browser, token, viewport) {
+// A fresh browser context on the sign-in screen. `problems` collects
+// console errors, page errors, requests leaving 127.0.0.1 and error answers
+// not announced with `expect` (the console's "Failed to load resource" line
+// for an answer is judged by the answer itself).
+async function fresh(browser, viewport, { clock } = {}) {
   const context = await browser.newContext({ viewport, locale: "vi-VN" });
   const page = await context.newPage();
+  if (clock) await page.clock.install();
   const problems = [];
-  page.on("console", (m) => { if (m.type() === "error") problems.push("console: " + m.text()); });
+  // Not signed in yet: the session probe answers 401, and the one-stop
+  // sign-in probe 404 when it is not configured.
+  const expected = [/^GET \/api\/v1\/session 401$/, /^GET \/api\/v1\/session\/sso 404$/];
+  page.on("console", (m) => {
+    if (m.type() === "error" && !m.text().startsWith("Failed to load resource: the server responded with a status of")) {
+      problems.push("console: " + m.text());
+    }
+  });
   page.on("pageerror", (e) => problems.push("page error: " + e.message));
   page.on("request", (r) => {
     const u = new URL(r.url());
     if (!["data:", "blob:"].includes(u.protocol) && u.hostname !== "127.0.0.1") problems.push("external request: " + r.url());
   });
+  page.on("response", (r) => {
+    if (r.status() < 400) return;
+    const what = `${r.request().method()} ${new URL(r.url()).pathname} ${r.status()}`;
+    if (!expected.some((e) => e.test(what))) problems.push("unexpected answer: " + what);
+  });
   await page.goto(BASE + "/dashboard/");
-  // Keyboard only: focus the token field, type, Enter.
-  await page.focus("#token");
+  await page.waitForSelector("#signin:not([hidden])", { timeout: 10000 });
+  return { context, page, problems, expect: (re) => expected.push(re) };
+}
+
+// A token, through the second choice, keyboard only: the toggle, Enter,
+// the token field (focused), type, Enter.
+async function open(browser, token, viewport) {
+  const opened = await fresh(browser, viewport);
+  const { page } = opened;
+  await page.focus("#token-toggle");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("#token-panel:not([hidden])");
+  check(await page.evaluate(() => document.activeElement.id) === "token", "the token field has the focus once opened");
   await page.keyboard.type(token);
   await page.keyboard.press("Enter");
-  return { context, page, problems };
+  return opened;
+}
+
+// Username and password, keyboard only: the username, Tab, the password,
+// Enter.
+async function signIn(page, user, password) {
+  await page.focus("#username");
+  await page.keyboard.press("Control+A");
+  await page.keyboard.type(user);
+  await page.keyboard.press("Tab");
+  await page.keyboard.press("Control+A");
+  await page.keyboard.type(password);
+  await page.keyboard.press("Enter");
+}
+
+const visible = (page, sel) => page.isVisible(sel);
+const text = async (page, sel) => (await page.textContent(sel)).trim();
+
+const DESKTOP = { width: 1280, height: 900 };
+const PHONE = { width: 360, height: 800 };
+const SESSION = "/api/v1/session";
+// A request or an answer of /api/v1/session (with this method).
+const isSession = (r, method) => new URL(r.url()).pathname === SESSION
+  && (!method || (typeof r.request === "function" ? r.request() : r).method() === method);
+
+async function fits360(page, what) {
+  await page.setViewportSize(PHONE);
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  check(width <= 360, `${what} at 360 px: the page is ${width} px wide`);
+}
+
+// The sign-in screen: Vietnamese first, the code field and the one-stop
+// link only when the service asks for them, the token behind a toggle; a
+// wrong password (or an unknown username) said in Vietnamese, the form kept.
+async function signInScreen(browser) {
+  const { context, page, problems, expect } = await fresh(browser, DESKTOP);
+  check(await text(page, "#signin-title") === "Đăng nhập", "sign-in title: " + await text(page, "#signin-title"));
+  check(await text(page, 'label[for="username"]') === "Tên đăng nhập", "the username label");
+  check(await text(page, 'label[for="password"]') === "Mật khẩu", "the password label");
+  check(await text(page, "#signin-submit") === "Đăng nhập", "the sign-in button");
+  check(!(await visible(page, "#totp-row")), "no code field until the service asks for one");
+  check(!(await visible(page, "#token-panel")), "the token field is behind the toggle");
+  check(await text(page, "#token-toggle") === "Dùng mã truy cập (màn hình trình chiếu)", "the token toggle's words");
+  check(await page.evaluate(() => document.activeElement.id) === "username", "the username field has the focus");
+  // The one-stop link follows the service's own answer.
+  const sso = await page.evaluate(async () => {
+    const r = await fetch("/api/v1/session/sso");
+    return { status: r.status, body: r.ok ? await r.json() : null };
+  });
+  const ssoOn = sso.status === 200 && sso.body.enabled === true;
+  check(await visible(page, "#sso") === ssoOn, `one-stop link shown must be ${ssoOn}: the service said ${JSON.stringify(sso)}`);
+  await page.screenshot({ path: `${OUT}/signin.png` });
+  await fits360(page, "sign-in screen");
+  await page.screenshot({ path: `${OUT}/signin-360.png` });
+  await page.setViewportSize(DESKTOP);
+  // The link itself, with the service's answer replaced: shown and followed
+  // when on, never for a URL that is not http(s).
+  const ssoContext = await browser.newContext({ viewport: DESKTOP, locale: "vi-VN" });
+  const ssoPage = await ssoContext.newPage();
+  let ssoUrl = "javascript:alert(1)";
+  await ssoPage.route("**/api/v1/session/sso", (route) => route.fulfill({ json: { enabled: true, url: ssoUrl } }));
+  await ssoPage.goto(BASE + "/dashboard/");
+  await ssoPage.waitForSelector("#signin:not([hidden])", { timeout: 10000 });
+  await ssoPage.waitForLoadState("networkidle");
+  check(await ssoPage.isHidden("#sso"), "a javascript: one-stop URL is not offered");
+  ssoUrl = "/dashboard/?sso=1";
+  await ssoPage.reload();
+  await ssoPage.waitForSelector("#sso:not([hidden])", { timeout: 10000 });
+  check(await text(ssoPage, "#sso-link") === "Đăng nhập bằng tài khoản một cửa", "the one-stop link's words");
+  await Promise.all([ssoPage.waitForURL("**/dashboard/?sso=1"), ssoPage.click("#sso-link")]);
+  check(new URL(ssoPage.url()).search === "?sso=1", "the one-stop link goes to the service's URL: " + ssoPage.url());
+  await ssoContext.close();
+
+  expect(/^POST \/api\/v1\/session 401$/);
+  for (const [user, what] of [[PEOPLE.clerk.user, "a wrong password"], ["khong-co-ai", "an unknown username"]]) {
+    const [answer] = await Promise.all([page.waitForResponse((r) => isSession(r, "POST")),
+      signIn(page, user, "mat-khau-sai-123")]);
+    await page.waitForSelector("#signin-error:not([hidden])", { timeout: 10000 });
+    const error = await text(page, "#signin-error");
+    check(answer.status() === 401, `${what}: the service answered ${answer.status()}`);
+    check(error === "Tên đăng nhập hoặc mật khẩu không đúng.", `${what}: ${error}`);
+    check(await visible(page, "#signin-form") && await page.inputValue("#username") === user
+      && await page.inputValue("#password") === "mat-khau-sai-123", `${what}: the form stays, nothing typed is lost`);
+    check(await page.evaluate(() => document.activeElement.id) === "password", `${what}: the password is ready to retype`);
+  }
+  await page.screenshot({ path: `${OUT}/signin-error.png` });
+  // The language switch says the screen and its error again in English, and back.
+  await page.click("#lang");
+  check(await text(page, "#signin-title") === "Sign in" && await text(page, 'label[for="username"]') === "Username"
+    && await text(page, "#signin-error") === "Wrong username or password.", "sign-in screen in English: " + await text(page, "#signin-error"));
+  await page.click("#lang");
+  check(await text(page, "#signin-error") === "Tên đăng nhập hoặc mật khẩu không đúng.", "back in Vietnamese");
+  await fits360(page, "sign-in screen");
+  await page.screenshot({ path: `${OUT}/signin-error-360.png` });
+  check(problems.length === 0, "sign-in screen: " + problems.join("; "));
+  await context.close();
+}
+
+// A person's day: signs in with the form (keyboard only), sees who they
+// are and the figures their role may read, reloads and is still in, signs
+// out, and the service no longer knows the page.
+async function journey(browser, who, shot) {
+  const { context, page, problems, expect } = await fresh(browser, DESKTOP);
+  let csrf = null;
+  page.on("response", async (r) => {
+    if (isSession(r) && r.status() === 200 && ["GET", "POST"].includes(r.request().method())) csrf = (await r.json()).csrf_token;
+  });
+  const [answer] = await Promise.all([page.waitForResponse((r) => isSession(r, "POST")), signIn(page, who.user, who.password)]);
+  check(answer.status() === 200, `${shot}: sign-in answered ${answer.status()}`);
+  await loaded(page);
+  check(await text(page, "#who-name") === who.name, `${shot}: the header names ${await text(page, "#who-name")}`);
+  check(await text(page, "#who-role") === who.role, `${shot}: the header says ${await text(page, "#who-role")}`);
+  check(await page.isHidden("#signin") && await visible(page, "#sign-out"), `${shot}: in, with a sign-out button`);
+  await compare(page, "", shot, vi, who.token);
+  const cookie = (await context.cookies()).find((c) => c.name === "ct_session");
+  check(cookie && cookie.httpOnly && cookie.sameSite === "Lax" && cookie.path === "/", `${shot}: cookie ${JSON.stringify(cookie && { ...cookie, value: "…" })}`);
+  check(!(await page.evaluate(() => document.cookie)).includes("ct_session"), `${shot}: the page cannot read the session cookie`);
+  check(await page.evaluate(() => sessionStorage.length === 0 || sessionStorage.getItem("ct-token") === null),
+    `${shot}: nothing secret kept in the tab`);
+  await page.screenshot({ path: `${OUT}/${shot}.png` });
+
+  // A reload: still in, no password asked, the figures shown again.
+  await page.reload();
+  await loaded(page);
+  check(await page.isHidden("#signin"), `${shot}: a reload does not ask for the password`);
+  check(await text(page, "#who-name") === who.name && await text(page, "#who-role") === who.role, `${shot}: still named after a reload`);
+  await compare(page, "", shot + " after a reload", vi, who.token);
+  await fits360(page, shot);
+  await page.screenshot({ path: `${OUT}/${shot}-360.png` });
+  await page.setViewportSize(DESKTOP);
+
+  // Signing out: DELETE with the CSRF token, the sign-in screen, no figure left.
+  const [del] = await Promise.all([page.waitForRequest((r) => isSession(r, "DELETE")), page.click("#sign-out")]);
+  check(csrf && del.headers()["x-csrf-token"] === csrf, `${shot}: sign-out carries the CSRF token`);
+  check((await del.response()).status() === 204, `${shot}: sign-out answered ${(await del.response()).status()}`);
+  await page.waitForSelector("#signin:not([hidden])", { timeout: 10000 });
+  check(await text(page, "#signin-notice") === "Bạn đã đăng xuất.", `${shot}: signed-out notice`);
+  check(await page.isHidden("#who") && await page.isHidden("#views") && await page.isHidden("#filters")
+    && (await page.$$("#v-agency tbody tr")).length === 0, `${shot}: no name and no figure left after signing out`);
+  check(await page.inputValue("#password") === "" && await page.inputValue("#username") === "", `${shot}: the form is empty for the next person`);
+  expect(/^GET \/api\/v1\/whoami 401$/);
+  const after = await page.evaluate(() => fetch("/api/v1/whoami").then((r) => r.status));
+  check(after === 401, `${shot}: whoami after signing out answered ${after}`);
+  check(await visible(page, "#signin-form"), `${shot}: the sign-in form is shown`);
+  await page.reload();
+  await page.waitForSelector("#signin:not([hidden])", { timeout: 10000 });
+  check(await page.isHidden("#who"), `${shot}: a reload after signing out stays signed out`);
+  check(problems.length === 0, `${shot} page: ` + problems.join("; "));
+  await context.close();
+}
+
+// A session the service no longer knows (the cookie gone): the next
+// request brings the sign-in form back, saying why, the username kept.
+async function lostSession(browser) {
+  const who = PEOPLE.official;
+  const { context, page, problems, expect } = await fresh(browser, DESKTOP);
+  await signIn(page, who.user, who.password);
+  await loaded(page);
+  await context.clearCookies();
+  expect(/^GET \/api\/v1\/[a-z/]+ 401$/);
+  await page.click("#apply");
+  await page.waitForSelector("#signin:not([hidden])", { timeout: 10000 });
+  const notice = await text(page, "#signin-notice");
+  check(notice === "Phiên làm việc đã hết, vui lòng đăng nhập lại.", "lost session: " + notice);
+  check(await page.isHidden("#views") && await page.isHidden("#who"), "lost session: no figure, no name");
+  check(!(await text(page, "#status")).startsWith("Lỗi"), "lost session: no error line besides the notice");
+  check(await page.inputValue("#username") === who.user, "lost session: the username is kept");
+  check(await page.evaluate(() => document.activeElement.id) === "password", "lost session: the password field has the focus");
+  await page.keyboard.type(who.password);
+  await page.keyboard.press("Enter");
+  await loaded(page);
+  check(await text(page, "#who-name") === who.name, "lost session: back in after signing in again");
+  check(problems.length === 0, "lost session page: " + problems.join("; "));
+  await context.close();
+}
+
+// The warning before the session ends, on a fake clock in the page (the
+// service's clock runs as usual): two minutes before the idle end it says
+// so, and "Tiếp tục làm việc" renews the session; near the absolute end
+// it says the person must sign in again (the service's answer is made to
+// end in 100 seconds: twelve hours cannot be waited for), and at the end
+// the sign-in form comes back.
+async function sessionWarning(browser) {
+  const who = PEOPLE.clerk;
+  const { context, page, problems } = await fresh(browser, DESKTOP, { clock: true });
+  let last = null;
+  page.on("response", async (r) => {
+    if (isSession(r) && r.status() === 200 && ["GET", "POST"].includes(r.request().method())) {
+      last = { body: await r.json(), date: Date.parse(r.headers().date) };
+    }
+  });
+  await signIn(page, who.user, who.password);
+  await loaded(page);
+  const idle = Date.parse(last.body.idle_expires_at) - last.date;
+  const absolute = Date.parse(last.body.expires_at) - last.date;
+  check(idle > 3 * 60000 && absolute > idle, `session lengths: idle ${idle} ms, absolute ${absolute} ms`);
+  check(await page.isHidden("#session-warning"), "no warning at first");
+  await page.clock.fastForward(idle - 100000);
+  await page.waitForSelector("#session-warning:not([hidden])", { timeout: 5000 });
+  const warning = await text(page, "#session-warning-text");
+  check(warning === "Phiên làm việc sẽ hết sau 2 phút", "idle warning: " + warning);
+  check(await text(page, "#session-keep") === "Tiếp tục làm việc", "the renew button");
+  await page.screenshot({ path: `${OUT}/session-warning.png` });
+  const [renew] = await Promise.all([page.waitForResponse((r) => isSession(r, "GET")), page.click("#session-keep")]);
+  check(renew.status() === 200, "renewing answered " + renew.status());
+  await page.waitForSelector("#session-warning", { state: "hidden", timeout: 5000 });
+  check(await text(page, "#who-name") === who.name, "still in after renewing");
+
+  await page.route("**" + SESSION, async (route) => {
+    const resp = await route.fetch();
+    const body = await resp.json();
+    body.expires_at = new Date(Date.parse(resp.headers().date) + 100000).toISOString();
+    await route.fulfill({ response: resp, json: body });
+  });
+  await page.clock.fastForward(idle - 100000);
+  await page.waitForSelector("#session-warning:not([hidden])", { timeout: 5000 });
+  await page.click("#session-keep");
+  await page.waitForFunction(() => document.getElementById("session-warning-text").textContent.includes("đăng nhập lại"),
+    null, { timeout: 5000 });
+  const end = await text(page, "#session-warning-text");
+  check(end === "Phiên làm việc sẽ hết sau 2 phút. Sau đó bạn cần đăng nhập lại.", "absolute-end warning: " + end);
+  check(await page.isHidden("#session-keep"), "no renew button when only signing in again helps");
+  await page.locator("#session-warning").screenshot({ path: `${OUT}/session-end.png` });
+  await page.clock.fastForward(101000);
+  await page.waitForSelector("#signin:not([hidden])", { timeout: 5000 });
+  check(await text(page, "#signin-notice") === "Phiên làm việc đã hết, vui lòng đăng nhập lại.", "the end: sign in again");
+  check(await page.isHidden("#views"), "the end: no figure left");
+  check(problems.length === 0, "session warning page: " + problems.join("; "));
+  await context.close();
+}
+
+// RFC 6238 codes (SHA-1, 6 digits, 30 s), for the account with a second factor.
+function base32(text) {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = 0;
+  let value = 0;
+  const out = [];
+  for (const c of text.replace(/=+$/, "").toUpperCase()) {
+    value = ((value << 5) | alphabet.indexOf(c)) & 0xffff;
+    bits += 5;
+    if (bits >= 8) {
+      out.push((value >>> (bits - 8)) & 0xff);
+      bits -= 8;
+    }
+  }
+  return Buffer.from(out);
+}
+
+function totpCode(secret, step) {
+  const msg = Buffer.alloc(8);
+  msg.writeBigUInt64BE(BigInt(step));
+  const h = createHmac("sha1", base32(secret)).update(msg).digest();
+  const o = h[19] & 15;
+  return String((h.readUInt32BE(o) & 0x7fffffff) % 1000000).padStart(6, "0");
+}
+
+const stepNow = () => Math.floor(Date.now() / 30000);
+
+// Enrols the second factor of `who` through the API, as the person would
+// from a session: answers the secret and the step of the code used.
+async function enrolTotp(who) {
+  const signin = await fetch(BASE + SESSION, { method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ username: who.user, password: who.password }) });
+  if (!signin.ok) throw new Error(`enrolling: sign-in answered ${signin.status}`);
+  const session = await signin.json();
+  const headers = { Cookie: signin.headers.getSetCookie().map((c) => c.split(";")[0]).join("; "),
+    "X-CSRF-Token": session.csrf_token, Origin: BASE, "Content-Type": "application/json" };
+  const enrol = await fetch(BASE + "/api/v1/session/totp", { method: "POST", headers });
+  if (!enrol.ok) throw new Error(`enrolling: ${enrol.status} ${await enrol.text()}`);
+  const { secret } = await enrol.json();
+  const step = stepNow();
+  const confirm = await fetch(BASE + "/api/v1/session/totp/confirm", { method: "POST", headers,
+    body: JSON.stringify({ code: totpCode(secret, step) }) });
+  if (!confirm.ok) throw new Error(`confirming: ${confirm.status} ${await confirm.text()}`);
+  await fetch(BASE + SESSION, { method: "DELETE", headers });
+  return { secret, step };
+}
+
+// An account with a second factor: the code field appears only once the
+// service asks for it, a wrong code is said in Vietnamese, the right one
+// lets the person in.
+async function secondFactor(browser) {
+  const who = PEOPLE.totp;
+  const { secret, step } = await enrolTotp(who);
+  const { context, page, problems, expect } = await fresh(browser, DESKTOP);
+  expect(/^POST \/api\/v1\/session 401$/);
+  check(await page.isHidden("#totp-row"), "second factor: no code field before the password");
+  await signIn(page, who.user, who.password);
+  await page.waitForSelector("#totp-row:not([hidden])", { timeout: 10000 });
+  check(await text(page, 'label[for="totp"]') === "Mã xác thực (6 số)", "second factor: the code field's label");
+  const asked = await text(page, "#totp-error");
+  check(asked.startsWith("Tài khoản này cần thêm mã xác thực"), "second factor: asked for a code: " + asked);
+  check(await page.evaluate(() => document.activeElement.id) === "totp", "second factor: the code field has the focus");
+  await page.keyboard.type(totpCode(secret, step) === "000000" ? "111111" : "000000");
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => document.getElementById("totp-error").textContent.startsWith("Mã xác thực không đúng"),
+    null, { timeout: 10000 });
+  check(await visible(page, "#signin-form") && await page.inputValue("#password") === who.password,
+    "second factor: a wrong code keeps the form and the password");
+  await page.screenshot({ path: `${OUT}/signin-totp.png` });
+  // The code of the next step: the one used to confirm cannot be used again.
+  await page.fill("#totp", totpCode(secret, Math.max(step + 1, stepNow())));
+  await page.keyboard.press("Enter");
+  await loaded(page);
+  check(await text(page, "#who-name") === who.name && await text(page, "#who-role") === who.role,
+    "second factor: in, as " + await text(page, "#who-name"));
+  check(problems.length === 0, "second factor page: " + problems.join("; "));
+  await context.close();
+}
+
+// After an admin's reset: the password form comes before anything else,
+// the service's refusals are said in Vietnamese beside the field, nothing
+// typed is lost, and the new password lets the person in.
+async function passwordChange(browser) {
+  const who = PEOPLE.reset;
+  const { context, page, problems, expect } = await fresh(browser, DESKTOP);
+  await signIn(page, who.user, who.password);
+  await page.waitForSelector("#password-change:not([hidden])", { timeout: 10000 });
+  check(await text(page, "#pw-title") === "Đổi mật khẩu", "password change: its title");
+  check(await page.isHidden("#filters") && await page.isHidden("#views"), "password change: before anything else");
+  check(await text(page, "#who-name") === who.name, "password change: the header names the person");
+  check(await page.evaluate(() => document.activeElement.id) === "pw-current", "password change: the current password has the focus");
+  expect(/^GET \/api\/v1\/aggregates 403$/);
+  const blocked = await page.evaluate(async () => {
+    const r = await fetch("/api/v1/aggregates");
+    return [r.status, (await r.json()).type];
+  });
+  check(blocked[0] === 403 && blocked[1] === "urn:campaign-tracker:problem:password-change-required",
+    "password change: other requests refused until then: " + blocked);
+  const fresh12 = "Ngay-moi-" + Math.random().toString(36).slice(2, 10);
+  const attempt = async (current, next, confirm) => {
+    await page.fill("#pw-current", current);
+    await page.fill("#pw-new", next);
+    await page.fill("#pw-confirm", confirm);
+    await page.click("#pw-submit");
+  };
+  const fieldSays = async (id, expected, label) => {
+    await page.waitForSelector(`#${id}-error:not([hidden])`, { timeout: 10000 });
+    const said = await text(page, `#${id}-error`);
+    check(said === expected, `password change, ${label}: ${said}`);
+    check(await page.getAttribute(`#${id}`, "aria-invalid") === "true", `password change, ${label}: the field is marked`);
+  };
+  // Two different new passwords: said here, nothing sent.
+  await attempt(who.password, fresh12, fresh12 + "x");
+  await fieldSays("pw-confirm", "Hai lần nhập mật khẩu mới không giống nhau.", "mismatch");
+  expect(/^POST \/api\/v1\/session\/password 422$/);
+  await attempt(who.password, "ngan-qua", "ngan-qua");
+  await fieldSays("pw-new", "Mật khẩu mới phải có ít nhất 12 ký tự.", "too short");
+  check(await page.inputValue("#pw-current") === who.password && await page.inputValue("#pw-new") === "ngan-qua",
+    "password change: nothing typed is lost on a refusal");
+  await page.screenshot({ path: `${OUT}/password-change.png` });
+  await fits360(page, "password change");
+  await page.screenshot({ path: `${OUT}/password-change-360.png` });
+  await page.setViewportSize(DESKTOP);
+  await attempt(who.password, "123qweasdzxc", "123qweasdzxc");
+  await fieldSays("pw-new", "Mật khẩu này quá phổ biến, dễ bị đoán ra. Vui lòng chọn mật khẩu khác.", "too common");
+  await attempt(who.password, who.password, who.password);
+  await fieldSays("pw-new", "Mật khẩu mới phải khác mật khẩu hiện tại.", "same as the old");
+  expect(/^POST \/api\/v1\/session\/password 401$/);
+  await attempt("khong-phai-mat-khau", fresh12, fresh12);
+  await fieldSays("pw-current", "Mật khẩu hiện tại không đúng.", "wrong current password");
+  check(await page.isHidden("#signin"), "password change: a wrong current password does not sign out");
+  const [changed] = await Promise.all([page.waitForResponse((r) => new URL(r.url()).pathname === SESSION + "/password"),
+    attempt(who.password, fresh12, fresh12)]);
+  check(changed.status() === 200, "password change: answered " + changed.status());
+  await loaded(page);
+  check(await page.isHidden("#password-change") && await text(page, "#who-role") === who.role,
+    "password change: then the dashboard, as " + await text(page, "#who-role"));
+  await compare(page, "", "after the password change", vi, who.token);
+  // The new session's CSRF token is the one sent from now on: signing out works.
+  const [del] = await Promise.all([page.waitForRequest((r) => isSession(r, "DELETE")), page.click("#sign-out")]);
+  check((await del.response()).status() === 204, "password change: signing out with the new CSRF token");
+  await page.waitForSelector("#signin:not([hidden])", { timeout: 10000 });
+  await signIn(page, who.user, fresh12);
+  await loaded(page);
+  check(await page.isHidden("#password-change"), "the new password signs in, with no change asked");
+  check(problems.length === 0, "password change page: " + problems.join("; "));
+  await context.close();
+}
+
+// A disabled account (right password): said in Vietnamese, the form kept.
+// Failures after the free ones: wait N seconds, the button waits too.
+async function refusals(browser) {
+  const { context, page, problems, expect } = await fresh(browser, DESKTOP);
+  expect(/^POST \/api\/v1\/session 40[13]$/);
+  expect(/^POST \/api\/v1\/session 429$/);
+  await signIn(page, PEOPLE.disabled.user, PEOPLE.disabled.password);
+  await page.waitForSelector("#signin-error:not([hidden])", { timeout: 10000 });
+  const disabled = await text(page, "#signin-error");
+  check(disabled === "Tài khoản này đã bị khoá. Vui lòng liên hệ người quản trị hệ thống.", "disabled account: " + disabled);
+  check(await visible(page, "#signin-form"), "disabled account: the form stays");
+  let status = 0;
+  for (let i = 0; i < 8 && status !== 429; i++) {
+    const [answer] = await Promise.all([page.waitForResponse((r) => isSession(r, "POST")),
+      signIn(page, "khong-co-ai", "mat-khau-sai-123")]);
+    status = answer.status();
+    await page.waitForSelector("#signin-error:not([hidden])", { timeout: 10000 });
+  }
+  check(status === 429, "too many tries: the service answered " + status);
+  const wait = await text(page, "#signin-error");
+  check(/^Bạn đã thử quá nhiều lần\. Vui lòng đợi \d+ giây rồi thử lại\.$/.test(wait), "too many tries: " + wait);
+  check(await page.isDisabled("#signin-submit"), "too many tries: the button waits");
+  check(await visible(page, "#signin-form") && await page.inputValue("#username") === "khong-co-ai", "too many tries: the form stays");
+  await page.screenshot({ path: `${OUT}/signin-wait.png` });
+  await page.waitForFunction(() => !document.getElementById("signin-submit").disabled, null, { timeout: 65000 });
+  check(await page.isHidden("#signin-error"), "too many tries: the message goes when the wait is over");
+  check(problems.length === 0, "refusals page: " + problems.join("; "));
+  await context.close();
 }
 
 await seed();
@@ -126,6 +596,17 @@ const browser = await chromium.launch({
     "--disable-component-update", "--no-first-run"],
 });
 try {
+  // People, by name and password (issue 30).
+  await signInScreen(browser);
+  await journey(browser, PEOPLE.clerk, "clerk");
+  await journey(browser, PEOPLE.official, "official");
+  await lostSession(browser);
+  await sessionWarning(browser);
+  await secondFactor(browser);
+  await passwordChange(browser);
+  // Last of the sign-ins: it slows this address down.
+  await refusals(browser);
+
   // A dashboard token, in Vietnamese, several filter choices.
   const { context, page, problems } = await open(browser, T.viewer, { width: 1280, height: 900 });
   await loaded(page);
@@ -291,4 +772,4 @@ if (failures) {
   console.error(`browser: ${failures} check(s) failed`);
   process.exit(1);
 }
-console.log("browser: every check passed; screenshots in " + OUT);
+console.log(`browser: all ${checks} checks passed; screenshots in ${OUT}`);

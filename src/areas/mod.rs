@@ -346,3 +346,26 @@ pub fn detail_on(conn: &mut DbConn, code: &str, on: NaiveDate) -> Result<AreaDet
 
 #[cfg(test)]
 mod tests;
+
+/// Whether every unit that ever had `code` lies in (or is) a unit that had
+/// `scope`: so that an answer filtered by `code` stays inside `scope` in
+/// every period. An unknown `code` is not inside.
+pub fn within(conn: &mut DbConn, code: &str, scope: &str) -> Result<bool, ApiError> {
+    let scope_ids: std::collections::HashSet<i64> = crate::db::areas::ids_with_code(conn, scope)?
+        .into_iter()
+        .collect();
+    let units = crate::db::areas::with_code(conn, code)?;
+    Ok(!units.is_empty()
+        && units.iter().all(|u| {
+            [
+                Some(u.id),
+                u.province_id,
+                u.district_id,
+                u.commune_id,
+                u.parent_id,
+            ]
+            .into_iter()
+            .flatten()
+            .any(|id| scope_ids.contains(&id))
+        }))
+}

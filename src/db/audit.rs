@@ -30,6 +30,10 @@ pub struct AuditRow {
     pub before_json: Option<String>,
     /// After (JSON).
     pub after_json: Option<String>,
+    /// Acting person's account.
+    pub actor_account: Option<String>,
+    /// Acting person's username.
+    pub actor_username: Option<String>,
 }
 
 /// A record to append (the entity views already serialised).
@@ -54,6 +58,10 @@ pub struct NewAudit<'a> {
     pub before_json: Option<String>,
     /// After (JSON).
     pub after_json: Option<String>,
+    /// Acting person's account.
+    pub actor_account: Option<&'a str>,
+    /// Acting person's username.
+    pub actor_username: Option<&'a str>,
 }
 
 /// Appends records, in multi-row INSERTs of at most 500.
@@ -75,6 +83,8 @@ pub struct AuditFilter {
     pub entity_id: Option<String>,
     /// Actor token id.
     pub actor: Option<String>,
+    /// Acting person's account id.
+    pub person: Option<String>,
     /// At or after.
     pub from: Option<NaiveDateTime>,
     /// Before.
@@ -94,6 +104,9 @@ pub fn list(conn: &mut DbConn, f: &AuditFilter, limit: i64) -> QueryResult<Vec<A
     }
     if let Some(a) = &f.actor {
         q = q.filter(audit_log::actor_jti.eq(a.clone()));
+    }
+    if let Some(p) = &f.person {
+        q = q.filter(audit_log::actor_account.eq(p.clone()));
     }
     if let Some(from) = f.from {
         q = q.filter(audit_log::at.ge(from));

@@ -4,6 +4,7 @@
 //! `QueryResult`; handlers call them inside `web::block`. SQL that differs
 //! between the backends is written as one explicit `match` on [`DbConn`].
 
+pub(crate) mod accounts;
 pub(crate) mod agencies;
 pub(crate) mod aggregates;
 pub(crate) mod analytics;
@@ -19,6 +20,7 @@ pub(crate) mod publications;
 pub mod raw;
 pub(crate) mod reach;
 pub mod schema;
+pub(crate) mod sessions;
 pub(crate) mod short_lived;
 pub(crate) mod tokens;
 

@@ -41,6 +41,8 @@ diesel::table! {
         revoked_at -> Nullable<Timestamp>,
         /// 1 for a public viewer token: it reads publications only.
         public -> Integer,
+        /// The area a scoped token's answers cover.
+        area_code -> Nullable<Text>,
     }
 }
 
@@ -67,6 +69,10 @@ diesel::table! {
         before_json -> Nullable<Text>,
         /// JSON of the entity after.
         after_json -> Nullable<Text>,
+        /// Acting person's account id (a signed-in person).
+        actor_account -> Nullable<Text>,
+        /// Acting person's username.
+        actor_username -> Nullable<Text>,
     }
 }
 
@@ -357,3 +363,65 @@ diesel::table! {
         content -> Text,
     }
 }
+
+diesel::table! {
+    /// People's accounts (issue 30).
+    accounts (id) {
+        /// UUID.
+        id -> Text,
+        /// As the person or admin wrote it.
+        username -> Text,
+        /// Lower case, unique.
+        username_key -> Text,
+        /// Name shown.
+        display_name -> Text,
+        /// E-mail (also the single sign-on match when so configured).
+        email -> Nullable<Text>,
+        /// `admin`, `agency` or `viewer`.
+        role -> Text,
+        /// Agency of an agency account.
+        agency_code -> Nullable<Text>,
+        /// The area a scoped account's answers cover.
+        area_code -> Nullable<Text>,
+        /// Argon2id PHC string; null for single-sign-on-only accounts.
+        password_hash -> Nullable<Text>,
+        /// 1 after an admin reset: the next sign-in must change it.
+        must_change_password -> Integer,
+        /// When disabled; null while enabled.
+        disabled_at -> Nullable<Timestamp>,
+        /// TOTP secret (base32) once enrolled.
+        totp_secret -> Nullable<Text>,
+        /// TOTP secret being enrolled, until a first code confirms it.
+        totp_pending -> Nullable<Text>,
+        /// Last accepted TOTP time step (a code is accepted once).
+        totp_last_step -> Nullable<BigInt>,
+        /// JSON array of SHA-256 (hex) of unused recovery codes.
+        recovery_codes -> Nullable<Text>,
+        /// Creation (UTC).
+        created_at -> Timestamp,
+        /// Last change (UTC).
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Browser sessions, by the SHA-256 of the cookie value.
+    sessions (id_hash) {
+        /// SHA-256 (hex) of the session id.
+        id_hash -> Text,
+        /// The account.
+        account_id -> Text,
+        /// `password` or `sso`.
+        method -> Text,
+        /// Sign-in (UTC).
+        created_at -> Timestamp,
+        /// Last request (UTC): the idle timeout counts from here.
+        last_seen_at -> Timestamp,
+        /// Absolute end (UTC).
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(sessions -> accounts (account_id));
+diesel::joinable!(accounts -> agencies (agency_code));
+diesel::allow_tables_to_appear_in_same_query!(sessions, accounts, agencies);

@@ -28,6 +28,8 @@ pub struct TokenRow {
     pub revoked_at: Option<NaiveDateTime>,
     /// 1 for a public viewer token.
     pub public: i32,
+    /// The area a scoped token's answers cover.
+    pub area_code: Option<String>,
 }
 
 /// What a request needs to know about its token.
@@ -41,6 +43,8 @@ pub struct ActiveToken {
     pub agency_active: Option<bool>,
     /// Public (publication) token.
     pub public: bool,
+    /// Area scope.
+    pub area_code: Option<String>,
 }
 
 /// The token if it exists, is not revoked and has not expired.
@@ -49,7 +53,8 @@ pub fn find_active(
     jti: &str,
     now: NaiveDateTime,
 ) -> QueryResult<Option<ActiveToken>> {
-    let row: Option<(String, Option<String>, Option<i32>, i32)> = api_tokens::table
+    type Found = (String, Option<String>, Option<i32>, i32, Option<String>);
+    let row: Option<Found> = api_tokens::table
         .left_join(agencies::table)
         .filter(api_tokens::jti.eq(jti))
         .filter(api_tokens::revoked_at.is_null())
@@ -59,15 +64,19 @@ pub fn find_active(
             api_tokens::agency_code,
             agencies::active.nullable(),
             api_tokens::public,
+            api_tokens::area_code,
         ))
         .first(conn)
         .optional()?;
-    Ok(row.map(|(role, agency_code, active, public)| ActiveToken {
-        role,
-        agency_code,
-        agency_active: active.map(|a| a != 0),
-        public: public != 0,
-    }))
+    Ok(row.map(
+        |(role, agency_code, active, public, area_code)| ActiveToken {
+            role,
+            agency_code,
+            agency_active: active.map(|a| a != 0),
+            public: public != 0,
+            area_code,
+        },
+    ))
 }
 
 /// Records an issued token.

@@ -535,7 +535,7 @@ pub fn publish(
     }
     let title = req.title.trim().to_string();
     let agencies = agencies_named(conn, &out_tables)?;
-    let by = actor.jti.clone().unwrap_or_else(|| actor.role.clone());
+    let by = actor.name();
     let mut attempt = 0;
     loop {
         attempt += 1;

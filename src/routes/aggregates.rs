@@ -260,6 +260,7 @@ pub async fn events(
     let mut q = q.0;
     let mut filters = q.filters()?;
     filters.scope = reader.scope().map(str::to_string);
+    super::slice::scope_area(&state, &who, &mut filters.area).await?;
     let keys = RowKeys {
         province: given(q.province),
         district: given(q.district),
@@ -329,6 +330,7 @@ async fn answer(
         // membership oracle through its own writes.
         request.filters.scope = who.agency.clone();
     }
+    super::slice::scope_area(&state, &who, &mut request.filters.area).await?;
     // One of the places for heavy answers, held until the answer is written.
     let _place = state.heavy.enter(&who.jti).await?;
     let started = std::time::Instant::now();

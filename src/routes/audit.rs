@@ -27,6 +27,9 @@ pub struct AuditQuery {
     /// Actor token id (`jti`).
     #[param(min_length = 1)]
     pub actor: Option<String>,
+    /// The person who acted: a username (any case) or an account id.
+    #[param(min_length = 1)]
+    pub person: Option<String>,
     /// Records at or after this time (RFC 3339, years 1900 to 2100).
     #[param(value_type = Option<DateTime<Utc>>)]
     pub from: Option<Instant>,
@@ -75,15 +78,23 @@ pub async fn list(
         },
     };
     let limit = page_size(q.limit, 100)?;
-    let filter = AuditFilter {
+    let mut filter = AuditFilter {
         entity_type: given(q.entity),
         entity_id: given(q.entity_id),
         actor: given(q.actor),
+        person: None,
         from: q.from.map(|t| t.0.naive_utc()),
         to: q.to.map(|t| t.0.naive_utc()),
         before_id,
     };
-    let mut items = with_conn(&state, move |c| audit::list(c, &filter, limit + 1)).await?;
+    let person = given(q.person);
+    let mut items = with_conn(&state, move |c| {
+        if let Some(p) = person {
+            filter.person = Some(crate::accounts::person_id(c, &p)?);
+        }
+        audit::list(c, &filter, limit + 1)
+    })
+    .await?;
     let more = items.len() as i64 > limit;
     items.truncate(limit as usize);
     let next_cursor = if more {

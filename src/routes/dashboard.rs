@@ -2,7 +2,9 @@
 //! by the service itself from files in the repository (`dashboard/`,
 //! compiled into the binary). No script, style or font comes from anywhere
 //! else, and no inline script runs: the Content-Security-Policy allows the
-//! service's own files and its own API only.
+//! service's own files and its own API only. The scripts are ES modules:
+//! `app.js` imports the others (`api.js`, the one fetch helper;
+//! `session.js`, signing in; `charts.js`; `i18n.js`).
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
@@ -22,6 +24,16 @@ const FILES: &[(&str, &str, &str)] = &[
         "app.js",
         "text/javascript; charset=utf-8",
         include_str!("../../dashboard/app.js"),
+    ),
+    (
+        "api.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../dashboard/api.js"),
+    ),
+    (
+        "session.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../dashboard/session.js"),
     ),
     (
         "charts.js",

@@ -1,6 +1,7 @@
 //! HTTP handlers, one file per resource, registered once in [`configure`]:
 //! that registration is also what produces the OpenAPI document.
 
+pub mod accounts;
 pub mod agencies;
 pub mod aggregates;
 pub mod areas;
@@ -15,6 +16,7 @@ pub mod periods;
 pub mod publications;
 pub mod reach;
 pub mod reports;
+pub mod session;
 mod slice;
 pub mod tokens;
 
@@ -41,6 +43,17 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(tokens::list)
         .service(tokens::revoke)
         .service(tokens::whoami)
+        .service(session::sign_in)
+        .service(session::get)
+        .service(session::sign_out)
+        .service(session::change_password)
+        .service(session::totp_enrol)
+        .service(session::totp_confirm)
+        .service(accounts::list)
+        .service(accounts::create)
+        .service(accounts::get)
+        .service(accounts::update)
+        .service(accounts::reset_password)
         .service(audit::list)
         .service(audit::short_lived_events)
         .service(events::create)

@@ -59,7 +59,8 @@ async fn answer(
     csv: bool,
 ) -> Result<HttpResponse, ApiError> {
     who.forbid_public()?;
-    let request = request(q, &who)?;
+    let mut request = request(q, &who)?;
+    super::slice::scope_area(&state, &who, &mut request.filters.area).await?;
     let _place = state.heavy.enter(&who.jti).await?;
     let filters = request.filters.clone();
     let reach = state.reach.clone();

@@ -116,7 +116,7 @@ pub async fn summary(
     {
         return Err(ApiError::field("to", "must not be before from"));
     }
-    let filters = Filters {
+    let mut filters = Filters {
         from,
         to,
         agency: Vec::new(),
@@ -127,6 +127,9 @@ pub async fn summary(
         areas: AreaMode::default(),
         scope: None,
     };
+    if period.is_none() {
+        super::slice::scope_area(&state, &who, &mut filters.area).await?;
+    }
     let _place = state.heavy.enter(&who.jti).await?;
     let reach = state.reach.clone();
     let s = with_conn(&state, move |c| match period {

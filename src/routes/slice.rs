@@ -81,3 +81,33 @@ macro_rules! slice_query {
 }
 
 pub(crate) use slice_query;
+
+/// Limits a slice to the caller's area, for accounts and tokens scoped to
+/// one: without an `area`, the answer covers the scope (as if `area=` were
+/// set); an `area` inside the scope is kept; one outside it is 403.
+pub(crate) async fn scope_area(
+    state: &crate::state::AppState,
+    who: &crate::http::Principal,
+    area: &mut Option<String>,
+) -> Result<(), crate::error::ApiError> {
+    let Some(scope) = who.area.clone() else {
+        return Ok(());
+    };
+    let Some(asked) = area.clone() else {
+        *area = Some(scope);
+        return Ok(());
+    };
+    if asked == scope {
+        return Ok(());
+    }
+    let s = scope.clone();
+    let inside =
+        crate::http::with_conn(state, move |c| crate::areas::within(c, &asked, &s)).await?;
+    if inside {
+        Ok(())
+    } else {
+        Err(crate::error::ApiError::Forbidden(format!(
+            "this account's answers cover area {scope} only"
+        )))
+    }
+}

@@ -78,32 +78,67 @@ pub async fn revoke(
     Ok(HttpResponse::Ok().json(info))
 }
 
-/// Who the caller is, as the service sees its token.
+/// Who the caller is: a system's token or a signed-in person.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WhoAmI {
-    /// The token's id.
+    /// `token` (a system's bearer token) or `session` (a signed-in person).
+    #[schema(pattern = "^(token|session)$")]
+    pub kind: String,
+    /// The token's id, or the person's account id.
     pub id: String,
     /// `admin`, `agency` or `viewer`.
     pub role: String,
-    /// The agency of an agency token.
+    /// The agency of an agency token or account.
     pub agency: Option<String>,
+    /// That agency's name.
+    pub agency_name: Option<String>,
+    /// The area the caller's answers are limited to.
+    pub area: Option<String>,
     /// A public viewer token: it reads publications only.
     pub public: bool,
     /// Whether the caller may write (an admin, or an active agency).
     pub can_write: bool,
+    /// The person's username (sessions).
+    pub username: Option<String>,
+    /// The person's name (sessions).
+    pub display_name: Option<String>,
+    /// When the session ends however active (sessions; UTC).
+    pub session_expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The deployment's own area (`HOME_AREA`): the default scope of
+    /// pickers and reports.
+    pub home_area: Option<String>,
 }
 
-/// The caller's own token: its role, agency and whether it is public, so
-/// that a dashboard shows what the token may read (any token).
-#[utoipa::path(operation_id = "tokens_whoami", tag = "tokens", security(("bearer" = [])),
+/// The caller: its role, agency and scope, and for a signed-in person
+/// their name and when the session ends (any token or session).
+#[utoipa::path(operation_id = "tokens_whoami", tag = "tokens", security(("bearer" = []), ("session" = [])),
     responses((status = 200, description = "The caller", body = WhoAmI), AuthErrors))]
 #[get("/whoami")]
-pub async fn whoami(who: Principal) -> Result<HttpResponse, ApiError> {
+pub async fn whoami(state: web::Data<AppState>, who: Principal) -> Result<HttpResponse, ApiError> {
+    let agency_name = match who.agency.clone() {
+        None => None,
+        Some(code) => {
+            with_conn(&state, move |c| {
+                Ok(crate::db::accounts::agency_name(c, &code)?.map(|(name, _)| name))
+            })
+            .await?
+        }
+    };
+    let person = who.person.clone();
     Ok(HttpResponse::Ok().json(WhoAmI {
+        kind: if person.is_some() { "session" } else { "token" }.into(),
         can_write: super::writer(&who).is_ok(),
-        id: who.jti,
+        id: person
+            .as_ref()
+            .map_or_else(|| who.jti.clone(), |p| p.id.clone()),
         role: who.role.as_str().to_string(),
         agency: who.agency,
+        agency_name,
+        area: who.area,
         public: who.public,
+        username: person.as_ref().map(|p| p.username.clone()),
+        display_name: person.as_ref().map(|p| p.display_name.clone()),
+        session_expires_at: person.map(|p| p.expires_at.and_utc()),
+        home_area: state.settings.home_area.clone(),
     }))
 }

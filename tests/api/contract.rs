@@ -105,6 +105,17 @@ async fn required_fields_in_the_document_are_what_the_server_requires(app: TestA
     )
     .await;
     let id = own["id"].as_str().unwrap().to_string();
+    let account = json_of(
+        app.post(
+            "/api/v1/accounts",
+            &admin,
+            &json!({"username": "lan", "display_name": "Lan", "role": "viewer"}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let account = account["account"]["id"].as_str().unwrap().to_string();
     // Every JSON body of the document, each with a caller that may send it
     // and a path naming something that exists.
     let cases: Vec<(&str, &str, String, &String)> = vec![
@@ -147,6 +158,33 @@ async fn required_fields_in_the_document_are_what_the_server_requires(app: TestA
             &police,
         ),
         ("post", "/api/v1/tokens", "/api/v1/tokens".into(), &admin),
+        (
+            "post",
+            "/api/v1/accounts",
+            "/api/v1/accounts".into(),
+            &admin,
+        ),
+        (
+            "patch",
+            "/api/v1/accounts/{id}",
+            format!("/api/v1/accounts/{account}"),
+            &admin,
+        ),
+        // The session's bodies are read before the caller is checked
+        // (a token has no session: 401 once the body is whole).
+        ("post", "/api/v1/session", "/api/v1/session".into(), &admin),
+        (
+            "post",
+            "/api/v1/session/password",
+            "/api/v1/session/password".into(),
+            &admin,
+        ),
+        (
+            "post",
+            "/api/v1/session/totp/confirm",
+            "/api/v1/session/totp/confirm".into(),
+            &admin,
+        ),
         ("post", "/api/v1/periods", "/api/v1/periods".into(), &admin),
         (
             "post",

@@ -19,6 +19,8 @@ async fn the_dashboard_is_served_from_the_service_alone(app: TestApp) {
     for (path, kind) in [
         ("/dashboard/", "text/html"),
         ("/dashboard/app.js", "text/javascript"),
+        ("/dashboard/api.js", "text/javascript"),
+        ("/dashboard/session.js", "text/javascript"),
         ("/dashboard/charts.js", "text/javascript"),
         ("/dashboard/i18n.js", "text/javascript"),
         ("/dashboard/app.css", "text/css"),

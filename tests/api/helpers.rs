@@ -287,6 +287,7 @@ impl TestApp {
             label: format!("test {}", role.as_str()),
             ttl_days: Some(1),
             public: false,
+            area: None,
         };
         tokens::issue_token(&mut conn, &self.state.auth, &Actor::cli(), &req)
             .expect("issue token")

@@ -8,6 +8,7 @@ mod helpers;
 mod pg;
 
 mod access;
+mod accounts;
 mod aggregates;
 mod analytics;
 mod areas;

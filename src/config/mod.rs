@@ -13,179 +13,9 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// One environment variable.
-#[derive(Debug)]
-pub struct Variable {
-    /// Its name.
-    pub name: &'static str,
-    /// Its default, as the README states it.
-    pub default: &'static str,
-    /// What it means (Markdown).
-    pub meaning: &'static str,
-}
+mod variables;
 
-/// Every environment variable the service and the CLI read: the one list
-/// behind [`Settings::from_map`] (which reads no other), `--help` and the
-/// README's configuration table (a test compares them).
-pub const VARIABLES: &[Variable] = &[
-    Variable {
-        name: "BIND_ADDR",
-        default: "`127.0.0.1:8080`",
-        meaning: "address the HTTP server listens on",
-    },
-    Variable {
-        name: "DATA_DIR",
-        default: "`./data`",
-        meaning: "directory for the embedded SQLite file and generated key files",
-    },
-    Variable {
-        name: "DATABASE_URL",
-        default: "`sqlite://$DATA_DIR/campaign-tracker.db`",
-        meaning: "`sqlite://PATH` or `postgres://user:pass@host:port/db`",
-    },
-    Variable {
-        name: "DB_POOL_SIZE",
-        default: "`8`",
-        meaning: "connections in the pool",
-    },
-    Variable {
-        name: "DB_TIMEOUT_MS",
-        default: "`5000`",
-        meaning: "wait for a pooled connection (and SQLite `busy_timeout`) before answering 503",
-    },
-    Variable {
-        name: "SHUTDOWN_TIMEOUT_SECS",
-        default: "`10`",
-        meaning: "on SIGTERM or SIGINT: stop accepting, finish in-flight requests for up to this long, abandon an index build, exit",
-    },
-    Variable {
-        name: "SQLITE_SYNCHRONOUS",
-        default: "`FULL`",
-        meaning: "`FULL`: an acknowledged write survives power loss; `NORMAL`: faster",
-    },
-    Variable {
-        name: "JSON_LIMIT_BYTES",
-        default: "`16777216`",
-        meaning: "largest request body (413 above it)",
-    },
-    Variable {
-        name: "JWT_KEYS",
-        default: "generated",
-        meaning: "`kid1:secret1,kid2:secret2`; the first signs, all verify (rotation). Secrets of 32+ bytes, or the service refuses to start",
-    },
-    Variable {
-        name: "JWT_ISSUER",
-        default: "`campaign-tracker`",
-        meaning: "`iss` claim issued and required",
-    },
-    Variable {
-        name: "JWT_AUDIENCE",
-        default: "`campaign-tracker-api`",
-        meaning: "`aud` claim issued and required",
-    },
-    Variable {
-        name: "JWT_LEEWAY_SECS",
-        default: "`5`",
-        meaning: "clock-skew leeway for `exp`/`nbf` (at most 5)",
-    },
-    Variable {
-        name: "HEAVY_AT_ONCE",
-        default: "`4`",
-        meaning: "aggregate and reach answers computed at once; others wait up to 5 s, then 503 with `Retry-After`",
-    },
-    Variable {
-        name: "HEAVY_PER_TOKEN",
-        default: "`2`",
-        meaning: "aggregate and reach answers one token may have computed at once (its others wait like any); with 4 times this many running or waiting, 429 with `Retry-After`",
-    },
-    Variable {
-        name: "ANSWER_CELLS_MAX",
-        default: "`1000000`",
-        meaning: "largest aggregate answer (rows x columns); a larger one is a 422 saying how to narrow it",
-    },
-    Variable {
-        name: "RATE_LIMIT_PER_MINUTE",
-        default: "`600`",
-        meaning: "requests per token per minute, 429 with `Retry-After` above (0 disables)",
-    },
-    Variable {
-        name: "STATEMENT_TIMEOUT_MS",
-        default: "`60000`",
-        meaning: "PostgreSQL `statement_timeout` for request connections (a longer query is cancelled: 503)",
-    },
-    Variable {
-        name: "CORS_ORIGINS",
-        default: "none",
-        meaning: "comma-separated browser origins allowed to call the API (dashboards served elsewhere)",
-    },
-    Variable {
-        name: "PARTICIPANT_KEY",
-        default: "generated",
-        meaning: "secret (32+ bytes) keying participant hashes; generated into `$DATA_DIR/participant.key` when absent",
-    },
-    Variable {
-        name: "BATCH_LIMIT",
-        default: "`1000`",
-        meaning: "most events in one batch request",
-    },
-    Variable {
-        name: "SUPPRESS_K",
-        default: "`5`",
-        meaning: "publications withhold counts from 1 to k-1, and other cells so that none can be worked out",
-    },
-    Variable {
-        name: "LOAD_AREAS",
-        default: "`true`",
-        meaning: "load the shipped administrative units into a new database",
-    },
-    Variable {
-        name: "MIN_FREE_DISK_MB",
-        default: "`64`",
-        meaning: "`/readyz` answers 503 when the SQLite file's filesystem has less free space (or is read-only)",
-    },
-    Variable {
-        name: "AGGREGATES_ENGINE",
-        default: "`index`",
-        meaning: "`index`: aggregates are answered from the in-memory reach index (the SQL path answers while it is built at start); `sql`: always from the database",
-    },
-    Variable {
-        name: "METRICS_BIND",
-        default: "off",
-        meaning: "address of a separate listener serving Prometheus `GET /metrics` (e.g. `127.0.0.1:9464`); unset, metrics are served nowhere",
-    },
-    Variable {
-        name: "RUST_LOG",
-        default: "`info`",
-        meaning: "log filter",
-    },
-];
-
-/// [`VARIABLES`] as the README's Markdown table.
-pub fn markdown_table() -> String {
-    let mut out = String::from("| variable | default | meaning |\n|---|---|---|\n");
-    for v in VARIABLES {
-        out.push_str(&format!(
-            "| `{}` | {} | {} |\n",
-            v.name, v.default, v.meaning
-        ));
-    }
-    out
-}
-
-/// [`VARIABLES`] as plain text for `--help`.
-pub fn help_text() -> String {
-    let mut out =
-        String::from("Environment variables (read once at start; the CLI reads the same ones):\n");
-    for v in VARIABLES {
-        let plain = v.meaning.replace('`', "");
-        let default = v.default.replace('`', "");
-        out.push_str(&format!(
-            "  {:<22} {} [default: {}]\n",
-            v.name, plain, default
-        ));
-    }
-    out
-}
+pub use variables::{VARIABLES, Variable, help_text, markdown_table};
 
 /// Which database a URL names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -315,6 +145,18 @@ pub struct Settings {
     pub metrics_bind: Option<String>,
     /// Answer aggregates from the in-memory reach index (else always SQL).
     pub reach_index: bool,
+    /// The service's origin as browsers see it (None: the request's own).
+    pub public_origin: Option<String>,
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Browser session idle timeout.
+    pub session_idle: Duration,
+    /// Browser session absolute lifetime.
+    pub session_max: Duration,
+    /// Admin accounts must enrol TOTP.
+    pub require_admin_mfa: bool,
+    /// The deployment's own area code.
+    pub home_area: Option<String>,
 }
 
 /// Minimum length of an HMAC secret, in bytes.
@@ -363,11 +205,34 @@ impl Settings {
         if pool_size == 0 {
             return Err("DB_POOL_SIZE must be at least 1".into());
         }
-        let load_areas = match get("LOAD_AREAS").map(str::to_ascii_lowercase).as_deref() {
-            None | Some("true" | "1" | "yes") => true,
-            Some("false" | "0" | "no") => false,
-            Some(v) => return Err(format!("LOAD_AREAS must be true or false, not {v:?}")),
+        let load_areas = parse_bool(get("LOAD_AREAS"), "LOAD_AREAS", true)?;
+        let public_origin = match get("PUBLIC_ORIGIN") {
+            None => None,
+            Some(raw) => match parse_origins(raw)?.as_slice() {
+                [one] => Some(one.clone()),
+                _ => {
+                    return Err(
+                        "PUBLIC_ORIGIN must be one origin, e.g. https://example.gov.vn".into(),
+                    );
+                }
+            },
         };
+        let trusted_proxies = get("TRUSTED_PROXIES")
+            .unwrap_or("")
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                p.parse()
+                    .map_err(|_| format!("TRUSTED_PROXIES: {p:?} is not an IP address"))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let session_idle_minutes =
+            parse_num(get("SESSION_IDLE_MINUTES"), "SESSION_IDLE_MINUTES", 30u64)?;
+        let session_max_hours = parse_num(get("SESSION_MAX_HOURS"), "SESSION_MAX_HOURS", 12u64)?;
+        if session_idle_minutes == 0 || session_max_hours == 0 {
+            return Err("SESSION_IDLE_MINUTES and SESSION_MAX_HOURS must be at least 1".into());
+        }
         Ok(Self {
             bind_addr: get("BIND_ADDR").unwrap_or("127.0.0.1:8080").to_string(),
             data_dir,
@@ -441,7 +306,22 @@ impl Settings {
                     return Err(format!("AGGREGATES_ENGINE must be index or sql, not {v:?}"));
                 }
             },
+            public_origin,
+            trusted_proxies,
+            session_idle: Duration::from_secs(session_idle_minutes * 60),
+            session_max: Duration::from_secs(session_max_hours * 3600),
+            require_admin_mfa: parse_bool(get("REQUIRE_ADMIN_MFA"), "REQUIRE_ADMIN_MFA", false)?,
+            home_area: get("HOME_AREA").map(str::to_string),
         })
+    }
+}
+
+fn parse_bool(raw: Option<&str>, name: &str, default: bool) -> Result<bool, String> {
+    match raw.map(str::to_ascii_lowercase).as_deref() {
+        None => Ok(default),
+        Some("true" | "1" | "yes") => Ok(true),
+        Some("false" | "0" | "no") => Ok(false),
+        Some(v) => Err(format!("{name} must be true or false, not {v:?}")),
     }
 }
 

@@ -1,5 +1,5 @@
 //! The command line: `serve` (default), `migrate`, `openapi`, `token ...`,
-//! `areas ...`.
+//! `account ...` ([`account`]), `areas ...`.
 //! Every command reads the same [`Settings`] as the server.
 
 use std::io::IsTerminal;
@@ -12,6 +12,9 @@ use crate::audit::Actor;
 use crate::auth::Role;
 use crate::config::Settings;
 use crate::tokens::{self, NewToken};
+
+mod account;
+pub use account::AccountCommand;
 
 /// campaign-tracker: outreach events and deduplicated aggregates for partner agencies.
 ///
@@ -37,6 +40,9 @@ pub enum Command {
     /// Issue, list and revoke API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Create and manage people's accounts (how the first admin is made).
+    #[command(subcommand)]
+    Account(AccountCommand),
     /// Import administrative units and their successors from CSV files.
     #[command(subcommand)]
     Areas(AreasCommand),
@@ -153,6 +159,10 @@ pub fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Token(cmd) => token(&settings, cmd),
+        Command::Account(cmd) => {
+            let (_state, mut conn) = one_shot(&settings)?;
+            account::run(&mut conn, cmd)
+        }
         Command::Areas(cmd) => areas(&settings, cmd),
         Command::Dev(cmd) => dev(cmd),
     }
@@ -276,19 +286,21 @@ fn areas(settings: &Settings, cmd: AreasCommand) -> Result<(), String> {
     }
 }
 
+/// An error as one line for the user: the field errors, or the detail.
+fn show(e: crate::error::ApiError) -> String {
+    let p = e.problem();
+    match p.errors {
+        Some(errors) => errors
+            .iter()
+            .map(|f| format!("{}: {}", f.field, f.message))
+            .collect::<Vec<_>>()
+            .join("; "),
+        None => p.detail,
+    }
+}
+
 fn token(settings: &Settings, cmd: TokenCommand) -> Result<(), String> {
     let (state, mut conn) = one_shot(settings)?;
-    let show = |e: crate::error::ApiError| {
-        let p = e.problem();
-        match p.errors {
-            Some(errors) => errors
-                .iter()
-                .map(|f| format!("{}: {}", f.field, f.message))
-                .collect::<Vec<_>>()
-                .join("; "),
-            None => p.detail,
-        }
-    };
     match cmd {
         TokenCommand::Issue {
             role,
@@ -303,6 +315,7 @@ fn token(settings: &Settings, cmd: TokenCommand) -> Result<(), String> {
                 label,
                 ttl_days: Some(ttl_days),
                 public,
+                area: None,
             };
             let (issued, info) =
                 tokens::issue_token(&mut conn, &state.auth, &Actor::cli(), &req).map_err(show)?;
