@@ -49,7 +49,9 @@ pub struct AccountPage {
 /// List accounts by username (admin).
 #[utoipa::path(operation_id = "accounts_list", tag = "accounts", security(("bearer" = []), ("session" = [])),
     params(AccountQuery),
-    responses((status = 200, description = "A page of accounts", body = AccountPage), AuthErrors))]
+    responses((status = 200, description = "A page of accounts", body = AccountPage),
+        (status = 422, description = "Invalid paging", body = crate::error::Problem, content_type = "application/problem+json"),
+        AuthErrors))]
 #[get("/accounts")]
 pub async fn list(
     state: web::Data<AppState>,
