@@ -6,13 +6,14 @@
 // chosen by the problem's type and status, never the service's English
 // detail. A 401 while signed in ends the page's session (the `expired`
 // hook), a 403 "change your password first" asks for it
-// (`passwordRequired`).
+// (`passwordRequired`), a 403 "turn on two-step verification first" opens
+// that screen (`mfaRequired`).
 import { t } from "./i18n.js";
 
 const TYPE_PREFIX = "urn:campaign-tracker:problem:";
 
 const auth = { mode: null, token: null, csrf: null };
-const hooks = { expired: () => {}, passwordRequired: () => {}, activity: () => {} };
+const hooks = { expired: () => {}, passwordRequired: () => {}, mfaRequired: () => {}, activity: () => {} };
 // The service's clock minus this browser's (from each answer's Date
 // header), so that expiry times are read on the service's clock.
 let clockOffset = 0;
@@ -35,8 +36,9 @@ export function forget() {
 /** "token", "session" or null (signed out). */
 export const authMode = () => auth.mode;
 
-/** Sets a hook: `expired(problem)`, `passwordRequired()`, `activity()` (an
- * answer while signed in by session: the idle timeout starts again). */
+/** Sets a hook: `expired(problem)`, `passwordRequired()`, `mfaRequired()`,
+ * `activity()` (an answer while signed in by session: the idle timeout
+ * starts again). */
 export function on(name, fn) {
   hooks[name] = fn;
 }
@@ -55,7 +57,8 @@ export class Problem extends Error {
     this.fields = fields || [];
     this.retryAfter = retryAfter;
     // True when the page already acted on it (back to the sign-in screen,
-    // the password form): callers show nothing more.
+    // the password form, the two-step verification screen): callers show
+    // nothing more.
     this.handled = false;
   }
 }
@@ -117,6 +120,9 @@ async function problemOf(resp, mode) {
   } else if (mode === "session" && type === "password-change-required") {
     problem.handled = true;
     hooks.passwordRequired();
+  } else if (mode === "session" && type === "mfa-required") {
+    problem.handled = true;
+    hooks.mfaRequired();
   }
   return problem;
 }

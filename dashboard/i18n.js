@@ -49,6 +49,26 @@ export const I18N = {
     sessionWarnEnd: "Phiên làm việc sẽ hết sau {n} phút. Sau đó bạn cần đăng nhập lại.",
     sessionWarnEndSeconds: "Phiên làm việc sẽ hết sau {n} giây. Sau đó bạn cần đăng nhập lại.",
     keepWorking: "Tiếp tục làm việc",
+    totpOpen: "Bật xác thực hai bước",
+    totpTitle: "Xác thực hai bước",
+    totpRequiredNote: "Hệ thống này yêu cầu tài khoản quản trị phải dùng xác thực hai bước. Vui lòng bật xong để tiếp tục làm việc.",
+    totpIntro: "Khi đăng nhập, ngoài mật khẩu bạn sẽ nhập thêm một mã 6 số do điện thoại tạo ra. Hãy cài một ứng dụng xác thực trên điện thoại (ví dụ Google Authenticator hoặc Microsoft Authenticator), mở ứng dụng và quét mã QR dưới đây.",
+    totpPreparing: "Đang tạo mã QR…",
+    totpQrAlt: "Mã QR để thêm tài khoản này vào ứng dụng xác thực",
+    totpSecretNote: "Không quét được mã QR? Nhập khoá sau vào ứng dụng:",
+    totpCode: "Mã 6 số trên ứng dụng",
+    totpCodeHint: "Ứng dụng đổi mã sau mỗi 30 giây: nhập mã đang hiện.",
+    totpConfirm: "Xác nhận",
+    totpConfirming: "Đang kiểm tra…",
+    totpLater: "Để sau, quay lại bảng số liệu",
+    needTotpCode: "Vui lòng nhập đủ 6 chữ số đang hiện trên ứng dụng.",
+    errTotpCodeWrong: "Mã không đúng. Hãy nhập mã đang hiện trên ứng dụng; nếu vẫn sai, kiểm tra giờ trên điện thoại đã đúng chưa.",
+    totpEnabled: "Đã bật xác thực hai bước.",
+    recoveryTitle: "Mã dự phòng",
+    recoveryIntro: "Hãy in ra hoặc chép tay 10 mã dưới đây và cất ở nơi an toàn. Khi không có điện thoại, bạn nhập một mã này thay cho mã 6 số; mỗi mã chỉ dùng được một lần.",
+    recoveryOnce: "Các mã này chỉ hiện một lần, ngay bây giờ.",
+    recoveryPrint: "In mã dự phòng",
+    recoveryKept: "Tôi đã cất giữ mã dự phòng",
     errSignInFailed: "Tên đăng nhập hoặc mật khẩu không đúng.",
     errSignInFailedTotp: "Tên đăng nhập, mật khẩu hoặc mã xác thực không đúng.",
     errTotpRequired: "Tài khoản này cần thêm mã xác thực: nhập mã 6 số trong ứng dụng trên điện thoại.",
@@ -62,7 +82,7 @@ export const I18N = {
     errForbidden: "Tài khoản của bạn không được xem hoặc làm việc này.",
     errCsrf: "Trang đã quá cũ để gửi yêu cầu này. Vui lòng tải lại trang rồi thử lại.",
     errPasswordChangeRequired: "Bạn cần đổi mật khẩu trước khi làm việc tiếp.",
-    errMfaRequired: "Tài khoản quản trị cần đăng ký xác thực hai lớp (mã 6 số) trước khi làm việc. Vui lòng liên hệ người quản trị hệ thống.",
+    errMfaRequired: "Tài khoản quản trị cần bật xác thực hai bước (mã 6 số) trước khi làm việc.",
     errNotFound: "Không tìm thấy dữ liệu được yêu cầu.",
     errInvalid: "Yêu cầu chưa hợp lệ. Vui lòng kiểm tra lại bộ lọc.",
     errQuota: "Đã vượt giới hạn cho phép.",
@@ -189,6 +209,26 @@ export const I18N = {
     sessionWarnEnd: "Your session ends in {n} min. You will then need to sign in again.",
     sessionWarnEndSeconds: "Your session ends in {n} s. You will then need to sign in again.",
     keepWorking: "Keep working",
+    totpOpen: "Turn on two-step verification",
+    totpTitle: "Two-step verification",
+    totpRequiredNote: "This service requires administrator accounts to use two-step verification. Please turn it on to go on working.",
+    totpIntro: "When you sign in, you will type a 6-digit code made by your phone as well as your password. Install an authenticator app on your phone (such as Google Authenticator or Microsoft Authenticator), open it and scan the QR code below.",
+    totpPreparing: "Making the QR code…",
+    totpQrAlt: "QR code that adds this account to the authenticator app",
+    totpSecretNote: "Cannot scan the QR code? Type this key into the app:",
+    totpCode: "6-digit code from the app",
+    totpCodeHint: "The app shows a new code every 30 seconds: type the one shown now.",
+    totpConfirm: "Confirm",
+    totpConfirming: "Checking…",
+    totpLater: "Not now, back to the figures",
+    needTotpCode: "Please type the 6 digits the app shows now.",
+    errTotpCodeWrong: "That code is not right. Type the code the app shows now; if it is still refused, check that the phone's clock is right.",
+    totpEnabled: "Two-step verification is on.",
+    recoveryTitle: "Recovery codes",
+    recoveryIntro: "Print or write down the 10 codes below and keep them somewhere safe. Without your phone, type one of them in place of the 6-digit code; each code works once only.",
+    recoveryOnce: "These codes are shown only once, now.",
+    recoveryPrint: "Print the recovery codes",
+    recoveryKept: "I have kept the recovery codes",
     errSignInFailed: "Wrong username or password.",
     errSignInFailedTotp: "Wrong username, password or verification code.",
     errTotpRequired: "This account needs a verification code too: enter the 6 digits shown in the app on your phone.",
@@ -202,7 +242,7 @@ export const I18N = {
     errForbidden: "Your account may not see or do this.",
     errCsrf: "The page is too old to send this. Please reload it and try again.",
     errPasswordChangeRequired: "You need to change your password before going on.",
-    errMfaRequired: "Administrator accounts must enrol a second factor (6-digit codes) before going on. Please contact the system administrator.",
+    errMfaRequired: "Administrator accounts must turn on two-step verification (6-digit codes) before going on.",
     errNotFound: "The requested data was not found.",
     errInvalid: "The request is not valid. Please check the filters.",
     errQuota: "Over the allowed limit.",
@@ -317,11 +357,15 @@ export function say(el, key, args) {
   el.hidden = false;
 }
 
-/** Every element with `data-i18n` says its key in the chosen language. */
+/** Every element with `data-i18n` says its key in the chosen language (and
+ * every image with `data-i18n-alt` its text alternative). */
 export function translatePage() {
   document.title = t("title");
   document.querySelectorAll("[data-i18n]").forEach((e) => {
     e.textContent = t(e.dataset.i18n, e.dataset.i18nArgs ? JSON.parse(e.dataset.i18nArgs) : undefined);
+  });
+  document.querySelectorAll("[data-i18n-alt]").forEach((e) => {
+    e.alt = t(e.dataset.i18nAlt);
   });
 }
 

@@ -1,14 +1,17 @@
 // Signing in and staying signed in: the sign-in screen (username and
 // password, a 6-digit code when the account asks for one, the one-stop
 // sign-in when the service offers it, an access token as a second choice),
-// the password change an administrator's reset asks for, who is signed in
-// (in the header), signing out, and the warning before the session ends.
+// the password change an administrator's reset asks for, two-step
+// verification (totp.js: opened from the header, or before anything else
+// when the deployment requires it of admins), who is signed in (in the
+// header), signing out, and the warning before the session ends.
 //
 // The session itself is a cookie the page never reads; what the page keeps
 // is the CSRF token and the two ends of the session (idle and absolute).
 // Access tokens stay in this tab's sessionStorage, as before.
 import { authMode, forget, on, request, serverNow, useSession, useToken } from "./api.js";
 import { say, t } from "./i18n.js";
+import { closeEnrolment, openEnrolment } from "./totp.js";
 
 const $ = (id) => document.getElementById(id);
 const TOKEN_KEY = "ct-token";
@@ -17,7 +20,12 @@ const WARN_BEFORE_MS = 2 * 60 * 1000;
 // `enter(who)` opens the dashboard, `leave()` empties it, `agencyName(code)`
 // names an agency in the page's language (undefined when unknown yet).
 const app = { enter: () => {}, leave: () => {}, agencyName: () => undefined };
-let who = null; // { name (null: a token), role, agency, agencyName, isPublic }
+// { name (null: a token), role, agency, agencyName, isPublic, session (a
+// person signed in, not a token), totpEnabled }
+let who = null;
+// The screen shown instead of the dashboard: "signin", "password-change",
+// "totp-enrol", or null (the dashboard).
+let screen = null;
 
 // ---- the header: who is signed in ----
 
@@ -26,6 +34,9 @@ let who = null; // { name (null: a token), role, agency, agencyName, isPublic }
 export function renderWho() {
   $("who").hidden = !who;
   $("sign-out").hidden = !who;
+  // Two-step verification is offered to a signed-in person who has not
+  // turned it on, from the dashboard (once on, nothing is said).
+  $("totp-open").hidden = !(who && who.session && !who.totpEnabled && screen === null);
   if (!who) return;
   const roles = t("roles");
   const role = who.isPublic ? roles.public : roles[who.role] || who.role;
@@ -37,8 +48,12 @@ export function renderWho() {
 // ---- screens ----
 
 function showOnly(id) {
+  screen = id;
   $("signin").hidden = id !== "signin";
   $("password-change").hidden = id !== "password-change";
+  // Leaving the two-step screen forgets its secret and recovery codes.
+  if (id !== "totp-enrol") closeEnrolment();
+  renderWho();
 }
 
 /** The sign-in screen. `notice`: a catalog key said above the form (the
@@ -190,7 +205,8 @@ async function enterToken(token) {
     sessionStorage.setItem(TOKEN_KEY, token);
     $("token").value = "";
     say($("token-error"), null);
-    who = { name: null, role: me.role, agency: me.agency, agencyName: me.agency_name, isPublic: !!me.public };
+    who = { name: null, role: me.role, agency: me.agency, agencyName: me.agency_name, isPublic: !!me.public,
+      session: false, totpEnabled: false };
     showOnly(null);
     renderWho();
     app.enter(who);
@@ -208,15 +224,42 @@ async function enterToken(token) {
 async function enterSession(session) {
   useSession(session.csrf_token);
   const a = session.account;
-  who = { name: a.display_name || a.username, role: a.role, agency: a.agency, agencyName: a.agency_name, isPublic: false };
+  who = { name: a.display_name || a.username, role: a.role, agency: a.agency, agencyName: a.agency_name, isPublic: false,
+    session: true, totpEnabled: !!a.totp_enabled };
   watch(session);
   renderWho();
   if (session.must_change_password) {
     askNewPassword();
     return;
   }
+  if (session.must_enrol_totp) {
+    askTotp(true);
+    return;
+  }
   showOnly(null);
   app.enter(who);
+}
+
+// ---- two-step verification (the screen is totp.js) ----
+
+/** Opens the two-step screen instead of the dashboard. `required`: the
+ * deployment requires it (after sign-in, a reload, or a 403 saying so). */
+function askTotp(required) {
+  if (!who || !who.session) return;
+  if (screen !== "totp-enrol") {
+    app.leave();
+    showOnly("totp-enrol");
+  }
+  openEnrolment({
+    required,
+    // The recovery codes are kept: the session again (the account now has
+    // the second factor), then the dashboard.
+    done: async () => enterSession(await request("/api/v1/session")),
+    later: () => {
+      showOnly(null);
+      app.enter(who);
+    },
+  });
 }
 
 /** Signs out: the service forgets the session (or the tab the token), the
@@ -417,6 +460,7 @@ export async function startSession(hooks) {
   Object.assign(app, hooks);
   on("expired", expired);
   on("passwordRequired", askNewPassword);
+  on("mfaRequired", () => askTotp(true));
   on("activity", touched);
   $("signin-form").addEventListener("submit", signIn);
   $("token-form").addEventListener("submit", useTokenForm);
@@ -427,6 +471,7 @@ export async function startSession(hooks) {
   });
   $("pw-form").addEventListener("submit", changePassword);
   $("sign-out").addEventListener("click", signOut);
+  $("totp-open").addEventListener("click", () => askTotp(false));
   $("session-keep").addEventListener("click", keepWorking);
   document.addEventListener("visibilitychange", () => {
     if (!document.hidden && ends.idleMs) schedule();

@@ -4,7 +4,9 @@
 # cache, pinned). Starts the service on SQLite with its own data, with
 # tokens and people's accounts (a clerk of the Women's Union, an official
 # who reads figures, and three for the password reset, the second factor
-# and a disabled account; passwords made here, given on stdin), and runs
+# and a disabled account; passwords made here, given on stdin), and a
+# second one on data of its own that requires admins to use two-step
+# verification (REQUIRE_ADMIN_MFA=true, one admin), and runs
 # scripts/browser/check.mjs, which writes screenshots under target/browser/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,12 +53,25 @@ disabled_password=$(password)
 printf '%s\n' "$disabled_password" | "$ct" account create --username hoa.pham --role viewer \
   --display-name "Phạm Thị Hoa" --password-stdin >/dev/null
 "$ct" account disable hoa.pham 2>/dev/null
+# The second service: its own data, one admin who must enrol first.
+mfa_password=$(password)
+# (The command warns that it makes a new, empty service: that is the point.)
+printf '%s\n' "$mfa_password" | DATA_DIR="$work/data-mfa" "$ct" account create --username an.vu --role admin \
+  --display-name "Vũ Văn An" --password-stdin >/dev/null 2>"$work/mfa-account.log" \
+  || { cat "$work/mfa-account.log"; exit 1; }
 service_start browser
+mfa_addr="127.0.0.1:$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+DATA_DIR="$work/data-mfa" BIND_ADDR="$mfa_addr" REQUIRE_ADMIN_MFA=true "$ct" serve >"$work/service-mfa.log" 2>&1 &
+mfa_pid=$!
+trap 'kill "$mfa_pid" 2>/dev/null || true; service_cleanup' EXIT
+for _ in $(seq 1 150); do curl -sf "http://$mfa_addr/readyz" >/dev/null && break; sleep 0.2; done
+curl -sf "http://$mfa_addr/readyz" >/dev/null || { cat "$work/service-mfa.log"; echo "browser: the second service did not start" >&2; exit 1; }
 mkdir -p target/browser
 NODE_PATH="$npm_dir/node_modules" BASE_URL="http://$BIND_ADDR" CHROMIUM="$(command -v chromium)" \
   ADMIN="$admin" POLICE="$police" WOMEN="$women" VIEWER="$viewer" PUBLIC_TOKEN="$public" OUT=target/browser \
   CLERK_USER=lan.nguyen CLERK_PASSWORD="$clerk_password" OFFICIAL_USER=minh.tran OFFICIAL_PASSWORD="$official_password" \
   RESET_USER=thu.le RESET_PASSWORD="$reset_password" TOTP_USER=binh.do TOTP_PASSWORD="$totp_password" \
   DISABLED_USER=hoa.pham DISABLED_PASSWORD="$disabled_password" \
-  node scripts/browser/check.mjs || { tail -n 30 "$work/service.log"; exit 1; }
+  MFA_BASE_URL="http://$mfa_addr" MFA_ADMIN_USER=an.vu MFA_ADMIN_PASSWORD="$mfa_password" \
+  node scripts/browser/check.mjs || { tail -n 30 "$work/service.log"; tail -n 30 "$work/service-mfa.log"; exit 1; }
 echo "browser: ok"

@@ -5,7 +5,11 @@
 // a reload keeps them in, signing out ends the session, a wrong password is
 // said in Vietnamese and keeps the form, a lost session brings the form
 // back, the warning before the session ends renews it or says to sign in
-// again); tokens are the second choice and their figures equal the API's
+// again; a person turns on two-step verification from the header: a QR
+// code and the key in groups of four, a wrong code refused in Vietnamese,
+// ten recovery codes, then a code asked at every sign-in; a deployment that
+// requires it of admins shows that screen before anything else); tokens
+// are the second choice and their figures equal the API's
 // for several filter choices, the language switch works, figures drill down
 // for admins, the page fits 360 px without horizontal scrolling, public
 // tokens see publications with withheld cells marked; a screenshot of each
@@ -30,7 +34,14 @@ const PEOPLE = {
     role: "Công an tỉnh – nhập liệu", token: T.police },
   totp: { user: process.env.TOTP_USER, password: process.env.TOTP_PASSWORD, name: "Đỗ Văn Bình", role: "xem số liệu" },
   disabled: { user: process.env.DISABLED_USER, password: process.env.DISABLED_PASSWORD },
+  // An admin of the second service, which requires admins to use two-step
+  // verification (REQUIRE_ADMIN_MFA=true).
+  mfaAdmin: { user: process.env.MFA_ADMIN_USER, password: process.env.MFA_ADMIN_PASSWORD, name: "Vũ Văn An",
+    role: "quản trị" },
 };
+// The second service (its own data: this admin only).
+const MFA_BASE = process.env.MFA_BASE_URL;
+if (!MFA_BASE) throw new Error("check.mjs: MFA_BASE_URL is not set (run it with scripts/browser.sh)");
 for (const [k, v] of Object.entries({ ...T, ...Object.fromEntries(Object.entries(PEOPLE).flatMap(([p, a]) =>
   [[p + " username", a.user], [p + " password", a.password]])) })) {
   if (!v) throw new Error(`check.mjs: ${k} is not set (run it with scripts/browser.sh)`);
@@ -139,7 +150,7 @@ async function loaded(page) {
 // console errors, page errors, requests leaving 127.0.0.1 and error answers
 // not announced with `expect` (the console's "Failed to load resource" line
 // for an answer is judged by the answer itself).
-async function fresh(browser, viewport, { clock } = {}) {
+async function fresh(browser, viewport, { clock, base = BASE } = {}) {
   const context = await browser.newContext({ viewport, locale: "vi-VN" });
   const page = await context.newPage();
   if (clock) await page.clock.install();
@@ -162,7 +173,7 @@ async function fresh(browser, viewport, { clock } = {}) {
     const what = `${r.request().method()} ${new URL(r.url()).pathname} ${r.status()}`;
     if (!expected.some((e) => e.test(what))) problems.push("unexpected answer: " + what);
   });
-  await page.goto(BASE + "/dashboard/");
+  await page.goto(base + "/dashboard/");
   await page.waitForSelector("#signin:not([hidden])", { timeout: 10000 });
   return { context, page, problems, expect: (re) => expected.push(re) };
 }
@@ -200,8 +211,11 @@ const DESKTOP = { width: 1280, height: 900 };
 const PHONE = { width: 360, height: 800 };
 const SESSION = "/api/v1/session";
 // A request or an answer of /api/v1/session (with this method).
-const isSession = (r, method) => new URL(r.url()).pathname === SESSION
+const isSession = (r, method) => isPath(r, SESSION, method);
+// A request or an answer of `path` (with this method).
+const isPath = (r, path, method) => new URL(r.url()).pathname === path
   && (!method || (typeof r.request === "function" ? r.request() : r).method() === method);
+const TOTP = SESSION + "/totp";
 
 async function fits360(page, what) {
   await page.setViewportSize(PHONE);
@@ -436,33 +450,171 @@ function totpCode(secret, step) {
 
 const stepNow = () => Math.floor(Date.now() / 30000);
 
-// Enrols the second factor of `who` through the API, as the person would
-// from a session: answers the secret and the step of the code used.
-async function enrolTotp(who) {
-  const signin = await fetch(BASE + SESSION, { method: "POST", headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ username: who.user, password: who.password }) });
-  if (!signin.ok) throw new Error(`enrolling: sign-in answered ${signin.status}`);
-  const session = await signin.json();
-  const headers = { Cookie: signin.headers.getSetCookie().map((c) => c.split(";")[0]).join("; "),
-    "X-CSRF-Token": session.csrf_token, Origin: BASE, "Content-Type": "application/json" };
-  const enrol = await fetch(BASE + "/api/v1/session/totp", { method: "POST", headers });
-  if (!enrol.ok) throw new Error(`enrolling: ${enrol.status} ${await enrol.text()}`);
-  const { secret } = await enrol.json();
-  const step = stepNow();
-  const confirm = await fetch(BASE + "/api/v1/session/totp/confirm", { method: "POST", headers,
-    body: JSON.stringify({ code: totpCode(secret, step) }) });
-  if (!confirm.ok) throw new Error(`confirming: ${confirm.status} ${await confirm.text()}`);
-  await fetch(BASE + SESSION, { method: "DELETE", headers });
-  return { secret, step };
+// A code for `secret` that the service refuses now (it accepts one step
+// either way).
+function wrongCode(secret) {
+  const near = new Set([-1, 0, 1, 2].map((d) => totpCode(secret, stepNow() + d)));
+  for (let n = 0; ; n++) {
+    const code = String(n).padStart(6, "0");
+    if (!near.has(code)) return code;
+  }
 }
 
-// An account with a second factor: the code field appears only once the
-// service asks for it, a wrong code is said in Vietnamese, the right one
-// lets the person in.
+// The recovery codes, each whole inside the card, none over another, in
+// two columns of five.
+async function codesLaidOut(page, label) {
+  const boxes = await page.$$eval("#totp-codes li", (lis) => {
+    const card = document.getElementById("totp-enrol").getBoundingClientRect();
+    return lis.map((li) => {
+      const r = li.getBoundingClientRect();
+      return { l: r.left, r: r.right, t: r.top, b: r.bottom, inside: r.left >= card.left && r.right <= card.right,
+        whole: li.scrollWidth <= li.clientWidth };
+    });
+  });
+  const over = boxes.some((a, i) => boxes.some((b, j) => i < j && a.l < b.r && b.l < a.r && a.t < b.b && b.t < a.b));
+  const columns = new Set(boxes.map((b) => Math.round(b.l))).size;
+  check(boxes.length === 10 && !over && boxes.every((b) => b.inside && b.whole) && columns === 2,
+    `${label}: the codes laid out whole, apart, in ${columns} columns`);
+}
+
+// The two-step screen, open, `answer` the service's enrolment: what it
+// shows (the QR code is the service's PNG, the key in groups of four), a
+// code too short (said, nothing sent), a wrong code (the service's 422 said
+// in Vietnamese, the screen and its key kept), then the code computed here
+// from the key on the screen; the ten recovery codes; "Tôi đã cất giữ mã
+// dự phòng" leads to the dashboard. Answers the key, the step of the code
+// used and the recovery codes.
+async function enrolOnScreen(page, answer, label, shots) {
+  check(answer.status() === 200, `${label}: the enrolment answered ${answer.status()}`);
+  const served = await answer.json();
+  await page.waitForSelector("#totp-ready:not([hidden])", { timeout: 10000 });
+  check(await text(page, "#totp-title") === "Xác thực hai bước", `${label}: the title`);
+  const intro = await text(page, '#totp-setup [data-i18n="totpIntro"]');
+  check(intro.includes("Google Authenticator") && intro.includes("Microsoft Authenticator") && intro.includes("quét mã QR"),
+    `${label}: the explanation: ${intro}`);
+  check(await page.isHidden("#filters") && await page.isHidden("#views") && await page.isHidden("#signin"),
+    `${label}: the screen comes instead of the figures`);
+  check(await page.isHidden("#totp-open"), `${label}: no header action while the screen is open`);
+  const img = await page.$eval("#totp-qr", (i) => ({ src: i.getAttribute("src"), alt: i.alt, natural: i.naturalWidth,
+    complete: i.complete, box: i.getBoundingClientRect().toJSON() }));
+  check(img.src === "data:image/png;base64," + served.qr_png_base64, `${label}: the QR code is the service's PNG`);
+  check(img.complete && img.natural > 0 && img.box.width >= 150 && img.box.width === img.box.height,
+    `${label}: the QR code is drawn (${img.natural} px, shown ${img.box.width}×${img.box.height})`);
+  check(img.alt === "Mã QR để thêm tài khoản này vào ứng dụng xác thực", `${label}: the QR code's alt text: ${img.alt}`);
+  // Drawn at 8 pixels a module: shown at half, every module whole pixels.
+  const crisp = await page.waitForFunction(() => {
+    const i = document.getElementById("totp-qr");
+    return i.complete && i.naturalWidth > 0 && i.getBoundingClientRect().width * 2 === i.naturalWidth;
+  }, null, { timeout: 5000 }).then(() => true, () => false);
+  check(crisp, `${label}: the QR code is shown at half its ${img.natural} pixels, not resampled`);
+  const shown = await text(page, "#totp-secret");
+  const groups = shown.split(" ");
+  check(groups.length >= 4 && groups.every((g, i) => /^[A-Z2-7]+$/.test(g) && (g.length === 4 || (i === groups.length - 1 && g.length < 4))),
+    `${label}: the key in groups of 4: ${shown}`);
+  const secret = groups.join("");
+  check(secret === served.secret.replace(/=+$/, "") && served.otpauth_url.includes("secret=" + secret),
+    `${label}: the key shown is the one in the QR code`);
+  check(await text(page, 'label[for="totp-code"]') === "Mã 6 số trên ứng dụng", `${label}: the code field's label`);
+  check(await text(page, "#totp-submit") === "Xác nhận", `${label}: the button`);
+  if (shots) {
+    await page.screenshot({ path: `${OUT}/totp-enrol.png`, fullPage: true });
+    await fits360(page, label);
+    const box = await page.$eval("#totp-qr", (i) => i.getBoundingClientRect().toJSON());
+    check(box.left >= 0 && box.right <= 360, `${label} at 360 px: the QR code fits (${box.left}–${box.right})`);
+    await page.screenshot({ path: `${OUT}/totp-enrol-360.png`, fullPage: true });
+    await page.setViewportSize(DESKTOP);
+  }
+  let confirms = 0;
+  const count = (r) => { if (isPath(r, TOTP + "/confirm", "POST")) confirms++; };
+  page.on("request", count);
+  await page.fill("#totp-code", "12345");
+  await page.click("#totp-submit");
+  await page.waitForSelector("#totp-code-error:not([hidden])", { timeout: 5000 });
+  check(await text(page, "#totp-code-error") === "Vui lòng nhập đủ 6 chữ số đang hiện trên ứng dụng." && confirms === 0,
+    `${label}: five digits are said to be too few, nothing sent (${confirms})`);
+  const [refused] = await Promise.all([page.waitForResponse((r) => isPath(r, TOTP + "/confirm", "POST")),
+    page.fill("#totp-code", wrongCode(secret)).then(() => page.press("#totp-code", "Enter"))]);
+  check(refused.status() === 422 && (await refused.json()).errors[0].field === "code",
+    `${label}: the service refused a wrong code: ${refused.status()}`);
+  await page.waitForFunction(() => document.getElementById("totp-code-error").textContent.startsWith("Mã không đúng"),
+    null, { timeout: 5000 });
+  check(await text(page, "#totp-code-error") === "Mã không đúng. Hãy nhập mã đang hiện trên ứng dụng; nếu vẫn sai, "
+    + "kiểm tra giờ trên điện thoại đã đúng chưa.", `${label}: a wrong code is said in Vietnamese`);
+  check(await page.getAttribute("#totp-code", "aria-invalid") === "true"
+    && await page.evaluate(() => document.activeElement.id) === "totp-code", `${label}: the field is marked and focused`);
+  check(await visible(page, "#totp-ready") && await text(page, "#totp-secret") === shown && await page.isHidden("#totp-done"),
+    `${label}: a wrong code keeps the screen and its key`);
+  const step = stepNow();
+  const [confirmed] = await Promise.all([page.waitForResponse((r) => isPath(r, TOTP + "/confirm", "POST")),
+    page.fill("#totp-code", totpCode(secret, step)).then(() => page.click("#totp-submit"))]);
+  page.off("request", count);
+  check(confirmed.status() === 200 && confirms === 2, `${label}: the right code answered ${confirmed.status()}`);
+  const issued = confirmed.status() === 200 ? (await confirmed.json()).recovery_codes : [];
+  await page.waitForSelector("#totp-done:not([hidden])", { timeout: 10000 });
+  const codes = await page.$$eval("#totp-codes li", (lis) => lis.map((li) => li.textContent.trim()));
+  check(codes.length === 10 && new Set(codes).size === 10 && codes.every((c) => /^\d{5}-\d{5}$/.test(c))
+    && codes.join() === issued.join(), `${label}: the 10 recovery codes the service gave: ${codes.join(" ")}`);
+  check(await text(page, "#recovery-title") === "Mã dự phòng", `${label}: the codes' heading`);
+  await codesLaidOut(page, label);
+  const keep = await text(page, '#totp-done [data-i18n="recoveryIntro"]');
+  check(keep.includes("in ra hoặc chép tay") && keep.includes("nơi an toàn") && keep.includes("mỗi mã chỉ dùng được một lần"),
+    `${label}: print or write them down, keep them safe, each once: ${keep}`);
+  check(await page.isHidden("#totp-setup") && await text(page, "#totp-secret") === ""
+    && await page.getAttribute("#totp-qr", "src") === null, `${label}: the key leaves the page once enrolled`);
+  check(await text(page, "#totp-continue") === "Tôi đã cất giữ mã dự phòng", `${label}: the button to go on`);
+  if (shots) {
+    await page.screenshot({ path: `${OUT}/totp-codes.png`, fullPage: true });
+    await fits360(page, label + ", the codes");
+    await codesLaidOut(page, label + " at 360 px");
+    await page.screenshot({ path: `${OUT}/totp-codes-360.png`, fullPage: true });
+    await page.setViewportSize(DESKTOP);
+    // "In mã dự phòng" prints the codes alone: no header, no buttons.
+    await page.emulateMedia({ media: "print" });
+    check(await page.isHidden("header") && await page.isHidden("#totp-print") && await page.isHidden("#totp-continue")
+      && await visible(page, "#totp-codes") && await visible(page, '#totp-done [data-i18n="recoveryIntro"]'),
+      `${label}: printed, the page is the codes and what to do with them`);
+    await page.emulateMedia({ media: "screen" });
+  }
+  await page.click("#totp-continue");
+  await loaded(page);
+  check(await page.isHidden("#totp-enrol") && (await page.$$("#totp-codes li")).length === 0,
+    `${label}: the codes leave the page with the screen`);
+  check(await visible(page, "#filters") && await page.isHidden("#totp-open"),
+    `${label}: the dashboard, and the header no longer offers two-step verification`);
+  return { secret, step, codes };
+}
+
+// A person turns on two-step verification from the header ("Để sau" goes
+// back to the figures), enrols on the screen, signs out, and from then on
+// is asked for a code: a wrong one is said in Vietnamese, the right one
+// (computed here) lets the person in, and so does a recovery code.
 async function secondFactor(browser) {
   const who = PEOPLE.totp;
-  const { secret, step } = await enrolTotp(who);
   const { context, page, problems, expect } = await fresh(browser, DESKTOP);
+  await signIn(page, who.user, who.password);
+  await loaded(page);
+  check(await visible(page, "#totp-open") && await text(page, "#totp-open") === "Bật xác thực hai bước",
+    "two-step: the header offers it to a person without it");
+  await page.click("#totp-open");
+  await page.waitForSelector("#totp-ready:not([hidden])", { timeout: 10000 });
+  check(await page.isHidden("#totp-required"), "two-step from the header: not said to be required");
+  check(await text(page, "#totp-later") === "Để sau, quay lại bảng số liệu", "two-step from the header: a way back");
+  await page.click("#totp-later");
+  await loaded(page);
+  check(await page.isHidden("#totp-enrol") && await visible(page, "#filters") && await visible(page, "#totp-open")
+    && await text(page, "#totp-secret") === "", "two-step: \"Để sau\" goes back to the figures, the key forgotten");
+  expect(/^POST \/api\/v1\/session\/totp\/confirm 422$/);
+  const [answer] = await Promise.all([page.waitForResponse((r) => isPath(r, TOTP, "POST")), page.click("#totp-open")]);
+  const { secret, step, codes } = await enrolOnScreen(page, answer, "two-step from the header", true);
+  check(await text(page, "#who-name") === who.name, "two-step: still signed in as " + await text(page, "#who-name"));
+  // A reload: enrolled, nothing offered.
+  await page.reload();
+  await loaded(page);
+  check(await page.isHidden("#totp-open") && await page.isHidden("#totp-enrol"), "two-step: after a reload, nothing offered");
+
+  // Signing out and in again: the code is asked for.
+  await page.click("#sign-out");
+  await page.waitForSelector("#signin:not([hidden])", { timeout: 10000 });
   expect(/^POST \/api\/v1\/session 401$/);
   check(await page.isHidden("#totp-row"), "second factor: no code field before the password");
   await signIn(page, who.user, who.password);
@@ -471,7 +623,7 @@ async function secondFactor(browser) {
   const asked = await text(page, "#totp-error");
   check(asked.startsWith("Tài khoản này cần thêm mã xác thực"), "second factor: asked for a code: " + asked);
   check(await page.evaluate(() => document.activeElement.id) === "totp", "second factor: the code field has the focus");
-  await page.keyboard.type(totpCode(secret, step) === "000000" ? "111111" : "000000");
+  await page.keyboard.type(wrongCode(secret));
   await page.keyboard.press("Enter");
   await page.waitForFunction(() => document.getElementById("totp-error").textContent.startsWith("Mã xác thực không đúng"),
     null, { timeout: 10000 });
@@ -484,7 +636,80 @@ async function secondFactor(browser) {
   await loaded(page);
   check(await text(page, "#who-name") === who.name && await text(page, "#who-role") === who.role,
     "second factor: in, as " + await text(page, "#who-name"));
+  check(await page.isHidden("#totp-open"), "second factor: nothing offered once on");
+  // A recovery code in place of the code (the phone lost).
+  await page.click("#sign-out");
+  await page.waitForSelector("#signin:not([hidden])", { timeout: 10000 });
+  await signIn(page, who.user, who.password);
+  await page.waitForSelector("#totp-row:not([hidden])", { timeout: 10000 });
+  await page.fill("#totp", codes[3]);
+  await page.keyboard.press("Enter");
+  await loaded(page);
+  check(await text(page, "#who-name") === who.name, "second factor: a recovery code signs in");
   check(problems.length === 0, "second factor page: " + problems.join("; "));
+  await context.close();
+}
+
+// A deployment that requires admins to use two-step verification (the
+// second service): the screen comes before anything else, saying so, with
+// no way round it but signing out, and the service refuses everything else
+// meanwhile. A page that did not know (its session answer made stale here)
+// opens the screen at the service's first 403 mfa-required.
+async function adminMustEnrol(browser) {
+  const who = PEOPLE.mfaAdmin;
+  const { context, page, problems, expect } = await fresh(browser, DESKTOP, { base: MFA_BASE });
+  let said = null;
+  await page.route("**" + SESSION, async (route) => {
+    if (route.request().method() !== "POST") return route.continue();
+    const resp = await route.fetch();
+    const body = await resp.json();
+    said = body.must_enrol_totp;
+    await route.fulfill({ response: resp, json: { ...body, must_enrol_totp: false } });
+  });
+  expect(/^GET \/api\/v1\/[a-z/]+ 403$/);
+  const [blocked] = await Promise.all([page.waitForResponse((r) => r.status() === 403), signIn(page, who.user, who.password)]);
+  check(said === true, "REQUIRE_ADMIN_MFA: the sign-in answer says the admin must enrol: " + said);
+  const type = (await blocked.json()).type;
+  check(type === "urn:campaign-tracker:problem:mfa-required", "REQUIRE_ADMIN_MFA: the figures are refused: " + type);
+  await page.waitForSelector("#totp-ready:not([hidden])", { timeout: 10000 });
+  check(await visible(page, "#totp-required") && await page.isHidden("#totp-later") && await page.isHidden("#filters"),
+    "REQUIRE_ADMIN_MFA: a 403 mfa-required opens the screen, required");
+  check(!(await text(page, "#status")).startsWith("Lỗi"), "REQUIRE_ADMIN_MFA: no error line besides the screen");
+  await page.unroute("**" + SESSION);
+
+  // A reload: the session answer says so itself; the screen first, the
+  // page asking nothing else of the service (no 403 needed to get there).
+  const asked = [];
+  const other = (r) => {
+    const path = new URL(r.url()).pathname;
+    if (path.startsWith("/api/") && path !== SESSION && !path.startsWith(SESSION + "/")) asked.push(path);
+  };
+  page.on("request", other);
+  const [answer] = await Promise.all([page.waitForResponse((r) => isPath(r, TOTP, "POST")), page.reload()]);
+  await page.waitForSelector("#totp-ready:not([hidden])", { timeout: 10000 });
+  page.off("request", other);
+  check(asked.length === 0, "REQUIRE_ADMIN_MFA: after a reload the screen comes before any other request: " + asked);
+  const note = await text(page, "#totp-required");
+  check(note === "Hệ thống này yêu cầu tài khoản quản trị phải dùng xác thực hai bước. Vui lòng bật xong để tiếp tục làm việc.",
+    "REQUIRE_ADMIN_MFA: the line saying why: " + note);
+  check(await page.isHidden("#totp-later") && await page.isHidden("#totp-open") && await page.isHidden("#filters")
+    && await page.isHidden("#views"), "REQUIRE_ADMIN_MFA: before anything else, no way round");
+  check(await text(page, "#who-name") === who.name && await visible(page, "#sign-out"),
+    "REQUIRE_ADMIN_MFA: the header names the admin, who may sign out");
+  const refused = await page.evaluate(async () => {
+    const r = await fetch("/api/v1/agencies");
+    return [r.status, (await r.json()).type];
+  });
+  check(refused[0] === 403 && refused[1] === "urn:campaign-tracker:problem:mfa-required",
+    "REQUIRE_ADMIN_MFA: other requests refused until then: " + refused);
+  await page.waitForSelector("#totp-ready:not([hidden])", { timeout: 10000 });
+  await page.screenshot({ path: `${OUT}/totp-required.png`, fullPage: true });
+  expect(/^POST \/api\/v1\/session\/totp\/confirm 422$/);
+  await enrolOnScreen(page, answer, "REQUIRE_ADMIN_MFA", false);
+  check(await text(page, "#who-role") === who.role, "REQUIRE_ADMIN_MFA: in, as " + await text(page, "#who-role"));
+  const now = await page.evaluate(() => fetch("/api/v1/agencies").then((r) => r.status));
+  check(now === 200, "REQUIRE_ADMIN_MFA: enrolled, the service answers: " + now);
+  check(problems.length === 0, "REQUIRE_ADMIN_MFA page: " + problems.join("; "));
   await context.close();
 }
 
@@ -603,6 +828,7 @@ try {
   await lostSession(browser);
   await sessionWarning(browser);
   await secondFactor(browser);
+  await adminMustEnrol(browser);
   await passwordChange(browser);
   // Last of the sign-ins: it slows this address down.
   await refusals(browser);

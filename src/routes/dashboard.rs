@@ -4,7 +4,8 @@
 //! else, and no inline script runs: the Content-Security-Policy allows the
 //! service's own files and its own API only. The scripts are ES modules:
 //! `app.js` imports the others (`api.js`, the one fetch helper;
-//! `session.js`, signing in; `charts.js`; `i18n.js`).
+//! `session.js`, signing in; `totp.js`, two-step verification; `charts.js`;
+//! `i18n.js`).
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
@@ -34,6 +35,11 @@ const FILES: &[(&str, &str, &str)] = &[
         "session.js",
         "text/javascript; charset=utf-8",
         include_str!("../../dashboard/session.js"),
+    ),
+    (
+        "totp.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../dashboard/totp.js"),
     ),
     (
         "charts.js",

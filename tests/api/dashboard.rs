@@ -21,6 +21,7 @@ async fn the_dashboard_is_served_from_the_service_alone(app: TestApp) {
         ("/dashboard/app.js", "text/javascript"),
         ("/dashboard/api.js", "text/javascript"),
         ("/dashboard/session.js", "text/javascript"),
+        ("/dashboard/totp.js", "text/javascript"),
         ("/dashboard/charts.js", "text/javascript"),
         ("/dashboard/i18n.js", "text/javascript"),
         ("/dashboard/app.css", "text/css"),
