@@ -477,6 +477,19 @@ export async function startSession(hooks) {
     if (!document.hidden && ends.idleMs) schedule();
   });
 
+  // Back from the one-stop sign-in with a refusal: say why, in plain words,
+  // and take the code out of the address bar.
+  const params = new URLSearchParams(location.search);
+  const ssoError = params.get("sso_error");
+  if (ssoError !== null) {
+    params.delete("sso_error");
+    const rest = params.toString();
+    history.replaceState(null, "", location.pathname + (rest ? "?" + rest : "") + location.hash);
+    const known = ["state", "provider", "no_account", "disabled"];
+    showSignIn({ error: "errSso_" + (known.includes(ssoError) ? ssoError : "provider") });
+    return;
+  }
+
   const saved = sessionStorage.getItem(TOKEN_KEY);
   if (saved) {
     await enterToken(saved);

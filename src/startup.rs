@@ -175,6 +175,10 @@ pub fn prepare(settings: &Settings) -> Result<AppState, StartError> {
         heavy: crate::gate::Gate::new(settings.heavy_at_once, settings.heavy_per_token),
         hasher: Arc::new(crate::accounts::password::Hasher::new()),
         throttle: Arc::default(),
+        sso: settings
+            .oidc
+            .clone()
+            .map(|o| Arc::new(crate::accounts::sso::Sso::new(o))),
     })
 }
 

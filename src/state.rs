@@ -31,4 +31,6 @@ pub struct AppState {
     pub hasher: Arc<crate::accounts::password::Hasher>,
     /// Failed sign-ins, slowed down.
     pub throttle: Arc<crate::accounts::throttle::Throttle>,
+    /// Single sign-on, when configured.
+    pub sso: Option<Arc<crate::accounts::sso::Sso>>,
 }

@@ -7,6 +7,7 @@
 
 pub mod password;
 pub mod session;
+pub mod sso;
 pub mod throttle;
 pub mod totp;
 

@@ -157,6 +157,31 @@ pub struct Settings {
     pub require_admin_mfa: bool,
     /// The deployment's own area code.
     pub home_area: Option<String>,
+    /// Single sign-on (None: passwords only).
+    pub oidc: Option<OidcSettings>,
+}
+
+/// The OpenID Connect provider for single sign-on.
+#[derive(Clone)]
+pub struct OidcSettings {
+    /// Issuer URL.
+    pub issuer: String,
+    /// Client id.
+    pub client_id: String,
+    /// Client secret.
+    pub client_secret: String,
+    /// `email` (true) or `sub` names the account.
+    pub claim_is_email: bool,
+}
+
+impl std::fmt::Debug for OidcSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OidcSettings")
+            .field("issuer", &self.issuer)
+            .field("client_id", &self.client_id)
+            .field("claim_is_email", &self.claim_is_email)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Minimum length of an HMAC secret, in bytes.
@@ -312,6 +337,32 @@ impl Settings {
             session_max: Duration::from_secs(session_max_hours * 3600),
             require_admin_mfa: parse_bool(get("REQUIRE_ADMIN_MFA"), "REQUIRE_ADMIN_MFA", false)?,
             home_area: get("HOME_AREA").map(str::to_string),
+            oidc: match (
+                get("OIDC_ISSUER"),
+                get("OIDC_CLIENT_ID"),
+                get("OIDC_CLIENT_SECRET"),
+            ) {
+                (None, _, _) => None,
+                (Some(issuer), Some(id), Some(secret)) => {
+                    url::Url::parse(issuer)
+                        .map_err(|_| format!("OIDC_ISSUER is not a URL: {issuer:?}"))?;
+                    Some(OidcSettings {
+                        issuer: issuer.trim_end_matches('/').to_string(),
+                        client_id: id.to_string(),
+                        client_secret: secret.to_string(),
+                        claim_is_email: match get("OIDC_ACCOUNT_CLAIM") {
+                            None | Some("email") => true,
+                            Some("sub") => false,
+                            Some(v) => {
+                                return Err(format!(
+                                    "OIDC_ACCOUNT_CLAIM must be email or sub, not {v:?}"
+                                ));
+                            }
+                        },
+                    })
+                }
+                _ => return Err("OIDC_ISSUER needs OIDC_CLIENT_ID and OIDC_CLIENT_SECRET".into()),
+            },
         })
     }
 }

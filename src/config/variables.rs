@@ -172,6 +172,26 @@ pub const VARIABLES: &[Variable] = &[
         meaning: "the deployment's own area (e.g. a province code): the default scope of the dashboard's pickers and of reports",
     },
     Variable {
+        name: "OIDC_ISSUER",
+        default: "off",
+        meaning: "issuer URL of the province's OpenID Connect provider (single sign-on); unset, people sign in with passwords only",
+    },
+    Variable {
+        name: "OIDC_CLIENT_ID",
+        default: "none",
+        meaning: "this service's client id at the provider (needed with `OIDC_ISSUER`)",
+    },
+    Variable {
+        name: "OIDC_CLIENT_SECRET",
+        default: "none",
+        meaning: "its client secret (needed with `OIDC_ISSUER`); register `<origin>/api/v1/session/sso/callback` as its redirect URI",
+    },
+    Variable {
+        name: "OIDC_ACCOUNT_CLAIM",
+        default: "`email`",
+        meaning: "`email`: the ID token's verified e-mail names the account (by its e-mail); `sub`: its subject is the account's username",
+    },
+    Variable {
         name: "RUST_LOG",
         default: "`info`",
         meaning: "log filter",

@@ -80,6 +80,16 @@ pub fn by_username(conn: &mut DbConn, username_key: &str) -> QueryResult<Option<
         .optional()
 }
 
+/// Accounts whose e-mail is `email` (stored lower case), at most two:
+/// single sign-on by e-mail needs exactly one.
+pub fn by_email(conn: &mut DbConn, email: &str) -> QueryResult<Vec<AccountRow>> {
+    accounts::table
+        .filter(accounts::email.eq(email))
+        .select(AccountRow::as_select())
+        .limit(2)
+        .load(conn)
+}
+
 /// Accounts in username order after `after` (the cursor), at most `limit`.
 pub fn list(conn: &mut DbConn, after: Option<&str>, limit: i64) -> QueryResult<Vec<AccountRow>> {
     let mut q = accounts::table.select(AccountRow::as_select()).into_boxed();

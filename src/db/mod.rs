@@ -22,6 +22,7 @@ pub(crate) mod reach;
 pub mod schema;
 pub(crate) mod sessions;
 pub(crate) mod short_lived;
+pub(crate) mod sso_flows;
 pub(crate) mod tokens;
 
 use std::sync::Arc;

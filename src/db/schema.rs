@@ -425,3 +425,21 @@ diesel::table! {
 diesel::joinable!(sessions -> accounts (account_id));
 diesel::joinable!(accounts -> agencies (agency_code));
 diesel::allow_tables_to_appear_in_same_query!(sessions, accounts, agencies);
+
+diesel::table! {
+    /// Single sign-on flows in progress, by the SHA-256 of their state.
+    sso_flows (state_hash) {
+        /// SHA-256 (hex) of the state.
+        state_hash -> Text,
+        /// SHA-256 (hex) of the browser's `ct_sso` cookie.
+        browser_hash -> Text,
+        /// Nonce the ID token must carry.
+        nonce -> Text,
+        /// PKCE verifier.
+        pkce_verifier -> Text,
+        /// Redirect URI sent.
+        redirect_uri -> Text,
+        /// Started (UTC).
+        created_at -> Timestamp,
+    }
+}

@@ -18,6 +18,7 @@ pub mod reach;
 pub mod reports;
 pub mod session;
 mod slice;
+pub mod sso;
 pub mod tokens;
 
 use utoipa_actix_web::scope;
@@ -49,6 +50,9 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(session::change_password)
         .service(session::totp_enrol)
         .service(session::totp_confirm)
+        .service(sso::info)
+        .service(sso::start)
+        .service(sso::callback)
         .service(accounts::list)
         .service(accounts::create)
         .service(accounts::get)

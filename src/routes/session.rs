@@ -95,7 +95,7 @@ fn is_loopback_host(host: &str) -> bool {
 }
 
 /// `Secure` unless the deployment is plain HTTP on loopback.
-fn secure_cookie(req: &HttpRequest, state: &AppState) -> bool {
+pub(crate) fn secure_cookie(req: &HttpRequest, state: &AppState) -> bool {
     match &state.settings.public_origin {
         Some(o) => match o.strip_prefix("http://") {
             Some(host) => !is_loopback_host(host),
@@ -112,7 +112,11 @@ fn secure_cookie(req: &HttpRequest, state: &AppState) -> bool {
     }
 }
 
-fn session_cookie(req: &HttpRequest, state: &AppState, value: String) -> Cookie<'static> {
+pub(crate) fn session_cookie(
+    req: &HttpRequest,
+    state: &AppState,
+    value: String,
+) -> Cookie<'static> {
     Cookie::build(COOKIE, value)
         .http_only(true)
         .same_site(SameSite::Lax)

@@ -31,6 +31,20 @@ both_backends!(
     admins_must_enrol_a_second_factor_when_required,
 );
 
+both_backends!(single_sign_on_is_off_unless_configured);
+
+// A provider that cannot be reached (port 9 on loopback): the end-to-end
+// flow through a real provider is scripts/oidc.sh, in .ci/run.
+both_backends!(
+    settings = |s| s.oidc = Some(campaign_tracker::config::OidcSettings {
+        issuer: "http://127.0.0.1:9".into(),
+        client_id: "campaign-tracker".into(),
+        client_secret: "secret".into(),
+        claim_is_email: true,
+    });
+    single_sign_on_refuses_unknown_state_and_an_unreachable_provider,
+);
+
 const PASSWORD: &str = "song Hong chay qua ba tinh";
 
 /// Makes an account directly (test set-up) with [`PASSWORD`].
@@ -844,4 +858,94 @@ async fn admins_must_enrol_a_second_factor_when_required(app: TestApp) {
     // Viewers are not asked.
     let v = sign_in(&app, "minh", PASSWORD).await;
     json_of(v.get(&app, "/api/v1/agencies").await, 200).await;
+}
+
+async fn location(app: &TestApp, path: &str) -> String {
+    let resp = app.client.get(app.url(path)).send().await.unwrap();
+    assert_eq!(resp.status(), 303, "{path}");
+    assert!(set_cookie(&resp).is_none(), "{path}: no session");
+    resp.headers()["location"].to_str().unwrap().to_string()
+}
+
+async fn single_sign_on_is_off_unless_configured(app: TestApp) {
+    let info = json_of(
+        app.client
+            .get(app.url("/api/v1/session/sso"))
+            .send()
+            .await
+            .unwrap(),
+        200,
+    )
+    .await;
+    assert_eq!(info, json!({"enabled": false, "url": null}));
+    problem(
+        app.client
+            .get(app.url("/api/v1/session/sso/start"))
+            .send()
+            .await
+            .unwrap(),
+        404,
+    )
+    .await;
+    assert_eq!(
+        location(&app, "/api/v1/session/sso/callback?code=c&state=s").await,
+        "/dashboard/?sso_error=provider"
+    );
+}
+
+async fn single_sign_on_refuses_unknown_state_and_an_unreachable_provider(app: TestApp) {
+    let info = json_of(
+        app.client
+            .get(app.url("/api/v1/session/sso"))
+            .send()
+            .await
+            .unwrap(),
+        200,
+    )
+    .await;
+    assert_eq!(
+        info,
+        json!({"enabled": true, "url": "/api/v1/session/sso/start"})
+    );
+    let p = problem(
+        app.client
+            .get(app.url("/api/v1/session/sso/start"))
+            .send()
+            .await
+            .unwrap(),
+        503,
+    )
+    .await;
+    assert!(p["detail"].as_str().unwrap().contains("provider"), "{p}");
+    for path in [
+        "/api/v1/session/sso/callback?code=c&state=never-issued",
+        "/api/v1/session/sso/callback?state=never-issued",
+        "/api/v1/session/sso/callback",
+    ] {
+        assert_eq!(location(&app, path).await, "/dashboard/?sso_error=state");
+    }
+    assert_eq!(
+        location(
+            &app,
+            "/api/v1/session/sso/callback?error=access_denied&state=x"
+        )
+        .await,
+        "/dashboard/?sso_error=provider"
+    );
+    let log = json_of(
+        app.get(
+            "/api/v1/audit?entity=account&entity_id=unknown",
+            &app.admin(),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let items = log["items"].as_array().unwrap();
+    assert_eq!(items.len(), 4);
+    assert!(
+        items
+            .iter()
+            .all(|e| e["action"] == "sign_in_failed" && e["after"]["method"] == "sso")
+    );
 }
