@@ -24,6 +24,7 @@ both_backends!(
     audit_log_names_the_person,
     area_scoped_viewer_sees_its_area_only,
     second_factor_is_asked_and_codes_are_used_once,
+    a_flood_of_sign_ins_from_one_address_is_bounded,
 );
 
 both_backends!(
@@ -948,4 +949,54 @@ async fn single_sign_on_refuses_unknown_state_and_an_unreachable_provider(app: T
             .iter()
             .all(|e| e["action"] == "sign_in_failed" && e["after"]["method"] == "sso")
     );
+}
+
+async fn a_flood_of_sign_ins_from_one_address_is_bounded(app: TestApp) {
+    // 16 sign-ins at once from one address, each with its own unknown
+    // username (under every failure delay): each needs an Argon2id hash,
+    // computed one at a time per address, with at most 4 in flight; the
+    // rest are refused at once with 429, none waits for memory.
+    let attempts = (0..16).map(|i| {
+        let app = &app;
+        async move {
+            let resp = sign_in_raw(
+                app,
+                &format!("flood{i}"),
+                "guess guess guess",
+                json!({}),
+                None,
+            )
+            .await;
+            let retry = resp.headers().get("retry-after").is_some();
+            (resp.status().as_u16(), retry)
+        }
+    });
+    let answers = futures_util::future::join_all(attempts).await;
+    let refused_at_once = answers.iter().filter(|(s, _)| *s == 429).count();
+    assert!(
+        answers.iter().all(|(s, _)| *s == 401 || *s == 429),
+        "{answers:?}"
+    );
+    assert!(
+        answers
+            .iter()
+            .filter(|(s, _)| *s == 429)
+            .all(|(_, retry)| *retry)
+    );
+    assert!(
+        refused_at_once >= 1,
+        "some were refused at once: {answers:?}"
+    );
+    assert!(
+        answers.iter().filter(|(s, _)| *s == 401).count() >= 4,
+        "{answers:?}"
+    );
+    // The service still answers, and a real person still gets in.
+    person(&app, "minh", Role::Viewer, None, None);
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+    json_of(
+        sign_in_raw(&app, "minh", PASSWORD, json!({}), None).await,
+        200,
+    )
+    .await;
 }
