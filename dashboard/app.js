@@ -490,14 +490,31 @@ async function enter(who) {
     }
     $("filters").hidden = false;
     $("reports").hidden = state.role === "agency";
+    await defaultArea(gen);
     await load();
   } catch (e) { fail(e); }
+}
+
+// The area the page starts with: the caller's own scope (an account or
+// token limited to one area), else the deployment's (HOME_AREA).
+async function defaultArea(gen) {
+  if (state.area) return;
+  const me = await api("/api/v1/whoami");
+  const code = me.area || me.home_area;
+  if (!code || gen !== state.gen) return;
+  try {
+    const unit = await api("/api/v1/areas/" + encodeURIComponent(code));
+    if (gen === state.gen) state.area = { code, name: unit.name };
+  } catch (_) {
+    state.area = { code, name: code };
+  }
+  showArea();
 }
 
 // Signed out or over: no figure stays on the page.
 function leave() {
   state.gen += 1;
-  Object.assign(state, { signedIn: false, role: null, isPublic: false, areaLevel: null });
+  Object.assign(state, { signedIn: false, role: null, isPublic: false, area: null, areaLevel: null });
   state.live.clear();
   for (const id of ["filters", "reports", "views", "publications", "drill", "locked", "pub-mode"]) $(id).hidden = true;
   for (const e of document.querySelectorAll("#views .chart, #views .table, #pub-body, #pub-select, #drill-body, #f-area-results")) {

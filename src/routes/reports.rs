@@ -37,7 +37,9 @@ pub struct SummaryQuery {
     /// Last day; default: to the last event.
     #[param(value_type = Option<chrono::NaiveDate>)]
     pub to: Option<Day>,
-    /// An administrative unit code: events in it or below it.
+    /// An administrative unit code: events in it or below it (default: the
+    /// deployment's own area, `HOME_AREA`, when set; a caller scoped to an
+    /// area always gets its area).
     #[param(min_length = 1)]
     pub area: Option<String>,
     /// `vi` (default) or `en`.
@@ -128,6 +130,14 @@ pub async fn summary(
         scope: None,
     };
     if period.is_none() {
+        // The deployment's own area is the report's default scope.
+        if filters.area.is_none() {
+            filters.area = state
+                .settings
+                .home_area
+                .clone()
+                .filter(|_| who.area.is_none());
+        }
         super::slice::scope_area(&state, &who, &mut filters.area).await?;
     }
     let _place = state.heavy.enter(&who.jti).await?;

@@ -34,6 +34,11 @@ both_backends!(
 
 both_backends!(single_sign_on_is_off_unless_configured);
 
+both_backends!(
+    settings = |s| s.home_area = Some("06".into());
+    the_home_area_is_the_default_scope_of_reports,
+);
+
 // A provider that cannot be reached (port 9 on loopback): the end-to-end
 // flow through a real provider is scripts/oidc.sh, in .ci/run.
 both_backends!(
@@ -999,4 +1004,39 @@ async fn a_flood_of_sign_ins_from_one_address_is_bounded(app: TestApp) {
         200,
     )
     .await;
+}
+
+async fn the_home_area_is_the_default_scope_of_reports(app: TestApp) {
+    app.seed_test_areas();
+    let police = app.agency("police");
+    for (i, (commune, total)) in [("01234", 40), ("99001", 7)].into_iter().enumerate() {
+        let mut e = event(&format!("h{i}"));
+        e["area_code"] = json!(commune);
+        e["attendance"] = json!({"total": total});
+        json_of(app.post("/api/v1/events", &police, &e).await, 201).await;
+    }
+    let viewer = app.viewer();
+    let me = json_of(app.get("/api/v1/whoami", &viewer).await, 200).await;
+    assert_eq!(me["home_area"], "06");
+    let home = app
+        .get("/api/v1/reports/summary?lang=en&format=md", &viewer)
+        .await
+        .text()
+        .await
+        .unwrap();
+    let other = app
+        .get("/api/v1/reports/summary?lang=en&format=md&area=99", &viewer)
+        .await
+        .text()
+        .await
+        .unwrap();
+    // Only Bắc Kạn's event (40) by default; only Tỉnh Thử's (7) when asked.
+    assert!(
+        home.contains("| Provincial Police | 1 | 40 | 2 |"),
+        "{home}"
+    );
+    assert!(
+        other.contains("| Provincial Police | 1 | 7 | 2 |"),
+        "{other}"
+    );
 }
