@@ -10,10 +10,10 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use openidconnect::core::{CoreClient, CoreProviderMetadata, CoreResponseType};
+use openidconnect::core::{CoreClient, CoreProviderMetadata, CoreResponseType, CoreUserInfoClaims};
 use openidconnect::{
     AuthenticationFlow, AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce,
-    PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope, TokenResponse,
+    OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope, TokenResponse,
 };
 
 use crate::config::OidcSettings;
@@ -68,6 +68,19 @@ fn http() -> ureq::Agent {
         .redirects(0)
         .timeout(Duration::from_secs(10))
         .build()
+}
+
+/// An error with its causes, for the audit log's reason (the provider's
+/// own words included).
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        out.push_str(": ");
+        out.push_str(&c.to_string());
+        cause = c.source();
+    }
+    out
 }
 
 fn sha(s: &str) -> String {
@@ -200,7 +213,7 @@ impl Sso {
             .request(&http())
         {
             Ok(t) => t,
-            Err(e) => return refused(format!("code exchange: {e}")),
+            Err(e) => return refused(format!("code exchange: {}", chain(&e))),
         };
         let Some(id_token) = token.id_token() else {
             return refused("no ID token in the provider's answer".into());
@@ -208,21 +221,46 @@ impl Sso {
         let claims =
             match id_token.claims(&client.id_token_verifier(), &Nonce::new(flow.nonce.clone())) {
                 Ok(c) => c,
-                Err(e) => return refused(format!("ID token: {e}")),
+                Err(e) => return refused(format!("ID token: {}", chain(&e))),
             };
+        // The e-mail is in the ID token, or (as OpenID Connect Core 5.4
+        // has it for the `email` scope) only at the UserInfo endpoint,
+        // asked with the access token for the same subject.
+        let mut email = claims.email().map(|e| e.as_str().to_string());
+        let mut verified = claims.email_verified();
+        if self.config.claim_is_email && email.is_none() {
+            let request = match client
+                .user_info(token.access_token().clone(), Some(claims.subject().clone()))
+            {
+                Ok(r) => r,
+                Err(e) => {
+                    return refused(format!(
+                        "no e-mail in the ID token and no UserInfo endpoint: {e}"
+                    ));
+                }
+            };
+            let info: CoreUserInfoClaims = match request.request(&http()) {
+                Ok(i) => i,
+                Err(e) => return refused(format!("UserInfo: {}", chain(&e))),
+            };
+            email = info.email().map(|e| e.as_str().to_string());
+            verified = info.email_verified();
+        }
         let found = if self.config.claim_is_email {
-            if claims.email_verified() == Some(false) {
+            if verified == Some(false) {
                 return refused("the provider says the e-mail is not verified".into());
             }
-            match claims.email() {
+            match email {
                 // Two accounts with one e-mail name no one.
-                Some(e) => match table::by_email(conn, &e.as_str().trim().to_ascii_lowercase())?
-                    .as_slice()
-                {
-                    [one] => Some(one.clone()),
-                    _ => None,
-                },
-                None => return refused("the ID token carries no email claim".into()),
+                Some(e) => {
+                    match table::by_email(conn, &e.trim().to_ascii_lowercase())?.as_slice() {
+                        [one] => Some(one.clone()),
+                        _ => None,
+                    }
+                }
+                None => {
+                    return refused("neither the ID token nor UserInfo carries an e-mail".into());
+                }
             }
         } else {
             table::by_username(conn, &claims.subject().as_str().to_ascii_lowercase())?
