@@ -16,7 +16,6 @@ use crate::accounts::session;
 use crate::accounts::sso::{COOKIE, FLOW_TTL, Refusal};
 use crate::audit::{self, Actor};
 use crate::error::ApiError;
-use crate::http::extract::QueryParams;
 use crate::http::with_conn;
 use crate::state::AppState;
 
@@ -39,6 +38,29 @@ pub struct Callback {
     pub state: Option<String>,
     /// The provider's error, when it refused.
     pub error: Option<String>,
+}
+
+impl Callback {
+    /// The first non-empty value of each parameter; others are ignored.
+    fn read(query: &str) -> Self {
+        let mut out = Callback {
+            code: None,
+            state: None,
+            error: None,
+        };
+        for (k, v) in form_urlencoded::parse(query.as_bytes()) {
+            let slot = match k.as_ref() {
+                "code" => &mut out.code,
+                "state" => &mut out.state,
+                "error" => &mut out.error,
+                _ => continue,
+            };
+            if slot.is_none() && !v.is_empty() {
+                *slot = Some(v.into_owned());
+            }
+        }
+        out
+    }
 }
 
 /// The service's own origin (`PUBLIC_ORIGIN`, else this request's host
@@ -116,12 +138,13 @@ pub async fn start(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpR
 pub async fn callback(
     req: HttpRequest,
     state: web::Data<AppState>,
-    q: QueryParams<Callback>,
 ) -> Result<HttpResponse, ApiError> {
     let Some(sso) = state.sso.clone() else {
         return Ok(redirect("/dashboard/?sso_error=provider").finish());
     };
-    let q = q.0;
+    // Read leniently: whatever the provider (or anyone) put in the address,
+    // the browser goes back to the dashboard, never to an error page.
+    let q = Callback::read(req.query_string());
     let browser = req.cookie(COOKIE).map(|c| c.value().to_string());
     let client = super::session::client_address(&req, &state);
     let replaced = req.cookie(session::COOKIE).map(|c| c.value().to_string());

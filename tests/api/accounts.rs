@@ -35,6 +35,21 @@ both_backends!(
 both_backends!(single_sign_on_is_off_unless_configured);
 
 both_backends!(
+    settings = |s| s.public_origin = Some("https://pctmbn.example.vn".into());
+    behind_a_tls_proxy_the_cookie_is_secure_and_writes_come_from_its_origin,
+);
+
+both_backends!(
+    settings = |s| s.session_idle = std::time::Duration::from_secs(1);
+    a_session_ends_after_its_idle_time,
+);
+
+both_backends!(
+    settings = |s| s.session_max = std::time::Duration::from_secs(2);
+    a_session_ends_at_its_absolute_end_however_active,
+);
+
+both_backends!(
     settings = |s| s.home_area = Some("06".into());
     the_home_area_is_the_default_scope_of_reports,
 );
@@ -927,6 +942,7 @@ async fn single_sign_on_refuses_unknown_state_and_an_unreachable_provider(app: T
         "/api/v1/session/sso/callback?code=c&state=never-issued",
         "/api/v1/session/sso/callback?state=never-issued",
         "/api/v1/session/sso/callback",
+        "/api/v1/session/sso/callback?code=&error=&state=&x=1",
     ] {
         assert_eq!(location(&app, path).await, "/dashboard/?sso_error=state");
     }
@@ -948,7 +964,7 @@ async fn single_sign_on_refuses_unknown_state_and_an_unreachable_provider(app: T
     )
     .await;
     let items = log["items"].as_array().unwrap();
-    assert_eq!(items.len(), 4);
+    assert_eq!(items.len(), 5);
     assert!(
         items
             .iter()
@@ -1039,4 +1055,59 @@ async fn the_home_area_is_the_default_scope_of_reports(app: TestApp) {
         other.contains("| Provincial Police | 1 | 7 | 2 |"),
         "{other}"
     );
+}
+
+async fn a_session_ends_after_its_idle_time(app: TestApp) {
+    person(&app, "minh", Role::Viewer, None, None);
+    let b = sign_in(&app, "minh", PASSWORD).await;
+    json_of(b.get(&app, "/api/v1/whoami").await, 200).await;
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(1300)).await;
+    let p = problem(b.get(&app, "/api/v1/whoami").await, 401).await;
+    assert!(
+        p["detail"].as_str().unwrap().contains("sign in again"),
+        "{p}"
+    );
+}
+
+async fn a_session_ends_at_its_absolute_end_however_active(app: TestApp) {
+    person(&app, "minh", Role::Viewer, None, None);
+    let b = sign_in(&app, "minh", PASSWORD).await;
+    let s = json_of(b.get(&app, "/api/v1/session").await, 200).await;
+    let end = chrono::DateTime::parse_from_rfc3339(s["expires_at"].as_str().unwrap()).unwrap();
+    assert!((end.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_milliseconds() <= 2000);
+    // Active all along (idle time is 30 minutes), and still ended.
+    for _ in 0..3 {
+        json_of(b.get(&app, "/api/v1/whoami").await, 200).await;
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(1400)).await;
+    problem(b.get(&app, "/api/v1/whoami").await, 401).await;
+}
+
+async fn behind_a_tls_proxy_the_cookie_is_secure_and_writes_come_from_its_origin(app: TestApp) {
+    app.seed_test_areas();
+    person(&app, "lan", Role::Agency, Some("womens-union"), None);
+    let resp = sign_in_raw(&app, "lan", PASSWORD, json!({}), None).await;
+    let cookie = set_cookie(&resp).unwrap();
+    assert!(cookie.contains("Secure"), "{cookie}");
+    let b = sign_in(&app, "lan", PASSWORD).await;
+    // The request's own host is not the public origin: refused.
+    let p = problem(
+        b.send(&app, Method::POST, "/api/v1/events", Some(&event("tls-1")))
+            .await,
+        403,
+    )
+    .await;
+    assert_eq!(p["type"], "urn:campaign-tracker:problem:csrf");
+    let ok = app
+        .client
+        .post(app.url("/api/v1/events"))
+        .header("cookie", format!("ct_session={}", b.cookie))
+        .header("x-csrf-token", &b.csrf)
+        .header("origin", "https://pctmbn.example.vn")
+        .json(&event("tls-2"))
+        .send()
+        .await
+        .unwrap();
+    json_of(ok, 201).await;
 }
