@@ -306,7 +306,8 @@ pub async fn list(
         .as_deref()
         .map(cursor::decode_at)
         .transpose()?;
-    let area = given(q.area.clone());
+    let mut area = given(q.area.clone());
+    super::slice::scope_area(&state, &who, &mut area).await?;
     let filter = EventFilter {
         visible_to: None,
         agencies: q.agency.iter().filter(|a| !a.is_empty()).cloned().collect(),

@@ -715,6 +715,18 @@ async fn area_scoped_viewer_sees_its_area_only(app: TestApp) {
     problem(b.get(&app, "/api/v1/reach/overlap?area=06").await, 403).await;
     let report = b.get(&app, "/api/v1/reports/summary").await;
     assert_eq!(report.status(), 200);
+    // An agency account scoped to Tỉnh Thử lists only its events there.
+    person(&app, "police99", Role::Agency, Some("police"), Some("99"));
+    let clerk = sign_in(&app, "police99", PASSWORD).await;
+    let listed = json_of(clerk.get(&app, "/api/v1/events?limit=500").await, 200).await;
+    let codes: Vec<&str> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["area_code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["99001", "99001", "99001"]);
+    problem(clerk.get(&app, "/api/v1/events?area=06").await, 403).await;
     // An unscoped viewer sees both provinces.
     let all = json_of(app.get("/api/v1/aggregates", &app.viewer()).await, 200).await;
     assert_eq!(
