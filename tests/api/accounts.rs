@@ -35,6 +35,13 @@ both_backends!(
 both_backends!(single_sign_on_is_off_unless_configured);
 
 both_backends!(
+    settings = |s| s.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    behind_a_trusted_proxy_failures_count_per_forwarded_address,
+);
+
+both_backends!(forwarded_addresses_from_untrusted_peers_are_ignored);
+
+both_backends!(
     settings = |s| s.public_origin = Some("https://pctmbn.example.vn".into());
     behind_a_tls_proxy_the_cookie_is_secure_and_writes_come_from_its_origin,
 );
@@ -1122,4 +1129,60 @@ async fn behind_a_tls_proxy_the_cookie_is_secure_and_writes_come_from_its_origin
         .await
         .unwrap();
     json_of(ok, 201).await;
+}
+
+async fn wrong_from(app: &TestApp, username: &str, forwarded: &str) -> u16 {
+    app.client
+        .post(app.url("/api/v1/session"))
+        .header("x-forwarded-for", forwarded)
+        .json(&json!({"username": username, "password": "guess guess guess"}))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+async fn behind_a_trusted_proxy_failures_count_per_forwarded_address(app: TestApp) {
+    // Ten failures from 10.0.0.1 (each a fresh username, under its own
+    // delay) slow that address down; 10.0.0.2 behind the same proxy is not.
+    for i in 0..10 {
+        assert_eq!(
+            wrong_from(&app, &format!("a{i}"), "203.0.113.9, 10.0.0.1").await,
+            401
+        );
+    }
+    assert_eq!(wrong_from(&app, "a-next", "10.0.0.1").await, 429);
+    assert_eq!(wrong_from(&app, "b0", "10.0.0.2").await, 401);
+    let log = json_of(
+        app.get(
+            "/api/v1/audit?entity=account&entity_id=unknown&limit=1",
+            &app.admin(),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(log["items"][0]["after"]["client"], "10.0.0.2");
+}
+
+async fn forwarded_addresses_from_untrusted_peers_are_ignored(app: TestApp) {
+    // A client cannot escape the per-address delay by inventing addresses.
+    for i in 0..10 {
+        assert_eq!(
+            wrong_from(&app, &format!("a{i}"), &format!("10.0.0.{i}")).await,
+            401
+        );
+    }
+    assert_eq!(wrong_from(&app, "a-next", "10.9.9.9").await, 429);
+    let log = json_of(
+        app.get(
+            "/api/v1/audit?entity=account&entity_id=unknown&limit=1",
+            &app.admin(),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(log["items"][0]["after"]["client"], "127.0.0.1");
 }
