@@ -55,6 +55,8 @@ pub struct Live {
     pub session: SessionRow,
     /// Its account.
     pub account: AccountRow,
+    /// Whether the account's agency may write (true without an agency).
+    pub agency_active: bool,
 }
 
 /// SHA-256 (hex) of a session id: what the table keeps.
@@ -95,7 +97,7 @@ pub fn start(
     account: &AccountRow,
     method: &str,
     replaced: Option<&str>,
-) -> Result<(String, Live), ApiError> {
+) -> Result<(String, SessionRow), ApiError> {
     let mut raw = [0u8; 32];
     OsRng.fill_bytes(&mut raw);
     let id = URL_SAFE_NO_PAD.encode(raw);
@@ -125,13 +127,7 @@ pub fn start(
         )?;
         Ok::<_, ApiError>(())
     })?;
-    Ok((
-        id,
-        Live {
-            session: row,
-            account: account.clone(),
-        },
-    ))
+    Ok((id, row))
 }
 
 /// The live session with cookie value `id`, or None (unknown, ended,
@@ -139,7 +135,7 @@ pub fn start(
 /// request time forward.
 pub fn find(conn: &mut DbConn, settings: &Settings, id: &str) -> Result<Option<Live>, ApiError> {
     let hash = id_hash(id);
-    let Some((session, account)) = sessions::find(conn, &hash)? else {
+    let Some((session, account, active)) = sessions::find(conn, &hash)? else {
         return Ok(None);
     };
     let now = crate::db::now();
@@ -153,19 +149,25 @@ pub fn find(conn: &mut DbConn, settings: &Settings, id: &str) -> Result<Option<L
         sessions::touch(conn, &hash, now)?;
         session.last_seen_at = now;
     }
-    Ok(Some(Live { session, account }))
+    Ok(Some(Live {
+        session,
+        account,
+        agency_active: active.is_none_or(|a| a != 0),
+    }))
 }
 
-/// Ends the session with cookie value `id` (signing out).
-pub fn end(conn: &mut DbConn, live: &Live) -> Result<(), ApiError> {
+/// Ends the session with id hash `id_hash` (signing out), recorded as
+/// `actor`'s.
+pub fn end(conn: &mut DbConn, id_hash: &str, actor: &Actor) -> Result<(), ApiError> {
+    let account = actor.person.as_ref().map_or("", |p| p.id.as_str());
     write_tx(conn, |conn| {
-        sessions::delete(conn, &live.session.id_hash)?;
+        sessions::delete(conn, id_hash)?;
         audit::record(
             conn,
-            &actor(&live.account),
+            actor,
             "sign_out",
             "account",
-            &live.account.id,
+            account,
             None::<&()>,
             None::<&()>,
         )?;
@@ -178,16 +180,17 @@ pub fn view(
     conn: &mut DbConn,
     settings: &Settings,
     id: &str,
-    live: &Live,
+    session: &SessionRow,
+    account: &AccountRow,
 ) -> Result<SessionView, ApiError> {
-    let idle_end = live.session.last_seen_at + chrono_dur(settings.session_idle);
+    let idle_end = session.last_seen_at + chrono_dur(settings.session_idle);
     Ok(SessionView {
         csrf_token: csrf_token(id),
-        expires_at: live.session.expires_at.and_utc(),
-        idle_expires_at: idle_end.min(live.session.expires_at).and_utc(),
-        must_change_password: live.account.must_change_password != 0,
-        must_enrol_totp: must_enrol(settings, &live.account),
-        account: super::view(conn, &live.account)?,
+        expires_at: session.expires_at.and_utc(),
+        idle_expires_at: idle_end.min(session.expires_at).and_utc(),
+        must_change_password: account.must_change_password != 0,
+        must_enrol_totp: must_enrol(settings, account),
+        account: super::view(conn, account)?,
     })
 }
 

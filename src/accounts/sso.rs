@@ -56,6 +56,12 @@ impl Refusal {
     }
 }
 
+/// Uses up the flow of `state` without finishing it (the provider refused).
+pub fn abandon(conn: &mut DbConn, state: &str) -> Result<(), ApiError> {
+    sso_flows::take(conn, &sha(state))?;
+    Ok(())
+}
+
 /// The configured provider, with its metadata cached.
 #[derive(Debug)]
 pub struct Sso {

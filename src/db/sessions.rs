@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use super::DbConn;
 use super::accounts::AccountRow;
-use super::schema::{accounts, sessions};
+use super::schema::{accounts, agencies, sessions};
 
 /// A stored session.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
@@ -34,12 +34,20 @@ pub fn insert(conn: &mut DbConn, row: &SessionRow) -> QueryResult<()> {
         .map(|_| ())
 }
 
-/// A session and its account, by id hash.
-pub fn find(conn: &mut DbConn, id_hash: &str) -> QueryResult<Option<(SessionRow, AccountRow)>> {
+/// A session, its account and whether the account's agency is active
+/// (None: no agency), by id hash: one query per request.
+pub fn find(
+    conn: &mut DbConn,
+    id_hash: &str,
+) -> QueryResult<Option<(SessionRow, AccountRow, Option<i32>)>> {
     sessions::table
-        .inner_join(accounts::table)
+        .inner_join(accounts::table.left_join(agencies::table))
         .filter(sessions::id_hash.eq(id_hash))
-        .select((SessionRow::as_select(), AccountRow::as_select()))
+        .select((
+            SessionRow::as_select(),
+            AccountRow::as_select(),
+            agencies::active.nullable(),
+        ))
         .first(conn)
         .optional()
 }

@@ -223,19 +223,7 @@ async fn from_session(
     let role = Role::parse(&a.role).ok_or_else(|| {
         ApiError::internal(format!("account {} has an unknown stored role", a.id))
     })?;
-    let agency_active = match &a.agency_code {
-        None => true,
-        Some(code) => {
-            let pool = state.pool.clone();
-            let code = code.clone();
-            web::block(move || -> Result<_, ApiError> {
-                let mut conn = pool.get()?;
-                Ok(crate::db::accounts::agency_name(&mut conn, &code)?)
-            })
-            .await??
-            .is_some_and(|(_, active)| active != 0)
-        }
-    };
+    let agency_active = live.agency_active;
     let jti = format!("account:{}", a.id);
     state.limiter.check(&jti)?;
     Ok(Principal {

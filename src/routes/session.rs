@@ -147,8 +147,8 @@ async fn start_session(
     let replaced = req.cookie(COOKIE).map(|c| c.value().to_string());
     let settings = state.settings.clone();
     let (id, view) = with_conn(state, move |c| {
-        let (id, live) = session::start(c, &settings, &account, method, replaced.as_deref())?;
-        let view = session::view(c, &settings, &id, &live)?;
+        let (id, row) = session::start(c, &settings, &account, method, replaced.as_deref())?;
+        let view = session::view(c, &settings, &id, &row, &account)?;
         Ok((id, view))
     })
     .await?;
@@ -219,7 +219,7 @@ pub async fn get(
     let view = with_conn(&state, move |c| {
         let live = session::find(c, &settings, &cookie)?
             .ok_or_else(|| ApiError::Unauthorized("the session has ended: sign in again".into()))?;
-        session::view(c, &settings, &cookie, &live)
+        session::view(c, &settings, &cookie, &live.session, &live.account)
     })
     .await?;
     Ok(private(HttpResponse::Ok()).json(view))
@@ -234,19 +234,10 @@ pub async fn sign_out(
     state: web::Data<AppState>,
     who: Principal,
 ) -> Result<HttpResponse, ApiError> {
-    signed_in(&who)?;
-    let cookie = req
-        .cookie(COOKIE)
-        .map(|c| c.value().to_string())
-        .unwrap_or_default();
-    let settings = state.settings.clone();
-    with_conn(&state, move |c| {
-        match session::find(c, &settings, &cookie)? {
-            Some(live) => session::end(c, &live),
-            None => Ok(()),
-        }
-    })
-    .await?;
+    // The extractor found the live session; end that one.
+    let hash = signed_in(&who)?.session_hash.clone();
+    let actor = who.actor();
+    with_conn(&state, move |c| session::end(c, &hash, &actor)).await?;
     Ok(HttpResponse::NoContent()
         .cookie(cleared_cookie(&req, &state))
         .finish())

@@ -154,7 +154,7 @@ pub async fn callback(
             (None, Some(code), Some(st)) => sso.finish(c, &code, &st, browser.as_deref())?,
             (Some(e), _, Some(st)) => {
                 // Use up the flow even when the provider refused.
-                let _ = crate::db::sso_flows::take(c, &hex_sha(&st))?;
+                crate::accounts::sso::abandon(c, &st)?;
                 Err((
                     Refusal::Provider,
                     format!("the provider answered error={e}"),
@@ -201,9 +201,4 @@ pub async fn callback(
             .cookie(clear)
             .finish(),
     })
-}
-
-fn hex_sha(s: &str) -> String {
-    use sha2::{Digest, Sha256};
-    hex::encode(Sha256::digest(s.as_bytes()))
 }
