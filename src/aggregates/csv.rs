@@ -112,13 +112,17 @@ mod tests {
     fn measures(female: Option<i64>) -> Measures {
         Measures {
             events: 2,
+            sessions: 5,
             attendances: 30,
             female_attendances: female,
             identified_attendances: 4,
+            identified_share: Some(0.1333),
             unique_participants: 3,
             reach_min: 20,
             reach_max: 29,
             first_time_participants: 2,
+            media_items: 1,
+            audience: 900,
             ..Default::default()
         }
     }
@@ -149,14 +153,14 @@ mod tests {
         assert_eq!(
             lines,
             [
-                "row_type,province,province_name,events,attendances,female_attendances,male_attendances,\
-                 under_18_attendances,identified_attendances,unique_participants,reach_min,reach_max,\
-                 first_time_participants,cumulative_participants,additive_measures",
-                "#meta+row_type,#adm1+code,#adm1+name,#activity+num,#reached+total,#reached+total+f,#reached+total+m,\
-                 #reached+total+children,#reached+total+identified,#reached+ind,#reached+ind+min,#reached+ind+max,\
-                 #reached+ind+new,#reached+ind+cumulative,#meta+additive",
-                "row,01,Hà Nội,2,30,12,,,4,3,20,29,2,,",
-                "total,TOTAL,,3,30,20,,,4,3,20,29,2,,events",
+                "row_type,province,province_name,events,sessions,attendances,female_attendances,male_attendances,\
+                 under_18_attendances,identified_attendances,identified_share,unique_participants,reach_min,reach_max,\
+                 first_time_participants,cumulative_participants,media_items,audience,additive_measures",
+                "#meta+row_type,#adm1+code,#adm1+name,#activity+num,#activity+num+sessions,#reached+total,#reached+total+f,#reached+total+m,\
+                 #reached+total+children,#reached+total+identified,#reached+pct+identified,#reached+ind,#reached+ind+min,#reached+ind+max,\
+                 #reached+ind+new,#reached+ind+cumulative,#activity+num+media,#reached+audience,#meta+additive",
+                "row,01,Hà Nội,2,5,30,12,,,4,0.1333,3,20,29,2,,1,900,",
+                "total,TOTAL,,3,5,30,20,,,4,0.1333,3,20,29,2,,1,900,events",
             ]
         );
     }

@@ -17,7 +17,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::sql::{key_relation, slice_statement};
+use super::sql::{BOUNDS, key_relation, slice_statement};
 use super::{Dimension, Filters, GroupBy, Request, area_ids};
 use crate::db::DbConn;
 use crate::db::aggregates::{PartRow, load_parts};
@@ -56,7 +56,10 @@ pub struct Drill {
 /// One real event's figures: its share of the row's additive measures.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema)]
 pub struct EventFigures {
-    /// People present (the largest reported, at least its identified people).
+    /// Sessions it covered (0 for a mass-media record).
+    pub sessions: i64,
+    /// Person-times (the largest reported, at least its identified people;
+    /// 0 for a mass-media record).
     pub attendances: i64,
     /// Women present, where reported.
     pub female_attendances: Option<i64>,
@@ -66,6 +69,10 @@ pub struct EventFigures {
     pub under_18_attendances: Option<i64>,
     /// Distinct identified people of its reports.
     pub identified_attendances: i64,
+    /// Mass-media items (0 for other records).
+    pub media_items: i64,
+    /// A mass-media record's estimated audience (0 for others).
+    pub audience: i64,
 }
 
 /// The listed events' totals: equal to the row's additive measures.
@@ -200,11 +207,11 @@ pub fn events(
     text.push_str(&format!(
         ", hits AS ({}) \
          SELECT * FROM (SELECT 'rows' AS part, CAST(s.g AS TEXT) AS k0, CAST(s.d AS TEXT) AS k1, \
-         CAST(NULL AS TEXT) AS k2, CAST(NULL AS TEXT) AS k3, {measures}, CAST(0 AS BIGINT) AS largest, \
+         CAST(NULL AS TEXT) AS k2, CAST(NULL AS TEXT) AS k3, {measures}, {BOUNDS}, \
          CAST(NULL AS BIGINT) AS uniq FROM slice s WHERE s.g IN (SELECT g FROM hits){after_clause} \
          GROUP BY s.g, s.d ORDER BY s.g LIMIT {page_limit}) page \
          UNION ALL SELECT 'totals', CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), \
-         CAST(NULL AS TEXT), {measures}, CAST(0 AS BIGINT), CAST(NULL AS BIGINT) \
+         CAST(NULL AS TEXT), {measures}, {BOUNDS}, CAST(NULL AS BIGINT) \
          FROM slice s WHERE s.g IN (SELECT g FROM hits)",
         hit.join(" AND ")
     ));
@@ -262,6 +269,9 @@ fn figures(p: &PartRow) -> EventFigures {
         male_attendances: p.male_attendances,
         under_18_attendances: p.under_18_attendances,
         identified_attendances: p.identified_attendances,
+        sessions: p.sessions,
+        media_items: p.media_items,
+        audience: p.audience,
     }
 }
 

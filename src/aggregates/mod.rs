@@ -127,7 +127,7 @@ pub struct Request {
 }
 
 /// One row: its keys (in `group_by` order) and its measures.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Row {
     /// Key values, one per dimension (None: the property is absent, e.g. no district).
     pub keys: Vec<Option<String>>,
@@ -220,18 +220,8 @@ fn assemble(parts: &[PartRow], request: &Request) -> Answer {
             _ => {}
         }
     }
-    let measures_of = |m: &PartRow, unique: i64, first: i64, cumulative: Option<i64>| Measures {
-        events: m.events,
-        attendances: m.attendances,
-        female_attendances: m.female_attendances,
-        male_attendances: m.male_attendances,
-        under_18_attendances: m.under_18_attendances,
-        identified_attendances: m.identified_attendances,
-        unique_participants: unique,
-        reach_min: unique.max(m.largest),
-        reach_max: unique + (m.attendances - m.identified_attendances),
-        first_time_participants: first,
-        cumulative_participants: cumulative,
+    let measures_of = |m: &PartRow, unique: i64, first: i64, cumulative: Option<i64>| {
+        sums_of(m).measures(unique, first, cumulative)
     };
     let mut rows: Vec<Row> = Vec::new();
     let mut totals = Measures::default();
@@ -268,6 +258,23 @@ fn assemble(parts: &[PartRow], request: &Request) -> Answer {
         }
     }
     Answer { rows, totals }
+}
+
+/// The sums a row of the statement holds.
+pub fn sums_of(m: &PartRow) -> measure::Sums {
+    measure::Sums {
+        events: m.events,
+        sessions: m.sessions,
+        attendances: m.attendances,
+        female: m.female_attendances,
+        male: m.male_attendances,
+        under_18: m.under_18_attendances,
+        identified: m.identified_attendances,
+        media_items: m.media_items,
+        audience: m.audience,
+        lower_bound: m.lower_bound,
+        unidentified_max: m.unidentified_max,
+    }
 }
 
 /// Area keys are unit ids (a code can name different units in different

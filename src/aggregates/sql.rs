@@ -15,6 +15,7 @@
 //! Each of its rows is one [`Part`] of the answer.
 
 use crate::db::raw::{Bind, Sql};
+use crate::domain::Kind;
 
 use super::measure;
 use super::{AreaMode, Dimension, Filters, MAX_DIMENSIONS, Request};
@@ -78,14 +79,21 @@ impl Part {
 }
 
 /// grp: one row per real event. A lone report's distinct participants are
-/// its stored count; gi counts them only for linked groups.
+/// its stored count; gi counts them only for linked groups. A real event's
+/// sessions are its largest non-media report's, its media items its
+/// largest mass-media report's; headcounts, declared people and audience
+/// are the largest reported (`ev` gives a mass-media report no attendance
+/// and no identified people).
 const GRP: &str = "SELECT ev.group_seq AS g, MIN(ev.start_date) AS d, MAX(ev.attendance_total) AS total, \
     MAX(ev.attendance_female) AS female, MAX(ev.attendance_male) AS male, MAX(ev.attendance_under_18) AS under_18, \
-    COUNT(*) AS reports, MAX(ev.participants_identified) AS ident1 \
+    COUNT(*) AS reports, MAX(ev.participants_identified) AS ident1, \
+    MAX(CASE WHEN ev.media = 1 THEN 0 ELSE ev.sessions END) AS sessions, \
+    MAX(CASE WHEN ev.media = 1 THEN ev.sessions ELSE 0 END) AS items, \
+    MAX(ev.declared_people) AS declared, MAX(ev.audience_estimate) AS audience \
     FROM ev GROUP BY ev.group_seq";
 /// gi: the distinct participants of each linked group.
 const GI: &str = "SELECT ev.group_seq AS g, COUNT(DISTINCT p.participant_id) AS n FROM ev \
-    JOIN event_participants p ON p.event_seq = ev.seq \
+    JOIN event_participants p ON p.event_seq = ev.seq AND ev.media = 0 \
     WHERE ev.group_seq IN (SELECT grp.g FROM grp WHERE grp.reports > 1) GROUP BY ev.group_seq";
 /// Each real event's (g, k) pairs in the dimensions that are properties of
 /// its reports: agencies (reporting and co-organising), kinds, topics and
@@ -96,22 +104,49 @@ const DIMS: &str = "dim_agency AS (SELECT ev.group_seq AS g, ev.agency_code AS k
     dim_topic AS (SELECT DISTINCT ev.group_seq AS g, t.topic AS k FROM ev JOIN event_topics t ON t.event_seq = ev.seq), \
     dim_target AS (SELECT DISTINCT ev.group_seq AS g, t.target_group AS k FROM ev JOIN event_target_groups t ON t.event_seq = ev.seq)";
 /// slice (before its conditions): the real events with their measures; an
-/// event's total is at least its number of distinct participants.
-const SLICE: &str = "SELECT grp.g, grp.d, COALESCE(gi.n, grp.ident1) AS identified, \
-    CASE WHEN COALESCE(gi.n, grp.ident1) > grp.total THEN COALESCE(gi.n, grp.ident1) ELSE grp.total END AS total, \
-    grp.female, grp.male, grp.under_18 \
-    FROM grp LEFT JOIN gi ON gi.g = grp.g";
-/// The statement's column holding the largest real event's total (for `reach_min`).
-const LARGEST: &str = "CAST(COALESCE(MAX(s.total), 0) AS BIGINT) AS largest";
+/// event's total is at least its number of distinct participants. `lower`
+/// and `extra` bound its distinct people (see [`BOUNDS`]): its declared
+/// people when given, else at least ceil(total / sessions), never fewer
+/// than its identified people; `extra` is how many more than its
+/// identified people it may hold (declared people, else its total).
+static SLICE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let ident = "COALESCE(gi.n, grp.ident1)";
+    let total = format!("CASE WHEN {ident} > grp.total THEN {ident} ELSE grp.total END");
+    let declared = format!("CASE WHEN {ident} > grp.declared THEN {ident} ELSE grp.declared END");
+    let per_session = format!(
+        "CASE WHEN grp.sessions > 0 THEN ({total} + grp.sessions - 1) / grp.sessions ELSE 0 END"
+    );
+    let lower = format!(
+        "CASE WHEN grp.declared IS NOT NULL THEN {declared} \
+         WHEN {per_session} > {ident} THEN {per_session} ELSE {ident} END"
+    );
+    let extra =
+        format!("CASE WHEN grp.declared IS NOT NULL THEN {declared} ELSE {total} END - {ident}");
+    format!(
+        "SELECT grp.g, grp.d, {ident} AS identified, {total} AS total, \
+         grp.female, grp.male, grp.under_18, grp.sessions, grp.items, grp.audience, \
+         {lower} AS lower, {extra} AS extra \
+         FROM grp LEFT JOIN gi ON gi.g = grp.g"
+    )
+});
+/// The statement's columns that bound a row's different people: the
+/// largest real event's lower bound (for `reach_min`) and the sum of how
+/// many more than their identified people its events may hold (for
+/// `reach_max`).
+pub const BOUNDS: &str = "CAST(COALESCE(MAX(s.lower), 0) AS BIGINT) AS lower_bound, \
+    CAST(COALESCE(SUM(s.extra), 0) AS BIGINT) AS unidentified_max";
+/// [`BOUNDS`] where the statement has no real events to bound.
+pub const NO_BOUNDS: &str = "CAST(0 AS BIGINT), CAST(0 AS BIGINT)";
 /// Each report's participants by index. PostgreSQL cannot estimate the
 /// joins of the CTEs and would otherwise hash all of event_participants
 /// even for a small slice; LATERAL makes it look each report up (SQLite
 /// always does); OFFSET 0 keeps the planner from flattening it back into a
 /// join.
 const PARTICIPANTS_PG: &str = "CROSS JOIN LATERAL (SELECT ep.participant_id FROM event_participants ep \
-    WHERE ep.event_seq = pe.seq OFFSET 0) p";
+    WHERE ep.event_seq = pe.seq AND pe.media = 0 OFFSET 0) p";
 /// Each report's participants (SQLite).
-const PARTICIPANTS_SQLITE: &str = "JOIN event_participants p ON p.event_seq = pe.seq";
+const PARTICIPANTS_SQLITE: &str =
+    "JOIN event_participants p ON p.event_seq = pe.seq AND pe.media = 0";
 
 /// Whether the statement reads first attendances: with a `from` (people
 /// seen before it are not first-time) or a period grouping (first-time and
@@ -144,7 +179,7 @@ pub fn build(pg: bool, request: &Request, area_ids: Option<&[i64]>) -> Statement
         let mut past = "slice";
         if f.from.is_some() {
             let c = slice_conditions(&mut sql, &history, area_ids);
-            text.push_str(&format!("hslice AS ({SLICE} {c}), "));
+            text.push_str(&format!("hslice AS ({} {c}), ", *SLICE));
             past = "hslice";
         }
         text.push_str(&format!(
@@ -173,7 +208,8 @@ fn ctes(
     let conditions = slice_conditions(sql, &request.filters, area_ids);
     (
         format!(
-            "WITH ev AS ({ev}), grp AS ({GRP}), gi AS ({GI}), {DIMS}, slice AS ({SLICE} {conditions})"
+            "WITH ev AS ({ev}), grp AS ({GRP}), gi AS ({GI}), {DIMS}, slice AS ({} {conditions})",
+            *SLICE
         ),
         !conditions.is_empty(),
     )
@@ -221,9 +257,16 @@ fn ev(sql: &mut Sql, filters: &Filters, request: &Request, area_ids: Option<&[i6
             String::new(),
         )
     };
+    // A mass-media report has an audience: no attendance, and its
+    // identified people (stored before mass media refused them) are kept
+    // but not counted.
+    let media = Kind::media_sql_list();
     format!(
         "SELECT e.seq, e.group_seq, e.start_date, e.kind, e.agency_code, e.attendance_total, e.attendance_female, \
-         e.attendance_male, e.attendance_under_18, e.participants_identified, {area_cols} \
+         e.attendance_male, e.attendance_under_18, \
+         CASE WHEN e.kind IN ({media}) THEN 0 ELSE e.participants_identified END AS participants_identified, \
+         CASE WHEN e.kind IN ({media}) THEN 1 ELSE 0 END AS media, e.sessions, e.declared_people, \
+         e.audience_estimate, {area_cols} \
          FROM events e {area_joins} WHERE e.deleted_at IS NULL{cand_clause}"
     )
 }
@@ -251,7 +294,7 @@ fn people_and_parts(sql: &mut Sql, request: &Request, sliced: bool, first: bool)
     // The first branch of the UNION names the columns: as the loaded row's fields.
     let measures = measure::summed()
         .map(|(name, s)| format!("{} AS {name}", s.expr))
-        .chain([LARGEST.to_string()])
+        .chain([BOUNDS.to_string()])
         .collect::<Vec<_>>()
         .join(", ");
     let no_measures = measure::summed()
@@ -262,7 +305,7 @@ fn people_and_parts(sql: &mut Sql, request: &Request, sliced: bool, first: bool)
                 "CAST(0 AS BIGINT)"
             }
         })
-        .chain(["CAST(0 AS BIGINT)"])
+        .chain([NO_BOUNDS])
         .collect::<Vec<_>>()
         .join(", ");
     let no_keys = "CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT)";

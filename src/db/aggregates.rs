@@ -48,9 +48,21 @@ pub struct PartRow {
     /// Sum of the identified attendances.
     #[diesel(sql_type = BigInt)]
     pub identified_attendances: i64,
-    /// The largest real event's total.
+    /// Sum of the real events' sessions (mass media excluded).
     #[diesel(sql_type = BigInt)]
-    pub largest: i64,
+    pub sessions: i64,
+    /// Sum of the mass-media real events' items.
+    #[diesel(sql_type = BigInt)]
+    pub media_items: i64,
+    /// Sum of the mass-media real events' audiences.
+    #[diesel(sql_type = BigInt)]
+    pub audience: i64,
+    /// The largest lower bound of a real event's different people.
+    #[diesel(sql_type = BigInt)]
+    pub lower_bound: i64,
+    /// How many more than their identified people the real events may hold.
+    #[diesel(sql_type = BigInt)]
+    pub unidentified_max: i64,
     /// Distinct people (unique parts only).
     #[diesel(sql_type = Nullable<BigInt>)]
     pub uniq: Option<i64>,

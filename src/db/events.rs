@@ -60,6 +60,14 @@ pub struct EventRow {
     pub deleted_at: Option<NaiveDateTime>,
     /// Why deleted.
     pub delete_reason: Option<String>,
+    /// Sessions covered.
+    pub sessions: i64,
+    /// Distinct people the agency counted itself.
+    pub declared_people: Option<i64>,
+    /// A mass-media record's estimated audience.
+    pub audience_estimate: Option<i64>,
+    /// How the audience was estimated.
+    pub audience_basis: Option<String>,
 }
 
 impl EventRow {
@@ -89,6 +97,10 @@ impl EventRow {
             updated_at: identity.updated_at,
             deleted_at: None,
             delete_reason: None,
+            sessions: values.sessions,
+            declared_people: values.declared_people,
+            audience_estimate: values.audience_estimate,
+            audience_basis: values.audience_basis.clone(),
         }
     }
 }
@@ -121,6 +133,14 @@ pub struct EventValues {
     pub participants_identified: i64,
     /// Content hash.
     pub content_hash: String,
+    /// Sessions covered.
+    pub sessions: i64,
+    /// Distinct people the agency counted itself.
+    pub declared_people: Option<i64>,
+    /// A mass-media record's estimated audience.
+    pub audience_estimate: Option<i64>,
+    /// How the audience was estimated.
+    pub audience_basis: Option<String>,
 }
 
 /// Columns set only when an event is created.

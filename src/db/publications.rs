@@ -161,6 +161,18 @@ pub struct MemberRow {
     /// Distinct identified people.
     #[diesel(sql_type = Nullable<BigInt>)]
     pub identified: Option<i64>,
+    /// Sessions.
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub sessions: Option<i64>,
+    /// Mass-media items.
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub media_items: Option<i64>,
+    /// Mass-media audience.
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub audience: Option<i64>,
+    /// How many more than its identified people it may have reached.
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub unidentified_max: Option<i64>,
 }
 
 /// Runs a membership statement.

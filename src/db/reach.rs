@@ -167,6 +167,12 @@ pub struct ReportRow {
     pub under_18: Option<i64>,
     /// Its distinct identified participants, as stored.
     pub identified: i64,
+    /// Sessions covered.
+    pub sessions: i64,
+    /// Distinct people the agency counted itself.
+    pub declared: Option<i64>,
+    /// A mass-media record's audience.
+    pub audience: Option<i64>,
 }
 
 /// A report's sets and people.
@@ -241,6 +247,9 @@ pub fn load_reports(
         events::attendance_male,
         events::attendance_under_18,
         events::participants_identified,
+        events::sessions,
+        events::declared_people,
+        events::audience_estimate,
     );
     let live = events::table.filter(events::deleted_at.is_null());
     let mut reports: Vec<ReportRow> = Vec::new();

@@ -176,6 +176,14 @@ diesel::table! {
         deleted_at -> Nullable<Timestamp>,
         /// Why it was deleted.
         delete_reason -> Nullable<Text>,
+        /// Sessions the record covers (>= 1).
+        sessions -> BigInt,
+        /// Distinct people the agency counted itself.
+        declared_people -> Nullable<BigInt>,
+        /// A mass-media record's estimated audience.
+        audience_estimate -> Nullable<BigInt>,
+        /// How the audience was estimated.
+        audience_basis -> Nullable<Text>,
     }
 }
 

@@ -68,8 +68,51 @@ vocabulary! {
         MediaBroadcast = "media_broadcast",
         /// Thăm hộ gia đình: a home visit.
         HomeVisit = "home_visit",
+        /// Loa truyền thanh cơ sở: a message on the commune or village loudspeakers.
+        Loudspeaker = "loudspeaker",
+        /// Tờ rơi, áp phích, pa nô: printed materials handed out or put up.
+        PrintedMaterials = "printed_materials",
+        /// Tin, bài trên mạng: a post or article online or on social media.
+        OnlinePost = "online_post",
         /// Khác: anything else.
         Other = "other",
+    }
+}
+
+impl Kind {
+    /// Whether the kind reaches people through a medium (broadcasts,
+    /// loudspeakers, printed materials, posts): such a record states an
+    /// estimated `audience`, never an attendance or participants, and is
+    /// counted apart (`media_items`, `audience`), outside attendances,
+    /// people and reach bounds.
+    pub fn is_media(self) -> bool {
+        matches!(
+            self,
+            Kind::MediaBroadcast | Kind::Loudspeaker | Kind::PrintedMaterials | Kind::OnlinePost
+        )
+    }
+
+    /// The wire names of the mass-media kinds, as an SQL list (`'a', 'b'`):
+    /// constants of this vocabulary, never user input.
+    pub fn media_sql_list() -> String {
+        Kind::ALL
+            .iter()
+            .filter(|k| k.is_media())
+            .map(|k| format!("'{}'", k.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+vocabulary! {
+    /// How an audience figure was obtained.
+    AudienceBasis {
+        /// Ước tính: the agency's own estimate (e.g. a station's reach).
+        Estimate = "estimate",
+        /// Khảo sát: a survey of listeners or readers.
+        Survey = "survey",
+        /// Số liệu nền tảng: the platform's own count (views, reach).
+        PlatformCount = "platform_count",
     }
 }
 

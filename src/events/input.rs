@@ -12,7 +12,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
-use crate::domain::{IdType, Kind, Pseudonymizer, TargetGroup, Topic, normalize_identifier};
+use crate::domain::{
+    AudienceBasis, IdType, Kind, Pseudonymizer, TargetGroup, Topic, normalize_identifier,
+};
 use crate::error::{ApiError, FieldError};
 
 /// Most identified participants in one event.
@@ -20,6 +22,16 @@ pub const MAX_PARTICIPANTS: usize = 10_000;
 
 /// Most co-organisers one event may name.
 pub const MAX_CO_ORGANIZERS: usize = 50;
+
+/// Most sessions one record may cover (a year of daily lessons in a large
+/// school system is well under it).
+pub const MAX_SESSIONS: i64 = 100_000;
+
+/// Largest headcount (attendance, and its parts).
+pub const MAX_HEADCOUNT: i64 = 10_000_000;
+
+/// Largest audience estimate.
+pub const MAX_AUDIENCE: i64 = 100_000_000;
 
 /// Headcounts of an event.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema, PartialEq, Eq)]
@@ -37,6 +49,28 @@ pub struct Attendance {
     /// People under 18 present (`<= total`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub under_18: Option<i64>,
+    /// Distinct people the agency counted itself (e.g. from a sign-in
+    /// sheet) when `total` counts person-times over several sessions: at
+    /// most `total`, at least the identified participants. It narrows the
+    /// range of different people reached (`reach_min`, `reach_max`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 0)]
+    pub declared_people: Option<i64>,
+}
+
+/// The estimated audience of a mass-media record (a broadcast, loudspeaker
+/// messages, printed materials, posts): listeners, viewers or readers,
+/// never counted as attendance.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Audience {
+    /// Estimated listeners, viewers or readers (0 to 100,000,000).
+    #[schema(required = true, nullable = false, minimum = 0)]
+    pub estimate: Option<i64>,
+    /// How the estimate was obtained (default `estimate`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<AudienceBasis>)]
+    pub basis: Option<String>,
 }
 
 /// One identified participant. The value (and issuer) is normalised,
@@ -77,8 +111,11 @@ pub struct ParticipantInput {
 }
 
 /// An event as an agency reports it. The agency comes from the token.
-/// `external_id`, `kind`, `title`, `topics`, `start_date`, `end_date`,
-/// `area_code` and `attendance` are required (for `PUT
+/// `external_id`, `kind`, `title`, `topics`, `start_date`, `end_date` and
+/// `area_code` are required, and `attendance` for every kind but the
+/// mass-media ones (`media_broadcast`, `loudspeaker`, `printed_materials`,
+/// `online_post`), which need `audience` instead and take neither
+/// `attendance` nor `participants` (for `PUT
 /// /api/v1/events/external/{external_id}` the body's `external_id` must
 /// equal the path's). Unknown fields are refused, each one named, together
 /// with every other problem of the body.
@@ -120,9 +157,21 @@ pub struct EventInput {
     #[serde(default)]
     #[schema(value_type = Vec<TargetGroup>)]
     pub target_groups: Vec<String>,
-    /// Headcounts.
-    #[schema(required = true, nullable = false)]
+    /// How many sessions of the same kind at the same place the record
+    /// covers (1 to 100,000; default 1): a term of lessons, a month of
+    /// village meetings kept in one sign-in book. `start_date`..`end_date`
+    /// span them, and `attendance` counts person-times over all of them.
+    /// For a mass-media kind: how many programmes, messages or items.
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 100000, default = 1)]
+    pub sessions: Option<i64>,
+    /// Headcounts over all the record's sessions (person-times). Required,
+    /// except for the mass-media kinds, which refuse it.
     pub attendance: Option<Attendance>,
+    /// A mass-media record's estimated audience (required for those kinds,
+    /// refused for the others).
+    #[serde(default)]
+    pub audience: Option<Audience>,
     /// Identified participants (at most 10,000). Repeats count once.
     #[serde(default)]
     pub participants: Vec<ParticipantInput>,
@@ -237,10 +286,21 @@ pub struct ValidEvent {
     pub co_organizers: BTreeSet<String>,
     /// Target groups.
     pub target_groups: BTreeSet<TargetGroup>,
-    /// Headcounts (`total` present).
-    pub attendance: Attendance,
+    /// Headcounts (`total` present); None for a mass-media kind.
+    pub attendance: Option<Attendance>,
+    /// Sessions covered (1 is left out of the content hash, so events
+    /// stored before sessions existed keep their hash).
+    #[serde(skip_serializing_if = "is_one")]
+    pub sessions: i64,
+    /// A mass-media record's audience (`estimate` and `basis` present).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audience: Option<Audience>,
     /// Keyed hashes of the distinct participants.
     pub participant_keys: BTreeSet<String>,
+}
+
+fn is_one(n: &i64) -> bool {
+    *n == 1
 }
 
 impl ValidEvent {
@@ -427,47 +487,75 @@ pub fn validate(
             }
         }
     }
-    let attendance = match &input.attendance {
-        None => {
-            err("attendance", "required: {\"total\": N}".into());
-            Attendance::default()
+    let sessions = input.sessions.unwrap_or(1);
+    if !(1..=MAX_SESSIONS).contains(&sessions) {
+        err("sessions", format!("must be 1 to {MAX_SESSIONS}"));
+    }
+    let media = kind.is_some_and(Kind::is_media);
+    if media && !input.participants.is_empty() {
+        err(
+            "participants",
+            "a mass-media record (broadcast, loudspeaker, printed materials, post) has an audience, not identified participants".into(),
+        );
+    }
+    let attendance = match (&input.attendance, media) {
+        (Some(_), true) => {
+            err(
+                "attendance",
+                "a mass-media record (broadcast, loudspeaker, printed materials, post) records its audience, not attendance: send audience {\"estimate\": N, \"basis\": \"estimate\"}".into(),
+            );
+            None
         }
-        Some(a) => {
-            let limit = 10_000_000;
-            for (name, v) in [
-                ("total", a.total),
-                ("female", a.female),
-                ("male", a.male),
-                ("under_18", a.under_18),
-            ] {
-                if v.is_some_and(|n| !(0..=limit).contains(&n)) {
-                    err(
-                        &format!("attendance.{name}"),
-                        format!("must be 0 to {limit}"),
-                    );
-                }
+        (None, true) => None,
+        // Without a known kind, whether attendance or audience is due is
+        // unknown: the kind's own error says what to fix first.
+        (None, false) => {
+            if kind.is_some() {
+                err("attendance", "required: {\"total\": N}".into());
             }
-            match a.total {
-                None => err("attendance.total", "required".into()),
-                Some(total) => {
-                    if a.female.unwrap_or(0) + a.male.unwrap_or(0) > total {
-                        err("attendance", "female + male must not exceed total".into());
-                    }
-                    if a.under_18.is_some_and(|u| u > total) {
-                        err("attendance.under_18", "must not exceed total".into());
-                    }
-                    if (participant_keys.len() as i64) > total {
-                        err(
-                            "attendance.total",
-                            format!(
-                                "must be at least the {} distinct identified participants",
-                                participant_keys.len()
-                            ),
-                        );
-                    }
+            None
+        }
+        (Some(a), false) => {
+            check_attendance(a, participant_keys.len() as i64, &mut err);
+            Some(a.clone())
+        }
+    };
+    let audience = match (&input.audience, media) {
+        (Some(_), false) => {
+            err(
+                "audience",
+                "only mass-media records (broadcast, loudspeaker, printed materials, post) have an audience; others record attendance".into(),
+            );
+            None
+        }
+        (None, false) => None,
+        (None, true) => {
+            err(
+                "audience",
+                "required for a mass-media record: {\"estimate\": N, \"basis\": \"estimate\"}"
+                    .into(),
+            );
+            None
+        }
+        (Some(a), true) => {
+            match a.estimate {
+                None => err("audience.estimate", "required".into()),
+                Some(n) if !(0..=MAX_AUDIENCE).contains(&n) => {
+                    err("audience.estimate", format!("must be 0 to {MAX_AUDIENCE}"))
                 }
+                Some(_) => {}
             }
-            a.clone()
+            let basis = a.basis.as_deref().unwrap_or("estimate");
+            if AudienceBasis::parse(basis).is_none() {
+                err(
+                    "audience.basis",
+                    format!("expected one of: {}", AudienceBasis::expected()),
+                );
+            }
+            Some(Audience {
+                estimate: a.estimate,
+                basis: Some(basis.to_string()),
+            })
         }
     };
     if !errors.is_empty() {
@@ -485,8 +573,58 @@ pub fn validate(
         co_organizers,
         target_groups,
         attendance,
+        sessions,
+        audience,
         participant_keys,
     })
+}
+
+/// Checks a headcount against itself and the identified participants.
+fn check_attendance(a: &Attendance, identified: i64, err: &mut impl FnMut(&str, String)) {
+    for (name, v) in [
+        ("total", a.total),
+        ("female", a.female),
+        ("male", a.male),
+        ("under_18", a.under_18),
+        ("declared_people", a.declared_people),
+    ] {
+        if v.is_some_and(|n| !(0..=MAX_HEADCOUNT).contains(&n)) {
+            err(
+                &format!("attendance.{name}"),
+                format!("must be 0 to {MAX_HEADCOUNT}"),
+            );
+        }
+    }
+    let Some(total) = a.total else {
+        err("attendance.total", "required".into());
+        return;
+    };
+    if a.female.unwrap_or(0) + a.male.unwrap_or(0) > total {
+        err("attendance", "female + male must not exceed total".into());
+    }
+    if a.under_18.is_some_and(|u| u > total) {
+        err("attendance.under_18", "must not exceed total".into());
+    }
+    if identified > total {
+        err(
+            "attendance.total",
+            format!("must be at least the {identified} distinct identified participants"),
+        );
+    }
+    if let Some(d) = a.declared_people {
+        if d > total {
+            err(
+                "attendance.declared_people",
+                "must not exceed total (people are at most the person-times)".into(),
+            );
+        }
+        if d < identified {
+            err(
+                "attendance.declared_people",
+                format!("must be at least the {identified} distinct identified participants"),
+            );
+        }
+    }
 }
 
 #[cfg(test)]
@@ -549,6 +687,7 @@ mod tests {
                 female: Some(1),
                 male: Some(1),
                 under_18: Some(2),
+                declared_people: Some(5),
             }),
             participants: vec![ParticipantInput {
                 id_type: "citizen_id".into(),

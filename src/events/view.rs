@@ -8,7 +8,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::claims::Claim;
-use super::input::Attendance;
+use super::input::{Attendance, Audience};
 use crate::db::DbConn;
 use crate::db::events::{self as table, EventFilter, EventRow, EventSets};
 use crate::domain::{ClaimStatus, Kind, TargetGroup, Topic};
@@ -50,8 +50,15 @@ pub struct EventOut {
     /// Target groups.
     #[schema(value_type = Vec<TargetGroup>)]
     pub target_groups: Vec<String>,
-    /// Headcounts.
-    pub attendance: Attendance,
+    /// Sessions the record covers (for a mass-media kind: programmes,
+    /// messages or items).
+    pub sessions: i64,
+    /// Headcounts over all its sessions (absent for a mass-media kind).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attendance: Option<Attendance>,
+    /// A mass-media record's estimated audience (absent for other kinds).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audience: Option<Audience>,
     /// Number of distinct identified participants.
     pub participants_identified: i64,
     /// Created (UTC).
@@ -102,12 +109,18 @@ impl EventOut {
             co_organizers: claims.iter().map(|c| c.agency.clone()).collect(),
             claims,
             target_groups: sorted(sets.target_groups),
-            attendance: Attendance {
+            sessions: row.sessions,
+            attendance: (row.audience_estimate.is_none()).then_some(Attendance {
                 total: Some(row.attendance_total),
                 female: row.attendance_female,
                 male: row.attendance_male,
                 under_18: row.attendance_under_18,
-            },
+                declared_people: row.declared_people,
+            }),
+            audience: row.audience_estimate.map(|estimate| Audience {
+                estimate: Some(estimate),
+                basis: row.audience_basis.clone(),
+            }),
             participants_identified: row.participants_identified,
             created_at: row.created_at.and_utc(),
             updated_at: row.updated_at.and_utc(),

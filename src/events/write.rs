@@ -144,12 +144,16 @@ fn values_of(v: &ValidEvent, area_id: i64) -> Result<EventValues, ApiError> {
         start_date: v.start_date,
         end_date: v.end_date,
         area_id,
-        attendance_total: v.attendance.total.unwrap_or(0),
-        attendance_female: v.attendance.female,
-        attendance_male: v.attendance.male,
-        attendance_under_18: v.attendance.under_18,
+        attendance_total: v.attendance.as_ref().and_then(|a| a.total).unwrap_or(0),
+        attendance_female: v.attendance.as_ref().and_then(|a| a.female),
+        attendance_male: v.attendance.as_ref().and_then(|a| a.male),
+        attendance_under_18: v.attendance.as_ref().and_then(|a| a.under_18),
         participants_identified: v.participant_keys.len() as i64,
         content_hash: v.content_hash()?,
+        sessions: v.sessions,
+        declared_people: v.attendance.as_ref().and_then(|a| a.declared_people),
+        audience_estimate: v.audience.as_ref().and_then(|a| a.estimate),
+        audience_basis: v.audience.as_ref().and_then(|a| a.basis.clone()),
     })
 }
 
@@ -167,9 +171,9 @@ fn sets_of(v: &ValidEvent, co_organizers: Vec<CoOrganizer>) -> EventSets {
 }
 
 /// Whether a replacement changes the figures a co-organiser or a linked
-/// agency agreed to: the people, the headcounts, the dates, the place, the
-/// kind, the topics or the target groups (each moves the event between
-/// rows).
+/// agency agreed to: the people, the headcounts (declared people among
+/// them), the sessions, the audience, the dates, the place, the kind, the
+/// topics or the target groups (each moves the event between rows).
 fn figures_changed(
     old: &EventRow,
     new: &EventValues,
@@ -195,6 +199,10 @@ fn figures_changed(
         || old.attendance_female != new.attendance_female
         || old.attendance_male != new.attendance_male
         || old.attendance_under_18 != new.attendance_under_18
+        || old.sessions != new.sessions
+        || old.declared_people != new.declared_people
+        || old.audience_estimate != new.audience_estimate
+        || old.audience_basis != new.audience_basis
         || old_people != new_people.as_slice()
 }
 

@@ -75,6 +75,9 @@ fn event_value(m: &Measure, events: &[Figures]) -> Option<i64> {
         "male_attendances" => opt(|f| f.male),
         "under_18_attendances" => opt(|f| f.under_18),
         "identified_attendances" => Some(events.iter().map(|f| f.identified).sum()),
+        "sessions" => Some(events.iter().map(|f| f.sessions).sum()),
+        "media_items" => Some(events.iter().map(|f| f.media_items).sum()),
+        "audience" => Some(events.iter().map(|f| f.audience).sum()),
         _ => None,
     }
 }
@@ -227,20 +230,21 @@ pub(super) fn compute(
     }
     for (c, g) in groups.iter().enumerate() {
         let unique = g.members.people.len() as i64;
-        let v = &values[c];
-        let att = v["attendances"].unwrap_or(0);
-        let ident = v["identified_attendances"].unwrap_or(0);
+        let extra: i64 = figures_of(&g.members.events)
+            .iter()
+            .map(|f| f.unidentified_max)
+            .sum();
         let row = &mut values[c];
         row.insert("unique_participants".into(), Some(unique));
         row.insert(
             "first_time_participants".into(),
             Some(g.members.first_time.len() as i64),
         );
-        row.insert("reach_max".into(), Some(unique + att - ident));
+        row.insert("reach_max".into(), Some(unique + extra));
     }
-    // reach_max = unique + attendances - identified follows its sources:
-    // shown alone it would give away a withheld one. (reach_min is not
-    // published: max(unique, the largest event) pins the largest event.)
+    // reach_max = unique + (at most attendances - identified) follows its
+    // sources: shown alone it would give away a withheld one. (reach_min
+    // is not published: it pins the largest event.)
     let sources = [
         "unique_participants",
         "attendances",

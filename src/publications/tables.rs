@@ -37,6 +37,14 @@ pub struct Figures {
     pub under_18: Option<i64>,
     /// Distinct identified people.
     pub identified: i64,
+    /// Sessions (mass media excluded).
+    pub sessions: i64,
+    /// Mass-media items.
+    pub media_items: i64,
+    /// Mass-media audience.
+    pub audience: i64,
+    /// How many more than its identified people it may have reached.
+    pub unidentified_max: i64,
 }
 
 /// One cell group of a table: a row (its keys, area keys as unit ids) or
@@ -122,12 +130,14 @@ fn statement(
 ) -> (String, Vec<crate::db::raw::Bind>) {
     let (sql, mut text) = slice_statement(pg, request, area_ids);
     let dims = &request.group_by;
-    let none5 = "CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT)";
+    let none9 = ["CAST(NULL AS BIGINT)"; 9].join(", ");
     let mut parts = vec![
         "SELECT 'event' AS part, s.g AS id, CAST(NULL AS TEXT) AS k0, CAST(NULL AS TEXT) AS k1, \
          CAST(NULL AS TEXT) AS k2, CAST(NULL AS TEXT) AS k3, CAST(s.total AS BIGINT) AS total, \
          CAST(s.female AS BIGINT) AS female, CAST(s.male AS BIGINT) AS male, \
-         CAST(s.under_18 AS BIGINT) AS under_18, CAST(s.identified AS BIGINT) AS identified FROM slice s"
+         CAST(s.under_18 AS BIGINT) AS under_18, CAST(s.identified AS BIGINT) AS identified, \
+         CAST(s.sessions AS BIGINT) AS sessions, CAST(s.items AS BIGINT) AS media_items, \
+         CAST(s.audience AS BIGINT) AS audience, CAST(s.extra AS BIGINT) AS unidentified_max FROM slice s"
             .to_string(),
     ];
     if !dims.is_empty() {
@@ -148,7 +158,7 @@ fn statement(
             .collect::<Vec<_>>()
             .join(" ");
         parts.push(format!(
-            "SELECT 'event_row', s.g, {cols}, {none5} FROM slice s {joins}"
+            "SELECT 'event_row', s.g, {cols}, {none9} FROM slice s {joins}"
         ));
     }
     text.push(' ');
@@ -189,6 +199,10 @@ fn events_and_rows(
                     male: r.male,
                     under_18: r.under_18,
                     identified: r.identified.unwrap_or(0),
+                    sessions: r.sessions.unwrap_or(0),
+                    media_items: r.media_items.unwrap_or(0),
+                    audience: r.audience.unwrap_or(0),
+                    unidentified_max: r.unidentified_max.unwrap_or(0),
                 });
             }
             "event_row" => by_key.entry(key_of(r)).or_default().push(r.id),

@@ -54,7 +54,30 @@ impl Count {
     }
 }
 
-/// One real event (72 bytes).
+/// An optional count below 2^32 (declared people, audiences: both bounded
+/// far below it by validation), stored in four bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Small(u32);
+
+impl Small {
+    const NONE: Small = Small(u32::MAX);
+
+    /// The count, if reported.
+    pub fn get(self) -> Option<i64> {
+        (self != Self::NONE).then_some(i64::from(self.0))
+    }
+
+    fn max(self, v: Option<i64>) -> Self {
+        let v = v.map(|v| Small(u32::try_from(v).unwrap_or(u32::MAX - 1)));
+        match (self.get(), v) {
+            (Some(_), Some(b)) => Small(self.0.max(b.0)),
+            (None, Some(b)) => b,
+            _ => self,
+        }
+    }
+}
+
+/// One real event (88 bytes).
 #[derive(Debug, Clone)]
 pub struct RealEvent {
     /// Earliest start date of its live reports.
@@ -83,6 +106,41 @@ pub struct RealEvent {
     pub under_18: Count,
     /// Identified attendances.
     pub identified: i64,
+    /// Sessions of its largest non-media report (0: only mass media).
+    pub sessions: u32,
+    /// Items of its largest mass-media report (0: none).
+    pub items: u32,
+    /// Largest declared people.
+    pub declared: Small,
+    /// Largest mass-media audience.
+    pub audience: Small,
+}
+
+impl RealEvent {
+    /// The fewest different people it may have reached: its declared
+    /// people when given, else ceil(total / sessions); never fewer than its
+    /// identified people (as `aggregates::sql`'s `lower`).
+    pub fn lower_bound(&self) -> i64 {
+        let own = match self.declared.get() {
+            Some(d) => d,
+            None if self.sessions > 0 => {
+                let s = i64::from(self.sessions);
+                (self.total + s - 1) / s
+            }
+            None => 0,
+        };
+        own.max(self.identified)
+    }
+
+    /// How many more than its identified people it may have reached: its
+    /// declared people (at least its identified) when given, else its total.
+    pub fn unidentified_max(&self) -> i64 {
+        let upper = match self.declared.get() {
+            Some(d) => d.max(self.identified),
+            None => self.total,
+        };
+        upper - self.identified
+    }
 }
 
 /// The index.
@@ -151,6 +209,10 @@ struct Member {
     male: Option<i64>,
     under_18: Option<i64>,
     identified: i64,
+    media: bool,
+    sessions: i64,
+    declared: Option<i64>,
+    audience: Option<i64>,
 }
 
 impl Index {
@@ -299,6 +361,10 @@ impl Index {
         let mut members = Vec::with_capacity(reports.len());
         for r in reports {
             let s = sets.get(&r.seq).unwrap_or(&empty);
+            // A mass-media report has an audience: no attendance, and its
+            // identified people (stored before mass media refused them)
+            // are kept but not counted.
+            let media = Kind::parse(&r.kind).is_some_and(Kind::is_media);
             members.push(Member {
                 seq: r.seq,
                 date: r.start_date,
@@ -306,7 +372,11 @@ impl Index {
                 female: r.female,
                 male: r.male,
                 under_18: r.under_18,
-                identified: r.identified,
+                identified: if media { 0 } else { r.identified },
+                media,
+                sessions: r.sessions,
+                declared: r.declared,
+                audience: r.audience,
             });
             agencies.push(u32::from(self.agency_id(&r.agency)));
             for c in &s.co_organizers {
@@ -324,7 +394,7 @@ impl Index {
             if let Some(u) = self.unit_of_id.get(&r.area_id) {
                 areas.push(*u);
             }
-            for p in &s.participants {
+            for p in s.participants.iter().filter(|_| !media) {
                 let next = self.people_bound;
                 let dense = *self.person_of.entry(*p).or_insert(next);
                 if dense == next {
@@ -353,6 +423,10 @@ impl Index {
             male: Count::NONE,
             under_18: Count::NONE,
             identified: 0,
+            sessions: 0,
+            items: 0,
+            declared: Small::NONE,
+            audience: Small::NONE,
         };
         let mut stored_identified = 0;
         for m in &members {
@@ -363,6 +437,14 @@ impl Index {
             ev.male = ev.male.max(m.male);
             ev.under_18 = ev.under_18.max(m.under_18);
             stored_identified = stored_identified.max(m.identified);
+            let sessions = u32::try_from(m.sessions).unwrap_or(u32::MAX);
+            if m.media {
+                ev.items = ev.items.max(sessions);
+            } else {
+                ev.sessions = ev.sessions.max(sessions);
+            }
+            ev.declared = ev.declared.max(m.declared);
+            ev.audience = ev.audience.max(m.audience);
         }
         // As the SQL path: a lone report's identified count is the stored
         // one; a linked group's is its distinct people.
@@ -596,7 +678,7 @@ mod tests {
 
     #[test]
     fn a_real_event_stays_compact() {
-        assert!(std::mem::size_of::<RealEvent>() <= 72);
+        assert!(std::mem::size_of::<RealEvent>() <= 88);
     }
 
     #[test]
@@ -604,6 +686,15 @@ mod tests {
         assert!(Kind::ALL.len() <= 32);
         assert!(Topic::ALL.len() <= 32);
         assert!(TargetGroup::ALL.len() <= 32);
+    }
+
+    #[test]
+    fn small_counts_keep_absence_apart_from_zero() {
+        assert_eq!(Small::NONE.get(), None);
+        assert_eq!(Small(0).get(), Some(0));
+        assert_eq!(Small::NONE.max(Some(3)).get(), Some(3));
+        assert_eq!(Small(5).max(None).get(), Some(5));
+        assert_eq!(Small(5).max(Some(7)).get(), Some(7));
     }
 
     #[test]

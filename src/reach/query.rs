@@ -20,6 +20,7 @@ use super::count::{LIST_ONE_IN, Masks, Sets, Unique};
 use super::first::{self, Firsts, Periods, Reached};
 use super::index::{Index, RealEvent, month_of};
 use super::slice::Slice;
+use crate::aggregates::measure::Sums;
 use crate::aggregates::{Answer, Dimension, Filters, Measures, Request, Row};
 use crate::cores;
 use crate::domain::{Kind, TargetGroup, Topic};
@@ -56,60 +57,40 @@ const PARALLEL_ROWS: usize = 20_000;
 /// Grouping spaces up to this size find rows by table, not hash map.
 const TABLE_UP_TO: u64 = 1 << 16;
 
-/// Sums of one row (or of the totals).
-#[derive(Default, Clone)]
-struct Sums {
-    events: i64,
-    attendances: i64,
-    female: Option<i64>,
-    male: Option<i64>,
-    under_18: Option<i64>,
-    identified: i64,
-    largest: i64,
-}
-
 fn add_opt(sum: &mut Option<i64>, v: Option<i64>) {
     if let Some(v) = v {
         *sum = Some(sum.unwrap_or(0) + v);
     }
 }
 
-impl Sums {
-    fn add(&mut self, ev: &RealEvent) {
-        self.events += 1;
-        self.attendances += ev.total;
-        add_opt(&mut self.female, ev.female.get());
-        add_opt(&mut self.male, ev.male.get());
-        add_opt(&mut self.under_18, ev.under_18.get());
-        self.identified += ev.identified;
-        self.largest = self.largest.max(ev.total);
-    }
+/// Adds a real event to a row's sums.
+fn add(sums: &mut Sums, ev: &RealEvent) {
+    sums.events += 1;
+    sums.sessions += i64::from(ev.sessions);
+    sums.attendances += ev.total;
+    add_opt(&mut sums.female, ev.female.get());
+    add_opt(&mut sums.male, ev.male.get());
+    add_opt(&mut sums.under_18, ev.under_18.get());
+    sums.identified += ev.identified;
+    sums.media_items += i64::from(ev.items);
+    sums.audience += ev.audience.get().unwrap_or(0);
+    sums.lower_bound = sums.lower_bound.max(ev.lower_bound());
+    sums.unidentified_max += ev.unidentified_max();
+}
 
-    fn merge(&mut self, o: &Sums) {
-        self.events += o.events;
-        self.attendances += o.attendances;
-        add_opt(&mut self.female, o.female);
-        add_opt(&mut self.male, o.male);
-        add_opt(&mut self.under_18, o.under_18);
-        self.identified += o.identified;
-        self.largest = self.largest.max(o.largest);
-    }
-
-    fn measures(&self, unique: i64, first_time: i64, cumulative: Option<i64>) -> Measures {
-        Measures {
-            events: self.events,
-            attendances: self.attendances,
-            female_attendances: self.female,
-            male_attendances: self.male,
-            under_18_attendances: self.under_18,
-            identified_attendances: self.identified,
-            unique_participants: unique,
-            reach_min: unique.max(self.largest),
-            reach_max: unique + (self.attendances - self.identified),
-            first_time_participants: first_time,
-            cumulative_participants: cumulative,
-        }
-    }
+/// Adds another part's sums to a row's.
+fn merge(sums: &mut Sums, o: &Sums) {
+    sums.events += o.events;
+    sums.sessions += o.sessions;
+    sums.attendances += o.attendances;
+    add_opt(&mut sums.female, o.female);
+    add_opt(&mut sums.male, o.male);
+    add_opt(&mut sums.under_18, o.under_18);
+    sums.identified += o.identified;
+    sums.media_items += o.media_items;
+    sums.audience += o.audience;
+    sums.lower_bound = sums.lower_bound.max(o.lower_bound);
+    sums.unidentified_max += o.unidentified_max;
 }
 
 /// One dimension of the grouping, with its keys made dense (`0..space`).
@@ -425,14 +406,14 @@ fn scan<U: Unique>(slice: &Slice, plan: &Plan, slots: &[u32], tuning: Tuning) ->
         if !slice.contains(ev) {
             continue;
         }
-        part.totals.add(ev);
+        add(&mut part.totals, ev);
         rows.clear();
         combos.clear();
         if !plan.dims.is_empty() {
             plan.combos(slice, ev, &mut keys, &mut combos);
             for c in &combos {
                 let id = part.rows.id(*c);
-                part.rows.sums[id].add(ev);
+                add(&mut part.rows.sums[id], ev);
                 rows.push(id);
             }
         }
@@ -461,7 +442,7 @@ fn run<U: Unique>(
     let bound = slice.index.people_bound;
     let mut all = parts.remove(0);
     for part in parts {
-        all.totals.merge(&part.totals);
+        merge(&mut all.totals, &part.totals);
         let map: Vec<usize> = part
             .rows
             .combos
@@ -469,7 +450,7 @@ fn run<U: Unique>(
             .zip(&part.rows.sums)
             .map(|(combo, sums)| {
                 let id = all.rows.id(*combo);
-                all.rows.sums[id].merge(sums);
+                merge(&mut all.rows.sums[id], sums);
                 id
             })
             .collect();
@@ -657,6 +638,13 @@ mod tests {
                 male: rng.gen_bool(0.5).then(|| rng.gen_range(0..10)),
                 under_18: rng.gen_bool(0.3).then(|| rng.gen_range(0..10)),
                 identified: distinct,
+                sessions: if rng.gen_bool(0.2) {
+                    rng.gen_range(2..9)
+                } else {
+                    1
+                },
+                declared: rng.gen_bool(0.2).then_some(distinct),
+                audience: rng.gen_bool(0.1).then(|| rng.gen_range(0..5000)),
             });
             let mut pick = |all: Vec<&str>| -> Vec<String> {
                 all.into_iter()

@@ -26,8 +26,12 @@ use crate::reach::Reach;
 pub struct Figures {
     /// Real events.
     pub events: Option<i64>,
+    /// Sessions (mass media excluded).
+    pub sessions: Option<i64>,
     /// Person-times.
     pub attendances: Option<i64>,
+    /// Identified person-times.
+    pub identified: Option<i64>,
     /// Identified people.
     pub unique: Option<i64>,
     /// Fewest different people.
@@ -38,6 +42,10 @@ pub struct Figures {
     /// (live figures with a `from`; a publication that published them,
     /// the inner None where withheld).
     pub first_time: Option<Option<i64>>,
+    /// Mass-media items.
+    pub media_items: Option<i64>,
+    /// Their estimated audience.
+    pub audience: Option<i64>,
 }
 
 impl Figures {
@@ -45,11 +53,15 @@ impl Figures {
     fn of(m: &Measures, first_time: bool) -> Self {
         Figures {
             events: Some(m.events),
+            sessions: Some(m.sessions),
             attendances: Some(m.attendances),
+            identified: Some(m.identified_attendances),
             unique: Some(m.unique_participants),
             reach_min: Some(m.reach_min),
             reach_max: Some(m.reach_max),
             first_time: first_time.then_some(Some(m.first_time_participants)),
+            media_items: Some(m.media_items),
+            audience: Some(m.audience),
         }
     }
 }
@@ -59,7 +71,8 @@ impl Figures {
 pub struct AgencyPart {
     /// The agency.
     pub agency: Agency,
-    /// Real events by kind (joint events count for each organiser).
+    /// Sessions by kind (mass-media kinds: their items; joint events count
+    /// for each organiser).
     pub kinds: Vec<(Kind, Option<i64>)>,
     /// Its figures (its real events, reported or co-organised with confirmation).
     pub figures: Figures,
@@ -151,8 +164,16 @@ impl Summary {
                 .iter()
                 .filter(|r| r.keys.first().cloned().flatten().as_deref() == Some(code.as_str()))
                 .filter_map(|r| {
-                    let kind = r.keys.get(1).cloned().flatten()?;
-                    Some((Kind::parse(&kind)?, Some(r.measures.events)))
+                    let kind = Kind::parse(&r.keys.get(1).cloned().flatten()?)?;
+                    let m = &r.measures;
+                    Some((
+                        kind,
+                        Some(if kind.is_media() {
+                            m.media_items
+                        } else {
+                            m.sessions
+                        }),
+                    ))
                 })
                 .collect();
             kinds.sort_by_key(|(k, n)| (std::cmp::Reverse(*n), *k));
@@ -196,9 +217,21 @@ impl Summary {
                 )
             })?;
         let value = |c: &Cells, m: &str| c.values.get(m).copied().flatten();
+        // Publications made before sessions existed (every record one
+        // session, broadcasts counted as attendance) state no sessions: their
+        // events are their sessions.
+        let sessions = |c: &Cells| {
+            if c.values.contains_key("sessions") {
+                value(c, "sessions")
+            } else {
+                value(c, "events")
+            }
+        };
         let figures = |c: &Cells| Figures {
             events: value(c, "events"),
+            sessions: sessions(c),
             attendances: value(c, "attendances"),
+            identified: value(c, "identified_attendances"),
             unique: value(c, "unique_participants"),
             reach_min: value(c, "reach_min"),
             reach_max: value(c, "reach_max"),
@@ -206,6 +239,8 @@ impl Summary {
                 .values
                 .contains_key("first_time_participants")
                 .then(|| value(c, "first_time_participants")),
+            media_items: value(c, "media_items"),
+            audience: value(c, "audience"),
         };
         let by_kind = p
             .tables
@@ -242,7 +277,13 @@ impl Summary {
                         })
                         .filter_map(|k| {
                             let kind = Kind::parse(k.key.get("kind").cloned().flatten()?.as_str())?;
-                            Some((kind, value(&k.cells, "events")))
+                            let count =
+                                if kind.is_media() && k.cells.values.contains_key("media_items") {
+                                    value(&k.cells, "media_items")
+                                } else {
+                                    sessions(&k.cells)
+                                };
+                            Some((kind, count))
                         })
                         .collect()
                 })

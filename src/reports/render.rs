@@ -63,6 +63,17 @@ const KIND_NOUNS: &[(Kind, &str, &str)] = &[
         "radio and television broadcasts",
     ),
     (Kind::HomeVisit, "lượt thăm hộ gia đình", "home visits"),
+    (
+        Kind::Loudspeaker,
+        "bản tin trên loa truyền thanh cơ sở",
+        "loudspeaker messages",
+    ),
+    (
+        Kind::PrintedMaterials,
+        "ấn phẩm (tờ rơi, áp phích, pa nô)",
+        "printed materials",
+    ),
+    (Kind::OnlinePost, "tin, bài trên mạng", "online posts"),
     (Kind::Other, "hoạt động khác", "other activities"),
 ];
 
@@ -176,69 +187,67 @@ fn blocks(s: &Summary, lang: Lang, format: Format) -> Vec<Block> {
         }
         .into(),
     ));
-    // Publications do not carry the lower bound (it would give away the
-    // largest event): the sentence then gives the upper bound alone.
-    let reach = |m: &super::Figures| match (vi, m.reach_min) {
-        (true, Some(_)) => format!(
-            "{} người được định danh; ước tính từ {} đến {} người khác nhau",
-            n(m.unique),
-            n(m.reach_min),
-            n(m.reach_max)
-        ),
-        (true, None) => format!(
-            "{} người được định danh; ước tính không quá {} người khác nhau",
-            n(m.unique),
-            n(m.reach_max)
-        ),
-        (false, Some(_)) => format!(
-            "{} identified people; an estimated {} to {} different people",
-            n(m.unique),
-            n(m.reach_min),
-            n(m.reach_max)
-        ),
-        (false, None) => format!(
-            "{} identified people; at most an estimated {} different people",
-            n(m.unique),
-            n(m.reach_max)
-        ),
-    };
+    let reach = |m: &super::Figures| people(m, lang);
     for part in &s.agencies {
         let name = if vi {
             &part.agency.name
         } else {
             &part.agency.name_en
         };
+        let count = |(k, c): &(Kind, Option<i64>)| format!("{} {}", n(*c), noun(*k, lang));
         let mut kinds: Vec<String> = part
             .kinds
             .iter()
-            .map(|(k, count)| format!("{} {}", n(*count), noun(*k, lang)))
+            .filter(|(k, _)| !k.is_media())
+            .map(count)
+            .collect();
+        let media: Vec<String> = part
+            .kinds
+            .iter()
+            .filter(|(k, _)| k.is_media())
+            .map(count)
             .collect();
         let m = &part.figures;
-        if kinds.is_empty() {
+        if part.kinds.is_empty() {
             // A publication without a table by agency and kind.
             kinds.push(format!(
                 "{} {}",
-                n(m.events),
-                if vi { "hoạt động" } else { "activities" }
+                n(m.sessions),
+                if vi { "buổi, lớp" } else { "sessions" }
             ));
         }
-        let sentence = if vi {
-            format!(
-                "{} đã tổ chức {}, với {} lượt người tham dự ({}).",
-                strong(name, format),
-                text(&list(&kinds, lang)),
-                n(m.attendances),
-                reach(m)
-            )
-        } else {
-            format!(
-                "{} held {}, with {} person-times of attendance ({}).",
-                strong(name, format),
-                text(&list(&kinds, lang)),
-                n(m.attendances),
-                reach(m)
-            )
-        };
+        let mut sentence = strong(name, format);
+        if !kinds.is_empty() {
+            sentence.push_str(&if vi {
+                format!(
+                    " đã tổ chức {}, với {} lượt người tham dự ({})",
+                    text(&list(&kinds, lang)),
+                    n(m.attendances),
+                    reach(m)
+                )
+            } else {
+                format!(
+                    " held {}, with {} person-times of attendance ({})",
+                    text(&list(&kinds, lang)),
+                    n(m.attendances),
+                    reach(m)
+                )
+            });
+        }
+        if !media.is_empty() {
+            let and = match (kinds.is_empty(), vi) {
+                (true, true) => " đã thực hiện",
+                (true, false) => " produced",
+                (false, true) => "; thực hiện",
+                (false, false) => "; and produced",
+            };
+            sentence.push_str(&format!(
+                "{and} {}, {}",
+                text(&list(&media, lang)),
+                audience(m.audience, lang)
+            ));
+        }
+        sentence.push('.');
         out.push(Block::Paragraph(sentence));
     }
     if s.agencies.is_empty() {
@@ -262,21 +271,40 @@ fn blocks(s: &Summary, lang: Lang, format: Format) -> Vec<Block> {
     let t = &s.totals;
     let mut total = if vi {
         format!(
-            "Toàn tỉnh đã tổ chức {} hoạt động (hoạt động phối hợp của nhiều cơ quan và các báo cáo trùng nhau chỉ tính một lần), với {} lượt người tham dự; {}. {} người được từ hai cơ quan trở lên tiếp cận.",
-            n(t.events),
+            "Toàn tỉnh đã tổ chức {} buổi, lớp (hoạt động phối hợp của nhiều cơ quan và các báo cáo trùng nhau chỉ tính một lần), với {} lượt người tham dự; {}. {} người được từ hai cơ quan trở lên tiếp cận.",
+            n(t.sessions),
             n(t.attendances),
             reach(t),
             n(s.shared_people)
         )
     } else {
         format!(
-            "Across the province, {} activities were held (joint activities and duplicate reports count once), with {} person-times of attendance; {}. {} people were reached by two agencies or more.",
-            n(t.events),
+            "Across the province, {} sessions were held (joint activities and duplicate reports count once), with {} person-times of attendance; {}. {} people were reached by two agencies or more.",
+            n(t.sessions),
             n(t.attendances),
             reach(t),
             n(s.shared_people)
         )
     };
+    if t.media_items.is_some_and(|i| i > 0) {
+        let _ = write!(
+            total,
+            " {}",
+            if vi {
+                format!(
+                    "Ngoài ra, {} tin, bài, chương trình trên các phương tiện thông tin đại chúng, {} (không tính vào lượt người tham dự).",
+                    n(t.media_items),
+                    audience(t.audience, lang)
+                )
+            } else {
+                format!(
+                    "Besides, {} items in the mass media, {} (not counted as attendance).",
+                    n(t.media_items),
+                    audience(t.audience, lang)
+                )
+            }
+        );
+    }
     if let Some(first_time) = t.first_time {
         let _ = write!(
             total,
@@ -294,9 +322,9 @@ fn blocks(s: &Summary, lang: Lang, format: Format) -> Vec<Block> {
     out.push(Block::Paragraph(total));
     out.push(Block::Note(
         if vi {
-            "Số người của các cơ quan không được cộng lại với nhau: một người có thể được nhiều cơ quan tiếp cận. Lượt người là số lần tham dự; người là số người khác nhau được định danh."
+            "Số người của các cơ quan không được cộng lại với nhau: một người có thể được nhiều cơ quan tiếp cận. Lượt người là số lần tham dự; người được định danh là số người khác nhau có số định danh; tỷ lệ định danh tính mỗi người được định danh một lần trong mỗi hoạt động, nên với hoạt động gồm nhiều buổi, tỷ lệ thực tế có thể cao hơn. Khoảng ước tính số người khác nhau dựa trên số người định danh, số người cơ quan tự đếm và số lượt tham dự mỗi buổi. Người nghe, xem, đọc trên phương tiện thông tin đại chúng là số ước tính, không tính vào lượt người tham dự."
         } else {
-            "The agencies' people are never added up: one person may be reached by several agencies. Person-times count attendances; people count different identified persons."
+            "The agencies' people are never added up: one person may be reached by several agencies. Person-times count attendances; identified people count different persons with an identifier; the identified share counts each identified person once per activity, so with activities of several sessions the true share may be higher. The range of different people rests on the identified people, the people agencies counted themselves and the attendance per session. Mass-media audiences are estimates and are not attendance."
         }
         .into(),
     ));
@@ -311,42 +339,63 @@ fn blocks(s: &Summary, lang: Lang, format: Format) -> Vec<Block> {
     let header = if vi {
         vec![
             "Cơ quan, đơn vị",
-            "Số hoạt động",
-            "Lượt người",
+            "Số buổi, lớp",
+            "Lượt người tham dự",
             "Người được định danh",
+            "Tỷ lệ lượt có định danh",
+            "Ước tính số người khác nhau",
+            "Tin, bài, chương trình",
+            "Lượt người nghe, xem, đọc (ước tính)",
         ]
     } else {
-        vec!["Agency", "Activities", "Person-times", "Identified people"]
+        vec![
+            "Agency",
+            "Sessions",
+            "Person-times",
+            "Identified people",
+            "Identified share",
+            "Estimated different people",
+            "Media items",
+            "Audience (estimated)",
+        ]
     }
     .into_iter()
     .map(str::to_string)
     .collect();
+    let cells = |name: &str, f: &super::Figures| {
+        vec![
+            text(name),
+            n(f.sessions),
+            n(f.attendances),
+            n(f.unique),
+            share_of(f, lang).unwrap_or_else(|| "-".into()),
+            range(f, lang),
+            n(f.media_items),
+            n(f.audience),
+        ]
+    };
     let rows = s
         .agencies
         .iter()
         .map(|p| {
-            vec![
-                text(if vi {
+            cells(
+                if vi {
                     &p.agency.name
                 } else {
                     &p.agency.name_en
-                }),
-                n(p.figures.events),
-                n(p.figures.attendances),
-                n(p.figures.unique),
-            ]
+                },
+                &p.figures,
+            )
         })
         .collect();
-    let total_row = vec![
-        text(if vi {
+    let total_row = cells(
+        if vi {
             "Toàn tỉnh (không tính trùng)"
         } else {
             "Province (no double counting)"
-        }),
-        n(t.events),
-        n(t.attendances),
-        n(t.unique),
-    ];
+        },
+        t,
+    );
     out.push(Block::Table(header, rows, total_row));
     if let Some(src) = &s.source {
         out.push(Block::Note(if vi {
@@ -387,6 +436,103 @@ fn blocks(s: &Summary, lang: Lang, format: Format) -> Vec<Block> {
         )
     }));
     out
+}
+
+/// The identified share of person-times, as a percentage (`4,2%`), when
+/// both its parts are known and there is attendance.
+fn share_of(f: &super::Figures, lang: Lang) -> Option<String> {
+    let share = crate::aggregates::measure::share(f.identified?, f.attendances?)?;
+    Some(percent(share, lang))
+}
+
+/// A share as a percentage: one decimal below 10%, else whole.
+pub fn percent(share: f64, lang: Lang) -> String {
+    let pct = share * 100.0;
+    let text = if pct < 10.0 {
+        format!("{:.1}", (pct * 10.0).round() / 10.0)
+    } else {
+        format!("{}", pct.round() as i64)
+    };
+    let text = if lang == Lang::Vi {
+        text.replace('.', ",")
+    } else {
+        text
+    };
+    format!("{text}%")
+}
+
+/// The range of different people: `1.208 - 13.210`, one number when it
+/// collapses, `≤ 13.210` when only the upper bound is known (publications
+/// do not carry the lower one).
+fn range(f: &super::Figures, lang: Lang) -> String {
+    match (f.reach_min, f.reach_max) {
+        (Some(a), Some(b)) if a == b => number(a, lang),
+        (Some(a), Some(b)) => format!("{} - {}", number(a, lang), number(b, lang)),
+        (None, Some(b)) => format!("≤ {}", number(b, lang)),
+        _ => "-".into(),
+    }
+}
+
+/// The people a figure reached: identified people with their share of the
+/// person-times, then the range of different people (one number when it
+/// collapses; the upper bound alone when a publication withheld the lower).
+/// E.g. "596 người được định danh (4,2% lượt tham dự); ước tính từ 1.208
+/// đến 13.210 người khác nhau".
+fn people(m: &super::Figures, lang: Lang) -> String {
+    let vi = lang == Lang::Vi;
+    let n = |v: Option<i64>| match v {
+        Some(v) => number(v, lang),
+        None if vi => "(không công bố)".to_string(),
+        None => "(withheld)".to_string(),
+    };
+    let mut out = if vi {
+        format!("{} người được định danh", n(m.unique))
+    } else {
+        format!("{} identified people", n(m.unique))
+    };
+    if let Some(share) = share_of(m, lang) {
+        out.push_str(&if vi {
+            format!(" ({share} lượt tham dự)")
+        } else {
+            format!(" ({share} of person-times)")
+        });
+    }
+    out.push_str(&match (m.reach_min, m.reach_max, vi) {
+        (Some(a), Some(b), true) if a == b => format!("; tổng cộng {} người khác nhau", n(Some(a))),
+        (Some(a), Some(b), false) if a == b => format!("; {} different people in all", n(Some(a))),
+        (Some(_), _, true) => format!(
+            "; ước tính từ {} đến {} người khác nhau",
+            n(m.reach_min),
+            n(m.reach_max)
+        ),
+        (Some(_), _, false) => format!(
+            "; an estimated {} to {} different people",
+            n(m.reach_min),
+            n(m.reach_max)
+        ),
+        (None, _, true) => format!("; ước tính không quá {} người khác nhau", n(m.reach_max)),
+        (None, _, false) => format!("; at most an estimated {} different people", n(m.reach_max)),
+    });
+    out
+}
+
+/// A mass-media audience: "ước tính 9.245 lượt người nghe, xem, đọc".
+fn audience(a: Option<i64>, lang: Lang) -> String {
+    let n = a.map_or_else(
+        || {
+            if lang == Lang::Vi {
+                "(không công bố)".to_string()
+            } else {
+                "(withheld)".to_string()
+            }
+        },
+        |v| number(v, lang),
+    );
+    if lang == Lang::Vi {
+        format!("ước tính {n} lượt người nghe, xem, đọc")
+    } else {
+        format!("an estimated audience of {n}")
+    }
 }
 
 /// HTML-escapes text.

@@ -1332,12 +1332,15 @@ async fn csv_export_with_hxl(app: TestApp) {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(
         lines[0],
-        "row_type,agency,province,province_name,events,attendances,female_attendances,male_attendances,under_18_attendances,identified_attendances,unique_participants,reach_min,reach_max,first_time_participants,cumulative_participants,additive_measures"
+        "row_type,agency,province,province_name,events,sessions,attendances,female_attendances,male_attendances,under_18_attendances,identified_attendances,identified_share,unique_participants,reach_min,reach_max,first_time_participants,cumulative_participants,media_items,audience,additive_measures"
     );
-    assert_eq!(lines[1], "row,labour,06,Tỉnh Bắc Kạn,2,30,,,,0,0,20,30,0,,");
+    assert_eq!(
+        lines[1],
+        "row,labour,06,Tỉnh Bắc Kạn,2,2,30,,,,0,0,0,20,30,0,,0,0,"
+    );
     assert_eq!(
         lines[2],
-        "total,TOTAL,TOTAL,,2,30,,,,0,0,20,30,0,,events;attendances;female_attendances;male_attendances;under_18_attendances;identified_attendances"
+        "total,TOTAL,TOTAL,,2,2,30,,,,0,0,0,20,30,0,,0,0,events;sessions;attendances;female_attendances;male_attendances;under_18_attendances;identified_attendances;media_items;audience"
     );
     assert_eq!(lines.len(), 3);
     let text = app
@@ -1351,14 +1354,14 @@ async fn csv_export_with_hxl(app: TestApp) {
         .unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert!(
-        lines[1].starts_with("#meta+row_type,#org+code,#date+year,#activity+num,#reached+total,"),
+        lines[1].starts_with("#meta+row_type,#org+code,#date+year,#activity+num,#activity+num+sessions,#reached+total,"),
         "{}",
         lines[1]
     );
     assert!(lines[1].contains("#reached+ind"));
     assert_eq!(
-        lines[2].split(',').take(5).collect::<Vec<_>>(),
-        vec!["row", "labour", "2024", "2", "30"]
+        lines[2].split(',').take(6).collect::<Vec<_>>(),
+        vec!["row", "labour", "2024", "2", "2", "30"]
     );
 }
 

@@ -257,8 +257,8 @@ async fn duplicate_candidates_look_at_a_bounded_number_of_reports_per_page(app: 
 /// Case 2: an aggregate answer over `ANSWER_CELLS_MAX` cells (rows plus
 /// totals, times keys and measures) is refused before it is written, with
 /// the way to narrow it; one within it is answered. 12 months of meetings
-/// and 11 measures: by month, 13 rows x 12 columns = 156 cells (over 100);
-/// by quarter 5 x 12 = 60, by agency 2 x 12 = 24.
+/// and 15 measures: by month, 13 rows x 16 columns = 208 cells (over 100);
+/// by quarter 5 x 16 = 80, by agency 2 x 16 = 32.
 async fn an_answer_over_the_cell_budget_is_a_422_saying_how_to_narrow_it(app: TestApp) {
     app.seed_test_areas();
     let police = app.agency("police");
@@ -279,7 +279,7 @@ async fn an_answer_over_the_cell_budget_is_a_422_saying_how_to_narrow_it(app: Te
         assert_eq!(crate::helpers::fields(&p), ["group_by"], "{path}");
         let text = p.to_string();
         assert!(
-            text.contains("156 cells")
+            text.contains("208 cells")
                 && text.contains("over the limit of 100")
                 && text.contains("narrow it"),
             "{text}"

@@ -227,6 +227,9 @@ fn truth(model: &[Real], c: &ModelCell, measure: &str) -> Option<i64> {
     let unique = c.people.len() as i64;
     Some(match measure {
         "events" => events.len() as i64,
+        // The model's events are one session each, none of them mass media.
+        "sessions" => events.len() as i64,
+        "media_items" | "audience" => 0,
         "attendances" => att,
         "female_attendances" => return sum_opt(|e| e.female),
         "male_attendances" => return sum_opt(|e| e.male),

@@ -52,14 +52,18 @@ fn totals_without_filters_bind_nothing_and_join_no_areas() {
 fn the_columns_follow_the_measure_table_in_every_branch() {
     let s = build(true, &request(Filters::default(), "kind"), None);
     assert!(s.text.contains(
-        "COUNT(*) AS events, CAST(COALESCE(SUM(s.total), 0) AS BIGINT) AS attendances, \
+        "COUNT(*) AS events, CAST(COALESCE(SUM(s.sessions), 0) AS BIGINT) AS sessions, \
+         CAST(COALESCE(SUM(s.total), 0) AS BIGINT) AS attendances, \
          CAST(SUM(s.female) AS BIGINT) AS female_attendances, CAST(SUM(s.male) AS BIGINT) AS male_attendances, \
          CAST(SUM(s.under_18) AS BIGINT) AS under_18_attendances, \
          CAST(COALESCE(SUM(s.identified), 0) AS BIGINT) AS identified_attendances, \
-         CAST(COALESCE(MAX(s.total), 0) AS BIGINT) AS largest, CAST(NULL AS BIGINT) AS uniq"
+         CAST(COALESCE(SUM(s.items), 0) AS BIGINT) AS media_items, \
+         CAST(COALESCE(SUM(s.audience), 0) AS BIGINT) AS audience, \
+         CAST(COALESCE(MAX(s.lower), 0) AS BIGINT) AS lower_bound, \
+         CAST(COALESCE(SUM(s.extra), 0) AS BIGINT) AS unidentified_max, CAST(NULL AS BIGINT) AS uniq"
     ));
-    let no_measures = "CAST(0 AS BIGINT), CAST(0 AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), \
-                       CAST(NULL AS BIGINT), CAST(0 AS BIGINT), CAST(0 AS BIGINT)";
+    let no_measures = "CAST(0 AS BIGINT), CAST(0 AS BIGINT), CAST(0 AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), \
+                       CAST(NULL AS BIGINT), CAST(0 AS BIGINT), CAST(0 AS BIGINT), CAST(0 AS BIGINT), CAST(0 AS BIGINT), CAST(0 AS BIGINT)";
     assert_eq!(
         s.text.matches(no_measures).count(),
         2,
@@ -219,7 +223,7 @@ fn target_groups_take_the_totals_people_from_the_reports() {
     // An event without a target group is in no row but is in the totals.
     let s = build(false, &request(Filters::default(), "target_group"), None);
     assert!(s.text.contains(
-        "COUNT(DISTINCT p.participant_id) FROM ev pe JOIN event_participants p ON p.event_seq = pe.seq  UNION ALL"
+        "COUNT(DISTINCT p.participant_id) FROM ev pe JOIN event_participants p ON p.event_seq = pe.seq AND pe.media = 0  UNION ALL"
     ));
     let s = build(false, &request(Filters::default(), "topic"), None);
     assert!(s.text.contains("COUNT(DISTINCT kp.pid) FROM kp UNION ALL"));
