@@ -1,5 +1,5 @@
 //! The summary report a province signs at the end of a period, in the form
-//! of the 2019 provincial report (`../shared/context/`): for each agency a
+//! of the 2019 provincial report (`docs/context/`): for each agency a
 //! paragraph (its activities by kind, person-times and people stated
 //! separately), the province-wide deduplicated totals (never a sum of the
 //! agencies'), the people reached by more than one agency, the people

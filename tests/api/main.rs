@@ -35,3 +35,4 @@ mod short_lived;
 mod stake;
 mod storage;
 mod sync;
+mod tallies;

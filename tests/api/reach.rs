@@ -97,9 +97,21 @@ fn random_body(rng: &mut StdRng, agency: usize, external_id: &str) -> Value {
     if rng.gen_bool(0.3) {
         attendance["under_18"] = json!(rng.gen_range(0..=total));
     }
-    json!({
+    // Tallies over several sessions, some with the people they counted
+    // (issue 31); and mass-media records, with an audience instead.
+    if total > people.len() as i64 && rng.gen_bool(0.3) {
+        attendance["declared_people"] = json!(rng.gen_range(people.len() as i64..=total));
+    }
+    let sessions = if rng.gen_bool(0.3) {
+        rng.gen_range(2..12)
+    } else {
+        1
+    };
+    let media = rng.gen_bool(0.15);
+    let mut body = json!({
         "external_id": external_id,
         "kind": KINDS[rng.gen_range(0..3)],
+        "sessions": sessions,
         "title": format!("report {external_id}"),
         "topics": topics,
         "target_groups": groups,
@@ -111,7 +123,15 @@ fn random_body(rng: &mut StdRng, agency: usize, external_id: &str) -> Value {
         "participants": people.iter()
             .map(|p| json!({"id_type": "citizen_id", "value": format!("0011{p:08}")}))
             .collect::<Vec<_>>(),
-    })
+    });
+    if media {
+        body["kind"] = json!(["media_broadcast", "loudspeaker"][rng.gen_range(0..2)]);
+        body["audience"] = json!({"estimate": rng.gen_range(0..20_000), "basis": "estimate"});
+        let o = body.as_object_mut().unwrap();
+        o.remove("attendance");
+        o.remove("participants");
+    }
+    body
 }
 
 /// A random aggregate query string.
