@@ -85,6 +85,8 @@ pub struct AuditFilter {
     pub actor: Option<String>,
     /// Acting person's account id.
     pub person: Option<String>,
+    /// What happened (`create`, `migrate_broadcast`, ...).
+    pub action: Option<String>,
     /// At or after.
     pub from: Option<NaiveDateTime>,
     /// Before.
@@ -107,6 +109,9 @@ pub fn list(conn: &mut DbConn, f: &AuditFilter, limit: i64) -> QueryResult<Vec<A
     }
     if let Some(p) = &f.person {
         q = q.filter(audit_log::actor_account.eq(p.clone()));
+    }
+    if let Some(a) = &f.action {
+        q = q.filter(audit_log::action.eq(a.clone()));
     }
     if let Some(from) = f.from {
         q = q.filter(audit_log::at.ge(from));

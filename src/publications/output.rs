@@ -3,9 +3,13 @@
 //! value is an empty cell named in the `suppressed` column, never a zero.
 
 use crate::aggregates::csv::{finish, safe_cell};
+use crate::aggregates::measure::share;
 use crate::error::ApiError;
 
 use super::Publication;
+
+/// The derived column of the identified share.
+const SHARE: &str = "identified_share";
 
 /// Writes `p` as CSV.
 pub fn to_csv(p: &Publication) -> Result<String, ApiError> {
@@ -29,6 +33,15 @@ pub fn to_csv(p: &Publication) -> Result<String, ApiError> {
                 measures.push(m.clone());
             }
         }
+    }
+    // The identified share beside the people: derived from two published
+    // values (empty where either is withheld or there is no attendance).
+    let share_after = measures
+        .iter()
+        .position(|m| m == "identified_attendances")
+        .filter(|_| measures.iter().any(|m| m == "attendances"));
+    if let Some(i) = share_after {
+        measures.insert(i + 1, SHARE.to_string());
     }
     let mut w = ::csv::Writer::from_writer(Vec::new());
     let header: Vec<String> = ["table", "row_type"]
@@ -60,16 +73,17 @@ pub fn to_csv(p: &Publication) -> Result<String, ApiError> {
                     None => String::new(),
                 });
             }
+            let value = |m: &str| cells.values.get(m).copied().flatten();
             for m in &measures {
-                line.push(
-                    cells
-                        .values
-                        .get(m)
-                        .copied()
-                        .flatten()
-                        .map(|v| v.to_string())
-                        .unwrap_or_default(),
-                );
+                line.push(if m == SHARE {
+                    value("identified_attendances")
+                        .zip(value("attendances"))
+                        .and_then(|(i, a)| share(i, a))
+                        .map(|s| s.to_string())
+                        .unwrap_or_default()
+                } else {
+                    value(m).map(|v| v.to_string()).unwrap_or_default()
+                });
             }
             line.push(cells.suppressed.join(";"));
             w.write_record(&line).map_err(csv_err)?;

@@ -30,6 +30,12 @@ pub struct AuditQuery {
     /// The person who acted: a username (any case) or an account id.
     #[param(min_length = 1)]
     pub person: Option<String>,
+    /// What happened: `create`, `update`, `delete`, `confirm_claim`, ...;
+    /// `migrate_broadcast` lists the broadcasts an upgrade moved to their
+    /// audience (issue 31), with the identified participants some of them
+    /// hold (kept, not counted) for an admin to correct.
+    #[param(min_length = 1)]
+    pub action: Option<String>,
     /// Records at or after this time (RFC 3339, years 1900 to 2100).
     #[param(value_type = Option<DateTime<Utc>>)]
     pub from: Option<Instant>,
@@ -83,6 +89,7 @@ pub async fn list(
         entity_id: given(q.entity_id),
         actor: given(q.actor),
         person: None,
+        action: given(q.action),
         from: q.from.map(|t| t.0.naive_utc()),
         to: q.to.map(|t| t.0.naive_utc()),
         before_id,

@@ -109,3 +109,88 @@ fn down_undoes_up_on_postgres() {
         check_down_undoes_up(DatabaseUrl::Postgres(db.url().to_string()));
     }
 }
+
+#[derive(QueryableByName, Debug)]
+struct Moved {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    attendance_total: i64,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+    attendance_female: Option<i64>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+    audience_estimate: Option<i64>,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    sessions: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    version: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    kept: i64,
+}
+
+/// Issue 31's migration: a stored broadcast's total becomes its audience
+/// (its attendance goes, its version moves on), its identified participants
+/// are kept and the migration's log lists it for an admin; other events
+/// keep their figures, as one session each.
+fn broadcasts_move_to_their_audience(url: DatabaseUrl) {
+    let settings = test_settings(Path::new("/nonexistent"), url);
+    let mut conn = Manager::new(&settings).open().unwrap();
+    // Up to the accounts' single sign-on, the migration before issue 31's.
+    while let Some(v) = migrate::run_next(&mut conn).unwrap() {
+        if v.contains("000013") {
+            break;
+        }
+    }
+    for sql in [
+        "INSERT INTO areas (id, code, name, name_folded, level, created_at) VALUES (1, '01234', 'Xã A', 'xa a', 'commune', '2025-01-01 00:00:00')",
+        "INSERT INTO events (seq, id, agency_code, external_id, kind, title, start_date, end_date, area_id, attendance_total, \
+         attendance_female, participants_identified, content_hash, group_seq, version, created_at, updated_at) VALUES \
+         (1, 'b', 'police', 'b', 'media_broadcast', 'radio', '2024-03-01', '2024-03-01', 1, 5000, 2600, 1, 'h', 1, 3, \
+          '2024-03-01 00:00:00', '2024-03-01 00:00:00'), \
+         (2, 'c', 'police', 'c', 'training_class', 'class', '2024-03-01', '2024-03-01', 1, 40, 20, 1, 'h', 2, 1, \
+          '2024-03-01 00:00:00', '2024-03-01 00:00:00')",
+        "INSERT INTO participants (id, key) VALUES (1, 'k1')",
+        "INSERT INTO event_participants (event_seq, participant_id) VALUES (1, 1), (2, 1)",
+    ] {
+        diesel::sql_query(sql).execute(&mut conn).unwrap();
+    }
+    while migrate::run_next(&mut conn).unwrap().is_some() {}
+    let rows: Vec<Moved> = diesel::sql_query(
+        "SELECT attendance_total, attendance_female, audience_estimate, sessions, version, \
+         (SELECT COUNT(*) FROM event_participants p WHERE p.event_seq = e.seq) AS kept FROM events e ORDER BY seq",
+    )
+    .load(&mut conn)
+    .unwrap();
+    assert_eq!(
+        (rows[0].attendance_total, rows[0].attendance_female, rows[0].audience_estimate),
+        (0, None, Some(5000))
+    );
+    assert_eq!((rows[0].sessions, rows[0].version, rows[0].kept), (1, 4, 1));
+    assert_eq!(
+        (rows[1].attendance_total, rows[1].attendance_female, rows[1].audience_estimate),
+        (40, Some(20), None)
+    );
+    assert_eq!((rows[1].sessions, rows[1].version, rows[1].kept), (1, 1, 1));
+    let logged: Vec<Item> = diesel::sql_query(
+        "SELECT entity_id || ' ' || before_json || ' ' || after_json AS item FROM audit_log \
+         WHERE action = 'migrate_broadcast'",
+    )
+    .load(&mut conn)
+    .unwrap();
+    assert_eq!(logged.len(), 1, "{logged:?}");
+    let entry = logged[0].item.replace(' ', "");
+    assert!(entry.starts_with("b{"), "{entry}");
+    assert!(entry.contains("\"total\":5000") && entry.contains("\"female\":2600"), "{entry}");
+    assert!(entry.contains("\"participants_kept_not_counted\":1"), "{entry}");
+}
+
+#[test]
+fn broadcasts_move_to_their_audience_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    broadcasts_move_to_their_audience(DatabaseUrl::Sqlite(dir.path().join("m.db")));
+}
+
+#[test]
+fn broadcasts_move_to_their_audience_on_postgres() {
+    if let Some(db) = fresh_pg_database() {
+        broadcasts_move_to_their_audience(DatabaseUrl::Postgres(db.url().to_string()));
+    }
+}

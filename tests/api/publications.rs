@@ -914,6 +914,30 @@ async fn lock_publish_republish_and_changes(app: TestApp) {
             .iter()
             .any(|l| l.starts_with("kind,row,") && l.contains("training_class"))
     );
+    // The identified share stands beside the identified person-times: the
+    // line's own published values divided, empty where one is withheld.
+    let header: Vec<&str> = lines[0].split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (att, ident, share) = (
+        col("attendances"),
+        col("identified_attendances"),
+        col("identified_share"),
+    );
+    assert_eq!(share, ident + 1, "{}", lines[0]);
+    let mut shares = 0;
+    for l in &lines[1..] {
+        let cells: Vec<&str> = l.split(',').collect();
+        let (a, i) = (cells[att].parse::<f64>().ok(), cells[ident].parse::<f64>().ok());
+        match (a, i) {
+            (Some(a), Some(i)) if a > 0.0 => {
+                let expected = ((i / a) * 10_000.0).round() / 10_000.0;
+                assert_eq!(cells[share].parse::<f64>().unwrap(), expected, "{l}");
+                shares += 1;
+            }
+            _ => assert_eq!(cells[share], "", "{l}"),
+        }
+    }
+    assert!(shares > 0, "{csv}");
     // Only admins publish; bad requests are 422.
     problem(
         app.post(
