@@ -165,8 +165,7 @@ pub struct EventInput {
     #[serde(default)]
     #[schema(minimum = 1, maximum = 100000, default = 1)]
     pub sessions: Option<i64>,
-    /// Headcounts over all the record's sessions (person-times). Required,
-    /// except for the mass-media kinds, which refuse it.
+    /// Headcounts over all the record's sessions (person-times). Required, except for the mass-media kinds, which refuse it.
     pub attendance: Option<Attendance>,
     /// A mass-media record's estimated audience (required for those kinds,
     /// refused for the others).
