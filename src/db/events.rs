@@ -444,6 +444,16 @@ pub fn participant_ids_of(conn: &mut DbConn, seq: i64) -> QueryResult<Vec<i64>> 
         .load(conn)
 }
 
+/// The keys of one event's participants.
+pub fn participant_keys_of(conn: &mut DbConn, seq: i64) -> QueryResult<Vec<String>> {
+    use super::schema::participants;
+    event_participants::table
+        .inner_join(participants::table)
+        .filter(event_participants::event_seq.eq(seq))
+        .select(participants::key)
+        .load(conn)
+}
+
 /// Sets of several events.
 pub fn sets_of(conn: &mut DbConn, seqs: &[i64]) -> QueryResult<HashMap<i64, EventSets>> {
     let mut out: HashMap<i64, EventSets> =

@@ -578,6 +578,51 @@ pub fn validate(
     })
 }
 
+/// [`validate_body`] for a change to a stored event whose participants are
+/// already keyed (`keys`: a merge patch, or participants added and removed):
+/// the body carries no raw participants, and the headcounts are checked
+/// against the stored people.
+pub fn validate_keyed(
+    body: &EventBody,
+    agency: &str,
+    pseudonymizer: &Pseudonymizer,
+    keys: BTreeSet<String>,
+) -> Result<ValidEvent, Vec<FieldError>> {
+    let checked = validate_body(body, agency, pseudonymizer, "");
+    let mut errors = checked.as_ref().err().cloned().unwrap_or_default();
+    let mut keyed = Vec::new();
+    let mut err = |field: &str, msg: String| keyed.push(FieldError::new(field, msg));
+    let media = body
+        .input
+        .kind
+        .as_deref()
+        .and_then(Kind::parse)
+        .is_some_and(Kind::is_media);
+    match &body.input.attendance {
+        Some(a) if !media => check_identified(a, keys.len() as i64, &mut err),
+        _ if media && !keys.is_empty() => err(
+            "kind",
+            format!(
+                "a mass-media record has no identified participants; remove the {} first",
+                keys.len()
+            ),
+        ),
+        _ => {}
+    }
+    for e in keyed {
+        if !errors.iter().any(|x| x.field == e.field) {
+            errors.push(e);
+        }
+    }
+    match checked {
+        Ok(mut v) if errors.is_empty() => {
+            v.participant_keys = keys;
+            Ok(v)
+        }
+        _ => Err(errors),
+    }
+}
+
 /// Checks a headcount against itself and the identified participants.
 fn check_attendance(a: &Attendance, identified: i64, err: &mut impl FnMut(&str, String)) {
     for (name, v) in [
@@ -604,25 +649,29 @@ fn check_attendance(a: &Attendance, identified: i64, err: &mut impl FnMut(&str, 
     if a.under_18.is_some_and(|u| u > total) {
         err("attendance.under_18", "must not exceed total".into());
     }
-    if identified > total {
+    if a.declared_people.is_some_and(|d| d > total) {
+        err(
+            "attendance.declared_people",
+            "must not exceed total (people are at most the person-times)".into(),
+        );
+    }
+    check_identified(a, identified, err);
+}
+
+/// Checks a headcount against the identified participants: the total and
+/// the declared people hold them.
+fn check_identified(a: &Attendance, identified: i64, err: &mut impl FnMut(&str, String)) {
+    if a.total.is_some_and(|t| identified > t) {
         err(
             "attendance.total",
             format!("must be at least the {identified} distinct identified participants"),
         );
     }
-    if let Some(d) = a.declared_people {
-        if d > total {
-            err(
-                "attendance.declared_people",
-                "must not exceed total (people are at most the person-times)".into(),
-            );
-        }
-        if d < identified {
-            err(
-                "attendance.declared_people",
-                format!("must be at least the {identified} distinct identified participants"),
-            );
-        }
+    if a.declared_people.is_some_and(|d| d < identified) {
+        err(
+            "attendance.declared_people",
+            format!("must be at least the {identified} distinct identified participants"),
+        );
     }
 }
 

@@ -2,7 +2,8 @@
 //! ([`input`]), the API view and who reads what ([`view`]), idempotent
 //! create / upsert / replace / soft delete ([`write`]), batches
 //! ([`batch`]), same-as links between agencies' reports ([`links`]) and
-//! the candidates for them ([`candidates`]). Every query is in
+//! the candidates for them ([`candidates`]); changes that keep what is
+//! not sent ([`patch`]: merge patches, participants added and removed). Every query is in
 //! `crate::db` (`events`, `event_links`, `participants`).
 
 pub mod batch;
@@ -12,6 +13,7 @@ pub mod claims;
 pub mod groups;
 pub mod input;
 pub mod links;
+pub mod patch;
 pub mod proposals;
 mod refs;
 pub mod view;

@@ -500,10 +500,7 @@ pub fn replace_by_id(
 ) -> Result<(Outcome, EventOut), ApiError> {
     in_write_tx(conn, |conn| {
         let existing = writable(conn, writer, id)?;
-        let if_match = if_match
-            .clone()
-            .unwrap_or_else(|| Versions::one(existing.version));
-        let mut v = validate_body(input, &existing.agency_code, pseudonymizer, "")
+        let v = validate_body(input, &existing.agency_code, pseudonymizer, "")
             .map_err(ApiError::validation)?;
         if v.external_id != existing.external_id {
             return Err(ApiError::field(
@@ -511,21 +508,35 @@ pub fn replace_by_id(
                 "cannot change; it must equal the stored external_id",
             ));
         }
-        v.external_id = existing.external_id.clone();
-        let area_id = resolve_refs(conn, &v)?;
-        let agency = existing.agency_code.clone();
-        store(
-            conn,
-            actor,
-            &agency,
-            &v,
-            area_id,
-            Some(existing),
-            Mode::Upsert,
-            Some(&if_match),
-            &mut ClaimQuota::new(actor),
-        )
+        store_replacement(conn, actor, existing, &v, if_match.clone())
     })
+}
+
+/// Stores `v` as the new content of `existing` (inside the caller's write
+/// transaction, `existing` read under its lock): a replacement by id, a
+/// merge patch or a change of participants. `if_match` is the version the
+/// caller changes (`None`: whatever is stored).
+pub(super) fn store_replacement(
+    conn: &mut DbConn,
+    actor: &Actor,
+    existing: EventRow,
+    v: &ValidEvent,
+    if_match: Option<Versions>,
+) -> Result<(Outcome, EventOut), ApiError> {
+    let if_match = if_match.unwrap_or_else(|| Versions::one(existing.version));
+    let area_id = resolve_refs(conn, v)?;
+    let agency = existing.agency_code.clone();
+    store(
+        conn,
+        actor,
+        &agency,
+        v,
+        area_id,
+        Some(existing),
+        Mode::Upsert,
+        Some(&if_match),
+        &mut ClaimQuota::new(actor),
+    )
 }
 
 /// 404 unless `writer` may change event `id`: the check a route on one

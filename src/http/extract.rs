@@ -102,6 +102,29 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     }
 }
 
+/// A JSON merge patch (RFC 7396): `Content-Type: application/merge-patch+json`
+/// (or `application/json`): a JSON object, read with the checks of every
+/// body (no NUL, no repeated key).
+#[derive(Debug)]
+pub struct MergePatch(pub serde_json::Value);
+
+impl FromRequest for MergePatch {
+    type Error = ApiError;
+    type Future = BoxFut<Self>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        if !content_type_is(req, &["application/merge-patch+json", "application/json"]) {
+            return Box::pin(async {
+                Err(ApiError::UnsupportedMediaType(
+                    "a merge patch is sent with Content-Type: application/merge-patch+json".into(),
+                ))
+            });
+        }
+        let body = read_body(req, payload);
+        Box::pin(async move { parse_json(&body.await?).map(MergePatch) })
+    }
+}
+
 impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
     type Error = ApiError;
     type Future = BoxFut<Self>;

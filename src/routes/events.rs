@@ -2,7 +2,7 @@
 //! those they co-organise; admins read and write all; dashboards use aggregates.
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -11,8 +11,9 @@ use crate::db::events::EventFilter;
 use crate::domain::calendar::{Day, Instant};
 use crate::domain::{Kind, TargetGroup, Topic};
 use crate::error::{ApiError, Problem};
+use crate::events::patch::ParticipantsChange;
 use crate::events::{self, BatchResult, EventBody, EventInput, EventOut, Expected, Mode, Outcome};
-use crate::http::extract::{JsonBody, Late, QueryParams, given, parse_json};
+use crate::http::extract::{JsonBody, Late, MergePatch, QueryParams, given, parse_json};
 use crate::http::if_match::IfMatch;
 use crate::http::{AuthErrors, BodyErrors, Locked, NotFound, page_size, with_conn};
 use crate::http::{PageQuery, Principal, cursor};
@@ -374,6 +375,127 @@ pub async fn replace(
     let pseudo = state.pseudonymizer.clone();
     let (outcome, event) = with_conn(&state, move |c| {
         events::replace_by_id(c, &pseudo, &actor, writer(&who)?, &id, &input, expected)
+    })
+    .await?;
+    Ok(respond(outcome, &event))
+}
+
+/// Change some fields of an event, keeping the others (its agency or an
+/// admin): a JSON merge patch (RFC 7396, `Content-Type:
+/// application/merge-patch+json`), e.g. `{"attendance": {"total": 52}}`
+/// changes the headcount and keeps everything else, participants included.
+/// A member set to `null` removes an optional field. `participants` is
+/// refused (422): they change through `POST
+/// /api/v1/events/{id}/participants`. `If-Match` is required. The same
+/// consent effects as a `PUT`: a figure change sets confirmed claims back
+/// to pending.
+#[utoipa::path(operation_id = "events_patch", tag = "events", security(("bearer" = [])),
+    request_body(content = EventPatch, content_type = "application/merge-patch+json"),
+    params(("id" = String, Path, description = "Event id"), ("If-Match" = String, Header, pattern = r#"^(\*|(W/)?"[0-9]{1,18}"( *, *(W/)?"[0-9]{1,18}")*)$"#, description = "ETag of the version being changed, or `*`")),
+    responses((status = 200, description = "Changed (or unchanged)", body = EventOut, headers(("ETag" = String, description = "Version tag"))),
+        (status = 412, description = "The event changed since that ETag", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match is missing", body = Problem, content_type = "application/problem+json"),
+        AuthErrors, BodyErrors, NotFound, Locked))]
+#[patch("/events/{id}")]
+pub async fn patch(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<String>,
+    body: Late<MergePatch>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    visible_for_writing(&state, &who, &id).await?;
+    let patch = body.get()?.0;
+    let expected = IfMatch::of(&req)?.required()?;
+    let actor = who.actor();
+    let pseudo = state.pseudonymizer.clone();
+    let (outcome, event) = with_conn(&state, move |c| {
+        events::patch::patch_by_id(c, &pseudo, &actor, writer(&who)?, &id, &patch, expected)
+    })
+    .await?;
+    Ok(respond(outcome, &event))
+}
+
+/// The fields a merge patch may carry: any of an event's, each optional
+/// (`participants` excepted). Shown for documentation; the body is read
+/// as a merge patch onto the stored event, then checked as a whole event.
+#[derive(Debug, ToSchema)]
+#[schema(as = EventPatch)]
+#[expect(
+    dead_code,
+    reason = "the merge patch's schema in the OpenAPI document; the body is read as JSON"
+)]
+pub struct EventPatch {
+    /// Title, 1-300 characters.
+    pub title: Option<String>,
+    /// Free text (`null` removes it).
+    pub description: Option<String>,
+    /// Kind.
+    #[schema(value_type = Option<Kind>)]
+    pub kind: Option<String>,
+    /// Topics (the whole set).
+    #[schema(value_type = Option<Vec<Topic>>)]
+    pub topics: Option<Vec<String>>,
+    /// First day.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub start_date: Option<String>,
+    /// Last day.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub end_date: Option<String>,
+    /// Unit code valid on the start date.
+    pub area_code: Option<String>,
+    /// Co-organisers (the whole list).
+    pub co_organizers: Option<Vec<String>>,
+    /// Target groups (the whole set).
+    #[schema(value_type = Option<Vec<TargetGroup>>)]
+    pub target_groups: Option<Vec<String>>,
+    /// Sessions.
+    pub sessions: Option<i64>,
+    /// Headcounts: members merge (`{"attendance": {"female": 20}}` keeps the total).
+    pub attendance: Option<crate::events::input::Attendance>,
+    /// A mass-media record's audience.
+    pub audience: Option<crate::events::input::Audience>,
+}
+
+/// Add and remove identified participants of an event, keeping the others
+/// (its agency or an admin). Each is typed as the person gave it,
+/// normalised and hashed like any participant: a removal matches the hash
+/// (nothing raw is stored). Someone to remove who is not among the
+/// event's participants is a 422 naming `remove[i]`. The headcount must
+/// still hold the identified people. `If-Match` is required; the same
+/// consent effects as a `PUT`.
+#[utoipa::path(operation_id = "events_participants_change", tag = "events", security(("bearer" = [])),
+    request_body = ParticipantsChange,
+    params(("id" = String, Path, description = "Event id"), ("If-Match" = String, Header, pattern = r#"^(\*|(W/)?"[0-9]{1,18}"( *, *(W/)?"[0-9]{1,18}")*)$"#, description = "ETag of the version being changed, or `*`")),
+    responses((status = 200, description = "Changed", body = EventOut, headers(("ETag" = String, description = "Version tag"))),
+        (status = 412, description = "The event changed since that ETag", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match is missing", body = Problem, content_type = "application/problem+json"),
+        AuthErrors, BodyErrors, NotFound, Locked))]
+#[post("/events/{id}/participants")]
+pub async fn change_participants(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<String>,
+    body: Late<JsonBody<ParticipantsChange>>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    visible_for_writing(&state, &who, &id).await?;
+    let change = body.get()?.0;
+    let expected = IfMatch::of(&req)?.required()?;
+    let actor = who.actor();
+    let pseudo = state.pseudonymizer.clone();
+    let (outcome, event) = with_conn(&state, move |c| {
+        events::patch::change_participants(
+            c,
+            &pseudo,
+            &actor,
+            writer(&who)?,
+            &id,
+            &change,
+            expected,
+        )
     })
     .await?;
     Ok(respond(outcome, &event))

@@ -67,6 +67,8 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(events::put_external)
         .service(events::get_one)
         .service(events::replace)
+        .service(events::patch)
+        .service(events::change_participants)
         .service(events::remove)
         .service(links::group)
         .service(links::link)

@@ -157,6 +157,12 @@ async fn required_fields_in_the_document_are_what_the_server_requires(app: TestA
             format!("/api/v1/events/{id}/same-as"),
             &police,
         ),
+        (
+            "post",
+            "/api/v1/events/{id}/participants",
+            format!("/api/v1/events/{id}/participants"),
+            &police,
+        ),
         ("post", "/api/v1/tokens", "/api/v1/tokens".into(), &admin),
         (
             "post",

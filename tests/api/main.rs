@@ -16,6 +16,7 @@ mod bounds;
 mod cli;
 mod consent;
 mod contract;
+mod corrections;
 mod dashboard;
 mod drill;
 mod events;

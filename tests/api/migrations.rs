@@ -160,12 +160,20 @@ fn broadcasts_move_to_their_audience(url: DatabaseUrl) {
     .load(&mut conn)
     .unwrap();
     assert_eq!(
-        (rows[0].attendance_total, rows[0].attendance_female, rows[0].audience_estimate),
+        (
+            rows[0].attendance_total,
+            rows[0].attendance_female,
+            rows[0].audience_estimate
+        ),
         (0, None, Some(5000))
     );
     assert_eq!((rows[0].sessions, rows[0].version, rows[0].kept), (1, 4, 1));
     assert_eq!(
-        (rows[1].attendance_total, rows[1].attendance_female, rows[1].audience_estimate),
+        (
+            rows[1].attendance_total,
+            rows[1].attendance_female,
+            rows[1].audience_estimate
+        ),
         (40, Some(20), None)
     );
     assert_eq!((rows[1].sessions, rows[1].version, rows[1].kept), (1, 1, 1));
@@ -178,8 +186,14 @@ fn broadcasts_move_to_their_audience(url: DatabaseUrl) {
     assert_eq!(logged.len(), 1, "{logged:?}");
     let entry = logged[0].item.replace(' ', "");
     assert!(entry.starts_with("b{"), "{entry}");
-    assert!(entry.contains("\"total\":5000") && entry.contains("\"female\":2600"), "{entry}");
-    assert!(entry.contains("\"participants_kept_not_counted\":1"), "{entry}");
+    assert!(
+        entry.contains("\"total\":5000") && entry.contains("\"female\":2600"),
+        "{entry}"
+    );
+    assert!(
+        entry.contains("\"participants_kept_not_counted\":1"),
+        "{entry}"
+    );
 }
 
 #[test]

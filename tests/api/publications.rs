@@ -927,7 +927,10 @@ async fn lock_publish_republish_and_changes(app: TestApp) {
     let mut shares = 0;
     for l in &lines[1..] {
         let cells: Vec<&str> = l.split(',').collect();
-        let (a, i) = (cells[att].parse::<f64>().ok(), cells[ident].parse::<f64>().ok());
+        let (a, i) = (
+            cells[att].parse::<f64>().ok(),
+            cells[ident].parse::<f64>().ok(),
+        );
         match (a, i) {
             (Some(a), Some(i)) if a > 0.0 => {
                 let expected = ((i / a) * 10_000.0).round() / 10_000.0;

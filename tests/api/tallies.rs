@@ -158,8 +158,15 @@ async fn check_all(app: &TestApp, reals: &[Real]) {
         200,
     )
     .await;
-    let engine = if app.settings.reach_index { "index" } else { "sql" };
-    assert_eq!(answer["meta"]["engine"], engine, "the engine under test answered");
+    let engine = if app.settings.reach_index {
+        "index"
+    } else {
+        "sql"
+    };
+    assert_eq!(
+        answer["meta"]["engine"], engine,
+        "the engine under test answered"
+    );
     let all: Vec<&Real> = reals.iter().collect();
     check(&answer["totals"], &model(&all), "totals");
     let agencies: BTreeSet<&String> = reals.iter().flat_map(|r| r.agencies.iter()).collect();
@@ -470,8 +477,15 @@ async fn the_range_of_people_holds_the_true_people(app: TestApp) {
         200,
     )
     .await;
-    let engine = if app.settings.reach_index { "index" } else { "sql" };
-    assert_eq!(answer["meta"]["engine"], engine, "the engine under test answered");
+    let engine = if app.settings.reach_index {
+        "index"
+    } else {
+        "sql"
+    };
+    assert_eq!(
+        answer["meta"]["engine"], engine,
+        "the engine under test answered"
+    );
     let holds = |m: &Value, n: usize, what: &str| {
         let (lo, hi) = (
             m["reach_min"].as_i64().unwrap(),
