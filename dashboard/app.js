@@ -5,7 +5,7 @@
 // Every request goes through api.js.
 import { download as fetchFile, request } from "./api.js";
 import { Charts } from "./charts.js";
-import { fmt, fmtDate, fmtMonth, getLang, setLang, t, translatePage } from "./i18n.js";
+import { fmt, fmtDate, fmtMonth, fmtShare, getLang, setLang, t, translatePage } from "./i18n.js";
 import { renderWho, startSession } from "./session.js";
 
 const $ = (id) => document.getElementById(id);
@@ -14,7 +14,7 @@ const $ = (id) => document.getElementById(id);
 const state = { signedIn: false, gen: 0, role: null, isPublic: false, area: null, areaLevel: null, agencies: [], names: {},
   live: new Set() };
 const KINDS = ["training_class", "community_meeting", "campaign_launch", "law_dissemination", "integrated_lesson",
-  "extracurricular", "media_broadcast", "home_visit", "other"];
+  "extracurricular", "home_visit", "media_broadcast", "loudspeaker", "printed_materials", "online_post", "other"];
 const TOPICS = ["human_trafficking", "drug_prevention", "crime_prevention", "social_evils", "gender_equality",
   "child_protection", "safe_migration", "other"];
 const TARGETS = ["students", "women", "girls", "youth", "ethnic_minorities", "migrant_workers", "general_public",
@@ -106,8 +106,9 @@ function searchAreas() {
 // ---- tables ----
 const canDrill = () => state.role === "admin" || state.role === "agency";
 
-// A figure: a link to its drill-down when the token may read it.
-function figure(value, drillQuery) {
+// A figure: a link to its drill-down when the token may read it (`row`:
+// the measures of the row it belongs to, said above the list).
+function figure(value, drillQuery, row = null) {
   const td = document.createElement("td");
   td.className = "n";
   if (drillQuery !== null && canDrill() && value) {
@@ -116,7 +117,7 @@ function figure(value, drillQuery) {
     a.className = "fig";
     a.textContent = fmt(value);
     a.dataset.drill = drillQuery;
-    a.addEventListener("click", (ev) => { ev.preventDefault(); drill(drillQuery); });
+    a.addEventListener("click", (ev) => { ev.preventDefault(); drill(drillQuery, row); });
     td.appendChild(a);
   } else {
     td.textContent = fmt(value);
@@ -149,36 +150,142 @@ function table(container, caption, headers, rows, total) {
   };
   rows.forEach((r) => add(r));
   if (total) add(total, "total");
+  // Each cell names its column: a wide table is shown as one block per row
+  // on a phone (app.css), each figure beside its name.
+  if (headers.length > 4) tbl.className = "wide";
+  for (const tr of body.rows) {
+    [...tr.cells].forEach((c, i) => { if (i > 0 && headers[i]) c.dataset.label = headers[i]; });
+  }
   container.replaceChildren(tbl);
 }
 
+// ---- people figures ----
+// A row's identified share is a lower bound when a record of it covers
+// several sessions (each identified person counts once per record). It is
+// exact only when every record that is not mass media is one session, that
+// is when sessions = events - media_items (media items are at least the
+// mass-media records): unknown figures make it a lower bound.
+function shareIsFloor(m) {
+  if ([m.sessions, m.events, m.media_items].some((v) => v === null || v === undefined)) return true;
+  return m.sessions !== m.events - m.media_items;
+}
+
+function numCell(text, cls = "n") {
+  const td = document.createElement("td");
+  td.className = cls;
+  td.textContent = text;
+  return td;
+}
+
+// The identified share: "4,2%", "≥ 4,2%" when only a lower bound (said in
+// its title and in the note under the tables).
+function shareCell(share, floor) {
+  if (share === null || share === undefined) return numCell("–");
+  const td = numCell((floor ? "≥ " : "") + fmtShare(share), "n share");
+  if (floor) td.title = t("shareFloorTitle");
+  return td;
+}
+
+// The range of different people: "1.208–13.210", one number when it
+// collapses, "không quá 13.210" when only the upper bound is known.
+function rangeText(min, max) {
+  if (max === null || max === undefined) return "–";
+  if (min === null || min === undefined) return max === 0 ? fmt(0) : t("rangeMaxCell", { n: fmt(max) });
+  return min === max ? fmt(min) : `${fmt(min)}–${fmt(max)}`;
+}
+
+// The same in words: "ước tính từ 1.208 đến 13.210 người khác nhau".
+function rangeWords(min, max) {
+  if (min === null || min === undefined) return t("rangeMax", { n: fmt(max) });
+  return min === max ? t("rangeOne", { n: fmt(min) }) : t("rangeBoth", { min: fmt(min), max: fmt(max) });
+}
+
+// "596 người được định danh (4,2% lượt tham dự); ước tính từ 1.208 đến
+// 13.210 người khác nhau" (the report's sentence).
+function peopleWords(m) {
+  let s = t("peopleLine", { n: fmt(m.unique_participants) });
+  if (m.identified_share !== null && m.identified_share !== undefined) {
+    s += ` (${t(shareIsFloor(m) ? "shareOfFloor" : "shareOf", { share: fmtShare(m.identified_share) })})`;
+  }
+  return s + "; " + rangeWords(m.reach_min, m.reach_max);
+}
+
+const hasMedia = (m) => Boolean(m.media_items || m.audience);
+
+// The columns of a table of measures, and a row's cells (mass media apart,
+// when the answer has any).
+function measureHeads(media) {
+  return [t("sessions"), t("attendances"), t("people"), t("share"), t("range"),
+    ...(media ? [t("mediaItems"), t("audience")] : [])];
+}
+
+function measureCells(m, drillQuery, media) {
+  return [figure(m.sessions, drillQuery, m), figure(m.attendances, drillQuery, m), figure(m.unique_participants, drillQuery, m),
+    shareCell(m.identified_share, shareIsFloor(m)), numCell(rangeText(m.reach_min, m.reach_max)),
+    ...(media ? [figure(m.media_items, drillQuery, m), figure(m.audience, null)] : [])];
+}
+
+// The totals as cards: sessions, person-times, identified people with
+// their share and range, and mass media apart.
+function renderSummary(m) {
+  const card = (id, label, value, details, cls = "") => {
+    const div = document.createElement("div");
+    div.id = id;
+    div.className = "fig-card " + cls;
+    const h = document.createElement("h3");
+    h.className = "label";
+    h.textContent = label;
+    const v = document.createElement("p");
+    v.className = "value";
+    v.textContent = value;
+    div.append(h, v);
+    for (const [c, text, title] of details) {
+      const p = document.createElement("p");
+      p.className = "detail " + c;
+      p.textContent = text;
+      if (title) p.title = title;
+      div.appendChild(p);
+    }
+    return div;
+  };
+  const floor = shareIsFloor(m);
+  const share = m.identified_share === null ? [] : [["share", t(floor ? "shareOfFloor" : "shareOf",
+    { share: fmtShare(m.identified_share) }), floor ? t("shareFloorTitle") : null]];
+  const range = rangeWords(m.reach_min, m.reach_max);
+  $("v-summary").querySelector(".cards").replaceChildren(
+    card("sum-sessions", t("sumSessions"), fmt(m.sessions), [["records", t("sumRecords", { n: fmt(m.events) })]]),
+    card("sum-attendances", t("sumAttendances"), fmt(m.attendances), [["about", t("sumAttendancesNote")]]),
+    card("sum-people", t("sumPeople"), fmt(m.unique_participants),
+      [...share, ["range", range.charAt(0).toUpperCase() + range.slice(1)]], "people"),
+    card("sum-media", t("sumMedia"), fmt(m.media_items),
+      [["audience", t("audienceLine", { n: fmt(m.audience) })], ["apart", t("notAttendance")]], "media"));
+}
+
 // ---- views ----
-function measuresRow(label, m, drillQuery) {
-  return { label, cells: [figure(m.events, drillQuery), figure(m.attendances, drillQuery), figure(m.unique_participants, drillQuery)] };
+function measuresRow(label, m, drillQuery, media) {
+  return { label, cells: measureCells(m, drillQuery, media) };
 }
 
 function renderGrouped(view, answer, key, labelOf, base) {
-  const rows = answer.rows.map((r) => measuresRow(labelOf(r[key]), r, withParams(base, { [key]: r[key] })));
-  const total = measuresRow(t("total"), answer.totals, base.toString());
+  const media = hasMedia(answer.totals);
+  const rows = answer.rows.map((r) => measuresRow(labelOf(r[key]), r, withParams(base, { [key]: r[key] }), media));
+  const total = measuresRow(t("total"), answer.totals, base.toString(), media);
   table(view.querySelector(".table"), t(view.dataset.caption || "byAgency"),
-    ["", t("events"), t("attendances"), t("people")], rows, total);
+    ["", ...measureHeads(media)], rows, total);
+  // Mass-media rows have no person-time and no person: they are in the
+  // table's own columns, not in this chart.
   Charts.bars(view.querySelector(".chart"),
-    answer.rows.map((r) => ({ label: labelOf(r[key]), values: [r.attendances, r.unique_participants] })),
+    answer.rows.filter((r) => r.attendances || r.unique_participants)
+      .map((r) => ({ label: labelOf(r[key]), values: [r.attendances, r.unique_participants] })),
     [t("attendances"), t("people")], fmt, view.querySelector("h2").textContent);
 }
 
 function renderMonths(answer, base) {
   const view = $("v-month");
-  const rows = answer.rows.map((r) => ({
-    label: fmtMonth(r.period),
-    cells: [figure(r.attendances, withParams(base, { period: r.period })),
-      figure(r.unique_participants, withParams(base, { period: r.period })),
-      figure(r.first_time_participants, null), figure(r.cumulative_participants, null)],
-  }));
-  const tot = answer.totals;
-  table(view.querySelector(".table"), t("byMonth"), [t("month"), t("attendances"), t("people"), t("firstTime"), t("cumulative")], rows,
-    { label: t("total"), cells: [figure(tot.attendances, base.toString()), figure(tot.unique_participants, base.toString()),
-      figure(tot.first_time_participants, null), figure(tot.cumulative_participants, null)] });
+  const cells = (m, q) => [...measureCells(m, q, false), figure(m.first_time_participants, null), figure(m.cumulative_participants, null)];
+  const rows = answer.rows.map((r) => ({ label: fmtMonth(r.period), cells: cells(r, withParams(base, { period: r.period })) }));
+  table(view.querySelector(".table"), t("byMonth"), [t("month"), ...measureHeads(false), t("firstTime"), t("cumulative")], rows,
+    { label: t("total"), cells: cells(answer.totals, base.toString()) });
   Charts.lines(view.querySelector(".chart"), answer.rows.map((r) => fmtMonth(r.period)), [
     { name: t("attendances"), values: answer.rows.map((r) => r.attendances) },
     { name: t("people"), values: answer.rows.map((r) => r.unique_participants) },
@@ -239,6 +346,7 @@ async function renderAreas(base) {
     answer = await api("/api/v1/aggregates?" + withParams(q, { group_by: level }));
   }
   const key = level.split(":")[1];
+  const media = hasMedia(answer.totals);
   const rows = answer.rows.map((r) => {
     const code = r[key];
     const name = r[key + "_name"] || "–";
@@ -254,10 +362,10 @@ async function renderAreas(base) {
       });
     }
     const drillQ = code ? withParams(q, { [key]: code, [key + "_name"]: name }) : null;
-    return Object.assign(measuresRow(name, r, drillQ), labelNode ? { labelNode } : {});
+    return Object.assign(measuresRow(name, r, drillQ, media), labelNode ? { labelNode } : {});
   });
   table(view.querySelector(".table"), parent ? parent.name : t("byArea"),
-    ["", t("events"), t("attendances"), t("people")], rows, measuresRow(t("total"), answer.totals, q));
+    ["", ...measureHeads(media)], rows, measuresRow(t("total"), answer.totals, q, media));
   $("area-back").hidden = !parent;
   $("area-csv").onclick = () => download("/api/v1/aggregates.csv?" + withParams(q, { group_by: level }),
     `aggregates-${level.replace(":", "-")}.csv`, "text/csv");
@@ -332,6 +440,7 @@ async function load() {
     if (gen !== state.gen) return;
     $("v-agency").dataset.caption = "byAgency";
     $("v-kind").dataset.caption = "byKind";
+    renderSummary(byAgency.totals);
     renderGrouped($("v-agency"), byAgency, "agency", (c) => state.names[c] || c, base);
     renderGrouped($("v-kind"), byKind, "kind", (c) => t("kinds")[c] || c, base);
     renderMonths(byMonth, base);
@@ -393,20 +502,45 @@ async function showSigned(period) {
 }
 
 // ---- drill-down ----
-async function drill(query) {
+// `row`: the measures of the row drilled into (its people said above the list).
+async function drill(query, row) {
   try {
     const page = await api("/api/v1/aggregates/events?" + withParams(query, { limit: "100" }));
     const body = $("drill-body");
+    const tot = page.totals;
+    const media = hasMedia(tot);
+    const isMedia = (e) => e.sessions === 0 && hasMedia(e);
+    const cells = (e, share, floor, mediaRecord) => {
+      const dash = (v) => numCell(mediaRecord ? "–" : fmt(v));
+      return [dash(e.sessions), dash(e.attendances), dash(e.identified_attendances),
+        mediaRecord ? numCell("–") : shareCell(share, floor),
+        ...(media ? [numCell(hasMedia(e) ? fmt(e.media_items) : "–"), numCell(hasMedia(e) ? fmt(e.audience) : "–")] : [])];
+    };
+    const ratio = (a, b) => (b > 0 ? Math.round((a / b) * 10000) / 10000 : null);
     const rows = page.items.map((e) => {
       const reports = e.reports.map((r) => `${state.names[r.agency] || r.agency}: ${r.title}`).join("; ");
       const hidden = e.hidden_reports ? " · " + t("hiddenReports").replace("{n}", e.hidden_reports) : "";
-      const cell = (v) => { const td = document.createElement("td"); td.className = "n"; td.textContent = fmt(v); return td; };
-      return { label: `${fmtDate(e.start_date)} · ${reports}${hidden}`, cells: [cell(e.attendances), cell(e.identified_attendances)] };
+      return { label: `${fmtDate(e.start_date)} · ${reports}${hidden}`,
+        cells: cells(e, ratio(e.identified_attendances, e.attendances), e.sessions > 1, isMedia(e)) };
     });
-    const tot = (v) => { const td = document.createElement("td"); td.className = "n"; td.textContent = fmt(v); return td; };
-    table(body, `${fmt(page.totals.events)} ${t("events").toLowerCase()}`, ["", t("attendances"), t("people")], rows,
-      { label: t("total"), cells: [tot(page.totals.attendances), tot(page.totals.identified_attendances)] });
+    const heads = ["", t("sessions"), t("attendances"), t("people"), t("share"), ...(media ? [t("mediaItems"), t("audience")] : [])];
+    table(body, t(media ? "drillCaptionMedia" : "drillCaption",
+      { sessions: fmt(tot.sessions), items: fmt(tot.media_items), events: fmt(tot.events) }), heads, rows,
+    { label: t("drillSum"), cells: cells(tot, ratio(tot.identified_attendances, tot.attendances), shareIsFloor(tot), false) });
     if (!page.items.length) body.textContent = t("drillNone");
+    else {
+      const note = document.createElement("p");
+      note.className = "note";
+      note.textContent = t("drillNote");
+      body.appendChild(note);
+    }
+    if (row && page.items.length) {
+      const said = document.createElement("p");
+      said.className = "drill-people";
+      said.textContent = peopleWords(row) + "." + (hasMedia(row)
+        ? " " + t("mediaLine", { n: fmt(row.media_items), audience: fmt(row.audience) }) : "");
+      body.prepend(said);
+    }
     $("drill").hidden = false;
     $("drill").focus();
   } catch (e) { fail(e); }
@@ -436,19 +570,38 @@ async function loadPublications(chosen) {
   status(t("loaded"));
 }
 
+// A publication's tables: sessions (activities in older publications that
+// lack them), person-times, identified people with their share and the
+// upper bound of different people (the lower one is never published), then
+// mass media apart. Withheld cells say so; a share of a withheld figure is
+// withheld too.
 async function showPublication(value) {
   const [period, version] = value.split("|");
   const p = await api(`/api/v1/publications/${encodeURIComponent(period)}?version=${encodeURIComponent(version)}`);
   const body = $("pub-body");
   body.replaceChildren();
-  const shown = ["events", "attendances", "unique_participants", "first_time_participants", "people"];
+  const summary = document.createElement("div");
+  summary.id = "pub-summary";
+  body.appendChild(summary);
+  const heads = { events: "events", sessions: "sessions", attendances: "attendances", unique_participants: "people",
+    share: "share", reach_max: "range", first_time_participants: "firstTime", media_items: "mediaItems",
+    audience: "audience", people: "people" };
+  const withheld = (td) => { td.className = "n suppressed"; td.textContent = t("withheld"); return td; };
   for (const tbl of p.tables) {
-    const measures = tbl.measures.filter((m) => shown.includes(m));
-    const cells = (c) => measures.map((m) => {
-      const td = document.createElement("td");
-      td.className = "n";
-      if (c.suppressed.includes(m)) { td.className = "n suppressed"; td.textContent = t("withheld"); } else td.textContent = fmt(c.values[m]);
-      return td;
+    const has = (m) => tbl.measures.includes(m);
+    const columns = [has("sessions") ? "sessions" : "events", "attendances", "unique_participants",
+      ...(has("identified_attendances") && has("attendances") ? ["share"] : []), "reach_max", "first_time_participants",
+      "media_items", "audience", "people"].filter((m) => m === "share" || has(m));
+    const cells = (c) => columns.map((m) => {
+      const off = (x) => c.suppressed.includes(x) || c.values[x] === null || c.values[x] === undefined;
+      if (m === "share") {
+        if (off("identified_attendances") || off("attendances")) return withheld(numCell(""));
+        const a = c.values.attendances;
+        const share = a > 0 ? Math.round((c.values.identified_attendances / a) * 10000) / 10000 : null;
+        return shareCell(share, shareIsFloor(c.values));
+      }
+      if (c.suppressed.includes(m)) return withheld(numCell(""));
+      return numCell(m === "reach_max" ? rangeText(null, c.values[m]) : fmt(c.values[m]));
     });
     const div = document.createElement("div");
     div.className = "table";
@@ -459,9 +612,33 @@ async function showPublication(value) {
     const titles = { agency: "byAgency", kind: "byKind", "period:month": "byMonth", target_group: "byTarget",
       "area:province": "byProvince" };
     const title = tbl.name === tbl.group_by.join(",") && titles[tbl.name] ? t(titles[tbl.name]) : tbl.name;
-    table(div, title, ["", ...measures.map((m) => t({ unique_participants: "people", people: "people", first_time_participants: "firstTime" }[m] || m))],
+    table(div, title, ["", ...columns.map((m) => t(heads[m]))],
       tbl.rows.map((r) => ({ label: label(r.key), cells: cells(r) })), { label: t("total"), cells: cells(tbl.totals) });
     body.appendChild(div);
+  }
+  // The whole period's people in words, from the first table that has them.
+  const first = p.tables.find((x) => x.measures.includes("unique_participants"));
+  if (first) {
+    const v = first.totals.values;
+    const off = (x) => first.totals.suppressed.includes(x) || v[x] === null || v[x] === undefined;
+    const line = document.createElement("p");
+    line.className = "pub-people";
+    if (!off("unique_participants")) {
+      let text = t("peopleLine", { n: fmt(v.unique_participants) });
+      if (!off("identified_attendances") && !off("attendances") && v.attendances > 0) {
+        const share = Math.round((v.identified_attendances / v.attendances) * 10000) / 10000;
+        text += ` (${t(shareIsFloor(v) ? "shareOfFloor" : "shareOf", { share: fmtShare(share) })})`;
+      }
+      if (!off("reach_max")) text += "; " + t("rangeMax", { n: fmt(v.reach_max) });
+      line.textContent = text + ".";
+      summary.appendChild(line);
+    }
+    if (!off("media_items") && !off("audience") && hasMedia(v)) {
+      const media = document.createElement("p");
+      media.className = "pub-media";
+      media.textContent = t("mediaLine", { n: fmt(v.media_items), audience: fmt(v.audience) });
+      summary.appendChild(media);
+    }
   }
 }
 
@@ -517,7 +694,7 @@ function leave() {
   Object.assign(state, { signedIn: false, role: null, isPublic: false, area: null, areaLevel: null });
   state.live.clear();
   for (const id of ["filters", "reports", "views", "publications", "drill", "locked", "pub-mode"]) $(id).hidden = true;
-  for (const e of document.querySelectorAll("#views .chart, #views .table, #pub-body, #pub-select, #drill-body, #f-area-results")) {
+  for (const e of document.querySelectorAll("#views .cards, #views .chart, #views .table, #pub-body, #pub-select, #drill-body, #f-area-results")) {
     e.replaceChildren();
   }
   status("");

@@ -16,6 +16,34 @@ function svg(width, height, label) {
     preserveAspectRatio: "xMinYMin meet" });
 }
 
+// The width a chart is drawn at: the room it has (the page's, while its
+// view is still hidden), 280 to 600 units, so that its 11 px text stays
+// 11 px on a phone instead of being scaled down.
+function room(container) {
+  const w = container.clientWidth || document.documentElement.clientWidth - 24;
+  return Math.round(Math.max(280, Math.min(600, w)));
+}
+
+// Charts are drawn again when the page's width changes (a phone turned).
+const drawn = new Map();
+let lastWidth = 0;
+let resizeTimer = null;
+if (typeof window !== "undefined") {
+  window.addEventListener("resize", () => {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(() => {
+      const w = document.documentElement.clientWidth;
+      if (w === lastWidth) return;
+      lastWidth = w;
+      for (const [container, draw] of drawn) {
+        if (!container.isConnected || !container.firstChild) drawn.delete(container); else draw();
+      }
+    }, 150);
+  });
+}
+
+const clip = (text, chars) => (text.length > chars ? text.slice(0, chars - 1) + "…" : text);
+
 function legend(names) {
   const ul = document.createElement("ul");
   ul.className = "legend";
@@ -31,15 +59,16 @@ function legend(names) {
 // items: [{label, values: [..]}], one bar per series per item.
 function bars(container, items, series, fmt, label) {
   container.replaceChildren();
+  drawn.set(container, () => bars(container, items, series, fmt, label));
   if (!items.length) return;
-  const W = 600, labelW = 170, row = 14 * series.length + 10;
+  const W = room(container), labelW = Math.min(170, Math.round(W * 0.34)), row = 14 * series.length + 10;
   const H = items.length * row + 10;
   const max = Math.max(1, ...items.flatMap((i) => i.values.map((v) => v || 0)));
   const s = svg(W, H, label);
   items.forEach((item, r) => {
     const y = 5 + r * row;
     s.appendChild(el("text", { x: 0, y: y + row / 2, "dominant-baseline": "middle" },
-      item.label.length > 26 ? item.label.slice(0, 25) + "…" : item.label));
+      clip(item.label, Math.floor(labelW / 6.5))));
     item.values.forEach((v, k) => {
       const w = ((v || 0) / max) * (W - labelW - 70);
       const by = y + k * 14;
@@ -53,8 +82,9 @@ function bars(container, items, series, fmt, label) {
 // labels: x labels; series: [{name, values}] (null: no value).
 function lines(container, labels, series, fmt, label) {
   container.replaceChildren();
+  drawn.set(container, () => lines(container, labels, series, fmt, label));
   if (!labels.length) return;
-  const W = 600, H = 240, left = 50, bottom = 30, top = 10, right = 10;
+  const W = room(container), H = 240, left = 50, bottom = 30, top = 10, right = 10;
   const max = Math.max(1, ...series.flatMap((s) => s.values.map((v) => v || 0)));
   const x = (i) => left + (labels.length === 1 ? (W - left - right) / 2 : (i * (W - left - right)) / (labels.length - 1));
   const y = (v) => top + (1 - v / max) * (H - top - bottom);
@@ -62,7 +92,7 @@ function lines(container, labels, series, fmt, label) {
   s.appendChild(el("line", { x1: left, y1: y(0), x2: W - right, y2: y(0), stroke: "#999" }));
   s.appendChild(el("text", { x: 0, y: y(max) + 4 }, fmt(max)));
   s.appendChild(el("text", { x: 0, y: y(0) }, "0"));
-  const step = Math.max(1, Math.ceil(labels.length / 8));
+  const step = Math.max(1, Math.ceil(labels.length / Math.max(2, Math.floor(W / 75))));
   labels.forEach((l, i) => {
     if (i % step === 0) {
       const anchor = i === 0 && labels.length > 1 ? "start" : i === labels.length - 1 && labels.length > 1 ? "end" : "middle";
@@ -82,8 +112,9 @@ function lines(container, labels, series, fmt, label) {
 // combos: [{agencies: [..], people}], largest first; agencies: every agency.
 function upset(container, combos, agencies, names, fmt, label) {
   container.replaceChildren();
+  drawn.set(container, () => upset(container, combos, agencies, names, fmt, label));
   if (!combos.length) return;
-  const colW = 34, left = 150, barH = 120, rowH = 18;
+  const colW = 34, left = room(container) < 450 ? 120 : 150, barH = 120, rowH = 18;
   const W = left + combos.length * colW + 10, H = barH + 20 + agencies.length * rowH;
   const max = Math.max(1, ...combos.map((c) => c.people || 0));
   const s = svg(W, H, label);
@@ -99,7 +130,7 @@ function upset(container, combos, agencies, names, fmt, label) {
     });
   });
   agencies.forEach((a, r) => {
-    s.appendChild(el("text", { x: 0, y: barH + 24 + r * rowH }, names[a] || a));
+    s.appendChild(el("text", { x: 0, y: barH + 24 + r * rowH }, clip(names[a] || a, Math.floor(left / 6.5))));
   });
   container.append(s);
 }

@@ -12,8 +12,14 @@
 // are the second choice and their figures equal the API's
 // for several filter choices, the language switch works, figures drill down
 // for admins, the page fits 360 px without horizontal scrolling, public
-// tokens see publications with withheld cells marked; a screenshot of each
-// screen is written under $OUT.
+// tokens see publications with withheld cells marked; the seed's own
+// figures, computed here from what was posted (issue 31), are shown:
+// sessions as the activity count, identified people with their share
+// ("≥" when a record covers several sessions) and their range of different
+// people (one number when it collapses; "không quá N" in publications),
+// mass media apart with its audience and never in the person-times; no
+// text under 10.5 px and no table scrolling sideways at 360 px; a
+// screenshot of each screen is written under $OUT.
 import { createHmac } from "node:crypto";
 import { createRequire } from "node:module";
 
@@ -69,29 +75,97 @@ async function api(method, path, token, body, headers = {}) {
   return text ? JSON.parse(text) : null;
 }
 
-function event(id, kind, day, total, people, extra = {}) {
-  return { external_id: id, kind, title: id, topics: ["human_trafficking"], start_date: day, end_date: day,
-    area_code: AREA, attendance: { total },
-    participants: people.map((p) => ({ id_type: "citizen_id", value: "0013" + String(p).padStart(8, "0") })), ...extra };
+const range = (a, b) => Array.from({ length: b - a }, (_, i) => a + i);
+// The records posted, and what the check expects of them (computed here,
+// never read back from the service): who reported them (and co-organised
+// them), their sessions, person-times, people counted by the organiser,
+// identified people, or, for mass media, items and audience.
+const SEED = [
+  { id: "p1", agency: "police", kind: "training_class", day: "2025-08-01", total: 40, people: range(0, 30) },
+  { id: "p2", agency: "police", kind: "training_class", day: "2025-08-10", total: 25, people: range(20, 40) },
+  { id: "p3", agency: "police", kind: "community_meeting", day: "2025-09-05", total: 60, people: range(35, 80) },
+  { id: "w1", agency: "womens-union", kind: "law_dissemination", day: "2025-08-02", total: 50, people: range(60, 100) },
+  { id: "w2", agency: "womens-union", kind: "law_dissemination", day: "2025-09-07", total: 30, people: range(0, 10) },
+  { id: "j1", agency: "police", kind: "campaign_launch", day: "2025-09-20", total: 120, people: range(90, 150),
+    co: ["womens-union"] },
+  // A term of integrated lessons in one tally: 12 sessions, 600
+  // person-times, 200 pupils counted by the school, none identified.
+  { id: "t1", agency: "womens-union", kind: "integrated_lesson", day: "2025-09-12", sessions: 12, total: 600,
+    declared: 200, people: [] },
+  // A month of village meetings: 20 sessions, 2,000 person-times, nobody
+  // counted or identified.
+  { id: "t2", agency: "police", kind: "community_meeting", day: "2025-09-15", sessions: 20, total: 2000, people: [] },
+  // Everyone identified: the range is one number.
+  { id: "x1", agency: "police", kind: "extracurricular", day: "2025-09-25", total: 15, people: range(150, 165) },
+  // Mass media: items and an estimated audience, no attendance, no people.
+  { id: "b1", agency: "womens-union", kind: "media_broadcast", day: "2025-09-18", sessions: 3, audience: 5000 },
+  { id: "b2", agency: "police", kind: "loudspeaker", day: "2025-08-20", sessions: 10, audience: 8000 },
+];
+const TOKEN_OF = { police: () => T.police, "womens-union": () => T.women };
+
+function body(r) {
+  const out = { external_id: r.id, kind: r.kind, title: r.id, topics: ["human_trafficking"], start_date: r.day, end_date: r.day,
+    area_code: AREA };
+  if (r.sessions) out.sessions = r.sessions;
+  if (r.audience !== undefined) {
+    out.audience = { estimate: r.audience, basis: "estimate" };
+  } else {
+    out.attendance = { total: r.total, ...(r.declared !== undefined ? { declared_people: r.declared } : {}) };
+    out.participants = r.people.map((p) => ({ id_type: "citizen_id", value: "0013" + String(p).padStart(8, "0") }));
+  }
+  if (r.co) out.co_organizers = r.co;
+  return out;
 }
 
 async function seed() {
-  const range = (a, b) => Array.from({ length: b - a }, (_, i) => a + i);
-  await api("POST", "/api/v1/events", T.police, event("p1", "training_class", "2025-08-01", 40, range(0, 30)));
-  await api("POST", "/api/v1/events", T.police, event("p2", "training_class", "2025-08-10", 25, range(20, 40)));
-  await api("POST", "/api/v1/events", T.police, event("p3", "community_meeting", "2025-09-05", 60, range(35, 80)));
-  await api("POST", "/api/v1/events", T.women, event("w1", "law_dissemination", "2025-08-02", 50, range(60, 100)));
-  await api("POST", "/api/v1/events", T.women, event("w2", "law_dissemination", "2025-09-07", 30, range(0, 10)));
-  const joint = await api("POST", "/api/v1/events", T.police,
-    event("j1", "campaign_launch", "2025-09-20", 120, range(90, 150), { co_organizers: ["womens-union"] }));
-  await api("POST", `/api/v1/events/${joint.id}/claims/womens-union/confirm`, T.women, undefined, { "If-Match": '"1"' });
+  for (const r of SEED) {
+    const made = await api("POST", "/api/v1/events", TOKEN_OF[r.agency](), body(r));
+    for (const co of r.co || []) {
+      await api("POST", `/api/v1/events/${made.id}/claims/${co}/confirm`, TOKEN_OF[co](), undefined, { "If-Match": '"1"' });
+    }
+  }
   await api("POST", "/api/v1/publications", T.admin, { title: "Tháng 8/2025", period: "2025-08" });
   await api("POST", "/api/v1/periods", T.admin, { period: "2025-08", reason: "Báo cáo tháng 8 đã ký" });
 }
 
+// The figures of some seed records, as issue 31 defines them: sessions and
+// person-times of the records that are not mass media, identified people
+// (distinct), their share of the person-times, the range of different
+// people (at least the identified people and every record's own lower
+// bound, its counted people or else person-times per session; at most the
+// identified people plus what each record may hold beyond its identified
+// ones), and mass media apart.
+function expected(records) {
+  const sum = (rs, f) => rs.reduce((a, r) => a + f(r), 0);
+  const held = records.filter((r) => r.audience === undefined);
+  const media = records.filter((r) => r.audience !== undefined);
+  const n = (r) => r.people.length;
+  const unique = new Set(held.flatMap((r) => r.people)).size;
+  const attendances = sum(held, (r) => r.total);
+  const identified = sum(held, n);
+  const lower = (r) => (r.declared !== undefined ? Math.max(r.declared, n(r)) : Math.max(Math.ceil(r.total / (r.sessions || 1)), n(r)));
+  const extra = (r) => (r.declared !== undefined ? Math.max(r.declared, n(r)) : r.total) - n(r);
+  return {
+    events: records.length,
+    sessions: sum(held, (r) => r.sessions || 1),
+    attendances,
+    unique,
+    share: attendances ? Math.round((identified / attendances) * 10000) / 10000 : null,
+    // A lower bound where a record covers several sessions; the page
+    // cannot tell several broadcast items from several sessions in a
+    // row's figures, so either makes it "at least".
+    floor: records.some((r) => (r.sessions || 1) > 1),
+    reachMin: Math.max(unique, ...held.map(lower)),
+    reachMax: unique + sum(held, extra),
+    items: sum(media, (r) => r.sessions || 1),
+    audience: sum(media, (r) => r.audience),
+  };
+}
+const byAgency = (code) => SEED.filter((r) => r.agency === code || (r.co || []).includes(code));
+
 // Every word of the page in both languages: the same keys, nested tables too.
+const { I18N } = await import(new URL("../../dashboard/i18n.js", import.meta.url));
 {
-  const { I18N } = await import(new URL("../../dashboard/i18n.js", import.meta.url));
   const keys = (o, at = "") => Object.entries(o).flatMap(([k, v]) => (typeof v === "object" ? keys(v, at + k + ".") : [at + k]));
   const [viKeys, enKeys] = [keys(I18N.vi), keys(I18N.en)];
   check(viKeys.length > 100 && viKeys.join() === enKeys.join(),
@@ -106,27 +180,68 @@ async function rowsOf(page, view) {
     trs.map((tr) => [...tr.querySelectorAll("th,td")].map((c) => c.textContent.trim())));
 }
 
+// A table's column names and rows (the row's name first).
+async function tableOf(page, sel) {
+  return page.$eval(`${sel} table`, (tbl) => ({
+    head: [...tbl.tHead.rows[0].cells].map((c) => c.textContent.trim()),
+    rows: [...tbl.tBodies[0].rows].map((tr) => [...tr.cells].map((c) => c.textContent.trim())),
+  }));
+}
+
+// A share as the page writes it: one decimal below 10%, else whole; "≥"
+// when it is only a lower bound.
+function pct(share, format) {
+  const p = share * 100;
+  const text = p < 10 ? (Math.round(p * 10) / 10).toFixed(1) : String(Math.round(p));
+  return (format === vi ? text.replace(".", ",") : text) + "%";
+}
+const shareCell = (share, floor, format) => (share === null ? "–" : (floor ? "≥ " : "") + pct(share, format));
+const rangeCell = (min, max, format) => (min === max ? format(min) : `${format(min)}–${format(max)}`);
+
+// The columns of a table of measures, by their names in `lang`, and a
+// row's cells as expected from `m` (the service's answer, or figures
+// computed here) with the share written `share`.
+function measuresOf(tbl, row, lang) {
+  const L = I18N[lang];
+  const at = (name) => (tbl.head.indexOf(name) < 0 ? undefined : row[tbl.head.indexOf(name)]);
+  return { sessions: at(L.sessions), attendances: at(L.attendances), people: at(L.people), share: at(L.share),
+    range: at(L.range), items: at(L.mediaItems), audience: at(L.audience), firstTime: at(L.firstTime),
+    cumulative: at(L.cumulative) };
+}
+
 // The figures shown equal the service's answers to `token` (one with the
-// same role and agency as the page's reader).
+// same role and agency as the page's reader): sessions, person-times,
+// identified people with their share and range, mass media apart.
 async function compare(page, query, label, format, token = T.viewer) {
+  const lang = format === vi ? "vi" : "en";
   const names = Object.fromEntries((await api("GET", "/api/v1/agencies", token)).map((a) => [a.code, format === vi ? a.name : a.name_en]));
   const byAgency = await api("GET", "/api/v1/aggregates?group_by=agency" + (query ? "&" + query : ""), token);
-  const shown = await rowsOf(page, "v-agency");
-  for (const r of byAgency.rows) {
-    const row = shown.find((s) => s[0] === names[r.agency]);
-    check(row && row[1] === format(r.events) && row[2] === format(r.attendances) && row[3] === format(r.unique_participants),
-      `${label}: agency ${r.agency} shows ${JSON.stringify(row)}, the API says ${r.events}/${r.attendances}/${r.unique_participants}`);
-  }
-  check(shown.length === byAgency.rows.length + 1, `${label}: one row per agency and the total`);
-  const total = shown[shown.length - 1];
-  check(total[1] === format(byAgency.totals.events) && total[2] === format(byAgency.totals.attendances)
-    && total[3] === format(byAgency.totals.unique_participants), `${label}: totals ${JSON.stringify(total)}`);
+  const shown = await tableOf(page, "#v-agency");
+  const media = byAgency.totals.media_items > 0 || byAgency.totals.audience > 0;
+  const same = (row, r, what) => {
+    const m = row && measuresOf(shown, row, lang);
+    check(m && m.sessions === format(r.sessions) && m.attendances === format(r.attendances) && m.people === format(r.unique_participants)
+      && (r.identified_share === null ? m.share === "–" : m.share.endsWith(pct(r.identified_share, format)))
+      && m.range === rangeCell(r.reach_min, r.reach_max, format)
+      && (media ? m.items === format(r.media_items) && m.audience === format(r.audience) : m.items === undefined),
+    `${label}: ${what} shows ${JSON.stringify(m)}, the API says ${JSON.stringify(r)}`);
+  };
+  for (const r of byAgency.rows) same(shown.rows.find((s) => s[0] === names[r.agency]), r, "agency " + r.agency);
+  check(shown.rows.length === byAgency.rows.length + 1, `${label}: one row per agency and the total`);
+  same(shown.rows[shown.rows.length - 1], byAgency.totals, "totals");
+  const sum = await page.evaluate(() => ["sum-sessions", "sum-attendances", "sum-people", "sum-media"]
+    .map((id) => document.querySelector(`#${id} .value`).textContent));
+  const tot = byAgency.totals;
+  check(sum.join("|") === [tot.sessions, tot.attendances, tot.unique_participants, tot.media_items].map(format).join("|"),
+    `${label}: the cards show ${sum}`);
   const byMonth = await api("GET", "/api/v1/aggregates?group_by=period:month" + (query ? "&" + query : ""), token);
-  const months = await rowsOf(page, "v-month");
+  const months = await tableOf(page, "#v-month");
   byMonth.rows.forEach((r, i) => {
-    check(months[i] && months[i][1] === format(r.attendances) && months[i][2] === format(r.unique_participants)
-      && months[i][3] === format(r.first_time_participants) && months[i][4] === format(r.cumulative_participants),
-      `${label}: month ${r.period} shows ${JSON.stringify(months[i])}`);
+    const m = months.rows[i] && measuresOf(months, months.rows[i], lang);
+    check(m && m.sessions === format(r.sessions) && m.attendances === format(r.attendances) && m.people === format(r.unique_participants)
+      && m.range === rangeCell(r.reach_min, r.reach_max, format)
+      && m.firstTime === format(r.first_time_participants) && m.cumulative === format(r.cumulative_participants),
+      `${label}: month ${r.period} shows ${JSON.stringify(m)}`);
   });
   const overlap = await api("GET", "/api/v1/reach/overlap" + (query ? "?" + query : ""), token);
   const combos = await rowsOf(page, "v-overlap");
@@ -135,6 +250,64 @@ async function compare(page, query, label, format, token = T.viewer) {
   const freq = await api("GET", "/api/v1/reach/frequency" + (query ? "?" + query : ""), token);
   const buckets = await rowsOf(page, "v-frequency");
   freq.buckets.forEach((b, i) => check(buckets[i] && buckets[i][1] === format(b.people), `${label}: bucket ${i}`));
+}
+
+// The figures of the whole seed (a viewer, no filter, Vietnamese) equal
+// those computed here from what was posted: the cards, the table by agency
+// and the table by kind.
+async function seedFigures(page) {
+  const all = expected(SEED);
+  const text = (sel) => page.$eval(sel, (e) => e.textContent.trim());
+  check(await text("#sum-sessions .value") === vi(all.sessions), "cards: sessions " + await text("#sum-sessions .value"));
+  check(await text("#sum-sessions .records") === `Từ ${vi(all.events)} bản ghi hoạt động`, "cards: records");
+  const att = await text("#sum-attendances .value");
+  check(att === vi(all.attendances) && att !== vi(all.attendances + all.audience),
+    `cards: person-times ${att}, expected ${vi(all.attendances)} (the audience of ${vi(all.audience)} not in it)`);
+  check(await text("#sum-people .value") === vi(all.unique), "cards: identified people " + await text("#sum-people .value"));
+  const share = await text("#sum-people .share");
+  check(share === `${all.floor ? "ít nhất " : ""}${pct(all.share, vi)} lượt tham dự`, "cards: the share " + share);
+  const range = await text("#sum-people .range");
+  check(range === `Ước tính từ ${vi(all.reachMin)} đến ${vi(all.reachMax)} người khác nhau`, "cards: the range " + range);
+  check(await text("#sum-media .value") === vi(all.items), "cards: media items " + await text("#sum-media .value"));
+  const audience = await text("#sum-media .audience");
+  check(audience === `ước tính ${vi(all.audience)} lượt người nghe, xem, đọc`, "cards: the audience " + audience);
+  check(await text("#sum-media .apart") === "không tính vào lượt tham dự", "cards: media said apart from attendance");
+  // By agency and by kind: every seed row and the total.
+  const names = Object.fromEntries((await api("GET", "/api/v1/agencies", T.viewer)).map((a) => [a.code, a.name]));
+  const words = I18N;
+  const rowSays = (tbl, name, e, what) => {
+    const row = tbl.rows.find((r) => r[0] === name);
+    const m = row && measuresOf(tbl, row, "vi");
+    const want = { sessions: vi(e.sessions), attendances: vi(e.attendances), people: vi(e.unique),
+      share: shareCell(e.share, e.floor, vi), range: rangeCell(e.reachMin, e.reachMax, vi), items: vi(e.items),
+      audience: vi(e.audience), firstTime: m && m.firstTime, cumulative: m && m.cumulative };
+    check(m && JSON.stringify(m) === JSON.stringify(want), `${what}: shows ${JSON.stringify(m)}, expected ${JSON.stringify(want)}`);
+  };
+  const agencies = await tableOf(page, "#v-agency");
+  for (const code of ["police", "womens-union"]) rowSays(agencies, names[code], expected(byAgency(code)), "seed, agency " + code);
+  rowSays(agencies, words.vi.total, all, "seed, total by agency");
+  const kinds = await tableOf(page, "#v-kind");
+  for (const kind of new Set(SEED.map((r) => r.kind))) {
+    rowSays(kinds, words.vi.kinds[kind], expected(SEED.filter((r) => r.kind === kind)), "seed, kind " + kind);
+  }
+  // The range collapses to one number where everyone was identified, and
+  // where the organiser counted the people of a tally.
+  const one = kinds.rows.find((r) => r[0] === words.vi.kinds.extracurricular);
+  check(measuresOf(kinds, one, "vi").range === "15", "a collapsed range is one number: " + JSON.stringify(one));
+  // A broadcast: no person-time, no person; its items and audience apart.
+  const b = measuresOf(kinds, kinds.rows.find((r) => r[0] === words.vi.kinds.media_broadcast), "vi");
+  check(b.attendances === "0" && b.people === "0" && b.items === "3" && b.audience === "5.000",
+    "the broadcast row: " + JSON.stringify(b));
+}
+
+// The sentence said above a drill-down (the report's).
+function peopleWords(e, format = vi) {
+  const share = e.share === null ? "" : ` (${e.floor ? "ít nhất " : ""}${pct(e.share, format)} lượt tham dự)`;
+  const range = e.reachMin === e.reachMax ? `tổng cộng ${vi(e.reachMin)} người khác nhau`
+    : `ước tính từ ${vi(e.reachMin)} đến ${vi(e.reachMax)} người khác nhau`;
+  const media = e.items || e.audience
+    ? ` Tin, bài, chương trình: ${vi(e.items)} — ước tính ${vi(e.audience)} lượt người nghe, xem, đọc (không tính vào lượt tham dự).` : "";
+  return `${vi(e.unique)} người được định danh${share}; ${range}.${media}`;
 }
 
 async function loaded(page) {
@@ -838,7 +1011,8 @@ try {
   await loaded(page);
   check((await page.textContent("h1")) === "Tuyên truyền phòng, chống mua bán người", "Vietnamese by default");
   await compare(page, "", "everything", vi);
-  for (const view of ["v-agency", "v-kind", "v-month", "v-overlap", "v-frequency", "v-area"]) {
+  await seedFigures(page);
+  for (const view of ["v-summary", "v-agency", "v-kind", "v-month", "v-overlap", "v-frequency", "v-area"]) {
     await page.locator("#" + view).screenshot({ path: `${OUT}/${view}.png` });
   }
   await page.selectOption("#f-agency", "police");
@@ -866,11 +1040,13 @@ try {
     below = await api("GET", `/api/v1/aggregates?group_by=area:commune&area=${province.province}`, T.viewer);
     key = "commune";
   }
-  const units = await rowsOf(page, "v-area");
+  const units = await tableOf(page, "#v-area");
   for (const r of below.rows) {
-    const row = units.find((u) => u[0] === r[key + "_name"]);
-    check(row && row[1] === vi(r.events) && row[2] === vi(r.attendances) && row[3] === vi(r.unique_participants),
-      `area ${r[key]}: ${JSON.stringify(row)}`);
+    const row = units.rows.find((u) => u[0] === r[key + "_name"]);
+    const m = row && measuresOf(units, row, "vi");
+    check(m && m.sessions === vi(r.sessions) && m.attendances === vi(r.attendances) && m.people === vi(r.unique_participants)
+      && m.share.endsWith(pct(r.identified_share, vi)) && m.range === rangeCell(r.reach_min, r.reach_max, vi)
+      && m.items === vi(r.media_items) && m.audience === vi(r.audience), `area ${r[key]}: ${JSON.stringify(m)}`);
   }
   await page.locator("#v-area").screenshot({ path: `${OUT}/v-area-units.png` });
   await page.click("#area-back");
@@ -878,9 +1054,9 @@ try {
   const [download] = await Promise.all([page.waitForEvent("download"), page.click("#report-md")]);
   const { readFile } = await import("node:fs/promises");
   const md = await readFile(await download.path(), "utf8");
-  const totals = (await api("GET", "/api/v1/aggregates", T.viewer)).totals;
-  check(md.includes(`Toàn tỉnh đã tổ chức ${vi(totals.events)} hoạt động`)
-    && md.includes(`với ${vi(totals.attendances)} lượt người tham dự`), "report: " + md.slice(0, 400));
+  const all = expected(SEED);
+  check(md.includes(`Toàn tỉnh đã tổ chức ${vi(all.sessions)} buổi, lớp`)
+    && md.includes(`với ${vi(all.attendances)} lượt người tham dự`), "report: " + md.slice(0, 400));
   // An area found by its name without accents.
   await page.fill("#f-from", "");
   await page.fill("#f-to", "");
@@ -911,7 +1087,24 @@ try {
     await link.click();
     await page.waitForSelector("#drill:not([hidden]) table", { timeout: 10000 });
     const caption = await page.textContent("#drill caption");
-    check(caption.startsWith(shown + " "), `drill-down lists ${caption} for a row of ${shown} activities`);
+    check(caption.startsWith(shown + " buổi, lớp"), `drill-down lists ${caption} for a row of ${shown} sessions`);
+    // Above the list, the row's people in words, as computed here.
+    const names = Object.fromEntries((await api("GET", "/api/v1/agencies", T.admin)).map((a) => [a.name, a.code]));
+    const first = (await page.textContent("#v-agency tbody tr:first-child th")).trim();
+    const said = (await page.textContent("#drill .drill-people")).trim();
+    check(said === peopleWords(expected(byAgency(names[first]))), `drill-down of ${first} says: ${said}`);
+    // The Women's Union's row: the broadcast listed apart, with no person-time.
+    await page.locator("#v-agency tbody tr", { hasText: "Phụ nữ" }).locator("a.fig").first().click();
+    await page.waitForFunction(() => [...document.querySelectorAll("#drill tbody th")].some((th) => th.textContent.endsWith(": b1")),
+      null, { timeout: 10000 });
+    const listed = await tableOf(page, "#drill");
+    const b1 = listed.rows.find((r) => r[0].endsWith(": b1"));
+    const m = b1 && measuresOf(listed, b1, "vi");
+    check(m && m.sessions === "–" && m.attendances === "–" && m.people === "–" && m.items === "3" && m.audience === "5.000",
+      "drill-down: the broadcast " + JSON.stringify(m));
+    const t1 = measuresOf(listed, listed.rows.find((r) => r[0].endsWith(": t1")), "vi");
+    check(t1.sessions === "12" && t1.attendances === "600" && t1.people === "0" && t1.share === "≥ 0,0%" && t1.items === "–",
+      "drill-down: the tally of 12 sessions " + JSON.stringify(t1));
     await page.locator("#drill").screenshot({ path: `${OUT}/drill.png` });
     check(problems.length === 0, "admin page: " + problems.join("; "));
     await context.close();
@@ -923,6 +1116,20 @@ try {
     await loaded(page);
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     check(width <= 360, "360 px: the page is " + width + " px wide");
+    // No text smaller than 11 px: table cells as set, chart text as drawn
+    // (its size times the chart's scale).
+    const smallest = await page.evaluate(() => {
+      const sizes = [...document.querySelectorAll("#views td, #views th, #views .fig-card p")]
+        .map((e) => parseFloat(getComputedStyle(e).fontSize));
+      for (const svg of document.querySelectorAll("#views svg")) {
+        const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+        for (const t of svg.querySelectorAll("text")) sizes.push(parseFloat(getComputedStyle(t).fontSize) * scale);
+      }
+      return Math.min(...sizes);
+    });
+    check(smallest >= 10.5, "360 px: the smallest text is " + smallest + " px");
+    const wide = await page.$$eval("#views .table", (ts) => ts.filter((t) => t.scrollWidth > t.clientWidth + 1).length);
+    check(wide === 0, `360 px: ${wide} tables scroll sideways`);
     await page.screenshot({ path: `${OUT}/dashboard-360.png`, fullPage: true });
     check(problems.length === 0, "360 px page: " + problems.join("; "));
     await context.close();
@@ -977,10 +1184,39 @@ try {
     await page.waitForSelector("#publications:not([hidden]) #pub-body table", { timeout: 20000 });
     const pub = await api("GET", "/api/v1/publications/2025-08", T.public);
     const cells = await page.$$eval("#pub-body td", (tds) => tds.map((t) => [t.textContent.trim(), t.className]));
-    const withheld = pub.tables.flatMap((t) => [...t.rows.map((r) => r.suppressed), t.totals.suppressed])
-      .flat().filter((m) => ["events", "attendances", "unique_participants"].includes(m)).length;
+    // Withheld: the measures shown, and the share where a figure it is
+    // worked out from is withheld.
+    const shownMeasures = ["sessions", "attendances", "unique_participants", "reach_max", "first_time_participants",
+      "media_items", "audience", "people"];
+    const withheld = pub.tables.flatMap((t) => [...t.rows.map((r) => r.suppressed), t.totals.suppressed].map((sup) =>
+      sup.filter((m) => shownMeasures.includes(m)).length
+      + (t.measures.includes("identified_attendances") && sup.some((m) => ["identified_attendances", "attendances"].includes(m)) ? 1 : 0)))
+      .reduce((a, b) => a + b, 0);
     check(cells.filter(([, c]) => c.includes("suppressed")).length === withheld,
       `public: ${withheld} withheld cells marked`);
+    // The period's people and mass media, as computed here from August's
+    // records (where the publication did not withhold them).
+    const aug = expected(SEED.filter((r) => r.day.startsWith("2025-08")));
+    const byAgencyTable = pub.tables.find((t) => t.name === "agency");
+    const off = byAgencyTable.totals.suppressed;
+    if (!["unique_participants", "identified_attendances", "attendances", "reach_max"].some((m) => off.includes(m))) {
+      const people = (await page.textContent("#pub-summary .pub-people")).trim();
+      check(people === `${vi(aug.unique)} người được định danh (${aug.floor ? "ít nhất " : ""}${pct(aug.share, vi)} lượt tham dự); `
+        + `ước tính không quá ${vi(aug.reachMax)} người khác nhau.`, "public: the period's people: " + people);
+    } else console.log("browser: public people line not checked (withheld: " + off + ")");
+    if (!off.includes("media_items") && !off.includes("audience")) {
+      const media = (await page.textContent("#pub-summary .pub-media")).trim();
+      check(media === `Tin, bài, chương trình: ${vi(aug.items)} — ước tính ${vi(aug.audience)} lượt người nghe, xem, đọc `
+        + "(không tính vào lượt tham dự).", "public: mass media apart: " + media);
+    }
+    const shownPub = await tableOf(page, "#pub-body .table");
+    const total = measuresOf(shownPub, shownPub.rows[shownPub.rows.length - 1], "vi");
+    const or = (m, v) => (off.includes(m) ? "không công bố" : v);
+    check(total.sessions === or("sessions", vi(aug.sessions)) && total.attendances === or("attendances", vi(aug.attendances))
+      && total.people === or("unique_participants", vi(aug.unique))
+      && total.range === or("reach_max", `không quá ${vi(aug.reachMax)}`)
+      && total.items === or("media_items", vi(aug.items)) && total.audience === or("audience", vi(aug.audience)),
+      "public: the table's totals " + JSON.stringify(total));
     check(cells.every(([text, c]) => !c.includes("suppressed") || text === "không công bố"), "withheld cells say so");
     check((await page.isHidden("#views")), "public: no ad-hoc views");
     const [dl] = await Promise.all([page.waitForEvent("download"), page.click("#pub-report-md")]);
@@ -988,6 +1224,8 @@ try {
     const report = await readFile(await dl.path(), "utf8");
     check(report.includes("Số liệu theo bản công bố kỳ 2025-08, phiên bản 1"), "public report: " + report.slice(0, 300));
     await page.locator("#publications").screenshot({ path: `${OUT}/publications.png` });
+    await fits360(page, "publications");
+    await page.screenshot({ path: `${OUT}/publications-360.png`, fullPage: true });
     check(problems.length === 0, "public page: " + problems.join("; "));
     await context.close();
   }
