@@ -35,6 +35,7 @@ pub(crate) mod error;
 pub(crate) mod events;
 pub(crate) mod gate;
 pub(crate) mod http;
+pub(crate) mod imports;
 pub(crate) mod lenient;
 pub mod metrics;
 pub(crate) mod openapi;

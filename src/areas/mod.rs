@@ -42,7 +42,6 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use diesel::QueryResult;
 use serde::{Deserialize, Serialize};
-use unicode_normalization::UnicodeNormalization;
 use utoipa::ToSchema;
 
 use crate::db::DbConn;
@@ -79,16 +78,7 @@ pub fn last_day_before_reform() -> NaiveDate {
     reform_date().pred_opt().unwrap_or_default()
 }
 
-/// Folds a name or a query for search: lower case, Vietnamese diacritics
-/// removed (canonical decomposition, combining marks dropped), `đ` -> `d`.
-/// "CHỢ MỚI", "Chợ Mới" and "cho moi" all fold to "cho moi".
-pub fn fold(s: &str) -> String {
-    s.nfd()
-        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
-        .flat_map(char::to_lowercase)
-        .map(|c| if c == 'đ' { 'd' } else { c })
-        .collect()
-}
+pub use crate::domain::names::fold;
 
 /// The tier of a unit.
 #[derive(
@@ -368,4 +358,33 @@ pub fn within(conn: &mut DbConn, code: &str, scope: &str) -> Result<bool, ApiErr
             .flatten()
             .any(|id| scope_ids.contains(&id))
         }))
+}
+
+/// Labels of the communes (and districts) at or below the unit(s) `code`
+/// names, every period, for a drop-down: "Xã Yên Đĩnh - Huyện Chợ Mới
+/// (02128)", a retired unit marked with its last day; the code in
+/// parentheses ends the label (what the import reads).
+pub fn place_labels(conn: &mut DbConn, code: &str) -> Result<Vec<String>, ApiError> {
+    let ids = crate::db::areas::ids_with_code(conn, code)?;
+    let below = crate::db::areas::ids_below(conn, &ids)?;
+    let rows = crate::db::areas::by_ids(conn, &below)?;
+    let parents: HashMap<i64, String> = rows.iter().map(|r| (r.id, r.name.clone())).collect();
+    let mut labels: Vec<String> = rows
+        .iter()
+        .filter(|r| r.level == "commune" || r.level == "district")
+        .map(|r| {
+            let parent = r
+                .parent_id
+                .and_then(|p| parents.get(&p))
+                .map(|p| format!(" - {p}"))
+                .unwrap_or_default();
+            let until = r
+                .valid_until
+                .map(|d| format!(", đến {}", d.format("%d/%m/%Y")))
+                .unwrap_or_default();
+            format!("{}{parent}{until} ({})", r.name, r.code)
+        })
+        .collect();
+    labels.sort();
+    Ok(labels)
 }

@@ -141,8 +141,8 @@ pub fn at_or_below_sql(
 }
 
 /// Ids of the given units and of every unit below them, in id order: what
-/// [`ids_at_or_below`] selects, loaded, for the tests of that definition.
-#[cfg(test)]
+/// [`ids_at_or_below`] selects, loaded (the import template lists them; the
+/// tests check that definition with it).
 pub fn ids_below(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<i64>> {
     if ids.is_empty() {
         return Ok(Vec::new());

@@ -13,6 +13,7 @@ pub(crate) mod audit;
 pub(crate) mod claims;
 pub(crate) mod event_links;
 pub(crate) mod events;
+pub(crate) mod imports;
 pub mod migrate;
 pub(crate) mod participants;
 pub(crate) mod periods;

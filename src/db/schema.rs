@@ -451,3 +451,29 @@ diesel::table! {
         created_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    /// Imports of workbooks and CSV files.
+    imports (id) {
+        /// Public id (UUID).
+        id -> Text,
+        /// The importing agency.
+        agency_code -> Text,
+        /// Who imported (username or token label).
+        actor -> Text,
+        /// 1: nothing is written.
+        dry_run -> Integer,
+        /// `running`, `done` or `failed`.
+        status -> Text,
+        /// Rows of the file.
+        rows_total -> BigInt,
+        /// Rows answered so far.
+        rows_done -> BigInt,
+        /// Every row's answer (JSON), once done; the failure otherwise.
+        result_json -> Nullable<Text>,
+        /// Started (UTC).
+        created_at -> Timestamp,
+        /// Last progress (UTC).
+        updated_at -> Timestamp,
+    }
+}

@@ -9,6 +9,7 @@
 pub mod calendar;
 pub mod codes;
 pub mod identifiers;
+pub mod names;
 pub mod versions;
 
 use serde::{Deserialize, Serialize};

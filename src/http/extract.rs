@@ -31,8 +31,9 @@ impl<E> Late<E> {
     }
 }
 
-/// A raw CSV body (imports), within the body limit: `text/csv`, or
-/// `application/octet-stream` (a file upload, what generated clients send).
+/// A raw file body (imports), within the body limit: `text/csv`, a
+/// workbook (`.xlsx`), or `application/octet-stream` (a file upload, what
+/// generated clients send).
 #[derive(Debug)]
 pub struct RawBody(pub web::Bytes);
 
@@ -161,7 +162,14 @@ impl FromRequest for RawBody {
     type Future = BoxFut<Self>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        if !content_type_is(req, &["text/csv", "application/octet-stream"]) {
+        if !content_type_is(
+            req,
+            &[
+                "text/csv",
+                "application/octet-stream",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ],
+        ) {
             return Box::pin(async {
                 Err(ApiError::UnsupportedMediaType(
                     "the body must be sent with Content-Type: text/csv (or application/octet-stream)"
@@ -172,7 +180,9 @@ impl FromRequest for RawBody {
         let body = read_body(req, payload);
         Box::pin(async move {
             let bytes = body.await?;
-            if bytes.contains(&0) {
+            // Text holds no NUL; a workbook (a zip) is binary, and its
+            // reader checks it as a whole.
+            if !bytes.starts_with(b"PK\x03\x04") && bytes.contains(&0) {
                 return Err(ApiError::field("body", "must not contain NUL bytes"));
             }
             Ok(RawBody(bytes))

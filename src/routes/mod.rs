@@ -10,6 +10,7 @@ pub mod claims;
 pub mod dashboard;
 pub mod events;
 pub mod health;
+pub mod imports;
 pub mod links;
 pub mod metrics;
 pub mod periods;
@@ -66,6 +67,9 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(events::duplicate_candidates)
         .service(events::put_external)
         .service(events::get_one)
+        .service(imports::template)
+        .service(imports::create)
+        .service(imports::get)
         .service(events::replace)
         .service(events::patch)
         .service(events::change_participants)

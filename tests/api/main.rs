@@ -24,6 +24,7 @@ mod foundation;
 mod hardening;
 mod http_semantics;
 mod identifiers;
+mod imports;
 mod metrics;
 mod migrations;
 mod periods;
