@@ -110,37 +110,35 @@ pub struct RealEvent {
     pub sessions: u32,
     /// Items of its largest mass-media report (0: none).
     pub items: u32,
-    /// Largest declared people.
-    pub declared: Small,
+    /// The fewest different people it may have reached (see [`bounds`]),
+    /// computed once when it is indexed: scans only add it up.
+    pub lower: u32,
+    /// How many more than its identified people it may have reached.
+    pub extra: u32,
     /// Largest mass-media audience.
     pub audience: Small,
 }
 
-impl RealEvent {
-    /// The fewest different people it may have reached: its declared
-    /// people when given, else ceil(total / sessions); never fewer than its
-    /// identified people (as `aggregates::sql`'s `lower`).
-    pub fn lower_bound(&self) -> i64 {
-        let own = match self.declared.get() {
-            Some(d) => d,
-            None if self.sessions > 0 => {
-                let s = i64::from(self.sessions);
-                (self.total + s - 1) / s
-            }
-            None => 0,
-        };
-        own.max(self.identified)
-    }
-
-    /// How many more than its identified people it may have reached: its
-    /// declared people (at least its identified) when given, else its total.
-    pub fn unidentified_max(&self) -> i64 {
-        let upper = match self.declared.get() {
-            Some(d) => d.max(self.identified),
-            None => self.total,
-        };
-        upper - self.identified
-    }
+/// A real event's bounds of its different people, from its total,
+/// sessions, declared people and identified people (as `aggregates::sql`'s
+/// `lower` and `extra`): the lower bound is its declared people when given,
+/// else ceil(total / sessions), never fewer than its identified people;
+/// the extra is how many more than its identified people it may hold (its
+/// declared people, at least its identified, when given; else its total).
+pub fn bounds(total: i64, sessions: u32, declared: Option<i64>, identified: i64) -> (i64, i64) {
+    let own = match declared {
+        Some(d) => d,
+        None if sessions > 0 => {
+            let s = i64::from(sessions);
+            (total + s - 1) / s
+        }
+        None => 0,
+    };
+    let upper = match declared {
+        Some(d) => d.max(identified),
+        None => total,
+    };
+    (own.max(identified), upper - identified)
 }
 
 /// The index.
@@ -425,9 +423,11 @@ impl Index {
             identified: 0,
             sessions: 0,
             items: 0,
-            declared: Small::NONE,
+            lower: 0,
+            extra: 0,
             audience: Small::NONE,
         };
+        let mut declared = Small::NONE;
         let mut stored_identified = 0;
         for m in &members {
             self.group_of.insert(m.seq, g);
@@ -443,7 +443,7 @@ impl Index {
             } else {
                 ev.sessions = ev.sessions.max(sessions);
             }
-            ev.declared = ev.declared.max(m.declared);
+            declared = declared.max(m.declared);
             ev.audience = ev.audience.max(m.audience);
         }
         // As the SQL path: a lone report's identified count is the stored
@@ -454,6 +454,10 @@ impl Index {
             stored_identified
         };
         ev.total = ev.total.max(ev.identified);
+        let (lower, extra) = bounds(ev.total, ev.sessions, declared.get(), ev.identified);
+        let small = |v: i64| u32::try_from(v.max(0)).unwrap_or(u32::MAX);
+        ev.lower = small(lower);
+        ev.extra = small(extra);
         ev.people = (
             u32::try_from(self.arena.len()).expect("arena under 4 billion entries"),
             people.len() as u32,

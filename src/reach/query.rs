@@ -74,8 +74,8 @@ fn add(sums: &mut Sums, ev: &RealEvent) {
     sums.identified += ev.identified;
     sums.media_items += i64::from(ev.items);
     sums.audience += ev.audience.get().unwrap_or(0);
-    sums.lower_bound = sums.lower_bound.max(ev.lower_bound());
-    sums.unidentified_max += ev.unidentified_max();
+    sums.lower_bound = sums.lower_bound.max(i64::from(ev.lower));
+    sums.unidentified_max += i64::from(ev.extra);
 }
 
 /// Adds another part's sums to a row's.
