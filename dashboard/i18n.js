@@ -233,7 +233,7 @@ export const I18N = {
     fSessionsHint: "Một lớp học 3 buổi là 3 buổi.",
     fSessionsMedia: "Số tin, bài, chương trình",
     fAttendance: "Số người tham dự (cộng tất cả các buổi)",
-    fTotal: "Tổng số lượt người tham dự",
+    fTotal: "Tổng số lượt người",
     fFemale: "Trong đó nữ",
     fMale: "Trong đó nam",
     fUnder18: "Trong đó dưới 18 tuổi",
