@@ -8,7 +8,7 @@
 // hook), a 403 "change your password first" asks for it
 // (`passwordRequired`), a 403 "turn on two-step verification first" opens
 // that screen (`mfaRequired`).
-import { t } from "./i18n.js";
+import { periodWords, t } from "./i18n.js";
 
 const TYPE_PREFIX = "urn:campaign-tracker:problem:";
 
@@ -48,7 +48,7 @@ export const serverNow = () => Date.now() + clockOffset;
 
 /** A failed request: `key` and `args` name its message in the catalog. */
 export class Problem extends Error {
-  constructor(key, args, status, type, fields, retryAfter) {
+  constructor(key, args, status, type, fields, retryAfter, lockedPeriod) {
     super(t(key, args));
     this.key = key;
     this.args = args;
@@ -56,6 +56,8 @@ export class Problem extends Error {
     this.type = type;
     this.fields = fields || [];
     this.retryAfter = retryAfter;
+    // The locked period a write would change (`period-locked` only).
+    this.lockedPeriod = lockedPeriod || null;
     // True when the page already acted on it (back to the sign-in screen,
     // the password form, the two-step verification screen): callers show
     // nothing more.
@@ -79,6 +81,9 @@ const BY_TYPE = {
   "password-change-required": "errPasswordChangeRequired",
   "mfa-required": "errMfaRequired",
   csrf: "errCsrf",
+  "period-locked": "errPeriodLocked",
+  "precondition-failed": "errChangedMeanwhile",
+  conflict: "errConflict",
   forbidden: "errForbidden",
   "not-found": "errNotFound",
   validation: "errInvalid",
@@ -111,7 +116,9 @@ async function problemOf(resp, mode) {
   const type = typeof body.type === "string" && body.type.startsWith(TYPE_PREFIX) ? body.type.slice(TYPE_PREFIX.length) : "";
   const wait = retryAfter(resp.headers.get("Retry-After"));
   const key = keyOf(resp.status, type, mode, wait);
-  const problem = new Problem(key, { n: wait, status: resp.status }, resp.status, type, body.errors, wait);
+  const locked = typeof body.locked_period === "string" ? body.locked_period : null;
+  const problem = new Problem(key, { n: wait, status: resp.status, period: locked ? periodWords(locked) : "" },
+    resp.status, type, body.errors, wait, locked);
   // Signed in, and the service no longer knows us: the session (or token)
   // is over. A failed sign-in or a wrong current password is not that.
   if (mode && resp.status === 401 && type !== "sign-in-failed" && type !== "totp-required") {
@@ -128,16 +135,20 @@ async function problemOf(resp, mode) {
 }
 
 /**
- * Asks the service. `method` (GET), `body` (sent as JSON), `accept`
- * (application/json): JSON answers are parsed, others come back as text,
+ * Asks the service. `method` (GET), `body` (sent as JSON, as
+ * `contentType`: application/json by default), `accept`
+ * (application/json), `ifMatch` (a version or revision: sent as
+ * `If-Match: "<n>"`): JSON answers are parsed, others come back as text,
  * 204 as null. Throws a `Problem`.
  */
-export async function request(path, { method = "GET", body, accept = "application/json" } = {}) {
+export async function request(path, { method = "GET", body, accept = "application/json", contentType = "application/json",
+  ifMatch } = {}) {
   const mode = auth.mode;
   const headers = { Accept: accept };
+  if (ifMatch !== undefined && ifMatch !== null) headers["If-Match"] = `"${ifMatch}"`;
   if (mode === "token") headers.Authorization = "Bearer " + auth.token;
   if (mode === "session" && method !== "GET" && method !== "HEAD") headers["X-CSRF-Token"] = auth.csrf;
-  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (body !== undefined) headers["Content-Type"] = contentType;
   let resp;
   try {
     resp = await fetch(path, {

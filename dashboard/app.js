@@ -7,6 +7,8 @@ import { download as fetchFile, request } from "./api.js";
 import { Charts } from "./charts.js";
 import { fmt, fmtDate, fmtMonth, fmtShare, getLang, setLang, t, translatePage } from "./i18n.js";
 import { renderWho, startSession } from "./session.js";
+import { closeEvents, showList, translateEvents } from "./events.js";
+import { closeConsent, pendingCount, showConsent, translateConsent } from "./consent.js";
 
 const $ = (id) => document.getElementById(id);
 // `gen` changes at every sign-in and sign-out: answers that arrive for an
@@ -667,9 +669,48 @@ async function enter(who) {
     }
     $("filters").hidden = false;
     $("reports").hidden = state.role === "agency";
+    if (who.role === "agency" || who.role === "admin") await openWork(who, gen);
     await defaultArea(gen);
     await load();
   } catch (e) { fail(e); }
+}
+
+// ---- the work screens (agencies and admins): their activities, and what
+// waits for their answer ----
+const SCREENS = ["dash", "events-screen", "event-form-screen", "consent-screen"];
+const work = { agency: null, scope: null };
+
+function show(id) {
+  for (const s of SCREENS) $(s).hidden = s !== id;
+  const tab = { dash: "nav-figures", "events-screen": "nav-events", "event-form-screen": "nav-events",
+    "consent-screen": "nav-consent" }[id];
+  for (const b of document.querySelectorAll("#work-nav button")) {
+    if (b.id === tab) b.setAttribute("aria-current", "page"); else b.removeAttribute("aria-current");
+  }
+  window.scrollTo(0, 0);
+}
+
+function showCount(n) {
+  $("consent-count").hidden = !n;
+  $("consent-count").textContent = n ? fmt(n) : "";
+}
+
+const workCtx = () => ({
+  agency: work.agency,
+  scope: work.scope,
+  agencies: state.agencies.filter((a) => a.active !== false).map((a) => ({ code: a.code, label: state.names[a.code] || a.code })),
+  names: state.names,
+  show,
+  onCount: showCount,
+});
+
+async function openWork(who, gen) {
+  const me = await api("/api/v1/whoami");
+  if (gen !== state.gen || !me.can_write) return;
+  work.agency = me.agency || null;
+  work.scope = me.area || me.home_area || null;
+  $("work-nav").hidden = false;
+  pendingCount(work.agency).then((n) => { if (gen === state.gen) showCount(n); }).catch(() => {});
 }
 
 // The area the page starts with: the caller's own scope (an account or
@@ -693,7 +734,11 @@ function leave() {
   state.gen += 1;
   Object.assign(state, { signedIn: false, role: null, isPublic: false, area: null, areaLevel: null });
   state.live.clear();
-  for (const id of ["filters", "reports", "views", "publications", "drill", "locked", "pub-mode"]) $(id).hidden = true;
+  for (const id of ["filters", "reports", "views", "publications", "drill", "locked", "pub-mode", "work-nav"]) $(id).hidden = true;
+  closeEvents();
+  closeConsent();
+  showCount(0);
+  show("dash");
   for (const e of document.querySelectorAll("#views .cards, #views .chart, #views .table, #pub-body, #pub-select, #drill-body, #f-area-results")) {
     e.replaceChildren();
   }
@@ -723,7 +768,12 @@ $("lang").addEventListener("click", () => {
   sessionStorage.setItem("ct-lang", getLang());
   nameAgencies();
   translate();
+  translateEvents();
+  translateConsent();
   if (state.signedIn && state.isPublic) loadPublications().catch(fail);
-  else if (state.signedIn) load();
+  else if (state.signedIn && !$("dash").hidden) load();
 });
+$("nav-figures").addEventListener("click", () => { show("dash"); load(); });
+$("nav-events").addEventListener("click", () => showList(workCtx()));
+$("nav-consent").addEventListener("click", () => { show("consent-screen"); showConsent(workCtx()); });
 startSession({ enter, leave, agencyName: (code) => state.names[code] });

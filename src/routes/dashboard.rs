@@ -5,7 +5,9 @@
 //! service's own files and its own API only. The scripts are ES modules:
 //! `app.js` imports the others (`api.js`, the one fetch helper;
 //! `session.js`, signing in; `totp.js`, two-step verification; `charts.js`;
-//! `i18n.js`).
+//! `i18n.js`; `events.js` and `event-form.js`, an agency's activities and
+//! their form; `consent.js`, claims, link proposals and duplicates;
+//! `places.js`, places named as people say them).
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
@@ -50,6 +52,26 @@ const FILES: &[(&str, &str, &str)] = &[
         "i18n.js",
         "text/javascript; charset=utf-8",
         include_str!("../../dashboard/i18n.js"),
+    ),
+    (
+        "events.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../dashboard/events.js"),
+    ),
+    (
+        "event-form.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../dashboard/event-form.js"),
+    ),
+    (
+        "consent.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../dashboard/consent.js"),
+    ),
+    (
+        "places.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../dashboard/places.js"),
     ),
     (
         "app.css",

@@ -24,6 +24,10 @@ async fn the_dashboard_is_served_from_the_service_alone(app: TestApp) {
         ("/dashboard/totp.js", "text/javascript"),
         ("/dashboard/charts.js", "text/javascript"),
         ("/dashboard/i18n.js", "text/javascript"),
+        ("/dashboard/events.js", "text/javascript"),
+        ("/dashboard/event-form.js", "text/javascript"),
+        ("/dashboard/consent.js", "text/javascript"),
+        ("/dashboard/places.js", "text/javascript"),
         ("/dashboard/app.css", "text/css"),
     ] {
         let resp = client.get(app.url(path)).send().await.unwrap();
