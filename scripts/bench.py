@@ -739,6 +739,13 @@ def report(args, results):
                 f"{'equal' if events_ok else 'DIFFERENT'}), unique participants {t['unique_participants']:,} "
                 f"(distinct people generated {m['distinct_people']:,}: {'equal' if people_ok else 'DIFFERENT'})"
             )
+            # Datasets from issue 31 on carry the other totals of everything.
+            more = [k for k in ("sessions", "attendances", "identified_attendances", "media_items",
+                                     "audience", "reach_min", "reach_max") if k in m and k in t]
+            if more:
+                lines.append(f"- {b}: " + ", ".join(
+                    f"{k} {t[k]:,} ({'equal' if t[k] == m[k] else 'DIFFERENT from ' + format(m[k], ',')})"
+                    for k in more))
     for b in args.backends:
         if f"{b}.load" in r:
             l = r[f"{b}.load"]

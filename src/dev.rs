@@ -1,7 +1,7 @@
 //! A realistic, reproducible dataset for benchmarks and demonstrations
 //! (`campaign-tracker dev generate`).
 //!
-//! From a seed it draws outreach events over three years on both sides of
+//! From a seed it draws outreach records over three years on both sides of
 //! the 2025 reform, in real administrative units (the lists shipped in the
 //! binary), by the four seeded agencies, with identified participants drawn
 //! from a pool of people:
@@ -12,10 +12,42 @@
 //!   (85% weight 1, 10% weight 5, 4% weight 20, 1% weight 60) and is drawn in
 //!   proportion to it, so most people attend once or twice and a few attend
 //!   dozens of times;
-//! - about 10 identified participants per event (5 to 15) plus 0 to 40
-//!   anonymous attendees;
-//! - about 3% of events are joint (a co-organiser), and about 0.2% are
+//! - each agency does its own mix of kinds ([`AGENCIES`]), and each record
+//!   takes one of these forms (issue 31), in about these shares of all
+//!   reports (seed 1; the manifest counts them exactly):
+//!   - *identified, one session* (54%): one in five over two or three days,
+//!     5 to 15 identified participants plus 0 to 40 anonymous attendees, as
+//!     before issue 31;
+//!   - *several sessions* (16%: 12% identified, 3% tallies): integrated
+//!     lessons over a term (60% of lessons: 10 to 120 sessions over 60 to
+//!     120 days, a class of 25 to 45), community meetings over a month (30%
+//!     of meetings: 2 to 8 sessions over 20 to 30 days, a group of 15 to
+//!     60) and training courses (20% of classes: 2 to 5 sessions on
+//!     consecutive days, 10 to 30 trainees); the attendance total counts
+//!     person-times (the group times the sessions times 70% to 100%), the
+//!     identified ones name 5 to 15 of the group, and 60% of them carry
+//!     the group as `declared_people`;
+//!   - *tallies* (20%, the 3% above included): no identified participants,
+//!     a headcount only (one session: campaign launches 100 to 1,500, law
+//!     dissemination 30 to 400, others 15 to 120); by kind, 70% of campaign
+//!     launches, half the law dissemination, 30% of meetings, a quarter of
+//!     lessons, a fifth of extracurricular sessions, 5% of classes, no home
+//!     visits;
+//!   - *mass media* (13%): broadcasts (1 to 12 programmes over up to a
+//!     month, audience 5,000 to 300,000, 30% by survey), loudspeaker
+//!     messages (1 to 30, one a day, 300 to 15,000), printed materials (50
+//!     to 2,000 items, one to three readers each) and online posts (1 to 5,
+//!     100 to 50,000, 80% the platform's count): `sessions` is the items,
+//!     an `audience` instead of attendance, no participants;
+//! - about 3% of reports are joint (a co-organiser), and about 0.2% are
 //!   reported a second time by another agency (a duplicate to link).
+//!
+//! Every line it writes passes the API's validation (the unit test runs
+//! each one through [`crate::events::input::validate`]). Alongside the
+//! counts, [`Summary`] holds the totals the service must answer for
+//! everything (real events, sessions, attendances, identified
+//! attendances, media items, audience, distinct people, the reach bounds),
+//! worked out independently of the service.
 //!
 //! It writes, under the output directory:
 //! - `api/<agency>.ndjson`: one `EventInput` per line, what that agency posts;
@@ -23,7 +55,8 @@
 //!   duplicate reports to link as the same real event;
 //! - `plain/events.csv` and `plain/attendance.csv`: the same reports as the
 //!   two plain tables a user would load with `COPY` (raw identifiers, no
-//!   deduplication), for the baseline;
+//!   deduplication; a mass-media record's `attendance_total` is 0), for the
+//!   baseline;
 //! - `manifest.json`: the sizes and counts.
 //!
 //! The same seed and size give byte-identical files.
@@ -68,43 +101,180 @@ impl Size {
     }
 }
 
-/// The agencies the migrations seed, with the kinds of outreach each does.
-const AGENCIES: [(&str, &[Kind]); 4] = [
+/// The agencies the migrations seed, with the kinds of outreach each does
+/// and their relative weights (mass media: about 13% of all reports).
+const AGENCIES: [(&str, &[(Kind, u32)]); 4] = [
     (
         "police",
         &[
-            Kind::LawDissemination,
-            Kind::CommunityMeeting,
-            Kind::TrainingClass,
-            Kind::HomeVisit,
+            (Kind::LawDissemination, 30),
+            (Kind::CommunityMeeting, 25),
+            (Kind::TrainingClass, 15),
+            (Kind::HomeVisit, 20),
+            (Kind::Loudspeaker, 10),
         ],
     ),
     (
         "womens-union",
         &[
-            Kind::CommunityMeeting,
-            Kind::CampaignLaunch,
-            Kind::HomeVisit,
-            Kind::TrainingClass,
+            (Kind::CommunityMeeting, 35),
+            (Kind::CampaignLaunch, 10),
+            (Kind::HomeVisit, 25),
+            (Kind::TrainingClass, 17),
+            (Kind::PrintedMaterials, 7),
+            (Kind::Loudspeaker, 6),
         ],
     ),
     (
         "education",
         &[
-            Kind::IntegratedLesson,
-            Kind::Extracurricular,
-            Kind::TrainingClass,
+            (Kind::IntegratedLesson, 45),
+            (Kind::Extracurricular, 35),
+            (Kind::TrainingClass, 12),
+            (Kind::PrintedMaterials, 4),
+            (Kind::OnlinePost, 4),
         ],
     ),
     (
         "labour",
         &[
-            Kind::TrainingClass,
-            Kind::LawDissemination,
-            Kind::MediaBroadcast,
+            (Kind::TrainingClass, 45),
+            (Kind::LawDissemination, 33),
+            (Kind::MediaBroadcast, 12),
+            (Kind::OnlinePost, 10),
         ],
     ),
 ];
+
+/// A kind of `kinds`, drawn by weight.
+fn draw_kind(rng: &mut StdRng, kinds: &[(Kind, u32)]) -> Kind {
+    let total: u32 = kinds.iter().map(|(_, w)| w).sum();
+    let mut x = rng.gen_range(0..total);
+    for (k, w) in kinds {
+        if x < *w {
+            return *k;
+        }
+        x -= w;
+    }
+    unreachable!("x < total")
+}
+
+/// Over how many sessions and days a non-media record runs, and for
+/// several sessions, the size of the group that attended them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Form {
+    /// Sessions covered (1: a single session).
+    sessions: i64,
+    /// Days from the first session to the last.
+    span: u64,
+    /// For a multi-session record: the group's size (distinct people).
+    group: Option<usize>,
+}
+
+/// The sessions of a non-media record: a term of lessons, a month of
+/// meetings, a short course, or (most often) one session.
+fn draw_form(rng: &mut StdRng, kind: Kind) -> Form {
+    let multi = match kind {
+        Kind::IntegratedLesson => rng.gen_bool(0.6).then(|| {
+            (
+                rng.gen_range(10..=120),
+                rng.gen_range(60..=120),
+                rng.gen_range(25..=45),
+            )
+        }),
+        Kind::CommunityMeeting => rng.gen_bool(0.3).then(|| {
+            (
+                rng.gen_range(2..=8),
+                rng.gen_range(20..=30),
+                rng.gen_range(15..=60),
+            )
+        }),
+        Kind::TrainingClass => rng.gen_bool(0.2).then(|| {
+            let s = rng.gen_range(2..=5);
+            (s, s as u64 - 1, rng.gen_range(10..=30))
+        }),
+        _ => None,
+    };
+    match multi {
+        Some((sessions, span, group)) => Form {
+            sessions,
+            span,
+            group: Some(group),
+        },
+        // Most events last a day; one in five runs over two or three.
+        None => Form {
+            sessions: 1,
+            span: if rng.gen_bool(0.2) {
+                rng.gen_range(1..=2)
+            } else {
+                0
+            },
+            group: None,
+        },
+    }
+}
+
+/// The share of a kind's records that are tallies (a headcount, no
+/// identified participants).
+fn tally_share(kind: Kind) -> f64 {
+    match kind {
+        Kind::CampaignLaunch => 0.7,
+        Kind::LawDissemination => 0.5,
+        Kind::CommunityMeeting => 0.3,
+        Kind::IntegratedLesson => 0.25,
+        Kind::Extracurricular => 0.2,
+        Kind::HomeVisit => 0.0,
+        _ => 0.05,
+    }
+}
+
+/// A single-session tally's headcount.
+fn tally_total(rng: &mut StdRng, kind: Kind) -> i64 {
+    match kind {
+        Kind::CampaignLaunch => rng.gen_range(100..=1_500),
+        Kind::LawDissemination => rng.gen_range(30..=400),
+        _ => rng.gen_range(15..=120),
+    }
+}
+
+/// A mass-media record: items (its `sessions`), days it runs over, its
+/// audience and how the audience was obtained.
+fn draw_media(rng: &mut StdRng, kind: Kind) -> (i64, u64, i64, &'static str) {
+    match kind {
+        Kind::MediaBroadcast => {
+            let items = rng.gen_range(1..=12);
+            let span = if items > 1 { rng.gen_range(7..=30) } else { 0 };
+            let basis = if rng.gen_bool(0.7) {
+                "estimate"
+            } else {
+                "survey"
+            };
+            (items, span, rng.gen_range(5_000..=300_000), basis)
+        }
+        Kind::Loudspeaker => {
+            let items = rng.gen_range(1..=30);
+            (
+                items,
+                items as u64 - 1,
+                rng.gen_range(300..=15_000),
+                "estimate",
+            )
+        }
+        Kind::PrintedMaterials => {
+            let items = rng.gen_range(50..=2_000);
+            (items, 0, items * rng.gen_range(1..=3), "estimate")
+        }
+        _ => {
+            let items = rng.gen_range(1..=5);
+            let basis = if rng.gen_bool(0.8) {
+                "platform_count"
+            } else {
+                "estimate"
+            };
+            (items, 0, rng.gen_range(100..=50_000), basis)
+        }
+    }
+}
 
 /// First and last possible start dates: three years around the reform.
 fn date_range() -> (NaiveDate, NaiveDate) {
@@ -247,12 +417,42 @@ pub struct Summary {
     pub distinct_people: usize,
     /// Largest number of reports one person attended.
     pub max_per_person: usize,
-    /// Sum of the reports' attendance totals.
+    /// Sum of the reports' attendance totals (duplicates included; mass
+    /// media count 0).
     pub attendance_total: u64,
+    /// Reports of a mass-media kind (duplicates included).
+    pub media_reports: usize,
+    /// Reports without identified participants that record attendance
+    /// (tallies; duplicates included).
+    pub tally_reports: usize,
+    /// Reports covering more than one session, mass media excluded
+    /// (duplicates included).
+    pub multi_session_reports: usize,
+    /// Reports carrying `declared_people` (duplicates included).
+    pub declared_reports: usize,
+    /// What the service must answer for everything (`totals` of an
+    /// unfiltered aggregate once the duplicates are linked), worked out
+    /// from the generated records: real events (reports minus duplicates).
+    pub real_events: usize,
+    /// Their sessions (mass media excluded).
+    pub sessions: u64,
+    /// Their attendance totals (person-times).
+    pub attendances: u64,
+    /// Their identified attendances.
+    pub identified_attendances: u64,
+    /// Mass-media items.
+    pub media_items: u64,
+    /// Mass-media audiences.
+    pub audience: u64,
+    /// Fewest different people reached (`reach_min`).
+    pub reach_min: u64,
+    /// Most different people reached (`reach_max`).
+    pub reach_max: u64,
     /// The seed.
     pub seed: u64,
 }
 
+#[derive(Clone)]
 struct Report {
     agency: &'static str,
     external_id: String,
@@ -265,9 +465,15 @@ struct Report {
     area: String,
     province: String,
     co: Option<&'static str>,
+    /// Sessions (mass media: items).
+    sessions: i64,
+    /// Attendance total (0 for mass media, which has none).
     total: i64,
     female: Option<i64>,
     under_18: Option<i64>,
+    declared: Option<i64>,
+    /// A mass-media record's audience estimate and basis.
+    audience: Option<(i64, &'static str)>,
     people: Vec<usize>,
 }
 
@@ -280,20 +486,7 @@ struct Writers {
 
 impl Writers {
     fn write(&mut self, r: &Report) -> io::Result<()> {
-        let mut attendance = json!({ "total": r.total });
-        if let Some(f) = r.female {
-            attendance["female"] = json!(f);
-            attendance["male"] = json!(r.total - f);
-        }
-        if let Some(u) = r.under_18 {
-            attendance["under_18"] = json!(u);
-        }
-        let participants: Vec<_> = r
-            .people
-            .iter()
-            .map(|p| json!({ "id_type": "citizen_id", "value": citizen_id(*p) }))
-            .collect();
-        let item = json!({
+        let mut item = json!({
             "external_id": r.external_id,
             "kind": r.kind.as_str(),
             "title": r.title,
@@ -303,9 +496,33 @@ impl Writers {
             "end_date": r.end.to_string(),
             "area_code": r.area,
             "co_organizers": r.co.into_iter().collect::<Vec<_>>(),
-            "attendance": attendance,
-            "participants": participants,
         });
+        if r.sessions != 1 {
+            item["sessions"] = json!(r.sessions);
+        }
+        if let Some((estimate, basis)) = r.audience {
+            // Mass media: an audience, never attendance or participants.
+            item["audience"] = json!({ "estimate": estimate, "basis": basis });
+        } else {
+            let mut attendance = json!({ "total": r.total });
+            if let Some(f) = r.female {
+                attendance["female"] = json!(f);
+                attendance["male"] = json!(r.total - f);
+            }
+            if let Some(u) = r.under_18 {
+                attendance["under_18"] = json!(u);
+            }
+            if let Some(d) = r.declared {
+                attendance["declared_people"] = json!(d);
+            }
+            let participants: Vec<_> = r
+                .people
+                .iter()
+                .map(|p| json!({ "id_type": "citizen_id", "value": citizen_id(*p) }))
+                .collect();
+            item["attendance"] = attendance;
+            item["participants"] = json!(participants);
+        }
         let w = self.api.get_mut(r.agency).expect("every agency has a file");
         serde_json::to_writer(&mut *w, &item)?;
         w.write_all(b"\n")?;
@@ -326,6 +543,19 @@ impl Writers {
             writeln!(self.attendance, "{id},{}", citizen_id(*p))?;
         }
         Ok(())
+    }
+}
+
+/// Counts one written report (an original or a duplicate).
+fn count(summary: &mut Summary, r: &Report) {
+    summary.reports += 1;
+    summary.attendance_rows += r.people.len();
+    summary.attendance_total += r.total as u64;
+    summary.media_reports += usize::from(r.audience.is_some());
+    if r.audience.is_none() {
+        summary.tally_reports += usize::from(r.people.is_empty());
+        summary.multi_session_reports += usize::from(r.sessions > 1);
+        summary.declared_reports += usize::from(r.declared.is_some());
     }
 }
 
@@ -377,20 +607,28 @@ pub fn generate(
     };
     let mut per_person: HashMap<usize, u32> = HashMap::new();
     let mut counters: BTreeMap<&str, u64> = BTreeMap::new();
+    // The reach bounds' parts over the real events (see `Summary`).
+    let mut lower_bound = 0u64;
+    let mut unidentified_max = 0u64;
     for n in 0..size.events {
         if n % 10_000 == 0 {
             progress(n, size.events);
         }
         let (agency, kinds) = AGENCIES[rng.gen_range(0..AGENCIES.len())];
-        let kind = *kinds.choose(&mut rng).expect("kinds");
+        let kind = draw_kind(&mut rng, kinds);
         let start = first + Days::new(rng.gen_range(0..=span));
-        // Most events last a day; one in five runs over two or three.
-        let days = if rng.gen_bool(0.2) {
-            rng.gen_range(1..=2)
+        let (form, media) = if kind.is_media() {
+            let (items, days, estimate, basis) = draw_media(&mut rng, kind);
+            let form = Form {
+                sessions: items,
+                span: days,
+                group: None,
+            };
+            (form, Some((estimate, basis)))
         } else {
-            0
+            (draw_form(&mut rng, kind), None)
         };
-        let end = (start + Days::new(days)).min(last);
+        let end = (start + Days::new(form.span)).min(last);
         let (p, c) = communes[rng.gen_range(0..communes.len())];
         let p = &provinces[p];
         let area = if start >= reform {
@@ -405,10 +643,12 @@ pub fn generate(
         } else {
             p.communes[c].clone()
         };
-        let identified = if kind == Kind::MediaBroadcast {
+        let tally = media.is_none() && rng.gen_bool(tally_share(kind));
+        let identified = if media.is_some() || tally {
             0
         } else {
-            rng.gen_range(5..=15)
+            let n = rng.gen_range(5..=15);
+            form.group.map_or(n, |g| n.min(g))
         };
         let mut people = BTreeSet::new();
         while people.len() < identified {
@@ -419,12 +659,18 @@ pub fn generate(
             };
             people.insert(person);
         }
-        let anonymous = if kind == Kind::MediaBroadcast {
-            rng.gen_range(200..5_000)
-        } else {
-            rng.gen_range(0..=40)
+        let (total, declared) = match (media, form.group) {
+            (Some(_), _) => (0, None),
+            // Several sessions: person-times of a group, which the agency
+            // often counted itself.
+            (None, Some(group)) => {
+                let rate = rng.gen_range(70..=100) as i64;
+                let total = (group as i64 * form.sessions * rate / 100).max(group as i64);
+                (total, rng.gen_bool(0.6).then_some(group as i64))
+            }
+            (None, None) if tally => (tally_total(&mut rng, kind), None),
+            (None, None) => ((identified + rng.gen_range(0..=40)) as i64, None),
         };
-        let total = (identified + anonymous) as i64;
         let mut topics: Vec<Topic> = vec![Topic::HumanTrafficking];
         if rng.gen_bool(0.5) {
             topics.push(*Topic::ALL.choose(&mut rng).expect("topics"));
@@ -447,6 +693,8 @@ pub fn generate(
             .filter(|c| *c != agency);
         let counter = counters.entry(agency).or_default();
         *counter += 1;
+        let female = (media.is_none() && rng.gen_bool(0.7))
+            .then(|| total / 2 + rng.gen_range(0..=total / 4));
         let report = Report {
             agency,
             external_id: format!("{agency}-{seed}-{counter:07}"),
@@ -459,20 +707,37 @@ pub fn generate(
             area,
             province: p.code.clone(),
             co,
+            sessions: form.sessions,
             total,
-            female: rng
-                .gen_bool(0.7)
-                .then(|| total / 2 + rng.gen_range(0..=total / 4)),
-            under_18: (agency == "education").then(|| total * 9 / 10),
+            female,
+            under_18: (media.is_none() && agency == "education").then(|| total * 9 / 10),
+            declared,
+            audience: media,
             people: people.into_iter().collect(),
         };
         w.write(&report)?;
-        summary.reports += 1;
+        count(&mut summary, &report);
         summary.joint += usize::from(report.co.is_some());
-        summary.attendance_rows += report.people.len();
-        summary.attendance_total += report.total as u64;
         for person in &report.people {
             *per_person.entry(*person).or_default() += 1;
+        }
+        // The service's totals: one real event per original report (its
+        // duplicate repeats its figures and a subset of its people).
+        summary.real_events += 1;
+        if let Some((estimate, _)) = report.audience {
+            summary.media_items += report.sessions as u64;
+            summary.audience += estimate as u64;
+        } else {
+            let identified = report.people.len() as i64;
+            summary.sessions += report.sessions as u64;
+            summary.attendances += report.total as u64;
+            summary.identified_attendances += identified as u64;
+            let own = report
+                .declared
+                .unwrap_or((report.total + report.sessions - 1) / report.sessions);
+            lower_bound = lower_bound.max(own.max(identified) as u64);
+            let upper = report.declared.map_or(report.total, |d| d.max(identified));
+            unidentified_max += (upper - identified) as u64;
         }
         // A second report of the same event by another agency, to be linked.
         if rng.gen_bool(0.002) {
@@ -495,10 +760,8 @@ pub fn generate(
             dup.people.truncate(keep);
             w.write(&dup)?;
             writeln!(links, "{agency},{original},{other},{}", dup.external_id)?;
-            summary.reports += 1;
+            count(&mut summary, &dup);
             summary.duplicates += 1;
-            summary.attendance_rows += dup.people.len();
-            summary.attendance_total += dup.total as u64;
             for person in &dup.people {
                 *per_person.entry(*person).or_default() += 1;
             }
@@ -512,6 +775,8 @@ pub fn generate(
     w.attendance.flush()?;
     links.flush()?;
     summary.distinct_people = per_person.len();
+    summary.reach_min = (summary.distinct_people as u64).max(lower_bound);
+    summary.reach_max = summary.distinct_people as u64 + unidentified_max;
     summary.max_per_person = per_person.values().copied().max().unwrap_or(0) as usize;
     let manifest = json!({
         "events": size.events,
@@ -567,15 +832,91 @@ mod tests {
         );
         let events = fs::read_to_string(a.join("plain/events.csv")).unwrap();
         assert_eq!(events.lines().count() - 1, s.reports);
-        let per_event = s.attendance_rows as f64 / s.reports as f64;
+        // About 10 identified participants per event that has any.
+        let identified_events: BTreeSet<&str> =
+            rows.iter().map(|r| r.split(',').next().unwrap()).collect();
+        let per_event = s.attendance_rows as f64 / identified_events.len() as f64;
         assert!(
             (7.0..12.0).contains(&per_event),
-            "{per_event} identified per event"
+            "{per_event} identified per identified event"
         );
         let links = fs::read_to_string(a.join("links.csv")).unwrap();
         assert_eq!(links.lines().count() - 1, s.duplicates);
-        let _ = fs::remove_dir_all(&a);
         let _ = fs::remove_dir_all(&b);
+
+        // Every line passes the API's validation, and the totals the
+        // service must answer are those of the lines (duplicates left out).
+        let duplicates: BTreeSet<String> = links
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').nth(3).unwrap().to_string())
+            .collect();
+        let key = crate::domain::Pseudonymizer::new(b"k".to_vec());
+        let mut t = Summary::default();
+        let mut forms: BTreeMap<&str, usize> = BTreeMap::new();
+        for (agency, _) in AGENCIES {
+            let text = fs::read_to_string(a.join(format!("api/{agency}.ndjson"))).unwrap();
+            for line in text.lines() {
+                let input: crate::events::input::EventInput = serde_json::from_str(line).unwrap();
+                let v = crate::events::input::validate(&input, agency, &key, "")
+                    .unwrap_or_else(|e| panic!("{line}: {e:?}"));
+                t.reports += 1;
+                let form = match (&v.attendance, v.participant_keys.is_empty(), v.sessions) {
+                    (None, _, _) => "media",
+                    (Some(_), true, 1) => "tally",
+                    (Some(_), true, _) => "tally, several sessions",
+                    (Some(_), false, 1) => "identified",
+                    (Some(_), false, _) => "identified, several sessions",
+                };
+                *forms.entry(form).or_default() += 1;
+                if duplicates.contains(&v.external_id) {
+                    continue;
+                }
+                t.real_events += 1;
+                match (&v.attendance, &v.audience) {
+                    (None, Some(au)) => {
+                        assert!(input.participants.is_empty());
+                        t.media_items += v.sessions as u64;
+                        t.audience += au.estimate.unwrap() as u64;
+                    }
+                    (Some(at), None) => {
+                        t.sessions += v.sessions as u64;
+                        t.attendances += at.total.unwrap() as u64;
+                        t.identified_attendances += v.participant_keys.len() as u64;
+                        t.declared_reports += usize::from(at.declared_people.is_some());
+                    }
+                    _ => panic!("{line}: attendance or audience, not both"),
+                }
+            }
+        }
+        assert_eq!(t.reports, s.reports);
+        assert_eq!(t.real_events, s.real_events);
+        assert_eq!(t.real_events, s.reports - s.duplicates);
+        assert_eq!(t.sessions, s.sessions);
+        assert_eq!(t.attendances, s.attendances);
+        assert_eq!(t.identified_attendances, s.identified_attendances);
+        assert_eq!(t.media_items, s.media_items);
+        assert_eq!(t.audience, s.audience);
+        assert!(s.reach_min <= s.reach_max && s.reach_min >= s.distinct_people as u64);
+        // Every form is there, in about the documented shares.
+        let share = |f: &str| forms.get(f).copied().unwrap_or(0) as f64 / s.reports as f64;
+        let ranges = [
+            ("identified", 0.45..0.70),
+            ("identified, several sessions", 0.05..0.20),
+            ("tally", 0.08..0.25),
+            ("tally, several sessions", 0.01..0.08),
+            ("media", 0.07..0.16),
+        ];
+        for (f, r) in ranges {
+            assert!(
+                r.contains(&share(f)),
+                "{f}: {} of reports ({forms:?})",
+                share(f)
+            );
+        }
+        assert_eq!(forms["media"], s.media_reports);
+        assert!(t.declared_reports > 0 && s.declared_reports < s.multi_session_reports);
+        let _ = fs::remove_dir_all(&a);
     }
 
     fn tempfile_dir(tag: &str) -> std::path::PathBuf {
