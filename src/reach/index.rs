@@ -105,7 +105,7 @@ pub struct RealEvent {
     /// Largest reported under-18 attendances.
     pub under_18: Count,
     /// Identified attendances.
-    pub identified: i64,
+    pub identified: u32,
     /// Sessions of its largest non-media report (0: only mass media).
     pub sessions: u32,
     /// Items of its largest mass-media report (0: none).
@@ -448,14 +448,15 @@ impl Index {
         }
         // As the SQL path: a lone report's identified count is the stored
         // one; a linked group's is its distinct people.
-        ev.identified = if members.len() > 1 {
+        let small = |v: i64| u32::try_from(v.max(0)).unwrap_or(u32::MAX);
+        let identified = if members.len() > 1 {
             people.len() as i64
         } else {
             stored_identified
         };
-        ev.total = ev.total.max(ev.identified);
-        let (lower, extra) = bounds(ev.total, ev.sessions, declared.get(), ev.identified);
-        let small = |v: i64| u32::try_from(v.max(0)).unwrap_or(u32::MAX);
+        ev.identified = small(identified);
+        ev.total = ev.total.max(identified);
+        let (lower, extra) = bounds(ev.total, ev.sessions, declared.get(), identified);
         ev.lower = small(lower);
         ev.extra = small(extra);
         ev.people = (

@@ -71,7 +71,7 @@ fn add(sums: &mut Sums, ev: &RealEvent) {
     add_opt(&mut sums.female, ev.female.get());
     add_opt(&mut sums.male, ev.male.get());
     add_opt(&mut sums.under_18, ev.under_18.get());
-    sums.identified += ev.identified;
+    sums.identified += i64::from(ev.identified);
     sums.media_items += i64::from(ev.items);
     sums.audience += ev.audience.get().unwrap_or(0);
     sums.lower_bound = sums.lower_bound.max(i64::from(ev.lower));

@@ -3,6 +3,9 @@
 //! Vietnamese numbers group thousands with a dot (6.770) and dates are
 //! day/month/year (08/10/2019).
 
+mod people;
+
+use people::{audience, people, range, share_of};
 use std::fmt::Write;
 
 use chrono::NaiveDate;
@@ -438,103 +441,6 @@ fn blocks(s: &Summary, lang: Lang, format: Format) -> Vec<Block> {
     out
 }
 
-/// The identified share of person-times, as a percentage (`4,2%`), when
-/// both its parts are known and there is attendance.
-fn share_of(f: &super::Figures, lang: Lang) -> Option<String> {
-    let share = crate::aggregates::measure::share(f.identified?, f.attendances?)?;
-    Some(percent(share, lang))
-}
-
-/// A share as a percentage: one decimal below 10%, else whole.
-pub fn percent(share: f64, lang: Lang) -> String {
-    let pct = share * 100.0;
-    let text = if pct < 10.0 {
-        format!("{:.1}", (pct * 10.0).round() / 10.0)
-    } else {
-        format!("{}", pct.round() as i64)
-    };
-    let text = if lang == Lang::Vi {
-        text.replace('.', ",")
-    } else {
-        text
-    };
-    format!("{text}%")
-}
-
-/// The range of different people: `1.208 - 13.210`, one number when it
-/// collapses, `≤ 13.210` when only the upper bound is known (publications
-/// do not carry the lower one).
-fn range(f: &super::Figures, lang: Lang) -> String {
-    match (f.reach_min, f.reach_max) {
-        (Some(a), Some(b)) if a == b => number(a, lang),
-        (Some(a), Some(b)) => format!("{} - {}", number(a, lang), number(b, lang)),
-        (None, Some(b)) => format!("≤ {}", number(b, lang)),
-        _ => "-".into(),
-    }
-}
-
-/// The people a figure reached: identified people with their share of the
-/// person-times, then the range of different people (one number when it
-/// collapses; the upper bound alone when a publication withheld the lower).
-/// E.g. "596 người được định danh (4,2% lượt tham dự); ước tính từ 1.208
-/// đến 13.210 người khác nhau".
-fn people(m: &super::Figures, lang: Lang) -> String {
-    let vi = lang == Lang::Vi;
-    let n = |v: Option<i64>| match v {
-        Some(v) => number(v, lang),
-        None if vi => "(không công bố)".to_string(),
-        None => "(withheld)".to_string(),
-    };
-    let mut out = if vi {
-        format!("{} người được định danh", n(m.unique))
-    } else {
-        format!("{} identified people", n(m.unique))
-    };
-    if let Some(share) = share_of(m, lang) {
-        out.push_str(&if vi {
-            format!(" ({share} lượt tham dự)")
-        } else {
-            format!(" ({share} of person-times)")
-        });
-    }
-    out.push_str(&match (m.reach_min, m.reach_max, vi) {
-        (Some(a), Some(b), true) if a == b => format!("; tổng cộng {} người khác nhau", n(Some(a))),
-        (Some(a), Some(b), false) if a == b => format!("; {} different people in all", n(Some(a))),
-        (Some(_), _, true) => format!(
-            "; ước tính từ {} đến {} người khác nhau",
-            n(m.reach_min),
-            n(m.reach_max)
-        ),
-        (Some(_), _, false) => format!(
-            "; an estimated {} to {} different people",
-            n(m.reach_min),
-            n(m.reach_max)
-        ),
-        (None, _, true) => format!("; ước tính không quá {} người khác nhau", n(m.reach_max)),
-        (None, _, false) => format!("; at most an estimated {} different people", n(m.reach_max)),
-    });
-    out
-}
-
-/// A mass-media audience: "ước tính 9.245 lượt người nghe, xem, đọc".
-fn audience(a: Option<i64>, lang: Lang) -> String {
-    let n = a.map_or_else(
-        || {
-            if lang == Lang::Vi {
-                "(không công bố)".to_string()
-            } else {
-                "(withheld)".to_string()
-            }
-        },
-        |v| number(v, lang),
-    );
-    if lang == Lang::Vi {
-        format!("ước tính {n} lượt người nghe, xem, đọc")
-    } else {
-        format!("an estimated audience of {n}")
-    }
-}
-
 /// HTML-escapes text.
 pub fn escape(t: &str) -> String {
     t.replace('&', "&amp;")
@@ -651,34 +557,4 @@ pub fn render(s: &Summary, lang: Lang, format: Format) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn numbers_and_dates_follow_the_language() {
-        assert_eq!(number(6770, Lang::Vi), "6.770");
-        assert_eq!(number(1_234_567, Lang::Vi), "1.234.567");
-        assert_eq!(number(118, Lang::Vi), "118");
-        assert_eq!(number(6770, Lang::En), "6,770");
-        assert_eq!(number(0, Lang::En), "0");
-        let d = NaiveDate::from_ymd_opt(2019, 10, 8).unwrap();
-        assert_eq!(date(d, Lang::Vi), "08/10/2019");
-        assert_eq!(date(d, Lang::En), "8 October 2019");
-    }
-
-    #[test]
-    fn every_kind_has_its_words() {
-        for k in Kind::ALL {
-            assert!(
-                !noun(*k, Lang::Vi).is_empty() && !noun(*k, Lang::En).is_empty(),
-                "{k:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn names_cannot_inject_markup() {
-        assert_eq!(escape("<script>&\"'"), "&lt;script&gt;&amp;&quot;&#39;");
-        assert_eq!(md_escape("a*b_[x](y) | c"), "a\\*b\\_\\[x\\](y) \\| c");
-    }
-}
+mod tests;
