@@ -85,23 +85,26 @@ pub struct AggregateMeta {
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
     "rows": [
-        {"period": "2024-01", "events": 3, "attendances": 120, "female_attendances": 70,
+        {"period": "2024-01", "events": 3, "sessions": 10, "attendances": 120, "female_attendances": 70,
          "male_attendances": null, "under_18_attendances": null, "identified_attendances": 40,
-         "unique_participants": 35, "reach_min": 50, "reach_max": 115,
-         "first_time_participants": 30, "cumulative_participants": 35, "suppressed": false},
-        {"period": "2024-02", "events": 2, "attendances": 80, "female_attendances": 41,
+         "identified_share": 0.3333, "unique_participants": 35, "reach_min": 50, "reach_max": 115,
+         "first_time_participants": 30, "cumulative_participants": 35, "media_items": 2,
+         "audience": 5000, "suppressed": false},
+        {"period": "2024-02", "events": 2, "sessions": 2, "attendances": 80, "female_attendances": 41,
          "male_attendances": null, "under_18_attendances": null, "identified_attendances": 25,
-         "unique_participants": 25, "reach_min": 40, "reach_max": 80,
-         "first_time_participants": 10, "cumulative_participants": 45, "suppressed": false}
+         "identified_share": 0.3125, "unique_participants": 25, "reach_min": 40, "reach_max": 80,
+         "first_time_participants": 10, "cumulative_participants": 45, "media_items": 0,
+         "audience": 0, "suppressed": false}
     ],
-    "totals": {"events": 5, "attendances": 200, "female_attendances": 111, "male_attendances": null,
-        "under_18_attendances": null, "identified_attendances": 65, "unique_participants": 45,
-        "reach_min": 50, "reach_max": 180, "first_time_participants": 40, "cumulative_participants": 45},
+    "totals": {"events": 5, "sessions": 12, "attendances": 200, "female_attendances": 111, "male_attendances": null,
+        "under_18_attendances": null, "identified_attendances": 65, "identified_share": 0.325,
+        "unique_participants": 45, "reach_min": 50, "reach_max": 180, "first_time_participants": 40,
+        "cumulative_participants": 45, "media_items": 2, "audience": 5000},
     "meta": {"filters": {"from": "2024-01-01", "to": "2024-02-29", "agency": [], "kind": null,
         "topic": null, "target_group": null, "area": null, "areas": "as_recorded"},
         "group_by": ["period:month"],
-        "additive_measures": ["events", "attendances", "female_attendances", "male_attendances",
-            "under_18_attendances", "identified_attendances"],
+        "additive_measures": ["events", "sessions", "attendances", "female_attendances", "male_attendances",
+            "under_18_attendances", "identified_attendances", "media_items", "audience"],
         "generated_at": "2026-12-05T10:00:00Z", "engine": "index", "locked_periods": []}
 }))]
 pub struct AggregateAnswer {
