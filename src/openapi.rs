@@ -26,6 +26,7 @@ people sign in (`POST /api/v1/session`) and the browser sends the `ct_session` c
     tags(
         (name = "health", description = "Probes for load balancers and orchestrators"),
         (name = "events", description = "Outreach events: each agency records and corrects its own"),
+        (name = "imports", description = "Events from a workbook or a CSV file: the Vietnamese template, an upload checked row by row, its progress"),
         (name = "claims", description = "Co-organiser claims: a joint event counts for a named agency only once it confirms"),
         (name = "links", description = "Same-as links between agencies' reports of one real event: proposals that every affected agency approves"),
         (name = "aggregates", description = "Deduplicated counts: events, person-times and unique people over any slice"),
