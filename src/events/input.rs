@@ -163,7 +163,7 @@ pub struct EventInput {
     /// span them, and `attendance` counts person-times over all of them.
     /// For a mass-media kind: how many programmes, messages or items.
     #[serde(default)]
-    #[schema(minimum = 1, maximum = 100000, default = 1)]
+    #[schema(minimum = 1, maximum = 100000)]
     pub sessions: Option<i64>,
     /// Headcounts over all the record's sessions (person-times). Required, except for the mass-media kinds, which refuse it.
     pub attendance: Option<Attendance>,
