@@ -230,7 +230,7 @@ impl From<Outcome> for ItemStatus {
 
 impl ItemStatus {
     /// The status as the API spells it.
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             ItemStatus::Created => "created",
             ItemStatus::Updated => "updated",

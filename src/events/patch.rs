@@ -76,8 +76,10 @@ fn as_body(e: &EventOut) -> Value {
     if let Some(a) = &e.audience {
         doc["audience"] = serde_json::to_value(a).unwrap_or(Value::Null);
     }
-    if e.description.is_none() {
-        doc.as_object_mut().map(|o| o.remove("description"));
+    if e.description.is_none()
+        && let Some(o) = doc.as_object_mut()
+    {
+        o.remove("description");
     }
     doc
 }

@@ -20,7 +20,6 @@ use crate::db::DbConn;
 use crate::db::imports::{self as table, ImportRow};
 use crate::domain::Pseudonymizer;
 use crate::error::ApiError;
-use crate::events::batch::ItemStatus;
 use crate::events::{EventBody, Items, Mode, write_batch};
 
 pub use rows::RowProblem;
@@ -224,7 +223,7 @@ pub fn write_chunk(
                 sheet: sheet.to_string(),
                 row: *row,
                 external_id: external_id.clone(),
-                status: status_name(i.status).into(),
+                status: i.status.as_str().into(),
                 id: i.id,
                 problems: i
                     .errors
@@ -240,18 +239,6 @@ pub fn write_chunk(
             }
         })
         .collect())
-}
-
-fn status_name(s: ItemStatus) -> &'static str {
-    match s {
-        ItemStatus::Created => "created",
-        ItemStatus::Updated => "updated",
-        ItemStatus::Unchanged => "unchanged",
-        ItemStatus::Conflict => "conflict",
-        ItemStatus::Invalid => "invalid",
-        ItemStatus::Locked => "locked",
-        ItemStatus::Deleted => "deleted",
-    }
 }
 
 /// Records progress, or the end with every row's answer (in row order).
