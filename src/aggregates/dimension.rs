@@ -112,6 +112,23 @@ impl Dimension {
         }
     }
 
+    /// Its column headers for people (Vietnamese, English): the code's
+    /// and, for keys that have one, the name's.
+    pub fn label(self) -> [(&'static str, &'static str); 2] {
+        match self {
+            Self::Agency => [("Mã cơ quan", "Agency code"), ("Cơ quan, đơn vị", "Agency")],
+            Self::Kind => [("Mã loại", "Kind code"), ("Loại hoạt động", "Kind")],
+            Self::Topic => [("Mã chủ đề", "Topic code"), ("Chủ đề", "Topic")],
+            Self::TargetGroup => [("Mã đối tượng", "Group code"), ("Đối tượng", "Target group")],
+            Self::AreaProvince => [("Mã tỉnh", "Province code"), ("Tỉnh, thành phố", "Province")],
+            Self::AreaDistrict => [("Mã huyện", "District code"), ("Huyện, thị xã, thành phố", "District")],
+            Self::AreaCommune => [("Mã xã", "Commune code"), ("Xã, phường, thị trấn", "Commune")],
+            Self::PeriodMonth | Self::PeriodQuarter | Self::PeriodYear => {
+                [("Mã kỳ", "Period code"), ("Kỳ", "Period")]
+            }
+        }
+    }
+
     /// Whether the key is an administrative unit (it then has a name column).
     pub fn is_area(self) -> bool {
         matches!(

@@ -157,6 +157,9 @@ pub struct Summed {
 pub struct Measure {
     /// Its name: the JSON field, the CSV column and the statement's column.
     pub name: &'static str,
+    /// Its name for people (Vietnamese, English): column headers of
+    /// spreadsheets and reports.
+    pub label: (&'static str, &'static str),
     /// The HXL hashtag of its CSV column.
     pub hxl: &'static str,
     /// Whether it may be summed across rows of a single-valued grouping
@@ -178,6 +181,7 @@ pub struct Measure {
 pub const MEASURES: &[Measure] = &[
     Measure {
         name: "events",
+        label: ("Số hoạt động", "Activities"),
         hxl: "#activity+num",
         additive: true,
         published: true,
@@ -189,6 +193,7 @@ pub const MEASURES: &[Measure] = &[
     },
     Measure {
         name: "sessions",
+        label: ("Số buổi, lớp", "Sessions"),
         hxl: "#activity+num+sessions",
         additive: true,
         published: true,
@@ -200,6 +205,7 @@ pub const MEASURES: &[Measure] = &[
     },
     Measure {
         name: "attendances",
+        label: ("Lượt người tham dự", "Person-times"),
         hxl: "#reached+total",
         additive: true,
         published: true,
@@ -211,6 +217,7 @@ pub const MEASURES: &[Measure] = &[
     },
     Measure {
         name: "female_attendances",
+        label: ("Lượt nữ tham dự", "Person-times, women and girls"),
         hxl: "#reached+total+f",
         additive: true,
         published: true,
@@ -222,6 +229,7 @@ pub const MEASURES: &[Measure] = &[
     },
     Measure {
         name: "male_attendances",
+        label: ("Lượt nam tham dự", "Person-times, men and boys"),
         hxl: "#reached+total+m",
         additive: true,
         published: true,
@@ -233,6 +241,7 @@ pub const MEASURES: &[Measure] = &[
     },
     Measure {
         name: "under_18_attendances",
+        label: ("Lượt người dưới 18 tuổi", "Person-times under 18"),
         hxl: "#reached+total+children",
         additive: true,
         published: true,
@@ -244,6 +253,7 @@ pub const MEASURES: &[Measure] = &[
     },
     Measure {
         name: "identified_attendances",
+        label: ("Lượt tham dự có định danh", "Identified person-times"),
         hxl: "#reached+total+identified",
         additive: true,
         published: true,
@@ -255,6 +265,7 @@ pub const MEASURES: &[Measure] = &[
     },
     Measure {
         name: "identified_share",
+        label: ("Tỷ lệ lượt có định danh", "Identified share"),
         hxl: "#reached+pct+identified",
         additive: false,
         // Derived from two published measures: a publication states it
@@ -265,6 +276,7 @@ pub const MEASURES: &[Measure] = &[
     },
     Measure {
         name: "unique_participants",
+        label: ("Số người (đã loại trùng, có CCCD/SĐT)", "Identified people (deduplicated)"),
         hxl: "#reached+ind",
         additive: false,
         published: true,
@@ -273,6 +285,7 @@ pub const MEASURES: &[Measure] = &[
     },
     Measure {
         name: "reach_min",
+        label: ("Số người khác nhau, ước tính thấp nhất", "Different people, lowest estimate"),
         hxl: "#reached+ind+min",
         additive: false,
         // Not published: with the attendances it pins a cell's largest
@@ -283,6 +296,7 @@ pub const MEASURES: &[Measure] = &[
     },
     Measure {
         name: "reach_max",
+        label: ("Số người khác nhau, ước tính cao nhất", "Different people, highest estimate"),
         hxl: "#reached+ind+max",
         additive: false,
         published: true,
@@ -291,6 +305,7 @@ pub const MEASURES: &[Measure] = &[
     },
     Measure {
         name: "first_time_participants",
+        label: ("Người tham gia lần đầu", "People reached for the first time"),
         hxl: "#reached+ind+new",
         additive: false,
         // Published: a signed period quotes its first-time people; they
@@ -301,6 +316,7 @@ pub const MEASURES: &[Measure] = &[
     },
     Measure {
         name: "cumulative_participants",
+        label: ("Lũy kế số người", "Cumulative people"),
         hxl: "#reached+ind+cumulative",
         additive: false,
         published: false,
@@ -309,6 +325,7 @@ pub const MEASURES: &[Measure] = &[
     },
     Measure {
         name: "media_items",
+        label: ("Tin, bài, chương trình", "Media items"),
         hxl: "#activity+num+media",
         additive: true,
         published: true,
@@ -320,6 +337,7 @@ pub const MEASURES: &[Measure] = &[
     },
     Measure {
         name: "audience",
+        label: ("Lượt người nghe, xem, đọc (ước tính)", "Audience (estimated)"),
         hxl: "#reached+audience",
         additive: true,
         published: true,

@@ -20,6 +20,7 @@
 //! (public tokens read publications instead: `crate::publications`).
 
 pub mod csv;
+pub mod xlsx;
 pub mod dimension;
 pub mod drill;
 pub mod measure;

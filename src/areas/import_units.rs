@@ -45,11 +45,38 @@ pub(super) enum ParentRef {
 }
 
 /// Whether `code` is an acceptable unit code.
+#[cfg(test)]
+#[test]
+fn unit_kinds_are_written_in_sentence_case() {
+    assert_eq!(tidy_name("Thành Phố Bắc Kạn"), "Thành phố Bắc Kạn");
+    assert_eq!(tidy_name("Thị Xã Mường Lay"), "Thị xã Mường Lay");
+    assert_eq!(tidy_name("Thị Trấn Óc Eo"), "Thị trấn Óc Eo");
+    assert_eq!(tidy_name("Thành phố Hà Nội"), "Thành phố Hà Nội");
+    assert_eq!(tidy_name("Xã Thành Phố"), "Xã Thành Phố");
+}
+
 fn valid_code(code: &str) -> bool {
     (1..=32).contains(&code.len())
         && code
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+}
+
+/// A unit's kind written as Vietnamese writes it: "Thành Phố Bắc Kạn" (as
+/// some source lists have it) becomes "Thành phố Bắc Kạn"; "Thị Xã",
+/// "Thị Trấn" likewise. Everything else is kept.
+pub(super) fn tidy_name(name: &str) -> String {
+    for (wrong, right) in [
+        ("Thành Phố ", "Thành phố "),
+        ("Thị Xã ", "Thị xã "),
+        ("Thị Trấn ", "Thị trấn "),
+        ("Đặc Khu ", "Đặc khu "),
+    ] {
+        if let Some(rest) = name.strip_prefix(wrong) {
+            return format!("{right}{rest}");
+        }
+    }
+    name.to_string()
 }
 
 /// Checks of a unit on its own: code, name, level, presence of a parent.
@@ -247,7 +274,7 @@ pub fn import_units_in_tx(
             let mut u = UnitIn {
                 line: row.line,
                 code,
-                name,
+                name: tidy_name(&name),
                 level: parsed_level,
                 parent_code: Some(parent).filter(|p| !p.is_empty()),
                 problems,

@@ -159,6 +159,31 @@ pub struct Settings {
     pub home_area: Option<String>,
     /// Single sign-on (None: passwords only).
     pub oidc: Option<OidcSettings>,
+    /// The signed report's letterhead.
+    pub letterhead: Letterhead,
+}
+
+/// The parts of the report (an administrative document, Decree
+/// 30/2020/NĐ-CP) that only the deployment knows; each left as a blank for
+/// the clerical office to fill when unset.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Letterhead {
+    /// The issuing body's lines, governing body first ("UBND TỈNH BẮC
+    /// KẠN", "SỞ LAO ĐỘNG - THƯƠNG BINH VÀ XÃ HỘI").
+    pub issuer: Vec<String>,
+    /// The symbol after the number ("BC-SLĐTBXH"); the number itself is
+    /// the clerical office's.
+    pub number_symbol: Option<String>,
+    /// The place in the date line ("Bắc Kạn").
+    pub place: Option<String>,
+    /// Who the report is addressed to ("Kính gửi").
+    pub addressee: Option<String>,
+    /// The recipients listed under "Nơi nhận".
+    pub recipients: Vec<String>,
+    /// The signer's position, one line each ("KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC").
+    pub signer: Vec<String>,
+    /// The signer's name.
+    pub signer_name: Option<String>,
 }
 
 /// The OpenID Connect provider for single sign-on.
@@ -186,6 +211,18 @@ impl std::fmt::Debug for OidcSettings {
 
 /// Minimum length of an HMAC secret, in bytes.
 pub const MIN_SECRET_LEN: usize = 32;
+
+/// A list in one variable, its items trimmed, empty ones dropped.
+fn split_list(v: Option<&str>, sep: char) -> Vec<String> {
+    v.map(|v| {
+        v.split(sep)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect()
+    })
+    .unwrap_or_default()
+}
 
 impl Settings {
     /// Reads settings from the process environment.
@@ -337,6 +374,15 @@ impl Settings {
             session_max: Duration::from_secs(session_max_hours * 3600),
             require_admin_mfa: parse_bool(get("REQUIRE_ADMIN_MFA"), "REQUIRE_ADMIN_MFA", false)?,
             home_area: get("HOME_AREA").map(str::to_string),
+            letterhead: Letterhead {
+                issuer: split_list(get("REPORT_ISSUER"), '/'),
+                number_symbol: get("REPORT_NUMBER_SYMBOL").map(str::to_string),
+                place: get("REPORT_PLACE").map(str::to_string),
+                addressee: get("REPORT_ADDRESSEE").map(str::to_string),
+                recipients: split_list(get("REPORT_RECIPIENTS"), ';'),
+                signer: split_list(get("REPORT_SIGNER"), '/'),
+                signer_name: get("REPORT_SIGNER_NAME").map(str::to_string),
+            },
             oidc: match (
                 get("OIDC_ISSUER"),
                 get("OIDC_CLIENT_ID"),

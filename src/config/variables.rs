@@ -172,6 +172,41 @@ pub const VARIABLES: &[Variable] = &[
         meaning: "the deployment's own area (e.g. a province code): the default scope of the dashboard's pickers and of reports",
     },
     Variable {
+        name: "REPORT_ISSUER",
+        default: "blank",
+        meaning: "the report's issuing body, lines separated by `/`, governing body first (`UBND TỈNH BẮC KẠN/SỞ LAO ĐỘNG - THƯƠNG BINH VÀ XÃ HỘI`)",
+    },
+    Variable {
+        name: "REPORT_NUMBER_SYMBOL",
+        default: "`BC`",
+        meaning: "the symbol after the report's number (`BC-SLĐTBXH`); the number is left blank for the clerical office",
+    },
+    Variable {
+        name: "REPORT_PLACE",
+        default: "blank",
+        meaning: "the place in the report's date line (`Bắc Kạn`)",
+    },
+    Variable {
+        name: "REPORT_ADDRESSEE",
+        default: "none",
+        meaning: "who the report is addressed to, after \"Kính gửi\" (`Ủy ban nhân dân tỉnh Bắc Kạn`)",
+    },
+    Variable {
+        name: "REPORT_RECIPIENTS",
+        default: "`Như trên;Lưu: VT`",
+        meaning: "the report's \"Nơi nhận\", separated by `;`",
+    },
+    Variable {
+        name: "REPORT_SIGNER",
+        default: "blank",
+        meaning: "the signer's position, lines separated by `/` (`KT. GIÁM ĐỐC/PHÓ GIÁM ĐỐC`)",
+    },
+    Variable {
+        name: "REPORT_SIGNER_NAME",
+        default: "blank",
+        meaning: "the signer's full name, under the space for signature and seal",
+    },
+    Variable {
         name: "OIDC_ISSUER",
         default: "off",
         meaning: "issuer URL of the province's OpenID Connect provider (single sign-on); unset, people sign in with passwords only",

@@ -11,10 +11,14 @@ use serde::Deserialize;
 /// Vietnam's offset from UTC, in seconds.
 const VIETNAM_OFFSET_SECS: i32 = 7 * 3600;
 
+/// Vietnam's time zone (UTC+7).
+pub fn vietnam() -> FixedOffset {
+    FixedOffset::east_opt(VIETNAM_OFFSET_SECS).expect("UTC+7 is a valid offset")
+}
+
 /// Today's date in Vietnam.
 pub fn today() -> NaiveDate {
-    let tz = FixedOffset::east_opt(VIETNAM_OFFSET_SECS).expect("UTC+7 is a valid offset");
-    Utc::now().with_timezone(&tz).date_naive()
+    Utc::now().with_timezone(&vietnam()).date_naive()
 }
 
 /// The first day the API accepts.

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 pub use identifiers::{Pseudonymizer, normalize_identifier};
+pub use names::Lang;
 pub use versions::Versions;
 
 macro_rules! vocabulary {

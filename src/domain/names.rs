@@ -4,6 +4,15 @@
 
 use super::{AudienceBasis, IdType, Kind, TargetGroup, Topic};
 
+/// The language of what people read (reports, workbooks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    /// Vietnamese (the default).
+    Vi,
+    /// English.
+    En,
+}
+
 /// A kind's Vietnamese name.
 pub fn kind(k: Kind) -> &'static str {
     match k {

@@ -3,21 +3,28 @@
 //! paragraph (its activities by kind, person-times and people stated
 //! separately), the province-wide deduplicated totals (never a sum of the
 //! agencies'), the people reached by more than one agency, the people
-//! reached for the first time, and a table. Every figure is an aggregate
-//! answer's ([`Summary::compute`]); [`render`] writes it in Vietnamese or
-//! English, as printable HTML or Markdown.
+//! reached for the first time, a table by agency and one by the units one
+//! level below the report's area, sex and age, and the same period a year
+//! earlier. Every figure is an aggregate answer's ([`Summary::compute`]);
+//! [`render`] lays it out as an administrative document (Decree
+//! 30/2020/NĐ-CP) in Vietnamese or English, as Word, PDF, printable HTML or
+//! Markdown.
 
+pub mod period;
 pub mod render;
 
 use std::sync::Arc;
 
 use chrono::NaiveDate;
 
+use chrono::{DateTime, Utc};
+
 use crate::agencies::Agency;
 use crate::aggregates::{self, Answer, Filters, GroupBy, Measures, Request};
 use crate::analytics::{self, Overlap};
+use crate::areas::{Level, Resolution};
 use crate::db::DbConn;
-use crate::domain::Kind;
+use crate::domain::{Kind, TargetGroup, Topic};
 use crate::error::ApiError;
 use crate::reach::Reach;
 
@@ -46,6 +53,12 @@ pub struct Figures {
     pub media_items: Option<i64>,
     /// Their estimated audience.
     pub audience: Option<i64>,
+    /// Person-times of women and girls (None: not reported, or withheld).
+    pub female: Option<i64>,
+    /// Person-times of men and boys.
+    pub male: Option<i64>,
+    /// Person-times of people under 18.
+    pub under_18: Option<i64>,
 }
 
 impl Figures {
@@ -62,8 +75,50 @@ impl Figures {
             first_time: first_time.then_some(Some(m.first_time_participants)),
             media_items: Some(m.media_items),
             audience: Some(m.audience),
+            female: m.female_attendances,
+            male: m.male_attendances,
+            under_18: m.under_18_attendances,
         }
     }
+}
+
+/// An administrative unit as the report names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AreaName {
+    /// Its code.
+    pub code: String,
+    /// Its name on the period's last day ("Tỉnh Bắc Kạn").
+    pub name: String,
+    /// Its level.
+    pub level: Level,
+}
+
+/// What the report's figures cover besides the period, each stated in it.
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    /// The area (None: every unit).
+    pub area: Option<AreaName>,
+    /// The agency whose own report this is (an agency's account or token):
+    /// its activities, reported or co-organised with confirmation.
+    pub own: Option<Agency>,
+    /// Only activities of these agencies.
+    pub agencies: Vec<Agency>,
+    /// Only activities of this kind.
+    pub kind: Option<Kind>,
+    /// Only activities with this topic.
+    pub topic: Option<Topic>,
+    /// Only activities for this group.
+    pub target_group: Option<TargetGroup>,
+}
+
+/// The report's table by the units one level below its area.
+#[derive(Debug, Clone)]
+pub struct Below {
+    /// Their level.
+    pub level: Level,
+    /// Each unit's name and figures (a row without a unit at that level,
+    /// e.g. an activity recorded at province level, is named "").
+    pub rows: Vec<(String, Figures)>,
 }
 
 /// One agency's part of the report.
@@ -110,6 +165,16 @@ pub struct Summary {
     pub made_on: NaiveDate,
     /// The publication it was written from (None: live figures).
     pub source: Option<Source>,
+    /// What the figures cover besides the period.
+    pub scope: Scope,
+    /// By the units one level below the area (live figures only).
+    pub below: Option<Below>,
+    /// The same slice a year earlier (live figures over two given dates).
+    pub year_before: Option<Figures>,
+    /// The locked periods the report's dates overlap.
+    pub locked: Vec<String>,
+    /// When the figures were read.
+    pub as_of: DateTime<Utc>,
 }
 
 /// An aggregate answer from the reach index, or on the SQL path.
@@ -129,8 +194,10 @@ fn overlap(conn: &mut DbConn, reach: &Reach, request: &Request) -> Result<Overla
 }
 
 impl Summary {
-    /// Computes the report over `filters` (a period, perhaps an area).
+    /// Computes the report over `filters` (a period, an area, agencies,
+    /// a kind, topic or group; `filters.scope`: an agency's own report).
     pub fn compute(conn: &mut DbConn, reach: &Reach, filters: &Filters) -> Result<Self, ApiError> {
+        let as_of = Utc::now();
         let request = |group_by: &str| -> Result<Request, ApiError> {
             Ok(Request {
                 filters: filters.clone(),
@@ -138,6 +205,54 @@ impl Summary {
             })
         };
         let totals = answer(conn, reach, &request("")?)?.totals;
+        let names = crate::agencies::list(conn)?;
+        let named = |code: &str| names.iter().find(|a| a.code == code).cloned();
+        let on = filters
+            .to
+            .or(filters.from)
+            .unwrap_or_else(crate::domain::calendar::today);
+        let area = match &filters.area {
+            Some(code) => Some(area_name(conn, code, on)?),
+            None => None,
+        };
+        let scope = Scope {
+            own: filters.scope.as_deref().and_then(named),
+            agencies: filters.agency.iter().filter_map(|c| named(c)).collect(),
+            kind: filters.kind,
+            topic: filters.topic,
+            target_group: filters.target_group,
+            area,
+        };
+        let below = match below_level(scope.area.as_ref().map(|a| a.level), on) {
+            Some(level) => {
+                let group = format!("area:{}", level.as_str());
+                let rows = answer(conn, reach, &request(&group)?)?
+                    .rows
+                    .into_iter()
+                    .map(|r| {
+                        let name = r.names.first().cloned().flatten().unwrap_or_default();
+                        (name, Figures::of(&r.measures, false))
+                    })
+                    .collect();
+                Some(Below { level, rows })
+            }
+            None => None,
+        };
+        let year_before = match (filters.from, filters.to) {
+            (Some(f), Some(t)) => {
+                let earlier = Request {
+                    filters: Filters {
+                        from: Some(period::year_before(f)),
+                        to: Some(period::year_before(t)),
+                        ..filters.clone()
+                    },
+                    group_by: GroupBy::parse(Some(""))?,
+                };
+                Some(Figures::of(&answer(conn, reach, &earlier)?.totals, false))
+            }
+            _ => None,
+        };
+        let locked = crate::periods::Locks::load(conn)?.overlapping(filters.from, filters.to);
         let by_agency = answer(conn, reach, &request("agency")?)?;
         let by_kind = answer(conn, reach, &request("agency,kind")?)?;
         let shared_people = overlap(conn, reach, &request("")?)?
@@ -146,7 +261,6 @@ impl Summary {
             .filter(|(agencies, _)| agencies.len() > 1)
             .map(|(_, n)| n)
             .sum();
-        let names = crate::agencies::list(conn)?;
         let mut agencies = Vec::new();
         for row in by_agency.rows {
             let Some(code) = row.keys.first().cloned().flatten() else {
@@ -191,6 +305,11 @@ impl Summary {
             shared_people: Some(shared_people),
             made_on: crate::domain::calendar::today(),
             source: None,
+            scope,
+            below,
+            year_before,
+            locked,
+            as_of,
         })
     }
 
@@ -241,6 +360,9 @@ impl Summary {
                 .then(|| value(c, "first_time_participants")),
             media_items: value(c, "media_items"),
             audience: value(c, "audience"),
+            female: value(c, "female_attendances"),
+            male: value(c, "male_attendances"),
+            under_18: value(c, "under_18_attendances"),
         };
         let by_kind = p
             .tables
@@ -312,6 +434,7 @@ impl Summary {
                     .map(|r| value(&r.cells, "people"))
                     .sum::<Option<i64>>()
             });
+        let locked = vec![p.period.clone()];
         Ok(Summary {
             from: Some(p.from),
             to: Some(p.to),
@@ -325,6 +448,41 @@ impl Summary {
                 version: p.version,
                 sha256: row.sha256,
             }),
+            scope: Scope::default(),
+            below: None,
+            year_before: None,
+            locked,
+            as_of: p.published_at,
         })
+    }
+}
+
+/// The unit `code` names on `on` (or, when none is valid then, its latest
+/// unit: the report still names the place asked for).
+fn area_name(conn: &mut DbConn, code: &str, on: chrono::NaiveDate) -> Result<AreaName, ApiError> {
+    let rows = crate::db::areas::with_code(conn, code)?;
+    let row = match crate::areas::resolve_in(&rows, on) {
+        Resolution::Found(r) => r,
+        _ => rows
+            .into_iter()
+            .max_by_key(|r| r.valid_from)
+            .ok_or_else(|| ApiError::field("area", format!("no administrative unit has code {code}")))?,
+    };
+    Ok(AreaName {
+        code: code.to_string(),
+        level: row.level(),
+        name: row.name,
+    })
+}
+
+/// The level one below `level` (None: the whole country) on `on`: a
+/// province's districts, or its communes from the 2025 reform on.
+fn below_level(level: Option<Level>, on: chrono::NaiveDate) -> Option<Level> {
+    match level {
+        None => Some(Level::Province),
+        Some(Level::Province) if on >= crate::areas::reform_date() => Some(Level::Commune),
+        Some(Level::Province) => Some(Level::District),
+        Some(Level::District) => Some(Level::Commune),
+        Some(Level::Commune | Level::Village) => None,
     }
 }

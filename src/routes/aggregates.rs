@@ -1,4 +1,4 @@
-//! `GET /api/v1/aggregates`: deduplicated counts for dashboards, as JSON or CSV.
+//! `GET /api/v1/aggregates`: deduplicated counts for dashboards, as JSON, CSV or a workbook.
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -12,6 +12,7 @@ use crate::aggregates::drill::{self, Drill, DrillPage, RowKeys};
 use crate::aggregates::view::AggregateAnswer;
 use crate::aggregates::{self, Engine, GroupBy, Request};
 use crate::auth::Role;
+use crate::domain::Lang;
 use crate::error::{ApiError, Problem};
 use crate::http::Principal;
 use crate::http::extract::{QueryParams, given};
@@ -38,6 +39,21 @@ super::slice::slice_query! {
         /// `GET /api/v1/aggregates.csv`).
         #[param(ignore)]
         pub hxl: Option<bool>,
+    }
+}
+
+super::slice::slice_query! {
+    /// Slice, grouping and language of a workbook.
+    #[derive(Debug, Deserialize, IntoParams)]
+    #[serde(deny_unknown_fields)]
+    #[into_params(parameter_in = Query)]
+    pub struct WorkbookQuery {
+        /// Comma-separated dimensions, as `GET /api/v1/aggregates`.
+        #[param(min_length = 1)]
+        pub group_by: Option<String>,
+        /// `vi` (default) or `en`: headers and names.
+        #[param(value_type = Option<String>, pattern = "^(vi|en)$")]
+        pub lang: Option<String>,
     }
 }
 
@@ -83,6 +99,8 @@ super::slice::slice_query! {
 enum Format {
     Json,
     Csv,
+    /// A workbook for people, in this language.
+    Xlsx(Lang),
 }
 
 impl FromStr for Format {
@@ -231,6 +249,74 @@ pub async fn query_csv(
     answer(state, who, parsed).await
 }
 
+/// The aggregates as a workbook for people: Vietnamese headers (`lang=en`:
+/// English), each key's name and code in columns of their own (agency
+/// names, the vocabularies' names, unit names, "Quý III/2024"), the
+/// measures, then the total without double counting (never a sum of the
+/// rows); a second sheet says what the figures cover. Same parameters and
+/// rules as `GET /api/v1/aggregates`; programs read the CSV or JSON.
+#[utoipa::path(operation_id = "aggregates_query_xlsx", tag = "aggregates", security(("bearer" = [])),
+    params(WorkbookQuery),
+    responses(
+        (status = 200, description = "A workbook", body = Vec<u8>,
+            content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (status = 422, description = "Invalid filter, grouping or language", body = Problem, content_type = "application/problem+json"),
+        AuthErrors))]
+#[get("/aggregates.xlsx")]
+pub async fn query_xlsx(
+    state: web::Data<AppState>,
+    who: Principal,
+    q: QueryParams<WorkbookQuery>,
+) -> Result<HttpResponse, ApiError> {
+    who.forbid_public()?;
+    let mut q = q.0;
+    let lang = match q.lang.as_deref() {
+        None | Some("vi") => Lang::Vi,
+        Some("en") => Lang::En,
+        Some(_) => return Err(ApiError::field("lang", "must be vi or en")),
+    };
+    let group_by = GroupBy::parse(given(q.group_by.take()).as_deref())?;
+    let filters = q.filters()?;
+    let parsed = Parsed {
+        request: Request { filters, group_by },
+        format: Format::Xlsx(lang),
+        hxl: false,
+    };
+    answer(state, who, parsed).await
+}
+
+/// What an answer covers, in words, for the workbook's notes sheet.
+fn covers(f: &aggregates::Filters, lang: Lang) -> Vec<String> {
+    let vi = lang == Lang::Vi;
+    let mut out = vec![format!(
+        "{}: {}",
+        if vi { "Kỳ" } else { "Period" },
+        crate::reports::period::words(f.from, f.to, lang)
+    )];
+    let mut add = |vi_word: &str, en_word: &str, value: String| {
+        out.push(format!("{}: {value}", if vi { vi_word } else { en_word }));
+    };
+    if let Some(a) = &f.area {
+        add("Mã đơn vị hành chính", "Area code", a.clone());
+    }
+    if !f.agency.is_empty() {
+        add("Cơ quan", "Agencies", f.agency.join(", "));
+    }
+    if let Some(scope) = &f.scope {
+        add("Hoạt động của đơn vị", "Own activities of", scope.clone());
+    }
+    if let Some(k) = f.kind {
+        add("Loại hoạt động", "Kind", crate::domain::names::kind(k).into());
+    }
+    if let Some(t) = f.topic {
+        add("Chủ đề", "Topic", crate::domain::names::topic(t).into());
+    }
+    if let Some(g) = f.target_group {
+        add("Đối tượng", "Target group", crate::domain::names::target_group(g).into());
+    }
+    out
+}
+
 /// The real events behind one row of an aggregate answer, and their
 /// reports: pass the answer's filters and the row's keys (`agency`, `kind`,
 /// `topic` and `target_group` keys as those filters; `province`,
@@ -353,7 +439,11 @@ async fn answer(
     };
     state.metrics.observe_aggregate(
         engine.as_str(),
-        if format == Format::Csv { "csv" } else { "json" },
+        match format {
+            Format::Csv => "csv",
+            Format::Json => "json",
+            Format::Xlsx(_) => "xlsx",
+        },
         started.elapsed(),
     );
     within_budget(
@@ -377,6 +467,25 @@ async fn answer(
         };
         return Ok(HttpResponse::Ok()
             .content_type("text/csv; charset=utf-8")
+            .body(body));
+    }
+    if let Format::Xlsx(lang) = format {
+        let agencies: Vec<(String, String, String)> = with_conn(&state, crate::agencies::list)
+            .await?
+            .into_iter()
+            .map(|a| (a.code, a.name, a.name_en))
+            .collect();
+        let body = web::block(move || {
+            let covers = covers(&request.filters, lang);
+            aggregates::xlsx::to_xlsx(&request.group_by, &answer, &agencies, &covers, lang)
+        })
+        .await??;
+        return Ok(HttpResponse::Ok()
+            .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"so-lieu.xlsx\"",
+            ))
             .body(body));
     }
     let write = move || aggregates::view::to_json(&request, &answer, engine, &locked);

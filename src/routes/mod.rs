@@ -95,6 +95,7 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(publications::get_one)
         .service(aggregates::query)
         .service(aggregates::query_csv)
+        .service(aggregates::query_xlsx)
         .service(aggregates::events)
         .service(reach::overlap)
         .service(reach::overlap_csv)

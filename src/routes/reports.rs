@@ -6,9 +6,7 @@ use serde::Deserialize;
 use sha2::Digest;
 use utoipa::IntoParams;
 
-use crate::aggregates::{AreaMode, Filters};
 use crate::auth::Role;
-use crate::domain::calendar::Day;
 use crate::error::{ApiError, Problem};
 use crate::http::extract::{QueryParams, given};
 use crate::http::{AuthErrors, NotFound, Principal, with_conn};
@@ -21,56 +19,61 @@ use crate::state::AppState;
 static REPORT_CSP: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     let hash = base64::Engine::encode(
         &base64::engine::general_purpose::STANDARD,
-        sha2::Sha256::digest(render::CSS.as_bytes()),
+        sha2::Sha256::digest(render::html::CSS.as_bytes()),
     );
     format!("default-src 'none'; style-src 'sha256-{hash}'; frame-ancestors 'none'")
 });
 
-/// The report's period, place, language and format.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct SummaryQuery {
-    /// First day (1900-01-01 to 2100-12-31); default: from the first event.
-    #[param(value_type = Option<chrono::NaiveDate>)]
-    pub from: Option<Day>,
-    /// Last day; default: to the last event.
-    #[param(value_type = Option<chrono::NaiveDate>)]
-    pub to: Option<Day>,
-    /// An administrative unit code: events in it or below it (default: the
-    /// deployment's own area, `HOME_AREA`, when set; a caller scoped to an
-    /// area always gets its area).
-    #[param(min_length = 1)]
-    pub area: Option<String>,
-    /// `vi` (default) or `en`.
-    #[param(pattern = "^(vi|en)$")]
-    pub lang: Option<String>,
-    /// `html` (default: printable, A4) or `md` (Markdown, for pasting).
-    #[param(pattern = "^(html|md)$")]
-    pub format: Option<String>,
-    /// A published period (`2025-Q3`): the report of its latest
-    /// publication instead of live figures, withheld values marked. Public
-    /// tokens must give it (they read publications only); `from`, `to` and
-    /// `area` do not apply then.
-    #[param(pattern = r"^[0-9]{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$")]
-    pub period: Option<String>,
+super::slice::slice_query! {
+    /// The report's slice (the aggregates' filters), language and format.
+    #[derive(Debug, Deserialize, IntoParams)]
+    #[serde(deny_unknown_fields)]
+    #[into_params(parameter_in = Query)]
+    pub struct SummaryQuery {
+        /// `vi` (default) or `en`.
+        #[param(value_type = Option<String>, pattern = "^(vi|en)$")]
+        pub lang: Option<String>,
+        /// `docx` (Word), `pdf` (A4, fonts embedded), `html` (default:
+        /// printable) or `md` (Markdown, for pasting).
+        #[param(value_type = Option<String>, pattern = "^(html|md|docx|pdf)$")]
+        pub format: Option<String>,
+        /// A published period (`2025-Q3`): the report of its latest
+        /// publication instead of live figures, withheld values marked.
+        /// Public tokens must give it (they read publications only); no
+        /// other filter applies then.
+        #[param(value_type = Option<String>, pattern = r"^[0-9]{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$")]
+        pub period: Option<String>,
+    }
 }
 
-/// The summary report of a period, in the form of the provincial reports
-/// the figures go into: for each agency a paragraph (its activities by
-/// kind; person-times and identified people stated separately, with the
-/// estimated range of different people), the province-wide totals without
-/// double counting (never a sum of the agencies'), the people reached by
-/// two agencies or more and, with `from`, those reached for the first time
-/// in the period; then a table. Every figure equals the aggregates'
-/// (`GET /aggregates`). Admin and dashboard tokens; agency tokens get 403.
-/// With `period`, the report of that period's latest publication (its table
-/// by agency, and by agency and kind or its overlap table when it has
-/// them), withheld values marked: the only report public tokens read.
+/// The summary report of a period, as a document to sign.
+///
+/// An administrative document (Decree 30/2020/NĐ-CP): issuing body,
+/// number, national title and motto, place and date, a subject line naming
+/// the period (a quarter, six or nine months or a year when the dates are
+/// exactly one) and the area by name, the deployment's addressee,
+/// recipients and signer (`REPORT_*` settings). Its body: what the figures
+/// cover (every aggregate filter is applied and stated), a paragraph per
+/// agency (its activities by kind; person-times and identified people
+/// stated separately, with the estimated range of different people), the
+/// totals without double counting (never a sum of the agencies'), sex and
+/// under-18 person-times, the people reached by two agencies or more and,
+/// with `from`, those reached for the first time; tables by agency and by
+/// the units one level below the area; the same period a year earlier;
+/// headed empty sections for the office to write; a method note. Every
+/// figure equals the aggregates' (`GET /aggregates` with the same
+/// filters). Admin and dashboard tokens; an agency's account or token gets
+/// its own agency's report (its activities, reported or co-organised with
+/// confirmation, labelled as such). With `period`, the report of that
+/// period's latest publication (its table by agency, and by agency and
+/// kind or its overlap table when it has them), withheld values marked:
+/// the only report public tokens read.
 #[utoipa::path(operation_id = "reports_summary", tag = "reports", security(("bearer" = [])), params(SummaryQuery),
     responses(
-        (status = 200, description = "The report: printable HTML, or Markdown with `format=md`",
-            content((String = "text/html"), (String = "text/markdown"))),
+        (status = 200, description = "The report: printable HTML (default), Markdown, Word or PDF",
+            content((String = "text/html"), (String = "text/markdown"),
+                (Vec<u8> = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+                (Vec<u8> = "application/pdf"))),
         (status = 422, description = "Invalid period, area, language or format", body = Problem, content_type = "application/problem+json"),
         AuthErrors, NotFound))]
 #[get("/reports/summary")]
@@ -79,23 +82,18 @@ pub async fn summary(
     who: Principal,
     q: QueryParams<SummaryQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    if who.role == Role::Agency {
-        return Err(ApiError::Forbidden(
-            "the province-wide report needs an admin or dashboard token".into(),
-        ));
-    }
-    let q = q.0;
+    let mut q = q.0;
     let lang = match q.lang.as_deref() {
         None | Some("vi") => Lang::Vi,
         Some("en") => Lang::En,
         Some(_) => return Err(ApiError::field("lang", "must be vi or en")),
     };
     let format = match q.format.as_deref() {
-        None | Some("html") => Format::Html,
-        Some("md") => Format::Markdown,
-        Some(_) => return Err(ApiError::field("format", "must be html or md")),
+        None => Format::Html,
+        Some(f) => Format::parse(f)
+            .ok_or_else(|| ApiError::field("format", "must be docx, pdf, html or md"))?,
     };
-    let period = given(q.period)
+    let period = given(q.period.take())
         .map(|p| {
             p.parse::<crate::periods::Period>()
                 .map_err(|m| ApiError::field("period", m))
@@ -106,29 +104,25 @@ pub async fn summary(
             "public tokens read publications only: pass period to report a publication".into(),
         ));
     }
-    if period.is_some() && (q.from.is_some() || q.to.is_some() || q.area.is_some()) {
+    let mut filters = q.filters()?;
+    let filtered = filters.from.is_some()
+        || filters.to.is_some()
+        || filters.area.is_some()
+        || !filters.agency.is_empty()
+        || filters.kind.is_some()
+        || filters.topic.is_some()
+        || filters.target_group.is_some();
+    if period.is_some() && (filtered || who.role == Role::Agency) {
         return Err(ApiError::field(
             "period",
-            "a publication's report takes no from, to or area",
+            "a publication's report takes no other filter, and is the province's: agencies ask for live figures",
         ));
     }
-    let (from, to) = (q.from.map(|d| d.0), q.to.map(|d| d.0));
-    if let (Some(f), Some(t)) = (from, to)
-        && t < f
-    {
-        return Err(ApiError::field("to", "must not be before from"));
+    if who.role == Role::Agency {
+        // An agency files its own report: its own (and confirmed joint)
+        // activities, as in its aggregates.
+        filters.scope = who.agency.clone();
     }
-    let mut filters = Filters {
-        from,
-        to,
-        agency: Vec::new(),
-        kind: None,
-        topic: None,
-        target_group: None,
-        area: given(q.area),
-        areas: AreaMode::default(),
-        scope: None,
-    };
     if period.is_none() {
         // The deployment's own area is the report's default scope.
         if filters.area.is_none() {
@@ -147,14 +141,32 @@ pub async fn summary(
         None => Summary::compute(c, &reach, &filters),
     })
     .await?;
-    let body = render::render(&s, lang, format);
-    Ok(match format {
-        Format::Html => HttpResponse::Ok()
-            .content_type("text/html; charset=utf-8")
-            .insert_header((header::CONTENT_SECURITY_POLICY, REPORT_CSP.as_str()))
-            .body(body),
-        Format::Markdown => HttpResponse::Ok()
-            .content_type("text/markdown; charset=utf-8")
-            .body(body),
-    })
+    let head = state.settings.letterhead.clone();
+    let name = file_name(&s, format);
+    let body = web::block(move || render::render(&s, &head, lang, format))
+        .await
+        .map_err(|e| ApiError::internal(format!("report task: {e}")))?
+        .map_err(ApiError::internal)?;
+    let mut answer = HttpResponse::Ok();
+    answer.content_type(format.media_type());
+    if format == Format::Html {
+        answer.insert_header((header::CONTENT_SECURITY_POLICY, REPORT_CSP.as_str()));
+    } else {
+        answer.insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}\""),
+        ));
+    }
+    Ok(answer.body(body))
+}
+
+/// The file's name: `bao-cao-2024-07-01-2024-09-30.docx`.
+fn file_name(s: &Summary, format: Format) -> String {
+    let day = |d: Option<chrono::NaiveDate>| d.map_or("".into(), |d| d.to_string());
+    let dates = match (&s.source, s.from, s.to) {
+        (Some(src), _, _) => src.period.clone(),
+        (None, None, None) => "toan-bo".into(),
+        (None, f, t) => format!("{}-{}", day(f), day(t)),
+    };
+    format!("bao-cao-{dates}.{}", format.extension())
 }

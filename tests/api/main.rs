@@ -32,6 +32,7 @@ mod publications;
 mod races;
 mod reach;
 mod readme;
+mod documents;
 mod reports;
 mod short_lived;
 mod stake;

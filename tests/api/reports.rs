@@ -1,7 +1,8 @@
 //! The summary report (issue 18): the 2019 provincial report's figures,
 //! posted as events, come back in its own words and numbers in Vietnamese;
 //! every figure equals the aggregates'; agencies' people are never added
-//! up; HTML is printable and allows nothing but its stylesheet.
+//! up; HTML is printable and allows nothing but its stylesheet. The
+//! document's parts, Word and PDF: `documents.rs` (issue 33).
 
 use serde_json::{Value, json};
 
@@ -69,14 +70,14 @@ async fn the_2019_report_comes_back_in_its_own_numbers(app: TestApp) {
         "1.992 cuộc phát động phong trào, với 68.123 lượt người tham dự",
         "240 buổi tuyên truyền, phổ biến pháp luật, với 61.345 lượt người tham dự",
         "8.035 tiết dạy lồng ghép và 4.223 buổi hoạt động ngoại khóa, với 203.044 lượt người tham dự",
-        "Toàn tỉnh đã tổ chức 14.608 buổi, lớp",
+        "Đã tổ chức 14.608 buổi, lớp",
         "với 339.282 lượt người tham dự",
         // Nobody identified: the share says so, and the range of different
         // people runs from the largest session (61.345 / 240 sessions,
         // rounded up) to every person-time being someone else.
         "0 người được định danh (0,0% lượt tham dự); ước tính từ 256 đến 339.282 người khác nhau",
         "Kỳ báo cáo: từ ngày 01/01/2019 đến ngày 08/10/2019.",
-        "| **Toàn tỉnh (không tính trùng)** | 14.608 | 339.282 | 0 | 0,0% | 256 - 339.282 | 0 | 0 |",
+        "| **Tổng (không tính trùng)** | 14.608 | 339.282 | 0 | 0,0% | 256 - 339.282 | 0 | 0 |",
     ] {
         assert!(md.contains(phrase), "missing {phrase:?} in\n{md}");
     }
@@ -135,16 +136,11 @@ async fn the_2019_report_comes_back_in_its_own_numbers(app: TestApp) {
         "{en}"
     );
     assert!(
-        en.contains("Period: 1 January 2019 to 8 October 2019."),
+        en.contains("Period: from 1 January 2019 to 8 October 2019."),
         "{en}"
     );
-    // Who may ask, and bad requests.
-    problem(
-        app.get("/api/v1/reports/summary", &app.agency("police"))
-            .await,
-        403,
-    )
-    .await;
+    // Who may ask (an agency: its own report, see documents.rs), and bad
+    // requests.
     problem(
         app.get("/api/v1/reports/summary", &app.public_viewer().await)
             .await,
@@ -153,7 +149,7 @@ async fn the_2019_report_comes_back_in_its_own_numbers(app: TestApp) {
     .await;
     for bad in [
         "lang=fr",
-        "format=pdf",
+        "format=xlsx",
         "from=2019-10-08&to=2019-01-01",
         "area=nope",
     ] {
@@ -212,12 +208,12 @@ async fn a_joint_event_counts_once_in_the_province_and_once_per_agency(app: Test
         "1 buổi họp dân, với 50 lượt người tham dự (40 người được định danh",
         "1 lớp tuyên truyền, tập huấn và 1 buổi họp dân, với 65 lượt người tham dự (45 người được định danh",
         // The province: 2 activities, 65 person-times, 45 people, not 3 / 115 / 85.
-        "Toàn tỉnh đã tổ chức 2 buổi, lớp",
+        "Đã tổ chức 2 buổi, lớp",
         "với 65 lượt người tham dự; 45 người được định danh",
         // The 40 people of the joint meeting were reached by both.
-        "40 người được từ hai cơ quan trở lên tiếp cận",
+        "40 người được từ hai cơ quan trở lên tuyên truyền",
         "45 người lần đầu được tiếp cận trong kỳ",
-        "| **Toàn tỉnh (không tính trùng)** | 2 | 65 | 45 |",
+        "| **Tổng (không tính trùng)** | 2 | 65 | 45 |",
     ] {
         assert!(md.contains(phrase), "missing {phrase:?} in\n{md}");
     }
@@ -310,7 +306,7 @@ async fn public_tokens_read_the_report_of_a_publication(app: TestApp) {
     for phrase in [
         "(không công bố) buổi họp dân",
         "Số liệu theo bản công bố kỳ 2025-04, phiên bản 1",
-        "Kỳ báo cáo: từ ngày 01/04/2025 đến ngày 30/04/2025.",
+        "Kỳ báo cáo: tháng 4 năm 2025 (từ ngày 01/04/2025 đến ngày 30/04/2025).",
     ] {
         assert!(md.contains(phrase), "missing {phrase:?} in\n{md}");
     }

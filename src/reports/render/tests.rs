@@ -1,5 +1,7 @@
 //! Tests of the report's words and formats.
 
+use super::html::escape;
+use super::markdown::md_escape;
 use super::*;
 
 #[test]
