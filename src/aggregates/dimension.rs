@@ -119,10 +119,22 @@ impl Dimension {
             Self::Agency => [("Mã cơ quan", "Agency code"), ("Cơ quan, đơn vị", "Agency")],
             Self::Kind => [("Mã loại", "Kind code"), ("Loại hoạt động", "Kind")],
             Self::Topic => [("Mã chủ đề", "Topic code"), ("Chủ đề", "Topic")],
-            Self::TargetGroup => [("Mã đối tượng", "Group code"), ("Đối tượng", "Target group")],
-            Self::AreaProvince => [("Mã tỉnh", "Province code"), ("Tỉnh, thành phố", "Province")],
-            Self::AreaDistrict => [("Mã huyện", "District code"), ("Huyện, thị xã, thành phố", "District")],
-            Self::AreaCommune => [("Mã xã", "Commune code"), ("Xã, phường, thị trấn", "Commune")],
+            Self::TargetGroup => [
+                ("Mã đối tượng", "Group code"),
+                ("Đối tượng", "Target group"),
+            ],
+            Self::AreaProvince => [
+                ("Mã tỉnh", "Province code"),
+                ("Tỉnh, thành phố", "Province"),
+            ],
+            Self::AreaDistrict => [
+                ("Mã huyện", "District code"),
+                ("Huyện, thị xã, thành phố", "District"),
+            ],
+            Self::AreaCommune => [
+                ("Mã xã", "Commune code"),
+                ("Xã, phường, thị trấn", "Commune"),
+            ],
             Self::PeriodMonth | Self::PeriodQuarter | Self::PeriodYear => {
                 [("Mã kỳ", "Period code"), ("Kỳ", "Period")]
             }

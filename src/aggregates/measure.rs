@@ -276,7 +276,10 @@ pub const MEASURES: &[Measure] = &[
     },
     Measure {
         name: "unique_participants",
-        label: ("Số người (đã loại trùng, có CCCD/SĐT)", "Identified people (deduplicated)"),
+        label: (
+            "Số người (đã loại trùng, có CCCD/SĐT)",
+            "Identified people (deduplicated)",
+        ),
         hxl: "#reached+ind",
         additive: false,
         published: true,
@@ -285,7 +288,10 @@ pub const MEASURES: &[Measure] = &[
     },
     Measure {
         name: "reach_min",
-        label: ("Số người khác nhau, ước tính thấp nhất", "Different people, lowest estimate"),
+        label: (
+            "Số người khác nhau, ước tính thấp nhất",
+            "Different people, lowest estimate",
+        ),
         hxl: "#reached+ind+min",
         additive: false,
         // Not published: with the attendances it pins a cell's largest
@@ -296,7 +302,10 @@ pub const MEASURES: &[Measure] = &[
     },
     Measure {
         name: "reach_max",
-        label: ("Số người khác nhau, ước tính cao nhất", "Different people, highest estimate"),
+        label: (
+            "Số người khác nhau, ước tính cao nhất",
+            "Different people, highest estimate",
+        ),
         hxl: "#reached+ind+max",
         additive: false,
         published: true,
@@ -305,7 +314,10 @@ pub const MEASURES: &[Measure] = &[
     },
     Measure {
         name: "first_time_participants",
-        label: ("Người tham gia lần đầu", "People reached for the first time"),
+        label: (
+            "Người tham gia lần đầu",
+            "People reached for the first time",
+        ),
         hxl: "#reached+ind+new",
         additive: false,
         // Published: a signed period quotes its first-time people; they
@@ -337,7 +349,10 @@ pub const MEASURES: &[Measure] = &[
     },
     Measure {
         name: "audience",
-        label: ("Lượt người nghe, xem, đọc (ước tính)", "Audience (estimated)"),
+        label: (
+            "Lượt người nghe, xem, đọc (ước tính)",
+            "Audience (estimated)",
+        ),
         hxl: "#reached+audience",
         additive: true,
         published: true,

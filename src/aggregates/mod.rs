@@ -20,12 +20,12 @@
 //! (public tokens read publications instead: `crate::publications`).
 
 pub mod csv;
-pub mod xlsx;
 pub mod dimension;
 pub mod drill;
 pub mod measure;
 pub mod sql;
 pub mod view;
+pub mod xlsx;
 
 use std::collections::BTreeMap;
 use std::str::FromStr;

@@ -9,9 +9,9 @@ use rust_xlsxwriter::{Format as Style, Workbook, XlsxError};
 
 use super::measure::{MEASURES, Value};
 use super::{Answer, Dimension};
+use crate::domain::Lang;
 use crate::domain::{Kind, TargetGroup, Topic, names};
 use crate::error::ApiError;
-use crate::domain::Lang;
 
 /// A period key in words: "Tháng 7/2024", "Quý III/2024", "Năm 2024".
 fn period_words(key: &str, lang: Lang) -> String {
@@ -63,7 +63,13 @@ fn name_of(
             .unwrap_or(code)
             .to_string(),
         Dimension::TargetGroup => TargetGroup::parse(code)
-            .map(|g| if vi { names::target_group(g) } else { g.as_str() })
+            .map(|g| {
+                if vi {
+                    names::target_group(g)
+                } else {
+                    g.as_str()
+                }
+            })
             .unwrap_or(code)
             .to_string(),
         d if d.is_area() => area_name.unwrap_or(code).to_string(),

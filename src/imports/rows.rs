@@ -268,13 +268,14 @@ fn object(
     (doc, problems)
 }
 
+/// A row's number and its problems.
+pub type RowProblems = (usize, Vec<RowProblem>);
+
 /// The events of a file, one per non-empty row of its events sheet, with
 /// the participants sheet's people joined to them; and the problems of
 /// participants rows naming an event the file does not hold (as rows of
 /// their own, numbered in the participants sheet).
-pub fn events_of(
-    sheets: &[Sheet],
-) -> Result<(Vec<EventRow>, Vec<(usize, Vec<RowProblem>)>), ApiError> {
+pub fn events_of(sheets: &[Sheet]) -> Result<(Vec<EventRow>, Vec<RowProblems>), ApiError> {
     let (events, people) = pick(sheets)?;
     let cols = header(events, EVENT_COLUMNS);
     let mut out: Vec<EventRow> = Vec::new();

@@ -466,7 +466,9 @@ fn area_name(conn: &mut DbConn, code: &str, on: chrono::NaiveDate) -> Result<Are
         _ => rows
             .into_iter()
             .max_by_key(|r| r.valid_from)
-            .ok_or_else(|| ApiError::field("area", format!("no administrative unit has code {code}")))?,
+            .ok_or_else(|| {
+                ApiError::field("area", format!("no administrative unit has code {code}"))
+            })?,
     };
     Ok(AreaName {
         code: code.to_string(),

@@ -306,13 +306,21 @@ fn covers(f: &aggregates::Filters, lang: Lang) -> Vec<String> {
         add("Hoạt động của đơn vị", "Own activities of", scope.clone());
     }
     if let Some(k) = f.kind {
-        add("Loại hoạt động", "Kind", crate::domain::names::kind(k).into());
+        add(
+            "Loại hoạt động",
+            "Kind",
+            crate::domain::names::kind(k).into(),
+        );
     }
     if let Some(t) = f.topic {
         add("Chủ đề", "Topic", crate::domain::names::topic(t).into());
     }
     if let Some(g) = f.target_group {
-        add("Đối tượng", "Target group", crate::domain::names::target_group(g).into());
+        add(
+            "Đối tượng",
+            "Target group",
+            crate::domain::names::target_group(g).into(),
+        );
     }
     out
 }

@@ -162,11 +162,12 @@ pub async fn summary(
 
 /// The file's name: `bao-cao-2024-07-01-2024-09-30.docx`.
 fn file_name(s: &Summary, format: Format) -> String {
-    let day = |d: Option<chrono::NaiveDate>| d.map_or("".into(), |d| d.to_string());
     let dates = match (&s.source, s.from, s.to) {
         (Some(src), _, _) => src.period.clone(),
         (None, None, None) => "toan-bo".into(),
-        (None, f, t) => format!("{}-{}", day(f), day(t)),
+        (None, Some(f), None) => format!("tu-{f}"),
+        (None, None, Some(t)) => format!("den-{t}"),
+        (None, Some(f), Some(t)) => format!("{f}-{t}"),
     };
     format!("bao-cao-{dates}.{}", format.extension())
 }

@@ -54,12 +54,84 @@ type Record = (
 /// Q3 2024 in Bắc Kạn (two communes of Huyện Chợ Mới), the same quarter of
 /// 2023, one record outside the quarter and one outside the province.
 const RECORDS: [Record; 6] = [
-    ("police", "p1", "training_class", "01234", "2024-07-15", 3, 120, 70, 50, 30, 4),
-    ("womens-union", "w1", "community_meeting", "01237", "2024-08-02", 1, 40, 40, 0, 5, 0),
-    ("police", "p2", "law_dissemination", "01237", "2024-09-30", 2, 60, 20, 40, 0, 2),
-    ("police", "p0", "training_class", "01234", "2023-08-10", 1, 80, 30, 50, 10, 0),
-    ("police", "p3", "training_class", "01234", "2024-06-30", 1, 999, 1, 1, 1, 0),
-    ("womens-union", "w2", "training_class", "99001", "2024-08-10", 1, 777, 2, 2, 2, 0),
+    (
+        "police",
+        "p1",
+        "training_class",
+        "01234",
+        "2024-07-15",
+        3,
+        120,
+        70,
+        50,
+        30,
+        4,
+    ),
+    (
+        "womens-union",
+        "w1",
+        "community_meeting",
+        "01237",
+        "2024-08-02",
+        1,
+        40,
+        40,
+        0,
+        5,
+        0,
+    ),
+    (
+        "police",
+        "p2",
+        "law_dissemination",
+        "01237",
+        "2024-09-30",
+        2,
+        60,
+        20,
+        40,
+        0,
+        2,
+    ),
+    (
+        "police",
+        "p0",
+        "training_class",
+        "01234",
+        "2023-08-10",
+        1,
+        80,
+        30,
+        50,
+        10,
+        0,
+    ),
+    (
+        "police",
+        "p3",
+        "training_class",
+        "01234",
+        "2024-06-30",
+        1,
+        999,
+        1,
+        1,
+        1,
+        0,
+    ),
+    (
+        "womens-union",
+        "w2",
+        "training_class",
+        "99001",
+        "2024-08-10",
+        1,
+        777,
+        2,
+        2,
+        2,
+        0,
+    ),
 ];
 
 const Q3: &str = "from=2024-07-01&to=2024-09-30";
@@ -214,7 +286,8 @@ async fn the_word_report_has_every_part_and_the_aggregates_figures(app: TestApp)
     }
     // The model: Q3 2024 in Bắc Kạn is p1, w1 and p2 (p3 is in June, w2
     // in another province, p0 a year earlier).
-    let (sessions, total, female, male, under_18) = (3 + 1 + 2, 120 + 40 + 60, 70 + 40 + 20, 50 + 40, 30 + 5);
+    let (sessions, total, female, male, under_18) =
+        (3 + 1 + 2, 120 + 40 + 60, 70 + 40 + 20, 50 + 40, 30 + 5);
     let people = 4; // p1's four people include p2's two
     let total_row = line_of(&text, "Tổng (không tính trùng)");
     assert!(
@@ -241,7 +314,10 @@ async fn the_word_report_has_every_part_and_the_aggregates_figures(app: TestApp)
         200,
     )
     .await;
-    let names = [("police", "Công an tỉnh"), ("womens-union", "Hội Liên hiệp Phụ nữ tỉnh")];
+    let names = [
+        ("police", "Công an tỉnh"),
+        ("womens-union", "Hội Liên hiệp Phụ nữ tỉnh"),
+    ];
     for row in answer["rows"].as_array().unwrap() {
         let name = names
             .iter()
@@ -263,17 +339,25 @@ async fn the_word_report_has_every_part_and_the_aggregates_figures(app: TestApp)
     // One level below the province: its only district, with everything.
     let district = line_of(&text, "Huyện Chợ Mới | ");
     assert!(
-        district.starts_with(&format!("Huyện Chợ Mới | {sessions} | {total} | {people} | ")),
+        district.starts_with(&format!(
+            "Huyện Chợ Mới | {sessions} | {total} | {people} | "
+        )),
         "{district}"
     );
     // A year earlier: p0 alone.
     let events = line_of(&text, "Số hoạt động | ");
     assert_eq!(events.trim_end(), "Số hoạt động | 3 | 1 | +200,0% |");
     let attendance = line_of(&text, "Lượt người tham dự | ");
-    assert_eq!(attendance.trim_end(), "Lượt người tham dự | 220 | 80 | +175,0% |");
+    assert_eq!(
+        attendance.trim_end(),
+        "Lượt người tham dự | 220 | 80 | +175,0% |"
+    );
     // The page: A4, left 30 mm, right, top and bottom 20 mm; the first
     // page has its own (empty) header, the others the page number.
-    assert!(xml.contains("<w:pgSz w:w=\"11906\" w:h=\"16838\""), "page size");
+    assert!(
+        xml.contains("<w:pgSz w:w=\"11906\" w:h=\"16838\""),
+        "page size"
+    );
     assert!(
         xml.contains("w:top=\"1134\"")
             && xml.contains("w:left=\"1701\"")
@@ -340,7 +424,10 @@ async fn filters_and_an_agencys_own_report_are_stated_and_applied(app: TestApp) 
         md.contains("chỉ tính các hoạt động có cơ quan: Công an tỉnh; chủ đề: Mua bán người."),
         "{md}"
     );
-    assert!(md.contains("| **Tổng (không tính trùng)** | 5 | 180 | 4 |"), "{md}");
+    assert!(
+        md.contains("| **Tổng (không tính trùng)** | 5 | 180 | 4 |"),
+        "{md}"
+    );
     // An agency's own report: its figures, labelled as its own; nobody
     // else's activities.
     let (_, md) = bytes(
@@ -351,16 +438,24 @@ async fn filters_and_an_agencys_own_report_are_stated_and_applied(app: TestApp) 
     .await;
     let md = String::from_utf8(md).unwrap();
     assert!(
-        md.contains("2. Tổng hợp của Hội Liên hiệp Phụ nữ tỉnh (hoạt động của đơn vị) (không tính trùng)"),
+        md.contains(
+            "2. Tổng hợp của Hội Liên hiệp Phụ nữ tỉnh (hoạt động của đơn vị) (không tính trùng)"
+        ),
         "{md}"
     );
     // w1 (40) and w2 (777, another province: no area asked).
-    assert!(md.contains("| **Tổng (không tính trùng)** | 2 | 817 | 0 |"), "{md}");
+    assert!(
+        md.contains("| **Tổng (không tính trùng)** | 2 | 817 | 0 |"),
+        "{md}"
+    );
     assert!(!md.contains("Công an tỉnh"), "{md}");
     // An agency reads no publication's report; bad formats are named.
     problem(
-        app.get("/api/v1/reports/summary?period=2024-Q3", &app.agency("police"))
-            .await,
+        app.get(
+            "/api/v1/reports/summary?period=2024-Q3",
+            &app.agency("police"),
+        )
+        .await,
         422,
     )
     .await;
@@ -435,10 +530,17 @@ async fn a_workbook_for_people_names_everything_and_totals_without_double_counti
         .position(|h| h == "Số người (đã loại trùng, có CCCD/SĐT)")
         .unwrap();
     // Each row is the aggregates' row, named.
-    let answer = json_of(app.get(&format!("/api/v1/aggregates?{q}"), &viewer).await, 200).await;
+    let answer = json_of(
+        app.get(&format!("/api/v1/aggregates?{q}"), &viewer).await,
+        200,
+    )
+    .await;
     let json_rows = answer["rows"].as_array().unwrap();
     assert_eq!(rows.len(), json_rows.len() + 2, "header, rows, total");
-    let names = [("police", "Công an tỉnh"), ("womens-union", "Hội Liên hiệp Phụ nữ tỉnh")];
+    let names = [
+        ("police", "Công an tỉnh"),
+        ("womens-union", "Hội Liên hiệp Phụ nữ tỉnh"),
+    ];
     for (got, want) in rows[1..].iter().zip(json_rows) {
         let name = names.iter().find(|(c, _)| want["agency"] == *c).unwrap().1;
         assert_eq!(got[0], name);

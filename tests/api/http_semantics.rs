@@ -171,14 +171,22 @@ async fn a_preflight_naming_tracing_headers_is_allowed(app: TestApp) {
     }
 }
 
-/// CSV and Markdown answers are files with a name.
+/// CSV, Markdown, Word and PDF answers are files with a name.
 async fn files_are_named(app: TestApp) {
     let viewer = app.viewer();
     for (path, name) in [
         ("/api/v1/aggregates.csv?group_by=agency", "aggregates.csv"),
         ("/api/v1/reach/overlap.csv", "overlap.csv"),
         ("/api/v1/reach/frequency.csv", "frequency.csv"),
-        ("/api/v1/reports/summary?format=md", "report.md"),
+        ("/api/v1/reports/summary?format=md", "bao-cao-toan-bo.md"),
+        (
+            "/api/v1/reports/summary?format=docx&from=2024-07-01",
+            "bao-cao-tu-2024-07-01.docx",
+        ),
+        (
+            "/api/v1/reports/summary?format=pdf&from=2024-07-01&to=2024-09-30",
+            "bao-cao-2024-07-01-2024-09-30.pdf",
+        ),
     ] {
         let resp = app.get(path, &viewer).await;
         assert_eq!(resp.status(), 200, "{path}");

@@ -69,6 +69,13 @@ fn schema_snapshot(conn: &mut DbConn) -> Vec<String> {
     items
 }
 
+/// Migrations that change rows, not the schema (their down.sql cannot
+/// bring back what they rewrote, and need not: the rows stay valid).
+const DATA_ONLY: &[&str] = &[
+    // Unit names in sentence case ("Thành phố", issue 33).
+    "20261209000016",
+];
+
 fn check_down_undoes_up(url: DatabaseUrl) {
     let settings = test_settings(Path::new("/nonexistent"), url);
     let mut conn = Manager::new(&settings).open().unwrap();
@@ -79,7 +86,11 @@ fn check_down_undoes_up(url: DatabaseUrl) {
             break;
         };
         let after_up = schema_snapshot(&mut conn);
-        assert_ne!(before, after_up, "{version} changes nothing");
+        if DATA_ONLY.contains(&version.to_string().as_str()) {
+            assert_eq!(before, after_up, "{version} is listed as data only");
+        } else {
+            assert_ne!(before, after_up, "{version} changes nothing");
+        }
         let reverted = migrate::revert_last(&mut conn).unwrap();
         assert_eq!(reverted, version);
         assert_eq!(

@@ -22,17 +22,27 @@ fn para(text: &str) -> Paragraph {
     Paragraph::new().add_run(Run::new().add_text(text))
 }
 
-fn centred(lines: &[(&str, bool, bool)], size: usize) -> Vec<Paragraph> {
+/// How a heading line is set.
+#[derive(Clone, Copy, PartialEq)]
+enum Look {
+    Plain,
+    Bold,
+    /// The motto: bold, underlined (Decree 30, Appendix I).
+    Underlined,
+    Italic,
+}
+
+fn centred(lines: &[(&str, Look)], size: usize) -> Vec<Paragraph> {
     lines
         .iter()
-        .map(|(text, bold, italic)| {
-            let mut r = Run::new().add_text(*text).size(size);
-            if *bold {
-                r = r.bold();
-            }
-            if *italic {
-                r = r.italic();
-            }
+        .map(|&(text, look)| {
+            let r = Run::new().add_text(text).size(size);
+            let r = match look {
+                Look::Plain => r,
+                Look::Bold => r.bold(),
+                Look::Underlined => r.bold().underline("single"),
+                Look::Italic => r.italic(),
+            };
             Paragraph::new().align(AlignmentType::Center).add_run(r)
         })
         .collect()
@@ -102,16 +112,18 @@ pub fn docx(d: &Document) -> Result<Vec<u8>, String> {
             .line_spacing(LineSpacing::new().before(60).after(60))
     };
     let cut = d.issuer.len().saturating_sub(1);
-    let mut left: Vec<(&str, bool, bool)> =
-        d.issuer[..cut].iter().map(|l| (l.as_str(), false, false)).collect();
-    left.extend(d.issuer[cut..].iter().map(|l| (l.as_str(), true, false)));
-    left.push(("", false, false));
-    left.push((d.number.as_str(), false, false));
+    let mut left: Vec<(&str, Look)> = d.issuer[..cut]
+        .iter()
+        .map(|l| (l.as_str(), Look::Plain))
+        .collect();
+    left.extend(d.issuer[cut..].iter().map(|l| (l.as_str(), Look::Bold)));
+    left.push(("", Look::Plain));
+    left.push((d.number.as_str(), Look::Plain));
     let right = [
-        (d.national[0], true, false),
-        (d.national[1], true, false),
-        ("", false, false),
-        (d.date_line.as_str(), false, true),
+        (d.national[0], Look::Bold),
+        (d.national[1], Look::Underlined),
+        ("", Look::Plain),
+        (d.date_line.as_str(), Look::Italic),
     ];
     let mut doc = Docx::new()
         .page_size(11906, 16838)
@@ -140,11 +152,7 @@ pub fn docx(d: &Document) -> Result<Vec<u8>, String> {
             ),
         )
         .first_header(Header::new())
-        .add_table(two_columns(
-            centred(&left, 26),
-            centred(&right, 26),
-            3600,
-        ))
+        .add_table(two_columns(centred(&left, 26), centred(&right, 26), 3600))
         .add_paragraph(Paragraph::new())
         .add_paragraph(
             Paragraph::new()
@@ -157,7 +165,11 @@ pub fn docx(d: &Document) -> Result<Vec<u8>, String> {
                 .add_run(Run::new().add_text(&d.subject).bold()),
         );
     if let Some(a) = &d.addressee {
-        doc = doc.add_paragraph(Paragraph::new().align(AlignmentType::Center).add_run(Run::new().add_text(a)));
+        doc = doc.add_paragraph(
+            Paragraph::new()
+                .align(AlignmentType::Center)
+                .add_run(Run::new().add_text(a)),
+        );
     }
     doc = doc.add_paragraph(Paragraph::new());
     for b in &d.body {

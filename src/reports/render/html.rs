@@ -12,7 +12,7 @@ pub const CSS: &str = "@page{size:A4;margin:20mm 20mm 20mm 30mm;@top-center{cont
 @page:first{@top-center{content:none}}\
 body{font-family:'Times New Roman','Liberation Serif',serif;font-size:14pt;line-height:1.4;max-width:160mm;margin:0 auto;color:#000}\
 .head{width:100%;border:0;border-collapse:collapse}.head td{border:0;text-align:center;vertical-align:top;padding:0;font-size:13pt}\
-.head .nat{font-weight:bold}.head .motto{font-weight:bold;font-size:14pt}.head .date{font-style:italic;font-size:14pt}\
+.head .nat{font-weight:bold}.head .motto{font-weight:bold;font-size:14pt;text-decoration:underline}.head .date{font-style:italic;font-size:14pt}\
 h1{font-size:14pt;text-align:center;margin:12pt 0 0}.subject{text-align:center;font-weight:bold;margin:0 0 12pt}\
 .to{text-align:center}h2{font-size:14pt;margin:12pt 0 6pt}p{text-align:justify;text-indent:1cm;margin:6pt 0}\
 table.t{border-collapse:collapse;width:100%;font-size:11pt;margin:6pt 0}.t th,.t td{border:1px solid #000;padding:2pt 4pt}\
@@ -63,10 +63,10 @@ pub fn html(d: &Document) -> String {
         escape(&d.subject)
     );
     let (governing, own) = d.issuer.split_at(d.issuer.len().saturating_sub(1));
-    let _ = write!(
+    let _ = writeln!(
         out,
         "<table class=\"head\"><tr><td>{}<br><strong>{}</strong><br>{}</td>\
-         <td><span class=\"nat\">{}</span><br><span class=\"motto\">{}</span><br><br><span class=\"date\">{}</span></td></tr></table>\n",
+         <td><span class=\"nat\">{}</span><br><span class=\"motto\">{}</span><br><br><span class=\"date\">{}</span></td></tr></table>",
         lines(governing),
         lines(own),
         escape(&d.number),
@@ -117,11 +117,7 @@ pub fn html(d: &Document) -> String {
                     .map(|r| ("", r))
                     .chain(total.iter().map(|t| (" class=\"total\"", t)));
                 for (class, row) in all {
-                    let _ = write!(
-                        out,
-                        "<tr{class}><th scope=\"row\">{}</th>",
-                        escape(&row[0])
-                    );
+                    let _ = write!(out, "<tr{class}><th scope=\"row\">{}</th>", escape(&row[0]));
                     for cell in &row[1..] {
                         let _ = write!(out, "<td class=\"n\">{}</td>", escape(cell));
                     }

@@ -13,10 +13,10 @@ use std::sync::LazyLock;
 use typst::diag::{FileError, FileResult};
 use typst::foundations::{Bytes, Datetime, Duration};
 use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
-use typst_layout::PagedDocument;
 use typst::text::{Font, FontBook};
 use typst::utils::LazyHash;
 use typst::{Library, LibraryExt, World};
+use typst_layout::PagedDocument;
 
 use super::document::{Block, Document};
 
@@ -166,7 +166,7 @@ pub fn source(d: &Document) -> String {
         lines(&d.issuer[cut..], bold),
         lit(&d.number),
         bold(d.national[0]),
-        bold(d.national[1]),
+        format!("#underline(offset: 3pt)[{}]", bold(d.national[1])),
         lit(&d.date_line),
     ));
     s.push_str(&format!(
@@ -194,7 +194,10 @@ pub fn source(d: &Document) -> String {
                 s.push_str(&format!("#par[{text}]\n"));
             }
             Block::Note(t) => {
-                s.push_str(&format!("#par[#text(size: 12pt, style: \"italic\")[{}]]\n", lit(t)));
+                s.push_str(&format!(
+                    "#par[#text(size: 12pt, style: \"italic\")[{}]]\n",
+                    lit(t)
+                ));
             }
             Block::ToWrite(t) => {
                 s.push_str(&format!(

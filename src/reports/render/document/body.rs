@@ -130,9 +130,15 @@ pub(super) fn body(s: &Summary, lang: Lang) -> Vec<Block> {
     if let Some(below) = &s.below {
         let level = super::level_words(below.level, lang);
         out.push(Block::Heading(if vi {
-            format!("{section}. Số liệu theo đơn vị hành chính ({})", level.to_lowercase())
+            format!(
+                "{section}. Số liệu theo đơn vị hành chính ({})",
+                level.to_lowercase()
+            )
         } else {
-            format!("{section}. By administrative unit ({})", level.to_lowercase())
+            format!(
+                "{section}. By administrative unit ({})",
+                level.to_lowercase()
+            )
         }));
         section += 1;
         let unplaced = if vi {
@@ -145,7 +151,9 @@ pub(super) fn body(s: &Summary, lang: Lang) -> Vec<Block> {
             rows: below
                 .rows
                 .iter()
-                .map(|(name, f)| figures_row(if name.is_empty() { unplaced } else { name }, f, lang))
+                .map(|(name, f)| {
+                    figures_row(if name.is_empty() { unplaced } else { name }, f, lang)
+                })
                 .collect(),
             total: Some(figures_row(total_label, &s.totals, lang)),
         });
@@ -164,12 +172,7 @@ pub(super) fn body(s: &Summary, lang: Lang) -> Vec<Block> {
             vec!["Figure", "This period", "A year earlier", "Change"]
         };
         let row = |name: &str, a: Option<i64>, b: Option<i64>| {
-            vec![
-                name.to_string(),
-                n(a, lang),
-                n(b, lang),
-                change(a, b, lang),
-            ]
+            vec![name.to_string(), n(a, lang), n(b, lang), change(a, b, lang)]
         };
         let names: [&str; 5] = if vi {
             [

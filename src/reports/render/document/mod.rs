@@ -157,7 +157,13 @@ fn filters(s: &Summary, lang: Lang) -> Option<String> {
         let names: Vec<String> = f
             .agencies
             .iter()
-            .map(|a| if vi { a.name.clone() } else { a.name_en.clone() })
+            .map(|a| {
+                if vi {
+                    a.name.clone()
+                } else {
+                    a.name_en.clone()
+                }
+            })
             .collect();
         parts.push(if vi {
             format!("cơ quan: {}", names.join(", "))
@@ -188,9 +194,15 @@ fn filters(s: &Summary, lang: Lang) -> Option<String> {
     }
     (!parts.is_empty()).then(|| {
         if vi {
-            format!("Số liệu trong báo cáo chỉ tính các hoạt động có {}.", parts.join("; "))
+            format!(
+                "Số liệu trong báo cáo chỉ tính các hoạt động có {}.",
+                parts.join("; ")
+            )
         } else {
-            format!("The figures count only activities with {}.", parts.join("; "))
+            format!(
+                "The figures count only activities with {}.",
+                parts.join("; ")
+            )
         }
     })
 }
@@ -284,11 +296,6 @@ fn n(v: Option<i64>, lang: Lang) -> String {
         None if lang == Lang::Vi => "(không công bố)".to_string(),
         None => "(withheld)".to_string(),
     }
-}
-
-/// A figure that may not have been reported at all: "-" then.
-fn maybe(v: Option<i64>, lang: Lang) -> String {
-    v.map_or_else(|| "-".to_string(), |v| number(v, lang))
 }
 
 fn agency_paragraph(part: &crate::reports::AgencyPart, lang: Lang) -> Block {
@@ -416,24 +423,44 @@ fn totals_paragraph(s: &Summary, lang: Lang) -> String {
     total
 }
 
-/// Sex and age: "Trong tổng số lượt người tham dự có 3.120 lượt nữ …".
+/// Sex and age: "Trong tổng số lượt người tham dự có 3.120 lượt nữ …";
+/// a figure no agency reported is left out rather than printed as a dash.
 fn sex_and_age(t: &Figures, lang: Lang) -> Option<String> {
-    if t.female.is_none() && t.male.is_none() && t.under_18.is_none() {
-        return None;
-    }
-    Some(if lang == Lang::Vi {
+    let vi = lang == Lang::Vi;
+    let parts: Vec<String> = [
+        (t.female, "lượt nữ", "women and girls"),
+        (t.male, "lượt nam", "men and boys"),
+        (t.under_18, "lượt người dưới 18 tuổi", "under 18"),
+    ]
+    .into_iter()
+    .filter_map(|(v, vi_words, en_words)| {
+        v.map(|v| {
+            format!(
+                "{} {}",
+                number(v, lang),
+                if vi { vi_words } else { en_words }
+            )
+        })
+    })
+    .collect();
+    let listed = match parts.as_slice() {
+        [] => return None,
+        [one] => one.clone(),
+        [init @ .., last] => {
+            format!(
+                "{} {} {last}",
+                init.join(", "),
+                if vi { "và" } else { "and" }
+            )
+        }
+    };
+    Some(if vi {
         format!(
-            "Trong tổng số lượt người tham dự có {} lượt nữ, {} lượt nam và {} lượt người dưới 18 tuổi (theo số các cơ quan báo cáo; hoạt động không ghi giới tính, độ tuổi không được tính).",
-            maybe(t.female, lang),
-            maybe(t.male, lang),
-            maybe(t.under_18, lang)
+            "Trong tổng số lượt người tham dự có {listed} (theo số các cơ quan báo cáo; hoạt động không ghi giới tính, độ tuổi không được tính)."
         )
     } else {
         format!(
-            "Of the person-times, {} were women and girls, {} men and boys and {} under 18 (as the agencies reported them; activities without sex or age are not counted).",
-            maybe(t.female, lang),
-            maybe(t.male, lang),
-            maybe(t.under_18, lang)
+            "Of the person-times, {listed} (as the agencies reported them; activities without sex or age are not counted)."
         )
     })
 }
