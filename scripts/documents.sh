@@ -2,7 +2,8 @@
 # The signed report as its readers open it (issue 33): runs the service on
 # its own SQLite data with the shipped units and a letterhead, posts a
 # quarter of Bắc Kạn's activities, downloads the report as Word and PDF, and
-# reads them back with python-docx, pdftotext, pdfinfo and pdffonts
+# reads them back with python-docx, LibreOffice (the Word file converted
+# to PDF there), pdftotext, pdfinfo and pdffonts
 # (scripts/documents/check.py): the national title and motto, the issuing
 # body, the area and the quarter named, each agency's and each district's
 # figures equal to GET /aggregates and to the test's own model, the
@@ -17,6 +18,10 @@ py_pkgs=(python-docx==1.2.0)
 if ! command -v pdftotext >/dev/null || ! command -v pdffonts >/dev/null; then
   echo "documents: installing poppler-utils"
   apt-get update -qq && apt-get install -y -qq poppler-utils >/dev/null
+fi
+if ! command -v soffice >/dev/null; then
+  echo "documents: installing LibreOffice Writer (headless), to open the Word file as offices do"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libreoffice-writer-nogui >/dev/null
 fi
 if [ "$(cat "$venv/.stamp" 2>/dev/null)" != "${py_pkgs[*]}" ]; then
   echo "documents: installing ${py_pkgs[*]} into $venv"

@@ -217,6 +217,32 @@ def main():
     cells = [[c.text.strip() for c in row.cells] for t in d.tables for row in t.rows]
     same("Tổng (không tính trùng)", by_agency["womens-union"], "filtered total")
 
+    # Word's file as LibreOffice opens it (the offices that draft in it):
+    # converted there to PDF, the same parts and rows must be read back.
+    lo = os.path.join(OUT, "libreoffice")
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{OUT}/lo-profile", "--convert-to", "pdf",
+                    "--outdir", lo, path], check=True, capture_output=True, timeout=180)
+    lo_pdf = os.path.join(lo, "report.pdf")
+    lo_text = subprocess.run(["pdftotext", "-layout", lo_pdf, "-"], check=True, capture_output=True, text=True).stdout
+    lo_info = subprocess.run(["pdfinfo", lo_pdf], check=True, capture_output=True, text=True).stdout
+    for phrase in ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "BÁO CÁO", "Nơi nhận:",
+                   "Nguyễn Văn An", "quý III năm 2024"]:
+        if phrase not in lo_text:
+            fail(f"LibreOffice's reading of the Word file lacks {phrase!r}:\n{lo_text}")
+    if "A4" not in lo_info:
+        fail(f"LibreOffice does not lay the Word file out on A4:\n{lo_info}")
+    for name, m in [(AGENCIES[a], by_agency[a]) for a in AGENCIES]:
+        pattern = rf"{re.escape(vi(m['sessions']))}\s+{re.escape(vi(m['attendances']))}\s+{m['people']}\b"
+        if not any(re.search(pattern, l) for l in lo_text.splitlines() if l.strip().startswith(name[:18])):
+            fail(f"LibreOffice's reading lacks the row for {name} ({m}):\n{lo_text}")
+    lo_pages = int(re.search(r"Pages:\s+(\d+)", lo_info).group(1))
+    for p in range(2, lo_pages + 1):
+        top = subprocess.run(["pdftotext", "-f", str(p), "-l", str(p), "-layout", lo_pdf, "-"], check=True,
+                             capture_output=True, text=True).stdout.strip().splitlines()[0].strip()
+        if top != str(p):
+            fail(f"in LibreOffice, page {p} of the Word file should start with its number, starts with {top!r}")
+    print(f"documents: LibreOffice opens the Word file: {lo_pages} pages, A4, every part and agency row")
+
     # How long the province's quarter takes, as the official waits for it
     # (a figure printed, never asserted: BENCHMARKS.md records it).
     for fmt in ["docx", "pdf"]:

@@ -152,7 +152,7 @@ pub fn docx(d: &Document) -> Result<Vec<u8>, String> {
             ),
         )
         .first_header(Header::new())
-        .add_table(two_columns(centred(&left, 26), centred(&right, 26), 3600))
+        .add_table(two_columns(centred(&left, 26), centred(&right, 26), 3300))
         .add_paragraph(Paragraph::new())
         .add_paragraph(
             Paragraph::new()
