@@ -416,6 +416,8 @@ function renderSummary(m) {
       [...share, ["range", upperFirst(range)]], "people"),
     card("sum-media", t("sumMedia"), fmt(m.media_items),
       [["audience", t("audienceLine", { n: fmt(m.audience) })], ["apart", t("notAttendance")]], "media"));
+  // Mass media only where there is some.
+  $("sum-media").hidden = !hasMedia(m);
 }
 
 // ---- views ----
@@ -950,6 +952,8 @@ async function enter(who) {
       return;
     }
     $("filters").hidden = false;
+    // An agency's figures are its own activities: no agency to choose.
+    $("f-agency").closest(".field").hidden = who.role === "agency";
     // Every signed-in role but the public may have the report (an agency its own).
     $("reports").hidden = false;
     if (who.role === "agency" || who.role === "admin") await openWork(who, gen);

@@ -290,7 +290,7 @@ async function seedFigures(page) {
   const all = expected(SEED);
   const text = (sel) => page.$eval(sel, (e) => e.textContent.trim());
   check(await text("#sum-sessions .value") === vi(all.sessions), "cards: sessions " + await text("#sum-sessions .value"));
-  check(await text("#sum-sessions .records") === `Từ ${vi(all.events)} bản ghi hoạt động`, "cards: records");
+  check(await text("#sum-sessions .records") === `Trong ${vi(all.events)} hoạt động`, "cards: records");
   const att = await text("#sum-attendances .value");
   check(att === vi(all.attendances) && att !== vi(all.attendances + all.audience),
     `cards: person-times ${att}, expected ${vi(all.attendances)} (the audience of ${vi(all.audience)} not in it)`);
@@ -338,7 +338,7 @@ function peopleWords(e, format = vi) {
     : `ước tính từ ${vi(e.reachMin)} đến ${vi(e.reachMax)} người khác nhau`;
   const media = e.items || e.audience
     ? ` Tin, bài, chương trình: ${vi(e.items)} — ước tính ${vi(e.audience)} lượt người nghe, xem, đọc (không tính vào lượt tham dự).` : "";
-  return `${vi(e.unique)} người được định danh${share}; ${range}.${media}`;
+  return `${vi(e.unique)} người có CCCD/SĐT (đã loại trùng)${share}; ${range}.${media}`;
 }
 
 async function loaded(page) {
@@ -1098,8 +1098,8 @@ async function headlineSays(page, e, label) {
     events: `${vi(e.events)} hoạt động, ${vi(e.sessions)} buổi, lớp`,
     attendances: `${vi(e.attendances)} lượt người tham dự`,
     people: `${vi(e.unique)} người (đã loại trùng, có CCCD/SĐT), chiếm ${e.floor ? "ít nhất " : ""}${pct(e.share, vi)} lượt tham dự`,
-    range: e.reachMin === e.reachMax ? `tổng cộng ${vi(e.reachMin)} người khác nhau`
-      : `ước tính từ ${vi(e.reachMin)} đến ${vi(e.reachMax)} người khác nhau`,
+    range: e.reachMin === e.reachMax ? `Tổng cộng ${vi(e.reachMin)} người khác nhau`
+      : `Ước tính từ ${vi(e.reachMin)} đến ${vi(e.reachMax)} người khác nhau`,
   };
   for (const [k, v] of Object.entries(want)) check(figs[k] === v, `${label}: the headline says "${figs[k]}", expected "${v}"`);
   return figs;
@@ -1607,11 +1607,12 @@ try {
   await page.fill("#f-from", "");
   await page.fill("#f-to", "");
   await page.fill("#f-area-q", "ba dinh");
-  await page.waitForSelector("#f-area-results button", { timeout: 10000 });
-  const choice = await page.textContent("#f-area-results button");
-  check(/Ba Đình/.test(choice), "accent-insensitive area search: " + choice);
-  const code = await page.getAttribute("#f-area-results button", "data-code");
-  await page.click("#f-area-results button");
+  const ward = page.locator("#f-area-results button", { hasText: "Phường Ba Đình" }).first();
+  await ward.waitFor({ timeout: 10000 });
+  const choice = await ward.textContent();
+  check(choice === "Phường Ba Đình (từ 01/07/2025)", "accent-insensitive area search, the ward marked as of the reform: " + choice);
+  const code = await ward.getAttribute("data-code");
+  await ward.click();
   await page.click("#apply");
   await loaded(page);
   await compare(page, "area=" + code, "area=" + code, vi);
@@ -1739,7 +1740,7 @@ try {
     const off = byAgencyTable.totals.suppressed;
     if (!["unique_participants", "identified_attendances", "attendances", "reach_max"].some((m) => off.includes(m))) {
       const people = (await page.textContent("#pub-summary .pub-people")).trim();
-      check(people === `${vi(aug.unique)} người được định danh (${aug.floor ? "ít nhất " : ""}${pct(aug.share, vi)} lượt tham dự); `
+      check(people === `${vi(aug.unique)} người có CCCD/SĐT (đã loại trùng) (${aug.floor ? "ít nhất " : ""}${pct(aug.share, vi)} lượt tham dự); `
         + `ước tính không quá ${vi(aug.reachMax)} người khác nhau.`, "public: the period's people: " + people);
     } else console.log("browser: public people line not checked (withheld: " + off + ")");
     if (!off.includes("media_items") && !off.includes("audience")) {
