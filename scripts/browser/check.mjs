@@ -1034,7 +1034,8 @@ async function passwordChange(browser) {
   await loaded(page);
   check(await page.isHidden("#password-change") && await text(page, "#who-role") === who.role,
     "password change: then the dashboard, as " + await text(page, "#who-role"));
-  await compare(page, "", "after the password change", vi, who.token);
+  await choosePeriod(page, "all");
+  await compare(page, "", "after the password change", vi, who.token, "Công an tỉnh (hoạt động của đơn vị)");
   // The new session's CSRF token is the one sent from now on: signing out works.
   const [del] = await Promise.all([page.waitForRequest((r) => isSession(r, "DELETE")), page.click("#sign-out")]);
   check((await del.response()).status() === 204, "password change: signing out with the new CSRF token");
