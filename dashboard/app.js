@@ -832,7 +832,10 @@ async function loadPublications(chosen) {
   const select = $("pub-select");
   select.replaceChildren();
   for (const p of list.items) {
-    select.appendChild(new Option(t("pubOption", { title: p.title, period: periodWords(p.period), version: p.version }),
+    // Its title, the period in words unless the title says it, its version.
+    const period = periodWords(p.period);
+    const said = p.title.toLowerCase().includes(period.toLowerCase());
+    select.appendChild(new Option(t(said ? "pubOptionTitled" : "pubOption", { title: p.title, period, version: p.version }),
       `${p.period}|${p.version}`));
   }
   if (chosen) select.value = chosen;

@@ -1654,6 +1654,15 @@ try {
     const t1 = measuresOf(listed, listed.rows.find((r) => r[0].endsWith(": t1")), "vi");
     check(t1.sessions === "12" && t1.attendances === "600" && t1.here === "0" && t1.share === "≥ 0,0%" && t1.items === "–",
       "drill-down: the tally of 12 sessions " + JSON.stringify(t1));
+    // Its last line: the row's people once each, as computed here, not
+    // the sum of the activities' own.
+    const wu = expected(byAgency("womens-union"));
+    const last = measuresOf(listed, listed.rows[listed.rows.length - 1], "vi");
+    const perActivity = listed.rows.slice(0, -1).map((r) => measuresOf(listed, r, "vi").here)
+      .filter((v) => v !== "–").reduce((a, v) => a + Number(v.replace(/\./g, "")), 0);
+    check(listed.rows[listed.rows.length - 1][0] === "Hội Liên hiệp Phụ nữ tỉnh (không tính trùng)" && last.here === vi(wu.unique)
+      && last.attendances === vi(wu.attendances) && perActivity !== wu.unique && await text(page, "#drill-title") === "Chi tiết các hoạt động",
+    `drill-down: the last line ${JSON.stringify(last)} is the row's ${wu.unique} people (the activities add up to ${perActivity})`);
     await page.locator("#drill").screenshot({ path: `${OUT}/drill.png` });
     check(problems.length === 0, "admin page: " + problems.join("; "));
     await context.close();
