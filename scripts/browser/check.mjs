@@ -128,6 +128,10 @@ const SEED = [
   // people at both agencies' activities; one more activity in October,
   // outside the quarter.
   ...BAC_KAN,
+  // Two units of one code and one name: Thái Nguyên before the 2025
+  // reform (a commune of Thành phố Thái Nguyên) and after it.
+  { id: "tn1", agency: "police", kind: "community_meeting", day: "2025-05-10", area: "05431", total: 17, people: [] },
+  { id: "tn2", agency: "womens-union", kind: "community_meeting", day: "2025-10-10", area: "01840", total: 23, people: [] },
 ];
 const TOKEN_OF = { police: () => T.police, "womens-union": () => T.women };
 
@@ -562,6 +566,8 @@ async function journey(browser, who, shot) {
     && await page.inputValue("#f-from") === cq.fromShown && await page.inputValue("#f-to") === cq.toShown,
   `${shot}: opens on the current quarter: ${await text(page, "#head-title")} ${await page.inputValue("#f-from")}`);
   await compare(page, `from=${cq.from}&to=${cq.to}`, shot + ", the current quarter", vi, who.token, scope);
+  const inQuarter = (await api("GET", `/api/v1/aggregates?from=${cq.from}&to=${cq.to}`, who.token)).totals.events;
+  check(await page.isVisible("#head-figs li.none") === (inQuarter === 0), `${shot}: an empty quarter is said so (${inQuarter} activities)`);
   await choosePeriod(page, "all");
   check(await text(page, "#head-title") === "Toàn bộ thời gian · Toàn quốc", `${shot}: the whole time said: ${await text(page, "#head-title")}`);
   await compare(page, "", shot, vi, who.token, scope);
@@ -1566,6 +1572,13 @@ try {
   await choosePeriod(page, "all");
   await compare(page, "", "everything", vi);
   await seedFigures(page);
+  // The area table tells the two "Tỉnh Thái Nguyên" apart by their dates.
+  const provincesShown = await tableOf(page, "#v-area");
+  for (const [mark, id] of [["đến 30/06/2025", "tn1"], ["từ 01/07/2025", "tn2"]]) {
+    const row = provincesShown.rows.find((r) => r[0] === `Tỉnh Thái Nguyên (${mark})`);
+    const want = SEED.find((r) => r.id === id).total;
+    check(row && measuresOf(provincesShown, row, "vi").attendances === vi(want), `area table: Thái Nguyên (${mark}): ${row}`);
+  }
   for (const view of ["v-summary", "v-agency", "v-kind", "v-month", "v-overlap", "v-frequency", "v-area"]) {
     await page.locator("#" + view).screenshot({ path: `${OUT}/${view}.png` });
   }
@@ -1778,6 +1791,7 @@ try {
     check(dl.suggestedFilename().endsWith(".docx") && report.includes("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"),
       `public report ${dl.suggestedFilename()}: ` + report.slice(0, 300));
     await page.locator("#publications").screenshot({ path: `${OUT}/publications.png` });
+    await page.screenshot({ path: `${OUT}/public.png`, fullPage: true });
     await fits360(page, "publications");
     await page.screenshot({ path: `${OUT}/publications-360.png`, fullPage: true });
     check(problems.length === 0, "public page: " + problems.join("; "));
