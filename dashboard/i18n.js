@@ -126,8 +126,6 @@ export const I18N = {
     byProvince: "Theo tỉnh, thành phố",
     back: "Quay lại cấp trên",
     reportHtml: "In báo cáo",
-    reportMd: "Tải về Word",
-    csv: "Tải về Excel",
     total: "{scope} (không tính trùng)",
     events: "Hoạt động",
     sessions: "Buổi, lớp",
@@ -549,8 +547,6 @@ export const I18N = {
     byProvince: "By province",
     back: "Back one level",
     reportHtml: "Print the report",
-    reportMd: "Download as Word",
-    csv: "Download as Excel",
     total: "{scope} (no double counting)",
     events: "Activities",
     sessions: "Sessions",
@@ -902,16 +898,16 @@ export function fmt(n, digits) {
     .format(n);
 }
 
-/** A date (YYYY-MM-DD): 01/07/2024 in Vietnamese, 2024-07-01 in English. */
+/** A date (YYYY-MM-DD) as written here, in both languages: 01/07/2024. */
 export function fmtDate(iso) {
   const [y, m, d] = iso.split("-");
-  return lang === "vi" ? `${d}/${m}/${y}` : `${y}-${m}-${d}`;
+  return `${d}/${m}/${y}`;
 }
 
-/** A month (YYYY-MM): 07/2024 in Vietnamese, 2024-07 in English. */
+/** A month (YYYY-MM) as written here, in both languages: 07/2024. */
 export function fmtMonth(p) {
   const [y, m] = p.split("-");
-  return lang === "vi" ? `${m}/${y}` : p;
+  return `${m}/${y}`;
 }
 
 /** A share (0 to 1) as a percentage, as the report writes it: one decimal

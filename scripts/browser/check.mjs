@@ -1243,8 +1243,11 @@ async function official33(browser) {
   await page.click("#lang");
   await loaded(page);
   check(await page.inputValue("#f-from") === "01/07/2024" && await page.inputValue("#f-to") === "30/09/2024"
-    && await text(page, "#head-title") === "Q3 2024 · All of tỉnh Bắc Kạn",
-  `English: ${await page.inputValue("#f-from")} ${await text(page, "#head-title")}`);
+    && await text(page, "#head-title") === "Q3 2024 · All of tỉnh Bắc Kạn"
+    && await text(page, "#f-area-chosen") === "Area: Tỉnh Bắc Kạn (until 30/06/2025)",
+  `English: ${await page.inputValue("#f-from")} ${await text(page, "#head-title")} ${await text(page, "#f-area-chosen")}`);
+  const months = (await tableOf(page, "#v-month")).rows.map((r) => r[0]);
+  check(months.slice(0, 3).join() === "07/2024,08/2024,09/2024", "English: months written 07/2024: " + months);
   await page.click("#lang");
   await loaded(page);
 
