@@ -1185,6 +1185,11 @@ async function official33(browser) {
     check(tbl.rows.length === 3, "agency × district: two districts and the total " + tbl.rows.length);
   }
   await page.locator("#v-cross").screenshot({ path: `${OUT}/agency-district.png` });
+  // Its workbook: the service's, with the units and agencies by name.
+  const [book] = await Promise.all([page.waitForEvent("download"), page.click("#cross-xlsx")]);
+  const strings = execFileSync("unzip", ["-p", await book.path(), "xl/sharedStrings.xml"]).toString("utf8");
+  check(book.suggestedFilename().endsWith(".xlsx") && strings.includes("Huyện Chợ Mới") && strings.includes("Công an tỉnh"),
+    `Excel: ${book.suggestedFilename()} names the districts and agencies`);
   // Sex and under 18: person-times, as posted.
   const sex = await tableOf(page, "#v-sex");
   const sum = (f) => vi(BAC_KAN_Q3.reduce((a, r) => a + (r[f] || 0), 0));
