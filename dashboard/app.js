@@ -470,13 +470,31 @@ function renderMonths(answer, base) {
   const rows = answer.rows.map((r) => ({ label: fmtMonth(r.period), cells: cells(r, withParams(base, { period: r.period }), fmtMonth(r.period)) }));
   table(view.querySelector(".table"), t("byMonth"), [t("month"), ...measureHeads(false), t("firstTime"), t("cumulative")], rows,
     { label: totalLabel(), cells: cells(answer.totals, base.toString(), totalLabel()) });
-  Charts.lines(view.querySelector(".chart"), answer.rows.map((r) => fmtMonth(r.period)), [
-    { name: t("attendances"), values: answer.rows.map((r) => r.attendances) },
+  // The charts run over every month from the first to the last, those
+  // with nothing recorded at zero: time is to scale.
+  const months = [];
+  if (answer.rows.length) {
+    let [y, m] = answer.rows[0].period.split("-").map(Number);
+    const last = answer.rows[answer.rows.length - 1].period;
+    for (let n = 0; n < 240; n++) {
+      const p = `${y}-${String(m).padStart(2, "0")}`;
+      months.push(p);
+      if (p >= last) break;
+      [y, m] = m === 12 ? [y + 1, 1] : [y, m + 1];
+    }
+  }
+  const at = Object.fromEntries(answer.rows.map((r) => [r.period, r]));
+  const of = (f, none) => months.map((p) => (at[p] ? at[p][f] : none(p)));
+  // The cumulative curve stays at its last value over a month with nothing.
+  let reached = null;
+  const cumulative = months.map((p) => { if (at[p]) reached = at[p].cumulative_participants; return reached; });
+  Charts.lines(view.querySelector(".chart"), months.map(fmtMonth), [
+    { name: t("attendances"), values: of("attendances", () => 0) },
   ], fmt, `${t("byMonth")}: ${t("attendances")}`);
-  Charts.lines(view.querySelector(".chart.people"), answer.rows.map((r) => fmtMonth(r.period)), [
-    { name: t("people"), values: answer.rows.map((r) => r.unique_participants) },
-    { name: t("firstTime"), values: answer.rows.map((r) => r.first_time_participants) },
-    { name: t("cumulative"), values: answer.rows.map((r) => r.cumulative_participants) },
+  Charts.lines(view.querySelector(".chart.people"), months.map(fmtMonth), [
+    { name: t("people"), values: of("unique_participants", () => 0) },
+    { name: t("firstTime"), values: of("first_time_participants", () => 0) },
+    { name: t("cumulative"), values: cumulative },
   ], fmt, `${t("byMonth")}: ${t("people")}`, 1);
 }
 
