@@ -627,15 +627,17 @@ async function renderCross(base, byAgency) {
   const units = byUnit.rows.map((u) => ({ code: u[key], name: u[key + "_name"] || "–", label: twins.get(u), m: u }));
   // (Twin units' cells by agency cannot be told apart by the service's
   // answer: "–" there rather than a guess.)
+  // An agency's account has its own column only: no column of all agencies.
+  const all = state.role !== "agency";
   const rows = units.map((u) => ({
     label: u.label || u.name,
     cells: [...agencies.map((a) => (u.label ? numCell("–") : cell(cross.rows.find((r) => r.agency === a && r[key] === u.code
-      && (r[key + "_name"] || "–") === u.name)))), cell(u.m)],
+      && (r[key + "_name"] || "–") === u.name)))), ...(all ? [cell(u.m)] : [])],
   }));
   const total = { label: totalLabel(), cells: [...agencies.map((a) => cell(byAgency.rows.find((r) => r.agency === a))),
-    cell(byAgency.totals)] };
+    ...(all ? [cell(byAgency.totals)] : [])] };
   table(view.querySelector(".table"), `${t("cross")} — ${t(MEASURE_WORDS[measure])}`,
-    [t("areaUnit"), ...agencies.map((a) => state.names[a] || a), t("allAgencies")], rows, total);
+    [t("areaUnit"), ...agencies.map((a) => state.names[a] || a), ...(all ? [t("allAgencies")] : [])], rows, total);
   view.querySelector("table").classList.add("cross");
   $("cross-xlsx").onclick = () => excel(base.toString(), `agency,${level}`);
 }

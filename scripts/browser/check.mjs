@@ -1302,6 +1302,14 @@ async function clerk33(browser) {
   check(await text(page, "#head-scope") === own, "clerk: the headline names her agency: " + await text(page, "#head-scope"));
   await headlineSays(page, expected(BAC_KAN_Q3.filter((r) => r.agency === "womens-union")), "clerk, Q3 2024");
   await compare(page, "from=2024-07-01&to=2024-09-30&area=06", "clerk, Q3 2024", vi, T.women, own);
+  // Her agency by district: her own column, her own total.
+  const mine = BAC_KAN_Q3.filter((r) => r.agency === "womens-union");
+  const cross = await tableOf(page, "#v-cross");
+  const byD = (d) => vi(mine.filter((r) => r.district === d).reduce((a, r) => a + r.total, 0));
+  check(cross.head.join("|") === "Địa bàn|Hội Liên hiệp Phụ nữ tỉnh"
+    && cross.rows.map((r) => r.join("|")).join(";") === [`Huyện Ba Bể|${byD("061")}`, `Huyện Chợ Mới|${byD("065")}`,
+      `${own}|${vi(mine.reduce((a, r) => a + r.total, 0))}`].join(";"), "clerk: her agency by district " + JSON.stringify(cross));
+  check(await page.isHidden("#f-agency"), "clerk: no agency to choose");
   check(await visible(page, "#report-docx"), "clerk: her report buttons are shown");
   const [word] = await Promise.all([page.waitForEvent("download"), page.click("#report-docx")]);
   const docx = docxText(await word.path());
