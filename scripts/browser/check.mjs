@@ -1068,7 +1068,7 @@ async function refusals(browser) {
   await signIn(page, PEOPLE.disabled.user, PEOPLE.disabled.password);
   await page.waitForSelector("#signin-error:not([hidden])", { timeout: 10000 });
   const disabled = await text(page, "#signin-error");
-  check(disabled === "Tài khoản này đã bị khoá. Vui lòng liên hệ người quản trị hệ thống.", "disabled account: " + disabled);
+  check(disabled === "Tài khoản này đã bị khóa. Vui lòng liên hệ người quản trị hệ thống.", "disabled account: " + disabled);
   check(await visible(page, "#signin-form"), "disabled account: the form stays");
   let status = 0;
   for (let i = 0; i < 8 && status !== 429; i++) {
@@ -1733,7 +1733,7 @@ try {
     await choosePeriod(page, "all");
     check(await page.isVisible("#locked"), "the locked-period notice is shown");
     const text = await page.textContent("#locked-text");
-    check(text.includes("tháng 8/2025") && text.startsWith("Kỳ đã khoá sổ"), "locked notice: " + text);
+    check(text.includes("tháng 8/2025") && text.startsWith("Kỳ đã khóa sổ"), "locked notice: " + text);
     await page.locator("#locked").screenshot({ path: `${OUT}/locked.png` });
     await page.click("#locked-pub");
     await page.waitForSelector("#publications:not([hidden]) #pub-body table", { timeout: 20000 });
@@ -1753,7 +1753,7 @@ try {
     check(await page.isHidden("#views"), "a locked period shows its publication first");
     check((await page.inputValue("#pub-select")).startsWith("2025-08|"), "the period's own publication is chosen");
     const signed = await page.textContent("#pub-mode-text");
-    check(signed.startsWith("Số liệu tháng 8/2025 đã khoá sổ và đã công bố"), "signed label: " + signed);
+    check(signed.startsWith("Số liệu tháng 8/2025 đã khóa sổ và đã công bố"), "signed label: " + signed);
     await page.locator("#publications").screenshot({ path: `${OUT}/signed.png` });
     await page.click("#pub-live");
     await page.waitForSelector("#views:not([hidden])", { timeout: 20000 });
