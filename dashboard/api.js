@@ -3,12 +3,12 @@
 // session cookie (HttpOnly: the page never sees it) and adds the CSRF token
 // to every request that may change something. Problems (problem+json) come
 // back as a `Problem` that says what went wrong in the page's language,
-// chosen by the problem's type and status, never the service's English
-// detail. A 401 while signed in ends the page's session (the `expired`
-// hook), a 403 "change your password first" asks for it
+// chosen by the problem's type and status; the service's English detail
+// is added only when the page is in English. A 401 while signed in ends
+// the page's session (the `expired` hook), a 403 "change your password first" asks for it
 // (`passwordRequired`), a 403 "turn on two-step verification first" opens
 // that screen (`mfaRequired`).
-import { periodWords, t } from "./i18n.js";
+import { getLang, periodWords, t } from "./i18n.js";
 
 const TYPE_PREFIX = "urn:campaign-tracker:problem:";
 
@@ -119,6 +119,10 @@ async function problemOf(resp, mode) {
   const locked = typeof body.locked_period === "string" ? body.locked_period : null;
   const problem = new Problem(key, { n: wait, status: resp.status, period: locked ? periodWords(locked) : "" },
     resp.status, type, body.errors, wait, locked);
+  // The service's own words are English: said only to those who read English.
+  if (getLang() === "en" && typeof body.detail === "string" && body.detail && key !== "errSignInFailed") {
+    problem.message += ` (${body.detail})`;
+  }
   // Signed in, and the service no longer knows us: the session (or token)
   // is over. A failed sign-in or a wrong current password is not that.
   if (mode && resp.status === 401 && type !== "sign-in-failed" && type !== "totp-required") {
@@ -169,11 +173,38 @@ export async function request(path, { method = "GET", body, accept = "applicatio
   return /json/.test(resp.headers.get("Content-Type") || "") ? resp.json() : resp.text();
 }
 
-/** Asks the service for a file (CSV, a report) and saves it as `name`. */
+/** The file name the service gives in Content-Disposition, or null. */
+function fileName(disposition) {
+  const m = /filename\*=UTF-8''([^;]+)/i.exec(disposition || "") || /filename="?([^";]+)"?/i.exec(disposition || "");
+  if (!m) return null;
+  try { return decodeURIComponent(m[1]); } catch (_) { return m[1]; }
+}
+
+/**
+ * Asks the service for a file (a workbook, a Word or PDF report) and saves
+ * it under the name the service gives (Content-Disposition), else `name`.
+ * Throws a `Problem` as `request` does.
+ */
 export async function download(path, name, type) {
-  const text = await request(path, { accept: type });
+  const mode = auth.mode;
+  const headers = { Accept: type };
+  if (mode === "token") headers.Authorization = "Bearer " + auth.token;
+  let resp;
+  try {
+    resp = await fetch(path, { headers, credentials: "same-origin", cache: "no-store" });
+  } catch (_) {
+    throw new Problem("errUnreachable", {}, 0, "network");
+  }
+  if (!resp.ok) throw await problemOf(resp, mode);
+  if (mode === "session" && auth.mode === "session") hooks.activity();
+  const blob = await resp.blob();
+  save(blob, fileName(resp.headers.get("Content-Disposition")) || name);
+}
+
+/** Saves `blob` as a file named `name` (the browser's download). */
+export function save(blob, name) {
   const a = document.createElement("a");
-  a.href = URL.createObjectURL(new Blob([typeof text === "string" ? text : JSON.stringify(text)], { type }));
+  a.href = URL.createObjectURL(blob);
   a.download = name;
   document.body.appendChild(a);
   a.click();

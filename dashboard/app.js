@@ -1,26 +1,35 @@
 // The dashboard screen: filters, and views drawn from the service's own
-// answers, once session.js has signed the person (or a token) in. The page
-// never adds unique counts up: every total shown is the service's. Figures
-// link to the drill-down for those who may read it (admins and agencies).
-// Every request goes through api.js.
-import { download as fetchFile, request } from "./api.js";
+// answers, once session.js has signed the person (or a token) in. Every
+// view opens with a headline that names what its figures are: the period
+// in words, the area by name (or the agency's own activities), then
+// activities and sessions, person-times, people and their range. The page
+// never adds unique counts up: every people total shown is the service's,
+// and every total row says over what it is ("Toàn tỉnh Bắc Kạn (không
+// tính trùng)"). Figures link to the drill-down for those who may read it
+// (admins and agencies). Every request goes through api.js.
+import { authMode, download as fetchFile, request, serverNow } from "./api.js";
 import { Charts } from "./charts.js";
-import { fmt, fmtDate, fmtMonth, fmtShare, getLang, setLang, t, translatePage } from "./i18n.js";
+import { fmt, fmtDate, fmtMonth, fmtShare, getLang, periodWords, setLang, t, translatePage } from "./i18n.js";
+import { initPeriod, periodName as namePeriod, readPeriod, setCurrentQuarter, setPeriod, translatePeriod } from "./period.js";
 import { renderWho, startSession } from "./session.js";
 import { closeEvents, showList, translateEvents } from "./events.js";
 import { closeConsent, pendingCount, showConsent, translateConsent } from "./consent.js";
 
 const $ = (id) => document.getElementById(id);
 // `gen` changes at every sign-in and sign-out: answers that arrive for an
-// earlier one are dropped.
-const state = { signedIn: false, gen: 0, role: null, isPublic: false, area: null, areaLevel: null, agencies: [], names: {},
-  live: new Set() };
+// earlier one are dropped. `area`: the unit chosen ({ code, name, level,
+// valid_from, valid_until }); `areaLevel`: the unit the area table is
+// opened at (kept while only other filters change); `agency`: an agency
+// account's own agency (its figures are its own activities).
+const state = { signedIn: false, gen: 0, role: null, isPublic: false, agency: null, area: null, areaLevel: null,
+  agencies: [], names: {}, live: new Set(), periodSet: false, shownArea: undefined };
 const KINDS = ["training_class", "community_meeting", "campaign_launch", "law_dissemination", "integrated_lesson",
   "extracurricular", "home_visit", "media_broadcast", "loudspeaker", "printed_materials", "online_post", "other"];
 const TOPICS = ["human_trafficking", "drug_prevention", "crime_prevention", "social_evils", "gender_equality",
   "child_protection", "safe_migration", "other"];
 const TARGETS = ["students", "women", "girls", "youth", "ethnic_minorities", "migrant_workers", "general_public",
   "officials", "returnees"];
+const CROSS_MEASURES = ["attendances", "unique_participants", "sessions"];
 
 function status(text, error) {
   const line = $("status");
@@ -40,9 +49,15 @@ function translate() {
   fillSelect($("f-topic"), TOPICS, t("topics"));
   fillSelect($("f-target"), TARGETS, t("targetGroups"));
   fillSelect($("f-agency"), state.agencies.map((a) => a.code), state.names);
+  const measure = $("cross-measure").value || CROSS_MEASURES[0];
+  $("cross-measure").replaceChildren(...CROSS_MEASURES.map((m) => new Option(t(MEASURE_WORDS[m]), m)));
+  $("cross-measure").value = measure;
+  translatePeriod(serverNow());
   showArea();
   renderWho();
 }
+
+const MEASURE_WORDS = { attendances: "attendances", unique_participants: "people", sessions: "sessions" };
 
 function fillSelect(select, values, labels) {
   const current = select.value;
@@ -51,16 +66,58 @@ function fillSelect(select, values, labels) {
   select.value = current;
 }
 
+// ---- names of places and scopes ----
+/** "Tỉnh Bắc Kạn" → "tỉnh Bắc Kạn": the level word inside a sentence. */
+const lowerFirst = (name) => name.charAt(0).toLowerCase() + name.slice(1);
+const upperFirst = (text) => text.charAt(0).toUpperCase() + text.slice(1);
+
+// A unit's time, when the 2025 reform began or ended it: "(đến
+// 30/06/2025)", "(từ 01/07/2025)"; two units of the same name (two "Tỉnh
+// Thái Nguyên") are told apart by it.
+function validity(a) {
+  if (a.valid_from && a.valid_until) return t("validBoth", { from: fmtDate(a.valid_from), to: fmtDate(a.valid_until) });
+  if (a.valid_until) return t("validUntil", { date: fmtDate(a.valid_until) });
+  if (a.valid_from) return t("validFrom", { date: fmtDate(a.valid_from) });
+  return "";
+}
+const unitLabel = (a) => (validity(a) ? `${a.name} (${validity(a)})` : a.name);
+
+// The whole of the area chosen, or of the country: "Toàn tỉnh Bắc Kạn".
+function areaWords() {
+  return state.area ? t("wholeArea", { name: lowerFirst(state.area.name) }) : t("wholeCountry");
+}
+
+// What the page's totals are over: the area's (with the agency filter), or
+// an agency account's own activities.
+function scopeWords() {
+  const chosen = $("f-agency").value;
+  if (state.role === "agency" && state.agency) {
+    const agency = state.names[state.agency] || state.agency;
+    return state.area ? t("agencyOwnIn", { agency, area: lowerFirst(areaWords()) }) : t("agencyOwn", { agency });
+  }
+  return chosen ? t("scopeWithAgency", { area: areaWords(), agency: state.names[chosen] || chosen }) : areaWords();
+}
+
+// A total row's name: "Toàn tỉnh Bắc Kạn (không tính trùng)", "Hội LHPN
+// tỉnh (hoạt động của đơn vị)"; `over`: a unit drilled into instead.
+function totalLabel(over) {
+  if (state.role === "agency" && state.agency && !over) return scopeWords();
+  return t("total", { scope: over || scopeWords() });
+}
+
 function showArea() {
-  $("f-area-chosen").textContent = state.area ? `${t("area")}: ${state.area.name} (${state.area.code})` : "";
+  $("f-area-chosen").textContent = state.area ? `${t("area")}: ${unitLabel(state.area)}` : `${t("area")}: ${t("wholeCountry")}`;
   $("f-area-clear").hidden = !state.area;
 }
 
 // ---- filters ----
+// The slice of the filters, or null when a date is not one (said by the field).
 function slice() {
+  const period = readPeriod();
+  if (period.error) return null;
   const q = new URLSearchParams();
-  if ($("f-from").value) q.set("from", $("f-from").value);
-  if ($("f-to").value) q.set("to", $("f-to").value);
+  if (period.from) q.set("from", period.from);
+  if (period.to) q.set("to", period.to);
   if ($("f-agency").value) q.set("agency", $("f-agency").value);
   if ($("f-kind").value) q.set("kind", $("f-kind").value);
   if ($("f-topic").value) q.set("topic", $("f-topic").value);
@@ -75,42 +132,79 @@ function withParams(q, extra) {
   return out.toString();
 }
 
+const todayIso = () => new Date(serverNow() + 7 * 3600 * 1000).toISOString().slice(0, 10);
+
+// The days whose units the search looks in: the period's first and last
+// (a period across the 2025 reform finds the units of both sides); with
+// no period, today's and those of the day before the reform.
+function searchDays() {
+  const p = readPeriod();
+  const days = p.error ? [] : [p.from, p.to].filter(Boolean);
+  if (!days.length) days.push(todayIso(), "2025-06-30");
+  return [...new Set(days)];
+}
+
 let searchTimer = null;
 function searchAreas() {
   clearTimeout(searchTimer);
   searchTimer = setTimeout(async () => {
     const text = $("f-area-q").value.trim();
     const list = $("f-area-results");
+    const said = $("f-area-status");
     list.replaceChildren();
+    said.textContent = "";
     if (text.length < 2) return;
     try {
-      const page = await api("/api/v1/areas?" + new URLSearchParams({ q: text, limit: "10" }));
-      for (const a of page.items) {
+      const found = new Map();
+      for (const on of searchDays()) {
+        const page = await api("/api/v1/areas?" + new URLSearchParams({ q: text, on, limit: "20" }));
+        for (const a of page.items) found.set(`${a.code}|${a.valid_from || ""}`, a);
+      }
+      if (text !== $("f-area-q").value.trim()) return;
+      const rank = { province: 0, district: 1, commune: 2, village: 3 };
+      const items = [...found.values()].sort((a, b) => (rank[a.level] ?? 9) - (rank[b.level] ?? 9)).slice(0, 12);
+      if (!items.length) said.textContent = t("areaNone");
+      for (const a of items) {
         const li = document.createElement("li");
         const b = document.createElement("button");
         b.type = "button";
-        b.textContent = `${a.name} (${a.code})`;
+        b.textContent = unitLabel(a);
+        b.dataset.code = a.code;
         b.addEventListener("click", () => {
-          state.area = { code: a.code, name: a.name };
+          state.area = { code: a.code, name: a.name, level: a.level, valid_from: a.valid_from || null,
+            valid_until: a.valid_until || null };
           list.replaceChildren();
           $("f-area-q").value = "";
           showArea();
+          $("apply").focus();
         });
         li.appendChild(b);
         list.appendChild(li);
       }
     } catch (e) {
-      status(`${t("error")}: ${e.message}`, true);
+      fail(e);
     }
   }, 250);
+}
+
+// The area chosen did not exist in the period chosen (a unit of before or
+// after the 2025 reform): the warning, or null when it did.
+function areaGone(base) {
+  const a = state.area;
+  if (!a || (!a.valid_from && !a.valid_until)) return null;
+  const from = base.get("from");
+  const to = base.get("to");
+  const before = a.valid_from && to && to < a.valid_from;
+  const after = a.valid_until && from && from > a.valid_until;
+  return before || after ? t("areaGone", { name: a.name, valid: validity(a) }) : null;
 }
 
 // ---- tables ----
 const canDrill = () => state.role === "admin" || state.role === "agency";
 
 // A figure: a link to its drill-down when the token may read it (`row`:
-// the measures of the row it belongs to, said above the list).
-function figure(value, drillQuery, row = null) {
+// the measures of the row it belongs to, `name` the row's name).
+function figure(value, drillQuery, row = null, name = "") {
   const td = document.createElement("td");
   td.className = "n";
   if (drillQuery !== null && canDrill() && value) {
@@ -119,7 +213,7 @@ function figure(value, drillQuery, row = null) {
     a.className = "fig";
     a.textContent = fmt(value);
     a.dataset.drill = drillQuery;
-    a.addEventListener("click", (ev) => { ev.preventDefault(); drill(drillQuery, row); });
+    a.addEventListener("click", (ev) => { ev.preventDefault(); drill(drillQuery, row, name); });
     td.appendChild(a);
   } else {
     td.textContent = fmt(value);
@@ -221,10 +315,73 @@ function measureHeads(media) {
     ...(media ? [t("mediaItems"), t("audience")] : [])];
 }
 
-function measureCells(m, drillQuery, media) {
-  return [figure(m.sessions, drillQuery, m), figure(m.attendances, drillQuery, m), figure(m.unique_participants, drillQuery, m),
+function measureCells(m, drillQuery, media, name = "") {
+  return [figure(m.sessions, drillQuery, m, name), figure(m.attendances, drillQuery, m, name),
+    figure(m.unique_participants, drillQuery, m, name),
     shareCell(m.identified_share, shareIsFloor(m)), numCell(rangeText(m.reach_min, m.reach_max)),
-    ...(media ? [figure(m.media_items, drillQuery, m), figure(m.audience, null)] : [])];
+    ...(media ? [figure(m.media_items, drillQuery, m, name), figure(m.audience, null)] : [])];
+}
+
+// ---- the headline ----
+// The period in words, the area by name (or the agency's own activities),
+// then the figures as sentences, each number in a span of its own.
+function renderHeadline(base, m, overlap) {
+  $("head-title").textContent = `${namePeriod(base.get("from") || "", base.get("to") || "")} · ${areaWords()}`;
+  const scope = state.role === "agency" && state.agency ? scopeWords()
+    : $("f-agency").value ? scopeWords() : "";
+  $("head-scope").textContent = scope;
+  $("head-scope").hidden = !scope;
+  const only = [
+    $("f-kind").value && `${t("kind")}: ${t("kinds")[$("f-kind").value]}`,
+    $("f-topic").value && `${t("topic")}: ${t("topics")[$("f-topic").value]}`,
+    $("f-target").value && `${t("targetGroup")}: ${t("targetGroups")[$("f-target").value]}`,
+  ].filter(Boolean);
+  $("head-filters").textContent = only.length ? t("headFilters", { list: only.join("; ") }) : "";
+  $("head-filters").hidden = !only.length;
+  const ul = $("head-figs");
+  ul.replaceChildren();
+  // A sentence of the catalog with its numbers marked: `{events}` becomes
+  // <span class="num" data-k="events">12</span>.
+  const line = (key, nums, cls) => {
+    const li = document.createElement("li");
+    li.className = cls;
+    const text = t(key);
+    let at = 0;
+    for (const m2 of text.matchAll(/\{(\w+)\}/g)) {
+      li.append(text.slice(at, m2.index));
+      const v = nums[m2[1]];
+      const span = document.createElement("span");
+      span.className = "num";
+      span.dataset.k = m2[1] === "n" ? cls : m2[1];
+      span.textContent = v;
+      li.append(span);
+      at = m2.index + m2[0].length;
+    }
+    li.append(text.slice(at));
+    ul.appendChild(li);
+  };
+  if (!m) return;
+  // A period with nothing recorded says so before its zeros.
+  if (!m.events) line("headNone", {}, "none");
+  line("headEvents", { events: fmt(m.events), sessions: fmt(m.sessions) }, "events");
+  line("headAttendances", { n: fmt(m.attendances) }, "attendances");
+  if (m.identified_share === null || m.identified_share === undefined) line("headPeopleNoShare", { n: fmt(m.unique_participants) }, "people");
+  else line(shareIsFloor(m) ? "headPeopleFloor" : "headPeople", { n: fmt(m.unique_participants), share: fmtShare(m.identified_share) }, "people");
+  if (m.reach_min !== null && m.reach_min !== undefined && m.reach_max !== null && m.reach_max !== undefined) {
+    if (m.reach_min === m.reach_max) line("headRangeOne", { n: fmt(m.reach_min) }, "range");
+    else line("headRange", { min: fmt(m.reach_min), max: fmt(m.reach_max) }, "range");
+  }
+  const several = overlapMany(overlap);
+  if (several !== null && several > 0) line("headOverlap", { n: fmt(several) }, "overlap");
+  if (hasMedia(m)) line("headMedia", { items: fmt(m.media_items), audience: fmt(m.audience) }, "media");
+}
+
+// People reached by two agencies or more: the service's exact
+// combinations add up to its people (each person is in one), so those of
+// two agencies or more are theirs together; null when one is withheld.
+function overlapMany(o) {
+  if (!o || o.combinations.some((c) => c.suppressed || c.people === null)) return null;
+  return o.combinations.filter((c) => c.agencies.length > 1).reduce((a, c) => a + c.people, 0);
 }
 
 // The totals as cards: sessions, person-times, identified people with
@@ -258,100 +415,180 @@ function renderSummary(m) {
     card("sum-sessions", t("sumSessions"), fmt(m.sessions), [["records", t("sumRecords", { n: fmt(m.events) })]]),
     card("sum-attendances", t("sumAttendances"), fmt(m.attendances), [["about", t("sumAttendancesNote")]]),
     card("sum-people", t("sumPeople"), fmt(m.unique_participants),
-      [...share, ["range", range.charAt(0).toUpperCase() + range.slice(1)]], "people"),
+      [...share, ["range", upperFirst(range)]], "people"),
     card("sum-media", t("sumMedia"), fmt(m.media_items),
       [["audience", t("audienceLine", { n: fmt(m.audience) })], ["apart", t("notAttendance")]], "media"));
+  // Mass media only where there is some.
+  $("sum-media").hidden = !hasMedia(m);
 }
 
 // ---- views ----
 function measuresRow(label, m, drillQuery, media) {
-  return { label, cells: measureCells(m, drillQuery, media) };
+  return { label, cells: measureCells(m, drillQuery, media, label) };
+}
+
+// Person-times and people never share a scale: one chart each.
+function twoCharts(view, items, title) {
+  const held = items.filter((i) => i.m.attendances || i.m.unique_participants);
+  Charts.bars(view.querySelector(".chart"), held.map((i) => ({ label: i.label, values: [i.m.attendances] })),
+    [t("chartAttendances")], fmt, `${title}: ${t("chartAttendances")}`);
+  Charts.bars(view.querySelector(".chart.people"), held.map((i) => ({ label: i.label, values: [i.m.unique_participants] })),
+    [t("chartPeople")], fmt, `${title}: ${t("chartPeople")}`, 2);
 }
 
 function renderGrouped(view, answer, key, labelOf, base) {
   const media = hasMedia(answer.totals);
   const rows = answer.rows.map((r) => measuresRow(labelOf(r[key]), r, withParams(base, { [key]: r[key] }), media));
-  const total = measuresRow(t("total"), answer.totals, base.toString(), media);
+  const total = measuresRow(totalLabel(), answer.totals, base.toString(), media);
   table(view.querySelector(".table"), t(view.dataset.caption || "byAgency"),
     ["", ...measureHeads(media)], rows, total);
   // Mass-media rows have no person-time and no person: they are in the
-  // table's own columns, not in this chart.
-  Charts.bars(view.querySelector(".chart"),
-    answer.rows.filter((r) => r.attendances || r.unique_participants)
-      .map((r) => ({ label: labelOf(r[key]), values: [r.attendances, r.unique_participants] })),
-    [t("attendances"), t("people")], fmt, view.querySelector("h2").textContent);
+  // table's own columns, not in these charts.
+  twoCharts(view, answer.rows.map((r) => ({ label: labelOf(r[key]), m: r })), view.querySelector("h2").textContent);
+}
+
+// Person-times by sex and age, by agency: the service's totals where
+// reported ("–" where none was).
+function renderSex(answer) {
+  const view = $("v-sex");
+  const cells = (m) => [numCell(fmt(m.attendances)), numCell(fmt(m.female_attendances)), numCell(fmt(m.male_attendances)),
+    numCell(fmt(m.under_18_attendances))];
+  const rows = answer.rows.map((r) => ({ label: state.names[r.agency] || r.agency, cells: cells(r) }));
+  table(view.querySelector(".table"), t("bySex"), ["", t("attendances"), t("female"), t("male"), t("under18")], rows,
+    { label: totalLabel(), cells: cells(answer.totals) });
+  const tot = answer.totals;
+  const parts = [["female", tot.female_attendances], ["male", tot.male_attendances], ["under18", tot.under_18_attendances]]
+    .filter(([, v]) => v !== null && v !== undefined);
+  Charts.bars(view.querySelector(".chart"), parts.map(([k, v]) => ({ label: t(k), values: [v] })),
+    [t("chartAttendances")], fmt, t("bySex"), 1);
 }
 
 function renderMonths(answer, base) {
   const view = $("v-month");
-  const cells = (m, q) => [...measureCells(m, q, false), figure(m.first_time_participants, null), figure(m.cumulative_participants, null)];
-  const rows = answer.rows.map((r) => ({ label: fmtMonth(r.period), cells: cells(r, withParams(base, { period: r.period })) }));
+  const cells = (m, q, name) => [...measureCells(m, q, false, name), figure(m.first_time_participants, null),
+    figure(m.cumulative_participants, null)];
+  const rows = answer.rows.map((r) => ({ label: fmtMonth(r.period), cells: cells(r, withParams(base, { period: r.period }), fmtMonth(r.period)) }));
   table(view.querySelector(".table"), t("byMonth"), [t("month"), ...measureHeads(false), t("firstTime"), t("cumulative")], rows,
-    { label: t("total"), cells: cells(answer.totals, base.toString()) });
-  Charts.lines(view.querySelector(".chart"), answer.rows.map((r) => fmtMonth(r.period)), [
-    { name: t("attendances"), values: answer.rows.map((r) => r.attendances) },
-    { name: t("people"), values: answer.rows.map((r) => r.unique_participants) },
-    { name: t("firstTime"), values: answer.rows.map((r) => r.first_time_participants) },
-    { name: t("cumulative"), values: answer.rows.map((r) => r.cumulative_participants) },
-  ], fmt, t("byMonth"));
+    { label: totalLabel(), cells: cells(answer.totals, base.toString(), totalLabel()) });
+  // The charts run over every month from the first to the last, those
+  // with nothing recorded at zero: time is to scale.
+  const months = [];
+  if (answer.rows.length) {
+    let [y, m] = answer.rows[0].period.split("-").map(Number);
+    const last = answer.rows[answer.rows.length - 1].period;
+    for (let n = 0; n < 240; n++) {
+      const p = `${y}-${String(m).padStart(2, "0")}`;
+      months.push(p);
+      if (p >= last) break;
+      [y, m] = m === 12 ? [y + 1, 1] : [y, m + 1];
+    }
+  }
+  const at = Object.fromEntries(answer.rows.map((r) => [r.period, r]));
+  const of = (f, none) => months.map((p) => (at[p] ? at[p][f] : none(p)));
+  // The cumulative curve stays at its last value over a month with nothing.
+  let reached = null;
+  const cumulative = months.map((p) => { if (at[p]) reached = at[p].cumulative_participants; return reached; });
+  Charts.lines(view.querySelector(".chart"), months.map(fmtMonth), [
+    { name: t("attendances"), values: of("attendances", () => 0) },
+  ], fmt, `${t("byMonth")}: ${t("attendances")}`);
+  Charts.lines(view.querySelector(".chart.people"), months.map(fmtMonth), [
+    { name: t("people"), values: of("unique_participants", () => 0) },
+    { name: t("firstTime"), values: of("first_time_participants", () => 0) },
+    { name: t("cumulative"), values: cumulative },
+  ], fmt, `${t("byMonth")}: ${t("people")}`, 1);
 }
 
 function renderOverlap(o) {
   const view = $("v-overlap");
   const agencies = [...new Set(o.combinations.flatMap((c) => c.agencies))].sort();
-  const rows = o.combinations.map((c) => {
-    const td = document.createElement("td");
-    td.className = "n";
-    td.textContent = fmt(c.people);
-    return { label: c.agencies.map((a) => state.names[a] || a).join(" + "), cells: [td] };
-  });
-  const td = document.createElement("td");
-  td.className = "n";
-  td.textContent = fmt(o.people);
-  table(view.querySelector(".table"), t("overlap"), [t("agencies"), t("people")], rows, { label: t("total"), cells: [td] });
+  const rows = o.combinations.map((c) => ({ label: c.agencies.map((a) => state.names[a] || a).join(" + "),
+    cells: [numCell(c.suppressed ? t("withheld") : fmt(c.people))] }));
+  table(view.querySelector(".table"), t("overlap"), [t("agencies"), t("people")], rows,
+    { label: totalLabel(), cells: [numCell(fmt(o.people))] });
+  const several = overlapMany(o);
+  $("overlap-line").textContent = several === null ? "" : t("headOverlap", { n: fmt(several) }) + ".";
   Charts.upset(view.querySelector(".chart"), o.combinations, agencies, state.names, fmt, t("overlap"));
 }
 
 function renderFrequency(f) {
   const view = $("v-frequency");
   const label = (b) => (b.events_at_least ? t("tenPlus") : String(b.events));
-  const rows = f.buckets.map((b) => {
-    const td = document.createElement("td");
-    td.className = "n";
-    td.textContent = fmt(b.people);
-    return { label: label(b), cells: [td] };
-  });
-  const td = document.createElement("td");
-  td.className = "n";
-  td.textContent = fmt(f.people);
-  table(view.querySelector(".table"), t("frequency"), [t("nEvents"), t("people")], rows, { label: t("total"), cells: [td] });
+  const rows = f.buckets.map((b) => ({ label: label(b), cells: [numCell(fmt(b.people))] }));
+  table(view.querySelector(".table"), t("frequency"), [t("nEvents"), t("people")], rows,
+    { label: totalLabel(), cells: [numCell(fmt(f.people))] });
   Charts.bars(view.querySelector(".chart"), f.buckets.map((b) => ({ label: label(b), values: [b.people] })),
-    [t("people")], fmt, t("frequency"));
-  const note = document.createElement("p");
-  note.className = "note";
+    [t("people")], fmt, t("frequency"), 2);
   if (f.mean_events_per_person !== null) {
+    const note = document.createElement("p");
+    note.className = "note";
     note.textContent = t("meanNote", { n: fmt(f.mean_events_per_person, 2) });
     view.querySelector(".table").appendChild(note);
   }
 }
 
-// The area table: provinces, then (on a click) their districts, or their
-// communes where units have no district (after the 2025 reform).
+// The level below a unit: a province's districts, a district's communes
+// (a province after the 2025 reform has communes only: asked then).
+const LEVEL_BELOW = { province: "area:district", district: "area:commune" };
+
+async function unitsBelow(q, level) {
+  let answer = await api("/api/v1/aggregates?" + withParams(q, { group_by: level }));
+  if (level === "area:district" && answer.rows.length && answer.rows.every((r) => !r.district)) {
+    level = "area:commune";
+    answer = await api("/api/v1/aggregates?" + withParams(q, { group_by: level }));
+  }
+  return { level, answer };
+}
+
+// Units of one code and one name in an answer (a province before the 2025
+// reform and the one after it, such as the two "Tỉnh Thái Nguyên"): each
+// row's name with its unit's dates. The units' dates come from the
+// service; which row is which, from the same question asked up to the
+// earlier unit's last day (a unit's events are in it only while it
+// existed). Answers a map from the row to its name.
+async function twinNames(answer, key, level, q) {
+  const names = new Map();
+  const count = new Map();
+  const id = (r) => `${r[key]}|${r[key + "_name"]}`;
+  for (const r of answer.rows) count.set(id(r), (count.get(id(r)) || 0) + 1);
+  const twins = answer.rows.filter((r) => r[key] && count.get(id(r)) > 1);
+  for (const code of new Set(twins.map((r) => r[key]))) {
+    const rows = twins.filter((r) => r[key] === code);
+    const found = await api("/api/v1/areas?" + new URLSearchParams({ q: rows[0][key + "_name"], level: key, on: "2025-06-30", limit: "50" }));
+    const old = found.items.find((a) => a.code === code && a.valid_until);
+    if (!old) continue;
+    const later = await api("/api/v1/areas?" + new URLSearchParams({ q: rows[0][key + "_name"], level: key,
+      on: dayAfter(old.valid_until), limit: "50" }));
+    const next = later.items.find((a) => a.code === code) || { valid_from: dayAfter(old.valid_until) };
+    const until = q.get("to") && q.get("to") < old.valid_until ? q.get("to") : old.valid_until;
+    const before = await api("/api/v1/aggregates?" + withParams(q, { group_by: level, to: until }));
+    const mine = before.rows.find((r) => r[key] === code && r[key + "_name"] === rows[0][key + "_name"]);
+    const same = (a, b) => ["events", "sessions", "attendances", "identified_attendances", "media_items"].every((m) => a[m] === b[m]);
+    const first = mine ? rows.find((r) => same(r, mine)) : null;
+    for (const r of rows) {
+      names.set(r, unitLabel({ name: r[key + "_name"], ...(r === first ? { valid_until: old.valid_until } : { valid_from: next.valid_from }) }));
+    }
+  }
+  return names;
+}
+
+const dayAfter = (iso) => new Date(Date.parse(iso + "T00:00:00Z") + 86400000).toISOString().slice(0, 10);
+
+// The area table: the units one level below the area chosen (the
+// provinces when none is), then, on a click, the units below one of them.
+// The unit opened is kept while only other filters change.
 async function renderAreas(base) {
   const view = $("v-area");
   const parent = state.areaLevel;
   const q = parent ? withParams(base, { area: parent.code }) : base.toString();
-  let level = parent ? (parent.level === "province" ? "area:district" : "area:commune") : "area:province";
-  let answer = await api("/api/v1/aggregates?" + withParams(q, { group_by: level }));
-  if (level === "area:district" && answer.rows.every((r) => !r.district)) {
-    level = "area:commune";
-    answer = await api("/api/v1/aggregates?" + withParams(q, { group_by: level }));
-  }
+  const start = parent ? LEVEL_BELOW[parent.level] || "area:commune"
+    : state.area ? LEVEL_BELOW[state.area.level] || "area:commune" : "area:province";
+  const { level, answer } = await unitsBelow(q, start);
   const key = level.split(":")[1];
   const media = hasMedia(answer.totals);
+  const twins = await twinNames(answer, key, level, new URLSearchParams(q));
   const rows = answer.rows.map((r) => {
     const code = r[key];
-    const name = r[key + "_name"] || "–";
+    const name = twins.get(r) || r[key + "_name"] || "–";
     let labelNode;
     if (key !== "commune" && code) {
       labelNode = document.createElement("button");
@@ -359,35 +596,91 @@ async function renderAreas(base) {
       labelNode.className = "link";
       labelNode.textContent = name;
       labelNode.addEventListener("click", () => {
-        state.areaLevel = { code, name, level: key };
+        state.areaLevel = { code, name, level: key, parent: state.areaLevel };
         renderAreas(base).catch(fail);
       });
     }
-    const drillQ = code ? withParams(q, { [key]: code, [key + "_name"]: name }) : null;
+    const drillQ = code ? withParams(q, { [key]: code, [key + "_name"]: r[key + "_name"] }) : null;
     return Object.assign(measuresRow(name, r, drillQ, media), labelNode ? { labelNode } : {});
   });
-  table(view.querySelector(".table"), parent ? parent.name : t("byArea"),
-    ["", ...measureHeads(media)], rows, measuresRow(t("total"), answer.totals, q, media));
+  const over = parent ? parent.name : null;
+  table(view.querySelector(".table"), over || t("byArea"),
+    ["", ...measureHeads(media)], rows, measuresRow(totalLabel(over), answer.totals, q, media));
   $("area-back").hidden = !parent;
-  $("area-csv").onclick = () => download("/api/v1/aggregates.csv?" + withParams(q, { group_by: level }),
-    `aggregates-${level.replace(":", "-")}.csv`, "text/csv");
+  $("area-xlsx").onclick = () => excel(q, level);
+}
+
+// Agencies by the units one level below the area (districts; communes
+// after the 2025 reform; provinces with no area): one measure at a time,
+// units as rows, agencies as columns, the service's totals for each unit
+// (all agencies), for each agency (all units) and for both.
+async function renderCross(base, byAgency) {
+  const view = $("v-cross");
+  const start = state.area ? LEVEL_BELOW[state.area.level] || "area:commune" : "area:province";
+  const { level, answer: byUnit } = await unitsBelow(base, start);
+  const key = level.split(":")[1];
+  const cross = await api("/api/v1/aggregates?" + withParams(base, { group_by: `agency,${level}` }));
+  const measure = $("cross-measure").value || "attendances";
+  const agencies = byAgency.rows.map((r) => r.agency);
+  const cell = (r) => numCell(r ? fmt(r[measure]) : fmt(0));
+  const twins = await twinNames(byUnit, key, level, base);
+  const units = byUnit.rows.map((u) => ({ code: u[key], name: u[key + "_name"] || "–", label: twins.get(u), m: u }));
+  // (Twin units' cells by agency cannot be told apart by the service's
+  // answer: "–" there rather than a guess.)
+  // An agency's account has its own column only: no column of all agencies.
+  const all = state.role !== "agency";
+  const rows = units.map((u) => ({
+    label: u.label || u.name,
+    cells: [...agencies.map((a) => (u.label ? numCell("–") : cell(cross.rows.find((r) => r.agency === a && r[key] === u.code
+      && (r[key + "_name"] || "–") === u.name)))), ...(all ? [cell(u.m)] : [])],
+  }));
+  const total = { label: totalLabel(), cells: [...agencies.map((a) => cell(byAgency.rows.find((r) => r.agency === a))),
+    ...(all ? [cell(byAgency.totals)] : [])] };
+  table(view.querySelector(".table"), `${t("cross")} — ${t(MEASURE_WORDS[measure])}`,
+    [t("areaUnit"), ...agencies.map((a) => state.names[a] || a), ...(all ? [t("allAgencies")] : [])], rows, total);
+  view.querySelector("table").classList.add("cross");
+  $("cross-xlsx").onclick = () => excel(base.toString(), `agency,${level}`);
 }
 
 // Saves the service's answer as a file.
 function download(path, name, type) {
-  fetchFile(path, name, type).catch(fail);
+  return fetchFile(path, name, type).catch(fail);
 }
 
-// The signed-report text for the chosen period (admin and dashboard tokens).
+// The workbook of a table: the service's, in the page's language.
+function excel(q, groupBy) {
+  download("/api/v1/aggregates.xlsx?" + withParams(q, { group_by: groupBy, lang: getLang() }), "so-lieu.xlsx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+}
+
+// The report of the figures shown: the same period, area and filters. "In
+// báo cáo" opens the printable page in a new tab (a signed-in person's
+// session goes with it; a token's page saves it as a file instead), Word
+// and PDF are saved as the files the service names.
 function report(format) {
-  const q = new URLSearchParams();
-  if ($("f-from").value) q.set("from", $("f-from").value);
-  if ($("f-to").value) q.set("to", $("f-to").value);
-  if (state.area) q.set("area", state.area.code);
+  const q = slice();
+  if (!q) return;
   q.set("lang", getLang());
   q.set("format", format);
-  download("/api/v1/reports/summary?" + q, `report-${getLang()}.${format === "md" ? "md" : "html"}`,
-    format === "md" ? "text/markdown" : "text/html");
+  reportOf(q, format);
+}
+
+function reportOf(q, format) {
+  const path = "/api/v1/reports/summary?" + q;
+  const name = `bao-cao-${q.get("from") || q.get("period") || "toan-bo"}-${q.get("to") || ""}`.replace(/-$/, "");
+  if (format === "html") {
+    if (state.isToken) {
+      download(path, name + ".html", "text/html");
+    } else {
+      window.open(path, "_blank", "noopener");
+    }
+    return;
+  }
+  const types = { docx: "application/vnd.openxmlformats-officedocument.wordprocessingml.document", pdf: "application/pdf" };
+  // The button waits while the service writes the document.
+  const buttons = document.querySelectorAll(`#report-${format}, #pub-report-${format}`);
+  buttons.forEach((b) => { b.disabled = true; });
+  download(path, `${name}.${format}`, types[format]).finally(() => buttons.forEach((b) => { b.disabled = false; }));
 }
 
 // A problem, said in the status line, unless the page already acted on
@@ -425,11 +718,30 @@ async function exactLocked(base) {
 }
 
 async function load() {
-  status(t("loading"));
   const base = slice();
+  if (!base) {
+    status(t("badDate"), true);
+    return;
+  }
+  status(t("loading"));
   const gen = state.gen;
+  // The area table stays where it was opened while only other filters change.
+  if (state.shownArea !== (state.area ? state.area.code : null)) state.areaLevel = null;
+  state.shownArea = state.area ? state.area.code : null;
   try {
     $("pub-mode").hidden = true;
+    const gone = areaGone(base);
+    $("area-gone").hidden = !gone;
+    $("area-gone").textContent = gone || "";
+    $("figures").hidden = Boolean(gone);
+    if (gone) {
+      renderHeadline(base, null, null);
+      $("publications").hidden = true;
+      $("locked").hidden = true;
+      $("views").hidden = false;
+      status(t("loaded"));
+      return;
+    }
     const locked = await exactLocked(base);
     if (locked && !state.live.has(locked) && await showSigned(locked)) return;
     const [byAgency, byKind, byMonth, overlap, frequency] = await Promise.all([
@@ -442,16 +754,23 @@ async function load() {
     if (gen !== state.gen) return;
     $("v-agency").dataset.caption = "byAgency";
     $("v-kind").dataset.caption = "byKind";
+    // The views are shown first, so that the charts are drawn at the width they have.
+    $("publications").hidden = true;
+    $("views").hidden = false;
+    renderHeadline(base, byAgency.totals, overlap);
     renderSummary(byAgency.totals);
     renderGrouped($("v-agency"), byAgency, "agency", (c) => state.names[c] || c, base);
+    renderSex(byAgency);
     renderGrouped($("v-kind"), byKind, "kind", (c) => t("kinds")[c] || c, base);
     renderMonths(byMonth, base);
     renderOverlap(overlap);
     renderFrequency(frequency);
-    await renderAreas(base);
+    $("agency-xlsx").onclick = () => excel(base.toString(), "agency");
+    $("kind-xlsx").onclick = () => excel(base.toString(), "kind");
+    $("month-xlsx").onclick = () => excel(base.toString(), "period:month");
+    await Promise.all([renderAreas(base), renderCross(base, byAgency)]);
+    if (gen !== state.gen) return;
     showLocked(byAgency.meta.locked_periods || [], locked);
-    $("publications").hidden = true;
-    $("views").hidden = false;
     status(t("loaded"));
   } catch (e) {
     fail(e);
@@ -504,8 +823,10 @@ async function showSigned(period) {
 }
 
 // ---- drill-down ----
-// `row`: the measures of the row drilled into (its people said above the list).
-async function drill(query, row) {
+// The activities behind a figure, each with its own figures; the last line
+// is the row chosen as the service counts it (`row`: its measures, `name`:
+// its name): people deduplicated, never a sum over the activities.
+async function drill(query, row, name) {
   try {
     const page = await api("/api/v1/aggregates/events?" + withParams(query, { limit: "100" }));
     const body = $("drill-body");
@@ -525,10 +846,18 @@ async function drill(query, row) {
       return { label: `${fmtDate(e.start_date)} · ${reports}${hidden}`,
         cells: cells(e, ratio(e.identified_attendances, e.attendances), e.sessions > 1, isMedia(e)) };
     });
-    const heads = ["", t("sessions"), t("attendances"), t("people"), t("share"), ...(media ? [t("mediaItems"), t("audience")] : [])];
+    const heads = ["", t("sessions"), t("attendances"), t("identifiedHere"), t("share"),
+      ...(media ? [t("mediaItems"), t("audience")] : [])];
+    // The row chosen: its sessions and person-times (the activities'
+    // totals, as the service gives them), its people deduplicated.
+    const whole = row || tot;
+    const totalCells = [numCell(fmt(tot.sessions)), numCell(fmt(tot.attendances)),
+      numCell(row ? fmt(row.unique_participants) : "–"),
+      row ? shareCell(row.identified_share, shareIsFloor(row)) : numCell("–"),
+      ...(media ? [numCell(fmt(tot.media_items)), numCell(fmt(tot.audience))] : [])];
     table(body, t(media ? "drillCaptionMedia" : "drillCaption",
       { sessions: fmt(tot.sessions), items: fmt(tot.media_items), events: fmt(tot.events) }), heads, rows,
-    { label: t("drillSum"), cells: cells(tot, ratio(tot.identified_attendances, tot.attendances), shareIsFloor(tot), false) });
+    { label: name && name.endsWith(")") ? name : t("drillSum", { row: name || totalLabel() }), cells: totalCells });
     if (!page.items.length) body.textContent = t("drillNone");
     else {
       const note = document.createElement("p");
@@ -539,10 +868,14 @@ async function drill(query, row) {
     if (row && page.items.length) {
       const said = document.createElement("p");
       said.className = "drill-people";
-      said.textContent = peopleWords(row) + "." + (hasMedia(row)
-        ? " " + t("mediaLine", { n: fmt(row.media_items), audience: fmt(row.audience) }) : "");
+      said.textContent = peopleWords(whole) + "." + (hasMedia(whole)
+        ? " " + t("mediaLine", { n: fmt(whole.media_items), audience: fmt(whole.audience) }) : "");
       body.prepend(said);
     }
+    const of = document.createElement("p");
+    of.className = "drill-of";
+    of.textContent = [name, $("head-title").textContent].filter(Boolean).join(" · ");
+    body.prepend(of);
     $("drill").hidden = false;
     $("drill").focus();
   } catch (e) { fail(e); }
@@ -559,7 +892,11 @@ async function loadPublications(chosen) {
   const select = $("pub-select");
   select.replaceChildren();
   for (const p of list.items) {
-    select.appendChild(new Option(`${p.title} (${p.period}, ${t("version")} ${p.version})`, `${p.period}|${p.version}`));
+    // Its title, the period in words unless the title says it, its version.
+    const period = periodWords(p.period);
+    const said = p.title.toLowerCase().includes(period.toLowerCase());
+    select.appendChild(new Option(t(said ? "pubOptionTitled" : "pubOption", { title: p.title, period, version: p.version }),
+      `${p.period}|${p.version}`));
   }
   if (chosen) select.value = chosen;
   if (!list.items.length) {
@@ -607,15 +944,23 @@ async function showPublication(value) {
     });
     const div = document.createElement("div");
     div.className = "table";
+    // A row's keys in words: agencies, kinds, groups and topics by their
+    // names, months and quarters as written here, units by name (their
+    // codes left out), never a code.
+    const names = Object.fromEntries((p.agencies || []).map((a) => [a.code, getLang() === "vi" ? a.name : a.name_en || a.name]));
     const label = (key) => Object.entries(key)
-      .map(([k, v]) => (k === "agency" ? state.names[v] || v : k === "kind" ? t("kinds")[v] || v
-        : k === "target_group" ? t("targetGroups")[v] || v : k === "period" && /^\d{4}-\d{2}$/.test(v) ? fmtMonth(v) : v)).join(" · ");
-    // A default table's name is its grouping: said in words.
+      .filter(([k, v]) => v !== null && !(`${k}_name` in key))
+      .map(([k, v]) => (k === "agency" ? state.names[v] || names[v] || v : k === "kind" ? t("kinds")[v] || v
+        : k === "target_group" ? t("targetGroups")[v] || v : k === "topic" ? t("topics")[v] || v
+          : k === "period" ? (/^\d{4}-\d{2}$/.test(v) ? fmtMonth(v) : periodWords(v)) : v)).join(" · ") || "–";
+    // A table's name is its grouping, said in words.
     const titles = { agency: "byAgency", kind: "byKind", "period:month": "byMonth", target_group: "byTarget",
       "area:province": "byProvince" };
-    const title = tbl.name === tbl.group_by.join(",") && titles[tbl.name] ? t(titles[tbl.name]) : tbl.name;
+    const groups = tbl.group_by.map((g) => t("groupNames")[g] || g);
+    const title = tbl.group_by.length === 1 && titles[tbl.group_by[0]] ? t(titles[tbl.group_by[0]])
+      : tbl.group_by.length ? t("byGroups", { list: groups.join(t("and")) }) : t("summary");
     table(div, title, ["", ...columns.map((m) => t(heads[m]))],
-      tbl.rows.map((r) => ({ label: label(r.key), cells: cells(r) })), { label: t("total"), cells: cells(tbl.totals) });
+      tbl.rows.map((r) => ({ label: label(r.key), cells: cells(r) })), { label: t("total", { scope: t("pubScope") }), cells: cells(tbl.totals) });
     body.appendChild(div);
   }
   // The whole period's people in words, from the first table that has them.
@@ -655,6 +1000,8 @@ async function enter(who) {
   state.signedIn = true;
   state.role = who.role;
   state.isPublic = who.isPublic;
+  state.agency = who.role === "agency" ? who.agency || null : null;
+  state.isToken = authMode() === "token";
   const gen = state.gen;
   try {
     const agencies = await api("/api/v1/agencies");
@@ -668,9 +1015,17 @@ async function enter(who) {
       return;
     }
     $("filters").hidden = false;
-    $("reports").hidden = state.role === "agency";
+    // An agency's figures are its own activities: no agency to choose.
+    $("f-agency").closest(".field").hidden = who.role === "agency";
+    // Every signed-in role but the public may have the report (an agency its own).
+    $("reports").hidden = false;
     if (who.role === "agency" || who.role === "admin") await openWork(who, gen);
     await defaultArea(gen);
+    // The figures open on the current quarter, said in the headline.
+    if (!state.periodSet) {
+      setCurrentQuarter(serverNow());
+      state.periodSet = true;
+    }
     await load();
   } catch (e) { fail(e); }
 }
@@ -722,9 +1077,12 @@ async function defaultArea(gen) {
   if (!code || gen !== state.gen) return;
   try {
     const unit = await api("/api/v1/areas/" + encodeURIComponent(code));
-    if (gen === state.gen) state.area = { code, name: unit.name };
+    if (gen === state.gen) {
+      state.area = { code, name: unit.name, level: unit.level, valid_from: unit.valid_from || null,
+        valid_until: unit.valid_until || null };
+    }
   } catch (_) {
-    state.area = { code, name: code };
+    state.area = { code, name: code, level: null, valid_from: null, valid_until: null };
   }
   showArea();
 }
@@ -732,14 +1090,16 @@ async function defaultArea(gen) {
 // Signed out or over: no figure stays on the page.
 function leave() {
   state.gen += 1;
-  Object.assign(state, { signedIn: false, role: null, isPublic: false, area: null, areaLevel: null });
+  Object.assign(state, { signedIn: false, role: null, isPublic: false, agency: null, area: null, areaLevel: null,
+    periodSet: false, shownArea: undefined });
   state.live.clear();
   for (const id of ["filters", "reports", "views", "publications", "drill", "locked", "pub-mode", "work-nav"]) $(id).hidden = true;
   closeEvents();
   closeConsent();
   showCount(0);
   show("dash");
-  for (const e of document.querySelectorAll("#views .cards, #views .chart, #views .table, #pub-body, #pub-select, #drill-body, #f-area-results")) {
+  setPeriod("all");
+  for (const e of document.querySelectorAll("#views .cards, #views .chart, #views .table, #head-figs, #pub-body, #pub-select, #drill-body, #f-area-results")) {
     e.replaceChildren();
   }
   status("");
@@ -747,22 +1107,26 @@ function leave() {
 
 // ---- start ----
 setLang(sessionStorage.getItem("ct-lang") || "vi");
+initPeriod(serverNow());
+setPeriod("all");
 translate();
-$("filter-form").addEventListener("submit", (ev) => { ev.preventDefault(); state.areaLevel = null; load(); });
+$("filter-form").addEventListener("submit", (ev) => { ev.preventDefault(); load(); });
 $("f-area-q").addEventListener("input", searchAreas);
 $("f-area-clear").addEventListener("click", () => { state.area = null; showArea(); });
-$("area-back").addEventListener("click", () => { state.areaLevel = null; renderAreas(slice()).catch(fail); });
+$("area-back").addEventListener("click", () => {
+  state.areaLevel = state.areaLevel ? state.areaLevel.parent || null : null;
+  const base = slice();
+  if (base) renderAreas(base).catch(fail);
+});
+$("cross-measure").addEventListener("change", () => load());
 $("drill-close").addEventListener("click", () => { $("drill").hidden = true; });
-$("report-html").addEventListener("click", () => report("html"));
-const pubReport = (format) => {
-  const period = $("pub-select").value.split("|")[0];
-  if (!period) return;
-  download(`/api/v1/reports/summary?${new URLSearchParams({ period, lang: getLang(), format })}`,
-    `report-${period}-${getLang()}.${format === "md" ? "md" : "html"}`, format === "md" ? "text/markdown" : "text/html");
-};
-$("pub-report-html").addEventListener("click", () => pubReport("html"));
-$("pub-report-md").addEventListener("click", () => pubReport("md"));
-$("report-md").addEventListener("click", () => report("md"));
+for (const f of ["html", "docx", "pdf"]) {
+  $("report-" + f).addEventListener("click", () => report(f));
+  $("pub-report-" + f).addEventListener("click", () => {
+    const period = $("pub-select").value.split("|")[0];
+    if (period) reportOf(new URLSearchParams({ period, lang: getLang(), format: f }), f);
+  });
+}
 $("lang").addEventListener("click", () => {
   setLang(getLang() === "vi" ? "en" : "vi");
   sessionStorage.setItem("ct-lang", getLang());

@@ -44,45 +44,48 @@ if (typeof window !== "undefined") {
 
 const clip = (text, chars) => (text.length > chars ? text.slice(0, chars - 1) + "…" : text);
 
-function legend(names) {
+function legend(names, color = 0) {
   const ul = document.createElement("ul");
   ul.className = "legend";
   names.forEach((n, i) => {
     const li = document.createElement("li");
-    li.className = "s" + i;
+    li.className = "s" + ((i + color) % 4);
     li.textContent = n;
     ul.appendChild(li);
   });
   return ul;
 }
 
-// items: [{label, values: [..]}], one bar per series per item.
-function bars(container, items, series, fmt, label) {
+// items: [{label, values: [..]}], one bar per series per item; `color`:
+// the first series' colour (one measure per chart: its own colour).
+function bars(container, items, series, fmt, label, color = 0) {
   container.replaceChildren();
-  drawn.set(container, () => bars(container, items, series, fmt, label));
+  drawn.set(container, () => bars(container, items, series, fmt, label, color));
   if (!items.length) return;
-  const W = room(container), labelW = Math.min(170, Math.round(W * 0.34)), row = 14 * series.length + 10;
+  const W = room(container), labelW = Math.min(170, Math.round(W * 0.36)), row = 16 * series.length + 10;
   const H = items.length * row + 10;
   const max = Math.max(1, ...items.flatMap((i) => i.values.map((v) => v || 0)));
   const s = svg(W, H, label);
   items.forEach((item, r) => {
     const y = 5 + r * row;
-    s.appendChild(el("text", { x: 0, y: y + row / 2, "dominant-baseline": "middle" },
-      clip(item.label, Math.floor(labelW / 6.5))));
+    const name = el("text", { x: 0, y: y + row / 2, "dominant-baseline": "middle" },
+      clip(item.label, Math.floor(labelW / 7)));
+    name.appendChild(el("title", {}, item.label));
+    s.appendChild(name);
     item.values.forEach((v, k) => {
       const w = ((v || 0) / max) * (W - labelW - 70);
-      const by = y + k * 14;
-      s.appendChild(el("rect", { x: labelW, y: by, width: Math.max(w, 0), height: 12, fill: COLORS[k % 4] }));
-      s.appendChild(el("text", { x: labelW + w + 4, y: by + 10 }, v === null ? "–" : fmt(v)));
+      const by = y + k * 16;
+      s.appendChild(el("rect", { x: labelW, y: by, width: Math.max(w, 0), height: 13, fill: COLORS[(k + color) % 4] }));
+      s.appendChild(el("text", { x: labelW + w + 4, y: by + 11 }, v === null ? "–" : fmt(v)));
     });
   });
-  container.append(legend(series), s);
+  container.append(legend(series, color), s);
 }
 
 // labels: x labels; series: [{name, values}] (null: no value).
-function lines(container, labels, series, fmt, label) {
+function lines(container, labels, series, fmt, label, color = 0) {
   container.replaceChildren();
-  drawn.set(container, () => lines(container, labels, series, fmt, label));
+  drawn.set(container, () => lines(container, labels, series, fmt, label, color));
   if (!labels.length) return;
   const W = room(container), H = 240, left = 50, bottom = 30, top = 10, right = 10;
   const max = Math.max(1, ...series.flatMap((s) => s.values.map((v) => v || 0)));
@@ -90,7 +93,7 @@ function lines(container, labels, series, fmt, label) {
   const y = (v) => top + (1 - v / max) * (H - top - bottom);
   const s = svg(W, H, label);
   s.appendChild(el("line", { x1: left, y1: y(0), x2: W - right, y2: y(0), stroke: "#999" }));
-  s.appendChild(el("text", { x: 0, y: y(max) + 4 }, fmt(max)));
+  s.appendChild(el("text", { x: 0, y: y(max) + 8 }, fmt(max)));
   s.appendChild(el("text", { x: 0, y: y(0) }, "0"));
   const step = Math.max(1, Math.ceil(labels.length / Math.max(2, Math.floor(W / 75))));
   labels.forEach((l, i) => {
@@ -101,28 +104,33 @@ function lines(container, labels, series, fmt, label) {
   });
   series.forEach((ser, k) => {
     const pts = ser.values.map((v, i) => (v === null ? null : `${x(i)},${y(v)}`)).filter(Boolean);
-    s.appendChild(el("polyline", { points: pts.join(" "), fill: "none", stroke: COLORS[k % 4], "stroke-width": 2 }));
+    s.appendChild(el("polyline", { points: pts.join(" "), fill: "none", stroke: COLORS[(k + color) % 4], "stroke-width": 2 }));
     ser.values.forEach((v, i) => {
-      if (v !== null) s.appendChild(el("circle", { cx: x(i), cy: y(v), r: 2.5, fill: COLORS[k % 4] }));
+      if (v !== null) s.appendChild(el("circle", { cx: x(i), cy: y(v), r: 2.5, fill: COLORS[(k + color) % 4] }));
     });
   });
-  container.append(legend(series.map((s) => s.name)), s);
+  container.append(legend(series.map((s) => s.name), color), s);
 }
 
 // combos: [{agencies: [..], people}], largest first; agencies: every agency.
+// Drawn at the room it has (never scaled down under 11 px text): the
+// agencies' names at the left, clipped short of the first column of dots,
+// the columns as narrow as the room needs (down to 26 units).
 function upset(container, combos, agencies, names, fmt, label) {
   container.replaceChildren();
   drawn.set(container, () => upset(container, combos, agencies, names, fmt, label));
   if (!combos.length) return;
-  const colW = 34, left = room(container) < 450 ? 120 : 150, barH = 120, rowH = 18;
-  const W = left + combos.length * colW + 10, H = barH + 20 + agencies.length * rowH;
+  const space = room(container);
+  const left = space < 450 ? 130 : 170, barH = 120, rowH = 20;
+  const colW = Math.max(26, Math.min(40, Math.floor((space - left - 10) / combos.length)));
+  const W = Math.max(space, left + combos.length * colW + 10), H = barH + 20 + agencies.length * rowH;
   const max = Math.max(1, ...combos.map((c) => c.people || 0));
   const s = svg(W, H, label);
   combos.forEach((c, i) => {
     const h = ((c.people || 0) / max) * (barH - 14);
     const cx = left + i * colW + colW / 2;
     s.appendChild(el("rect", { x: cx - 10, y: barH - h, width: 20, height: h, fill: COLORS[0] }));
-    s.appendChild(el("text", { x: cx - 12, y: barH - h - 3 }, fmt(c.people)));
+    s.appendChild(el("text", { x: cx, y: barH - h - 3, "text-anchor": "middle" }, c.suppressed ? "–" : fmt(c.people)));
     agencies.forEach((a, r) => {
       const cy = barH + 20 + r * rowH;
       const on = c.agencies.includes(a);
@@ -130,7 +138,9 @@ function upset(container, combos, agencies, names, fmt, label) {
     });
   });
   agencies.forEach((a, r) => {
-    s.appendChild(el("text", { x: 0, y: barH + 24 + r * rowH }, clip(names[a] || a, Math.floor(left / 6.5))));
+    const name = el("text", { x: 0, y: barH + 24 + r * rowH }, clip(names[a] || a, Math.floor((left - 14) / 7.5)));
+    name.appendChild(el("title", {}, names[a] || a));
+    s.appendChild(name);
   });
   container.append(s);
 }

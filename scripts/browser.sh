@@ -7,7 +7,8 @@
 # and a disabled account; passwords made here, given on stdin), and a
 # second one on data of its own that requires admins to use two-step
 # verification (REQUIRE_ADMIN_MFA=true, one admin), and runs
-# scripts/browser/check.mjs, which writes screenshots under target/browser/.
+# scripts/browser/check.mjs, which writes screenshots under target/browser/
+# (ISSUE33_ONLY=1 or FORMS_ONLY=1: one part of it alone).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools=${TOOLS_DIR:-$HOME/.cache/campaign-tracker-tools}
@@ -17,6 +18,16 @@ if ! command -v chromium >/dev/null; then
   echo "browser: installing Debian's chromium"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+# The reports downloaded by the page are read back: Word with unzip, PDF
+# with poppler's pdftotext.
+missing=()
+command -v unzip >/dev/null || missing+=(unzip)
+command -v pdftotext >/dev/null || missing+=(poppler-utils)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "browser: installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 if [ "$(cat "$npm_dir/.stamp" 2>/dev/null)" != "${pkgs[*]}" ]; then
   echo "browser: installing ${pkgs[*]} into $npm_dir"

@@ -18,8 +18,15 @@
 // ("≥" when a record covers several sessions) and their range of different
 // people (one number when it collapses; "không quá N" in publications),
 // mass media apart with its audience and never in the person-times; no
-// text under 10.5 px and no table scrolling sideways at 360 px; a
-// screenshot of each screen is written under $OUT.
+// text under 10 px and no table scrolling sideways at 360 px; issue 33:
+// the figures open on the current quarter and say what they are (the
+// period and area in a headline, every total named by its scope), an
+// official picks "Quý III/2024" and Bắc Kạn by name and reads figures
+// computed here from the seed (headline, agency × district table, sex and
+// under 18), downloads the Word, PDF and Excel files through the buttons,
+// a unit gone with the 2025 reform is said so, a clerk's figures are her
+// agency's own; a screenshot of each screen is written under $OUT.
+import { execFileSync } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { createRequire } from "node:module";
 
@@ -75,7 +82,28 @@ async function api(method, path, token, body, headers = {}) {
   return text ? JSON.parse(text) : null;
 }
 
+// The text of a Word file's body (word/document.xml, its tags dropped).
+function docxText(path) {
+  const xml = execFileSync("unzip", ["-p", path, "word/document.xml"], { maxBuffer: 64 << 20 }).toString("utf8");
+  return xml.replace(/<w:tab\/>/g, " ").replace(/<\/w:p>/g, "\n").replace(/<[^>]+>/g, "");
+}
+// The text of a PDF (pdftotext).
+const pdfText = (path) => execFileSync("pdftotext", ["-layout", path, "-"], { maxBuffer: 64 << 20 }).toString("utf8");
+
 const range = (a, b) => Array.from({ length: b - a }, (_, i) => a + i);
+const BAC_KAN = [
+  { id: "bk1", agency: "police", kind: "community_meeting", day: "2024-07-10", area: "02110", district: "065", total: 60,
+    female: 35, male: 25, under18: 10, people: range(1000, 1020) },
+  { id: "bk2", agency: "womens-union", kind: "law_dissemination", day: "2024-08-14", area: "02092", district: "065", total: 45,
+    female: 40, male: 5, people: range(1015, 1030) },
+  { id: "bk3", agency: "police", kind: "training_class", day: "2024-09-05", area: "01891", district: "061", sessions: 2,
+    total: 50, under18: 20, people: range(1030, 1040) },
+  { id: "bk4", agency: "womens-union", kind: "home_visit", day: "2024-09-20", area: "01888", district: "061", total: 12,
+    female: 12, people: range(1040, 1046) },
+  { id: "bk5", agency: "police", kind: "community_meeting", day: "2024-10-02", area: "02110", district: "065", total: 30,
+    people: [] },
+];
+const BAC_KAN_Q3 = BAC_KAN.filter((r) => r.day >= "2024-07-01" && r.day <= "2024-09-30");
 // The records posted, and what the check expects of them (computed here,
 // never read back from the service): who reported them (and co-organised
 // them), their sessions, person-times, people counted by the organiser,
@@ -100,17 +128,29 @@ const SEED = [
   // Mass media: items and an estimated audience, no attendance, no people.
   { id: "b1", agency: "womens-union", kind: "media_broadcast", day: "2025-09-18", sessions: 3, audience: 5000 },
   { id: "b2", agency: "police", kind: "loudspeaker", day: "2025-08-20", sessions: 10, audience: 8000 },
+  // Bắc Kạn, the third quarter of 2024 (issue 33), in the units of before
+  // the 2025 reform: two districts (Chợ Mới: Yên Cư, Thanh Vận; Ba Bể:
+  // Bành Trạch, Chợ Rã), two agencies, sex and under-18 reported, five
+  // people at both agencies' activities; one more activity in October,
+  // outside the quarter.
+  ...BAC_KAN,
+  // Two units of one code and one name: Thái Nguyên before the 2025
+  // reform (a commune of Thành phố Thái Nguyên) and after it.
+  { id: "tn1", agency: "police", kind: "community_meeting", day: "2025-05-10", area: "05431", total: 17, people: [] },
+  { id: "tn2", agency: "womens-union", kind: "community_meeting", day: "2025-10-10", area: "01840", total: 23, people: [] },
 ];
 const TOKEN_OF = { police: () => T.police, "womens-union": () => T.women };
 
 function body(r) {
   const out = { external_id: r.id, kind: r.kind, title: r.id, topics: ["human_trafficking"], start_date: r.day, end_date: r.day,
-    area_code: AREA };
+    area_code: r.area || AREA };
   if (r.sessions) out.sessions = r.sessions;
   if (r.audience !== undefined) {
     out.audience = { estimate: r.audience, basis: "estimate" };
   } else {
-    out.attendance = { total: r.total, ...(r.declared !== undefined ? { declared_people: r.declared } : {}) };
+    out.attendance = { total: r.total, ...(r.declared !== undefined ? { declared_people: r.declared } : {}),
+      ...(r.female !== undefined ? { female: r.female } : {}), ...(r.male !== undefined ? { male: r.male } : {}),
+      ...(r.under18 !== undefined ? { under_18: r.under18 } : {}) };
     out.participants = r.people.map((p) => ({ id_type: "citizen_id", value: "0013" + String(p).padStart(8, "0") }));
   }
   if (r.co) out.co_organizers = r.co;
@@ -206,13 +246,13 @@ function measuresOf(tbl, row, lang) {
   const at = (name) => (tbl.head.indexOf(name) < 0 ? undefined : row[tbl.head.indexOf(name)]);
   return { sessions: at(L.sessions), attendances: at(L.attendances), people: at(L.people), share: at(L.share),
     range: at(L.range), items: at(L.mediaItems), audience: at(L.audience), firstTime: at(L.firstTime),
-    cumulative: at(L.cumulative) };
+    cumulative: at(L.cumulative), here: at(L.identifiedHere) };
 }
 
 // The figures shown equal the service's answers to `token` (one with the
 // same role and agency as the page's reader): sessions, person-times,
 // identified people with their share and range, mass media apart.
-async function compare(page, query, label, format, token = T.viewer) {
+async function compare(page, query, label, format, token = T.viewer, total = null) {
   const lang = format === vi ? "vi" : "en";
   const names = Object.fromEntries((await api("GET", "/api/v1/agencies", token)).map((a) => [a.code, format === vi ? a.name : a.name_en]));
   const byAgency = await api("GET", "/api/v1/aggregates?group_by=agency" + (query ? "&" + query : ""), token);
@@ -228,6 +268,7 @@ async function compare(page, query, label, format, token = T.viewer) {
   };
   for (const r of byAgency.rows) same(shown.rows.find((s) => s[0] === names[r.agency]), r, "agency " + r.agency);
   check(shown.rows.length === byAgency.rows.length + 1, `${label}: one row per agency and the total`);
+  if (total) check(shown.rows[shown.rows.length - 1][0] === total, `${label}: the total row is named ${shown.rows[shown.rows.length - 1][0]}`);
   same(shown.rows[shown.rows.length - 1], byAgency.totals, "totals");
   const sum = await page.evaluate(() => ["sum-sessions", "sum-attendances", "sum-people", "sum-media"]
     .map((id) => document.querySelector(`#${id} .value`).textContent));
@@ -259,7 +300,7 @@ async function seedFigures(page) {
   const all = expected(SEED);
   const text = (sel) => page.$eval(sel, (e) => e.textContent.trim());
   check(await text("#sum-sessions .value") === vi(all.sessions), "cards: sessions " + await text("#sum-sessions .value"));
-  check(await text("#sum-sessions .records") === `Từ ${vi(all.events)} bản ghi hoạt động`, "cards: records");
+  check(await text("#sum-sessions .records") === `Trong ${vi(all.events)} hoạt động`, "cards: records");
   const att = await text("#sum-attendances .value");
   check(att === vi(all.attendances) && att !== vi(all.attendances + all.audience),
     `cards: person-times ${att}, expected ${vi(all.attendances)} (the audience of ${vi(all.audience)} not in it)`);
@@ -285,7 +326,7 @@ async function seedFigures(page) {
   };
   const agencies = await tableOf(page, "#v-agency");
   for (const code of ["police", "womens-union"]) rowSays(agencies, names[code], expected(byAgency(code)), "seed, agency " + code);
-  rowSays(agencies, words.vi.total, all, "seed, total by agency");
+  rowSays(agencies, "Toàn quốc (không tính trùng)", all, "seed, total by agency");
   const kinds = await tableOf(page, "#v-kind");
   for (const kind of new Set(SEED.map((r) => r.kind))) {
     rowSays(kinds, words.vi.kinds[kind], expected(SEED.filter((r) => r.kind === kind)), "seed, kind " + kind);
@@ -307,7 +348,7 @@ function peopleWords(e, format = vi) {
     : `ước tính từ ${vi(e.reachMin)} đến ${vi(e.reachMax)} người khác nhau`;
   const media = e.items || e.audience
     ? ` Tin, bài, chương trình: ${vi(e.items)} — ước tính ${vi(e.audience)} lượt người nghe, xem, đọc (không tính vào lượt tham dự).` : "";
-  return `${vi(e.unique)} người được định danh${share}; ${range}.${media}`;
+  return `${vi(e.unique)} người có CCCD/SĐT (đã loại trùng)${share}; ${range}.${media}`;
 }
 
 async function loaded(page) {
@@ -317,6 +358,27 @@ async function loaded(page) {
   }, null, { timeout: 20000 });
   const s = await page.textContent("#status");
   check(!s.startsWith("Lỗi") && !s.startsWith("Error"), "status: " + s);
+}
+
+// The period picker: a kind ("quarter", "half", "nine", "year", "all"),
+// its year and part (a quarter, or 1 and 2 for the halves), then "Xem số liệu".
+async function choosePeriod(page, kind, year, part) {
+  await page.selectOption("#f-period", kind);
+  if (year) await page.selectOption("#f-year", String(year));
+  if (part) await page.selectOption("#f-part", String(part));
+  await page.click("#apply");
+  await loaded(page);
+}
+const ROMAN = ["I", "II", "III", "IV"];
+// The quarter the figures open on: the current one in Vietnam (UTC+7).
+function currentQuarter() {
+  const d = new Date(Date.now() + 7 * 3600 * 1000);
+  const y = d.getUTCFullYear();
+  const q = Math.floor(d.getUTCMonth() / 3) + 1;
+  const last = new Date(Date.UTC(y, 3 * q, 0)).getUTCDate();
+  const pad = (n) => String(n).padStart(2, "0");
+  return { y, q, from: `${y}-${pad(3 * q - 2)}-01`, to: `${y}-${pad(3 * q)}-${pad(last)}`,
+    fromShown: `01/${pad(3 * q - 2)}/${y}`, toShown: `${pad(last)}/${pad(3 * q)}/${y}` };
 }
 
 // A fresh browser context on the sign-in screen. `problems` collects
@@ -389,6 +451,30 @@ const isSession = (r, method) => isPath(r, SESSION, method);
 const isPath = (r, path, method) => new URL(r.url()).pathname === path
   && (!method || (typeof r.request === "function" ? r.request() : r).method() === method);
 const TOTP = SESSION + "/totp";
+
+// No text under 10 px as drawn, anywhere on the page: every visible text
+// node's element, its computed size, times the chart's scale for SVG text
+// (its screen transform).
+async function noSmallText(page, what) {
+  const smallest = await page.evaluate(() => {
+    const out = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const e = n.parentElement;
+      if (!n.textContent.trim() || !e || !e.getClientRects().length) continue;
+      let size = parseFloat(getComputedStyle(e).fontSize);
+      if (e instanceof SVGElement) {
+        const m = e.getScreenCTM();
+        size *= m ? Math.hypot(m.a, m.b) : 1;
+      }
+      out.push({ size, what: `${e.tagName} "${n.textContent.trim().slice(0, 40)}"` });
+    }
+    out.sort((a, b) => a.size - b.size);
+    return { n: out.length, first: out[0] };
+  });
+  check(smallest.n > 50 && smallest.first.size >= 10,
+    `${what}: the smallest of ${smallest.n} texts is ${smallest.first.size.toFixed(1)} px: ${smallest.first.what}`);
+}
 
 async function fits360(page, what) {
   await page.setViewportSize(PHONE);
@@ -478,7 +564,22 @@ async function journey(browser, who, shot) {
   check(await text(page, "#who-name") === who.name, `${shot}: the header names ${await text(page, "#who-name")}`);
   check(await text(page, "#who-role") === who.role, `${shot}: the header says ${await text(page, "#who-role")}`);
   check(await page.isHidden("#signin") && await visible(page, "#sign-out"), `${shot}: in, with a sign-out button`);
-  await compare(page, "", shot, vi, who.token);
+  // The figures open on the current quarter, said in the headline, the
+  // dates written dd/mm/yyyy; the whole time is one choice away.
+  const cq = currentQuarter();
+  const scope = who === PEOPLE.clerk ? "Hội Liên hiệp Phụ nữ tỉnh (hoạt động của đơn vị)" : "Toàn quốc (không tính trùng)";
+  check(await text(page, "#head-title") === `Quý ${ROMAN[cq.q - 1]}/${cq.y} · Toàn quốc`
+    && await page.inputValue("#f-from") === cq.fromShown && await page.inputValue("#f-to") === cq.toShown,
+  `${shot}: opens on the current quarter: ${await text(page, "#head-title")} ${await page.inputValue("#f-from")}`);
+  await compare(page, `from=${cq.from}&to=${cq.to}`, shot + ", the current quarter", vi, who.token, scope);
+  const inQuarter = (await api("GET", `/api/v1/aggregates?from=${cq.from}&to=${cq.to}`, who.token)).totals.events;
+  check(await page.isVisible("#head-figs li.none") === (inQuarter === 0), `${shot}: an empty quarter is said so (${inQuarter} activities)`);
+  await choosePeriod(page, "all");
+  check(await text(page, "#head-title") === "Toàn bộ thời gian · Toàn quốc", `${shot}: the whole time said: ${await text(page, "#head-title")}`);
+  await compare(page, "", shot, vi, who.token, scope);
+  // The report buttons: every role but the public.
+  check(await visible(page, "#report-docx") && await visible(page, "#report-pdf") && await visible(page, "#report-html"),
+    `${shot}: the report buttons are shown`);
   const cookie = (await context.cookies()).find((c) => c.name === "ct_session");
   check(cookie && cookie.httpOnly && cookie.sameSite === "Lax" && cookie.path === "/", `${shot}: cookie ${JSON.stringify(cookie && { ...cookie, value: "…" })}`);
   check(!(await page.evaluate(() => document.cookie)).includes("ct_session"), `${shot}: the page cannot read the session cookie`);
@@ -491,7 +592,8 @@ async function journey(browser, who, shot) {
   await loaded(page);
   check(await page.isHidden("#signin"), `${shot}: a reload does not ask for the password`);
   check(await text(page, "#who-name") === who.name && await text(page, "#who-role") === who.role, `${shot}: still named after a reload`);
-  await compare(page, "", shot + " after a reload", vi, who.token);
+  await choosePeriod(page, "all");
+  await compare(page, "", shot + " after a reload", vi, who.token, scope);
   await fits360(page, shot);
   await page.screenshot({ path: `${OUT}/${shot}-360.png` });
   await page.setViewportSize(DESKTOP);
@@ -944,7 +1046,8 @@ async function passwordChange(browser) {
   await loaded(page);
   check(await page.isHidden("#password-change") && await text(page, "#who-role") === who.role,
     "password change: then the dashboard, as " + await text(page, "#who-role"));
-  await compare(page, "", "after the password change", vi, who.token);
+  await choosePeriod(page, "all");
+  await compare(page, "", "after the password change", vi, who.token, "Công an tỉnh (hoạt động của đơn vị)");
   // The new session's CSRF token is the one sent from now on: signing out works.
   const [del] = await Promise.all([page.waitForRequest((r) => isSession(r, "DELETE")), page.click("#sign-out")]);
   check((await del.response()).status() === 204, "password change: signing out with the new CSRF token");
@@ -965,7 +1068,7 @@ async function refusals(browser) {
   await signIn(page, PEOPLE.disabled.user, PEOPLE.disabled.password);
   await page.waitForSelector("#signin-error:not([hidden])", { timeout: 10000 });
   const disabled = await text(page, "#signin-error");
-  check(disabled === "Tài khoản này đã bị khoá. Vui lòng liên hệ người quản trị hệ thống.", "disabled account: " + disabled);
+  check(disabled === "Tài khoản này đã bị khóa. Vui lòng liên hệ người quản trị hệ thống.", "disabled account: " + disabled);
   check(await visible(page, "#signin-form"), "disabled account: the form stays");
   let status = 0;
   for (let i = 0; i < 8 && status !== 429; i++) {
@@ -998,6 +1101,222 @@ async function signInWaiting(page, who) {
     await page.waitForFunction(() => !document.getElementById("signin-submit").disabled, null, { timeout: 120000 });
   }
   throw new Error("forms: could not sign in");
+}
+
+// ---- issue 33: a dashboard that says what each figure is ----
+// The headline's figures, as computed here from the records posted.
+async function headlineSays(page, e, label) {
+  const figs = await page.$$eval("#head-figs li", (lis) => Object.fromEntries(lis.map((li) => [li.className, li.textContent.trim()])));
+  const want = {
+    events: `${vi(e.events)} hoạt động, ${vi(e.sessions)} buổi, lớp`,
+    attendances: `${vi(e.attendances)} lượt người tham dự`,
+    people: `${vi(e.unique)} người (đã loại trùng, có CCCD/SĐT), chiếm ${e.floor ? "ít nhất " : ""}${pct(e.share, vi)} lượt tham dự`,
+    range: e.reachMin === e.reachMax ? `Tổng cộng ${vi(e.reachMin)} người khác nhau`
+      : `Ước tính từ ${vi(e.reachMin)} đến ${vi(e.reachMax)} người khác nhau`,
+  };
+  for (const [k, v] of Object.entries(want)) check(figs[k] === v, `${label}: the headline says "${figs[k]}", expected "${v}"`);
+  return figs;
+}
+
+// Bắc Kạn found by name: the unit of before the 2025 reform, marked with
+// its last day.
+async function chooseBacKan(page) {
+  await page.fill("#f-area-q", "bac kan");
+  const button = page.locator("#f-area-results button", { hasText: /^Tỉnh Bắc Kạn/ });
+  await button.first().waitFor({ timeout: 10000 });
+  const said = (await button.first().textContent()).trim();
+  check(said === "Tỉnh Bắc Kạn (đến 30/06/2025)", "area search: Bắc Kạn marked with its last day: " + said);
+  await button.first().click();
+  return said;
+}
+
+// An official (a viewer's account): the third quarter of 2024 in the
+// picker, Bắc Kạn by name; the headline, the totals named by their scope,
+// the agency × district table, sex and under-18, the drill level kept,
+// Word and PDF reports through the buttons, a unit that did not exist in
+// the period, English dates, and the page at 360 px.
+async function official33(browser) {
+  const who = PEOPLE.official;
+  const { context, page, problems } = await fresh(browser, DESKTOP);
+  await signInWaiting(page, who);
+  await loaded(page);
+  await page.selectOption("#f-period", "quarter");
+  await page.selectOption("#f-year", "2024");
+  await page.selectOption("#f-part", "3");
+  check(await page.inputValue("#f-from") === "01/07/2024" && await page.inputValue("#f-to") === "30/09/2024",
+    `Q3 2024: the picker fills ${await page.inputValue("#f-from")} – ${await page.inputValue("#f-to")}`);
+  await chooseBacKan(page);
+  await page.click("#apply");
+  await loaded(page);
+  check(await text(page, "#head-title") === "Quý III/2024 · Toàn tỉnh Bắc Kạn", "Q3 2024: the headline " + await text(page, "#head-title"));
+  const e = expected(BAC_KAN_Q3);
+  await headlineSays(page, e, "Q3 2024, Bắc Kạn");
+  // Five people were at both agencies' activities.
+  const both = new Set(BAC_KAN_Q3.filter((r) => r.agency === "police").flatMap((r) => r.people));
+  const many = new Set(BAC_KAN_Q3.filter((r) => r.agency === "womens-union").flatMap((r) => r.people).filter((p) => both.has(p))).size;
+  check(await text(page, "#overlap-line") === `${vi(many)} người được từ hai cơ quan trở lên tuyên truyền.`,
+    "Q3 2024: the overlap said " + await text(page, "#overlap-line"));
+  // The same figures as the service's, asked here with the admin token.
+  const q = "from=2024-07-01&to=2024-09-30&area=06";
+  const api33 = await api("GET", "/api/v1/aggregates?" + q, T.admin);
+  check(api33.totals.attendances === e.attendances && api33.totals.unique_participants === e.unique,
+    "Q3 2024: the service agrees with the records posted " + JSON.stringify(api33.totals));
+  await compare(page, q, "Q3 2024, Bắc Kạn", vi, T.viewer, "Toàn tỉnh Bắc Kạn (không tính trùng)");
+
+  // The agency × district table: each cell as computed here.
+  const names = Object.fromEntries((await api("GET", "/api/v1/agencies", T.viewer)).map((a) => [a.code, a.name]));
+  const DISTRICTS = { "065": "Huyện Chợ Mới", "061": "Huyện Ba Bể" };
+  const cellOf = (rs, measure) => (measure === "attendances" ? vi(rs.reduce((a, r) => a + r.total, 0))
+    : vi(new Set(rs.flatMap((r) => r.people)).size));
+  for (const measure of ["attendances", "unique_participants"]) {
+    if (measure !== "attendances") {
+      await page.selectOption("#cross-measure", measure);
+      await loaded(page);
+    }
+    const tbl = await tableOf(page, "#v-cross");
+    const agencies = tbl.head.slice(1, -1);
+    check(agencies.length === 2 && tbl.head[tbl.head.length - 1] === "Các cơ quan (không tính trùng)",
+      "agency × district: its columns " + tbl.head);
+    const codeOf = Object.fromEntries(Object.entries(names).map(([c, n]) => [n, c]));
+    for (const [d, dname] of Object.entries(DISTRICTS)) {
+      const row = tbl.rows.find((r) => r[0] === dname);
+      const inD = BAC_KAN_Q3.filter((r) => r.district === d);
+      const want = [dname, ...agencies.map((a) => cellOf(inD.filter((r) => r.agency === codeOf[a]), measure)), cellOf(inD, measure)];
+      check(row && row.join("|") === want.join("|"), `agency × district, ${measure}: ${row} expected ${want}`);
+    }
+    const total = tbl.rows[tbl.rows.length - 1];
+    const want = ["Toàn tỉnh Bắc Kạn (không tính trùng)",
+      ...agencies.map((a) => cellOf(BAC_KAN_Q3.filter((r) => r.agency === codeOf[a]), measure)), cellOf(BAC_KAN_Q3, measure)];
+    check(total.join("|") === want.join("|"), `agency × district, ${measure}: the total row ${total} expected ${want}`);
+    check(tbl.rows.length === 3, "agency × district: two districts and the total " + tbl.rows.length);
+  }
+  await page.locator("#v-cross").screenshot({ path: `${OUT}/agency-district.png` });
+  // Its workbook: the service's, with the units and agencies by name.
+  const [book] = await Promise.all([page.waitForEvent("download"), page.click("#cross-xlsx")]);
+  const strings = execFileSync("unzip", ["-p", await book.path(), "xl/sharedStrings.xml"]).toString("utf8");
+  check(book.suggestedFilename().endsWith(".xlsx") && strings.includes("Huyện Chợ Mới") && strings.includes("Công an tỉnh"),
+    `Excel: ${book.suggestedFilename()} names the districts and agencies`);
+  // Sex and under 18: person-times, as posted.
+  const sex = await tableOf(page, "#v-sex");
+  const sum = (f) => vi(BAC_KAN_Q3.reduce((a, r) => a + (r[f] || 0), 0));
+  const sexTotal = sex.rows[sex.rows.length - 1];
+  check(sexTotal.join("|") === ["Toàn tỉnh Bắc Kạn (không tính trùng)", vi(e.attendances), sum("female"), sum("male"), sum("under18")].join("|"),
+    "sex and under 18: " + sexTotal);
+  // The area table: the districts, then a district's communes; a filter
+  // other than the area keeps the district open.
+  const districts = await tableOf(page, "#v-area");
+  for (const [d, dname] of Object.entries(DISTRICTS)) {
+    const row = districts.rows.find((r) => r[0] === dname);
+    const rs = BAC_KAN_Q3.filter((r) => r.district === d);
+    const m = row && measuresOf(districts, row, "vi");
+    check(m && m.attendances === cellOf(rs, "attendances") && m.people === cellOf(rs, "unique_participants"),
+      `area table, ${dname}: ${JSON.stringify(m)}`);
+  }
+  check(districts.rows[districts.rows.length - 1][0] === "Toàn tỉnh Bắc Kạn (không tính trùng)", "area table: the total row's name");
+  await page.click('#v-area tbody button.link >> text="Huyện Chợ Mới"');
+  await page.waitForSelector("#area-back:not([hidden])", { timeout: 10000 });
+  const communes = await tableOf(page, "#v-area");
+  check(communes.rows[communes.rows.length - 1][0] === "Huyện Chợ Mới (không tính trùng)", "district: the total row's name "
+    + communes.rows[communes.rows.length - 1][0]);
+  const yenCu = communes.rows.find((r) => r[0] === "Xã Yên Cư");
+  check(yenCu && measuresOf(communes, yenCu, "vi").attendances === "60", "district: Yên Cư " + yenCu);
+  await page.selectOption("#f-kind", "community_meeting");
+  await page.click("#apply");
+  await loaded(page);
+  check(await visible(page, "#area-back") && (await text(page, "#v-area caption")) === "Huyện Chợ Mới",
+    "another filter keeps the district open: " + await text(page, "#v-area caption"));
+  await page.selectOption("#f-kind", "");
+  await page.click("#apply");
+  await loaded(page);
+  await page.click("#area-back");
+  await page.screenshot({ path: `${OUT}/official-q3-2024.png`, fullPage: true });
+
+  // The reports, through the buttons: the same period and area.
+  const [word] = await Promise.all([page.waitForEvent("download"), page.click("#report-docx")]);
+  const docx = docxText(await word.path());
+  check(word.suggestedFilename() === "bao-cao-2024-07-01-2024-09-30.docx", "Word: its name " + word.suggestedFilename());
+  for (const words of ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "quý III năm 2024", "tỉnh Bắc Kạn"]) {
+    check(docx.includes(words), `Word: says "${words}": ` + docx.slice(0, 500));
+  }
+  const [pdf] = await Promise.all([page.waitForEvent("download"), page.click("#report-pdf")]);
+  const { readFile } = await import("node:fs/promises");
+  const bytes = await readFile(await pdf.path());
+  check(bytes.subarray(0, 4).toString() === "%PDF" && pdf.suggestedFilename().endsWith(".pdf"), "PDF: a PDF " + pdf.suggestedFilename());
+  const pdfWords = pdfText(await pdf.path());
+  check(pdfWords.includes("Bắc Kạn") && pdfWords.includes("CỘNG HÒA"), "PDF: names Bắc Kạn: " + pdfWords.slice(0, 300));
+  const [printable] = await Promise.all([context.waitForEvent("page"), page.click("#report-html")]);
+  await printable.waitForLoadState();
+  const printed = await printable.textContent("body");
+  check(printed.includes("Bắc Kạn") && printed.includes("quý III năm 2024"), "In báo cáo: the printable report " + printed.slice(0, 200));
+  await printable.close();
+
+  // English: the dates stay dd/mm/yyyy.
+  await page.click("#lang");
+  await loaded(page);
+  check(await page.inputValue("#f-from") === "01/07/2024" && await page.inputValue("#f-to") === "30/09/2024"
+    && await text(page, "#head-title") === "Q3 2024 · All of tỉnh Bắc Kạn"
+    && await text(page, "#f-area-chosen") === "Area: Tỉnh Bắc Kạn (until 30/06/2025)",
+  `English: ${await page.inputValue("#f-from")} ${await text(page, "#head-title")} ${await text(page, "#f-area-chosen")}`);
+  const months = (await tableOf(page, "#v-month")).rows.map((r) => r[0]);
+  check(months.slice(0, 3).join() === "07/2024,08/2024,09/2024", "English: months written 07/2024: " + months);
+  await page.click("#lang");
+  await loaded(page);
+
+  // At 360 px: nothing sideways, no text under 10 px, the overlap chart's
+  // agency names clear of its dots.
+  await fits360(page, "Q3 2024, Bắc Kạn");
+  await page.waitForTimeout(500);
+  await noSmallText(page, "Q3 2024, Bắc Kạn at 360 px");
+  const upset = await page.$eval("#v-overlap svg", (svg) => ({
+    names: Math.max(...[...svg.querySelectorAll("text")].filter((t) => t.getAttribute("x") === "0")
+      .map((t) => t.getBoundingClientRect().right)),
+    dots: Math.min(...[...svg.querySelectorAll("circle")].map((c) => c.getBoundingClientRect().left)),
+  }));
+  check(upset.names < upset.dots, `360 px: the overlap chart's names end at ${upset.names}, its dots begin at ${upset.dots}`);
+  await page.screenshot({ path: `${OUT}/official-q3-2024-360.png`, fullPage: true });
+  await page.setViewportSize(DESKTOP);
+
+  // After the reform Bắc Kạn is no more: said, not zeros.
+  await choosePeriod(page, "quarter", 2025, 4);
+  check(await visible(page, "#area-gone") && await page.isHidden("#figures")
+    && (await text(page, "#area-gone")).startsWith("Tỉnh Bắc Kạn không có trong kỳ này"), "a unit gone: " + await text(page, "#area-gone"));
+  await page.locator("#views").screenshot({ path: `${OUT}/area-gone.png` });
+  check(problems.length === 0, "official, issue 33: " + problems.join("; "));
+  await context.close();
+}
+
+// The Women's Union's clerk: her figures are her agency's own activities,
+// named so, and her report is hers.
+async function clerk33(browser) {
+  const who = PEOPLE.clerk;
+  const { context, page, problems } = await fresh(browser, DESKTOP);
+  await signInWaiting(page, who);
+  await loaded(page);
+  await page.selectOption("#f-period", "quarter");
+  await page.selectOption("#f-year", "2024");
+  await page.selectOption("#f-part", "3");
+  await chooseBacKan(page);
+  await page.click("#apply");
+  await loaded(page);
+  const own = "Hội Liên hiệp Phụ nữ tỉnh, toàn tỉnh Bắc Kạn (hoạt động của đơn vị)";
+  check(await text(page, "#head-scope") === own, "clerk: the headline names her agency: " + await text(page, "#head-scope"));
+  await headlineSays(page, expected(BAC_KAN_Q3.filter((r) => r.agency === "womens-union")), "clerk, Q3 2024");
+  await compare(page, "from=2024-07-01&to=2024-09-30&area=06", "clerk, Q3 2024", vi, T.women, own);
+  // Her agency by district: her own column, her own total.
+  const mine = BAC_KAN_Q3.filter((r) => r.agency === "womens-union");
+  const cross = await tableOf(page, "#v-cross");
+  const byD = (d) => vi(mine.filter((r) => r.district === d).reduce((a, r) => a + r.total, 0));
+  check(cross.head.join("|") === "Địa bàn|Hội Liên hiệp Phụ nữ tỉnh"
+    && cross.rows.map((r) => r.join("|")).join(";") === [`Huyện Ba Bể|${byD("061")}`, `Huyện Chợ Mới|${byD("065")}`,
+      `${own}|${vi(mine.reduce((a, r) => a + r.total, 0))}`].join(";"), "clerk: her agency by district " + JSON.stringify(cross));
+  check(await page.isHidden("#f-agency"), "clerk: no agency to choose");
+  check(await visible(page, "#report-docx"), "clerk: her report buttons are shown");
+  const [word] = await Promise.all([page.waitForEvent("download"), page.click("#report-docx")]);
+  const docx = docxText(await word.path());
+  check(docx.includes("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM") && docx.includes("quý III năm 2024"), "clerk: her Word report " + docx.slice(0, 300));
+  await page.screenshot({ path: `${OUT}/clerk.png`, fullPage: true });
+  check(problems.length === 0, "clerk, issue 33: " + problems.join("; "));
+  await context.close();
 }
 
 const CCCD = (n) => "0012" + String(n).padStart(8, "0");
@@ -1206,10 +1525,9 @@ async function forms(browser) {
   // headcount, 40, and the people of both reports, 8).
   await page.click("#nav-figures");
   await loaded(page);
-  await page.fill("#f-from", "2024-01-01");
-  await page.fill("#f-to", "2024-12-31");
-  await page.click("#apply");
-  await loaded(page);
+  await choosePeriod(page, "half", 2024, 1);
+  check(await page.inputValue("#f-from") === "01/01/2024" && await page.inputValue("#f-to") === "30/06/2024"
+    && await text(page, "#head-title") === "6 tháng đầu năm 2024 · Toàn quốc", "forms: the first half of 2024: " + await text(page, "#head-title"));
   const cards = await page.evaluate(() => ["sum-sessions", "sum-attendances", "sum-people"]
     .map((id) => document.querySelector(`#${id} .value`).textContent));
   const want = [2 + 1 + 1, 50 + 80 + 40, identified + 5 + 8].map(vi);
@@ -1255,6 +1573,12 @@ try {
     await forms(browser);
     throw Object.assign(new Error("forms only"), { formsOnly: true });
   }
+  // ISSUE33_ONLY=1: issue 33's views alone (while working on them).
+  if (process.env.ISSUE33_ONLY) {
+    await official33(browser);
+    await clerk33(browser);
+    throw Object.assign(new Error("issue 33 only"), { formsOnly: true });
+  }
   // People, by name and password (issue 30).
   await signInScreen(browser);
   await journey(browser, PEOPLE.clerk, "clerk");
@@ -1264,6 +1588,9 @@ try {
   await secondFactor(browser);
   await adminMustEnrol(browser);
   await passwordChange(browser);
+  // Issue 33: what each figure is, for an official and a clerk.
+  await official33(browser);
+  await clerk33(browser);
   // Last of the sign-ins: it slows this address down.
   await refusals(browser);
 
@@ -1271,8 +1598,16 @@ try {
   const { context, page, problems } = await open(browser, T.viewer, { width: 1280, height: 900 });
   await loaded(page);
   check((await page.textContent("h1")) === "Tuyên truyền phòng, chống mua bán người", "Vietnamese by default");
+  await choosePeriod(page, "all");
   await compare(page, "", "everything", vi);
   await seedFigures(page);
+  // The area table tells the two "Tỉnh Thái Nguyên" apart by their dates.
+  const provincesShown = await tableOf(page, "#v-area");
+  for (const [mark, id] of [["đến 30/06/2025", "tn1"], ["từ 01/07/2025", "tn2"]]) {
+    const row = provincesShown.rows.find((r) => r[0] === `Tỉnh Thái Nguyên (${mark})`);
+    const want = SEED.find((r) => r.id === id).total;
+    check(row && measuresOf(provincesShown, row, "vi").attendances === vi(want), `area table: Thái Nguyên (${mark}): ${row}`);
+  }
   for (const view of ["v-summary", "v-agency", "v-kind", "v-month", "v-overlap", "v-frequency", "v-area"]) {
     await page.locator("#" + view).screenshot({ path: `${OUT}/${view}.png` });
   }
@@ -1311,24 +1646,18 @@ try {
   }
   await page.locator("#v-area").screenshot({ path: `${OUT}/v-area-units.png` });
   await page.click("#area-back");
-  // The report for signing, downloaded as Markdown: the service's figures.
-  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#report-md")]);
-  const { readFile } = await import("node:fs/promises");
-  const md = await readFile(await download.path(), "utf8");
-  const all = expected(SEED);
-  check(md.includes(`Toàn tỉnh đã tổ chức ${vi(all.sessions)} buổi, lớp`)
-    && md.includes(`với ${vi(all.attendances)} lượt người tham dự`), "report: " + md.slice(0, 400));
   // An area found by its name without accents.
   await page.fill("#f-from", "");
   await page.fill("#f-to", "");
   await page.fill("#f-area-q", "ba dinh");
-  await page.waitForSelector("#f-area-results button", { timeout: 10000 });
-  const choice = await page.textContent("#f-area-results button");
-  check(/Ba Đình/.test(choice), "accent-insensitive area search: " + choice);
-  await page.click("#f-area-results button");
+  const ward = page.locator("#f-area-results button", { hasText: "Phường Ba Đình" }).first();
+  await ward.waitFor({ timeout: 10000 });
+  const choice = await ward.textContent();
+  check(choice === "Phường Ba Đình (từ 01/07/2025)", "accent-insensitive area search, the ward marked as of the reform: " + choice);
+  const code = await ward.getAttribute("data-code");
+  await ward.click();
   await page.click("#apply");
   await loaded(page);
-  const code = choice.match(/\(([^)]+)\)$/)[1];
   await compare(page, "area=" + code, "area=" + code, vi);
   // English.
   await page.click("#lang");
@@ -1343,6 +1672,7 @@ try {
   {
     const { context, page, problems } = await open(browser, T.admin, { width: 1280, height: 900 });
     await loaded(page);
+    await choosePeriod(page, "all");
     const link = page.locator("#v-agency tbody tr:first-child a.fig").first();
     const shown = await link.textContent();
     await link.click();
@@ -1361,11 +1691,20 @@ try {
     const listed = await tableOf(page, "#drill");
     const b1 = listed.rows.find((r) => r[0].endsWith(": b1"));
     const m = b1 && measuresOf(listed, b1, "vi");
-    check(m && m.sessions === "–" && m.attendances === "–" && m.people === "–" && m.items === "3" && m.audience === "5.000",
+    check(m && m.sessions === "–" && m.attendances === "–" && m.here === "–" && m.items === "3" && m.audience === "5.000",
       "drill-down: the broadcast " + JSON.stringify(m));
     const t1 = measuresOf(listed, listed.rows.find((r) => r[0].endsWith(": t1")), "vi");
-    check(t1.sessions === "12" && t1.attendances === "600" && t1.people === "0" && t1.share === "≥ 0,0%" && t1.items === "–",
+    check(t1.sessions === "12" && t1.attendances === "600" && t1.here === "0" && t1.share === "≥ 0,0%" && t1.items === "–",
       "drill-down: the tally of 12 sessions " + JSON.stringify(t1));
+    // Its last line: the row's people once each, as computed here, not
+    // the sum of the activities' own.
+    const wu = expected(byAgency("womens-union"));
+    const last = measuresOf(listed, listed.rows[listed.rows.length - 1], "vi");
+    const perActivity = listed.rows.slice(0, -1).map((r) => measuresOf(listed, r, "vi").here)
+      .filter((v) => v !== "–").reduce((a, v) => a + Number(v.replace(/\./g, "")), 0);
+    check(listed.rows[listed.rows.length - 1][0] === "Hội Liên hiệp Phụ nữ tỉnh (không tính trùng)" && last.here === vi(wu.unique)
+      && last.attendances === vi(wu.attendances) && perActivity !== wu.unique && await text(page, "#drill-title") === "Chi tiết các hoạt động",
+    `drill-down: the last line ${JSON.stringify(last)} is the row's ${wu.unique} people (the activities add up to ${perActivity})`);
     await page.locator("#drill").screenshot({ path: `${OUT}/drill.png` });
     check(problems.length === 0, "admin page: " + problems.join("; "));
     await context.close();
@@ -1375,20 +1714,10 @@ try {
   {
     const { context, page, problems } = await open(browser, T.viewer, { width: 360, height: 800 });
     await loaded(page);
+    await choosePeriod(page, "all");
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     check(width <= 360, "360 px: the page is " + width + " px wide");
-    // No text smaller than 11 px: table cells as set, chart text as drawn
-    // (its size times the chart's scale).
-    const smallest = await page.evaluate(() => {
-      const sizes = [...document.querySelectorAll("#views td, #views th, #views .fig-card p")]
-        .map((e) => parseFloat(getComputedStyle(e).fontSize));
-      for (const svg of document.querySelectorAll("#views svg")) {
-        const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
-        for (const t of svg.querySelectorAll("text")) sizes.push(parseFloat(getComputedStyle(t).fontSize) * scale);
-      }
-      return Math.min(...sizes);
-    });
-    check(smallest >= 10.5, "360 px: the smallest text is " + smallest + " px");
+    await noSmallText(page, "360 px");
     const wide = await page.$$eval("#views .table", (ts) => ts.filter((t) => t.scrollWidth > t.clientWidth + 1).length);
     check(wide === 0, `360 px: ${wide} tables scroll sideways`);
     await page.screenshot({ path: `${OUT}/dashboard-360.png`, fullPage: true });
@@ -1401,9 +1730,10 @@ try {
   {
     const { context, page, problems } = await open(browser, T.viewer, { width: 1280, height: 900 });
     await loaded(page);
+    await choosePeriod(page, "all");
     check(await page.isVisible("#locked"), "the locked-period notice is shown");
     const text = await page.textContent("#locked-text");
-    check(text.includes("tháng 8/2025") && text.startsWith("Kỳ đã khoá sổ"), "locked notice: " + text);
+    check(text.includes("tháng 8/2025") && text.startsWith("Kỳ đã khóa sổ"), "locked notice: " + text);
     await page.locator("#locked").screenshot({ path: `${OUT}/locked.png` });
     await page.click("#locked-pub");
     await page.waitForSelector("#publications:not([hidden]) #pub-body table", { timeout: 20000 });
@@ -1423,7 +1753,7 @@ try {
     check(await page.isHidden("#views"), "a locked period shows its publication first");
     check((await page.inputValue("#pub-select")).startsWith("2025-08|"), "the period's own publication is chosen");
     const signed = await page.textContent("#pub-mode-text");
-    check(signed.startsWith("Số liệu tháng 8/2025 đã khoá sổ và đã công bố"), "signed label: " + signed);
+    check(signed.startsWith("Số liệu tháng 8/2025 đã khóa sổ và đã công bố"), "signed label: " + signed);
     await page.locator("#publications").screenshot({ path: `${OUT}/signed.png` });
     await page.click("#pub-live");
     await page.waitForSelector("#views:not([hidden])", { timeout: 20000 });
@@ -1462,7 +1792,7 @@ try {
     const off = byAgencyTable.totals.suppressed;
     if (!["unique_participants", "identified_attendances", "attendances", "reach_max"].some((m) => off.includes(m))) {
       const people = (await page.textContent("#pub-summary .pub-people")).trim();
-      check(people === `${vi(aug.unique)} người được định danh (${aug.floor ? "ít nhất " : ""}${pct(aug.share, vi)} lượt tham dự); `
+      check(people === `${vi(aug.unique)} người có CCCD/SĐT (đã loại trùng) (${aug.floor ? "ít nhất " : ""}${pct(aug.share, vi)} lượt tham dự); `
         + `ước tính không quá ${vi(aug.reachMax)} người khác nhau.`, "public: the period's people: " + people);
     } else console.log("browser: public people line not checked (withheld: " + off + ")");
     if (!off.includes("media_items") && !off.includes("audience")) {
@@ -1480,11 +1810,17 @@ try {
       "public: the table's totals " + JSON.stringify(total));
     check(cells.every(([text, c]) => !c.includes("suppressed") || text === "không công bố"), "withheld cells say so");
     check((await page.isHidden("#views")), "public: no ad-hoc views");
-    const [dl] = await Promise.all([page.waitForEvent("download"), page.click("#pub-report-md")]);
-    const { readFile } = await import("node:fs/promises");
-    const report = await readFile(await dl.path(), "utf8");
-    check(report.includes("Số liệu theo bản công bố kỳ 2025-08, phiên bản 1"), "public report: " + report.slice(0, 300));
+    // No code in what the public reads: names, months written as here.
+    const said = await page.textContent("#publications");
+    const codes = said.match(/\b(agency|kind|topic|target_group|ethnic_minorities|womens-union|police|area:\w+|period:\w+)\b|\b\d{4}-\d{2}\b/g);
+    check(!codes, "public: no codes shown: " + codes);
+    check((await text(page, "#publications [data-i18n=withheldNote]")).startsWith("Số liệu nhỏ được ẩn"), "public: why cells are withheld");
+    const [dl] = await Promise.all([page.waitForEvent("download"), page.click("#pub-report-docx")]);
+    const report = docxText(await dl.path());
+    check(dl.suggestedFilename().endsWith(".docx") && report.includes("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"),
+      `public report ${dl.suggestedFilename()}: ` + report.slice(0, 300));
     await page.locator("#publications").screenshot({ path: `${OUT}/publications.png` });
+    await page.screenshot({ path: `${OUT}/public.png`, fullPage: true });
     await fits360(page, "publications");
     await page.screenshot({ path: `${OUT}/publications-360.png`, fullPage: true });
     check(problems.length === 0, "public page: " + problems.join("; "));

@@ -7,7 +7,8 @@
 //! `session.js`, signing in; `totp.js`, two-step verification; `charts.js`;
 //! `i18n.js`; `events.js` and `event-form.js`, an agency's activities and
 //! their form; `consent.js`, claims, link proposals and duplicates;
-//! `places.js`, places named as people say them).
+//! `places.js`, places named as people say them; `period.js`, the period
+//! picker and periods in words).
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
@@ -72,6 +73,11 @@ const FILES: &[(&str, &str, &str)] = &[
         "places.js",
         "text/javascript; charset=utf-8",
         include_str!("../../dashboard/places.js"),
+    ),
+    (
+        "period.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../dashboard/period.js"),
     ),
     (
         "app.css",

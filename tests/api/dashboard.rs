@@ -28,6 +28,7 @@ async fn the_dashboard_is_served_from_the_service_alone(app: TestApp) {
         ("/dashboard/event-form.js", "text/javascript"),
         ("/dashboard/consent.js", "text/javascript"),
         ("/dashboard/places.js", "text/javascript"),
+        ("/dashboard/period.js", "text/javascript"),
         ("/dashboard/app.css", "text/css"),
     ] {
         let resp = client.get(app.url(path)).send().await.unwrap();
