@@ -10,7 +10,7 @@
 import { authMode, download as fetchFile, request, serverNow } from "./api.js";
 import { Charts } from "./charts.js";
 import { fmt, fmtDate, fmtMonth, fmtShare, getLang, periodWords, setLang, t, translatePage } from "./i18n.js";
-import { initPeriod, periodName as namePeriod, readPeriod, setCurrentQuarter, setPeriod, translatePeriod } from "./period.js";
+import { codeBounds, initPeriod, periodName as namePeriod, readPeriod, setCurrentQuarter, setPeriod, setRule, translatePeriod } from "./period.js";
 import { renderWho, startSession } from "./session.js";
 import { closeEvents, showList, translateEvents } from "./events.js";
 import { closeConsent, pendingCount, showConsent, translateConsent } from "./consent.js";
@@ -690,17 +690,6 @@ function fail(e) {
   status(`${t("error")}: ${e.message}`, true);
 }
 
-// The first and last days of a period code (2025, 2025-Q3, 2025-07).
-function periodBounds(p) {
-  const iso = (y, m, d) => `${y}-${String(m).padStart(2, "0")}-${String(d).padStart(2, "0")}`;
-  const last = (y, m) => new Date(Date.UTC(y, m, 0)).getUTCDate();
-  const y = Number(p.slice(0, 4));
-  const q = p.match(/^\d{4}-Q([1-4])$/);
-  const m = p.match(/^\d{4}-(\d{2})$/);
-  const [a, b] = q ? [3 * q[1] - 2, 3 * q[1]] : m ? [Number(m[1]), Number(m[1])] : [1, 12];
-  return [iso(y, a, 1), iso(y, b, last(y, b))];
-}
-
 // The locked period the filters are exactly (its dates, nothing else
 // narrowing them), whose signed figures are then shown first. Only dates
 // that are a month, a quarter or a year ask the service.
@@ -708,10 +697,11 @@ async function exactLocked(base) {
   const only = [...base.keys()].every((k) => k === "from" || k === "to");
   const [from, to] = [base.get("from"), base.get("to")];
   if (!only || !from || !to) return null;
-  const y = from.slice(0, 4);
-  const m = Number(from.slice(5, 7));
-  const shapes = [y, `${y}-${from.slice(5, 7)}`, `${y}-Q${Math.ceil(m / 3)}`];
-  const exact = (p) => { const [f, t] = periodBounds(p); return f === from && t === to; };
+  // The last day is in the period's own month (the 14th under Decree 09).
+  const y = to.slice(0, 4);
+  const m = Number(to.slice(5, 7));
+  const shapes = [y, `${y}-${to.slice(5, 7)}`, `${y}-Q${Math.ceil(m / 3)}`];
+  const exact = (p) => { const [f, t] = codeBounds(p); return f === from && t === to; };
   if (!shapes.some(exact)) return null;
   const answer = await api("/api/v1/aggregates?" + base);
   return (answer.meta.locked_periods || []).find(exact) || null;
@@ -1020,7 +1010,12 @@ async function enter(who) {
     // Every signed-in role but the public may have the report (an agency its own).
     $("reports").hidden = false;
     if (who.role === "agency" || who.role === "admin") await openWork(who, gen);
-    await defaultArea(gen);
+    const me = await api("/api/v1/whoami");
+    if (gen !== state.gen) return;
+    // The deployment's reporting months (calendar, or Decree 09's cut-off
+    // on the 14th) cut every period the picker names.
+    setRule(me.reporting_periods);
+    await defaultArea(me, gen);
     // The figures open on the current quarter, said in the headline.
     if (!state.periodSet) {
       setCurrentQuarter(serverNow());
@@ -1070,9 +1065,8 @@ async function openWork(who, gen) {
 
 // The area the page starts with: the caller's own scope (an account or
 // token limited to one area), else the deployment's (HOME_AREA).
-async function defaultArea(gen) {
+async function defaultArea(me, gen) {
   if (state.area) return;
-  const me = await api("/api/v1/whoami");
   const code = me.area || me.home_area;
   if (!code || gen !== state.gen) return;
   try {

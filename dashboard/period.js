@@ -13,13 +13,28 @@ const ROMAN = ["I", "II", "III", "IV"];
 const FIRST_YEAR = 2015;
 
 const pad = (n) => String(n).padStart(2, "0");
-const iso = (y, m, d) => `${y}-${pad(m)}-${pad(d)}`;
-const lastDay = (y, m) => new Date(Date.UTC(y, m, 0)).getUTCDate();
+const isoOf = (d) => `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
+
+// The deployment's reporting months (GET /whoami `reporting_periods`):
+// "calendar", or "decree-09" (Decree 09/2019/NĐ-CP: a month runs from the
+// 15th of the month before to the 14th; quarter III is 15/6 to 14/9).
+let rule = "calendar";
+
+/** Sets the rule reporting months are cut by. */
+export function setRule(r) {
+  rule = r === "decree-09" ? "decree-09" : "calendar";
+}
+
+// The first day of reporting month m (1-12, or beyond: 13 is January of
+// the next year) of year y, as a UTC date.
+function monthStart(y, m) {
+  return rule === "decree-09" ? new Date(Date.UTC(y, m - 2, 15)) : new Date(Date.UTC(y, m - 1, 1));
+}
 
 /** The first and last days of a named period, as ISO dates ("" for the whole time). */
 export function boundsOf(kind, year, part) {
   const y = Number(year);
-  const span = (a, b) => [iso(y, a, 1), iso(y, b, lastDay(y, b))];
+  const span = (a, b) => [isoOf(monthStart(y, a)), isoOf(new Date(monthStart(y, b + 1).getTime() - 86400000))];
   switch (kind) {
     case "quarter": return span(3 * part - 2, 3 * part);
     case "half": return Number(part) === 1 ? span(1, 6) : span(7, 12);
@@ -29,10 +44,21 @@ export function boundsOf(kind, year, part) {
   }
 }
 
+/** The first and last days of a period code (2025, 2025-Q3, 2025-07), ISO. */
+export function codeBounds(p) {
+  const y = Number(p.slice(0, 4));
+  const q = p.match(/^\d{4}-Q([1-4])$/);
+  const m = p.match(/^\d{4}-(\d{2})$/);
+  const span = (a, b) => [isoOf(monthStart(y, a)), isoOf(new Date(monthStart(y, b + 1).getTime() - 86400000))];
+  return q ? span(3 * q[1] - 2, 3 * q[1]) : m ? span(Number(m[1]), Number(m[1])) : span(1, 12);
+}
+
 /** The named period the dates are exactly, or null: { kind, year, part }. */
 export function namedOf(from, to) {
-  if (!from || !to || from.slice(0, 4) !== to.slice(0, 4)) return null;
-  const y = Number(from.slice(0, 4));
+  if (!from || !to) return null;
+  // A reporting year ends in its own calendar year (under Decree 09 it
+  // starts on 15 December of the one before).
+  const y = Number(to.slice(0, 4));
   const same = (kind, part) => { const [f, l] = boundsOf(kind, y, part); return f === from && l === to; };
   for (const q of [1, 2, 3, 4]) if (same("quarter", q)) return { kind: "quarter", year: y, part: q };
   for (const h of [1, 2]) if (same("half", h)) return { kind: "half", year: y, part: h };
@@ -57,10 +83,13 @@ export function periodName(from, to) {
   return t("pAll");
 }
 
-// Today in Vietnam (UTC+7): its year and quarter.
+// Today in Vietnam (UTC+7): its reporting year and quarter (under Decree
+// 09, from the 15th a day belongs to the next month).
 function today(now) {
   const d = new Date(now + 7 * 3600 * 1000);
-  return { y: d.getUTCFullYear(), q: Math.floor(d.getUTCMonth() / 3) + 1 };
+  let m = d.getUTCFullYear() * 12 + d.getUTCMonth();
+  if (rule === "decree-09" && d.getUTCDate() >= 15) m += 1;
+  return { y: Math.floor(m / 12), q: Math.floor((m % 12) / 3) + 1 };
 }
 
 function fillSelect(select, values, label) {

@@ -36,6 +36,9 @@ if [ "$(cat "$npm_dir/.stamp" 2>/dev/null)" != "${pkgs[*]}" ]; then
   echo "${pkgs[*]}" > "$npm_dir/.stamp"
 fi
 
+# The picker's periods under both reporting rules (REPORTING_PERIODS).
+node scripts/browser/period-rule.mjs
+
 # shellcheck source=scripts/lib/service.sh
 . scripts/lib/service.sh
 

@@ -12,7 +12,6 @@
 //! serialises writers anyway.)
 
 use std::fmt;
-use std::str::FromStr;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -21,15 +20,17 @@ use utoipa::ToSchema;
 use crate::audit::{self, Actor};
 use crate::db::periods::{self as table, LockRow, NewLock};
 use crate::db::{DbConn, event_links, write_tx};
+use crate::domain::calendar::PeriodRule;
 use crate::error::ApiError;
 
-/// A calendar period: a year (`2025`), a quarter (`2025-Q3`) or a month
-/// (`2025-07`).
+/// A reporting period: a year (`2025`), a quarter (`2025-Q3`) or a month
+/// (`2025-07`), its days cut by the deployment's [`PeriodRule`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Period {
     text: String,
     starts_on: NaiveDate,
     ends_on: NaiveDate,
+    rule: PeriodRule,
 }
 
 impl Period {
@@ -48,26 +49,27 @@ impl Period {
         self.ends_on
     }
 
+    /// The rule its days were cut by.
+    pub fn rule(&self) -> PeriodRule {
+        self.rule
+    }
+
     /// The period as one integer (year * 100, plus the month, or 20 plus
     /// the quarter): for pagination cursors.
     pub fn code(&self) -> i64 {
-        let y = i64::from(chrono::Datelike::year(&self.starts_on));
-        let m = i64::from(chrono::Datelike::month(&self.starts_on));
-        let months = (self
-            .ends_on
-            .signed_duration_since(self.starts_on)
-            .num_days()
-            + 1)
-            / 28;
-        match months {
-            1 => y * 100 + m,
-            3 => y * 100 + 20 + (m + 2) / 3,
-            _ => y * 100,
+        // The text is canonical (parsed): `YYYY`, `YYYY-Qn` or `YYYY-MM`.
+        let y: i64 = self.text[..4].parse().expect("a parsed period");
+        match self.text.get(5..) {
+            None => y * 100,
+            Some(q) if q.starts_with('Q') => {
+                y * 100 + 20 + q[1..].parse::<i64>().expect("a parsed quarter")
+            }
+            Some(m) => y * 100 + m.parse::<i64>().expect("a parsed month"),
         }
     }
 
     /// The period of a [`Self::code`].
-    pub fn from_code(code: i64) -> Option<Self> {
+    pub fn from_code(code: i64, rule: PeriodRule) -> Option<Self> {
         let (y, r) = (code / 100, code % 100);
         let text = match r {
             0 => format!("{y:04}"),
@@ -75,16 +77,16 @@ impl Period {
             21..=24 => format!("{y:04}-Q{}", r - 20),
             _ => return None,
         };
-        text.parse().ok()
+        Self::parse(&text, rule).ok()
     }
 
-    fn months(year: i32, first: u32, count: u32, text: String) -> Option<Self> {
-        let starts_on = NaiveDate::from_ymd_opt(year, first, 1)?;
-        let next = starts_on.checked_add_months(chrono::Months::new(count))?;
+    fn months(rule: PeriodRule, year: i32, first: u32, count: u32, text: String) -> Option<Self> {
+        let (starts_on, ends_on) = rule.span(year, first, count)?;
         Some(Period {
             text,
             starts_on,
-            ends_on: next.pred_opt()?,
+            ends_on,
+            rule,
         })
     }
 }
@@ -95,14 +97,35 @@ impl fmt::Display for Period {
     }
 }
 
+/// Fixes the deployment's rule for reporting periods at start: the rule
+/// is recorded, and changing it is refused while any period is locked or
+/// published (their days were cut by the rule recorded).
+pub fn fix_rule(conn: &mut DbConn, rule: PeriodRule) -> Result<(), String> {
+    let stored = table::stored_rule(conn).map_err(|e| e.to_string())?;
+    if stored == rule.as_str() {
+        return Ok(());
+    }
+    let fixed = table::fixed_periods(conn).map_err(|e| e.to_string())?;
+    if fixed > 0 {
+        return Err(format!(
+            "REPORTING_PERIODS is {}, but {fixed} period lock(s) or publication(s) were made with \
+             {stored}: their days were cut by it. Keep REPORTING_PERIODS={stored}, or reopen the \
+             locks and remove the publications first",
+            rule.as_str()
+        ));
+    }
+    table::store_rule(conn, rule).map_err(|e| e.to_string())?;
+    log::info!("reporting periods: {} (was {stored})", rule.as_str());
+    Ok(())
+}
+
 /// Why a period did not parse.
 pub const PERIOD_FORMAT: &str =
     "a year (2025), a quarter (2025-Q3) or a month (2025-07), from 1900 to 2100";
 
-impl FromStr for Period {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, String> {
+impl Period {
+    /// The period written `s`, its days cut by `rule`.
+    pub fn parse(s: &str, rule: PeriodRule) -> Result<Self, String> {
         let bad = || PERIOD_FORMAT.to_string();
         let (year, rest) = match s.split_once('-') {
             Some((y, r)) => (y, Some(r)),
@@ -117,11 +140,11 @@ impl FromStr for Period {
         }
         let two_digits = |r: &str| r.len() == 2 && r.bytes().all(|b| b.is_ascii_digit());
         let period = match rest {
-            None => Period::months(y, 1, 12, s.to_string()),
+            None => Period::months(rule, y, 1, 12, s.to_string()),
             Some(q) if q.len() == 2 && q.starts_with('Q') => match q.as_bytes()[1] {
                 n @ b'1'..=b'4' => {
                     let n = u32::from(n - b'0');
-                    Period::months(y, 3 * n - 2, 3, s.to_string())
+                    Period::months(rule, y, 3 * n - 2, 3, s.to_string())
                 }
                 _ => None,
             },
@@ -129,7 +152,7 @@ impl FromStr for Period {
                 let m: u32 = m.parse().map_err(|_| bad())?;
                 (1..=12)
                     .contains(&m)
-                    .then(|| Period::months(y, m, 1, s.to_string()))
+                    .then(|| Period::months(rule, y, m, 1, s.to_string()))
                     .flatten()
             }
             Some(_) => None,
@@ -382,22 +405,22 @@ mod tests {
 
     #[test]
     fn periods_parse_to_their_days() {
-        let p: Period = "2025".parse().unwrap();
+        let p = Period::parse("2025", PeriodRule::Calendar).unwrap();
         assert_eq!(
             (p.starts_on(), p.ends_on()),
             (d(2025, 1, 1), d(2025, 12, 31))
         );
-        let p: Period = "2025-Q3".parse().unwrap();
+        let p = Period::parse("2025-Q3", PeriodRule::Calendar).unwrap();
         assert_eq!(
             (p.starts_on(), p.ends_on()),
             (d(2025, 7, 1), d(2025, 9, 30))
         );
-        let p: Period = "2024-02".parse().unwrap();
+        let p = Period::parse("2024-02", PeriodRule::Calendar).unwrap();
         assert_eq!(
             (p.starts_on(), p.ends_on()),
             (d(2024, 2, 1), d(2024, 2, 29))
         );
-        let p: Period = "2025-12".parse().unwrap();
+        let p = Period::parse("2025-12", PeriodRule::Calendar).unwrap();
         assert_eq!(
             (p.starts_on(), p.ends_on()),
             (d(2025, 12, 1), d(2025, 12, 31))
@@ -410,10 +433,14 @@ mod tests {
         for p in [
             "2025", "2025-Q1", "2025-Q4", "2024-02", "2025-12", "1900-01",
         ] {
-            let period: Period = p.parse().unwrap();
-            assert_eq!(Period::from_code(period.code()).unwrap(), period, "{p}");
+            let period = Period::parse(p, PeriodRule::Calendar).unwrap();
+            assert_eq!(
+                Period::from_code(period.code(), PeriodRule::Calendar).unwrap(),
+                period,
+                "{p}"
+            );
         }
-        assert!(Period::from_code(202513).is_none());
+        assert!(Period::from_code(202513, PeriodRule::Calendar).is_none());
     }
 
     #[test]
@@ -435,13 +462,16 @@ mod tests {
             "-2025",
             "+202",
         ] {
-            assert!(bad.parse::<Period>().is_err(), "{bad:?} parsed");
+            assert!(
+                Period::parse(bad, PeriodRule::Calendar).is_err(),
+                "{bad:?} parsed"
+            );
         }
     }
 
     #[test]
     fn a_lock_covers_its_first_and_last_day_only() {
-        let p: Period = "2025-07".parse().unwrap();
+        let p = Period::parse("2025-07", PeriodRule::Calendar).unwrap();
         let locks = Locks(vec![LockRow {
             id: 1,
             period: p.as_str().into(),

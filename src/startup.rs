@@ -144,6 +144,7 @@ pub fn prepare(settings: &Settings) -> Result<AppState, StartError> {
             );
         }
         crate::seed::first_start(c, settings)?;
+        crate::periods::fix_rule(c, settings.period_rule)?;
         Ok(())
     })
     .map_err(|e| StartError::Database(e.to_string()))?;

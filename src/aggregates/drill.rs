@@ -51,6 +51,8 @@ pub struct Drill {
     pub filters: Filters,
     /// The other keys.
     pub keys: RowKeys,
+    /// How the `period` key cuts its months.
+    pub rule: crate::domain::calendar::PeriodRule,
 }
 
 /// One real event's figures: its share of the row's additive measures.
@@ -115,7 +117,11 @@ pub struct DrillPage {
 impl RowKeys {
     /// The dimensions these keys are in, with the condition each puts on
     /// `(g, k)`: area codes as unit ids, periods as written.
-    fn conditions(&self, conn: &mut DbConn) -> Result<Vec<(Dimension, Vec<Bind>)>, ApiError> {
+    fn conditions(
+        &self,
+        conn: &mut DbConn,
+        rule: crate::domain::calendar::PeriodRule,
+    ) -> Result<Vec<(Dimension, Vec<Bind>)>, ApiError> {
         let mut out = Vec::new();
         for ((field, dim, code), name) in [
             ("province", Dimension::AreaProvince, &self.province),
@@ -151,8 +157,7 @@ impl RowKeys {
             out.push((dim, ids.into_iter().map(Bind::Int).collect()));
         }
         if let Some(p) = &self.period {
-            let period: crate::periods::Period = p
-                .parse()
+            let period = crate::periods::Period::parse(p, rule)
                 .map_err(|m: String| ApiError::field("period", m))?;
             let dim = match period.as_str().len() {
                 4 => Dimension::PeriodYear,
@@ -174,11 +179,12 @@ pub fn events(
     after: Option<i64>,
     limit: i64,
 ) -> Result<(Vec<DrillEvent>, DrillTotals, Option<i64>), ApiError> {
-    let conditions = drill.keys.conditions(conn)?;
+    let conditions = drill.keys.conditions(conn, drill.rule)?;
     let dims: Vec<&str> = conditions.iter().map(|(d, _)| d.as_str()).collect();
     let request = Request {
         filters: drill.filters.clone(),
         group_by: GroupBy::parse(Some(&dims.join(",")))?,
+        rule: drill.rule,
     };
     let areas = area_ids(conn, &request.filters)?;
     let pg = crate::db::is_postgres(conn);
@@ -192,7 +198,7 @@ pub fn events(
             .join(", ");
         hit.push(format!(
             "s.g IN (SELECT r.g FROM {} r WHERE r.k IN ({list}))",
-            key_relation(pg, *dim)
+            key_relation(pg, *dim, drill.rule)
         ));
     }
     let measures = super::measure::summed()

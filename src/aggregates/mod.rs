@@ -125,6 +125,8 @@ pub struct Request {
     pub filters: Filters,
     /// The grouping (empty: totals only).
     pub group_by: GroupBy,
+    /// How `period:*` keys cut their months (the deployment's rule).
+    pub rule: crate::domain::calendar::PeriodRule,
 }
 
 /// One row: its keys (in `group_by` order) and its measures.

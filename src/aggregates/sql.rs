@@ -16,6 +16,7 @@
 
 use crate::db::raw::{Bind, Sql};
 use crate::domain::Kind;
+use crate::domain::calendar::PeriodRule;
 
 use super::measure;
 use super::{AreaMode, Dimension, Filters, MAX_DIMENSIONS, Request};
@@ -287,7 +288,12 @@ fn people_and_parts(sql: &mut Sql, request: &Request, sliced: bool, first: bool)
         group_by
             .iter()
             .enumerate()
-            .map(|(i, d)| format!("JOIN {} d{i} ON d{i}.g = {anchor}", key_relation(pg, *d)))
+            .map(|(i, d)| {
+                format!(
+                    "JOIN {} d{i} ON d{i}.g = {anchor}",
+                    key_relation(pg, *d, request.rule)
+                )
+            })
             .collect::<Vec<_>>()
             .join(" ")
     };
@@ -450,7 +456,7 @@ fn first_parts(
     let when = match period {
         Some(i) => format!(
             " WHERE {} = kp.k{i}",
-            period_expr(pg, request.group_by[i], "f.d")
+            period_expr(pg, request.group_by[i], "f.d", request.rule)
         ),
         None => since_from(sql),
     };
@@ -611,7 +617,7 @@ fn in_or_below(sql: &mut Sql, ids: &[i64], alias: &str, id_col: &str) -> String 
 }
 
 /// The `(g, k)` relation of a dimension: each real event's keys in it.
-pub fn key_relation(pg: bool, d: Dimension) -> String {
+pub fn key_relation(pg: bool, d: Dimension, rule: PeriodRule) -> String {
     let area = |col: &str| format!("(SELECT DISTINCT ev.group_seq AS g, ev.{col} AS k FROM ev)");
     match d {
         Dimension::Agency => "dim_agency".into(),
@@ -624,14 +630,28 @@ pub fn key_relation(pg: bool, d: Dimension) -> String {
         Dimension::PeriodMonth | Dimension::PeriodQuarter | Dimension::PeriodYear => {
             format!(
                 "(SELECT grp.g AS g, {} AS k FROM grp)",
-                period_expr(pg, d, "grp.d")
+                period_expr(pg, d, "grp.d", rule)
             )
         }
     }
 }
 
 /// Date bucketing differs by backend: the one explicit `match` for it.
-fn period_expr(pg: bool, d: Dimension, col: &str) -> String {
+/// Under the Decree 09 cut-off a day from the 15th on belongs to the next
+/// month: it is bucketed as the first of that month.
+fn period_expr(pg: bool, d: Dimension, col: &str, rule: PeriodRule) -> String {
+    let day = match (pg, rule) {
+        (_, PeriodRule::Calendar) => col.to_string(),
+        (true, PeriodRule::Decree09) => format!(
+            "(CASE WHEN EXTRACT(DAY FROM {col}) >= 15 \
+             THEN date_trunc('month', {col}) + interval '1 month' ELSE {col} END)"
+        ),
+        (false, PeriodRule::Decree09) => format!(
+            "(CASE WHEN CAST(strftime('%d', {col}) AS INTEGER) >= 15 \
+             THEN date({col}, 'start of month', '+1 month') ELSE {col} END)"
+        ),
+    };
+    let col = day.as_str();
     match (pg, d) {
         (true, Dimension::PeriodMonth) => format!("to_char({col}, 'YYYY-MM')"),
         (true, Dimension::PeriodQuarter) => format!("to_char({col}, 'YYYY-\"Q\"Q')"),

@@ -122,7 +122,9 @@ pub struct AggregateAnswer {
 impl AggregateAnswer {
     /// The view of `answer` to `request`.
     pub fn new(request: Request, answer: Answer, engine: Engine, locked: Vec<String>) -> Self {
-        let Request { filters, group_by } = request;
+        let Request {
+            filters, group_by, ..
+        } = request;
         // A measure may be summed across rows exactly when every real event of
         // the slice sits in one row: checked on this answer, not assumed.
         let additive = answer.additive_measures(!group_by.is_empty());
@@ -333,6 +335,7 @@ mod tests {
                     ..Filters::default()
                 },
                 group_by,
+                rule: Default::default(),
             };
             let locked = vec!["2025-Q3".to_string()];
             let mine = to_json(&request, &answer, Engine::Index, &locked).unwrap();

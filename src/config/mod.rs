@@ -9,6 +9,8 @@
 //! When `JWT_KEYS` is not set, a key is generated on first start and kept in
 //! `$DATA_DIR/jwt.key` with mode 0600, so tokens survive restarts.
 
+/// How reporting periods cut their months (`REPORTING_PERIODS`).
+pub use crate::domain::calendar::PeriodRule;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -157,6 +159,8 @@ pub struct Settings {
     pub require_admin_mfa: bool,
     /// The deployment's own area code.
     pub home_area: Option<String>,
+    /// How reporting periods cut their months (fixed once a period is locked).
+    pub period_rule: PeriodRule,
     /// Single sign-on (None: passwords only).
     pub oidc: Option<OidcSettings>,
     /// The signed report's letterhead.
@@ -374,6 +378,12 @@ impl Settings {
             session_max: Duration::from_secs(session_max_hours * 3600),
             require_admin_mfa: parse_bool(get("REQUIRE_ADMIN_MFA"), "REQUIRE_ADMIN_MFA", false)?,
             home_area: get("HOME_AREA").map(str::to_string),
+            period_rule: match get("REPORTING_PERIODS") {
+                None => PeriodRule::Calendar,
+                Some(v) => PeriodRule::parse(v).ok_or_else(|| {
+                    format!("REPORTING_PERIODS must be calendar or decree-09, not {v:?}")
+                })?,
+            },
             letterhead: Letterhead {
                 issuer: split_list(get("REPORT_ISSUER"), '/'),
                 number_symbol: get("REPORT_NUMBER_SYMBOL").map(str::to_string),

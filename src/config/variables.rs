@@ -172,6 +172,11 @@ pub const VARIABLES: &[Variable] = &[
         meaning: "the deployment's own area (e.g. a province code): the default scope of the dashboard's pickers and of reports",
     },
     Variable {
+        name: "REPORTING_PERIODS",
+        default: "`calendar`",
+        meaning: "`calendar`: months from the 1st; `decree-09`: the reporting cut-off of Decree 09/2019/NĐ-CP, a month from the 15th of the month before to the 14th (quarter III: 15/6-14/9), for pickers, `group_by=period:*`, locks, publications and reports. Fixed once a period is locked: the service refuses to start with another rule while one is",
+    },
+    Variable {
         name: "REPORT_ISSUER",
         default: "blank",
         meaning: "the report's issuing body, lines separated by `/`, governing body first (`UBND TỈNH BẮC KẠN/SỞ LAO ĐỘNG - THƯƠNG BINH VÀ XÃ HỘI`)",

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::DbConn;
 use super::schema::period_locks;
+use crate::domain::calendar::PeriodRule;
 
 /// One stored lock, active or reopened.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
@@ -124,4 +125,45 @@ pub fn page(
         q = q.filter(period_locks::id.lt(id));
     }
     q.order(period_locks::id.desc()).limit(limit).load(conn)
+}
+
+#[derive(QueryableByName)]
+struct RuleRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    rule: String,
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+/// The rule reporting periods were cut by at the last start.
+pub fn stored_rule(conn: &mut DbConn) -> QueryResult<String> {
+    diesel::sql_query("SELECT rule FROM reporting_rule WHERE id = 1")
+        .get_result::<RuleRow>(conn)
+        .map(|r| r.rule)
+}
+
+/// Records the rule reporting periods are cut by (its setting's
+/// spelling, one of a fixed list: written in the statement).
+pub fn store_rule(conn: &mut DbConn, rule: PeriodRule) -> QueryResult<()> {
+    diesel::sql_query(format!(
+        "UPDATE reporting_rule SET rule = '{}' WHERE id = 1",
+        rule.as_str()
+    ))
+    .execute(conn)
+    .map(|_| ())
+}
+
+/// Active locks and stored publications: the periods whose days are
+/// fixed.
+pub fn fixed_periods(conn: &mut DbConn) -> QueryResult<i64> {
+    diesel::sql_query(
+        "SELECT (SELECT COUNT(*) FROM period_locks WHERE reopened_at IS NULL) \
+         + (SELECT COUNT(*) FROM publications) AS n",
+    )
+    .get_result::<Count>(conn)
+    .map(|c| c.n)
 }

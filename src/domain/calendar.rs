@@ -5,7 +5,7 @@
 //! or compares it differently (PostgreSQL refuses year -5000; SQLite would
 //! compare `+10000-01-01` as text).
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, Utc};
 use serde::Deserialize;
 
 /// Vietnam's offset from UTC, in seconds.
@@ -74,9 +74,119 @@ pub fn start_of_day_utc(day: NaiveDate) -> NaiveDateTime {
         - chrono::Duration::seconds(i64::from(VIETNAM_OFFSET_SECS))
 }
 
+/// How the reporting calendar cuts its months. Everything that names a
+/// period (the dashboard's pickers, `group_by=period:*`, locks,
+/// publications and reports) follows the deployment's one rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PeriodRule {
+    /// Calendar months: the 1st to the month's last day.
+    #[default]
+    Calendar,
+    /// The reporting cut-off of Decree 09/2019/NĐ-CP: a month runs from
+    /// the 15th of the month before to the 14th (quarter III: 15 June to
+    /// 14 September; the year: 15 December to 14 December).
+    Decree09,
+}
+
+impl PeriodRule {
+    /// Every rule with its setting's spelling.
+    pub const ALL: [(PeriodRule, &'static str); 2] = [
+        (PeriodRule::Calendar, "calendar"),
+        (PeriodRule::Decree09, "decree-09"),
+    ];
+
+    /// The setting's spelling.
+    pub fn as_str(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(r, _)| *r == self)
+            .map(|(_, s)| *s)
+            .expect("every rule is listed")
+    }
+
+    /// The rule a setting names.
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.iter().find(|(_, s)| *s == text).map(|(r, _)| *r)
+    }
+
+    /// The reporting month a day falls in, as `year * 12 + month0`.
+    pub fn month_index(self, d: NaiveDate) -> i32 {
+        let calendar = d.year() * 12 + d.month0() as i32;
+        match self {
+            PeriodRule::Decree09 if d.day() >= 15 => calendar + 1,
+            _ => calendar,
+        }
+    }
+
+    /// The first day of reporting month `index` (`year * 12 + month0`).
+    pub fn month_start(self, index: i32) -> Option<NaiveDate> {
+        let first =
+            |m: i32| NaiveDate::from_ymd_opt(m.div_euclid(12), m.rem_euclid(12) as u32 + 1, 1);
+        match self {
+            PeriodRule::Calendar => first(index),
+            PeriodRule::Decree09 => first(index - 1)?.with_day(15),
+        }
+    }
+
+    /// The first and last days of `count` reporting months from month
+    /// `first` (1-12) of `year`.
+    pub fn span(self, year: i32, first: u32, count: u32) -> Option<(NaiveDate, NaiveDate)> {
+        let index = year.checked_mul(12)? + first.checked_sub(1)? as i32;
+        let start = self.month_start(index)?;
+        let end = self.month_start(index + count as i32)?.pred_opt()?;
+        Some((start, end))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_decree_09_month_runs_from_the_15th_to_the_14th() {
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        let month = |r: PeriodRule, s: &str| {
+            let m = r.month_index(d(s));
+            (m.div_euclid(12), m.rem_euclid(12) + 1)
+        };
+        assert_eq!(month(PeriodRule::Calendar, "2024-06-15"), (2024, 6));
+        assert_eq!(month(PeriodRule::Decree09, "2024-06-14"), (2024, 6));
+        assert_eq!(month(PeriodRule::Decree09, "2024-06-15"), (2024, 7));
+        assert_eq!(month(PeriodRule::Decree09, "2024-12-15"), (2025, 1));
+        assert_eq!(month(PeriodRule::Decree09, "2024-12-14"), (2024, 12));
+        // Quarter III and the year, both ways.
+        assert_eq!(
+            PeriodRule::Decree09.span(2024, 7, 3),
+            Some((d("2024-06-15"), d("2024-09-14")))
+        );
+        assert_eq!(
+            PeriodRule::Calendar.span(2024, 7, 3),
+            Some((d("2024-07-01"), d("2024-09-30")))
+        );
+        assert_eq!(
+            PeriodRule::Decree09.span(2025, 1, 12),
+            Some((d("2024-12-15"), d("2025-12-14")))
+        );
+        assert_eq!(
+            PeriodRule::Decree09.span(2024, 3, 1),
+            Some((d("2024-02-15"), d("2024-03-14")))
+        );
+        // Every day of a span falls in its months, and no other.
+        for rule in [PeriodRule::Calendar, PeriodRule::Decree09] {
+            let (start, end) = rule.span(2024, 1, 12).unwrap();
+            let mut day = start.pred_opt().unwrap();
+            assert_eq!(rule.month_index(day), 2023 * 12 + 11);
+            while day < end {
+                day = day.succ_opt().unwrap();
+                assert_eq!(rule.month_index(day).div_euclid(12), 2024, "{day}");
+            }
+            assert_eq!(rule.month_index(end.succ_opt().unwrap()), 2025 * 12);
+        }
+        for (rule, text) in PeriodRule::ALL {
+            assert_eq!(PeriodRule::parse(text), Some(rule));
+            assert_eq!(rule.as_str(), text);
+        }
+    }
 
     #[test]
     fn days_outside_the_range_are_refused() {

@@ -25,6 +25,7 @@ use crate::aggregates::{AreaMode, Filters, GroupBy, Request};
 use crate::audit::{self, Actor};
 use crate::db::publications::{self as store, PublicationRow};
 use crate::db::{DbConn, write_tx};
+use crate::domain::calendar::PeriodRule;
 use crate::domain::{Kind, TargetGroup, Topic};
 use crate::error::ApiError;
 use crate::periods::Period;
@@ -346,6 +347,7 @@ pub(super) fn request_of(
                 scope: None,
             },
             group_by,
+            rule: period.rule(),
         },
     ))
 }
@@ -354,11 +356,12 @@ pub(super) fn request_of(
 pub type CheckedTable = (TableSpec, String, Request);
 
 /// Checks a publish request: the period, the title and the tables.
-pub fn check(req: &PublishRequest) -> Result<(Period, Vec<CheckedTable>), ApiError> {
-    let period: Period = req
-        .period
-        .parse()
-        .map_err(|m: String| ApiError::field("period", m))?;
+pub fn check(
+    req: &PublishRequest,
+    rule: PeriodRule,
+) -> Result<(Period, Vec<CheckedTable>), ApiError> {
+    let period =
+        Period::parse(&req.period, rule).map_err(|m: String| ApiError::field("period", m))?;
     let title = req.title.trim();
     if title.is_empty() || title.chars().count() > 300 {
         return Err(ApiError::field("title", "1 to 300 characters"));
@@ -407,6 +410,7 @@ fn whole_period(period: &Period) -> Request {
             ..Filters::default()
         },
         group_by: GroupBy::default(),
+        rule: period.rule(),
     }
 }
 
@@ -416,8 +420,9 @@ pub fn publish(
     actor: &Actor,
     req: &PublishRequest,
     k: i64,
+    rule: PeriodRule,
 ) -> Result<PublicationRow, ApiError> {
-    let (period, specs) = check(req)?;
+    let (period, specs) = check(req, rule)?;
     let people_of = tables::people_of(conn, &whole_period(&period))?;
     let mut memo = tables::Memo::default();
     let mut groups = Vec::new();

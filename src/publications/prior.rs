@@ -42,7 +42,7 @@ pub(super) fn known_groups(
     let mut order: Vec<String> = Vec::new();
     let mut tables: HashMap<String, (Period, usize, Vec<PublishedTable>)> = HashMap::new();
     for (name, version) in store::versions(conn)? {
-        let Ok(prior) = name.parse::<Period>() else {
+        let Ok(prior) = Period::parse(&name, period.rule()) else {
             continue;
         };
         if prior.ends_on() < period.starts_on() || prior.starts_on() > period.ends_on() {

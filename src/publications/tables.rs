@@ -154,7 +154,12 @@ fn statement(
         let joins = dims
             .iter()
             .enumerate()
-            .map(|(i, d)| format!("JOIN {} d{i} ON d{i}.g = s.g", key_relation(pg, *d)))
+            .map(|(i, d)| {
+                format!(
+                    "JOIN {} d{i} ON d{i}.g = s.g",
+                    key_relation(pg, *d, request.rule)
+                )
+            })
             .collect::<Vec<_>>()
             .join(" ");
         parts.push(format!(
@@ -236,7 +241,7 @@ pub fn load(
             .iter()
             .zip(&keys)
             .find(|(d, _)| d.is_period())
-            .and_then(|(_, k)| k.as_deref()?.parse::<Period>().ok())
+            .and_then(|(_, k)| Period::parse(k.as_deref()?, request.rule).ok())
             .map(|p| p.starts_on())
             .or(from);
         let people = people_in(&events, people_of);
@@ -288,6 +293,7 @@ fn first_days(
             ..request.filters.clone()
         },
         group_by: GroupBy::default(),
+        rule: request.rule,
     };
     let key = format!("{:?}|{since:?}", history.filters);
     if let Some(days) = memo.firsts.get(&key) {
@@ -330,6 +336,7 @@ pub fn load_people(
     let by_agency = Request {
         filters: request.filters.clone(),
         group_by: GroupBy::parse(Some("agency"))?,
+        rule: request.rule,
     };
     let (events, by_key) = events_and_rows(conn, &by_agency, figures)?;
     // Each real event's organisers, as indices into `agencies`.

@@ -12,6 +12,7 @@ use super::count::{People, Unique};
 use super::index::Index;
 use super::slice::Slice;
 use crate::aggregates::{Filters, Request};
+use crate::domain::calendar::PeriodRule;
 use crate::error::ApiError;
 
 /// No attendance in the history.
@@ -33,6 +34,7 @@ pub(super) fn history(request: &Request) -> Request {
             ..request.filters.clone()
         },
         group_by: Default::default(),
+        rule: request.rule,
     }
 }
 
@@ -339,11 +341,9 @@ pub(super) fn count<U: Unique>(
 
 /// The first and last day of period number `n` of a period dimension
 /// (months: `year * 12 + month0`; quarters: `year * 4 + quarter0`; years).
-pub(super) fn period_days(months_per_period: i32, n: i32) -> (i32, i32) {
+pub(super) fn period_days(months_per_period: i32, n: i32, rule: PeriodRule) -> (i32, i32) {
     let first_month = n * months_per_period;
-    let first_of = |m: i32| {
-        NaiveDate::from_ymd_opt(m.div_euclid(12), m.rem_euclid(12) as u32 + 1, 1).map_or(NEVER, day)
-    };
+    let first_of = |m: i32| rule.month_start(m).map_or(NEVER, day);
     (
         first_of(first_month),
         first_of(first_month + months_per_period) - 1,

@@ -14,15 +14,14 @@
 
 use std::collections::HashMap;
 
-use chrono::Datelike;
-
 use super::count::{LIST_ONE_IN, Masks, Sets, Unique};
 use super::first::{self, Firsts, Periods, Reached};
-use super::index::{Index, RealEvent, month_of};
+use super::index::{Index, RealEvent};
 use super::slice::Slice;
 use crate::aggregates::measure::Sums;
 use crate::aggregates::{Answer, Dimension, Filters, Measures, Request, Row};
 use crate::cores;
+use crate::domain::calendar::PeriodRule;
 use crate::domain::{Kind, TargetGroup, Topic};
 use crate::error::ApiError;
 
@@ -112,19 +111,24 @@ struct Plan {
     space: u64,
     /// The dense key of an absent area.
     no_unit: u32,
+    /// How period keys cut their months.
+    rule: PeriodRule,
 }
 
-/// A date's period number in a period dimension.
-fn period_of(d: Dimension, date: chrono::NaiveDate) -> i32 {
+/// A date's period number in a period dimension (months: `year * 12 +
+/// month0`; quarters: `year * 4 + quarter0`; years), in reporting months
+/// cut by `rule`.
+fn period_of(d: Dimension, date: chrono::NaiveDate, rule: PeriodRule) -> i32 {
+    let month = rule.month_index(date);
     match d {
-        Dimension::PeriodMonth => month_of(date),
-        Dimension::PeriodQuarter => date.year() * 4 + (date.month0() / 3) as i32,
-        _ => date.year(),
+        Dimension::PeriodMonth => month,
+        Dimension::PeriodQuarter => month.div_euclid(3),
+        _ => month.div_euclid(12),
     }
 }
 
 impl Plan {
-    fn new(index: &Index, group_by: &[Dimension]) -> Self {
+    fn new(index: &Index, group_by: &[Dimension], rule: PeriodRule) -> Self {
         let no_unit = index.units.len() as u32;
         let mut space = 1u64;
         let mut dims = Vec::with_capacity(group_by.len());
@@ -138,6 +142,8 @@ impl Plan {
                     (u64::from(no_unit) + 1, 0)
                 }
                 _ => {
+                    // The index's months are calendar months; the last
+                    // day of the latest may fall in the next reporting one.
                     let (lo, hi) = index.months.unwrap_or((0, 0));
                     let first_day = |m: i32| {
                         chrono::NaiveDate::from_ymd_opt(
@@ -147,8 +153,9 @@ impl Plan {
                         )
                         .expect("a month of the index")
                     };
-                    let lo = period_of(*d, first_day(lo));
-                    let hi = period_of(*d, first_day(hi));
+                    let last_day = first_day(hi + 1).pred_opt().expect("a month of the index");
+                    let lo = period_of(*d, first_day(lo), rule);
+                    let hi = period_of(*d, last_day, rule);
                     ((hi - lo + 1) as u64, lo)
                 }
             };
@@ -184,6 +191,7 @@ impl Plan {
             dims,
             space,
             no_unit,
+            rule,
         }
     }
 
@@ -211,7 +219,7 @@ impl Plan {
                 out.sort_unstable();
                 out.dedup();
             }
-            _ => out.push((period_of(dim.d, ev.date) - dim.base) as u32),
+            _ => out.push((period_of(dim.d, ev.date, self.rule) - dim.base) as u32),
         }
     }
 
@@ -279,7 +287,7 @@ impl Plan {
         Periods {
             range: numbers
                 .iter()
-                .map(|n| first::period_days(months, *n))
+                .map(|n| first::period_days(months, *n, self.rule))
                 .collect(),
             total,
             grouped: Some((
@@ -520,7 +528,7 @@ fn compute_with(
 ) -> Result<Answer, ApiError> {
     let started = std::time::Instant::now();
     let slice = Slice::new(index, request)?;
-    let plan = Plan::new(index, &request.group_by);
+    let plan = Plan::new(index, &request.group_by, request.rule);
     let slots = slice.candidates();
     let owned;
     let first = match first {
@@ -752,6 +760,11 @@ mod tests {
                 ..Filters::default()
             },
             group_by: GroupBy::parse(Some(group_by)).unwrap(),
+            rule: if rng.gen_bool(0.5) {
+                crate::domain::calendar::PeriodRule::Decree09
+            } else {
+                crate::domain::calendar::PeriodRule::Calendar
+            },
         }
     }
 

@@ -24,6 +24,7 @@ use crate::aggregates::{self, Answer, Filters, GroupBy, Measures, Request};
 use crate::analytics::{self, Overlap};
 use crate::areas::{Level, Resolution};
 use crate::db::DbConn;
+use crate::domain::calendar::PeriodRule;
 use crate::domain::{Kind, TargetGroup, Topic};
 use crate::error::ApiError;
 use crate::reach::Reach;
@@ -154,6 +155,8 @@ pub struct Summary {
     pub from: Option<NaiveDate>,
     /// Last day (None: to the last event).
     pub to: Option<NaiveDate>,
+    /// How the deployment cuts reporting months (for naming the period).
+    pub rule: PeriodRule,
     /// One part per agency that organised anything, in code order.
     pub agencies: Vec<AgencyPart>,
     /// Province-wide, every real event once.
@@ -196,12 +199,18 @@ fn overlap(conn: &mut DbConn, reach: &Reach, request: &Request) -> Result<Overla
 impl Summary {
     /// Computes the report over `filters` (a period, an area, agencies,
     /// a kind, topic or group; `filters.scope`: an agency's own report).
-    pub fn compute(conn: &mut DbConn, reach: &Reach, filters: &Filters) -> Result<Self, ApiError> {
+    pub fn compute(
+        conn: &mut DbConn,
+        reach: &Reach,
+        filters: &Filters,
+        rule: PeriodRule,
+    ) -> Result<Self, ApiError> {
         let as_of = Utc::now();
         let request = |group_by: &str| -> Result<Request, ApiError> {
             Ok(Request {
                 filters: filters.clone(),
                 group_by: GroupBy::parse(Some(group_by))?,
+                rule,
             })
         };
         let totals = answer(conn, reach, &request("")?)?.totals;
@@ -247,6 +256,7 @@ impl Summary {
                         ..filters.clone()
                     },
                     group_by: GroupBy::parse(Some(""))?,
+                    rule,
                 };
                 Some(Figures::of(&answer(conn, reach, &earlier)?.totals, false))
             }
@@ -300,6 +310,7 @@ impl Summary {
         Ok(Summary {
             from: filters.from,
             to: filters.to,
+            rule,
             agencies,
             totals: Figures::of(&totals, filters.from.is_some()),
             shared_people: Some(shared_people),
@@ -318,7 +329,11 @@ impl Summary {
     /// table by agency and kind, and the people reached by several agencies
     /// from an overlap table, when it has them. Withheld values stay
     /// withheld.
-    pub fn from_publication(conn: &mut DbConn, period: &str) -> Result<Self, ApiError> {
+    pub fn from_publication(
+        conn: &mut DbConn,
+        period: &str,
+        rule: PeriodRule,
+    ) -> Result<Self, ApiError> {
         use crate::publications::{Analysis, Cells, PublishedTable, TableFilters};
         let row = crate::publications::get(conn, period, None)?;
         let p = crate::publications::parse(&row)?;
@@ -438,6 +453,7 @@ impl Summary {
         Ok(Summary {
             from: Some(p.from),
             to: Some(p.to),
+            rule,
             agencies,
             totals: figures(&by_agency.totals),
             shared_people,

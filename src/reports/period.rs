@@ -5,6 +5,7 @@
 use chrono::{Datelike, NaiveDate};
 
 use super::render::{Lang, date};
+use crate::domain::calendar::PeriodRule;
 
 /// A calendar span the dates are exactly, if any.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,19 +24,21 @@ pub enum Named {
     Year(i32),
 }
 
-fn last_of_month(y: i32, m: u32) -> Option<NaiveDate> {
-    let (ny, nm) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
-    NaiveDate::from_ymd_opt(ny, nm, 1)?.pred_opt()
-}
-
 impl Named {
-    /// The span `from`..=`to` is exactly, if one.
-    pub fn of(from: NaiveDate, to: NaiveDate) -> Option<Self> {
-        let y = from.year();
-        if from.day() != 1 || to.year() != y || Some(to) != last_of_month(y, to.month()) {
+    /// The span `from`..=`to` is exactly, if one, in reporting months cut
+    /// by `rule` (under Decree 09, quarter III is 15 June to 14 September).
+    pub fn of(from: NaiveDate, to: NaiveDate, rule: PeriodRule) -> Option<Self> {
+        let (f, t) = (rule.month_index(from), rule.month_index(to));
+        let next = to.succ_opt()?;
+        if rule.month_start(f) != Some(from)
+            || rule.month_start(t + 1) != Some(next)
+            || f.div_euclid(12) != t.div_euclid(12)
+        {
             return None;
         }
-        match (from.month(), to.month()) {
+        let y = f.div_euclid(12);
+        let (f, t) = (f.rem_euclid(12) as u32 + 1, t.rem_euclid(12) as u32 + 1);
+        match (f, t) {
             (f, t) if f == t => Some(Named::Month(y, f)),
             (1, 12) => Some(Named::Year(y)),
             (1, 6) => Some(Named::FirstHalf(y)),
@@ -75,10 +78,15 @@ impl Named {
 }
 
 /// The period in words: its name when it is one, else its dates.
-pub fn words(from: Option<NaiveDate>, to: Option<NaiveDate>, lang: Lang) -> String {
+pub fn words(
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    rule: PeriodRule,
+    lang: Lang,
+) -> String {
     let vi = lang == Lang::Vi;
     match (from, to) {
-        (Some(f), Some(t)) => match Named::of(f, t) {
+        (Some(f), Some(t)) => match Named::of(f, t, rule) {
             Some(n) => n.words(lang),
             None if vi => format!("từ ngày {} đến ngày {}", date(f, lang), date(t, lang)),
             None => format!("from {} to {}", date(f, lang), date(t, lang)),
@@ -123,11 +131,30 @@ mod tests {
             ("2024-12-01", "2025-01-31", None),
         ];
         for (f, t, want) in cases {
-            let got = Named::of(d(f), d(t)).map(|n| n.words(Lang::Vi));
+            let got = Named::of(d(f), d(t), PeriodRule::Calendar).map(|n| n.words(Lang::Vi));
             assert_eq!(got.as_deref(), want, "{f}..{t}");
         }
+        // Under the Decree 09 cut-off the same names cover other days.
+        let cut = [
+            ("2024-06-15", "2024-09-14", Some("quý III năm 2024")),
+            ("2024-12-15", "2025-12-14", Some("năm 2025")),
+            ("2024-12-15", "2025-06-14", Some("6 tháng đầu năm 2025")),
+            ("2024-12-15", "2025-09-14", Some("9 tháng năm 2025")),
+            ("2025-01-15", "2025-02-14", Some("tháng 2 năm 2025")),
+            ("2024-07-01", "2024-09-30", None),
+            ("2024-06-15", "2024-09-15", None),
+        ];
+        for (f, t, want) in cut {
+            let got = Named::of(d(f), d(t), PeriodRule::Decree09).map(|n| n.words(Lang::Vi));
+            assert_eq!(got.as_deref(), want, "decree 09: {f}..{t}");
+        }
         assert_eq!(
-            words(Some(d("2024-07-01")), Some(d("2024-08-15")), Lang::Vi),
+            words(
+                Some(d("2024-07-01")),
+                Some(d("2024-08-15")),
+                PeriodRule::Calendar,
+                Lang::Vi
+            ),
             "từ ngày 01/07/2024 đến ngày 15/08/2024"
         );
         assert_eq!(

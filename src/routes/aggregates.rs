@@ -13,6 +13,7 @@ use crate::aggregates::view::AggregateAnswer;
 use crate::aggregates::{self, Engine, GroupBy, Request};
 use crate::auth::Role;
 use crate::domain::Lang;
+use crate::domain::calendar::PeriodRule;
 use crate::error::{ApiError, Problem};
 use crate::http::Principal;
 use crate::http::extract::{QueryParams, given};
@@ -127,7 +128,7 @@ impl AggregateQuery {
     /// Parses the query; `accept_csv`: the `Accept` header asks for CSV.
     /// The checks run in a fixed order: a query with several problems
     /// reports the first.
-    fn parse(mut self, accept_csv: bool) -> Result<Parsed, ApiError> {
+    fn parse(mut self, accept_csv: bool, rule: PeriodRule) -> Result<Parsed, ApiError> {
         let group_by = GroupBy::parse(given(self.group_by.take()).as_deref())?;
         let filters = self.filters()?;
         let format = match self.format.as_deref() {
@@ -136,7 +137,11 @@ impl AggregateQuery {
             Some(f) => f.parse()?,
         };
         Ok(Parsed {
-            request: Request { filters, group_by },
+            request: Request {
+                filters,
+                group_by,
+                rule,
+            },
             format,
             hxl: self.hxl.unwrap_or(false),
         })
@@ -187,7 +192,7 @@ pub async fn query(
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("text/csv"));
-    let parsed = q.0.parse(accept_csv)?;
+    let parsed = q.0.parse(accept_csv, state.settings.period_rule)?;
     let csv = parsed.format == Format::Csv;
     let mut resp = answer(state, who, parsed).await?;
     if csv {
@@ -244,7 +249,7 @@ pub async fn query_csv(
             "not a parameter here: this operation always answers CSV",
         ));
     }
-    let mut parsed = q.0.parse(true)?;
+    let mut parsed = q.0.parse(true, state.settings.period_rule)?;
     parsed.format = Format::Csv;
     answer(state, who, parsed).await
 }
@@ -278,7 +283,11 @@ pub async fn query_xlsx(
     let group_by = GroupBy::parse(given(q.group_by.take()).as_deref())?;
     let filters = q.filters()?;
     let parsed = Parsed {
-        request: Request { filters, group_by },
+        request: Request {
+            filters,
+            group_by,
+            rule: state.settings.period_rule,
+        },
         format: Format::Xlsx(lang),
         hxl: false,
     };
@@ -286,12 +295,12 @@ pub async fn query_xlsx(
 }
 
 /// What an answer covers, in words, for the workbook's notes sheet.
-fn covers(f: &aggregates::Filters, lang: Lang) -> Vec<String> {
+fn covers(f: &aggregates::Filters, rule: PeriodRule, lang: Lang) -> Vec<String> {
     let vi = lang == Lang::Vi;
     let mut out = vec![format!(
         "{}: {}",
         if vi { "Kỳ" } else { "Period" },
-        crate::reports::period::words(f.from, f.to, lang)
+        crate::reports::period::words(f.from, f.to, rule, lang)
     )];
     let mut add = |vi_word: &str, en_word: &str, value: String| {
         out.push(format!("{}: {value}", if vi { vi_word } else { en_word }));
@@ -372,7 +381,11 @@ pub async fn events(
         .transpose()?
         .map(|[g]| g);
     let limit = page_size(q.limit, 100)?;
-    let drill = Drill { filters, keys };
+    let drill = Drill {
+        filters,
+        keys,
+        rule: state.settings.period_rule,
+    };
     let (items, totals, next) = with_conn(&state, move |c| {
         drill::events(c, &reader, &drill, after, limit)
     })
@@ -484,7 +497,7 @@ async fn answer(
             .map(|a| (a.code, a.name, a.name_en))
             .collect();
         let body = web::block(move || {
-            let covers = covers(&request.filters, lang);
+            let covers = covers(&request.filters, request.rule, lang);
             aggregates::xlsx::to_xlsx(&request.group_by, &answer, &agencies, &covers, lang)
         })
         .await??;

@@ -7,6 +7,7 @@ use actix_web::{HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::domain::calendar::PeriodRule;
 use crate::error::{ApiError, Problem};
 use crate::http::extract::{JsonBody, QueryParams, given};
 use crate::http::{AuthErrors, BodyErrors, NotFound, Principal, cursor, page_size, with_conn};
@@ -72,9 +73,8 @@ pub struct PeriodLockPage {
     pub next_cursor: Option<String>,
 }
 
-fn parse_period(field: &str, text: &str) -> Result<Period, ApiError> {
-    text.parse()
-        .map_err(|_: String| ApiError::field(field, PERIOD_FORMAT))
+fn parse_period(field: &str, text: &str, rule: PeriodRule) -> Result<Period, ApiError> {
+    Period::parse(text, rule).map_err(|_: String| ApiError::field(field, PERIOD_FORMAT))
 }
 
 /// The period locks: active ones (writes to them are refused), or with
@@ -91,7 +91,7 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let q = q.0;
     let period = given(q.period)
-        .map(|p| parse_period("period", &p))
+        .map(|p| parse_period("period", &p, state.settings.period_rule))
         .transpose()?;
     let before = given(q.cursor)
         .as_deref()
@@ -132,7 +132,7 @@ pub async fn lock(
     body: JsonBody<LockRequest>,
 ) -> Result<HttpResponse, ApiError> {
     who.require_admin()?;
-    let period = parse_period("period", &body.0.period)?;
+    let period = parse_period("period", &body.0.period, state.settings.period_rule)?;
     let actor = who.actor();
     let (new, out) = with_conn(&state, move |c| {
         periods::lock(c, &actor, &period, &body.0.reason)
@@ -160,7 +160,7 @@ pub async fn reopen(
     body: JsonBody<ReopenRequest>,
 ) -> Result<HttpResponse, ApiError> {
     who.require_admin()?;
-    let period = parse_period("period", &path.into_inner())?;
+    let period = parse_period("period", &path.into_inner(), state.settings.period_rule)?;
     let actor = who.actor();
     let out = with_conn(&state, move |c| {
         periods::reopen(c, &actor, &period, &body.0.reason)

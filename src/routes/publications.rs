@@ -7,6 +7,7 @@ use actix_web::{HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::domain::calendar::PeriodRule;
 use crate::error::{ApiError, Problem};
 use crate::http::extract::{JsonBody, QueryParams, given};
 use crate::http::{AuthErrors, BodyErrors, NotFound, Principal, cursor, page_size, with_conn};
@@ -59,9 +60,8 @@ pub struct ChangesQuery {
     pub since: i64,
 }
 
-fn period(text: &str) -> Result<Period, ApiError> {
-    text.parse()
-        .map_err(|_: String| ApiError::field("period", PERIOD_FORMAT))
+fn period(text: &str, rule: PeriodRule) -> Result<Period, ApiError> {
+    Period::parse(text, rule).map_err(|_: String| ApiError::field("period", PERIOD_FORMAT))
 }
 
 fn etag(sha256: &str) -> (header::HeaderName, String) {
@@ -90,8 +90,9 @@ pub async fn publish(
     who.require_admin()?;
     let actor = who.actor();
     let k = state.settings.suppress_k;
+    let rule = state.settings.period_rule;
     let row = with_conn(&state, move |c| {
-        publications::publish(c, &actor, &body.0, k)
+        publications::publish(c, &actor, &body.0, k, rule)
     })
     .await?;
     Ok(HttpResponse::Created()
@@ -118,7 +119,8 @@ pub async fn list(
     q: QueryParams<PublicationsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = q.0;
-    let only = given(q.period).map(|p| period(&p)).transpose()?;
+    let rule = state.settings.period_rule;
+    let only = given(q.period).map(|p| period(&p, rule)).transpose()?;
     let before = given(q.cursor)
         .as_deref()
         .map(cursor::decode::<3>)
@@ -126,7 +128,7 @@ pub async fn list(
         .map(|[t, v, p]| {
             let bad = || ApiError::field("cursor", "not a cursor returned by this endpoint");
             let at = chrono::DateTime::from_timestamp_micros(t).ok_or_else(bad)?;
-            let p = Period::from_code(p).ok_or_else(bad)?;
+            let p = Period::from_code(p, rule).ok_or_else(bad)?;
             Ok::<_, ApiError>((at.naive_utc(), v, p.as_str().to_string()))
         })
         .transpose()?;
@@ -137,7 +139,7 @@ pub async fn list(
     .await?;
     let next_cursor = next
         .map(|(at, v, p)| -> Result<String, ApiError> {
-            let code = period(&p)?.code();
+            let code = period(&p, rule)?.code();
             Ok(cursor::encode([at.and_utc().timestamp_micros(), v, code]))
         })
         .transpose()?;
@@ -158,7 +160,7 @@ pub async fn get_one(
     path: web::Path<String>,
     q: QueryParams<VersionQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let p = period(&path.into_inner())?;
+    let p = period(&path.into_inner(), state.settings.period_rule)?;
     let version = q.0.version;
     let row = with_conn(&state, move |c| publications::get(c, p.as_str(), version)).await?;
     Ok(HttpResponse::Ok()
@@ -181,7 +183,7 @@ pub async fn get_csv(
     path: web::Path<String>,
     q: QueryParams<VersionQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let p = period(&path.into_inner())?;
+    let p = period(&path.into_inner(), state.settings.period_rule)?;
     let version = q.0.version;
     let body = with_conn(&state, move |c| {
         let row = publications::get(c, p.as_str(), version)?;
@@ -207,7 +209,7 @@ pub async fn changes(
     path: web::Path<String>,
     q: QueryParams<ChangesQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let p = period(&path.into_inner())?;
+    let p = period(&path.into_inner(), state.settings.period_rule)?;
     let since = q.0.since;
     let out = with_conn(&state, move |c| publications::changes(c, p.as_str(), since)).await?;
     Ok(HttpResponse::Ok().json(out))

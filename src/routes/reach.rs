@@ -38,7 +38,11 @@ enum Computed {
 
 /// The request `who` may make: an agency token's answer covers only the
 /// real events it reports or confirmed co-organising.
-fn request(mut q: ReachQuery, who: &Principal) -> Result<Request, ApiError> {
+fn request(
+    mut q: ReachQuery,
+    who: &Principal,
+    rule: crate::domain::calendar::PeriodRule,
+) -> Result<Request, ApiError> {
     let mut filters: Filters = q.filters()?;
     if who.role == Role::Agency {
         filters.scope = who.agency.clone();
@@ -46,6 +50,7 @@ fn request(mut q: ReachQuery, who: &Principal) -> Result<Request, ApiError> {
     Ok(Request {
         filters,
         group_by: Default::default(),
+        rule,
     })
 }
 
@@ -59,7 +64,7 @@ async fn answer(
     csv: bool,
 ) -> Result<HttpResponse, ApiError> {
     who.forbid_public()?;
-    let mut request = request(q, &who)?;
+    let mut request = request(q, &who, state.settings.period_rule)?;
     super::slice::scope_area(&state, &who, &mut request.filters.area).await?;
     let _place = state.heavy.enter(&who.jti).await?;
     let filters = request.filters.clone();

@@ -95,7 +95,7 @@ pub async fn summary(
     };
     let period = given(q.period.take())
         .map(|p| {
-            p.parse::<crate::periods::Period>()
+            crate::periods::Period::parse(&p, state.settings.period_rule)
                 .map_err(|m| ApiError::field("period", m))
         })
         .transpose()?;
@@ -136,9 +136,10 @@ pub async fn summary(
     }
     let _place = state.heavy.enter(&who.jti).await?;
     let reach = state.reach.clone();
+    let rule = state.settings.period_rule;
     let s = with_conn(&state, move |c| match period {
-        Some(p) => Summary::from_publication(c, p.as_str()),
-        None => Summary::compute(c, &reach, &filters),
+        Some(p) => Summary::from_publication(c, p.as_str(), rule),
+        None => Summary::compute(c, &reach, &filters, rule),
     })
     .await?;
     let head = state.settings.letterhead.clone();

@@ -107,6 +107,11 @@ pub struct WhoAmI {
     /// The deployment's own area (`HOME_AREA`): the default scope of
     /// pickers and reports.
     pub home_area: Option<String>,
+    /// How reporting periods cut their months (`REPORTING_PERIODS`):
+    /// `calendar` (the 1st to the month's end) or `decree-09` (the 15th of
+    /// the month before to the 14th); pickers fill dates by it.
+    #[schema(value_type = String, example = "calendar")]
+    pub reporting_periods: &'static str,
 }
 
 /// The caller: its role, agency and scope, and for a signed-in person
@@ -140,5 +145,6 @@ pub async fn whoami(state: web::Data<AppState>, who: Principal) -> Result<HttpRe
         display_name: person.as_ref().map(|p| p.display_name.clone()),
         session_expires_at: person.map(|p| p.expires_at.and_utc()),
         home_area: state.settings.home_area.clone(),
+        reporting_periods: state.settings.period_rule.as_str(),
     }))
 }

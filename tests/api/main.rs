@@ -33,6 +33,7 @@ mod publications;
 mod races;
 mod reach;
 mod readme;
+mod reporting_periods;
 mod reports;
 mod short_lived;
 mod stake;

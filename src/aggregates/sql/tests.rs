@@ -8,6 +8,7 @@ fn request(filters: Filters, group_by: &str) -> Request {
     Request {
         filters,
         group_by: GroupBy::parse(Some(group_by)).unwrap(),
+        rule: Default::default(),
     }
 }
 

@@ -156,6 +156,7 @@ pub fn source(d: &Document) -> String {
     ));
     s.push_str("#set par(justify: true, first-line-indent: (amount: 1cm, all: true), spacing: 0.75em, leading: 0.6em)\n");
     let cut = d.issuer.len().saturating_sub(1);
+    let motto = format!("#underline(offset: 3pt)[{}]", bold(d.national[1]));
     s.push_str(&format!(
         "#grid(columns: (40%, 60%), align: center + top, gutter: 4pt,\n  [#set par(first-line-indent: 0pt, justify: false)\n#text(size: 13pt)[{}{}] \\\n#v(0.2em)#text(size: 13pt)[{}]],\n  [#set par(first-line-indent: 0pt, justify: false)\n#text(size: 13pt)[{}] \\\n{} \\\n#v(0.3em)#emph[{}]])\n",
         if cut > 0 {
@@ -166,7 +167,7 @@ pub fn source(d: &Document) -> String {
         lines(&d.issuer[cut..], bold),
         lit(&d.number),
         bold(d.national[0]),
-        format!("#underline(offset: 3pt)[{}]", bold(d.national[1])),
+        motto,
         lit(&d.date_line),
     ));
     s.push_str(&format!(

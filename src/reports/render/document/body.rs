@@ -29,10 +29,10 @@ fn change(now: Option<i64>, before: Option<i64>, lang: Lang) -> String {
 pub(super) fn body(s: &Summary, lang: Lang) -> Vec<Block> {
     let vi = lang == Lang::Vi;
     let mut out = Vec::new();
-    let words = period::words(s.from, s.to, lang);
+    let words = period::words(s.from, s.to, s.rule, lang);
     // A named period also gives its dates.
     let dates = match (s.from, s.to) {
-        (Some(f), Some(t)) if period::Named::of(f, t).is_some() => {
+        (Some(f), Some(t)) if period::Named::of(f, t, s.rule).is_some() => {
             if vi {
                 format!(" (từ ngày {} đến ngày {})", date(f, lang), date(t, lang))
             } else {

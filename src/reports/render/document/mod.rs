@@ -228,7 +228,7 @@ pub fn document(s: &Summary, head: &Letterhead, lang: Lang) -> Document {
     } else {
         format!("{where_}, {}", date(day, lang))
     };
-    let period = period::words(s.from, s.to, lang);
+    let period = period::words(s.from, s.to, s.rule, lang);
     let subject = if vi {
         format!(
             "Kết quả công tác tuyên truyền phòng, chống mua bán người {period} {}",
