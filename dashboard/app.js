@@ -539,40 +539,6 @@ async function unitsBelow(q, level) {
   return { level, answer };
 }
 
-// Units of one code and one name in an answer (a province before the 2025
-// reform and the one after it, such as the two "Tỉnh Thái Nguyên"): each
-// row's name with its unit's dates. The units' dates come from the
-// service; which row is which, from the same question asked up to the
-// earlier unit's last day (a unit's events are in it only while it
-// existed). Answers a map from the row to its name.
-async function twinNames(answer, key, level, q) {
-  const names = new Map();
-  const count = new Map();
-  const id = (r) => `${r[key]}|${r[key + "_name"]}`;
-  for (const r of answer.rows) count.set(id(r), (count.get(id(r)) || 0) + 1);
-  const twins = answer.rows.filter((r) => r[key] && count.get(id(r)) > 1);
-  for (const code of new Set(twins.map((r) => r[key]))) {
-    const rows = twins.filter((r) => r[key] === code);
-    const found = await api("/api/v1/areas?" + new URLSearchParams({ q: rows[0][key + "_name"], level: key, on: "2025-06-30", limit: "50" }));
-    const old = found.items.find((a) => a.code === code && a.valid_until);
-    if (!old) continue;
-    const later = await api("/api/v1/areas?" + new URLSearchParams({ q: rows[0][key + "_name"], level: key,
-      on: dayAfter(old.valid_until), limit: "50" }));
-    const next = later.items.find((a) => a.code === code) || { valid_from: dayAfter(old.valid_until) };
-    const until = q.get("to") && q.get("to") < old.valid_until ? q.get("to") : old.valid_until;
-    const before = await api("/api/v1/aggregates?" + withParams(q, { group_by: level, to: until }));
-    const mine = before.rows.find((r) => r[key] === code && r[key + "_name"] === rows[0][key + "_name"]);
-    const same = (a, b) => ["events", "sessions", "attendances", "identified_attendances", "media_items"].every((m) => a[m] === b[m]);
-    const first = mine ? rows.find((r) => same(r, mine)) : null;
-    for (const r of rows) {
-      names.set(r, unitLabel({ name: r[key + "_name"], ...(r === first ? { valid_until: old.valid_until } : { valid_from: next.valid_from }) }));
-    }
-  }
-  return names;
-}
-
-const dayAfter = (iso) => new Date(Date.parse(iso + "T00:00:00Z") + 86400000).toISOString().slice(0, 10);
-
 // The area table: the units one level below the area chosen (the
 // provinces when none is), then, on a click, the units below one of them.
 // The unit opened is kept while only other filters change.
@@ -585,10 +551,11 @@ async function renderAreas(base) {
   const { level, answer } = await unitsBelow(q, start);
   const key = level.split(":")[1];
   const media = hasMedia(answer.totals);
-  const twins = await twinNames(answer, key, level, new URLSearchParams(q));
+  // Units sharing a code (the two "Tỉnh Thái Nguyên" of the 2025 reform)
+  // come named with their dates by the service.
   const rows = answer.rows.map((r) => {
     const code = r[key];
-    const name = twins.get(r) || r[key + "_name"] || "–";
+    const name = r[key + "_name"] || "–";
     let labelNode;
     if (key !== "commune" && code) {
       labelNode = document.createElement("button");
@@ -623,16 +590,15 @@ async function renderCross(base, byAgency) {
   const measure = $("cross-measure").value || "attendances";
   const agencies = byAgency.rows.map((r) => r.agency);
   const cell = (r) => numCell(r ? fmt(r[measure]) : fmt(0));
-  const twins = await twinNames(byUnit, key, level, base);
-  const units = byUnit.rows.map((u) => ({ code: u[key], name: u[key + "_name"] || "–", label: twins.get(u), m: u }));
-  // (Twin units' cells by agency cannot be told apart by the service's
-  // answer: "–" there rather than a guess.)
+  // A unit is its code and name (units sharing a code are named with
+  // their dates by the service).
+  const units = byUnit.rows.map((u) => ({ code: u[key], name: u[key + "_name"] || "–", m: u }));
   // An agency's account has its own column only: no column of all agencies.
   const all = state.role !== "agency";
   const rows = units.map((u) => ({
-    label: u.label || u.name,
-    cells: [...agencies.map((a) => (u.label ? numCell("–") : cell(cross.rows.find((r) => r.agency === a && r[key] === u.code
-      && (r[key + "_name"] || "–") === u.name)))), ...(all ? [cell(u.m)] : [])],
+    label: u.name,
+    cells: [...agencies.map((a) => cell(cross.rows.find((r) => r.agency === a && r[key] === u.code
+      && (r[key + "_name"] || "–") === u.name))), ...(all ? [cell(u.m)] : [])],
   }));
   const total = { label: totalLabel(), cells: [...agencies.map((a) => cell(byAgency.rows.find((r) => r.agency === a))),
     ...(all ? [cell(byAgency.totals)] : [])] };

@@ -1608,7 +1608,20 @@ try {
     const want = SEED.find((r) => r.id === id).total;
     check(row && measuresOf(provincesShown, row, "vi").attendances === vi(want), `area table: Thái Nguyên (${mark}): ${row}`);
   }
-  for (const view of ["v-summary", "v-agency", "v-kind", "v-month", "v-overlap", "v-frequency", "v-area"]) {
+  // So does the agency × province table, each agency's cell its own
+  // (the service names units sharing a code with their dates).
+  await page.selectOption("#cross-measure", "attendances");
+  await loaded(page);
+  const agencyNames = Object.fromEntries((await api("GET", "/api/v1/agencies", T.viewer)).map((a) => [a.code, a.name]));
+  const crossShown = await tableOf(page, "#v-cross");
+  for (const [mark, id] of [["đến 30/06/2025", "tn1"], ["từ 01/07/2025", "tn2"]]) {
+    const seed = SEED.find((r) => r.id === id);
+    const row = crossShown.rows.find((r) => r[0] === `Tỉnh Thái Nguyên (${mark})`);
+    const want = crossShown.head.slice(1, -1).map((h) => (h === agencyNames[seed.agency] ? vi(seed.total) : vi(0)));
+    check(row && row.slice(1, -1).join("|") === want.join("|") && row[row.length - 1] === vi(seed.total),
+      `agency × province: Thái Nguyên (${mark}) reads ${row}, expected ${want} and ${vi(seed.total)}`);
+  }
+  for (const view of ["v-summary", "v-agency", "v-kind", "v-month", "v-overlap", "v-frequency", "v-area", "v-cross"]) {
     await page.locator("#" + view).screenshot({ path: `${OUT}/${view}.png` });
   }
   await page.selectOption("#f-agency", "police");

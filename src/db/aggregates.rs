@@ -109,9 +109,18 @@ struct AreaName {
     code: String,
     #[diesel(sql_type = Text)]
     name: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    valid_from: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    valid_until: Option<String>,
+    /// Units with its code (itself included).
+    #[diesel(sql_type = BigInt)]
+    same_code: i64,
 }
 
-/// The code and name of each of the units `ids`.
+/// The code and name of each of the units `ids`, named as answers print
+/// them (units sharing a code marked with their dates:
+/// [`crate::domain::names::unit_name`]).
 pub fn area_names(conn: &mut DbConn, ids: &[i64]) -> QueryResult<BTreeMap<i64, (String, String)>> {
     let mut units: BTreeMap<i64, (String, String)> = BTreeMap::new();
     for chunk in ids.chunks(500) {
@@ -121,9 +130,21 @@ pub fn area_names(conn: &mut DbConn, ids: &[i64]) -> QueryResult<BTreeMap<i64, (
             .map(|i| sql.bind(Bind::Int(*i)))
             .collect::<Vec<_>>()
             .join(", ");
-        let q = format!("SELECT id, code, name FROM areas WHERE id IN ({list})");
+        let q = format!(
+            "SELECT a.id, a.code, a.name, CAST(a.valid_from AS TEXT) AS valid_from, \
+             CAST(a.valid_until AS TEXT) AS valid_until, \
+             (SELECT COUNT(*) FROM areas b WHERE b.code = a.code) AS same_code \
+             FROM areas a WHERE a.id IN ({list})"
+        );
         for n in load::<AreaName>(conn, &q, &sql.binds)? {
-            units.insert(n.id, (n.code, n.name));
+            let day = |d: &Option<String>| d.as_deref().and_then(|d| d.get(..10)?.parse().ok());
+            let name = crate::domain::names::unit_name(
+                &n.name,
+                day(&n.valid_from),
+                day(&n.valid_until),
+                n.same_code > 1,
+            );
+            units.insert(n.id, (n.code, name));
         }
     }
     Ok(units)

@@ -364,9 +364,23 @@ pub struct UnitRow {
     pub current_id: Option<i64>,
 }
 
-/// Every administrative unit.
+/// A unit as stored, with its dates.
+type StoredUnit = (
+    i64,
+    String,
+    String,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<chrono::NaiveDate>,
+    Option<chrono::NaiveDate>,
+);
+
+/// Every administrative unit, named as answers print it (units sharing a
+/// code marked with their dates: [`crate::domain::names::unit_name`]).
 pub fn load_units(conn: &mut DbConn) -> QueryResult<Vec<UnitRow>> {
-    areas::table
+    let rows: Vec<StoredUnit> = areas::table
         .select((
             areas::id,
             areas::code,
@@ -375,8 +389,37 @@ pub fn load_units(conn: &mut DbConn) -> QueryResult<Vec<UnitRow>> {
             areas::district_id,
             areas::commune_id,
             areas::current_id,
+            areas::valid_from,
+            areas::valid_until,
         ))
-        .load(conn)
+        .load(conn)?;
+    let mut per_code: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for r in &rows {
+        *per_code.entry(r.1.as_str()).or_default() += 1;
+    }
+    let shared: std::collections::HashSet<String> = per_code
+        .into_iter()
+        .filter(|(_, n)| *n > 1)
+        .map(|(c, _)| c.to_string())
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, code, name, province_id, district_id, commune_id, current_id, from, until)| {
+                let name =
+                    crate::domain::names::unit_name(&name, from, until, shared.contains(&code));
+                UnitRow {
+                    id,
+                    code,
+                    name,
+                    province_id,
+                    district_id,
+                    commune_id,
+                    current_id,
+                }
+            },
+        )
+        .collect())
 }
 
 /// The real events (group seqs) reports `seqs` belong to now, deleted

@@ -4,6 +4,24 @@
 
 use super::{AudienceBasis, IdType, Kind, TargetGroup, Topic};
 
+/// A unit's name as answers print it. When another unit carries the same
+/// code (codes reused across the 2025 reform: two "Tỉnh Thái Nguyên"), its
+/// dates tell them apart: "Tỉnh Thái Nguyên (đến 30/06/2025)", "Tỉnh Thái
+/// Nguyên (từ 01/07/2025)". A unit whose code is its own keeps its name.
+pub fn unit_name(
+    name: &str,
+    valid_from: Option<chrono::NaiveDate>,
+    valid_until: Option<chrono::NaiveDate>,
+    shared: bool,
+) -> String {
+    let day = |d: chrono::NaiveDate| d.format("%d/%m/%Y").to_string();
+    match (shared, valid_from, valid_until) {
+        (false, _, _) | (true, None, None) => name.to_string(),
+        (true, _, Some(until)) => format!("{name} (đến {})", day(until)),
+        (true, Some(from), None) => format!("{name} (từ {})", day(from)),
+    }
+}
+
 /// The language of what people read (reports, workbooks).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {
@@ -108,6 +126,22 @@ pub fn parse<T: Copy>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn units_sharing_a_code_are_told_apart_by_their_dates() {
+        let d = |s: &str| Some(s.parse::<chrono::NaiveDate>().unwrap());
+        let name = "Tỉnh Thái Nguyên";
+        assert_eq!(
+            unit_name(name, None, d("2025-06-30"), true),
+            "Tỉnh Thái Nguyên (đến 30/06/2025)"
+        );
+        assert_eq!(
+            unit_name(name, d("2025-07-01"), None, true),
+            "Tỉnh Thái Nguyên (từ 01/07/2025)"
+        );
+        assert_eq!(unit_name(name, None, d("2025-06-30"), false), name);
+        assert_eq!(unit_name(name, None, None, true), name);
+    }
 
     #[test]
     fn every_value_has_a_distinct_name() {

@@ -27,10 +27,13 @@ const TOPICS: [&str; 4] = [
 const GROUPS: [&str; 3] = ["women", "students", "youth"];
 
 /// Units of the test tree (helpers::TEST_AREAS) by id: code, name, level,
-/// ancestors (province, district, commune) and current unit.
+/// ancestors (province, district, commune) and current unit. The name is
+/// as answers print it: a unit whose code another unit shares (01234,
+/// reused by the reform) carries its dates, "Xã Yên Đĩnh (đến
+/// 30/06/2025)", "Xã Chợ Mới (từ 01/07/2025)".
 pub(crate) struct Unit {
     pub code: &'static str,
-    pub name: &'static str,
+    pub name: String,
     pub province: Option<i64>,
     pub district: Option<i64>,
     pub commune: Option<i64>,
@@ -38,9 +41,17 @@ pub(crate) struct Unit {
 }
 
 pub(crate) fn units() -> BTreeMap<i64, Unit> {
-    crate::helpers::TEST_AREAS
+    let areas = crate::helpers::TEST_AREAS;
+    let day = |d: &str| format!("{}/{}/{}", &d[8..10], &d[5..7], &d[..4]);
+    areas
         .iter()
-        .map(|(id, code, name, _, _, p, d, c, cur, _, _)| {
+        .map(|(id, code, name, _, _, p, d, c, cur, from, until)| {
+            let shared = areas.iter().filter(|a| a.1 == *code).count() > 1;
+            let name = match (shared, from, until) {
+                (true, _, Some(u)) => format!("{name} (đến {})", day(u)),
+                (true, Some(f), None) => format!("{name} (từ {})", day(f)),
+                _ => name.to_string(),
+            };
             (
                 *id,
                 Unit {

@@ -388,7 +388,7 @@ async fn the_word_report_has_every_part_and_the_aggregates_figures(app: TestApp)
     let md = String::from_utf8(md).unwrap();
     for line in [
         "trên địa bàn huyện Chợ Mới",
-        "| Xã Yên Đĩnh | 3 | 120 | 4 |",
+        "| Xã Yên Đĩnh (đến 30/06/2025) | 3 | 120 | 4 |",
         "| Xã Như Cố | 3 | 100 | 2 |",
     ] {
         assert!(md.contains(line), "missing {line:?} in\n{md}");
