@@ -90,6 +90,8 @@ const BY_TYPE = {
   "bad-request": "errInvalid",
   "uri-too-long": "errInvalid",
   "quota-exceeded": "errQuota",
+  "payload-too-large": "errTooLarge",
+  "unsupported-media-type": "errFileType",
   unavailable: "errBusy",
   internal: "errServer",
 };
@@ -140,25 +142,26 @@ async function problemOf(resp, mode) {
 
 /**
  * Asks the service. `method` (GET), `body` (sent as JSON, as
- * `contentType`: application/json by default), `accept`
+ * `contentType`: application/json by default), or `file` (a File or
+ * Blob sent as it is, as `contentType`: an upload), `accept`
  * (application/json), `ifMatch` (a version or revision: sent as
  * `If-Match: "<n>"`): JSON answers are parsed, others come back as text,
  * 204 as null. Throws a `Problem`.
  */
-export async function request(path, { method = "GET", body, accept = "application/json", contentType = "application/json",
+export async function request(path, { method = "GET", body, file, accept = "application/json", contentType = "application/json",
   ifMatch } = {}) {
   const mode = auth.mode;
   const headers = { Accept: accept };
   if (ifMatch !== undefined && ifMatch !== null) headers["If-Match"] = `"${ifMatch}"`;
   if (mode === "token") headers.Authorization = "Bearer " + auth.token;
   if (mode === "session" && method !== "GET" && method !== "HEAD") headers["X-CSRF-Token"] = auth.csrf;
-  if (body !== undefined) headers["Content-Type"] = contentType;
+  if (body !== undefined || file !== undefined) headers["Content-Type"] = contentType;
   let resp;
   try {
     resp = await fetch(path, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: file !== undefined ? file : body === undefined ? undefined : JSON.stringify(body),
       credentials: "same-origin",
       cache: "no-store",
     });

@@ -14,6 +14,9 @@ import { codeBounds, initPeriod, periodName as namePeriod, readPeriod, setCurren
 import { renderWho, startSession } from "./session.js";
 import { closeEvents, showList, translateEvents } from "./events.js";
 import { closeConsent, pendingCount, showConsent, translateConsent } from "./consent.js";
+import { closeImports, showImports, translateImports } from "./imports.js";
+import { closePeriods, showPeriods, translatePeriods } from "./admin-periods.js";
+import { closePeople, showPeople, translatePeople } from "./admin-people.js";
 
 const $ = (id) => document.getElementById(id);
 // `gen` changes at every sign-in and sign-out: answers that arrive for an
@@ -993,13 +996,17 @@ async function enter(who) {
 
 // ---- the work screens (agencies and admins): their activities, and what
 // waits for their answer ----
-const SCREENS = ["dash", "events-screen", "event-form-screen", "consent-screen"];
+const SCREENS = ["dash", "events-screen", "event-form-screen", "consent-screen", "import-screen", "periods-screen",
+  "people-screen"];
+// The tabs each role has besides the figures, activities and answers.
+const ROLE_TABS = { agency: ["nav-import"], admin: ["nav-periods", "nav-people"] };
 const work = { agency: null, scope: null };
 
 function show(id) {
   for (const s of SCREENS) $(s).hidden = s !== id;
   const tab = { dash: "nav-figures", "events-screen": "nav-events", "event-form-screen": "nav-events",
-    "consent-screen": "nav-consent" }[id];
+    "consent-screen": "nav-consent", "import-screen": "nav-import", "periods-screen": "nav-periods",
+    "people-screen": "nav-people" }[id];
   for (const b of document.querySelectorAll("#work-nav button")) {
     if (b.id === tab) b.setAttribute("aria-current", "page"); else b.removeAttribute("aria-current");
   }
@@ -1018,6 +1025,11 @@ const workCtx = () => ({
   names: state.names,
   show,
   onCount: showCount,
+  now: serverNow,
+  reloadAgencies: async () => {
+    state.agencies = await api("/api/v1/agencies");
+    nameAgencies();
+  },
 });
 
 async function openWork(who, gen) {
@@ -1026,6 +1038,7 @@ async function openWork(who, gen) {
   work.agency = me.agency || null;
   work.scope = me.area || me.home_area || null;
   $("work-nav").hidden = false;
+  for (const id of Object.values(ROLE_TABS).flat()) $(id).hidden = !(ROLE_TABS[me.role] || []).includes(id);
   pendingCount(work.agency).then((n) => { if (gen === state.gen) showCount(n); }).catch(() => {});
 }
 
@@ -1056,6 +1069,9 @@ function leave() {
   for (const id of ["filters", "reports", "views", "publications", "drill", "locked", "pub-mode", "work-nav"]) $(id).hidden = true;
   closeEvents();
   closeConsent();
+  closeImports();
+  closePeriods();
+  closePeople();
   showCount(0);
   show("dash");
   setPeriod("all");
@@ -1094,10 +1110,16 @@ $("lang").addEventListener("click", () => {
   translate();
   translateEvents();
   translateConsent();
+  translateImports();
+  translatePeriods();
+  translatePeople();
   if (state.signedIn && state.isPublic) loadPublications().catch(fail);
   else if (state.signedIn && !$("dash").hidden) load();
 });
 $("nav-figures").addEventListener("click", () => { show("dash"); load(); });
 $("nav-events").addEventListener("click", () => showList(workCtx()));
 $("nav-consent").addEventListener("click", () => { show("consent-screen"); showConsent(workCtx()); });
+$("nav-import").addEventListener("click", () => showImports(workCtx()));
+$("nav-periods").addEventListener("click", () => showPeriods(workCtx()));
+$("nav-people").addEventListener("click", () => showPeople(workCtx()));
 startSession({ enter, leave, agencyName: (code) => state.names[code] });

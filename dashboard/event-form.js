@@ -544,7 +544,54 @@ export async function openForm(ctx, event) {
   translateForm();
   showPlace();
   $("ef-heading").focus();
+  if (event) await showGroup(event); else $("ef-group").hidden = true;
 }
+
+// The real event this report belongs to (issue 32): the other agencies'
+// reports joined with it, counted once, and a way to take this report out.
+async function showGroup(event) {
+  const box = $("ef-group");
+  box.hidden = true;
+  $("ef-group-error").hidden = true;
+  let group;
+  try {
+    group = await request(`/api/v1/events/${event.id}/same-as`);
+  } catch (e) {
+    return; // the form works without it
+  }
+  if (form.event !== event) return;
+  const others = group.reports.filter((r) => r.id !== event.id);
+  if (!others.length) return;
+  $("ef-group-text").textContent = t("groupIntro");
+  $("ef-group-list").replaceChildren(...others.map((r) => {
+    const li = document.createElement("li");
+    const dates = r.start_date === r.end_date ? dmy(r.start_date) : `${dmy(r.start_date)} – ${dmy(r.end_date)}`;
+    const figures = r.figures_shown && r.attendance_total !== null && r.attendance_total !== undefined
+      ? t("groupFigures", { n: fmt(r.attendance_total) }) : "";
+    li.textContent = t("groupReport", { agency: form.ctx.names[r.agency] || r.agency, kind: t("kinds")[r.kind] || r.kind,
+      dates, figures });
+    return li;
+  }));
+  box.hidden = false;
+}
+
+$("ef-group-leave").addEventListener("click", async () => {
+  const event = form.event;
+  if (!event) return;
+  $("ef-group-leave").disabled = true;
+  try {
+    await request(`/api/v1/events/${event.id}/same-as`, { method: "DELETE" });
+    $("ef-group").hidden = true;
+    form.ctx.done("groupLeft", { title: event.title });
+  } catch (e) {
+    if (!e.handled) {
+      $("ef-group-error").textContent = e.message;
+      $("ef-group-error").hidden = false;
+    }
+  } finally {
+    $("ef-group-leave").disabled = false;
+  }
+});
 
 /** Forgets the form (signed out). */
 export function closeForm() {

@@ -547,6 +547,31 @@ def publish_runs(args, data, results):
         svc.stop()
 
 
+def import_runs(args, results):
+    """Importing a workbook (issue 32): 10,000 rows with 30,000 identified
+    participants, end to end through POST /imports and its progress, then
+    the same workbook again (every row unchanged); the service's RSS before
+    and at its peak."""
+    import bench_import
+    body = bench_import.workbook(bench_import.rows(10000, 3))
+    log(f"import: a workbook of 10,000 rows and 30,000 participants, {len(body) / 1e6:.1f} MB")
+    for backend in args.backends:
+        svc = Service(backend, db="ct_bench_import")
+        token = next(l.split("=", 1)[1] for l in svc.tokens.read_text().splitlines() if l.startswith("womens-union="))
+        before = svc.rss_kb() / 1024
+        first, answer = bench_import.run_import(svc.url, token, body)
+        if answer["status"] != "done" or answer["summary"].get("created") != 10000:
+            raise SystemExit(f"{backend}: the import did not create every row: {answer['status']} {answer['summary']}")
+        again, answer2 = bench_import.run_import(svc.url, token, body)
+        if answer2["summary"].get("unchanged") != 10000:
+            raise SystemExit(f"{backend}: the re-import was not unchanged: {answer2['summary']}")
+        peak = svc.stop()
+        results[f"{backend}.import"] = {"rows": 10000, "participants": 30000, "bytes": len(body), "seconds": first,
+                                        "again_seconds": again, "rss_before_mb": before, "peak_rss_mb": peak}
+        log(f"{backend}: imported 10,000 rows in {first:.1f} s, again (unchanged) in {again:.1f} s; "
+            f"RSS {before:.0f} MB before, peak {peak:.0f} MB (+{peak - before:.0f} MB)")
+
+
 def candidate_runs(args, data, results):
     """Duplicate candidates (issue 29): every page an admin and one agency
     walk, the slowest page, and the service's peak RSS."""
@@ -765,7 +790,8 @@ def main():
     p.add_argument("--only", default="ingest,aggregates,baselines,freshness",
                    help="phases to run (baselines: the SQL path, plain PostgreSQL, DuckDB and chDB beside the aggregates; "
                         "publish: a year's publication, not run by default; "
-                        "candidates: walking the duplicate candidates, not run by default)")
+                        "candidates: walking the duplicate candidates, not run by default; "
+                        "import: a 10,000-row workbook through POST /imports, alone, not run by default)")
     p.add_argument("--publish-history", action="store_true",
                    help="publish: then every month and quarter of the year, and the year again against them")
     a = p.parse_args()
@@ -779,6 +805,11 @@ def main():
     psql("postgres", "SELECT 1")
     results = {"mode": "quick" if a.quick else "full", "machine": machine()}
     a.only = a.only.split(",")
+    if a.only == ["import"]:
+        # Needs no generated dataset.
+        import_runs(a, results)
+        print(json.dumps({k: v for k, v in results.items() if k.endswith(".import")}, indent=2))
+        return
     small = generate("small")
     results["small"] = manifest(small)
     if "ingest" in a.only:

@@ -29,6 +29,17 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+# The clerk's workbooks are filled in the service's own template with
+# openpyxl (scripts/browser/workbook.py), as a spreadsheet program would.
+venv="$tools/browser-venv"
+py_pkgs=(openpyxl==3.1.5)
+if [ "$(cat "$venv/.stamp" 2>/dev/null)" != "${py_pkgs[*]}" ]; then
+  echo "browser: installing ${py_pkgs[*]} into $venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q "${py_pkgs[@]}"
+  echo "${py_pkgs[*]}" > "$venv/.stamp"
+fi
+export WORKBOOK_PYTHON="$venv/bin/python"
 if [ "$(cat "$npm_dir/.stamp" 2>/dev/null)" != "${pkgs[*]}" ]; then
   echo "browser: installing ${pkgs[*]} into $npm_dir"
   mkdir -p "$npm_dir"
@@ -60,6 +71,10 @@ printf '%s\n' "$official_password" | "$ct" account create --username minh.tran -
 printf '%s\n' "$(password)" | "$ct" account create --username thu.le --role agency --agency police \
   --display-name "Lê Thị Thu" --password-stdin >/dev/null
 reset_password=$("$ct" account reset-password thu.le 2>/dev/null)
+# An administrator who locks, publishes and manages accounts from the page.
+admin_password=$(password)
+printf '%s\n' "$admin_password" | "$ct" account create --username quan.tri --role admin \
+  --display-name "Hoàng Văn Quản" --password-stdin >/dev/null
 totp_password=$(password)
 printf '%s\n' "$totp_password" | "$ct" account create --username binh.do --role viewer \
   --display-name "Đỗ Văn Bình" --password-stdin >/dev/null
@@ -85,7 +100,7 @@ NODE_PATH="$npm_dir/node_modules" BASE_URL="http://$BIND_ADDR" CHROMIUM="$(comma
   ADMIN="$admin" POLICE="$police" WOMEN="$women" VIEWER="$viewer" PUBLIC_TOKEN="$public" OUT=target/browser \
   CLERK_USER=lan.nguyen CLERK_PASSWORD="$clerk_password" OFFICIAL_USER=minh.tran OFFICIAL_PASSWORD="$official_password" \
   RESET_USER=thu.le RESET_PASSWORD="$reset_password" TOTP_USER=binh.do TOTP_PASSWORD="$totp_password" \
-  DISABLED_USER=hoa.pham DISABLED_PASSWORD="$disabled_password" \
+  DISABLED_USER=hoa.pham DISABLED_PASSWORD="$disabled_password" ADMIN_USER=quan.tri ADMIN_PASSWORD="$admin_password" \
   MFA_BASE_URL="http://$mfa_addr" MFA_ADMIN_USER=an.vu MFA_ADMIN_PASSWORD="$mfa_password" \
   node scripts/browser/check.mjs || { tail -n 30 "$work/service.log"; tail -n 30 "$work/service-mfa.log"; exit 1; }
 echo "browser: ok"

@@ -89,7 +89,8 @@ pub fn document() -> utoipa::openapi::OpenApi {
 /// - an aggregate row is one flat object (its keys, the measures and
 ///   `suppressed`), not an `allOf` that generated clients drop;
 /// - an operation without authentication declares `security: []`;
-/// - an operation documented by one line has it as its description too;
+/// - an operation's description is its whole doc comment, and its summary
+///   that text's first clause ([`summary_of`]);
 /// - a file upload (`application/octet-stream`) is a binary string.
 pub fn tidy(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     use utoipa::openapi::RefOr;
@@ -163,9 +164,14 @@ pub fn tidy(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
                 }
                 Some(_) => {}
             }
-            if op.description.is_none() {
-                op.description = op.summary.clone();
-            }
+            // The whole doc comment is the description (utoipa splits off
+            // its first paragraph); its first clause the summary.
+            let full = match (op.summary.take(), op.description.take()) {
+                (Some(s), Some(d)) if s != d => Some(format!("{s}\n\n{d}")),
+                (s, d) => d.or(s),
+            };
+            op.summary = full.as_deref().map(summary_of);
+            op.description = full;
             if let Some(RefOr::T(upload)) = op.request_body.as_mut().and_then(|b| match b {
                 RefOr::T(body) => body.content.get_mut("application/octet-stream"),
                 RefOr::Ref(_) => None,
@@ -182,6 +188,33 @@ pub fn tidy(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
         }
     }
     doc
+}
+
+/// An operation's summary: its description's first clause, up to the
+/// first `:`, `;` or end of sentence outside parentheses and code, on one
+/// line, without its final period (e.g. "Reset a password (admin)"); the
+/// description keeps the whole text.
+pub fn summary_of(text: &str) -> String {
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let (mut depth, mut code) = (0i32, false);
+    let mut end = flat.len();
+    let chars: Vec<(usize, char)> = flat.char_indices().collect();
+    for (i, &(at, c)) in chars.iter().enumerate() {
+        match c {
+            '`' => code = !code,
+            '(' if !code => depth += 1,
+            ')' if !code => depth -= 1,
+            ':' | ';' | '.' if !code && depth == 0 => {
+                let next = chars.get(i + 1).map(|&(_, n)| n);
+                if next.is_none_or(|n| n == ' ') {
+                    end = at;
+                    break;
+                }
+            }
+            _ => {}
+        }
+    }
+    flat[..end].trim().trim_end_matches('.').to_string()
 }
 
 /// The document as pretty JSON with a trailing newline (what `openapi/openapi.json` holds).
@@ -204,6 +237,27 @@ mod tests {
         let table = RouteTable::from_doc(&doc);
         assert_eq!(table.methods_for("/healthz"), vec!["GET"]);
         assert!(table.methods_for("/nope").is_empty());
+    }
+
+    #[test]
+    fn summaries_are_first_clauses_distinct_from_descriptions() {
+        assert_eq!(
+            summary_of("Reset a password (admin): answers a one-time password,\nshown once."),
+            "Reset a password (admin)"
+        );
+        assert_eq!(summary_of("List accounts by username (admin)."), "List accounts by username (admin)");
+        assert_eq!(
+            summary_of("Import a workbook (`.xlsx`) or a CSV file (UTF-8, with or without a BOM) of events: the body."),
+            "Import a workbook (`.xlsx`) or a CSV file (UTF-8, with or without a BOM) of events"
+        );
+        let doc = document();
+        for (path, item) in &doc.paths.paths {
+            for op in [&item.get, &item.put, &item.post, &item.delete, &item.patch].into_iter().flatten() {
+                let (summary, description) = (op.summary.as_deref().unwrap_or(""), op.description.as_deref().unwrap_or(""));
+                assert!(!summary.is_empty() && summary != description, "{path}: {summary:?}");
+                assert!(summary.chars().count() <= 160 && !summary.contains('\n'), "{path}: {summary:?}");
+            }
+        }
     }
 
     #[test]

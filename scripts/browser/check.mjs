@@ -27,6 +27,7 @@
 // a unit gone with the 2025 reform is said so, a clerk's figures are her
 // agency's own; a screenshot of each screen is written under $OUT.
 import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { createHmac } from "node:crypto";
 import { createRequire } from "node:module";
 
@@ -47,6 +48,7 @@ const PEOPLE = {
     role: "Công an tỉnh – nhập liệu", token: T.police },
   totp: { user: process.env.TOTP_USER, password: process.env.TOTP_PASSWORD, name: "Đỗ Văn Bình", role: "xem số liệu" },
   disabled: { user: process.env.DISABLED_USER, password: process.env.DISABLED_PASSWORD },
+  admin: { user: process.env.ADMIN_USER, password: process.env.ADMIN_PASSWORD, name: "Hoàng Văn Quản", role: "quản trị" },
   // An admin of the second service, which requires admins to use two-step
   // verification (REQUIRE_ADMIN_MFA=true).
   mfaAdmin: { user: process.env.MFA_ADMIN_USER, password: process.env.MFA_ADMIN_PASSWORD, name: "Vũ Văn An",
@@ -1504,6 +1506,17 @@ async function forms(browser) {
     null, { timeout: 10000 });
   const group = await api("GET", `/api/v1/events/${ours.id}/same-as`, T.women);
   check(JSON.stringify(group).includes(theirs.id), "forms: the two reports are one activity: " + JSON.stringify(group).slice(0, 300));
+  // Her report's form says what it is joined with.
+  await page.click("#nav-events");
+  await page.locator(`#events-list tr[data-id="${ours.id}"] button`, { hasText: "Sửa" }).click();
+  await page.waitForSelector("#ef-group:not([hidden]) li", { timeout: 10000 });
+  const joined = await page.$$eval("#ef-group li", (lis) => lis.map((li) => li.textContent));
+  check(joined.length === 1 && joined[0].startsWith("Báo cáo của Công an tỉnh: Họp dân, 01/06/2024"),
+    "forms: the form names the joined report: " + joined);
+  await page.locator("#ef-group").screenshot({ path: `${OUT}/event-group.png` });
+  await page.click("#ef-back");
+  await page.click("#nav-consent");
+  await page.waitForSelector(`#dups-list article[data-other="${dup.id}"]`, { timeout: 10000 });
   await page.locator(`#dups-list article[data-other="${dup.id}"] button`).click();
   await page.waitForFunction(() => document.getElementById("consent-status").textContent.startsWith("Đã gửi đề nghị gộp"), null, { timeout: 10000 });
   check(await text(page, "#consent-status") === "Đã gửi đề nghị gộp; chờ Công an tỉnh đồng ý.", "forms: a link proposed");
@@ -1550,6 +1563,99 @@ async function forms(browser) {
   await page.waitForSelector("#events-screen:not([hidden]) #events-list table", { timeout: 10000 });
   await fits360(page, "activity list");
   await page.screenshot({ path: `${OUT}/events-360.png`, fullPage: true });
+  // Activities from a workbook (issue 32): the template through its
+  // button, filled as a spreadsheet program would (openpyxl, with the
+  // template's lists kept), three bad rows said in Vietnamese by row and
+  // column, nothing saved by the check, the good rows saved, the fixed
+  // file imported again (the saved rows unchanged), and her figures for
+  // the quarter equal to what the rows say.
+  await page.setViewportSize(DESKTOP);
+  await page.click("#nav-import");
+  await page.waitForSelector("#import-screen:not([hidden])");
+  check(await text(page, "#import-title") === "Nhập hoạt động từ tệp Excel", "import: the screen's title");
+  const [tpl] = await Promise.all([page.waitForEvent("download"), page.click("#import-template")]);
+  const template = `${OUT}/import-template.xlsx`;
+  await tpl.saveAs(template);
+  const tplStrings = execFileSync("unzip", ["-p", template, "xl/sharedStrings.xml"]).toString("utf8");
+  check(tpl.suggestedFilename() === "mau-nhap-hoat-dong.xlsx" && tplStrings.includes("Ngày bắt đầu") && tplStrings.includes("Họp dân"),
+    "import: the template downloaded with Vietnamese headers and lists: " + tpl.suggestedFilename());
+  const good = [
+    { "Mã hoạt động": "IMP-01", "Hình thức": "Họp dân", "Tên hoạt động": "Họp dân thôn Khuổi Bốc", "Ngày bắt đầu": "2023-01-10",
+      "Ngày kết thúc": "2023-01-10", "Địa bàn": "02110", "Chủ đề": "Mua bán người", "Đối tượng": "Phụ nữ", "Số buổi": 1,
+      "Tổng lượt người tham dự": 60, "Trong đó nữ": 40 },
+    { "Mã hoạt động": "IMP-02", "Hình thức": "Lớp tập huấn", "Tên hoạt động": "Lớp tập huấn cho chi hội trưởng", "Ngày bắt đầu": "12/02/2023",
+      "Ngày kết thúc": "13/02/2023", "Địa bàn": "02110", "Chủ đề": "Mua bán người; Di cư an toàn", "Số buổi": 2,
+      "Tổng lượt người tham dự": 70 },
+  ];
+  const bad = [
+    { "Mã hoạt động": "IMP-03", "Hình thức": "Họp dân", "Tên hoạt động": "Họp dân thôn Nà Quang", "Ngày bắt đầu": "31/02/2023", "Ngày kết thúc": "28/02/2023",
+      "Địa bàn": "02110", "Chủ đề": "Mua bán người", "Tổng lượt người tham dự": 25 },
+    { "Mã hoạt động": "IMP-04", "Hình thức": "Hội thảo quốc tế", "Tên hoạt động": "Hội thảo", "Ngày bắt đầu": "03/03/2023", "Ngày kết thúc": "03/03/2023",
+      "Địa bàn": "02110", "Chủ đề": "Mua bán người", "Tổng lượt người tham dự": 30 },
+    { "Mã hoạt động": "IMP-05", "Hình thức": "Họp dân", "Tên hoạt động": "Họp dân thôn Bản Quất", "Ngày bắt đầu": "20/03/2023", "Ngày kết thúc": "20/03/2023",
+      "Địa bàn": "02110", "Chủ đề": "Mua bán người", "Tổng lượt người tham dự": 20, "Trong đó nữ": 30 },
+  ];
+  const fixed = [{ ...bad[0], "Ngày bắt đầu": "28/02/2023", "Ngày kết thúc": "28/02/2023" }, { ...bad[1], "Hình thức": "Phổ biến pháp luật" },
+    { ...bad[2], "Trong đó nữ": 12 }];
+  const participants = [CCCD(800), CCCD(801)].map((n) => ({ "Mã hoạt động": "IMP-01", "Loại giấy tờ": "CCCD", "Số": spaced(n) }));
+  const workbook = (name, events) => {
+    const rows = `${OUT}/${name}.json`;
+    writeFileSync(rows, JSON.stringify({ events, participants }));
+    execFileSync(process.env.WORKBOOK_PYTHON, ["scripts/browser/workbook.py", template, `${OUT}/${name}.xlsx`, rows]);
+    return `${OUT}/${name}.xlsx`;
+  };
+  const imported = async () => (await api("GET", "/api/v1/events?limit=500&agency=womens-union", T.women)).items
+    .filter((e) => /^IMP-/.test(e.external_id)).map((e) => e.external_id).sort();
+  const badFile = workbook("hoat-dong-co-loi", [...good, ...bad]);
+  await page.click("#import-check");
+  check(await text(page, "#import-file-error") === "Vui lòng chọn tệp đã điền.", "import: a file is asked for first");
+  await page.setInputFiles("#import-file", badFile);
+  await page.click("#import-check");
+  await page.waitForFunction(() => document.getElementById("import-status").textContent.startsWith("Đã kiểm tra"), null, { timeout: 20000 });
+  const checked = await text(page, "#import-status");
+  check(checked === "Đã kiểm tra tệp hoat-dong-co-loi.xlsx (5 dòng), chưa lưu gì: 2 hoạt động mới sẽ được thêm; 3 dòng có lỗi.",
+    "import: the check says what it found: " + checked);
+  const problemRows = await page.$$eval("#import-result tbody tr", (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
+  const byRow = (r) => problemRows.filter((p) => p[1] === String(r));
+  check(problemRows.length === 3 && [4, 5, 6].every((r) => byRow(r).length === 1), "import: three rows said: " + JSON.stringify(problemRows));
+  check(byRow(4)[0]?.[3] === "Ngày bắt đầu" && byRow(5)[0]?.[3] === "Hình thức" && byRow(6)[0]?.[3] === "Tổng lượt người tham dự",
+    "import: each problem at its column: " + JSON.stringify(problemRows));
+  check(problemRows.every((p) => /[àáảãạăâđèéêìíòóôơùúưỳý]/i.test(p[4]) && !/[{}]|items\[/.test(p[4])),
+    "import: the problems in Vietnamese words: " + problemRows.map((p) => p[4]).join(" | "));
+  check((await imported()).length === 0, "import: the check saved nothing");
+  await page.screenshot({ path: `${OUT}/import-errors.png`, fullPage: true });
+  // Imported as it is: the good rows saved, the bad ones said again.
+  await page.click("#import-run");
+  await page.waitForFunction(() => document.getElementById("import-status").textContent.startsWith("Đã nhập"), null, { timeout: 20000 });
+  check(await text(page, "#import-status") === "Đã nhập tệp hoat-dong-co-loi.xlsx (5 dòng): đã thêm 2 hoạt động mới; 3 dòng có lỗi, chưa lưu.",
+    "import: the good rows saved: " + await text(page, "#import-status"));
+  check((await imported()).join() === "IMP-01,IMP-02", "import: IMP-01 and IMP-02 stored: " + await imported());
+  // Fixed in the file and imported again.
+  await page.setInputFiles("#import-file", workbook("hoat-dong-da-sua", [...good, ...fixed]));
+  await page.click("#import-run");
+  await page.waitForFunction(() => document.getElementById("import-status").textContent.startsWith("Đã nhập"), null, { timeout: 20000 });
+  check(await text(page, "#import-status")
+    === "Đã nhập tệp hoat-dong-da-sua.xlsx (5 dòng): đã thêm 3 hoạt động mới; 2 hoạt động đã có, không đổi.",
+  "import: the fixed file: " + await text(page, "#import-status"));
+  check(await page.locator("#import-result tbody tr").count() === 0 && await text(page, "#import-result .notice") === "Mọi dòng đã được lưu.",
+    "import: nothing left to fix");
+  check((await imported()).join() === "IMP-01,IMP-02,IMP-03,IMP-04,IMP-05", "import: all five stored");
+  const first = (await api("GET", "/api/v1/events?limit=500&agency=womens-union", T.women)).items.find((e) => e.external_id === "IMP-01");
+  check(first.participants_identified === 2 && first.start_date === "2023-01-10" && first.attendance.female === 40,
+    "import: the participants sheet and the date cell read: " + JSON.stringify(first));
+  await page.screenshot({ path: `${OUT}/import-done.png`, fullPage: true });
+  await fits360(page, "import screen");
+  await page.screenshot({ path: `${OUT}/import-360.png`, fullPage: true });
+  await page.setViewportSize(DESKTOP);
+  // Her figures for the first quarter of 2023 are the rows': 6 sessions,
+  // 205 person-times, 2 identified people.
+  await page.click("#nav-figures");
+  await loaded(page);
+  await choosePeriod(page, "quarter", 2023, 1);
+  const q1 = await page.evaluate(() => ["sum-sessions", "sum-attendances", "sum-people"]
+    .map((id) => document.querySelector(`#${id} .value`).textContent));
+  const rowsWant = [1 + 2 + 1 + 1 + 1, 60 + 70 + 25 + 30 + 20, 2].map(vi);
+  check(q1.join("|") === rowsWant.join("|"), `import: her Q1 2023 figures ${q1}, from the rows ${rowsWant}`);
   check(problems.length === 0, "forms page: " + problems.join("; "));
   await context.close();
 
@@ -1558,6 +1664,117 @@ async function forms(browser) {
   await loaded(viewer.page);
   check(await viewer.page.isHidden("#work-nav"), "forms: a viewer has no activity tabs");
   await viewer.context.close();
+}
+
+
+// An administrator's screens (issue 32), by password: locks the first
+// quarter of 2023 (the clerk's imported activities), publishes it (the
+// published agency row equals the rows imported), publishes again and
+// reads that nothing changed; adds an account for a police clerk (a
+// one-time password shown once), a token for the police's system (it
+// works, then is revoked and no longer works), and an agency.
+async function adminScreens(browser) {
+  const { context, page, problems, expect } = await fresh(browser, DESKTOP);
+  expect(/^POST \/api\/v1\/session 429$/);
+  const answer = await signInWaiting(page, PEOPLE.admin);
+  check(answer.status() === 200, "admin: signed in: " + answer.status());
+  await loaded(page);
+  check(await visible(page, "#nav-periods") && await visible(page, "#nav-people") && !(await visible(page, "#nav-import")),
+    "admin: the admin's tabs");
+  await page.click("#nav-periods");
+  await page.waitForSelector("#periods-screen:not([hidden]) #locks-list", { timeout: 10000 });
+  await page.selectOption("#lock-part", "-Q1");
+  await page.selectOption("#lock-year", "2023");
+  await page.click("#lock-submit");
+  check(await text(page, "#lock-reason-error") === "Vui lòng điền ô này.", "admin: a lock needs its reason");
+  await page.fill("#lock-reason", "Báo cáo quý I/2023 đã ký");
+  await page.click("#lock-submit");
+  await page.waitForFunction(() => document.getElementById("periods-status").textContent.includes("khóa sổ"), null, { timeout: 10000 });
+  check(await text(page, "#periods-status") === "Quý I/2023 đã được khóa sổ (từ 01/01/2023 đến 31/03/2023).",
+    "admin: locked: " + await text(page, "#periods-status"));
+  const locks = (await api("GET", "/api/v1/periods", T.admin)).items;
+  check(locks.some((l) => l.period === "2023-Q1" && l.active && l.reason === "Báo cáo quý I/2023 đã ký"), "admin: the lock stored");
+  const row = page.locator('#locks-list [data-period="2023-Q1"]');
+  await row.locator("button", { hasText: "Công bố số liệu" }).click();
+  check(await page.inputValue("#publish-2023-Q1") === "Số liệu tuyên truyền phòng, chống mua bán người Quý I/2023",
+    "admin: the publication's title proposed");
+  await row.locator("button[type=submit]").click();
+  await page.waitForFunction(() => document.getElementById("periods-status").textContent.startsWith("Đã công bố"), null, { timeout: 60000 });
+  const pub = await api("GET", "/api/v1/publications/2023-Q1", T.admin);
+  check(await text(page, "#periods-status") === `Đã công bố số liệu Quý I/2023, phiên bản 1: ${vi(pub.suppressed_cells)} ô số liệu nhỏ được ẩn.`,
+    "admin: published: " + await text(page, "#periods-status"));
+  const byAgency = pub.tables.find((tb) => tb.name === "agency");
+  const women = byAgency && byAgency.rows.find((r) => r.key.agency === "womens-union");
+  check(pub.version === 1 && women && women.values.attendances === 205 && women.values.sessions === 6,
+    "admin: the published row is the imported rows': " + JSON.stringify(women));
+  check(await page.locator('#pubs-list [data-period="2023-Q1"][data-version="1"]').count() === 1, "admin: version 1 listed");
+  await page.screenshot({ path: `${OUT}/periods.png`, fullPage: true });
+  // Published again: nothing moved in a locked quarter.
+  await row.locator("button", { hasText: "Công bố số liệu" }).click();
+  await row.locator("button[type=submit]").click();
+  await page.waitForSelector('#pubs-list [data-period="2023-Q1"][data-version="2"]', { timeout: 60000 });
+  await page.locator('#pubs-list [data-period="2023-Q1"][data-version="2"] button').click();
+  await page.waitForSelector("#pub-changes:not([hidden]) h4");
+  check(await text(page, "#pub-changes h4") === "Quý I/2023: thay đổi từ phiên bản 1 đến phiên bản 2"
+    && await text(page, "#pub-changes p") === "Không có ô số liệu nào thay đổi.", "admin: no change between the versions");
+  await fits360(page, "periods screen");
+  await page.screenshot({ path: `${OUT}/periods-360.png`, fullPage: true });
+  await page.setViewportSize(DESKTOP);
+
+  // People and systems.
+  await page.click("#nav-people");
+  await page.waitForSelector("#people-screen:not([hidden]) #accounts-list table", { timeout: 10000 });
+  const listed = await page.$$eval("#accounts-list tbody tr td:first-child", (tds) => tds.map((td) => td.textContent));
+  check(listed.includes("lan.nguyen") && listed.includes("quan.tri"), "admin: the accounts listed: " + listed);
+  await page.fill("#acc-username", "hanh.vu");
+  await page.fill("#acc-name", "Vũ Thị Hạnh");
+  await page.selectOption("#acc-role", "agency");
+  await page.selectOption("#acc-agency", "police");
+  await page.click("#acc-submit");
+  await page.waitForSelector("#people-secret:not([hidden]) code", { timeout: 15000 });
+  const oneTime = await text(page, "#people-secret code");
+  const made = (await api("GET", "/api/v1/accounts?limit=500", T.admin)).items.find((a) => a.username === "hanh.vu");
+  check(made && made.role === "agency" && made.agency === "police" && made.must_change_password && oneTime.length >= 12,
+    "admin: the account made, with a one-time password: " + JSON.stringify(made));
+  const signedAs = await fetch(BASE + "/api/v1/session", { method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ username: "hanh.vu", password: oneTime }) });
+  check(signedAs.status === 200, "admin: the one-time password signs her in: " + signedAs.status);
+  await page.screenshot({ path: `${OUT}/people.png`, fullPage: true });
+  const accRow = page.locator('#accounts-list [data-username="hanh.vu"]');
+  await accRow.locator("button", { hasText: "Khóa tài khoản" }).click();
+  await page.waitForFunction(() => document.getElementById("people-status").textContent === "Đã khóa tài khoản hanh.vu.", null, { timeout: 10000 });
+  check((await api("GET", `/api/v1/accounts/${made.id}`, T.admin)).disabled === true, "admin: the account disabled");
+  // A token for the police's system: shown once, it works, then revoked.
+  await page.fill("#tok-label", "Hệ thống quản lý của Công an tỉnh");
+  await page.selectOption("#tok-role", "agency");
+  await page.selectOption("#tok-agency", "police");
+  await page.fill("#tok-days", "30");
+  await page.click("#tok-submit");
+  await page.waitForFunction(() => document.getElementById("people-status").textContent.startsWith("Đã cấp mã"), null, { timeout: 10000 });
+  const issued = await text(page, "#people-secret code");
+  const who = await fetch(BASE + "/api/v1/whoami", { headers: { Authorization: "Bearer " + issued } });
+  check(who.status === 200 && (await who.json()).agency === "police", "admin: the token issued on the page works");
+  await page.locator('#tokens-list [data-label="Hệ thống quản lý của Công an tỉnh"] button', { hasText: "Thu hồi" }).click();
+  await page.waitForFunction(() => document.getElementById("people-status").textContent.startsWith("Đã thu hồi"), null, { timeout: 10000 });
+  const after = await fetch(BASE + "/api/v1/whoami", { headers: { Authorization: "Bearer " + issued } });
+  check(after.status === 401, "admin: the revoked token no longer works: " + after.status);
+  // An agency.
+  await page.fill("#ag-name", "Tỉnh đoàn Bắc Kạn");
+  await page.fill("#ag-name-en", "Provincial Youth Union");
+  await page.fill("#ag-code", "Tinh Doan");
+  await page.click("#ag-submit");
+  check((await text(page, "#ag-code-error")).startsWith("Mã gồm"), "admin: a code with spaces and capitals is refused at its field");
+  await page.fill("#ag-code", "youth-union");
+  await page.click("#ag-submit");
+  await page.waitForFunction(() => document.getElementById("people-status").textContent === "Đã thêm Tỉnh đoàn Bắc Kạn.", null, { timeout: 10000 });
+  const agency = await api("GET", "/api/v1/agencies/youth-union", T.admin);
+  check(agency.name === "Tỉnh đoàn Bắc Kạn" && agency.active, "admin: the agency added");
+  check(await page.locator('#agencies-list [data-code="youth-union"]').count() === 1, "admin: the agency listed");
+  await page.screenshot({ path: `${OUT}/people-after.png`, fullPage: true });
+  await fits360(page, "people screen");
+  await page.screenshot({ path: `${OUT}/people-360.png`, fullPage: true });
+  check(problems.length === 0, "admin page: " + problems.join("; "));
+  await context.close();
 }
 
 await seed();
@@ -1571,6 +1788,7 @@ try {
   // FORMS_ONLY=1: the forms of issue 32 alone (while working on them).
   if (process.env.FORMS_ONLY) {
     await forms(browser);
+    await adminScreens(browser);
     throw Object.assign(new Error("forms only"), { formsOnly: true });
   }
   // ISSUE33_ONLY=1: issue 33's views alone (while working on them).
@@ -1840,8 +2058,10 @@ try {
     await context.close();
   }
   // The clerk's activities and answers by the forms (issue 32): last, as
-  // they add 2024 activities to the seed.
+  // they add 2024 activities to the seed; then an admin locks and
+  // publishes what the clerk imported.
   await forms(browser);
+  await adminScreens(browser);
 } catch (e) {
   if (!e.formsOnly) throw e;
 } finally {

@@ -252,7 +252,7 @@ pub async fn create(
         .json(area))
 }
 
-/// The unit with a code on a date (default today), with its ancestors up to
+/// One unit by its code on a date (default today): with its ancestors up to
 /// the province, its successors (once retired), its predecessors, and the
 /// unit valid today it maps to. 404 when the code is unknown, or when it
 /// names no unit on that date (the detail says in which periods it does).

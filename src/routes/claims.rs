@@ -111,9 +111,9 @@ async fn answer(
         .json(out))
 }
 
-/// Confirm that the caller's agency (or, for an admin, the named agency)
-/// co-organised the event, with the figures of the version named in
-/// `If-Match` (required: 428 without it, 412 when the event changed since).
+/// Confirm that the caller's agency co-organised the event (an admin: the
+/// named agency): with the figures of the version named in `If-Match`
+/// (required: 428 without it, 412 when the event changed since).
 /// From then on the event counts in that agency's rows, lists and reads,
 /// until the reporting agency changes its people, headcounts, dates or
 /// place, which asks again. 404, before anything else, for a claim the

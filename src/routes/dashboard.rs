@@ -80,6 +80,26 @@ const FILES: &[(&str, &str, &str)] = &[
         include_str!("../../dashboard/period.js"),
     ),
     (
+        "imports.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../dashboard/imports.js"),
+    ),
+    (
+        "admin-periods.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../dashboard/admin-periods.js"),
+    ),
+    (
+        "admin-people.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../dashboard/admin-people.js"),
+    ),
+    (
+        "dom.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../dashboard/dom.js"),
+    ),
+    (
         "app.css",
         "text/css; charset=utf-8",
         include_str!("../../dashboard/app.css"),

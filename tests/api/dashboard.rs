@@ -29,6 +29,10 @@ async fn the_dashboard_is_served_from_the_service_alone(app: TestApp) {
         ("/dashboard/consent.js", "text/javascript"),
         ("/dashboard/places.js", "text/javascript"),
         ("/dashboard/period.js", "text/javascript"),
+        ("/dashboard/imports.js", "text/javascript"),
+        ("/dashboard/admin-periods.js", "text/javascript"),
+        ("/dashboard/admin-people.js", "text/javascript"),
+        ("/dashboard/dom.js", "text/javascript"),
         ("/dashboard/app.css", "text/css"),
     ] {
         let resp = client.get(app.url(path)).send().await.unwrap();

@@ -17,6 +17,7 @@ crate::both_backends!(
     a_csv_with_the_api_headers_imports_once_and_again_unchanged,
     a_workbook_in_the_template_s_form_imports_with_its_participants,
     files_that_cannot_be_read_are_refused_and_write_nothing,
+    an_imported_correction_moves_consent_exactly_as_a_put_does,
 );
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -352,4 +353,76 @@ async fn files_that_cannot_be_read_are_refused_and_write_nothing(app: TestApp) {
     let resp = send(b"{}".to_vec(), "application/json").await;
     assert_eq!(resp.status().as_u16(), 415);
     assert_eq!(events(&app).await, 0);
+}
+
+/// A row is a write like any other (issue 32): a re-import that corrects a
+/// headcount sets a confirmed co-organiser's claim back to pending, exactly
+/// as the same correction through `PUT` does to a twin event; a row whose
+/// own id another agency also uses is that agency's business only (each
+/// agency's ids are its own), and changes nothing of the other's.
+async fn an_imported_correction_moves_consent_exactly_as_a_put_does(app: TestApp) {
+    app.seed_test_areas();
+    let wu = app.agency("womens-union");
+    let police = app.agency("police");
+    let csv = |id: &str, total: i64| {
+        format!(
+            "external_id,kind,title,start_date,end_date,area_code,topics,co_organizers,attendance.total\n\
+             {id},Họp dân,Họp dân liên ngành,02/03/2025,02/03/2025,01234,Mua bán người,police,{total}\n"
+        )
+    };
+    let first = import(&app, &wu, csv("JOINT-1", 40).into_bytes(), "text/csv", false).await;
+    assert_eq!(statuses(&first), [(2, "created".to_string())]);
+    let id = first["items"][0]["id"].as_str().unwrap().to_string();
+    // The twin, through the JSON API, with the same figures.
+    let twin_body = |total: i64| {
+        json!({"kind": "community_meeting", "title": "Họp dân liên ngành", "topics": ["human_trafficking"],
+               "start_date": "2025-03-02", "end_date": "2025-03-02", "area_code": "01234",
+               "co_organizers": ["police"], "attendance": {"total": total}})
+    };
+    let twin = json_of(
+        app.send_json(reqwest::Method::PUT, "/api/v1/events/external/JOINT-2", &wu, &twin_body(40))
+            .await,
+        201,
+    )
+    .await;
+    let twin_id = twin["id"].as_str().unwrap().to_string();
+    for (eid, version) in [(&id, 1), (&twin_id, twin["version"].as_i64().unwrap())] {
+        crate::events::confirm(&app, &police, eid, "police", version).await;
+    }
+    let claim = |e: &Value| {
+        e["claims"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["agency"] == "police")
+            .map(|c| c["status"].as_str().unwrap().to_string())
+    };
+    let read = |eid: String| {
+        let app = &app;
+        let wu = wu.clone();
+        async move { json_of(app.get(&format!("/api/v1/events/{eid}"), &wu).await, 200).await }
+    };
+    assert_eq!(claim(&read(id.clone()).await).as_deref(), Some("confirmed"));
+    // The same correction both ways: 40 -> 55.
+    let again = import(&app, &wu, csv("JOINT-1", 55).into_bytes(), "text/csv", false).await;
+    assert_eq!(statuses(&again), [(2, "updated".to_string())]);
+    let put = app
+        .send_json(reqwest::Method::PUT, "/api/v1/events/external/JOINT-2", &wu, &twin_body(55))
+        .await;
+    assert_eq!(put.status().as_u16(), 200);
+    let (imported, direct) = (read(id.clone()).await, read(twin_id.clone()).await);
+    assert_eq!(imported["attendance"]["total"], 55);
+    assert_eq!(claim(&imported).as_deref(), Some("pending"), "{imported}");
+    assert_eq!(claim(&imported), claim(&direct), "the import and PUT agree: {direct}");
+    assert_eq!(imported["version"], direct["version"]);
+    // The police's own row with the same id is the police's own event.
+    let theirs = import(&app, &police, csv("JOINT-1", 999).into_bytes(), "text/csv", false).await;
+    assert_eq!(statuses(&theirs), [(2, "invalid".to_string())], "naming itself as co-organiser: {theirs}");
+    let own = "external_id,kind,title,start_date,end_date,area_code,topics,attendance.total\n\
+               JOINT-1,Họp dân,Họp dân của công an,02/03/2025,02/03/2025,01234,Mua bán người,999\n";
+    let theirs = import(&app, &police, own.as_bytes().to_vec(), "text/csv", false).await;
+    assert_eq!(statuses(&theirs), [(2, "created".to_string())]);
+    assert_ne!(theirs["items"][0]["id"], first["items"][0]["id"]);
+    let ours = read(id).await;
+    assert_eq!((ours["attendance"]["total"].clone(), ours["agency"].clone()), (json!(55), json!("womens-union")));
 }
