@@ -25,6 +25,13 @@ if ! command -v soffice >/dev/null; then
   echo "documents: installing LibreOffice Writer (headless), to open the Word file as offices do"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libreoffice-writer-nogui >/dev/null
 fi
+# Offices open the Word file with Times New Roman; LibreOffice substitutes
+# its metric-compatible twin, Liberation Serif, when installed (else a
+# wider font, which would wrap the national title as no office sees it).
+if ! fc-list 2>/dev/null | grep -qi "Liberation Serif"; then
+  echo "documents: installing fonts-liberation2 (metric-compatible with Times New Roman)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends fonts-liberation2 >/dev/null
+fi
 if ! dpkg -s libreoffice-calc-nogui >/dev/null 2>&1 && ! dpkg -s libreoffice-calc >/dev/null 2>&1; then
   echo "documents: installing LibreOffice Calc (headless), to save a workbook as a clerk's spreadsheet program does"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libreoffice-calc-nogui >/dev/null

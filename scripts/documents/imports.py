@@ -36,7 +36,7 @@ ROWS = [
       "topics": ["human_trafficking", "safe_migration"], "target_groups": [], "sessions": 2, "total": 70, "female": None,
       "under_18": None}),
     (["LO-03", "Phổ biến pháp luật", "Phổ biến Luật Phòng, chống mua bán người 2024", "03/03/2023", "03/03/2023", "02092",
-      "Mua bán người", "Học sinh; Phụ nữ", 3, 1250, 600, 900],
+      "Mua bán người", "Học sinh, sinh viên; Phụ nữ", 3, 1250, 600, 900],
      {"kind": "law_dissemination", "start_date": "2023-03-03", "end_date": "2023-03-03", "area_code": "02092",
       "topics": ["human_trafficking"], "target_groups": ["students", "women"], "sessions": 3, "total": 1250, "female": 600,
       "under_18": 900}),
