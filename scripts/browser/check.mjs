@@ -1717,6 +1717,17 @@ async function adminScreens(browser) {
   await page.waitForSelector("#pub-changes:not([hidden]) h4");
   check(await text(page, "#pub-changes h4") === "Quý I/2023: thay đổi từ phiên bản 1 đến phiên bản 2"
     && await text(page, "#pub-changes p") === "Không có ô số liệu nào thay đổi.", "admin: no change between the versions");
+  // Reopened with a reason: the lock leaves the list, its history keeps why.
+  await row.locator("button", { hasText: "Mở lại" }).click();
+  await row.locator("button[type=submit]").click();
+  check(await text(page, "#reopen-2023-Q1-error") === "Vui lòng điền ô này.", "admin: reopening needs its reason");
+  await page.fill("#reopen-2023-Q1", "Công an bổ sung số liệu tháng 3");
+  await row.locator("button[type=submit]").click();
+  await page.waitForFunction(() => document.getElementById("periods-status").textContent === "Quý I/2023 đã được mở lại.", null, { timeout: 10000 });
+  const history = (await api("GET", "/api/v1/periods?all=true&period=2023-Q1", T.admin)).items;
+  check(history.length === 1 && !history[0].active && history[0].reopen_reason === "Công an bổ sung số liệu tháng 3",
+    "admin: reopened with its reason: " + JSON.stringify(history));
+  check(await page.locator('#locks-list [data-period="2023-Q1"]').count() === 0, "admin: the reopened quarter leaves the list");
   await fits360(page, "periods screen");
   await page.screenshot({ path: `${OUT}/periods-360.png`, fullPage: true });
   await page.setViewportSize(DESKTOP);
