@@ -572,6 +572,57 @@ def import_runs(args, results):
             f"RSS {before:.0f} MB before, peak {peak:.0f} MB (+{peak - before:.0f} MB)")
 
 
+def report_runs(args, results):
+    """The signed report (issue 33) at a province's size: a post-2025
+    province (Thái Nguyên, code 19 from 2025-07-01, its ~90 communes one
+    level below), a quarter with every agency active in every commune
+    (identified people among them), then the report of the quarter as Word,
+    PDF and HTML, timed through HTTP as the official's browser asks."""
+    def call(url, token, body=None, method=None):
+        req = urllib.request.Request(url, data=None if body is None else json.dumps(body).encode(), method=method,
+                                     headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=600) as r:
+            return r.read()
+    for backend in args.backends:
+        svc = Service(backend, db="ct_bench_report")
+        tokens = dict(l.split("=", 1) for l in svc.tokens.read_text().splitlines())
+        communes, cursor = [], None
+        while True:
+            q = f"{svc.url}/areas?parent=19&level=commune&on=2025-11-01&limit=500" + (f"&cursor={cursor}" if cursor else "")
+            page = json.loads(call(q, svc.viewer))
+            communes += [u["code"] for u in page["items"]]
+            cursor = page.get("next_cursor")
+            if not cursor:
+                break
+        person = 0
+        for agency in AGENCIES:
+            items = []
+            for i, code in enumerate(communes):
+                people = [{"id_type": "citizen_id", "value": f"0019{(person + j) % 20000:08d}"} for j in range(5)]
+                person += 3
+                items.append({"external_id": f"r-{agency}-{code}", "kind": ["community_meeting", "training_class",
+                              "law_dissemination"][i % 3], "title": f"Tuyên truyền tại {code}",
+                              "topics": ["human_trafficking"], "target_groups": ["women"],
+                              "start_date": f"2025-{10 + i % 3}-{1 + i % 28:02d}", "end_date": f"2025-{10 + i % 3}-{1 + i % 28:02d}",
+                              "area_code": code, "sessions": 1 + i % 4,
+                              "attendance": {"total": 40 + i % 60, "female": 20, "male": 15, "under_18": 5},
+                              "participants": people})
+            call(f"{svc.url}/events/batch", tokens[agency], {"items": items})
+        timings = {}
+        for fmt in ["docx", "pdf", "html"]:
+            runs = []
+            for _ in range(5):
+                t0 = time.monotonic()
+                body = call(f"{svc.url}/reports/summary?from=2025-10-01&to=2025-12-31&area=19&format={fmt}", svc.viewer)
+                runs.append(time.monotonic() - t0)
+            timings[fmt] = {"median_ms": statistics.median(runs) * 1000, "max_ms": max(runs) * 1000, "bytes": len(body)}
+            log(f"{backend}: the report of a quarter over {len(communes)} communes, {fmt}: "
+                f"median {timings[fmt]['median_ms']:.0f} ms, slowest {timings[fmt]['max_ms']:.0f} ms ({len(body)} bytes)")
+        peak = svc.stop()
+        results[f"{backend}.report"] = {"communes": len(communes), "events": len(communes) * len(AGENCIES),
+                                        "timings": timings, "peak_rss_mb": peak}
+
+
 def candidate_runs(args, data, results):
     """Duplicate candidates (issue 29): every page an admin and one agency
     walk, the slowest page, and the service's peak RSS."""
@@ -791,7 +842,8 @@ def main():
                    help="phases to run (baselines: the SQL path, plain PostgreSQL, DuckDB and chDB beside the aggregates; "
                         "publish: a year's publication, not run by default; "
                         "candidates: walking the duplicate candidates, not run by default; "
-                        "import: a 10,000-row workbook through POST /imports, alone, not run by default)")
+                        "import: a 10,000-row workbook through POST /imports; report: a province's quarter report "
+                        "over its ~90 communes; both alone, not run by default)")
     p.add_argument("--publish-history", action="store_true",
                    help="publish: then every month and quarter of the year, and the year again against them")
     a = p.parse_args()
@@ -805,10 +857,13 @@ def main():
     psql("postgres", "SELECT 1")
     results = {"mode": "quick" if a.quick else "full", "machine": machine()}
     a.only = a.only.split(",")
-    if a.only == ["import"]:
+    if set(a.only) <= {"import", "report"}:
         # Needs no generated dataset.
-        import_runs(a, results)
-        print(json.dumps({k: v for k, v in results.items() if k.endswith(".import")}, indent=2))
+        if "import" in a.only:
+            import_runs(a, results)
+        if "report" in a.only:
+            report_runs(a, results)
+        print(json.dumps({k: v for k, v in results.items() if k.endswith((".import", ".report"))}, indent=2))
         return
     small = generate("small")
     results["small"] = manifest(small)

@@ -95,6 +95,15 @@ mfa_pid=$!
 trap 'kill "$mfa_pid" 2>/dev/null || true; service_cleanup' EXIT
 for _ in $(seq 1 150); do curl -sf "http://$mfa_addr/readyz" >/dev/null && break; sleep 0.2; done
 curl -sf "http://$mfa_addr/readyz" >/dev/null || { cat "$work/service-mfa.log"; echo "browser: the second service did not start" >&2; exit 1; }
+# A third service whose months run from the 15th to the 14th (Decree
+# 09/2019/NĐ-CP, REPORTING_PERIODS=decree-09): the picker cuts by its rule.
+d9_viewer=$(DATA_DIR="$work/data-d9" REPORTING_PERIODS=decree-09 "$ct" token issue --role viewer --label browser-d9 2>/dev/null)
+d9_addr="127.0.0.1:$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+DATA_DIR="$work/data-d9" BIND_ADDR="$d9_addr" REPORTING_PERIODS=decree-09 "$ct" serve >"$work/service-d9.log" 2>&1 &
+d9_pid=$!
+trap 'kill "$mfa_pid" "$d9_pid" 2>/dev/null || true; service_cleanup' EXIT
+for _ in $(seq 1 150); do curl -sf "http://$d9_addr/readyz" >/dev/null && break; sleep 0.2; done
+curl -sf "http://$d9_addr/readyz" >/dev/null || { cat "$work/service-d9.log"; echo "browser: the Decree 09 service did not start" >&2; exit 1; }
 mkdir -p target/browser
 NODE_PATH="$npm_dir/node_modules" BASE_URL="http://$BIND_ADDR" CHROMIUM="$(command -v chromium)" \
   ADMIN="$admin" POLICE="$police" WOMEN="$women" VIEWER="$viewer" PUBLIC_TOKEN="$public" OUT=target/browser \
@@ -102,5 +111,6 @@ NODE_PATH="$npm_dir/node_modules" BASE_URL="http://$BIND_ADDR" CHROMIUM="$(comma
   RESET_USER=thu.le RESET_PASSWORD="$reset_password" TOTP_USER=binh.do TOTP_PASSWORD="$totp_password" \
   DISABLED_USER=hoa.pham DISABLED_PASSWORD="$disabled_password" ADMIN_USER=quan.tri ADMIN_PASSWORD="$admin_password" \
   MFA_BASE_URL="http://$mfa_addr" MFA_ADMIN_USER=an.vu MFA_ADMIN_PASSWORD="$mfa_password" \
+  D9_BASE_URL="http://$d9_addr" D9_VIEWER="$d9_viewer" \
   node scripts/browser/check.mjs || { tail -n 30 "$work/service.log"; tail -n 30 "$work/service-mfa.log"; exit 1; }
 echo "browser: ok"

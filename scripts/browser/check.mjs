@@ -57,6 +57,7 @@ const PEOPLE = {
 // The second service (its own data: this admin only).
 const MFA_BASE = process.env.MFA_BASE_URL;
 if (!MFA_BASE) throw new Error("check.mjs: MFA_BASE_URL is not set (run it with scripts/browser.sh)");
+if (!process.env.D9_BASE_URL || !process.env.D9_VIEWER) throw new Error("check.mjs: D9_BASE_URL is not set (run it with scripts/browser.sh)");
 for (const [k, v] of Object.entries({ ...T, ...Object.fromEntries(Object.entries(PEOPLE).flatMap(([p, a]) =>
   [[p + " username", a.user], [p + " password", a.password]])) })) {
   if (!v) throw new Error(`check.mjs: ${k} is not set (run it with scripts/browser.sh)`);
@@ -1788,6 +1789,35 @@ async function adminScreens(browser) {
   await context.close();
 }
 
+
+// Decree 09/2019/NĐ-CP in a browser (issue 33): on a deployment with
+// REPORTING_PERIODS=decree-09, quarter III of 2024 is 15/06/2024 to
+// 14/09/2024 in the picker, in what the page asks the service and in the
+// headline; the year 2025 starts on 15/12/2024.
+async function decreeNine(browser) {
+  const base = process.env.D9_BASE_URL;
+  const { context, page, problems } = await fresh(browser, DESKTOP, { base });
+  await page.focus("#token-toggle");
+  await page.keyboard.press("Enter");
+  await page.fill("#token", process.env.D9_VIEWER);
+  await page.keyboard.press("Enter");
+  await loaded(page);
+  const asked = [];
+  page.on("request", (r) => { if (new URL(r.url()).pathname === "/api/v1/aggregates") asked.push(new URL(r.url()).searchParams); });
+  await choosePeriod(page, "quarter", 2024, 3);
+  check(await page.inputValue("#f-from") === "15/06/2024" && await page.inputValue("#f-to") === "14/09/2024",
+    `decree 09: quarter III/2024 is ${await page.inputValue("#f-from")} – ${await page.inputValue("#f-to")}`);
+  check(asked.length > 0 && asked.every((q) => q.get("from") === "2024-06-15" && q.get("to") === "2024-09-14"),
+    "decree 09: the page asks for 15/06 to 14/09: " + asked.map((q) => `${q.get("from")}..${q.get("to")}`).join(", "));
+  check((await text(page, "#head-title")).startsWith("Quý III/2024"), "decree 09: the headline names the quarter: " + await text(page, "#head-title"));
+  await choosePeriod(page, "year", 2025);
+  check(await page.inputValue("#f-from") === "15/12/2024" && await page.inputValue("#f-to") === "14/12/2025",
+    `decree 09: the year 2025 is ${await page.inputValue("#f-from")} – ${await page.inputValue("#f-to")}`);
+  await page.screenshot({ path: `${OUT}/decree-09.png` });
+  check(problems.length === 0, "decree 09 page: " + problems.join("; "));
+  await context.close();
+}
+
 await seed();
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM,
@@ -1804,6 +1834,7 @@ try {
   }
   // ISSUE33_ONLY=1: issue 33's views alone (while working on them).
   if (process.env.ISSUE33_ONLY) {
+    await decreeNine(browser);
     await official33(browser);
     await clerk33(browser);
     throw Object.assign(new Error("issue 33 only"), { formsOnly: true });
@@ -1820,6 +1851,7 @@ try {
   // Issue 33: what each figure is, for an official and a clerk.
   await official33(browser);
   await clerk33(browser);
+  await decreeNine(browser);
   // Last of the sign-ins: it slows this address down.
   await refusals(browser);
 
