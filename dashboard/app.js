@@ -577,7 +577,7 @@ async function renderAreas(base) {
   table(view.querySelector(".table"), over || t("byArea"),
     ["", ...measureHeads(media)], rows, measuresRow(totalLabel(over), answer.totals, q, media));
   $("area-back").hidden = !parent;
-  $("area-xlsx").onclick = () => excel(q, level);
+  files("area", q, level);
 }
 
 // Agencies by the units one level below the area (districts; communes
@@ -608,7 +608,7 @@ async function renderCross(base, byAgency) {
   table(view.querySelector(".table"), `${t("cross")} — ${t(MEASURE_WORDS[measure])}`,
     [t("areaUnit"), ...agencies.map((a) => state.names[a] || a), ...(all ? [t("allAgencies")] : [])], rows, total);
   view.querySelector("table").classList.add("cross");
-  $("cross-xlsx").onclick = () => excel(base.toString(), `agency,${level}`);
+  files("cross", base.toString(), `agency,${level}`);
 }
 
 // Saves the service's answer as a file.
@@ -620,6 +620,17 @@ function download(path, name, type) {
 function excel(q, groupBy) {
   download("/api/v1/aggregates.xlsx?" + withParams(q, { group_by: groupBy, lang: getLang() }), "so-lieu.xlsx",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+}
+
+// The same table as CSV for Excel (the service's, with a byte-order mark).
+function csvFile(q, groupBy) {
+  download("/api/v1/aggregates/people.csv?" + withParams(q, { group_by: groupBy, lang: getLang() }), "so-lieu.csv", "text/csv");
+}
+
+// A table's two downloads.
+function files(view, q, groupBy) {
+  $(view + "-xlsx").onclick = () => excel(q, groupBy);
+  $(view + "-csv").onclick = () => csvFile(q, groupBy);
 }
 
 // The report of the figures shown: the same period, area and filters. "In
@@ -724,9 +735,9 @@ async function load() {
     renderMonths(byMonth, base);
     renderOverlap(overlap);
     renderFrequency(frequency);
-    $("agency-xlsx").onclick = () => excel(base.toString(), "agency");
-    $("kind-xlsx").onclick = () => excel(base.toString(), "kind");
-    $("month-xlsx").onclick = () => excel(base.toString(), "period:month");
+    files("agency", base.toString(), "agency");
+    files("kind", base.toString(), "kind");
+    files("month", base.toString(), "period:month");
     await Promise.all([renderAreas(base), renderCross(base, byAgency)]);
     if (gen !== state.gen) return;
     showLocked(byAgency.meta.locked_periods || [], locked);

@@ -27,7 +27,7 @@
 // a unit gone with the 2025 reform is said so, a clerk's figures are her
 // agency's own; a screenshot of each screen is written under $OUT.
 import { execFileSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { createHmac } from "node:crypto";
 import { createRequire } from "node:module";
 
@@ -1199,6 +1199,13 @@ async function official33(browser) {
   const strings = execFileSync("unzip", ["-p", await book.path(), "xl/sharedStrings.xml"]).toString("utf8");
   check(book.suggestedFilename().endsWith(".xlsx") && strings.includes("Huyện Chợ Mới") && strings.includes("Công an tỉnh"),
     `Excel: ${book.suggestedFilename()} names the districts and agencies`);
+  // The same table as text for Excel: a byte-order mark, names in Vietnamese.
+  const [text1] = await Promise.all([page.waitForEvent("download"), page.click("#cross-csv")]);
+  const csvBytes = readFileSync(await text1.path());
+  const csvText = csvBytes.toString("utf8");
+  check(text1.suggestedFilename() === "so-lieu.csv" && csvBytes[0] === 0xef && csvBytes[1] === 0xbb && csvBytes[2] === 0xbf
+    && csvText.includes("Huyện Chợ Mới") && csvText.includes("Tổng (không tính trùng)"),
+  `CSV: ${text1.suggestedFilename()} starts with a byte-order mark and names the districts`);
   // Sex and under 18: person-times, as posted.
   const sex = await tableOf(page, "#v-sex");
   const sum = (f) => vi(BAC_KAN_Q3.reduce((a, r) => a + (r[f] || 0), 0));

@@ -102,6 +102,8 @@ enum Format {
     Csv,
     /// A workbook for people, in this language.
     Xlsx(Lang),
+    /// The workbook's table as CSV with a byte-order mark, for people.
+    PeopleCsv(Lang),
 }
 
 impl FromStr for Format {
@@ -273,8 +275,38 @@ pub async fn query_xlsx(
     who: Principal,
     q: QueryParams<WorkbookQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    for_people(state, who, q.0, Format::Xlsx).await
+}
+
+/// The workbook's table as CSV for people (the dashboard's CSV download):
+/// UTF-8 with a byte-order mark, so that Excel on Windows shows the
+/// diacritics; Vietnamese headers (`lang=en`: English), each key's name
+/// and code, the measures, the total without double counting, then what
+/// the figures cover. Same parameters as `GET /api/v1/aggregates.xlsx`.
+/// Programs read `GET /api/v1/aggregates.csv`, which stays as it is.
+#[utoipa::path(operation_id = "aggregates_query_people_csv", tag = "aggregates", security(("bearer" = [])),
+    params(WorkbookQuery),
+    responses(
+        (status = 200, description = "CSV with a byte-order mark", body = String, content_type = "text/csv"),
+        (status = 422, description = "Invalid filter, grouping or language", body = Problem, content_type = "application/problem+json"),
+        AuthErrors))]
+#[get("/aggregates/people.csv")]
+pub async fn query_people_csv(
+    state: web::Data<AppState>,
+    who: Principal,
+    q: QueryParams<WorkbookQuery>,
+) -> Result<HttpResponse, ApiError> {
+    for_people(state, who, q.0, Format::PeopleCsv).await
+}
+
+/// A table for people, in the language the query asks.
+async fn for_people(
+    state: web::Data<AppState>,
+    who: Principal,
+    mut q: WorkbookQuery,
+    format: fn(Lang) -> Format,
+) -> Result<HttpResponse, ApiError> {
     who.forbid_public()?;
-    let mut q = q.0;
     let lang = match q.lang.as_deref() {
         None | Some("vi") => Lang::Vi,
         Some("en") => Lang::En,
@@ -288,7 +320,7 @@ pub async fn query_xlsx(
             group_by,
             rule: state.settings.period_rule,
         },
-        format: Format::Xlsx(lang),
+        format: format(lang),
         hxl: false,
     };
     answer(state, who, parsed).await
@@ -464,6 +496,7 @@ async fn answer(
             Format::Csv => "csv",
             Format::Json => "json",
             Format::Xlsx(_) => "xlsx",
+            Format::PeopleCsv(_) => "people-csv",
         },
         started.elapsed(),
     );
@@ -490,7 +523,7 @@ async fn answer(
             .content_type("text/csv; charset=utf-8")
             .body(body));
     }
-    if let Format::Xlsx(lang) = format {
+    if let Format::Xlsx(lang) | Format::PeopleCsv(lang) = format {
         let agencies: Vec<(String, String, String)> = with_conn(&state, crate::agencies::list)
             .await?
             .into_iter()
@@ -498,14 +531,25 @@ async fn answer(
             .collect();
         let body = web::block(move || {
             let covers = covers(&request.filters, request.rule, lang);
-            aggregates::xlsx::to_xlsx(&request.group_by, &answer, &agencies, &covers, lang)
+            let table = aggregates::xlsx::people_table(&request.group_by, &answer, &agencies, &covers, lang);
+            match format {
+                Format::PeopleCsv(_) => aggregates::xlsx::to_people_csv(&table),
+                _ => aggregates::xlsx::to_xlsx(&table),
+            }
         })
         .await??;
+        let (content_type, name) = match format {
+            Format::PeopleCsv(_) => ("text/csv; charset=utf-8", "so-lieu.csv"),
+            _ => (
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "so-lieu.xlsx",
+            ),
+        };
         return Ok(HttpResponse::Ok()
-            .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            .content_type(content_type)
             .insert_header((
                 header::CONTENT_DISPOSITION,
-                "attachment; filename=\"so-lieu.xlsx\"",
+                format!("attachment; filename=\"{name}\""),
             ))
             .body(body));
     }

@@ -96,6 +96,7 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(aggregates::query)
         .service(aggregates::query_csv)
         .service(aggregates::query_xlsx)
+        .service(aggregates::query_people_csv)
         .service(aggregates::events)
         .service(reach::overlap)
         .service(reach::overlap_csv)
