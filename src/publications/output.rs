@@ -1,5 +1,6 @@
 //! A publication as CSV: one line per row of every table and one totals
-//! line per table (`row_type` `total`, never a sum of rows); a withheld
+//! line per table (`row_type` `total`, never a sum of rows, `TOTAL` in
+//! every key column); a withheld
 //! value is an empty cell named in the `suppressed` column, never a zero.
 
 use crate::aggregates::csv::{finish, safe_cell};
@@ -69,8 +70,10 @@ pub fn to_csv(p: &Publication) -> Result<String, ApiError> {
                         .flatten()
                         .map(|v| safe_cell(&v))
                         .unwrap_or_default(),
-                    None if k == &keys[0] => "TOTAL".into(),
-                    None => String::new(),
+                    // Every key column of a totals line says TOTAL, so
+                    // that readers (pandas) keep codes such as "01" as
+                    // text (issue 29).
+                    None => "TOTAL".into(),
                 });
             }
             let value = |m: &str| cells.values.get(m).copied().flatten();

@@ -914,6 +914,12 @@ async fn lock_publish_republish_and_changes(app: TestApp) {
             .iter()
             .any(|l| l.starts_with("kind,row,") && l.contains("training_class"))
     );
+    // Totals lines say TOTAL in every key column, so codes stay text.
+    let keys = lines[0].split(',').position(|h| h == "events").unwrap();
+    for l in lines.iter().filter(|l| l.contains(",total,")) {
+        let cells: Vec<&str> = l.split(',').collect();
+        assert!(cells[2..keys].iter().all(|c| *c == "TOTAL"), "{l}");
+    }
     // The identified share stands beside the identified person-times: the
     // line's own published values divided, empty where one is withheld.
     let header: Vec<&str> = lines[0].split(',').collect();
