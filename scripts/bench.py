@@ -345,6 +345,27 @@ def generate(size, events=None):
     return data
 
 
+def without_co_organizers(data):
+    """The dataset with every co-organiser left out (`--without-co-organizers`):
+    loaded through agency tokens, the generator's joint reports stop at the
+    claim quota (200 pending claims per agency on another; nobody confirms
+    them), so a national load keeps them out; totals are unchanged (a joint
+    report counts once either way), agency rows lose their claimed events."""
+    out = data.parent / (data.name + "-nojoint")
+    if (out / "manifest.json").exists():
+        return out
+    (out / "api").mkdir(parents=True, exist_ok=True)
+    for f in (data / "api").iterdir():
+        with open(f) as src, open(out / "api" / f.name, "w") as dst:
+            for line in src:
+                e = json.loads(line)
+                e["co_organizers"] = []
+                dst.write(json.dumps(e, ensure_ascii=False, separators=(",", ":")) + "\n")
+    shutil.copy(data / "links.csv", out / "links.csv")
+    shutil.copy(data / "manifest.json", out / "manifest.json")
+    return out
+
+
 # Without the index: the SQL engine answers, and the change log's triggers
 # are gone (the index's whole cost to a write).
 NO_INDEX = {
@@ -844,6 +865,9 @@ def main():
                         "candidates: walking the duplicate candidates, not run by default; "
                         "import: a 10,000-row workbook through POST /imports; report: a province's quarter report "
                         "over its ~90 communes; both alone, not run by default)")
+    p.add_argument("--without-co-organizers", action="store_true",
+                   help="load the aggregates dataset without co-organisers (the claim quota stops a national load "
+                        "through agency tokens otherwise)")
     p.add_argument("--publish-history", action="store_true",
                    help="publish: then every month and quarter of the year, and the year again against them")
     a = p.parse_args()
@@ -870,6 +894,8 @@ def main():
     if "ingest" in a.only:
         ingest_runs(a, small, results)
     agg_data = small if a.quick else generate("national", a.national_events)
+    if a.without_co_organizers:
+        agg_data = without_co_organizers(agg_data)
     results["aggregates_dataset"] = manifest(agg_data)
     if "aggregates" in a.only:
         aggregate_runs(a, agg_data, results)

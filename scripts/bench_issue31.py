@@ -44,25 +44,6 @@ def use(bindir):
     B.CLIENT = pathlib.Path(bindir) / "bench_client"
 
 
-def without_co_organizers(data):
-    """The dataset with every co-organiser left out: loaded through agency
-    tokens, the generator's joint reports stop at the claim quota (200
-    pending claims per agency on another; nobody confirms them)."""
-    out = data.parent / (data.name + "-nojoint")
-    if (out / "manifest.json").exists():
-        return out
-    (out / "api").mkdir(parents=True, exist_ok=True)
-    for f in (data / "api").iterdir():
-        with open(f) as src, open(out / "api" / f.name, "w") as dst:
-            for line in src:
-                e = json.loads(line)
-                e["co_organizers"] = []
-                dst.write(json.dumps(e, ensure_ascii=False, separators=(",", ":")) + "\n")
-    shutil.copy(data / "links.csv", out / "links.csv")
-    shutil.copy(data / "manifest.json", out / "manifest.json")
-    return out
-
-
 def load_base(args, data):
     """Loads the dataset into ct31_base with the base binary; returns the load's figures."""
     use(args.base_bin)
@@ -209,7 +190,7 @@ def main():
         if args.events:
             cmd += ["--events", args.events]
         subprocess.run([str(c) for c in cmd], check=True)
-    data = without_co_organizers(data)
+    data = B.without_co_organizers(data)
     results = {"machine": B.machine(), "args": vars(args)}
     load_file = B.WORK / "issue31-load.json"
     if args.reuse and load_file.exists():
