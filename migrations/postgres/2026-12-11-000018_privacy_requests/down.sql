@@ -1,0 +1,2 @@
+DROP TABLE erased_participants;
+DROP TABLE privacy_requests;
