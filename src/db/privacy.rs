@@ -10,7 +10,9 @@ use diesel::prelude::*;
 
 use super::DbConn;
 use super::schema::privacy_requests as requests;
-use super::schema::{areas, erased_participants, event_participants, events, participants};
+use super::schema::{
+    areas, erased_participants, event_participants, events, participants, privacy_request_keys,
+};
 
 /// Keys per statement (well under SQLite's variable limit).
 const CHUNK: usize = 2000;
@@ -113,6 +115,63 @@ pub fn extend(
             requests::extension_reason.eq(Some(reason)),
         ))
         .execute(conn)
+}
+
+/// Marks a request carried out, with what it found and removed.
+pub fn complete(
+    conn: &mut DbConn,
+    seq: i64,
+    at: NaiveDateTime,
+    events_found: i64,
+    links_removed: i64,
+) -> QueryResult<usize> {
+    diesel::update(requests::table.filter(requests::seq.eq(seq)))
+        .set((
+            requests::status.eq("done"),
+            requests::completed_at.eq(Some(at)),
+            requests::events_found.eq(events_found),
+            requests::links_removed.eq(links_removed),
+        ))
+        .execute(conn)
+}
+
+/// Keeps the keys of an open request until it is carried out.
+pub fn keep_keys(conn: &mut DbConn, request_id: &str, keys: &[String]) -> QueryResult<usize> {
+    let rows: Vec<_> = keys
+        .iter()
+        .map(|k| {
+            (
+                privacy_request_keys::request_id.eq(request_id),
+                privacy_request_keys::key.eq(k),
+            )
+        })
+        .collect();
+    let mut n = 0;
+    for chunk in rows.chunks(CHUNK / 2) {
+        n += crate::on_both!(&mut *conn, |c| diesel::insert_into(
+            privacy_request_keys::table
+        )
+        .values(chunk)
+        .execute(c))?;
+    }
+    Ok(n)
+}
+
+/// The keys kept with a request.
+pub fn kept_keys(conn: &mut DbConn, request_id: &str) -> QueryResult<Vec<String>> {
+    privacy_request_keys::table
+        .filter(privacy_request_keys::request_id.eq(request_id))
+        .select(privacy_request_keys::key)
+        .order(privacy_request_keys::key)
+        .load(conn)
+}
+
+/// Forgets the keys kept with a request (it was carried out).
+pub fn drop_keys(conn: &mut DbConn, request_id: &str) -> QueryResult<usize> {
+    diesel::delete(
+        privacy_request_keys::table.filter(privacy_request_keys::request_id.eq(request_id)),
+    )
+    .execute(conn)
 }
 
 /// A page of requests, open ones first, then newest first: those after

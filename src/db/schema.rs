@@ -526,3 +526,13 @@ diesel::table! {
         request_id -> Text,
     }
 }
+
+diesel::table! {
+    /// The keys of an open request, until it is carried out.
+    privacy_request_keys (request_id, key) {
+        /// The request.
+        request_id -> Text,
+        /// Hex HMAC-SHA256 of the normalised identifier.
+        key -> Text,
+    }
+}

@@ -62,6 +62,13 @@ pub struct RequestInput {
     #[serde(default)]
     #[schema(max_length = 500)]
     pub note: Option<String>,
+    /// `true`: register the request now and carry it out later (`POST
+    /// /api/v1/privacy/requests/{id}/complete`), e.g. once the person's
+    /// identity is checked; it stays `open`, its keys kept with it (never
+    /// the values), and its deadline may be extended once. Default: carried
+    /// out at once.
+    #[serde(default)]
+    pub defer: Option<bool>,
 }
 
 /// What the person asks.
@@ -105,6 +112,8 @@ pub struct ValidRequest {
     pub given: usize,
     /// The note, trimmed.
     pub note: Option<String>,
+    /// Carried out later ([`RequestInput::defer`]).
+    pub defer: bool,
 }
 
 /// Checks every field, collecting every problem.
@@ -157,18 +166,21 @@ pub fn validate(
         .as_deref()
         .map(str::trim)
         .filter(|n| !n.is_empty());
-    if let Some(n) = note {
-        if n.chars().count() > MAX_NOTE || n.chars().any(char::is_control) {
-            errors.push(FieldError::new(
-                "note",
-                format!("at most {MAX_NOTE} printable characters"),
-            ));
-        } else if holds_a_number(n) {
-            errors.push(FieldError::new(
-                "note",
-                "must hold no identifier: no run of 9 or more digits",
-            ));
-        }
+    // The length as sent (what the document's maxLength states).
+    let too_long = input
+        .note
+        .as_deref()
+        .is_some_and(|n| n.chars().count() > MAX_NOTE);
+    if too_long || note.is_some_and(|n| n.chars().any(char::is_control)) {
+        errors.push(FieldError::new(
+            "note",
+            format!("at most {MAX_NOTE} printable characters"),
+        ));
+    } else if note.is_some_and(holds_a_number) {
+        errors.push(FieldError::new(
+            "note",
+            "must hold no identifier: no run of 9 or more digits",
+        ));
     }
     match kind {
         Some(kind) if errors.is_empty() => Ok(ValidRequest {
@@ -176,6 +188,7 @@ pub fn validate(
             keys,
             given: list.len(),
             note: note.map(str::to_string),
+            defer: input.defer.unwrap_or(false),
         }),
         _ => Err(errors),
     }

@@ -5,6 +5,9 @@
 //! keyed like any participant's in [`input`] and dropped; a request keeps
 //! its deadlines and counts only, and so does its audit record.
 //!
+//! A request is carried out when registered, or, deferred, later
+//! ([`complete`]: its keys are kept with it until then).
+//!
 //! An erasure removes the person's participant rows from every report,
 //! live or deleted, in one transaction holding the links lock exclusively
 //! (event writes in flight finish first, later ones see the erased list),
@@ -36,8 +39,7 @@ pub struct PrivacyRequest {
     pub id: String,
     /// `access` or `erasure`.
     pub kind: RequestKind,
-    /// `open` (to be carried out) or `done`. Access and erasure are carried
-    /// out when registered.
+    /// `open` (registered with `defer`, to be carried out) or `done`.
     #[schema(example = "done")]
     pub status: String,
     /// When it was received (UTC).
@@ -141,8 +143,9 @@ pub struct RequestAnswer {
     pub locked_periods: Option<Vec<String>>,
 }
 
-/// Registers and carries out a request (access or erasure) received now;
-/// its deadlines follow `calendar`.
+/// Registers a request (access or erasure) received now, its deadlines
+/// following `calendar`, and carries it out at once, unless it is deferred
+/// (`open`: its keys are kept with it until [`complete`]).
 pub fn register(
     conn: &mut DbConn,
     actor: &Actor,
@@ -151,75 +154,120 @@ pub fn register(
 ) -> Result<RequestAnswer, ApiError> {
     let now = crate::db::now();
     let id = uuid::Uuid::new_v4().to_string();
+    let keys: Vec<String> = req.keys.iter().cloned().collect();
     write_tx(conn, |conn| {
-        if req.kind == RequestKind::Erasure {
-            // Waits for every event write in flight; later ones see the list.
-            event_links::lock_all(conn)?;
-        }
-        let keys: Vec<String> = req.keys.iter().cloned().collect();
-        let ids = table::participant_ids(conn, &keys)?;
-        let held = table::holding(conn, &ids)?;
-        let mut seqs: Vec<i64> = held.keys().copied().collect();
-        seqs.sort_unstable();
-        let reports = table::held_events(conn, &seqs)?;
-        let deleted = reports.iter().filter(|e| e.deleted_at.is_some()).count() as i64;
-        let (events, locked_periods, removed) = match req.kind {
-            RequestKind::Access => (Some(access_view(conn, &reports)?), None, 0),
-            RequestKind::Erasure => (
-                None,
-                Some(locked_periods(conn, &reports)?),
-                held.values().sum::<i64>(),
-            ),
-        };
         let row = table::insert(
             conn,
             &NewRequest {
                 id: &id,
                 kind: req.kind.as_str(),
-                status: "done",
+                status: "open",
                 received_at: now,
                 received_by: &actor.name(),
                 acknowledge_by: calendar.acknowledge_by(vietnam_day(now)),
                 due_date: calendar.due_date(vietnam_day(now), false),
-                completed_at: Some(now),
+                completed_at: None,
                 identifiers: req.given as i64,
-                events_found: reports.len() as i64,
-                links_removed: removed,
+                events_found: 0,
+                links_removed: 0,
                 note: req.note.as_deref(),
             },
         )?;
-        if req.kind == RequestKind::Erasure {
-            // The erased list names its request: stored first.
-            table::mark_erased(conn, &keys, &id, now)?;
-            let erased = table::erase(conn, &ids, &held)? as i64;
-            if erased != removed {
-                return Err(ApiError::internal(format!(
-                    "an erasure removed {erased} participant entries, not the {removed} it read"
-                )));
-            }
+        if !req.defer {
+            return carry_out(conn, actor, row, req.kind, &keys, None);
         }
+        table::keep_keys(conn, &id, &keys)?;
         let answer = RequestAnswer {
             request: PrivacyRequest::from_row(row)?,
-            events,
-            deleted_reports: deleted,
-            locked_periods,
-        };
-        // The record holds counts and locked periods, never which events.
-        let recorded = RequestAnswer {
             events: None,
-            ..answer.clone()
+            deleted_reports: 0,
+            locked_periods: None,
         };
         audit::record(
             conn,
             actor,
-            req.kind.as_str(),
+            "register",
             "privacy_request",
             &id,
             None::<&()>,
-            Some(&recorded),
+            Some(&answer),
         )?;
         Ok(answer)
     })
+}
+
+/// Carries out an open request (`POST .../{id}/complete`) with the keys
+/// kept with it, which are then forgotten (an erasure's stay on the erased
+/// list). A completed request is a 409.
+pub fn complete(conn: &mut DbConn, actor: &Actor, id: &str) -> Result<RequestAnswer, ApiError> {
+    write_tx(conn, |conn| {
+        let row = table::by_id(conn, id)?
+            .ok_or_else(|| ApiError::NotFound(format!("no privacy request {id}")))?;
+        if row.status == "done" {
+            return Err(ApiError::Conflict {
+                detail: format!("privacy request {id} was carried out already"),
+                existing_id: None,
+            });
+        }
+        let before = PrivacyRequest::from_row(row.clone())?;
+        let keys = table::kept_keys(conn, id)?;
+        carry_out(conn, actor, row, before.kind, &keys, Some(&before))
+    })
+}
+
+/// Carries out request `row` on `keys`, inside the caller's transaction:
+/// access reads, erasure removes; the request is marked done and audited
+/// with its counts (`before`: its view while open).
+fn carry_out(
+    conn: &mut DbConn,
+    actor: &Actor,
+    row: RequestRow,
+    kind: RequestKind,
+    keys: &[String],
+    before: Option<&PrivacyRequest>,
+) -> Result<RequestAnswer, ApiError> {
+    if kind == RequestKind::Erasure {
+        // Waits for every event write in flight; later ones see the list.
+        event_links::lock_all(conn)?;
+    }
+    let now = crate::db::now();
+    let ids = table::participant_ids(conn, keys)?;
+    let held = table::holding(conn, &ids)?;
+    let mut seqs: Vec<i64> = held.keys().copied().collect();
+    seqs.sort_unstable();
+    let reports = table::held_events(conn, &seqs)?;
+    let deleted = reports.iter().filter(|e| e.deleted_at.is_some()).count() as i64;
+    let (events, locked_periods, removed) = match kind {
+        RequestKind::Access => (Some(access_view(conn, &reports)?), None, 0),
+        RequestKind::Erasure => {
+            let locked = locked_periods(conn, &reports)?;
+            table::mark_erased(conn, keys, &row.id, now)?;
+            (None, Some(locked), table::erase(conn, &ids, &held)? as i64)
+        }
+    };
+    table::complete(conn, row.seq, now, reports.len() as i64, removed)?;
+    table::drop_keys(conn, &row.id)?;
+    let answer = RequestAnswer {
+        request: get(conn, &row.id)?,
+        events,
+        deleted_reports: deleted,
+        locked_periods,
+    };
+    // The record holds counts and locked periods, never which events.
+    let recorded = RequestAnswer {
+        events: None,
+        ..answer.clone()
+    };
+    audit::record(
+        conn,
+        actor,
+        kind.as_str(),
+        "privacy_request",
+        &row.id,
+        before,
+        Some(&recorded),
+    )?;
+    Ok(answer)
 }
 
 /// The day `t` (UTC) is in Vietnam.
@@ -318,8 +366,10 @@ pub fn extend(
     id: &str,
     reason: &str,
 ) -> Result<PrivacyRequest, ApiError> {
+    // The length as sent (what the document's maxLength states).
+    let too_long = reason.chars().count() > input::MAX_NOTE;
     let reason = reason.trim();
-    if reason.is_empty() || reason.chars().count() > input::MAX_NOTE {
+    if reason.is_empty() || too_long {
         return Err(ApiError::field("reason", "required, 1 to 500 characters"));
     }
     write_tx(conn, |conn| {

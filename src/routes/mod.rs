@@ -93,6 +93,7 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(privacy::list)
         .service(privacy::get_one)
         .service(privacy::extend)
+        .service(privacy::complete)
         .service(publications::publish)
         .service(publications::list)
         .service(publications::get_csv)

@@ -58,8 +58,9 @@ pub struct ExtendRequest {
 /// `erased_participants`), and leaves publications as they were. The
 /// identifiers are normalised and keyed as an event's participants and
 /// dropped at once: never stored, logged or returned. Both complete at
-/// once (`done`); the answer has the deadlines the law sets (PRIVACY.md).
-/// Erasing an erased person again removes nothing.
+/// once (`done`) unless `defer` is true (`open`, carried out by `POST
+/// .../{id}/complete`); the answer has the deadlines the law sets
+/// (PRIVACY.md). Erasing an erased person again removes nothing.
 #[utoipa::path(operation_id = "privacy_requests_create", tag = "privacy", security(("bearer" = [])), request_body = RequestInput,
     responses((status = 201, description = "Registered and carried out", body = RequestAnswer), AuthErrors, BodyErrors))]
 #[post("/privacy/requests")]
@@ -140,6 +141,27 @@ pub async fn get_one(
     who.require_admin()?;
     let id = id.into_inner();
     let out = with_conn(&state, move |c| privacy::get(c, &id)).await?;
+    Ok(HttpResponse::Ok().json(out))
+}
+
+/// Carry out an open (deferred) request (admin): as when registered
+/// without `defer`, with the keys kept with it, which are then forgotten
+/// (an erasure's stay on the erased list). A completed request is a 409.
+#[utoipa::path(operation_id = "privacy_requests_complete", tag = "privacy", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Request id")),
+    responses((status = 200, description = "Carried out", body = RequestAnswer),
+        (status = 409, description = "Carried out already", body = Problem, content_type = "application/problem+json"),
+        AuthErrors, NotFound))]
+#[post("/privacy/requests/{id}/complete")]
+pub async fn complete(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    who.require_admin()?;
+    let id = id.into_inner();
+    let actor = who.actor();
+    let out = with_conn(&state, move |c| privacy::complete(c, &actor, &id)).await?;
     Ok(HttpResponse::Ok().json(out))
 }
 

@@ -562,10 +562,11 @@ async fn only_admins_ask_and_bad_bodies_are_named(app: TestApp) {
     assert_eq!(list["items"], json!([]));
 }
 
-/// The deadline rule of PRIVACY.md, worked out here: the 15th day after
-/// the day received (Vietnam), moved past weekends and the holidays.
-fn due(received: NaiveDate, holidays: &[NaiveDate]) -> NaiveDate {
-    let mut d = received + Days::new(15);
+/// The deadline rule of PRIVACY.md, worked out here: the 15th day (30th
+/// once extended) after the day received (Vietnam), moved past weekends
+/// and the holidays.
+fn due(received: NaiveDate, holidays: &[NaiveDate], days: u64) -> NaiveDate {
+    let mut d = received + Days::new(days);
     while matches!(d.weekday(), Weekday::Sat | Weekday::Sun) || holidays.contains(&d) {
         d = d + Days::new(1);
     }
@@ -591,7 +592,7 @@ async fn requests_are_listed_with_their_deadlines(app: TestApp) {
             r["received_at"].as_str().unwrap().parse().unwrap();
         let day = (received + chrono::Duration::hours(7)).date_naive();
         let holidays: Vec<NaiveDate> = app.settings.workdays.holidays().collect();
-        assert_eq!(r["due_date"], due(day, &holidays).to_string(), "{r}");
+        assert_eq!(r["due_date"], due(day, &holidays, 15).to_string(), "{r}");
         assert!(r["acknowledge_by"].as_str().unwrap() > day.to_string().as_str());
         assert!(r["completed_at"].is_string());
     }
@@ -672,6 +673,124 @@ async fn requests_are_listed_with_their_deadlines(app: TestApp) {
     )
     .await;
     assert_eq!(fields(&p), ["reason"]);
+
+    // A deferred erasure: open (listed first), extended once, carried out later.
+    app.seed_test_areas();
+    let event = json_of(
+        app.post(
+            "/api/v1/events",
+            &app.agency("police"),
+            &body("d1", "2025-03-03", "99001", &[9, 5]),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let open = json_of(
+        app.post(
+            "/api/v1/privacy/requests",
+            &admin,
+            &json!({"kind": "erasure", "defer": true, "identifier": {"id_type": "citizen_id", "value": cid(9)}}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    assert_eq!(
+        (open["status"].clone(), open["removed"].clone()),
+        (json!("open"), json!(0)),
+        "{open}"
+    );
+    let id = open["id"].as_str().unwrap().to_string();
+    let first = json_of(
+        app.get("/api/v1/privacy/requests?limit=1", &admin).await,
+        200,
+    )
+    .await;
+    assert_eq!(first["items"][0]["id"], id.as_str(), "open ones first");
+    let event_path = format!("/api/v1/events/{}", event["id"].as_str().unwrap());
+    let stored = json_of(app.get(&event_path, &admin).await, 200).await;
+    assert_eq!(stored["participants_identified"], 2, "nothing erased yet");
+    let extended = json_of(
+        app.post(
+            &format!("/api/v1/privacy/requests/{id}/extend"),
+            &admin,
+            &json!({"reason": "identity to check"}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let received: chrono::DateTime<chrono::Utc> =
+        open["received_at"].as_str().unwrap().parse().unwrap();
+    let day = (received + chrono::Duration::hours(7)).date_naive();
+    let holidays: Vec<NaiveDate> = app.settings.workdays.holidays().collect();
+    assert_eq!(
+        extended["due_date"],
+        due(day, &holidays, 30).to_string(),
+        "{extended}"
+    );
+    assert_eq!(extended["extended"], true);
+    problem(
+        app.post(
+            &format!("/api/v1/privacy/requests/{id}/extend"),
+            &admin,
+            &json!({"reason": "again"}),
+        )
+        .await,
+        409,
+    )
+    .await;
+    let done = json_of(
+        app.post(
+            &format!("/api/v1/privacy/requests/{id}/complete"),
+            &admin,
+            &json!({}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(
+        (
+            done["status"].clone(),
+            done["removed"].clone(),
+            done["events_found"].clone()
+        ),
+        (json!("done"), json!(1), json!(1)),
+        "{done}"
+    );
+    assert_eq!(done["due_date"], extended["due_date"]);
+    let stored = json_of(app.get(&event_path, &admin).await, 200).await;
+    assert_eq!(stored["participants_identified"], 1);
+    problem(
+        app.post(
+            &format!("/api/v1/privacy/requests/{id}/complete"),
+            &admin,
+            &json!({}),
+        )
+        .await,
+        409,
+    )
+    .await;
+    problem(
+        app.post("/api/v1/privacy/requests/nope/complete", &admin, &json!({}))
+            .await,
+        404,
+    )
+    .await;
+    for token in [app.viewer(), app.agency("police")] {
+        problem(
+            app.post(
+                &format!("/api/v1/privacy/requests/{id}/complete"),
+                &token,
+                &json!({}),
+            )
+            .await,
+            403,
+        )
+        .await;
+    }
 }
 
 /// The real binary, its log at `debug`: the identifiers of an access and

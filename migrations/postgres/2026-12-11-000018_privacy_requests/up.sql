@@ -1,7 +1,8 @@
 -- Requests from the people recorded (issue 34, Law 91/2025/QH15 and Decree
 -- 356/2025/NĐ-CP): access and erasure. A request keeps its deadlines and
 -- counts, never an identifier: the raw values are dropped when the request
--- is read, and their keys are kept only in `erased_participants` (erasure).
+-- is read, and their keys are kept only in `privacy_request_keys` (an open
+-- request, until carried out) and `erased_participants` (erasure).
 -- `seq` orders the list and is its cursor; `id` is the public id.
 CREATE TABLE privacy_requests (
     seq              BIGSERIAL PRIMARY KEY,
@@ -23,6 +24,14 @@ CREATE TABLE privacy_requests (
     CHECK ((status = 'done') = (completed_at IS NOT NULL))
 );
 CREATE INDEX privacy_requests_status ON privacy_requests (status, seq);
+
+-- The keys of an open request (registered now, carried out later), until
+-- it is carried out: keyed hashes, never the values.
+CREATE TABLE privacy_request_keys (
+    request_id TEXT NOT NULL REFERENCES privacy_requests (id),
+    key        TEXT NOT NULL,
+    PRIMARY KEY (request_id, key)
+);
 
 -- The keyed hashes (never raw values) of erased identifiers: a later write
 -- carrying one stores its event without it, so a sync cannot bring the
