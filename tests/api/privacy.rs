@@ -24,6 +24,7 @@ both_backends!(
 both_backends!(
     only_admins_ask_and_bad_bodies_are_named,
     requests_are_listed_with_their_deadlines,
+    writes_racing_an_erasure_never_keep_the_person,
 );
 
 /// The person who asks, by citizen id (written with separators, as a
@@ -934,5 +935,61 @@ async fn identifiers_never_reach_the_log_sqlite() {
 async fn identifiers_never_reach_the_log_postgres() {
     if let Some(db) = crate::pg::fresh_pg_database() {
         identifiers_never_reach_the_log(Some(db.url())).await;
+    }
+}
+
+/// Event writes carrying the person, sent in parallel with the erasure:
+/// whichever commits first, no report holds the person afterwards (writes
+/// before it are erased, writes after it leave the person out), on every
+/// round.
+async fn writes_racing_an_erasure_never_keep_the_person(app: TestApp) {
+    use futures_util::future::join_all;
+    app.seed_test_areas();
+    let police = app.agency("police");
+    for round in 0..4u32 {
+        let person = cid(100 + round);
+        let writes = (0..6).map(|i| {
+            let mut b = body(
+                &format!("race-{round}-{i}"),
+                "2025-04-01",
+                "99001",
+                &[200 + i],
+            );
+            b["participants"]
+                .as_array_mut()
+                .unwrap()
+                .push(json!({"id_type": "citizen_id", "value": person}));
+            let (app, police) = (&app, &police);
+            async move {
+                app.post("/api/v1/events", police, &b)
+                    .await
+                    .status()
+                    .as_u16()
+            }
+        });
+        let erase = async {
+            app.post(
+                "/api/v1/privacy/requests",
+                &app.admin(),
+                &json!({"kind": "erasure", "identifier": {"id_type": "citizen_id", "value": person}}),
+            )
+            .await
+            .status()
+            .as_u16()
+        };
+        let (statuses, erased) = futures_util::join!(join_all(writes), erase);
+        assert_eq!(erased, 201);
+        assert!(statuses.iter().all(|s| *s == 201), "{statuses:?}");
+        let access = json_of(
+            app.post(
+                "/api/v1/privacy/requests",
+                &app.admin(),
+                &json!({"kind": "access", "identifier": {"id_type": "citizen_id", "value": person}}),
+            )
+            .await,
+            201,
+        )
+        .await;
+        assert_eq!(access["events_found"], 0, "round {round}: {access}");
     }
 }
