@@ -60,7 +60,10 @@ run_one() {
     --exclude-name "POST /api/v1/tokens" --exclude-name "GET /api/v1/tokens" --exclude-name "DELETE /api/v1/tokens/{id}"
     --exclude-name "GET /api/v1/audit" --exclude-name "POST /api/v1/areas" --exclude-name "POST /api/v1/areas/import"
     --exclude-name "POST /api/v1/areas/successors/import" --exclude-name "POST /api/v1/periods"
-    --exclude-name "POST /api/v1/periods/{period}/reopen" --exclude-name "POST /api/v1/publications")
+    --exclude-name "POST /api/v1/periods/{period}/reopen" --exclude-name "POST /api/v1/publications"
+    --exclude-name "POST /api/v1/privacy/requests" --exclude-name "GET /api/v1/privacy/requests"
+    --exclude-name "GET /api/v1/privacy/requests/{id}" --exclude-name "POST /api/v1/privacy/requests/{id}/extend"
+    --exclude-name "POST /api/v1/privacy/requests/{id}/complete")
   local for_viewer=(--include-name "GET /api/v1/agencies" --include-name "GET /api/v1/agencies/{code}"
     --include-name "GET /api/v1/areas" --include-name "GET /api/v1/areas/{code}" --include-name "GET /api/v1/aggregates"
     --include-name "GET /healthz" --include-name "GET /readyz" --include-name "GET /api/v1/periods"

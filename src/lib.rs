@@ -8,8 +8,8 @@
 //!   `http` layer (extractors, `http::Principal`, cursors, `If-Match`) into
 //!   `domain` values;
 //! - the domain modules (`events`, `aggregates`, `areas`, `agencies`,
-//!   [`tokens`], [`audit`]) are plain functions taking `&mut DbConn`, run
-//!   through `http::with_conn` on the blocking pool;
+//!   `privacy`, [`tokens`], [`audit`]) are plain functions taking
+//!   `&mut DbConn`, run through `http::with_conn` on the blocking pool;
 //! - every query lives under [`db`], one file per table family.
 //!
 //! Every failure is one `error::ApiError` rendered as RFC 9457
@@ -40,6 +40,7 @@ pub(crate) mod lenient;
 pub mod metrics;
 pub(crate) mod openapi;
 pub(crate) mod periods;
+pub(crate) mod privacy;
 pub(crate) mod publications;
 pub mod reach;
 pub(crate) mod reports;

@@ -38,6 +38,7 @@ people sign in (`POST /api/v1/session`) and the browser sends the `ct_session` c
         (name = "tokens", description = "API tokens (admins issue, list and revoke them)"),
         (name = "session", description = "People sign in and out, change their password and enrol a second factor"),
         (name = "accounts", description = "People's accounts (admins create, change, disable them and reset passwords)"),
+        (name = "privacy", description = "Requests from the people recorded (Law 91/2025/QH15): access to what is held about them, erasure (admins); see PRIVACY.md"),
         (name = "audit", description = "The audit log of every change (admins)"),
         (name = "areas", description = "Vietnam's administrative units, before and after the 2025 reform"),
     )

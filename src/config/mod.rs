@@ -11,6 +11,8 @@
 
 /// How reporting periods cut their months (`REPORTING_PERIODS`).
 pub use crate::domain::calendar::PeriodRule;
+/// The working-day calendar of request deadlines (`PUBLIC_HOLIDAYS`).
+pub use crate::domain::workdays::Calendar as Workdays;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -161,6 +163,9 @@ pub struct Settings {
     pub home_area: Option<String>,
     /// How reporting periods cut their months (fixed once a period is locked).
     pub period_rule: PeriodRule,
+    /// Working days for the deadlines of requests from the people recorded
+    /// (`PUBLIC_HOLIDAYS`).
+    pub workdays: Workdays,
     /// Single sign-on (None: passwords only).
     pub oidc: Option<OidcSettings>,
     /// The signed report's letterhead.
@@ -384,6 +389,9 @@ impl Settings {
                     format!("REPORTING_PERIODS must be calendar or decree-09, not {v:?}")
                 })?,
             },
+            workdays: Workdays::parse(
+                get("PUBLIC_HOLIDAYS").unwrap_or(crate::domain::workdays::DEFAULT_HOLIDAYS),
+            )?,
             letterhead: Letterhead {
                 issuer: split_list(get("REPORT_ISSUER"), '/'),
                 number_symbol: get("REPORT_NUMBER_SYMBOL").map(str::to_string),

@@ -177,6 +177,11 @@ pub const VARIABLES: &[Variable] = &[
         meaning: "`calendar`: months from the 1st; `decree-09`: the reporting cut-off of Decree 09/2019/NĐ-CP, a month from the 15th of the month before to the 14th (quarter III: 15/6-14/9), for pickers, `group_by=period:*`, locks, publications and reports. Fixed once a period is locked: the service refuses to start with another rule while one is",
     },
     Variable {
+        name: "PUBLIC_HOLIDAYS",
+        default: "Vietnam's 2026-2027 days off",
+        meaning: "days off besides weekends, `YYYY-MM-DD` separated by commas (or `none`), for the deadlines of requests from the people recorded (PRIVACY.md): Tết and the Hùng Kings' day follow the lunar calendar, so set the days the government announces each year",
+    },
+    Variable {
         name: "REPORT_ISSUER",
         default: "blank",
         meaning: "the report's issuing body, lines separated by `/`, governing body first (`UBND TỈNH BẮC KẠN/SỞ LAO ĐỘNG - THƯƠNG BINH VÀ XÃ HỘI`)",

@@ -17,6 +17,7 @@ pub(crate) mod imports;
 pub mod migrate;
 pub(crate) mod participants;
 pub(crate) mod periods;
+pub(crate) mod privacy;
 pub(crate) mod publications;
 pub mod raw;
 pub(crate) mod reach;

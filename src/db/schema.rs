@@ -477,3 +477,62 @@ diesel::table! {
         updated_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    /// Requests from the people recorded (access, erasure): deadlines and
+    /// counts, never an identifier.
+    privacy_requests (seq) {
+        /// Order of arrival (the list's cursor).
+        seq -> BigInt,
+        /// Public id (UUID).
+        id -> Text,
+        /// `access` or `erasure`.
+        kind -> Text,
+        /// `open` or `done`.
+        status -> Text,
+        /// Received (UTC).
+        received_at -> Timestamp,
+        /// Who registered it (username, token id or `cli`).
+        received_by -> Text,
+        /// Last day to acknowledge it.
+        acknowledge_by -> Date,
+        /// Last day to complete it (extended once at most).
+        due_date -> Date,
+        /// When the deadline was extended (UTC).
+        extended_at -> Nullable<Timestamp>,
+        /// Why.
+        extension_reason -> Nullable<Text>,
+        /// When it was completed (UTC).
+        completed_at -> Nullable<Timestamp>,
+        /// Identifiers the person gave (their number only).
+        identifiers -> BigInt,
+        /// Reports found holding the person.
+        events_found -> BigInt,
+        /// Participant links removed (erasure).
+        links_removed -> BigInt,
+        /// Free text about the request (no identifier).
+        note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// Keyed hashes of erased identifiers: later writes drop them.
+    erased_participants (key) {
+        /// Hex HMAC-SHA256 of the normalised identifier.
+        key -> Text,
+        /// Erased (UTC).
+        erased_at -> Timestamp,
+        /// The erasure request.
+        request_id -> Text,
+    }
+}
+
+diesel::table! {
+    /// The keys of an open request, until it is carried out.
+    privacy_request_keys (request_id, key) {
+        /// The request.
+        request_id -> Text,
+        /// Hex HMAC-SHA256 of the normalised identifier.
+        key -> Text,
+    }
+}

@@ -11,6 +11,7 @@ pub mod codes;
 pub mod identifiers;
 pub mod names;
 pub mod versions;
+pub mod workdays;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

@@ -56,6 +56,15 @@ pub struct BatchItem {
     /// Field errors (invalid) or the conflict's explanation.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<FieldError>>,
+    /// How many of the item's participants are on the erased list (people
+    /// who asked to be erased, PRIVACY.md) and were left out of the stored
+    /// event. Absent when none.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub erased_participants: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// A batch's answer.
@@ -134,6 +143,7 @@ impl BatchItem {
             status,
             id,
             errors: None,
+            erased_participants: 0,
         }
     }
 
@@ -149,6 +159,7 @@ impl BatchItem {
             status: ItemStatus::Invalid,
             id: None,
             errors: Some(errors),
+            erased_participants: 0,
         }
     }
 
@@ -168,6 +179,7 @@ impl BatchItem {
                 format!("items[{index}].external_id"),
                 detail,
             )]),
+            erased_participants: 0,
         }
     }
 }
@@ -189,6 +201,7 @@ impl BatchItem {
                 format!("items[{index}].start_date"),
                 detail,
             )]),
+            erased_participants: 0,
         }
     }
 
@@ -212,6 +225,7 @@ impl BatchItem {
                     format!("items[{index}].{field}"),
                     detail,
                 )]),
+                erased_participants: 0,
             }),
             e => Err(e),
         }
@@ -487,9 +501,10 @@ fn write_inputs(
                 old => {
                     let id = old.as_ref().map(|o| o.id.clone());
                     match store(conn, actor, agency, v, area_id, old, mode, None, &mut quota) {
-                        Ok((outcome, row)) => {
-                            BatchItem::done(index, external_id, outcome.into(), Some(row.id))
-                        }
+                        Ok((outcome, row)) => BatchItem {
+                            erased_participants: row.erased_participants,
+                            ..BatchItem::done(index, external_id, outcome.into(), Some(row.id))
+                        },
                         Err(ApiError::Conflict {
                             detail,
                             existing_id,
@@ -501,7 +516,16 @@ fn write_inputs(
             seen.insert(v.external_id.clone(), (hash, item.id.clone()));
             items.push(item);
         }
-        create_many(conn, actor, &fresh)?;
+        let erased: HashMap<String, usize> = create_many(conn, actor, &fresh)?
+            .into_iter()
+            .filter(|e| e.erased_participants > 0)
+            .map(|e| (e.id, e.erased_participants))
+            .collect();
+        for item in &mut items {
+            if let Some(n) = item.id.as_ref().and_then(|id| erased.get(id)) {
+                item.erased_participants = *n;
+            }
+        }
         Ok(items)
     };
     let items = if dry_run {

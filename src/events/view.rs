@@ -73,6 +73,15 @@ pub struct EventOut {
     /// Why it was deleted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub delete_reason: Option<String>,
+    /// In the answer to a write only: how many of the participants sent
+    /// are on the erased list (people who asked to be erased, PRIVACY.md)
+    /// and were left out of the stored event. Absent when none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub erased_participants: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl EventOut {
@@ -127,6 +136,7 @@ impl EventOut {
             version: row.version,
             deleted_at: row.deleted_at.map(|t| t.and_utc()),
             delete_reason: row.delete_reason,
+            erased_participants: 0,
         })
     }
 }

@@ -18,7 +18,7 @@ use crate::audit::{self, Actor};
 use crate::db::events::{
     self as table, CoOrganizer, EventIdentity, EventRow, EventSets, EventValues,
 };
-use crate::db::{DbConn, participants};
+use crate::db::{DbConn, participants, privacy};
 use crate::domain::Pseudonymizer;
 use crate::error::ApiError;
 
@@ -206,6 +206,22 @@ fn figures_changed(
         || old_people != new_people.as_slice()
 }
 
+/// The keys of `sent` that are not on the erased list, and how many were
+/// (people who asked to be erased: a write never brings them back).
+fn without_erased(
+    conn: &mut DbConn,
+    sent: &BTreeSet<String>,
+) -> Result<(BTreeSet<String>, usize), ApiError> {
+    let erased = privacy::erased_among(conn, sent)?;
+    let kept: BTreeSet<String> = sent
+        .iter()
+        .filter(|k| !erased.contains(*k))
+        .cloned()
+        .collect();
+    let dropped = sent.len() - kept.len();
+    Ok((kept, dropped))
+}
+
 fn participant_ids(conn: &mut DbConn, keys: &BTreeSet<String>) -> Result<Vec<i64>, ApiError> {
     let keys_vec: Vec<String> = keys.iter().cloned().collect();
     ids_of(&participants::ids(conn, &keys_vec)?, keys)
@@ -241,9 +257,13 @@ pub(super) fn store(
     quota: &mut ClaimQuota,
 ) -> Result<(Outcome, EventOut), ApiError> {
     let now = crate::db::now();
-    let values = values_of(v, area_id)?;
+    let mut values = values_of(v, area_id)?;
     match existing {
         Some(old) => {
+            // The content hash is of what was sent; the people stored are
+            // those not erased (ARCHITECTURE.md, "Erasure").
+            let (kept, erased) = without_erased(conn, &v.participant_keys)?;
+            values.participants_identified = kept.len() as i64;
             if let Some(expected) = if_match
                 && !expected.matches(old.version)
             {
@@ -254,7 +274,11 @@ pub(super) fn store(
                 )));
             }
             match decide(&old, &values.content_hash, mode) {
-                Decision::Unchanged => return Ok((Outcome::Unchanged, view(conn, old)?)),
+                Decision::Unchanged => {
+                    let mut out = view(conn, old)?;
+                    out.erased_participants = erased;
+                    return Ok((Outcome::Unchanged, out));
+                }
                 Decision::Deleted => {
                     return Err(ApiError::Conflict {
                         detail: deleted_detail(conn, &old)?,
@@ -274,7 +298,7 @@ pub(super) fn store(
             }
             crate::periods::guard(conn, &[old.group_seq], &[old.start_date, v.start_date])?;
             let before = view(conn, old.clone())?;
-            let ids = participant_ids(conn, &v.participant_keys)?;
+            let ids = participant_ids(conn, &kept)?;
             let old_ids = table::participant_ids_of(conn, old.seq)?;
             let old_sets = table::sets_of(conn, &[old.seq])?
                 .remove(&old.seq)
@@ -309,7 +333,13 @@ pub(super) fn store(
                 Some(&before),
                 Some(&after),
             )?;
-            Ok((Outcome::Updated, after))
+            Ok((
+                Outcome::Updated,
+                EventOut {
+                    erased_participants: erased,
+                    ..after
+                },
+            ))
         }
         None => {
             if if_match.is_some() {
@@ -382,18 +412,45 @@ pub(super) fn create_many(
     if fresh.is_empty() {
         return Ok(Vec::new());
     }
-    let rows: Vec<(&EventIdentity, &EventValues)> =
-        fresh.iter().map(|f| (&f.identity, &f.values)).collect();
-    let seqs = table::insert_many(conn, &rows)?;
-    let keys: BTreeSet<&String> = fresh
+    let sent: BTreeSet<&String> = fresh
         .iter()
         .flat_map(|f| f.v.participant_keys.iter())
         .collect();
-    let keys: Vec<String> = keys.into_iter().cloned().collect();
-    let ids = participants::ids(conn, &keys)?;
-    let per_event = fresh
+    // People who asked to be erased are left out (and counted in the answer).
+    let erased = privacy::erased_among(conn, sent.iter().copied())?;
+    let kept: Vec<BTreeSet<String>> = fresh
         .iter()
-        .map(|f| ids_of(&ids, &f.v.participant_keys))
+        .map(|f| {
+            f.v.participant_keys
+                .iter()
+                .filter(|k| !erased.contains(*k))
+                .cloned()
+                .collect()
+        })
+        .collect();
+    let values: Vec<EventValues> = fresh
+        .iter()
+        .zip(&kept)
+        .map(|(f, k)| EventValues {
+            participants_identified: k.len() as i64,
+            ..f.values.clone()
+        })
+        .collect();
+    let rows: Vec<(&EventIdentity, &EventValues)> = fresh
+        .iter()
+        .zip(&values)
+        .map(|(f, v)| (&f.identity, v))
+        .collect();
+    let seqs = table::insert_many(conn, &rows)?;
+    let keys: Vec<String> = sent
+        .into_iter()
+        .filter(|k| !erased.contains(*k))
+        .cloned()
+        .collect();
+    let ids = participants::ids(conn, &keys)?;
+    let per_event = kept
+        .iter()
+        .map(|k| ids_of(&ids, k))
         .collect::<Result<Vec<_>, _>>()?;
     let children: Vec<(i64, &EventSets, &[i64])> = fresh
         .iter()
@@ -402,12 +459,13 @@ pub(super) fn create_many(
         .map(|((f, seq), p)| (*seq, &f.sets, p.as_slice()))
         .collect();
     table::insert_children(conn, &children)?;
-    let views: Vec<EventOut> = fresh
+    let mut views: Vec<EventOut> = fresh
         .iter()
         .zip(&seqs)
-        .map(|(f, seq)| {
+        .zip(&values)
+        .map(|((f, seq), values)| {
             EventOut::new(
-                EventRow::inserted(*seq, &f.identity, &f.values),
+                EventRow::inserted(*seq, &f.identity, values),
                 f.sets.clone(),
                 f.v.area_code.clone(),
             )
@@ -415,6 +473,9 @@ pub(super) fn create_many(
         .collect::<Result<_, _>>()?;
     let records: Vec<(&str, &EventOut)> = views.iter().map(|v| (v.id.as_str(), v)).collect();
     audit::record_created(conn, actor, "event", &records)?;
+    for ((view, f), k) in views.iter_mut().zip(fresh).zip(&kept) {
+        view.erased_participants = f.v.participant_keys.len() - k.len();
+    }
     Ok(views)
 }
 

@@ -46,6 +46,15 @@ pub struct ImportItem {
     /// What is wrong, in Vietnamese, by column.
     #[serde(default)]
     pub problems: Vec<RowProblem>,
+    /// How many of the row's participants are on the erased list (people
+    /// who asked to be erased, PRIVACY.md) and were left out. Absent when
+    /// none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub erased_participants: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// An import as `GET /api/v1/imports/{id}` answers it.
@@ -140,6 +149,7 @@ pub fn prepare(bytes: &[u8]) -> Result<Prepared, ApiError> {
                 status: "invalid".into(),
                 id: None,
                 problems: e.problems,
+                erased_participants: 0,
             });
         }
     }
@@ -151,6 +161,7 @@ pub fn prepare(bytes: &[u8]) -> Result<Prepared, ApiError> {
             status: "invalid".into(),
             id: None,
             problems,
+            erased_participants: 0,
         });
     }
     Ok(Prepared {
@@ -224,6 +235,7 @@ pub fn write_chunk(
                 row: *row,
                 external_id: external_id.clone(),
                 status: i.status.as_str().into(),
+                erased_participants: i.erased_participants,
                 id: i.id,
                 problems: i
                     .errors

@@ -14,6 +14,7 @@ pub mod imports;
 pub mod links;
 pub mod metrics;
 pub mod periods;
+pub mod privacy;
 pub mod publications;
 pub mod reach;
 pub mod reports;
@@ -88,6 +89,11 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(periods::list)
         .service(periods::lock)
         .service(periods::reopen)
+        .service(privacy::create)
+        .service(privacy::list)
+        .service(privacy::get_one)
+        .service(privacy::extend)
+        .service(privacy::complete)
         .service(publications::publish)
         .service(publications::list)
         .service(publications::get_csv)

@@ -204,6 +204,18 @@ async fn required_fields_in_the_document_are_what_the_server_requires(app: TestA
             "/api/v1/periods/2025-07/reopen".into(),
             &admin,
         ),
+        (
+            "post",
+            "/api/v1/privacy/requests",
+            "/api/v1/privacy/requests".into(),
+            &admin,
+        ),
+        (
+            "post",
+            "/api/v1/privacy/requests/{id}/extend",
+            "/api/v1/privacy/requests/x1/extend".into(),
+            &admin,
+        ),
     ];
     let mut documented: Vec<(String, String)> = Vec::new();
     for (template, item) in doc["paths"].as_object().unwrap() {

@@ -29,6 +29,7 @@ mod imports;
 mod metrics;
 mod migrations;
 mod periods;
+mod privacy;
 mod publications;
 mod races;
 mod reach;

@@ -1,0 +1,195 @@
+//! Requests from the people recorded (admin): register an access or an
+//! erasure request with the person's identifiers (keyed at once, never
+//! stored or returned), list them with their deadlines, read one, extend
+//! an open one's deadline once. PRIVACY.md says how each duty is met.
+
+use actix_web::{HttpResponse, get, post, web};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::error::{ApiError, Problem};
+use crate::http::extract::{JsonBody, Late, QueryParams, given};
+use crate::http::{AuthErrors, BodyErrors, NotFound, Principal, cursor, page_size, with_conn};
+use crate::privacy::input::{RequestInput, validate};
+use crate::privacy::{self, PrivacyRequest, RequestAnswer};
+use crate::state::AppState;
+
+/// Which requests to list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct RequestsQuery {
+    /// Only `open` or only `done` requests; default: all, open ones first.
+    #[param(pattern = "^(open|done)$")]
+    pub status: Option<String>,
+    /// Requests per page, 1-500 (default 100; outside that range: 422).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    #[param(min_length = 1)]
+    pub cursor: Option<String>,
+}
+
+/// A page of requests.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PrivacyRequestPage {
+    /// Requests: open ones first, then newest first.
+    pub items: Vec<PrivacyRequest>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Why a deadline is extended.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExtendRequest {
+    /// The reason, kept with the request and in the audit log (no
+    /// identifier).
+    #[schema(min_length = 1, max_length = 500)]
+    pub reason: String,
+}
+
+/// Register a request from a person recorded (admin), with the person
+/// present: `kind` `access` answers which live events hold them (agency,
+/// kind, dates, place; nothing about anyone else); `erasure` removes them
+/// from every event (deleted ones and locked periods included: the law
+/// outranks the lock) in one transaction, keeps their keys on the erased
+/// list so that no later write brings them back (its answer says
+/// `erased_participants`), and leaves publications as they were. The
+/// identifiers are normalised and keyed as an event's participants and
+/// dropped at once: never stored, logged or returned. Both complete at
+/// once (`done`) unless `defer` is true (`open`, carried out by `POST
+/// .../{id}/complete`); the answer has the deadlines the law sets
+/// (PRIVACY.md). Erasing an erased person again removes nothing.
+#[utoipa::path(operation_id = "privacy_requests_create", tag = "privacy", security(("bearer" = [])), request_body = RequestInput,
+    responses((status = 201, description = "Registered and carried out", body = RequestAnswer), AuthErrors, BodyErrors))]
+#[post("/privacy/requests")]
+pub async fn create(
+    state: web::Data<AppState>,
+    who: Principal,
+    body: Late<JsonBody<RequestInput>>,
+) -> Result<HttpResponse, ApiError> {
+    who.require_admin()?;
+    let input = body.get()?.0;
+    let valid = validate(&input, &state.pseudonymizer).map_err(ApiError::validation)?;
+    drop(input);
+    let actor = who.actor();
+    let calendar = state.settings.workdays.clone();
+    let answer = with_conn(&state, move |c| {
+        privacy::register(c, &actor, &calendar, &valid)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(answer))
+}
+
+/// The requests (admin), open ones first, then newest first, each with its
+/// deadlines (`acknowledge_by`, `due_date`) and counts; never an
+/// identifier.
+#[utoipa::path(operation_id = "privacy_requests_list", tag = "privacy", security(("bearer" = [])), params(RequestsQuery),
+    responses((status = 200, description = "A page of requests", body = PrivacyRequestPage), AuthErrors,
+        (status = 422, description = "Invalid status, limit or cursor", body = Problem, content_type = "application/problem+json")))]
+#[get("/privacy/requests")]
+pub async fn list(
+    state: web::Data<AppState>,
+    who: Principal,
+    q: Late<QueryParams<RequestsQuery>>,
+) -> Result<HttpResponse, ApiError> {
+    who.require_admin()?;
+    let q = q.get()?.0;
+    let status = given(q.status);
+    if status
+        .as_deref()
+        .is_some_and(|s| !matches!(s, "open" | "done"))
+    {
+        return Err(ApiError::field("status", "open or done"));
+    }
+    let after = match given(q.cursor)
+        .as_deref()
+        .map(cursor::decode::<2>)
+        .transpose()?
+    {
+        None => None,
+        Some([open @ (0 | 1), seq]) => Some((open == 1, seq)),
+        Some(_) => {
+            return Err(ApiError::field(
+                "cursor",
+                "not a cursor returned by this endpoint",
+            ));
+        }
+    };
+    let limit = page_size(q.limit, 100)?;
+    let (items, next) = with_conn(&state, move |c| {
+        privacy::list(c, status.as_deref(), after, limit)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(PrivacyRequestPage {
+        items,
+        next_cursor: next.map(|(open, seq)| cursor::encode([i64::from(open), seq])),
+    }))
+}
+
+/// One request (admin): its deadlines and counts.
+#[utoipa::path(operation_id = "privacy_requests_get", tag = "privacy", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Request id")),
+    responses((status = 200, description = "The request", body = PrivacyRequest), AuthErrors, NotFound))]
+#[get("/privacy/requests/{id}")]
+pub async fn get_one(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    who.require_admin()?;
+    let id = id.into_inner();
+    let out = with_conn(&state, move |c| privacy::get(c, &id)).await?;
+    Ok(HttpResponse::Ok().json(out))
+}
+
+/// Carry out an open (deferred) request (admin): as when registered
+/// without `defer`, with the keys kept with it, which are then forgotten
+/// (an erasure's stay on the erased list). A completed request is a 409.
+#[utoipa::path(operation_id = "privacy_requests_complete", tag = "privacy", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Request id")),
+    responses((status = 200, description = "Carried out", body = RequestAnswer),
+        (status = 409, description = "Carried out already", body = Problem, content_type = "application/problem+json"),
+        AuthErrors, NotFound))]
+#[post("/privacy/requests/{id}/complete")]
+pub async fn complete(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    who.require_admin()?;
+    let id = id.into_inner();
+    let actor = who.actor();
+    let out = with_conn(&state, move |c| privacy::complete(c, &actor, &id)).await?;
+    Ok(HttpResponse::Ok().json(out))
+}
+
+/// Extend an open request's deadline (admin), once, by 15 days, with a
+/// reason: the due date becomes the 30th day after the day it was received
+/// (moved to the next working day when it is a day off). The law asks the
+/// person be told why before the first deadline. A completed request, or
+/// one extended already, is a 409.
+#[utoipa::path(operation_id = "privacy_requests_extend", tag = "privacy", security(("bearer" = [])), request_body = ExtendRequest,
+    params(("id" = String, Path, description = "Request id")),
+    responses((status = 200, description = "Extended", body = PrivacyRequest),
+        (status = 409, description = "Completed, or extended already", body = Problem, content_type = "application/problem+json"),
+        AuthErrors, BodyErrors, NotFound))]
+#[post("/privacy/requests/{id}/extend")]
+pub async fn extend(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<String>,
+    body: Late<JsonBody<ExtendRequest>>,
+) -> Result<HttpResponse, ApiError> {
+    who.require_admin()?;
+    let reason = body.get()?.0.reason;
+    let id = id.into_inner();
+    let actor = who.actor();
+    let calendar = state.settings.workdays.clone();
+    let out = with_conn(&state, move |c| {
+        privacy::extend(c, &actor, &calendar, &id, &reason)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(out))
+}
