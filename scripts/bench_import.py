@@ -11,6 +11,7 @@ so this needs nothing installed. Used by scripts/bench.py (`--only import`).
 import io
 import json
 import time
+import urllib.error
 import urllib.request
 import zipfile
 from xml.sax.saxutils import escape
@@ -101,7 +102,10 @@ def run_import(url, token, body, dry_run=False, timeout=600):
                                  headers={"Authorization": f"Bearer {token}",
                                           "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"})
     t0 = time.monotonic()
-    answer = json.loads(urllib.request.urlopen(req, timeout=timeout).read())
+    try:
+        answer = json.loads(urllib.request.urlopen(req, timeout=timeout).read())
+    except urllib.error.HTTPError as e:
+        raise SystemExit(f"the import was refused: {e.code} {e.read()[:1000]!r}")
     while answer["status"] == "running":
         time.sleep(0.1)
         get = urllib.request.Request(f"{url}/imports/{answer['id']}", headers={"Authorization": f"Bearer {token}"})

@@ -3,7 +3,7 @@
 //! with or without a BOM). A file that cannot be read as a whole is a 4xx
 //! and nothing is written: not a workbook nor UTF-8 text, a zip whose
 //! parts would inflate past [`MAX_INFLATED`] (a zip bomb), more than
-//! [`MAX_ROWS`] rows.
+//! [`MAX_ROWS`] event rows or [`MAX_PARTICIPANT_ROWS`] participant rows.
 
 use std::io::Cursor;
 
@@ -12,8 +12,10 @@ use chrono::NaiveDate;
 
 use crate::error::ApiError;
 
-/// Most data rows in one file (every sheet).
+/// Most event rows in one file (every sheet but the participants sheet).
 pub const MAX_ROWS: usize = 10_000;
+/// Most rows of the participants sheet: ten people per event on average.
+pub const MAX_PARTICIPANT_ROWS: usize = 100_000;
 /// Most bytes a workbook's parts may inflate to.
 pub const MAX_INFLATED: u64 = 200 * 1024 * 1024;
 
@@ -107,9 +109,21 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<Sheet>, ApiError> {
             row.resize(width, Cell::Empty);
             rows.push(row);
         }
-        rows_seen += rows.len().saturating_sub(1);
-        if rows_seen > MAX_ROWS + 1 {
-            return Err(too_many());
+        let data_rows = rows.len().saturating_sub(1);
+        if name == super::columns::PARTICIPANTS_SHEET {
+            if data_rows > MAX_PARTICIPANT_ROWS {
+                return Err(ApiError::field(
+                    "file",
+                    format!(
+                        "trang {name} có hơn {MAX_PARTICIPANT_ROWS} dòng; hãy chia thành nhiều tệp"
+                    ),
+                ));
+            }
+        } else {
+            rows_seen += data_rows;
+            if rows_seen > MAX_ROWS {
+                return Err(too_many());
+            }
         }
         let merged = book
             .merge_cells_by_sheet_name(&name)

@@ -18,6 +18,7 @@ crate::both_backends!(
     a_workbook_in_the_template_s_form_imports_with_its_participants,
     files_that_cannot_be_read_are_refused_and_write_nothing,
     an_imported_correction_moves_consent_exactly_as_a_put_does,
+    the_row_limit_counts_events_and_participants_apart,
 );
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -425,4 +426,56 @@ async fn an_imported_correction_moves_consent_exactly_as_a_put_does(app: TestApp
     assert_ne!(theirs["items"][0]["id"], first["items"][0]["id"]);
     let ours = read(id).await;
     assert_eq!((ours["attendance"]["total"].clone(), ours["agency"].clone()), (json!(55), json!("womens-union")));
+}
+
+/// 10,000 event rows at most, but the participants sheet may hold more
+/// (up to 100,000: ten people an event), so a full workbook of events with
+/// their people imports (issue 32's benchmark: 10,000 rows, 30,000 people).
+async fn the_row_limit_counts_events_and_participants_apart(app: TestApp) {
+    app.seed_test_areas();
+    let wu = app.agency("womens-union");
+    let workbook = |events: usize, people: usize| {
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet().set_name("Hoạt động").unwrap();
+        let headers = ["Mã hoạt động", "Hình thức", "Tên hoạt động", "Ngày bắt đầu", "Ngày kết thúc", "Địa bàn",
+            "Chủ đề", "Tổng lượt người tham dự"];
+        for (i, h) in headers.iter().enumerate() {
+            ws.write_string(0, i as u16, *h).unwrap();
+        }
+        for r in 0..events {
+            let row = (r + 1) as u32;
+            for (c, v) in [format!("R-{r}"), "Họp dân".into(), format!("Họp dân {r}"), "02/03/2025".into(),
+                "02/03/2025".into(), "01234".into(), "Mua bán người".into()].iter().enumerate() {
+                ws.write_string(row, c as u16, v).unwrap();
+            }
+            ws.write_number(row, 7, 20_000.0).unwrap();
+        }
+        let ps = wb.add_worksheet().set_name("Người tham gia").unwrap();
+        for (i, h) in ["Mã hoạt động", "Loại giấy tờ", "Số"].iter().enumerate() {
+            ps.write_string(0, i as u16, *h).unwrap();
+        }
+        for p in 0..people {
+            let row = (p + 1) as u32;
+            ps.write_string(row, 0, format!("R-{}", p % events)).unwrap();
+            ps.write_string(row, 1, "CCCD").unwrap();
+            ps.write_string(row, 2, format!("0012{p:08}")).unwrap();
+        }
+        wb.save_to_buffer().unwrap()
+    };
+    // Two events and 10,002 people: more rows than events may have, fine.
+    let done = import(&app, &wu, workbook(2, 10_002), XLSX, true).await;
+    assert_eq!(statuses(&done), [(2, "created".to_string()), (3, "created".to_string())]);
+    // 10,001 event rows: refused whole, naming the limit; nothing written.
+    let resp = app
+        .client
+        .post(app.url("/api/v1/imports?dry_run=true"))
+        .bearer_auth(&wu)
+        .header("Content-Type", XLSX)
+        .body(workbook(10_001, 0))
+        .send()
+        .await
+        .unwrap();
+    let p = problem(resp, 422).await;
+    assert!(p.to_string().contains("10000"), "{p}");
+    assert_eq!(events(&app).await, 0);
 }
