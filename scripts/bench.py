@@ -580,13 +580,15 @@ def import_runs(args, results):
         svc = Service(backend, db="ct_bench_import")
         token = next(l.split("=", 1)[1] for l in svc.tokens.read_text().splitlines() if l.startswith("womens-union="))
         before = svc.rss_kb() / 1024
-        first, answer = bench_import.run_import(svc.url, token, body)
-        if answer["status"] != "done" or answer["summary"].get("created") != 10000:
-            raise SystemExit(f"{backend}: the import did not create every row: {answer['status']} {answer['summary']}")
-        again, answer2 = bench_import.run_import(svc.url, token, body)
-        if answer2["summary"].get("unchanged") != 10000:
-            raise SystemExit(f"{backend}: the re-import was not unchanged: {answer2['summary']}")
-        peak = svc.stop()
+        try:
+            first, answer = bench_import.run_import(svc.url, token, body)
+            if answer["status"] != "done" or answer["summary"].get("created") != 10000:
+                raise SystemExit(f"{backend}: the import did not create every row: {answer['status']} {answer['summary']}")
+            again, answer2 = bench_import.run_import(svc.url, token, body)
+            if answer2["summary"].get("unchanged") != 10000:
+                raise SystemExit(f"{backend}: the re-import was not unchanged: {answer2['summary']}")
+        finally:
+            peak = svc.stop()
         results[f"{backend}.import"] = {"rows": 10000, "participants": 30000, "bytes": len(body), "seconds": first,
                                         "again_seconds": again, "rss_before_mb": before, "peak_rss_mb": peak}
         log(f"{backend}: imported 10,000 rows in {first:.1f} s, again (unchanged) in {again:.1f} s; "
