@@ -246,17 +246,34 @@ mod tests {
             summary_of("Reset a password (admin): answers a one-time password,\nshown once."),
             "Reset a password (admin)"
         );
-        assert_eq!(summary_of("List accounts by username (admin)."), "List accounts by username (admin)");
         assert_eq!(
-            summary_of("Import a workbook (`.xlsx`) or a CSV file (UTF-8, with or without a BOM) of events: the body."),
+            summary_of("List accounts by username (admin)."),
+            "List accounts by username (admin)"
+        );
+        assert_eq!(
+            summary_of(
+                "Import a workbook (`.xlsx`) or a CSV file (UTF-8, with or without a BOM) of events: the body."
+            ),
             "Import a workbook (`.xlsx`) or a CSV file (UTF-8, with or without a BOM) of events"
         );
         let doc = document();
         for (path, item) in &doc.paths.paths {
-            for op in [&item.get, &item.put, &item.post, &item.delete, &item.patch].into_iter().flatten() {
-                let (summary, description) = (op.summary.as_deref().unwrap_or(""), op.description.as_deref().unwrap_or(""));
-                assert!(!summary.is_empty() && summary != description, "{path}: {summary:?}");
-                assert!(summary.chars().count() <= 160 && !summary.contains('\n'), "{path}: {summary:?}");
+            for op in [&item.get, &item.put, &item.post, &item.delete, &item.patch]
+                .into_iter()
+                .flatten()
+            {
+                let (summary, description) = (
+                    op.summary.as_deref().unwrap_or(""),
+                    op.description.as_deref().unwrap_or(""),
+                );
+                assert!(
+                    !summary.is_empty() && summary != description,
+                    "{path}: {summary:?}"
+                );
+                assert!(
+                    summary.chars().count() <= 160 && !summary.contains('\n'),
+                    "{path}: {summary:?}"
+                );
             }
         }
     }

@@ -183,9 +183,19 @@ pub fn to_xlsx(table: &PeopleTable) -> Result<Vec<u8>, ApiError> {
 /// after an empty line. Programs read the API's own CSV instead.
 pub fn to_people_csv(table: &PeopleTable) -> Result<Vec<u8>, ApiError> {
     let fail = |e: csv::Error| ApiError::internal_with("writing a people's CSV", e);
-    let mut w = csv::WriterBuilder::new().flexible(true).from_writer(b"\xEF\xBB\xBF".to_vec());
+    let mut w = csv::WriterBuilder::new()
+        .flexible(true)
+        .from_writer(b"\xEF\xBB\xBF".to_vec());
     w.write_record(&table.headers).map_err(fail)?;
-    let number = |v: &Option<f64>| v.map_or(String::new(), |x| if x.fract() == 0.0 { format!("{x:.0}") } else { format!("{x:.4}") });
+    let number = |v: &Option<f64>| {
+        v.map_or(String::new(), |x| {
+            if x.fract() == 0.0 {
+                format!("{x:.0}")
+            } else {
+                format!("{x:.4}")
+            }
+        })
+    };
     for (keys, values) in &table.rows {
         let record: Vec<String> = keys
             .iter()
@@ -216,7 +226,16 @@ fn write(table: &PeopleTable) -> Result<Vec<u8>, XlsxError> {
         let c = c as u16;
         ws.write_string_with_format(0, c, *h, &bold)?;
         let key = (c as usize) < table.key_columns;
-        ws.set_column_width(c, if !key { 16 } else if c % 2 == 0 { 30 } else { 12 })?;
+        ws.set_column_width(
+            c,
+            if !key {
+                16
+            } else if c % 2 == 0 {
+                30
+            } else {
+                12
+            },
+        )?;
     }
     ws.set_freeze_panes(1, 0)?;
     let first_measure = table.key_columns as u16;

@@ -10,6 +10,7 @@ pub(crate) mod aggregates;
 pub(crate) mod analytics;
 pub(crate) mod areas;
 pub(crate) mod audit;
+pub(crate) mod breaches;
 pub(crate) mod claims;
 pub(crate) mod event_links;
 pub(crate) mod events;

@@ -516,6 +516,41 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// The breach log: each personal-data breach, its 72-hour deadline to
+    /// notify, and the notification (no personal data).
+    privacy_breaches (seq) {
+        /// Order of recording (the list's cursor).
+        seq -> BigInt,
+        /// Public id (UUID).
+        id -> Text,
+        /// When the operator became aware of it (UTC).
+        detected_at -> Timestamp,
+        /// When it was recorded here (UTC).
+        recorded_at -> Timestamp,
+        /// Who recorded it.
+        recorded_by -> Text,
+        /// What happened.
+        description -> Text,
+        /// Categories of data concerned, comma-separated.
+        data_categories -> Text,
+        /// About how many people.
+        subjects_estimate -> Nullable<BigInt>,
+        /// Measures taken.
+        measures -> Nullable<Text>,
+        /// Last moment to notify the authority: detected + 72 hours (UTC).
+        notify_by -> Timestamp,
+        /// When the authority was notified (UTC).
+        notified_at -> Nullable<Timestamp>,
+        /// To whom.
+        notified_to -> Nullable<Text>,
+        /// The notification's reference.
+        notification_ref -> Nullable<Text>,
+        /// Why it was late, when it was.
+        late_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     /// Keyed hashes of erased identifiers: later writes drop them.
     erased_participants (key) {
         /// Hex HMAC-SHA256 of the normalised identifier.

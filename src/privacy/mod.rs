@@ -17,6 +17,7 @@
 //! index's change log. Versions, content hashes and co-organisers' answers
 //! do not change (ARCHITECTURE.md, "Erasure").
 
+pub mod breaches;
 pub mod input;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};

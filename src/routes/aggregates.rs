@@ -531,7 +531,13 @@ async fn answer(
             .collect();
         let body = web::block(move || {
             let covers = covers(&request.filters, request.rule, lang);
-            let table = aggregates::xlsx::people_table(&request.group_by, &answer, &agencies, &covers, lang);
+            let table = aggregates::xlsx::people_table(
+                &request.group_by,
+                &answer,
+                &agencies,
+                &covers,
+                lang,
+            );
             match format {
                 Format::PeopleCsv(_) => aggregates::xlsx::to_people_csv(&table),
                 _ => aggregates::xlsx::to_xlsx(&table),

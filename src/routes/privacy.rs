@@ -1,7 +1,9 @@
 //! Requests from the people recorded (admin): register an access or an
 //! erasure request with the person's identifiers (keyed at once, never
 //! stored or returned), list them with their deadlines, read one, extend
-//! an open one's deadline once. PRIVACY.md says how each duty is met.
+//! an open one's deadline once; and the breach log (record a breach, its
+//! 72-hour deadline to notify, the notification). PRIVACY.md says how each
+//! duty is met.
 
 use actix_web::{HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
@@ -10,6 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::error::{ApiError, Problem};
 use crate::http::extract::{JsonBody, Late, QueryParams, given};
 use crate::http::{AuthErrors, BodyErrors, NotFound, Principal, cursor, page_size, with_conn};
+use crate::privacy::breaches::{self, Breach, NewBreach, Notification};
 use crate::privacy::input::{RequestInput, validate};
 use crate::privacy::{self, PrivacyRequest, RequestAnswer};
 use crate::state::AppState;
@@ -191,5 +194,115 @@ pub async fn extend(
         privacy::extend(c, &actor, &calendar, &id, &reason)
     })
     .await?;
+    Ok(HttpResponse::Ok().json(out))
+}
+
+/// Which breaches to list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct BreachesQuery {
+    /// Breaches per page, 1-500 (default 100; outside that range: 422).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    #[param(min_length = 1)]
+    pub cursor: Option<String>,
+}
+
+/// A page of breaches.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BreachPage {
+    /// Breaches, newest first.
+    pub items: Vec<Breach>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Record a personal-data breach (admin), as soon as the operator learns
+/// of it: what happened, the categories of data, about how many people,
+/// the measures; never personal data itself. The answer has `notify_by`,
+/// 72 hours after `detected_at`, the deadline to notify the authority
+/// (Decree 356/2025/NĐ-CP), and `status` `open` until the notification is
+/// recorded.
+#[utoipa::path(operation_id = "privacy_breaches_create", tag = "privacy", security(("bearer" = [])), request_body = NewBreach,
+    responses((status = 201, description = "Recorded", body = Breach), AuthErrors, BodyErrors))]
+#[post("/privacy/breaches")]
+pub async fn breach_create(
+    state: web::Data<AppState>,
+    who: Principal,
+    body: Late<JsonBody<NewBreach>>,
+) -> Result<HttpResponse, ApiError> {
+    who.require_admin()?;
+    let body = body.get()?.0;
+    let actor = who.actor();
+    let out = with_conn(&state, move |c| breaches::record(c, &actor, &body)).await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api/v1/privacy/breaches/{}", out.id)))
+        .json(out))
+}
+
+/// The breach log (admin), newest first: each breach with its deadline to
+/// notify and whether, when and to whom it was notified.
+#[utoipa::path(operation_id = "privacy_breaches_list", tag = "privacy", security(("bearer" = [])), params(BreachesQuery),
+    responses((status = 200, description = "A page of breaches", body = BreachPage), AuthErrors,
+        (status = 422, description = "Invalid limit or cursor", body = Problem, content_type = "application/problem+json")))]
+#[get("/privacy/breaches")]
+pub async fn breach_list(
+    state: web::Data<AppState>,
+    who: Principal,
+    q: Late<QueryParams<BreachesQuery>>,
+) -> Result<HttpResponse, ApiError> {
+    who.require_admin()?;
+    let q = q.get()?.0;
+    let before = given(q.cursor)
+        .as_deref()
+        .map(cursor::decode::<1>)
+        .transpose()?
+        .map(|[seq]| seq);
+    let limit = page_size(q.limit, 100)?;
+    let (items, next) = with_conn(&state, move |c| breaches::list(c, before, limit)).await?;
+    Ok(HttpResponse::Ok().json(BreachPage {
+        items,
+        next_cursor: next.map(|seq| cursor::encode([seq])),
+    }))
+}
+
+/// One breach (admin).
+#[utoipa::path(operation_id = "privacy_breaches_get", tag = "privacy", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Breach id")),
+    responses((status = 200, description = "The breach", body = Breach), AuthErrors, NotFound))]
+#[get("/privacy/breaches/{id}")]
+pub async fn breach_get(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    who.require_admin()?;
+    let id = id.into_inner();
+    let out = with_conn(&state, move |c| breaches::get(c, &id)).await?;
+    Ok(HttpResponse::Ok().json(out))
+}
+
+/// Record that a breach was notified to the authority (admin): when, to
+/// whom, the reference; after `notify_by` the reason for the delay is
+/// required (422 without it). A breach is notified once (409 after).
+#[utoipa::path(operation_id = "privacy_breaches_notify", tag = "privacy", security(("bearer" = [])), request_body = Notification,
+    params(("id" = String, Path, description = "Breach id")),
+    responses((status = 200, description = "Notified", body = Breach),
+        (status = 409, description = "Notified already", body = Problem, content_type = "application/problem+json"),
+        AuthErrors, BodyErrors, NotFound))]
+#[post("/privacy/breaches/{id}/notified")]
+pub async fn breach_notified(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<String>,
+    body: Late<JsonBody<Notification>>,
+) -> Result<HttpResponse, ApiError> {
+    who.require_admin()?;
+    let body = body.get()?.0;
+    let id = id.into_inner();
+    let actor = who.actor();
+    let out = with_conn(&state, move |c| breaches::notify(c, &actor, &id, &body)).await?;
     Ok(HttpResponse::Ok().json(out))
 }

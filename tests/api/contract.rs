@@ -216,6 +216,18 @@ async fn required_fields_in_the_document_are_what_the_server_requires(app: TestA
             "/api/v1/privacy/requests/x1/extend".into(),
             &admin,
         ),
+        (
+            "post",
+            "/api/v1/privacy/breaches",
+            "/api/v1/privacy/breaches".into(),
+            &admin,
+        ),
+        (
+            "post",
+            "/api/v1/privacy/breaches/{id}/notified",
+            "/api/v1/privacy/breaches/x1/notified".into(),
+            &admin,
+        ),
     ];
     let mut documented: Vec<(String, String)> = Vec::new();
     for (template, item) in doc["paths"].as_object().unwrap() {

@@ -570,7 +570,12 @@ async fn the_people_s_csv_is_the_workbook_s_table_with_a_byte_order_mark(app: Te
     let q = format!("{Q3}&area=06&group_by=agency");
     let (headers, body) = bytes(&app, &format!("/api/v1/aggregates/people.csv?{q}"), &viewer).await;
     assert_eq!(headers["content-type"], "text/csv; charset=utf-8");
-    assert!(headers["content-disposition"].to_str().unwrap().contains("so-lieu.csv"));
+    assert!(
+        headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("so-lieu.csv")
+    );
     assert!(body.starts_with(b"\xEF\xBB\xBF"), "a byte-order mark first");
     let text = String::from_utf8(body[3..].to_vec()).expect("UTF-8");
     let mut reader = csv::ReaderBuilder::new()
@@ -581,27 +586,52 @@ async fn the_people_s_csv_is_the_workbook_s_table_with_a_byte_order_mark(app: Te
         .records()
         .map(|r| r.unwrap().iter().map(str::to_string).collect())
         .collect();
-    assert_eq!(rows[0][..4], ["Cơ quan, đơn vị", "Mã cơ quan", "Số hoạt động", "Số buổi, lớp"]);
+    assert_eq!(
+        rows[0][..4],
+        [
+            "Cơ quan, đơn vị",
+            "Mã cơ quan",
+            "Số hoạt động",
+            "Số buổi, lớp"
+        ]
+    );
     let people = rows[0]
         .iter()
         .position(|h| h == "Số người (đã loại trùng, có CCCD/SĐT)")
         .unwrap();
-    let attendances = rows[0].iter().position(|h| h == "Lượt người tham dự").unwrap();
+    let attendances = rows[0]
+        .iter()
+        .position(|h| h == "Lượt người tham dự")
+        .unwrap();
     let names: Vec<&str> = rows[1..3].iter().map(|r| r[0].as_str()).collect();
     assert_eq!(names, ["Công an tỉnh", "Hội Liên hiệp Phụ nữ tỉnh"]);
     // The model's totals (see the Word report): 220 person-times, 4 people.
     let total = &rows[3];
     assert_eq!(total[0], "Tổng (không tính trùng)");
-    assert_eq!((total[attendances].as_str(), total[people].as_str()), ("220", "4"));
+    assert_eq!(
+        (total[attendances].as_str(), total[people].as_str()),
+        ("220", "4")
+    );
     assert_eq!(rows[4], [""], "an empty line before the notes");
     assert_eq!(rows[5], ["Kỳ: quý III năm 2024"]);
     // Programs' CSV: no mark, codes as headers.
     let (_, plain) = bytes(&app, &format!("/api/v1/aggregates.csv?{q}"), &viewer).await;
-    let head = String::from_utf8_lossy(&plain).lines().next().unwrap_or_default().to_string();
-    assert!(!plain.starts_with(b"\xEF\xBB\xBF") && head.split(',').any(|h| h == "agency"), "{head}");
+    let head = String::from_utf8_lossy(&plain)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        !plain.starts_with(b"\xEF\xBB\xBF") && head.split(',').any(|h| h == "agency"),
+        "{head}"
+    );
     // A public token reads neither.
     problem(
-        app.get(&format!("/api/v1/aggregates/people.csv?{q}"), &app.public_viewer().await).await,
+        app.get(
+            &format!("/api/v1/aggregates/people.csv?{q}"),
+            &app.public_viewer().await,
+        )
+        .await,
         403,
     )
     .await;

@@ -371,7 +371,14 @@ async fn an_imported_correction_moves_consent_exactly_as_a_put_does(app: TestApp
              {id},Họp dân,Họp dân liên ngành,02/03/2025,02/03/2025,01234,Mua bán người,police,{total}\n"
         )
     };
-    let first = import(&app, &wu, csv("JOINT-1", 40).into_bytes(), "text/csv", false).await;
+    let first = import(
+        &app,
+        &wu,
+        csv("JOINT-1", 40).into_bytes(),
+        "text/csv",
+        false,
+    )
+    .await;
     assert_eq!(statuses(&first), [(2, "created".to_string())]);
     let id = first["items"][0]["id"].as_str().unwrap().to_string();
     // The twin, through the JSON API, with the same figures.
@@ -381,8 +388,13 @@ async fn an_imported_correction_moves_consent_exactly_as_a_put_does(app: TestApp
                "co_organizers": ["police"], "attendance": {"total": total}})
     };
     let twin = json_of(
-        app.send_json(reqwest::Method::PUT, "/api/v1/events/external/JOINT-2", &wu, &twin_body(40))
-            .await,
+        app.send_json(
+            reqwest::Method::PUT,
+            "/api/v1/events/external/JOINT-2",
+            &wu,
+            &twin_body(40),
+        )
+        .await,
         201,
     )
     .await;
@@ -405,27 +417,57 @@ async fn an_imported_correction_moves_consent_exactly_as_a_put_does(app: TestApp
     };
     assert_eq!(claim(&read(id.clone()).await).as_deref(), Some("confirmed"));
     // The same correction both ways: 40 -> 55.
-    let again = import(&app, &wu, csv("JOINT-1", 55).into_bytes(), "text/csv", false).await;
+    let again = import(
+        &app,
+        &wu,
+        csv("JOINT-1", 55).into_bytes(),
+        "text/csv",
+        false,
+    )
+    .await;
     assert_eq!(statuses(&again), [(2, "updated".to_string())]);
     let put = app
-        .send_json(reqwest::Method::PUT, "/api/v1/events/external/JOINT-2", &wu, &twin_body(55))
+        .send_json(
+            reqwest::Method::PUT,
+            "/api/v1/events/external/JOINT-2",
+            &wu,
+            &twin_body(55),
+        )
         .await;
     assert_eq!(put.status().as_u16(), 200);
     let (imported, direct) = (read(id.clone()).await, read(twin_id.clone()).await);
     assert_eq!(imported["attendance"]["total"], 55);
     assert_eq!(claim(&imported).as_deref(), Some("pending"), "{imported}");
-    assert_eq!(claim(&imported), claim(&direct), "the import and PUT agree: {direct}");
+    assert_eq!(
+        claim(&imported),
+        claim(&direct),
+        "the import and PUT agree: {direct}"
+    );
     assert_eq!(imported["version"], direct["version"]);
     // The police's own row with the same id is the police's own event.
-    let theirs = import(&app, &police, csv("JOINT-1", 999).into_bytes(), "text/csv", false).await;
-    assert_eq!(statuses(&theirs), [(2, "invalid".to_string())], "naming itself as co-organiser: {theirs}");
+    let theirs = import(
+        &app,
+        &police,
+        csv("JOINT-1", 999).into_bytes(),
+        "text/csv",
+        false,
+    )
+    .await;
+    assert_eq!(
+        statuses(&theirs),
+        [(2, "invalid".to_string())],
+        "naming itself as co-organiser: {theirs}"
+    );
     let own = "external_id,kind,title,start_date,end_date,area_code,topics,attendance.total\n\
                JOINT-1,Họp dân,Họp dân của công an,02/03/2025,02/03/2025,01234,Mua bán người,999\n";
     let theirs = import(&app, &police, own.as_bytes().to_vec(), "text/csv", false).await;
     assert_eq!(statuses(&theirs), [(2, "created".to_string())]);
     assert_ne!(theirs["items"][0]["id"], first["items"][0]["id"]);
     let ours = read(id).await;
-    assert_eq!((ours["attendance"]["total"].clone(), ours["agency"].clone()), (json!(55), json!("womens-union")));
+    assert_eq!(
+        (ours["attendance"]["total"].clone(), ours["agency"].clone()),
+        (json!(55), json!("womens-union"))
+    );
 }
 
 /// 10,000 event rows at most, but the participants sheet may hold more
@@ -437,15 +479,33 @@ async fn the_row_limit_counts_events_and_participants_apart(app: TestApp) {
     let workbook = |events: usize, people: usize| {
         let mut wb = Workbook::new();
         let ws = wb.add_worksheet().set_name("Hoạt động").unwrap();
-        let headers = ["Mã hoạt động", "Hình thức", "Tên hoạt động", "Ngày bắt đầu", "Ngày kết thúc", "Địa bàn",
-            "Chủ đề", "Tổng lượt người tham dự"];
+        let headers = [
+            "Mã hoạt động",
+            "Hình thức",
+            "Tên hoạt động",
+            "Ngày bắt đầu",
+            "Ngày kết thúc",
+            "Địa bàn",
+            "Chủ đề",
+            "Tổng lượt người tham dự",
+        ];
         for (i, h) in headers.iter().enumerate() {
             ws.write_string(0, i as u16, *h).unwrap();
         }
         for r in 0..events {
             let row = (r + 1) as u32;
-            for (c, v) in [format!("R-{r}"), "Họp dân".into(), format!("Họp dân {r}"), "02/03/2025".into(),
-                "02/03/2025".into(), "01234".into(), "Mua bán người".into()].iter().enumerate() {
+            for (c, v) in [
+                format!("R-{r}"),
+                "Họp dân".into(),
+                format!("Họp dân {r}"),
+                "02/03/2025".into(),
+                "02/03/2025".into(),
+                "01234".into(),
+                "Mua bán người".into(),
+            ]
+            .iter()
+            .enumerate()
+            {
                 ws.write_string(row, c as u16, v).unwrap();
             }
             ws.write_number(row, 7, 20_000.0).unwrap();
@@ -456,7 +516,8 @@ async fn the_row_limit_counts_events_and_participants_apart(app: TestApp) {
         }
         for p in 0..people {
             let row = (p + 1) as u32;
-            ps.write_string(row, 0, format!("R-{}", p % events)).unwrap();
+            ps.write_string(row, 0, format!("R-{}", p % events))
+                .unwrap();
             ps.write_string(row, 1, "CCCD").unwrap();
             ps.write_string(row, 2, format!("0012{p:08}")).unwrap();
         }
@@ -464,7 +525,10 @@ async fn the_row_limit_counts_events_and_participants_apart(app: TestApp) {
     };
     // Two events and 10,002 people: more rows than events may have, fine.
     let done = import(&app, &wu, workbook(2, 10_002), XLSX, true).await;
-    assert_eq!(statuses(&done), [(2, "created".to_string()), (3, "created".to_string())]);
+    assert_eq!(
+        statuses(&done),
+        [(2, "created".to_string()), (3, "created".to_string())]
+    );
     // 10,001 event rows: refused whole, naming the limit; nothing written.
     let resp = app
         .client

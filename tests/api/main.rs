@@ -13,6 +13,7 @@ mod aggregates;
 mod analytics;
 mod areas;
 mod bounds;
+mod breaches;
 mod cli;
 mod consent;
 mod contract;
