@@ -232,6 +232,39 @@ pub fn build_app(
         .wrap(Logger::new("%a \"%r\" %s %b %Dms").exclude("/healthz"))
 }
 
+/// Retention once a day (`PARTICIPANT_RETENTION_YEARS`), the first run at
+/// start; counts go to the log and the audit log.
+fn retention_daily(state: AppState, years: u32) {
+    actix_web::rt::spawn(async move {
+        let mut tick = actix_web::rt::time::interval(std::time::Duration::from_secs(24 * 3600));
+        loop {
+            tick.tick().await;
+            let system = crate::audit::Actor {
+                jti: None,
+                role: "system".into(),
+                agency: None,
+                person: None,
+            };
+            let rule = state.settings.period_rule;
+            let today = crate::privacy::retention::today();
+            match crate::http::with_conn(&state, move |c| {
+                crate::privacy::retention::apply(c, &system, years, today, rule, false)
+            })
+            .await
+            {
+                Ok(r) => log::info!(
+                    "retention ({years} years, before {}): {} events past it, {} cleared in published periods, {} links removed",
+                    r.cutoff,
+                    r.events_past_retention,
+                    r.events_cleared,
+                    r.links_removed
+                ),
+                Err(e) => log::warn!("retention failed: {e}"),
+            }
+        }
+    });
+}
+
 /// Binds the configured address and runs the server until it is stopped.
 pub async fn serve(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
     let footprint = Footprint::of(&settings);
@@ -262,6 +295,9 @@ pub async fn serve(settings: Settings) -> Result<(), Box<dyn std::error::Error>>
         settings.database_url.redacted()
     );
     let api = run(listener, state.clone())?;
+    if let Some(years) = settings.retention_years {
+        retention_daily(state.clone(), years);
+    }
     let mut handles = vec![api.handle()];
     let metrics = match &settings.metrics_bind {
         None => None,

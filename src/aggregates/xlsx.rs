@@ -79,6 +79,10 @@ fn name_of(
     }
 }
 
+/// A row as people read it: its key texts (None: no key), then its
+/// measures (None: not reported).
+pub type PeopleRow = (Vec<Option<String>>, Vec<Option<f64>>);
+
 /// An answer as people read it: the headers (each key's name, then its
 /// code; the measures), the rows, the total line. The workbook and the
 /// people's CSV are both written from it.
@@ -88,7 +92,7 @@ pub struct PeopleTable {
     /// Key columns (a name and a code per dimension) before the measures.
     pub key_columns: usize,
     /// The rows: key texts (None: no key), then the measures (None: not reported).
-    pub rows: Vec<(Vec<Option<String>>, Vec<Option<f64>>)>,
+    pub rows: Vec<PeopleRow>,
     /// The total line's label and measures.
     pub total: (&'static str, Vec<Option<f64>>),
     /// What the table covers, in words, and how to read its total.
@@ -230,7 +234,7 @@ fn write(table: &PeopleTable) -> Result<Vec<u8>, XlsxError> {
             c,
             if !key {
                 16
-            } else if c % 2 == 0 {
+            } else if c.is_multiple_of(2) {
                 30
             } else {
                 12

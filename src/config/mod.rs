@@ -166,6 +166,9 @@ pub struct Settings {
     /// Working days for the deadlines of requests from the people recorded
     /// (`PUBLIC_HOLIDAYS`).
     pub workdays: Workdays,
+    /// Years participants' keys are kept in published periods
+    /// (`PARTICIPANT_RETENTION_YEARS`; None: until erased).
+    pub retention_years: Option<u32>,
     /// Single sign-on (None: passwords only).
     pub oidc: Option<OidcSettings>,
     /// The signed report's letterhead.
@@ -392,6 +395,17 @@ impl Settings {
             workdays: Workdays::parse(
                 get("PUBLIC_HOLIDAYS").unwrap_or(crate::domain::workdays::DEFAULT_HOLIDAYS),
             )?,
+            retention_years: match get("PARTICIPANT_RETENTION_YEARS") {
+                None | Some("none") => None,
+                Some(v) => match v.trim().parse::<u32>() {
+                    Ok(n @ 1..=100) => Some(n),
+                    _ => {
+                        return Err(format!(
+                            "PARTICIPANT_RETENTION_YEARS must be 1 to 100 years or none, not {v:?}"
+                        ));
+                    }
+                },
+            },
             letterhead: Letterhead {
                 issuer: split_list(get("REPORT_ISSUER"), '/'),
                 number_symbol: get("REPORT_NUMBER_SYMBOL").map(str::to_string),

@@ -182,6 +182,11 @@ pub const VARIABLES: &[Variable] = &[
         meaning: "days off besides weekends, `YYYY-MM-DD` separated by commas (or `none`), for the deadlines of requests from the people recorded (PRIVACY.md): Tết and the Hùng Kings' day follow the lunar calendar, so set the days the government announces each year",
     },
     Variable {
+        name: "PARTICIPANT_RETENTION_YEARS",
+        default: "none",
+        meaning: "how long participants' keys are kept: once a day (and by `POST /api/v1/privacy/retention`), events that ended more than this many years ago, in a period that is published, lose their keys and count as unidentified attendance (PRIVACY.md); none: kept until erased",
+    },
+    Variable {
         name: "REPORT_ISSUER",
         default: "blank",
         meaning: "the report's issuing body, lines separated by `/`, governing body first (`UBND TỈNH BẮC KẠN/SỞ LAO ĐỘNG - THƯƠNG BINH VÀ XÃ HỘI`)",

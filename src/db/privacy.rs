@@ -375,3 +375,41 @@ pub fn erase(conn: &mut DbConn, ids: &[i64], held: &HashMap<i64, i64>) -> QueryR
     }
     Ok(removed)
 }
+
+/// Reports (live or deleted) that ended before `cutoff` and still hold
+/// identified people: their `seq` and first day.
+pub fn holding_before(conn: &mut DbConn, cutoff: NaiveDate) -> QueryResult<Vec<(i64, NaiveDate)>> {
+    events::table
+        .filter(events::end_date.lt(cutoff))
+        .filter(events::participants_identified.gt(0))
+        .select((events::seq, events::start_date))
+        .order(events::seq)
+        .load(conn)
+}
+
+/// Retention: takes every participant out of reports `seqs` (their stored
+/// identified count set to 0, which adds each to the reach index's change
+/// log), then forgets participants no report holds any more. Returns the
+/// links removed.
+pub fn forget_people_of(conn: &mut DbConn, seqs: &[i64]) -> QueryResult<usize> {
+    let mut removed = 0;
+    for chunk in seqs.chunks(CHUNK) {
+        removed += diesel::delete(
+            event_participants::table.filter(event_participants::event_seq.eq_any(chunk)),
+        )
+        .execute(conn)?;
+        diesel::update(events::table.filter(events::seq.eq_any(chunk)))
+            .set(events::participants_identified.eq(0))
+            .execute(conn)?;
+    }
+    if removed > 0 {
+        diesel::delete(
+            participants::table
+                .filter(diesel::dsl::not(participants::id.eq_any(
+                    event_participants::table.select(event_participants::participant_id),
+                ))),
+        )
+        .execute(conn)?;
+    }
+    Ok(removed)
+}

@@ -14,6 +14,7 @@ use crate::http::extract::{JsonBody, Late, QueryParams, given};
 use crate::http::{AuthErrors, BodyErrors, NotFound, Principal, cursor, page_size, with_conn};
 use crate::privacy::breaches::{self, Breach, NewBreach, Notification};
 use crate::privacy::input::{RequestInput, validate};
+use crate::privacy::retention::{self, Retention};
 use crate::privacy::{self, PrivacyRequest, RequestAnswer};
 use crate::state::AppState;
 
@@ -304,5 +305,51 @@ pub async fn breach_notified(
     let id = id.into_inner();
     let actor = who.actor();
     let out = with_conn(&state, move |c| breaches::notify(c, &actor, &id, &body)).await?;
+    Ok(HttpResponse::Ok().json(out))
+}
+
+/// Whether a retention run only counts.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct RetentionQuery {
+    /// `true`: count what would go, change nothing (default false).
+    pub dry_run: Option<bool>,
+}
+
+/// Apply retention now (admin), as the service does once a day when
+/// `PARTICIPANT_RETENTION_YEARS` is set: events that ended more than that
+/// many years ago, in a period that is published, lose their participants'
+/// keys; their live figures then count those people as unidentified
+/// attendance, and the publications read as before. 409 when the setting
+/// is not set. The answer and its audit record hold counts and periods,
+/// never people.
+#[utoipa::path(operation_id = "privacy_retention", tag = "privacy", security(("bearer" = [])), params(RetentionQuery),
+    responses((status = 200, description = "Applied (or counted)", body = Retention),
+        (status = 409, description = "PARTICIPANT_RETENTION_YEARS is not set", body = Problem, content_type = "application/problem+json"),
+        AuthErrors))]
+#[post("/privacy/retention")]
+pub async fn retention_run(
+    state: web::Data<AppState>,
+    who: Principal,
+    q: QueryParams<RetentionQuery>,
+) -> Result<HttpResponse, ApiError> {
+    who.require_admin()?;
+    let years = state
+        .settings
+        .retention_years
+        .ok_or_else(|| ApiError::Conflict {
+            detail: "PARTICIPANT_RETENTION_YEARS is not set: identifiers are kept until erased"
+                .into(),
+            existing_id: None,
+        })?;
+    let dry_run = q.0.dry_run.unwrap_or(false);
+    let actor = who.actor();
+    let rule = state.settings.period_rule;
+    let today = crate::privacy::retention::today();
+    let out = with_conn(&state, move |c| {
+        retention::apply(c, &actor, years, today, rule, dry_run)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(out))
 }

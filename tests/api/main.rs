@@ -37,6 +37,7 @@ mod reach;
 mod readme;
 mod reporting_periods;
 mod reports;
+mod retention;
 mod short_lived;
 mod stake;
 mod storage;
