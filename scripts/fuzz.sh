@@ -66,7 +66,7 @@ run_one() {
     --exclude-name "POST /api/v1/privacy/requests/{id}/complete"
     --exclude-name "POST /api/v1/privacy/breaches" --exclude-name "GET /api/v1/privacy/breaches"
     --exclude-name "GET /api/v1/privacy/breaches/{id}" --exclude-name "POST /api/v1/privacy/breaches/{id}/notified"
-    --exclude-name "POST /api/v1/privacy/retention")
+    --exclude-name "POST /api/v1/privacy/retention" --exclude-name "GET /api/v1/privacy/register")
   local for_viewer=(--include-name "GET /api/v1/agencies" --include-name "GET /api/v1/agencies/{code}"
     --include-name "GET /api/v1/areas" --include-name "GET /api/v1/areas/{code}" --include-name "GET /api/v1/aggregates"
     --include-name "GET /healthz" --include-name "GET /readyz" --include-name "GET /api/v1/periods"

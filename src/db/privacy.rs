@@ -413,3 +413,57 @@ pub fn forget_people_of(conn: &mut DbConn, seqs: &[i64]) -> QueryResult<usize> {
     }
     Ok(removed)
 }
+
+/// What the processing register counts, read in one place.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RegisterCounts {
+    /// Keyed identifiers held (people, one key per identifier).
+    pub identifiers_held: i64,
+    /// Live reports holding identified people.
+    pub events_with_identifiers: i64,
+    /// Identifiers on the erased list.
+    pub erased: i64,
+    /// Requests open.
+    pub requests_open: i64,
+    /// Requests open past their due date (`today`).
+    pub requests_overdue: i64,
+    /// Requests done.
+    pub requests_done: i64,
+    /// Breaches recorded.
+    pub breaches: i64,
+    /// Breaches not notified yet.
+    pub breaches_open: i64,
+}
+
+/// The counts of the processing register, as of `today` (Vietnam).
+pub fn register_counts(conn: &mut DbConn, today: NaiveDate) -> QueryResult<RegisterCounts> {
+    use super::schema::privacy_breaches as breaches;
+    let count = diesel::dsl::count_star();
+    Ok(RegisterCounts {
+        identifiers_held: participants::table.select(count).first(conn)?,
+        events_with_identifiers: events::table
+            .filter(events::deleted_at.is_null())
+            .filter(events::participants_identified.gt(0))
+            .select(count)
+            .first(conn)?,
+        erased: erased_participants::table.select(count).first(conn)?,
+        requests_open: requests::table
+            .filter(requests::status.eq("open"))
+            .select(count)
+            .first(conn)?,
+        requests_overdue: requests::table
+            .filter(requests::status.eq("open"))
+            .filter(requests::due_date.lt(today))
+            .select(count)
+            .first(conn)?,
+        requests_done: requests::table
+            .filter(requests::status.eq("done"))
+            .select(count)
+            .first(conn)?,
+        breaches: breaches::table.select(count).first(conn)?,
+        breaches_open: breaches::table
+            .filter(breaches::notified_at.is_null())
+            .select(count)
+            .first(conn)?,
+    })
+}

@@ -19,6 +19,7 @@
 
 pub mod breaches;
 pub mod input;
+pub mod register;
 pub mod retention;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};

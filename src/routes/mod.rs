@@ -99,6 +99,7 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(privacy::breach_get)
         .service(privacy::breach_notified)
         .service(privacy::retention_run)
+        .service(privacy::register)
         .service(publications::publish)
         .service(publications::list)
         .service(publications::get_csv)

@@ -14,6 +14,7 @@ use crate::http::extract::{JsonBody, Late, QueryParams, given};
 use crate::http::{AuthErrors, BodyErrors, NotFound, Principal, cursor, page_size, with_conn};
 use crate::privacy::breaches::{self, Breach, NewBreach, Notification};
 use crate::privacy::input::{RequestInput, validate};
+use crate::privacy::register::Register;
 use crate::privacy::retention::{self, Retention};
 use crate::privacy::{self, PrivacyRequest, RequestAnswer};
 use crate::state::AppState;
@@ -349,6 +350,27 @@ pub async fn retention_run(
     let today = crate::privacy::retention::today();
     let out = with_conn(&state, move |c| {
         retention::apply(c, &actor, years, today, rule, dry_run)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(out))
+}
+
+/// The processing register (admin), for the impact-assessment dossier
+/// (Decree 356/2025/NĐ-CP): the categories of personal data, purposes,
+/// legal bases (not yet recorded per event: said so), recipients,
+/// retention, security measures, and the counts that change (identifiers
+/// held and erased, requests open, overdue and done, breaches).
+#[utoipa::path(operation_id = "privacy_register", tag = "privacy", security(("bearer" = [])),
+    responses((status = 200, description = "The register", body = Register), AuthErrors))]
+#[get("/privacy/register")]
+pub async fn register(
+    state: web::Data<AppState>,
+    who: Principal,
+) -> Result<HttpResponse, ApiError> {
+    who.require_admin()?;
+    let settings = state.settings.clone();
+    let out = with_conn(&state, move |c| {
+        crate::privacy::register::read(c, &settings)
     })
     .await?;
     Ok(HttpResponse::Ok().json(out))

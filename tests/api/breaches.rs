@@ -207,6 +207,21 @@ async fn breaches_carry_their_deadline_and_their_notification(app: TestApp) {
         fields(&problem(app.post(&third, &admin, &early).await, 422).await),
         ["notified_at"]
     );
+    // The register counts them: three recorded, one not notified yet.
+    let register = json_of(app.get("/api/v1/privacy/register", &admin).await, 200).await;
+    assert_eq!(
+        (
+            register["figures"]["breaches"].as_i64(),
+            register["figures"]["breaches_not_notified"].as_i64()
+        ),
+        (Some(3), Some(1)),
+        "{register}"
+    );
+    problem(
+        app.get("/api/v1/privacy/register", &app.viewer()).await,
+        403,
+    )
+    .await;
     let garbled = json!({"notified_at": "hôm qua", "notified_to": ""});
     let mut named = fields(&problem(app.post(&third, &admin, &garbled).await, 422).await);
     named.sort();

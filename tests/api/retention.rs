@@ -190,6 +190,25 @@ async fn old_identifiers_go_only_where_the_period_is_published(app: TestApp) {
     };
     assert_eq!(access(2).await["events"].as_array().map(Vec::len), Some(0));
     assert_eq!(access(1).await["events"].as_array().map(Vec::len), Some(2));
+    // The register counts what is held: persons 1, 4, 5 (2 and 3 are
+    // forgotten with event A's links), in events B and C.
+    let register = json_of(app.get("/api/v1/privacy/register", &admin).await, 200).await;
+    let figures = &register["figures"];
+    assert_eq!(
+        (
+            figures["identifiers_held"].as_i64(),
+            figures["events_with_identifiers"].as_i64()
+        ),
+        (Some(3), Some(2)),
+        "{register}"
+    );
+    assert!(
+        register["retention"]
+            .as_str()
+            .unwrap()
+            .starts_with("5 years"),
+        "{register}"
+    );
     // Again: nothing more to clear.
     let again = run(false).await;
     assert_eq!(
