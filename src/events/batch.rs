@@ -53,6 +53,12 @@ pub struct BatchItem {
     /// The event's id (absent for invalid items and dry-run creations).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// The event's version after the item (its `ETag`, to send as
+    /// `If-Match` in a later correction): present for `created`, `updated`
+    /// and `unchanged` items that were written or read, absent otherwise
+    /// (dry runs, a repeat of an earlier item of the same batch).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<i64>,
     /// Field errors (invalid) or the conflict's explanation.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<FieldError>>,
@@ -142,6 +148,7 @@ impl BatchItem {
             external_id,
             status,
             id,
+            version: None,
             errors: None,
             erased_participants: 0,
         }
@@ -158,6 +165,7 @@ impl BatchItem {
             external_id,
             status: ItemStatus::Invalid,
             id: None,
+            version: None,
             errors: Some(errors),
             erased_participants: 0,
         }
@@ -175,6 +183,7 @@ impl BatchItem {
             external_id,
             status: ItemStatus::Conflict,
             id,
+            version: None,
             errors: Some(vec![FieldError::new(
                 format!("items[{index}].external_id"),
                 detail,
@@ -197,6 +206,7 @@ impl BatchItem {
             external_id,
             status: ItemStatus::Locked,
             id,
+            version: None,
             errors: Some(vec![FieldError::new(
                 format!("items[{index}].start_date"),
                 detail,
@@ -221,6 +231,7 @@ impl BatchItem {
                 external_id,
                 status: ItemStatus::Invalid,
                 id,
+                version: None,
                 errors: Some(vec![FieldError::new(
                     format!("items[{index}].{field}"),
                     detail,
@@ -466,7 +477,10 @@ fn write_inputs(
                             let new = Fresh::new(v, agency, area_id, now)?;
                             let id = new.id().to_string();
                             fresh.push(new);
-                            BatchItem::done(index, external_id, ItemStatus::Created, Some(id))
+                            BatchItem {
+                                version: Some(1),
+                                ..BatchItem::done(index, external_id, ItemStatus::Created, Some(id))
+                            }
                         }
                     },
                 },
@@ -503,6 +517,7 @@ fn write_inputs(
                     match store(conn, actor, agency, v, area_id, old, mode, None, &mut quota) {
                         Ok((outcome, row)) => BatchItem {
                             erased_participants: row.erased_participants,
+                            version: Some(row.version),
                             ..BatchItem::done(index, external_id, outcome.into(), Some(row.id))
                         },
                         Err(ApiError::Conflict {

@@ -456,6 +456,33 @@ async fn batch_reports_every_item_and_dry_run_writes_nothing(app: TestApp) {
     )
     .await;
     assert_eq!(statuses(&upsert), vec!["updated"]);
+    // Items carry the version they leave (issue 29): the created one 1,
+    // the unchanged one its stored 1, the updated one 2 (the event's own
+    // ETag), none where nothing was written or read.
+    let versions = |r: &Value| {
+        r["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["version"].as_i64())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        versions(&real),
+        vec![Some(1), Some(1), None, None, None, None, None]
+    );
+    assert!(versions(&dry).iter().all(Option::is_none), "{dry}");
+    assert_eq!(versions(&upsert), vec![Some(2)]);
+    let stored = app
+        .get(
+            &format!(
+                "/api/v1/events/{}",
+                upsert["items"][0]["id"].as_str().unwrap()
+            ),
+            &token,
+        )
+        .await;
+    assert_eq!(stored.headers()["etag"], "\"2\"");
     // Limits.
     problem(
         app.post("/api/v1/events/batch", &token, &json!({"items": []}))
