@@ -328,6 +328,7 @@ pub struct RetentionQuery {
 #[utoipa::path(operation_id = "privacy_retention", tag = "privacy", security(("bearer" = [])), params(RetentionQuery),
     responses((status = 200, description = "Applied (or counted)", body = Retention),
         (status = 409, description = "PARTICIPANT_RETENTION_YEARS is not set", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid dry_run", body = Problem, content_type = "application/problem+json"),
         AuthErrors))]
 #[post("/privacy/retention")]
 pub async fn retention_run(
