@@ -3,7 +3,7 @@
 // lock or unlock), the access tokens of agencies' systems and screens
 // (issue one, shown once; revoke), and the partner agencies (add, rename,
 // stop or resume their writing). Every request goes through api.js.
-import { request } from "./api.js";
+import { request, requestAll } from "./api.js";
 import { dmy, t } from "./i18n.js";
 import { actionButton, el, fieldError, statusLine, table } from "./dom.js";
 
@@ -15,20 +15,6 @@ const status = (text, error) => statusLine("people-status", text, error);
 const fail = (e) => status(e.message, true);
 const day = (iso) => (iso ? dmy(iso.slice(0, 10)) : "");
 const roleName = (r) => t("roles")[r] || r;
-
-// Every page of the accounts.
-async function allAccounts() {
-  const items = [];
-  let cursor = null;
-  do {
-    const q = new URLSearchParams({ limit: "500" });
-    if (cursor) q.set("cursor", cursor);
-    const page = await request("/api/v1/accounts?" + q);
-    items.push(...page.items);
-    cursor = page.next_cursor;
-  } while (cursor);
-  return items;
-}
 
 // A secret shown once (a one-time password, a token), with what to do with it.
 function secret(key, args, value) {
@@ -110,7 +96,7 @@ function render() {
 async function load(notice) {
   const gen = ++ppl.gen;
   status(t("loading"));
-  const [accounts, tokens, agencies] = await Promise.all([allAccounts(), request("/api/v1/tokens"),
+  const [accounts, tokens, agencies] = await Promise.all([requestAll("/api/v1/accounts"), request("/api/v1/tokens"),
     request("/api/v1/agencies")]);
   if (gen !== ppl.gen) return;
   Object.assign(ppl, { accounts, tokens, agencies });

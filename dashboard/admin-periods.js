@@ -3,7 +3,7 @@
 // figures (the service withholds small counts), and read the versions
 // published and what changed between them. Every request goes through
 // api.js.
-import { request } from "./api.js";
+import { request, requestAll } from "./api.js";
 import { dmy, fmt, periodWords, t } from "./i18n.js";
 import { actionButton, el, field, fieldError, statusLine, table } from "./dom.js";
 
@@ -16,20 +16,6 @@ const status = (text, error) => statusLine("periods-status", text, error);
 const fail = (e) => status(e.message, true);
 const when = (iso) => (iso ? `${dmy(iso.slice(0, 10))} ${iso.slice(11, 16)}` : "");
 const capital = (s) => s.charAt(0).toUpperCase() + s.slice(1);
-
-// Every page of a list (the service answers 500 at most a page).
-async function all(path) {
-  const items = [];
-  let cursor = null;
-  do {
-    const q = new URLSearchParams({ limit: "500" });
-    if (cursor) q.set("cursor", cursor);
-    const page = await request(`${path}${path.includes("?") ? "&" : "?"}${q}`);
-    items.push(...page.items);
-    cursor = page.next_cursor;
-  } while (cursor);
-  return items;
-}
 
 // The lock form's choices: the last six years; the whole year, its
 // quarters and months.
@@ -164,7 +150,7 @@ async function showChanges(p) {
 async function load(notice) {
   const gen = ++adm.gen;
   status(t("loading"));
-  const [locks, pubs] = await Promise.all([all("/api/v1/periods"), all("/api/v1/publications")]);
+  const [locks, pubs] = await Promise.all([requestAll("/api/v1/periods"), requestAll("/api/v1/publications")]);
   if (gen !== adm.gen) return;
   adm.locks = locks;
   adm.pubs = pubs;

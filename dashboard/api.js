@@ -176,6 +176,21 @@ export async function request(path, { method = "GET", body, file, accept = "appl
   return /json/.test(resp.headers.get("Content-Type") || "") ? resp.json() : resp.text();
 }
 
+/** The items of a paged list (`items`, `next_cursor`): every page of
+ * `pageSize` (500), or until `max` items are read. */
+export async function requestAll(path, { pageSize = 500, max = Infinity } = {}) {
+  const items = [];
+  let cursor = null;
+  do {
+    const q = new URLSearchParams({ limit: String(pageSize) });
+    if (cursor) q.set("cursor", cursor);
+    const page = await request(`${path}${path.includes("?") ? "&" : "?"}${q}`);
+    items.push(...page.items);
+    cursor = page.next_cursor;
+  } while (cursor && items.length < max);
+  return items;
+}
+
 /** The file name the service gives in Content-Disposition, or null. */
 function fileName(disposition) {
   const m = /filename\*=UTF-8''([^;]+)/i.exec(disposition || "") || /filename="?([^";]+)"?/i.exec(disposition || "");

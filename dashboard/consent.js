@@ -3,44 +3,21 @@
 // proposals to join two reports as one activity (approve the figures shown,
 // or decline), and reports that may be the same as another agency's
 // (propose joining them). A locked period is explained in words (api.js).
-import { request } from "./api.js";
+import { request, requestAll } from "./api.js";
 import { dmy, fmt, t } from "./i18n.js";
 import { placeLabel } from "./places.js";
+import { actionButton, el, statusLine } from "./dom.js";
 
 const $ = (id) => document.getElementById(id);
 // ctx: { agency (null for an admin), names: code → name, onCount(n) }.
 const consent = { ctx: null, gen: 0 };
 
-function status(text, error) {
-  const line = $("consent-status");
-  line.textContent = text || "";
-  line.className = error ? "error" : "";
-}
+const status = (text, error) => statusLine("consent-status", text, error);
 
 const agencyName = (code) => consent.ctx.names[code] || code;
 
-function el(tag, cls, text) {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
-
-function button(key, cls, onClick) {
-  const b = el("button", cls, t(key));
-  b.type = "button";
-  b.addEventListener("click", async () => {
-    const buttons = b.parentElement.querySelectorAll("button");
-    buttons.forEach((x) => { x.disabled = true; });
-    try {
-      await onClick();
-    } catch (e) {
-      buttons.forEach((x) => { x.disabled = false; });
-      if (!e.handled) status(e.message, true);
-    }
-  });
-  return b;
-}
+// A button whose failure is said on the status line.
+const button = (key, cls, onClick) => actionButton(key, cls, onClick, (e) => status(e.message, true));
 
 // Figures as a list of name: value.
 function figures(rows) {
@@ -184,18 +161,8 @@ function candidateCard(c) {
 
 // ---- the screen ----
 
-async function all(path) {
-  const items = [];
-  let cursor = null;
-  do {
-    const q = new URLSearchParams({ limit: "100" });
-    if (cursor) q.set("cursor", cursor);
-    const page = await request(path + (path.includes("?") ? "&" : "?") + q);
-    items.push(...page.items);
-    cursor = page.next_cursor;
-  } while (cursor && items.length < 1000);
-  return items;
-}
+// The first thousand of a list, a hundred a page.
+const all = (path) => requestAll(path, { pageSize: 100, max: 1000 });
 
 function fill(id, items, card, none) {
   const box = $(id);

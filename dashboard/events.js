@@ -2,7 +2,7 @@
 // correction or a new activity in the form (event-form.js), and deleting
 // one with its reason (kept in the audit log). Every request goes through
 // api.js.
-import { request } from "./api.js";
+import { request, requestAll } from "./api.js";
 import { dmy, fmt, t } from "./i18n.js";
 import { MEDIA, closeForm, openForm, translateForm } from "./event-form.js";
 import { placeLabel } from "./places.js";
@@ -22,16 +22,7 @@ function status(text, error) {
 // changed; the page shows the latest activities first).
 async function loadAll() {
   const gen = ++list.gen;
-  const events = [];
-  let cursor = null;
-  do {
-    const q = new URLSearchParams({ limit: "500" });
-    if (list.ctx.agency) q.set("agency", list.ctx.agency);
-    if (cursor) q.set("cursor", cursor);
-    const page = await request("/api/v1/events?" + q);
-    events.push(...page.items);
-    cursor = page.next_cursor;
-  } while (cursor);
+  const events = await requestAll("/api/v1/events" + (list.ctx.agency ? "?" + new URLSearchParams({ agency: list.ctx.agency }) : ""));
   if (gen !== list.gen) return false;
   events.sort((a, b) => (b.start_date.localeCompare(a.start_date)) || b.created_at.localeCompare(a.created_at));
   list.events = events;

@@ -246,7 +246,7 @@ fn retention_daily(state: AppState, years: u32) {
                 person: None,
             };
             let rule = state.settings.period_rule;
-            let today = crate::privacy::retention::today();
+            let today = crate::domain::calendar::today();
             match crate::http::with_conn(&state, move |c| {
                 crate::privacy::retention::apply(c, &system, years, today, rule, false)
             })

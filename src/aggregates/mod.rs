@@ -23,9 +23,9 @@ pub mod csv;
 pub mod dimension;
 pub mod drill;
 pub mod measure;
+pub mod people;
 pub mod sql;
 pub mod view;
-pub mod xlsx;
 
 use std::collections::BTreeMap;
 use std::str::FromStr;

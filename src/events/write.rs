@@ -213,13 +213,20 @@ fn without_erased(
     sent: &BTreeSet<String>,
 ) -> Result<(BTreeSet<String>, usize), ApiError> {
     let erased = privacy::erased_among(conn, sent)?;
-    let kept: BTreeSet<String> = sent
-        .iter()
-        .filter(|k| !erased.contains(*k))
-        .cloned()
-        .collect();
+    let kept = not_erased(sent, &erased);
     let dropped = sent.len() - kept.len();
     Ok((kept, dropped))
+}
+
+/// The keys of `sent` not in `erased`.
+fn not_erased(
+    sent: &BTreeSet<String>,
+    erased: &std::collections::HashSet<String>,
+) -> BTreeSet<String> {
+    sent.iter()
+        .filter(|k| !erased.contains(*k))
+        .cloned()
+        .collect()
 }
 
 fn participant_ids(conn: &mut DbConn, keys: &BTreeSet<String>) -> Result<Vec<i64>, ApiError> {
@@ -420,13 +427,7 @@ pub(super) fn create_many(
     let erased = privacy::erased_among(conn, sent.iter().copied())?;
     let kept: Vec<BTreeSet<String>> = fresh
         .iter()
-        .map(|f| {
-            f.v.participant_keys
-                .iter()
-                .filter(|k| !erased.contains(*k))
-                .cloned()
-                .collect()
-        })
+        .map(|f| not_erased(&f.v.participant_keys, &erased))
         .collect();
     let values: Vec<EventValues> = fresh
         .iter()

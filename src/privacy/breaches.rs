@@ -130,6 +130,9 @@ impl Breach {
     }
 }
 
+/// A free-text field, trimmed: required when `min` > 0, at most `max`
+/// characters, and holding no identifier (the rule of a request's note: no
+/// run of 9 or more digits), since the log holds no personal data.
 fn text(
     errors: &mut Vec<FieldError>,
     field: &str,
@@ -146,6 +149,10 @@ fn text(
         Some(v) if v.chars().count() > max => {
             errors.push(FieldError::new(field, format!("at most {max} characters")))
         }
+        Some(v) if super::input::holds_a_number(v) => errors.push(FieldError::new(
+            field,
+            "must hold no identifier: no run of 9 or more digits",
+        )),
         _ => {}
     }
     v.map(str::to_string)

@@ -245,7 +245,7 @@ fn canonical(field: &str, p: &IdentifierInput, errors: &mut Vec<FieldError>) -> 
 
 /// Whether text holds a run of 9 or more digits (separators within it
 /// ignored): what a citizen id or a phone number looks like.
-fn holds_a_number(text: &str) -> bool {
+pub(crate) fn holds_a_number(text: &str) -> bool {
     let mut run = 0;
     for c in text.chars() {
         if c.is_ascii_digit() || c.is_numeric() {

@@ -70,7 +70,7 @@ pub struct Register {
 
 /// The register as of now.
 pub fn read(conn: &mut DbConn, settings: &Settings) -> Result<Register, ApiError> {
-    let c = table::register_counts(conn, super::retention::today())?;
+    let c = table::register_counts(conn, crate::domain::calendar::today())?;
     Ok(Register {
         as_of: Utc::now(),
         controller: settings.letterhead.issuer.clone(),

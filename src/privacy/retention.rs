@@ -36,11 +36,6 @@ pub struct Retention {
     pub published_periods: Vec<String>,
 }
 
-/// Today in Vietnam (retention counts whole days there).
-pub fn today() -> NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive()
-}
-
 /// The day `years` years before `today` (29 February falls to the 28th).
 fn years_before(today: NaiveDate, years: u32) -> NaiveDate {
     let y = today.year() - years as i32;

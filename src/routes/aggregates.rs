@@ -531,7 +531,7 @@ async fn answer(
             .collect();
         let body = web::block(move || {
             let covers = covers(&request.filters, request.rule, lang);
-            let table = aggregates::xlsx::people_table(
+            let table = aggregates::people::people_table(
                 &request.group_by,
                 &answer,
                 &agencies,
@@ -539,8 +539,8 @@ async fn answer(
                 lang,
             );
             match format {
-                Format::PeopleCsv(_) => aggregates::xlsx::to_people_csv(&table),
-                _ => aggregates::xlsx::to_xlsx(&table),
+                Format::PeopleCsv(_) => aggregates::people::to_people_csv(&table),
+                _ => aggregates::people::to_xlsx(&table),
             }
         })
         .await??;

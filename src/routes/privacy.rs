@@ -348,7 +348,7 @@ pub async fn retention_run(
     let dry_run = q.0.dry_run.unwrap_or(false);
     let actor = who.actor();
     let rule = state.settings.period_rule;
-    let today = crate::privacy::retention::today();
+    let today = crate::domain::calendar::today();
     let out = with_conn(&state, move |c| {
         retention::apply(c, &actor, years, today, rule, dry_run)
     })

@@ -160,6 +160,16 @@ async fn breaches_carry_their_deadline_and_their_notification(app: TestApp) {
         ],
         "{p}"
     );
+    // No identifier in the log: a citizen id typed in the description is refused.
+    let typed = json!({"detected_at": detected.to_rfc3339(),
+        "description": "Lộ hồ sơ của 001203004005", "data_categories": ["citizen_id"]});
+    let p = problem(
+        app.post("/api/v1/privacy/breaches", &admin, &typed).await,
+        422,
+    )
+    .await;
+    assert_eq!(fields(&p), ["description"], "{p}");
+    assert!(!p.to_string().contains("001203004005"), "{p}");
     let none =
         json!({"detected_at": detected.to_rfc3339(), "description": "x", "data_categories": []});
     let p = problem(
