@@ -4,7 +4,7 @@
 // (issue one, shown once; revoke), and the partner agencies (add, rename,
 // stop or resume their writing). Every request goes through api.js.
 import { request, requestAll } from "./api.js";
-import { dmy, t } from "./i18n.js";
+import { fmtMoment, t } from "./i18n.js";
 import { actionButton, el, fieldError, statusLine, table } from "./dom.js";
 
 const $ = (id) => document.getElementById(id);
@@ -13,7 +13,7 @@ const ppl = { ctx: null, gen: 0, accounts: [], tokens: [], agencies: [] };
 
 const status = (text, error) => statusLine("people-status", text, error);
 const fail = (e) => status(e.message, true);
-const day = (iso) => (iso ? dmy(iso.slice(0, 10)) : "");
+const day = (iso) => fmtMoment(iso, true);
 const roleName = (r) => t("roles")[r] || r;
 
 // A secret shown once (a one-time password, a token), with what to do with it.

@@ -4,17 +4,16 @@
 // published and what changed between them. Every request goes through
 // api.js.
 import { request, requestAll } from "./api.js";
-import { dmy, fmt, periodWords, t } from "./i18n.js";
+import { dmy, fmt, fmtMoment as when, periodWords, t } from "./i18n.js";
 import { actionButton, el, field, fieldError, statusLine, table } from "./dom.js";
 
 const $ = (id) => document.getElementById(id);
 // ctx: { show(screenId), now() (the service's clock, ms), names: agency code → name }.
-const adm = { ctx: null, gen: 0, locks: [], pubs: [] };
+const adm = { ctx: null, gen: 0, locks: [], pubs: [], tokens: {} };
 const ROMAN = ["I", "II", "III", "IV"];
 
 const status = (text, error) => statusLine("periods-status", text, error);
 const fail = (e) => status(e.message, true);
-const when = (iso) => (iso ? `${dmy(iso.slice(0, 10))} ${iso.slice(11, 16)}` : "");
 const capital = (s) => s.charAt(0).toUpperCase() + s.slice(1);
 
 // The lock form's choices: the last six years; the whole year, its
@@ -32,6 +31,8 @@ function fillChoices() {
   if (chosen[1] !== undefined && [...part.options].some((o) => o.value === chosen[1])) part.value = chosen[1];
 }
 
+const byWhom = (who) => (who && adm.tokens[who] ? t("byToken", { label: adm.tokens[who] }) : who || "");
+
 function render() {
   const locks = adm.locks;
   const box = $("locks-list");
@@ -44,7 +45,7 @@ function render() {
         actions.dataset.period = l.period;
         actions.append(actionButton("publishAction", null, () => askPublish(actions, l), fail),
           actionButton("reopenAction", "secondary", () => askReopen(actions, l), fail));
-        return [capital(periodWords(l.period)), `${dmy(l.starts_on)} – ${dmy(l.ends_on)}`, when(l.locked_at), l.locked_by || "",
+        return [capital(periodWords(l.period)), `${dmy(l.starts_on)} – ${dmy(l.ends_on)}`, when(l.locked_at), byWhom(l.locked_by),
           l.reason || "", actions];
       })));
   }
@@ -150,8 +151,11 @@ async function showChanges(p) {
 async function load(notice) {
   const gen = ++adm.gen;
   status(t("loading"));
-  const [locks, pubs] = await Promise.all([requestAll("/api/v1/periods"), requestAll("/api/v1/publications")]);
+  const [locks, pubs, tokens] = await Promise.all([requestAll("/api/v1/periods"), requestAll("/api/v1/publications"),
+    request("/api/v1/tokens")]);
   if (gen !== adm.gen) return;
+  // Who locked: a person's username, or a token named by its label.
+  adm.tokens = Object.fromEntries(tokens.map((k) => [k.id, k.label]));
   adm.locks = locks;
   adm.pubs = pubs;
   render();

@@ -280,6 +280,7 @@ export const I18N = {
     colDates: "Từ ngày – đến ngày",
     colLockedAt: "Khóa sổ lúc",
     colLockedBy: "Người khóa sổ",
+    byToken: "mã truy cập \"{label}\"",
     colReason: "Lý do",
     colVersion: "Phiên bản",
     colPubTitle: "Tiêu đề",
@@ -858,6 +859,7 @@ export const I18N = {
     colDates: "Dates",
     colLockedAt: "Locked at",
     colLockedBy: "Locked by",
+    byToken: "token \"{label}\"",
     colReason: "Reason",
     colVersion: "Version",
     colPubTitle: "Title",
@@ -1216,6 +1218,18 @@ export function fmt(n, digits) {
 export function fmtDate(iso) {
   const [y, m, d] = iso.split("-");
   return `${d}/${m}/${y}`;
+}
+
+/** A moment (an RFC 3339 time from the service, in UTC) as read in
+ * Vietnam (UTC+7, whatever the browser's zone): 07/12/2026 23:41; its date
+ * only with `dateOnly`. */
+export function fmtMoment(iso, dateOnly) {
+  if (!iso) return "";
+  const at = new Date(Date.parse(iso) + 7 * 3600 * 1000);
+  if (Number.isNaN(at.getTime())) return iso;
+  const pad = (n) => String(n).padStart(2, "0");
+  const day = `${pad(at.getUTCDate())}/${pad(at.getUTCMonth() + 1)}/${at.getUTCFullYear()}`;
+  return dateOnly ? day : `${day} ${pad(at.getUTCHours())}:${pad(at.getUTCMinutes())}`;
 }
 
 /** A month (YYYY-MM) as written here, in both languages: 07/2024. */

@@ -1702,6 +1702,18 @@ async function adminScreens(browser) {
     "admin: locked: " + await text(page, "#periods-status"));
   const locks = (await api("GET", "/api/v1/periods", T.admin)).items;
   check(locks.some((l) => l.period === "2023-Q1" && l.active && l.reason === "Báo cáo quý I/2023 đã ký"), "admin: the lock stored");
+  // When and by whom, as read in Vietnam: the time in UTC+7, a token by its label.
+  const vnTime = (iso) => {
+    const d = new Date(Date.parse(iso) + 7 * 3600 * 1000);
+    const p = (n) => String(n).padStart(2, "0");
+    return `${p(d.getUTCDate())}/${p(d.getUTCMonth() + 1)}/${d.getUTCFullYear()} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}`;
+  };
+  const cellsOf = (period) => page.$$eval(`#locks-list tr:has([data-period="${period}"]) td`, (tds) => tds.map((td) => td.textContent));
+  const q1Row = await cellsOf("2023-Q1");
+  const q1Lock = locks.find((l) => l.period === "2023-Q1");
+  check(q1Row[2] === vnTime(q1Lock.locked_at) && q1Row[3] === "quan.tri", "admin: locked at Vietnam's time, by her: " + q1Row);
+  const byToken = await cellsOf("2025-08");
+  check(byToken[3] === 'mã truy cập "browser-admin"', "admin: a lock by a token names the token: " + byToken);
   const row = page.locator('#locks-list [data-period="2023-Q1"]');
   await row.locator("button", { hasText: "Công bố số liệu" }).click();
   check(await page.inputValue("#publish-2023-Q1") === "Số liệu tuyên truyền phòng, chống mua bán người Quý I/2023",
