@@ -453,7 +453,7 @@ pub const PROBLEM_TYPES: &[ProblemType] = &[
         slug: "unavailable",
         title: "Service unavailable",
         statuses: "503",
-        meaning: "the database is busy, down or full, or heavy answers are all taken; retry after `Retry-After`",
+        meaning: "the database is busy, down or full, heavy answers are all taken, or (for writes carrying participants) the participant key is being rotated; retry after `Retry-After`",
     },
     ProblemType {
         slug: "internal",

@@ -36,6 +36,7 @@ pub(crate) mod events;
 pub(crate) mod gate;
 pub(crate) mod http;
 pub(crate) mod imports;
+pub(crate) mod key_epoch;
 pub(crate) mod lenient;
 pub mod metrics;
 pub(crate) mod openapi;

@@ -130,6 +130,7 @@ fn absolute(path: &std::path::Path) -> String {
 /// Opens the database, applies migrations and first-start seeding under
 /// the start-up lock, and loads keys: everything `serve` and the CLI share.
 pub fn prepare(settings: &Settings) -> Result<AppState, StartError> {
+    let pseudonymizer = participant_keys(settings).map_err(StartError::Keys)?;
     let manager = db::Manager::new(settings);
     let mut conn = manager.open().map_err(|e| {
         StartError::Database(format!("{} ({})", e, settings.database_url.redacted()))
@@ -145,6 +146,11 @@ pub fn prepare(settings: &Settings) -> Result<AppState, StartError> {
         }
         crate::seed::first_start(c, settings)?;
         crate::periods::fix_rule(c, settings.period_rule)?;
+        if let Err(e) = crate::key_epoch::adopt_at_start(c, &pseudonymizer) {
+            log::error!(
+                "participant key: {e}; writes of participants are refused until it is fixed"
+            );
+        }
         Ok(())
     })
     .map_err(|e| StartError::Database(e.to_string()))?;
@@ -153,24 +159,13 @@ pub fn prepare(settings: &Settings) -> Result<AppState, StartError> {
     let pool = db::build_pool(settings, metrics.pool_events())
         .map_err(|e| StartError::Database(e.to_string()))?;
     let auth = Auth::load(settings).map_err(StartError::Keys)?;
-    let participant_key = match &settings.participant_key {
-        Some(k) => k.clone(),
-        None => {
-            crate::secrets::load_or_create_key_file(
-                &settings.data_dir.join("participant.key"),
-                "participant",
-            )
-            .map_err(StartError::Keys)?
-            .1
-        }
-    };
     let reach = crate::reach::Reach::new(pool.clone(), settings.reach_index);
     Ok(AppState {
         pool,
         settings: Arc::new(settings.clone()),
         auth: Arc::new(auth),
         limiter: Arc::new(RateLimiter::new(settings.rate_limit_per_minute)),
-        pseudonymizer: Arc::new(Pseudonymizer::new(participant_key)),
+        pseudonymizer: Arc::new(pseudonymizer),
         reach,
         metrics,
         heavy: crate::gate::Gate::new(settings.heavy_at_once, settings.heavy_per_token),
@@ -181,6 +176,26 @@ pub fn prepare(settings: &Settings) -> Result<AppState, StartError> {
             .clone()
             .map(|o| Arc::new(crate::accounts::sso::Sso::new(o))),
     })
+}
+
+/// The participant key chain: `PARTICIPANT_KEY` (secrets separated by
+/// commas, oldest first), or the key file (one `kid:secret` line per
+/// secret), created with one secret when absent and read again when the
+/// database moves to an epoch this chain lacks.
+pub(crate) fn participant_keys(settings: &Settings) -> Result<Pseudonymizer, String> {
+    use crate::domain::ChainSecret;
+    if let Some(k) = &settings.participant_key {
+        let chain = k
+            .split(|b| *b == b',')
+            .map(|s| ChainSecret::unnamed(s.to_vec()))
+            .collect();
+        return Ok(Pseudonymizer::with_chain(chain, None));
+    }
+    let path = settings.data_dir.join("participant.key");
+    let chain = crate::secrets::load_or_create_key_chain(&path, "participant")?;
+    let reload: crate::domain::identifiers::Reload =
+        Box::new(move || crate::secrets::read_key_chain(&path));
+    Ok(Pseudonymizer::with_chain(chain, Some(reload)))
 }
 
 /// The application: routes, extractor configuration, middleware, docs.
@@ -381,6 +396,7 @@ pub fn run_metrics(listener: TcpListener, state: AppState) -> std::io::Result<Se
 /// Starts the server on an already bound listener (tests bind port 0).
 pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     state.reach.start();
+    crate::key_epoch::follow(state.pool.clone(), Arc::downgrade(&state.pseudonymizer));
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
     let grace = state.settings.shutdown_timeout.as_secs();
     Ok(HttpServer::new(move || build_app(state.clone()))

@@ -14,7 +14,9 @@ use crate::config::Settings;
 use crate::tokens::{self, NewToken};
 
 mod account;
+mod keys;
 pub use account::AccountCommand;
+pub use keys::KeysCommand;
 
 /// campaign-tracker: outreach events and deduplicated aggregates for partner agencies.
 ///
@@ -46,6 +48,9 @@ pub enum Command {
     /// Import administrative units and their successors from CSV files.
     #[command(subcommand)]
     Areas(AreasCommand),
+    /// Rotate the participant key.
+    #[command(subcommand)]
+    Keys(KeysCommand),
     /// Developer tools: a realistic dataset for benchmarks.
     #[command(subcommand)]
     Dev(DevCommand),
@@ -164,6 +169,7 @@ pub fn run(cli: Cli) -> Result<(), String> {
             account::run(&mut conn, cmd)
         }
         Command::Areas(cmd) => areas(&settings, cmd),
+        Command::Keys(cmd) => keys::run(&settings, cmd),
         Command::Dev(cmd) => dev(cmd),
     }
 }

@@ -136,7 +136,8 @@ pub struct Settings {
     pub answer_cells_max: usize,
     /// Load the shipped administrative units into a new database.
     pub load_areas: bool,
-    /// Participant hashing secret (None: generate or load `$DATA_DIR/participant.key`).
+    /// Participant hashing secret, or a chain of them separated by commas,
+    /// oldest first (None: generate or load `$DATA_DIR/participant.key`).
     pub participant_key: Option<Vec<u8>>,
     /// Most events in one batch request.
     pub batch_limit: usize,
@@ -358,9 +359,9 @@ impl Settings {
             load_areas,
             participant_key: match get("PARTICIPANT_KEY") {
                 None => None,
-                Some(k) if k.len() < MIN_SECRET_LEN => {
+                Some(k) if k.split(',').any(|s| s.len() < MIN_SECRET_LEN) => {
                     return Err(format!(
-                        "PARTICIPANT_KEY must be at least {MIN_SECRET_LEN} bytes"
+                        "PARTICIPANT_KEY must be at least {MIN_SECRET_LEN} bytes (each secret of a chain, comma-separated)"
                     ));
                 }
                 Some(k) => Some(k.as_bytes().to_vec()),

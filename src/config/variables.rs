@@ -109,7 +109,7 @@ pub const VARIABLES: &[Variable] = &[
     Variable {
         name: "PARTICIPANT_KEY",
         default: "generated",
-        meaning: "secret (32+ bytes) keying participant hashes; generated into `$DATA_DIR/participant.key` when absent",
+        meaning: "secret (32+ bytes) keying participant hashes, or its chain after rotations (secrets separated by commas, oldest first); generated into `$DATA_DIR/participant.key` when absent",
     },
     Variable {
         name: "BATCH_LIMIT",

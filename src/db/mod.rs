@@ -15,6 +15,7 @@ pub(crate) mod claims;
 pub(crate) mod event_links;
 pub(crate) mod events;
 pub(crate) mod imports;
+pub(crate) mod key_epoch;
 pub mod migrate;
 pub(crate) mod participants;
 pub(crate) mod periods;

@@ -571,3 +571,31 @@ diesel::table! {
         key -> Text,
     }
 }
+
+diesel::table! {
+    /// The participant key's epoch and a rotation's progress (one row).
+    participant_key_epoch (id) {
+        /// Always 1.
+        id -> Integer,
+        /// Keys are made with the first `epoch + 1` secrets of the chain.
+        epoch -> Integer,
+        /// The chain's key ids, comma-separated (never a secret).
+        kids -> Text,
+        /// The epoch a rotation under way goes to.
+        rotating_to -> Nullable<Integer>,
+        /// The last participant id re-keyed.
+        participants_after -> BigInt,
+        /// Whether the erased list and open requests' keys are re-keyed.
+        lists_done -> Bool,
+        /// The last event seq whose content hash is recomputed.
+        events_after -> BigInt,
+        /// Keys re-keyed by the rotation.
+        rekeyed -> BigInt,
+        /// Content hashes the rotation changed.
+        rehashed -> BigInt,
+        /// When the last rotation started (UTC).
+        started_at -> Nullable<Timestamp>,
+        /// When it finished (UTC).
+        finished_at -> Nullable<Timestamp>,
+    }
+}

@@ -245,13 +245,47 @@ pub fn normalize_phone(raw: &str) -> Option<String> {
     }
 }
 
+/// One secret of the participant key chain: its id (never secret) and its
+/// bytes.
+#[derive(Clone)]
+pub struct ChainSecret {
+    /// Key id, as in the key file (`kid:secret`); the database records the
+    /// ids of the chain it is keyed with, never a secret.
+    pub kid: String,
+    /// The secret's bytes.
+    pub secret: Vec<u8>,
+}
+
+impl ChainSecret {
+    /// A secret given without an id (`PARTICIPANT_KEY`): its id is `env-`
+    /// and the first 8 hex digits of its SHA-256, which tells secrets apart
+    /// without revealing them.
+    pub fn unnamed(secret: Vec<u8>) -> Self {
+        use sha2::Digest;
+        let kid = format!("env-{}", &hex::encode(Sha256::digest(&secret))[..8]);
+        ChainSecret { kid, secret }
+    }
+}
+
 /// Turns normalised identifiers into keyed hashes. The key comes from
 /// configuration, so the hashes cannot be recomputed from a guessed id
 /// without it, and the same id from two agencies gives the same key.
-#[derive(Clone)]
+///
+/// The key is a chain of secrets, oldest first (key rotation, issue 34):
+/// an identifier's key at epoch `e` is `k0 = HMAC(s0, id)`, then
+/// `k_i = HMAC(s_i, hex(k_{i-1}))` for `i = 1..=e`. Rotating to a new
+/// secret re-keys every stored key with one step, without any raw value,
+/// and a person keeps one key across the rotation. The epoch in use is the
+/// database's ([`crate::key_epoch`]), cached here and checked in every write
+/// transaction that stores keys.
 pub struct Pseudonymizer {
-    key: Vec<u8>,
+    chain: std::sync::RwLock<Vec<ChainSecret>>,
+    epoch: std::sync::atomic::AtomicUsize,
+    reload: Option<Reload>,
 }
+
+/// Reads the chain again (from its key file) when the database is ahead.
+pub type Reload = Box<dyn Fn() -> Result<Vec<ChainSecret>, String> + Send + Sync>;
 
 impl std::fmt::Debug for Pseudonymizer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -259,18 +293,107 @@ impl std::fmt::Debug for Pseudonymizer {
     }
 }
 
+fn hmac_hex(secret: &[u8], text: &str) -> String {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret).expect("HMAC takes any key length");
+    mac.update(text.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
 impl Pseudonymizer {
-    /// A pseudonymizer with this secret.
+    /// The epoch of a pseudonymizer whose chain is not the database's:
+    /// every write of keys made with it is refused.
+    pub const UNUSABLE: usize = usize::MAX;
+
+    /// A pseudonymizer with one secret (epoch 0).
     pub fn new(key: Vec<u8>) -> Self {
-        Self { key }
+        Self::with_chain(vec![ChainSecret::unnamed(key)], None)
     }
 
-    /// Hex HMAC-SHA256 of the canonical identifier.
+    /// A pseudonymizer with a chain of secrets, oldest first, at epoch 0
+    /// until [`Self::adopt`] sets the database's. `reload` reads the chain
+    /// again (its key file) when the database is ahead of it.
+    pub fn with_chain(chain: Vec<ChainSecret>, reload: Option<Reload>) -> Self {
+        assert!(!chain.is_empty(), "a key chain holds at least one secret");
+        Self {
+            chain: std::sync::RwLock::new(chain),
+            epoch: std::sync::atomic::AtomicUsize::new(0),
+            reload,
+        }
+    }
+
+    fn chain(&self) -> std::sync::RwLockReadGuard<'_, Vec<ChainSecret>> {
+        self.chain
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The epoch keys are made at (the database's, as last seen).
+    pub fn epoch(&self) -> usize {
+        self.epoch.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// The key ids of the chain, oldest first.
+    pub fn kids(&self) -> Vec<String> {
+        self.chain().iter().map(|s| s.kid.clone()).collect()
+    }
+
+    /// Keyed hash of the canonical identifier at the current epoch.
     pub fn key_of(&self, canonical: &str) -> String {
-        let mut mac =
-            <Hmac<Sha256> as Mac>::new_from_slice(&self.key).expect("HMAC takes any key length");
-        mac.update(canonical.as_bytes());
-        hex::encode(mac.finalize().into_bytes())
+        self.key_at(canonical, self.epoch())
+    }
+
+    /// Keyed hash of the canonical identifier at `epoch` (the chain holds
+    /// it: [`Self::adopt`] never sets an epoch the chain lacks).
+    pub fn key_at(&self, canonical: &str, epoch: usize) -> String {
+        let chain = self.chain();
+        let mut key = hmac_hex(&chain[0].secret, canonical);
+        for s in chain.iter().take(epoch.saturating_add(1)).skip(1) {
+            key = hmac_hex(&s.secret, &key);
+        }
+        key
+    }
+
+    /// One rotation step: `key` (at epoch `to - 1`) keyed at epoch `to`.
+    pub fn step(&self, key: &str, to: usize) -> Option<String> {
+        self.chain().get(to).map(|s| hmac_hex(&s.secret, key))
+    }
+
+    /// Takes the database's epoch and key ids: keys are made at `epoch`
+    /// from then on. The chain must hold `epoch` (it is read again from its
+    /// key file when it does not) and its ids must be the database's.
+    pub fn adopt(&self, epoch: usize, kids: &[String]) -> Result<(), String> {
+        if self.chain().len() <= epoch
+            && let Some(reload) = &self.reload
+            && let Ok(chain) = reload()
+            && !chain.is_empty()
+        {
+            *self
+                .chain
+                .write()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = chain;
+        }
+        let mine = self.kids();
+        let unusable = |e: String| {
+            self.epoch
+                .store(Self::UNUSABLE, std::sync::atomic::Ordering::SeqCst);
+            Err(e)
+        };
+        if mine.len() <= epoch {
+            return unusable(format!(
+                "the participant key is at epoch {epoch} in the database (keys {}), but this instance holds {} secret(s) ({}); give it the new key file",
+                kids.join(", "),
+                mine.len(),
+                mine.join(", ")
+            ));
+        }
+        if let Some(i) = kids.iter().zip(&mine).position(|(a, b)| a != b) {
+            return unusable(format!(
+                "the participant key's secret {} is {} in the database but {} here: this instance was given another key",
+                i, kids[i], mine[i]
+            ));
+        }
+        self.epoch.store(epoch, std::sync::atomic::Ordering::SeqCst);
+        Ok(())
     }
 }
 
@@ -499,5 +622,36 @@ mod tests {
             b.key_of("citizen_id:001203004005")
         );
         assert_eq!(a.key_of("x").len(), 64);
+    }
+
+    #[test]
+    fn a_rotation_step_equals_the_longer_chain() {
+        let chain = |n: usize| {
+            (0..n)
+                .map(|i| ChainSecret {
+                    kid: format!("k{i}"),
+                    secret: format!("secret-{i}").into_bytes(),
+                })
+                .collect::<Vec<_>>()
+        };
+        let p = Pseudonymizer::with_chain(chain(3), None);
+        let id = "citizen_id:001203004005";
+        let k0 = p.key_at(id, 0);
+        assert_eq!(k0, Pseudonymizer::new(b"secret-0".to_vec()).key_of(id));
+        let k1 = p.step(&k0, 1).unwrap();
+        assert_eq!(k1, p.key_at(id, 1));
+        assert_eq!(p.step(&k1, 2).unwrap(), p.key_at(id, 2));
+        assert_ne!(k1, k0);
+        assert!(p.step(&k1, 3).is_none());
+        // The epoch in use follows the database, only within the chain and
+        // only with the same key ids.
+        assert_eq!(p.key_of(id), k0);
+        p.adopt(1, &["k0".into(), "k1".into()]).unwrap();
+        assert_eq!(p.key_of(id), k1);
+        assert!(p.adopt(3, &[]).is_err());
+        assert_eq!(p.epoch(), Pseudonymizer::UNUSABLE);
+        p.adopt(1, &["k0".into(), "k1".into()]).unwrap();
+        assert!(p.adopt(1, &["k0".into(), "other".into()]).is_err());
+        assert_eq!(p.epoch(), Pseudonymizer::UNUSABLE);
     }
 }

@@ -16,7 +16,7 @@ pub mod workdays;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-pub use identifiers::{Pseudonymizer, normalize_identifier};
+pub use identifiers::{ChainSecret, Pseudonymizer, normalize_identifier};
 pub use names::Lang;
 pub use versions::Versions;
 

@@ -419,6 +419,16 @@ fn write_inputs(
                 .map(|r| (r.external_id.clone(), r))
                 .collect();
         let valid: Vec<&ValidEvent> = validated.iter().filter_map(|v| v.as_ref().ok()).collect();
+        // Keys of another epoch than the database's would compare (and a
+        // dry run answer) wrongly: refused before anything is read.
+        let epochs: HashSet<usize> = valid
+            .iter()
+            .filter(|v| !v.participant_keys.is_empty())
+            .map(|v| v.key_epoch)
+            .collect();
+        for epoch in epochs {
+            crate::key_epoch::check(conn, epoch, true)?;
+        }
         let refs = load_refs(conn, &valid)?;
         let locks = Locks::load(conn)?;
         let mut quota = ClaimQuota::new(actor);

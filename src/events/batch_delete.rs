@@ -130,7 +130,7 @@ pub(super) fn apply(
     }
     let id = row.id.clone();
     if !dry_run {
-        super::write::delete_row(conn, actor, row, &d.reason)?;
+        super::delete::delete_row(conn, actor, row, &d.reason)?;
     }
     Ok(BatchItem::done(index, ext, ItemStatus::Deleted, Some(id)))
 }

@@ -296,6 +296,10 @@ pub struct ValidEvent {
     pub audience: Option<Audience>,
     /// Keyed hashes of the distinct participants.
     pub participant_keys: BTreeSet<String>,
+    /// The participant key's epoch the keys were made at (checked against
+    /// the database's in the write's transaction: [`crate::key_epoch`]).
+    #[serde(skip)]
+    pub key_epoch: usize,
 }
 
 fn is_one(n: &i64) -> bool {
@@ -457,6 +461,7 @@ pub fn validate(
         }
     }
     let mut participant_keys = BTreeSet::new();
+    let key_epoch = pseudonymizer.epoch();
     if input.participants.len() > MAX_PARTICIPANTS {
         err(
             "participants",
@@ -473,7 +478,7 @@ pub fn validate(
             };
             match normalize_identifier(id_type, &p.value, p.issuer.as_deref(), agency) {
                 Ok(canonical) => {
-                    participant_keys.insert(pseudonymizer.key_of(&canonical));
+                    participant_keys.insert(pseudonymizer.key_at(&canonical, key_epoch));
                 }
                 Err(problems) => {
                     for problem in problems {
@@ -575,6 +580,7 @@ pub fn validate(
         sessions,
         audience,
         participant_keys,
+        key_epoch,
     })
 }
 

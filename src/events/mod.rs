@@ -10,6 +10,7 @@ pub mod batch;
 pub mod batch_delete;
 pub mod candidates;
 pub mod claims;
+pub mod delete;
 pub mod groups;
 pub mod input;
 pub mod links;
@@ -21,8 +22,9 @@ pub mod write;
 
 pub use batch::{BatchResult, Items, write_batch};
 pub use candidates::{DuplicateCandidate, duplicate_candidates};
+pub use delete::delete;
 pub use groups::SameAs;
 pub use input::{EventBody, EventInput, validate_body};
 pub use links::{LinkOutcome, LinkProposal, SameAsGroup, link, unlink};
 pub use view::{EventOut, Reader, Writer, page, read_one};
-pub use write::{Expected, Mode, Outcome, check_writable, delete, replace_by_id, write_one};
+pub use write::{Expected, Mode, Outcome, check_writable, replace_by_id, write_one};

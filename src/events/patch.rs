@@ -148,6 +148,7 @@ fn keys_of(
     name: &str,
     agency: &str,
     pseudonymizer: &Pseudonymizer,
+    epoch: usize,
     errors: &mut Vec<FieldError>,
 ) -> Vec<String> {
     let mut out = Vec::new();
@@ -160,7 +161,7 @@ fn keys_of(
             continue;
         };
         match normalize_identifier(id_type, &p.value, p.issuer.as_deref(), agency) {
-            Ok(canonical) => out.push(pseudonymizer.key_of(&canonical)),
+            Ok(canonical) => out.push(pseudonymizer.key_at(&canonical, epoch)),
             Err(problems) => {
                 for problem in problems {
                     errors.push(FieldError::new(
@@ -199,13 +200,25 @@ pub fn change_participants(
     in_write_tx(conn, |conn| {
         let existing = writable(conn, writer, id)?;
         let agency = existing.agency_code.clone();
+        // The keys typed are compared with the stored ones: both of the
+        // database's epoch, or the change is refused (sent again).
+        let epoch = pseudonymizer.epoch();
+        crate::key_epoch::check(conn, epoch, true)?;
         let mut errors = Vec::new();
-        let add = keys_of(&change.add, "add", &agency, pseudonymizer, &mut errors);
+        let add = keys_of(
+            &change.add,
+            "add",
+            &agency,
+            pseudonymizer,
+            epoch,
+            &mut errors,
+        );
         let remove = keys_of(
             &change.remove,
             "remove",
             &agency,
             pseudonymizer,
+            epoch,
             &mut errors,
         );
         let mut keys: BTreeSet<String> = participant_keys_of(conn, existing.seq)?
@@ -233,9 +246,28 @@ pub fn change_participants(
             ));
         }
         let doc = as_body(&view(conn, existing.clone())?);
-        let v = revalidate(pseudonymizer, &existing, doc, keys)?;
+        let v = ValidEvent {
+            key_epoch: epoch,
+            ..revalidate(pseudonymizer, &existing, doc, keys)?
+        };
         store_replacement(conn, actor, existing, &v, if_match.clone())
     })
+}
+
+/// The content hash `existing` has when sent again as stored: its body and
+/// its stored participant keys. A key rotation recomputes every event's
+/// hash so, once its keys are re-keyed, so that a re-sent event stays
+/// unchanged.
+pub fn stored_content_hash(
+    conn: &mut DbConn,
+    pseudonymizer: &Pseudonymizer,
+    existing: &EventRow,
+) -> Result<String, ApiError> {
+    let doc = as_body(&view(conn, existing.clone())?);
+    let keys: BTreeSet<String> = participant_keys_of(conn, existing.seq)?
+        .into_iter()
+        .collect();
+    revalidate(pseudonymizer, existing, doc, keys)?.content_hash()
 }
 
 #[cfg(test)]

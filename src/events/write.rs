@@ -1,7 +1,8 @@
-//! Single writes: create (POST), upsert (PUT by external id), replace (PUT
-//! by id) and soft delete, and the pieces a batch shares with them: what to
-//! do with an existing event ([`decide`]), storing one event, inserting new
-//! ones set-wise, and the retry after a lost race.
+//! Single writes: create (POST), upsert (PUT by external id) and replace
+//! (PUT by id), and the pieces a batch shares with them: what to do with an
+//! existing event ([`decide`]), storing one event, inserting new ones
+//! set-wise, and the retry after a lost race. Soft deletion is
+//! [`super::delete`].
 
 use crate::domain::Versions;
 use std::collections::{BTreeSet, HashMap};
@@ -245,6 +246,33 @@ fn ids_of(map: &HashMap<String, i64>, keys: &BTreeSet<String>) -> Result<Vec<i64
         .collect()
 }
 
+/// The content hash to compare with `old`'s: what was sent, or, when some
+/// of the people sent are erased and that differs, what was stored (the
+/// sent content without them). A re-sent event whose stored hash was
+/// recomputed from what is stored (a key rotation cannot see erased keys)
+/// stays unchanged.
+fn stored_hash(
+    old: &EventRow,
+    v: &ValidEvent,
+    values: &EventValues,
+    kept: &BTreeSet<String>,
+    erased: usize,
+) -> Result<String, ApiError> {
+    if erased == 0 || old.content_hash == values.content_hash {
+        return Ok(values.content_hash.clone());
+    }
+    let stored = ValidEvent {
+        participant_keys: kept.clone(),
+        ..v.clone()
+    }
+    .content_hash()?;
+    Ok(if stored == old.content_hash {
+        stored
+    } else {
+        values.content_hash.clone()
+    })
+}
+
 /// Stores one validated event for `agency` (inside a transaction), deciding
 /// between create, replace and unchanged. `if_match` is the version the
 /// caller expects to replace, when it sent `If-Match`.
@@ -263,6 +291,7 @@ pub(super) fn store(
     if_match: Option<&Versions>,
     quota: &mut ClaimQuota,
 ) -> Result<(Outcome, EventOut), ApiError> {
+    crate::key_epoch::check(conn, v.key_epoch, !v.participant_keys.is_empty())?;
     let now = crate::db::now();
     let mut values = values_of(v, area_id)?;
     match existing {
@@ -280,7 +309,7 @@ pub(super) fn store(
                     expected.describe()
                 )));
             }
-            match decide(&old, &values.content_hash, mode) {
+            match decide(&old, &stored_hash(&old, v, &values, &kept, erased)?, mode) {
                 Decision::Unchanged => {
                     let mut out = view(conn, old)?;
                     out.erased_participants = erased;
@@ -418,6 +447,14 @@ pub(super) fn create_many(
 ) -> Result<Vec<EventOut>, ApiError> {
     if fresh.is_empty() {
         return Ok(Vec::new());
+    }
+    let epochs: BTreeSet<usize> = fresh
+        .iter()
+        .filter(|f| !f.v.participant_keys.is_empty())
+        .map(|f| f.v.key_epoch)
+        .collect();
+    for epoch in epochs {
+        crate::key_epoch::check(conn, epoch, true)?;
     }
     let sent: BTreeSet<&String> = fresh
         .iter()
@@ -618,51 +655,4 @@ pub fn writable(conn: &mut DbConn, writer: Writer<'_>, id: &str) -> Result<Event
         Some(r) if writer.owns(&r) => Ok(r),
         _ => Err(ApiError::NotFound(format!("no event {id}"))),
     }
-}
-
-/// Soft-deletes an event with a reason; deleting a deleted event changes nothing.
-pub fn delete(
-    conn: &mut DbConn,
-    actor: &Actor,
-    writer: Writer<'_>,
-    id: &str,
-    reason: &str,
-) -> Result<EventOut, ApiError> {
-    let reason = reason.trim();
-    if reason.is_empty() || reason.chars().count() > 500 {
-        return Err(ApiError::field("reason", "required, 1 to 500 characters"));
-    }
-    in_write_tx(conn, |conn| {
-        let row = writable(conn, writer, id)?;
-        if row.deleted_at.is_some() {
-            return view(conn, row);
-        }
-        crate::periods::guard(conn, &[row.group_seq], &[])?;
-        delete_row(conn, actor, row, reason)
-    })
-}
-
-/// Soft-deletes a live event in the caller's transaction (its period
-/// checked), takes it out of its real event, and audits it.
-pub(super) fn delete_row(
-    conn: &mut DbConn,
-    actor: &Actor,
-    row: EventRow,
-    reason: &str,
-) -> Result<EventOut, ApiError> {
-    let before = view(conn, row.clone())?;
-    table::soft_delete(conn, row.seq, reason, crate::db::now())?;
-    super::groups::removed(conn, actor, &row)?;
-    let after_row = table::by_id_required(conn, &row.id)?;
-    let after = view(conn, after_row)?;
-    audit::record(
-        conn,
-        actor,
-        "delete",
-        "event",
-        &row.id,
-        Some(&before),
-        Some(&after),
-    )?;
-    Ok(after)
 }

@@ -114,6 +114,8 @@ pub struct ValidRequest {
     pub note: Option<String>,
     /// Carried out later ([`RequestInput::defer`]).
     pub defer: bool,
+    /// The participant key's epoch the keys were made at.
+    pub key_epoch: usize,
 }
 
 /// Checks every field, collecting every problem.
@@ -156,9 +158,10 @@ pub fn validate(
         }
     };
     let mut keys = BTreeSet::new();
+    let key_epoch = pseudonymizer.epoch();
     for (field, p) in &list {
         if let Some(canonical) = canonical(field, p, &mut errors) {
-            keys.insert(pseudonymizer.key_of(&canonical));
+            keys.insert(pseudonymizer.key_at(&canonical, key_epoch));
         }
     }
     let note = input
@@ -189,6 +192,7 @@ pub fn validate(
             given: list.len(),
             note: note.map(str::to_string),
             defer: input.defer.unwrap_or(false),
+            key_epoch,
         }),
         _ => Err(errors),
     }

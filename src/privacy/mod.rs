@@ -19,6 +19,7 @@
 
 pub mod breaches;
 pub mod input;
+pub mod keys;
 pub mod register;
 pub mod retention;
 
@@ -159,6 +160,8 @@ pub fn register(
     let id = uuid::Uuid::new_v4().to_string();
     let keys: Vec<String> = req.keys.iter().cloned().collect();
     write_tx(conn, |conn| {
+        // Keys of another epoch would find no one (access) or erase no one.
+        crate::key_epoch::check(conn, req.key_epoch, true)?;
         let row = table::insert(
             conn,
             &NewRequest {
@@ -213,6 +216,8 @@ pub fn complete(conn: &mut DbConn, actor: &Actor, id: &str) -> Result<RequestAns
             });
         }
         let before = PrivacyRequest::from_row(row.clone())?;
+        // Its keys are re-keyed with the others by a rotation: not halfway.
+        crate::key_epoch::not_rotating(conn)?;
         let keys = table::kept_keys(conn, id)?;
         carry_out(conn, actor, row, before.kind, &keys, Some(&before))
     })

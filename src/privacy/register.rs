@@ -45,6 +45,19 @@ pub struct RegisterFigures {
     pub breaches_not_notified: i64,
 }
 
+/// The participant key: how many rotations, and when the last one ran.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct KeyStatus {
+    /// Rotations made (the key's epoch: 0 before the first).
+    pub epoch: i32,
+    /// When the last rotation started (UTC), if one ever did.
+    pub last_rotation_started_at: Option<DateTime<Utc>>,
+    /// When it ended (UTC); none while it runs.
+    pub last_rotation_finished_at: Option<DateTime<Utc>>,
+    /// Whether a rotation is under way (writes carrying participants wait).
+    pub rotating: bool,
+}
+
 /// The processing register.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Register {
@@ -64,6 +77,8 @@ pub struct Register {
     pub retention: String,
     /// How the data is protected.
     pub security_measures: Vec<&'static str>,
+    /// The participant key's rotations.
+    pub participant_key: KeyStatus,
     /// The counts.
     pub figures: RegisterFigures,
 }
@@ -71,6 +86,7 @@ pub struct Register {
 /// The register as of now.
 pub fn read(conn: &mut DbConn, settings: &Settings) -> Result<Register, ApiError> {
     let c = table::register_counts(conn, crate::domain::calendar::today())?;
+    let key = crate::db::key_epoch::read(conn)?;
     Ok(Register {
         as_of: Utc::now(),
         controller: settings.letterhead.issuer.clone(),
@@ -112,7 +128,14 @@ pub fn read(conn: &mut DbConn, settings: &Settings) -> Result<Register, ApiError
             "Role-based access by named accounts (Argon2id passwords, optional or required second factor) and agency tokens; every change in the audit log",
             "Publications withhold small counts and every cell that could be worked out from others",
             "Erasure on request, an erased list against re-imports, retention, and a breach log with its 72-hour deadline",
+            "The participant key is rotated without raw values (keys rotate-participant-key): a leaked older secret alone reverses nothing stored",
         ],
+        participant_key: KeyStatus {
+            epoch: key.epoch,
+            last_rotation_started_at: key.started_at.map(|t| t.and_utc()),
+            last_rotation_finished_at: key.finished_at.map(|t| t.and_utc()),
+            rotating: key.rotating_to.is_some(),
+        },
         figures: RegisterFigures {
             identifiers_held: c.identifiers_held,
             events_with_identifiers: c.events_with_identifiers,

@@ -3,13 +3,12 @@
 
 use std::collections::BTreeMap;
 
-use campaign_tracker::config::DatabaseUrl;
 use campaign_tracker::db::schema::{area_successors, areas};
 use diesel::prelude::*;
 use serde_json::{Value, json};
 
 use crate::both_backends;
-use crate::helpers::{TEST_KEY, TEST_KID, TestApp, fields, json as json_of, problem};
+use crate::helpers::{TestApp, fields, json as json_of, problem};
 
 both_backends!(
     malformed_csv_reports_every_bad_row_and_writes_nothing,
@@ -394,21 +393,8 @@ async fn unknown_codes_and_dates_outside_a_period_are_404(app: TestApp) {
     assert_eq!(fields(&p), ["bogus"]);
 }
 
-/// Runs the binary against the test app's database.
 fn cli(app: &TestApp, args: &[&str]) -> std::process::Output {
-    let url = match &app.settings.database_url {
-        DatabaseUrl::Postgres(u) => u.clone(),
-        DatabaseUrl::Sqlite(p) => format!("sqlite://{}", p.display()),
-    };
-    std::process::Command::new(env!("CARGO_BIN_EXE_campaign-tracker"))
-        .env("DATA_DIR", app.data_dir.path())
-        .env("DATABASE_URL", url)
-        .env("JWT_KEYS", format!("{TEST_KID}:{TEST_KEY}"))
-        .env("LOAD_AREAS", "false")
-        .env("RUST_LOG", "off")
-        .args(args)
-        .output()
-        .unwrap()
+    app.cli(args)
 }
 
 async fn cli_imports_print_every_bad_row_or_a_summary(app: TestApp) {

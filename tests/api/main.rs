@@ -27,6 +27,7 @@ mod hardening;
 mod http_semantics;
 mod identifiers;
 mod imports;
+mod keys;
 mod metrics;
 mod migrations;
 mod periods;
