@@ -109,6 +109,9 @@ export function fieldProblem(field, message) {
       if (/mass-media/.test(m)) return ["fePeopleMedia"];
       return ["fePeopleMany", n(firstNumber(m))];
     case "add": return ["fePeopleMany", n(firstNumber(m))];
+    case "legal_basis": return ["feLegal"];
+    case "consent_by": return /children/.test(m) ? ["feLegalChildren"] : ["feLegal"];
+    case "legal_reference": return /children/.test(m) ? ["feLegalChildren"] : ["feLegalRef"];
     default: return ["feInvalid"];
   }
 }
@@ -215,6 +218,9 @@ export function translateForm() {
   const basis = $("ef-basis").value || "estimate";
   $("ef-basis").replaceChildren(...BASES.map((b) => new Option(t("bases")[b], b)));
   $("ef-basis").value = basis;
+  const legal = $("ef-legal").value;
+  $("ef-legal").replaceChildren(...LEGAL.map(([v, key]) => new Option(t(key), v)));
+  $("ef-legal").value = legal;
   fillChecks($("ef-topics"), "topics", TOPICS, t("topics"), checked($("ef-topics")));
   fillChecks($("ef-targets"), "target_groups", TARGETS, t("targetGroups"), checked($("ef-targets")));
   const names = Object.fromEntries(form.ctx.agencies.map((a) => [a.code, a.label]));
@@ -224,6 +230,18 @@ export function translateForm() {
   switchKind();
   countLines();
   if (form.event) $("ef-people-have").textContent = t("fPeopleHave", { n: fmt(form.event.participants_identified) });
+}
+
+// The legal bases a clerk chooses from: legal_basis|consent_by.
+const LEGAL = [["", "fLegalNone"], ["consent|person", "fLegalConsent"],
+  ["consent|legal_representative", "fLegalGuardian"], ["legal_obligation|", "fLegalObligation"],
+  ["public_task|", "fLegalPublic"]];
+
+// The chosen basis as the event's three fields (null: none).
+function legalOf() {
+  const [basis, by] = ($("ef-legal").value || "|").split("|");
+  return { legal_basis: basis || null, consent_by: by || null,
+    legal_reference: $("ef-legal-ref").value.trim() || null };
 }
 
 // The kind decides what is recorded: attendance and people, or an audience.
@@ -349,6 +367,7 @@ function read() {
     for (const [k, id] of COUNTS) a[k] = count(id, "ef-err-attendance-" + k, problems);
     if (a.total === null) problems.push(["ef-err-attendance-total", "feTotal"]);
     doc.attendance = a;
+    Object.assign(doc, legalOf());
   }
   return { doc, problems, media };
 }
@@ -390,6 +409,9 @@ function patchOf(e, doc, media) {
     for (const [k] of COUNTS) if ((doc.attendance[k] ?? null) !== (old[k] ?? null)) changed[k] = doc.attendance[k];
     if (!e.attendance) patch.attendance = doc.attendance;
     else if (Object.keys(changed).length) patch.attendance = changed;
+    const basis = e.legal_basis === "unknown" ? null : e.legal_basis ?? null;
+    const stated = { legal_basis: basis, consent_by: e.consent_by ?? null, legal_reference: e.legal_reference ?? null };
+    for (const k of Object.keys(stated)) if (doc[k] !== stated[k]) patch[k] = doc[k];
   }
   return patch;
 }
@@ -434,6 +456,7 @@ async function save(ev) {
     if (creating) {
       const body = { external_id: newExternalId(), ...doc };
       if (!body.description) delete body.description;
+      for (const k of ["legal_basis", "consent_by", "legal_reference"]) if (body[k] === null) delete body[k];
       if (!media) body.participants = people.list;
       try {
         saved = await request("/api/v1/events", { method: "POST", body });
@@ -505,6 +528,8 @@ function reset() {
   $("ef-sessions").value = "1";
   $("ef-kind").value = "";
   $("ef-basis").value = "estimate";
+  $("ef-legal").value = "";
+  $("ef-legal-ref").value = "";
   $("ef-place-results").replaceChildren();
   $("ef-place-status").textContent = "";
   $("ef-place-scope").hidden = true;
@@ -528,6 +553,10 @@ export async function openForm(ctx, event) {
     $("ef-end").value = event.end_date === event.start_date ? "" : dmy(event.end_date);
     $("ef-sessions").value = String(event.sessions);
     $("ef-description").value = event.description || "";
+    if (event.legal_basis && event.legal_basis !== "unknown") {
+      $("ef-legal").value = `${event.legal_basis}|${event.consent_by || ""}`;
+    }
+    $("ef-legal-ref").value = event.legal_reference || "";
     for (const [k, id] of COUNTS) {
       const v = event.attendance ? event.attendance[k] : null;
       $(id).value = v === null || v === undefined ? "" : String(v);

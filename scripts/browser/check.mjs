@@ -1405,10 +1405,22 @@ async function forms(browser) {
   check(await page.inputValue("#ef-title") === TITLE && (await page.inputValue("#ef-people")).includes(typo), "forms: nothing typed is lost");
   await page.locator("#ef-people-set").screenshot({ path: `${OUT}/event-form-error.png` });
   await page.fill("#ef-people", people.join("\n"));
+  // The legal basis: a pupil's id needs a parent's or guardian's consent
+  // (said in Vietnamese at the field), then it is stored as chosen.
+  await page.selectOption("#ef-legal", "consent|person");
+  expect(/^POST \/api\/v1\/events 422$/);
+  await page.click("#ef-save");
+  await page.waitForSelector("#ef-err-consent_by:not([hidden])", { timeout: 10000 });
+  const legalError = await text(page, "#ef-err-consent_by");
+  check(legalError.startsWith("Có mã học sinh (dữ liệu trẻ em)"), "forms: children's data needs a guardian, said in Vietnamese: " + legalError);
+  await page.locator("#ef-people-set").screenshot({ path: `${OUT}/event-form-legal-basis.png` });
+  await page.selectOption("#ef-legal", "consent|legal_representative");
   await page.click("#ef-save");
   await page.waitForSelector("#events-screen:not([hidden]) #events-list table", { timeout: 10000 });
   check(await text(page, "#events-status") === `Đã lưu hoạt động "${TITLE}".`, "forms: saved: " + await text(page, "#events-status"));
   let stored = await eventsOf(T.women, TITLE);
+  check(stored.legal_basis === "consent" && stored.consent_by === "legal_representative",
+    "forms: the legal basis stored as chosen: " + JSON.stringify(stored));
   check(stored && stored.participants_identified === people.length && stored.attendance.total === 45 && stored.attendance.female === 30
     && stored.attendance.under_18 === 5 && stored.sessions === 2 && stored.area_code === "02110" && stored.start_date === "2024-03-15"
     && stored.end_date === "2024-03-15" && /^web-\d{8}-[0-9a-f]{10}$/.test(stored.external_id),

@@ -68,6 +68,14 @@ pub struct EventRow {
     pub audience_estimate: Option<i64>,
     /// How the audience was estimated.
     pub audience_basis: Option<String>,
+    /// The legal basis of its identifiers (None: not stated).
+    pub legal_basis: Option<String>,
+    /// The law providing for collecting them.
+    pub legal_reference: Option<String>,
+    /// Who consented.
+    pub consent_by: Option<String>,
+    /// Whether student ids were sent.
+    pub holds_children: bool,
 }
 
 impl EventRow {
@@ -101,6 +109,10 @@ impl EventRow {
             declared_people: values.declared_people,
             audience_estimate: values.audience_estimate,
             audience_basis: values.audience_basis.clone(),
+            legal_basis: values.legal_basis.clone(),
+            legal_reference: values.legal_reference.clone(),
+            consent_by: values.consent_by.clone(),
+            holds_children: values.holds_children,
         }
     }
 }
@@ -141,6 +153,14 @@ pub struct EventValues {
     pub audience_estimate: Option<i64>,
     /// How the audience was estimated.
     pub audience_basis: Option<String>,
+    /// The legal basis of its identifiers (None: not stated).
+    pub legal_basis: Option<String>,
+    /// The law providing for collecting them.
+    pub legal_reference: Option<String>,
+    /// Who consented.
+    pub consent_by: Option<String>,
+    /// Whether student ids were sent.
+    pub holds_children: bool,
 }
 
 /// Columns set only when an event is created.

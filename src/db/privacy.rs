@@ -467,3 +467,19 @@ pub fn register_counts(conn: &mut DbConn, today: NaiveDate) -> QueryResult<Regis
             .first(conn)?,
     })
 }
+
+/// Live events holding identified people, by legal basis as stored (None:
+/// not stated) and whether they hold children's data: (basis, children,
+/// events).
+pub fn events_by_legal_basis(conn: &mut DbConn) -> QueryResult<Vec<(Option<String>, bool, i64)>> {
+    events::table
+        .filter(events::deleted_at.is_null())
+        .filter(events::participants_identified.gt(0))
+        .group_by((events::legal_basis, events::holds_children))
+        .select((
+            events::legal_basis,
+            events::holds_children,
+            diesel::dsl::count_star(),
+        ))
+        .load(conn)
+}

@@ -184,6 +184,14 @@ diesel::table! {
         audience_estimate -> Nullable<BigInt>,
         /// How the audience was estimated.
         audience_basis -> Nullable<Text>,
+        /// The legal basis of its identifiers (NULL: not stated).
+        legal_basis -> Nullable<Text>,
+        /// The law providing for collecting them.
+        legal_reference -> Nullable<Text>,
+        /// Who consented (with `consent`).
+        consent_by -> Nullable<Text>,
+        /// Whether student ids (children's data) were sent.
+        holds_children -> Bool,
     }
 }
 

@@ -53,6 +53,29 @@ macro_rules! vocabulary {
 }
 
 vocabulary! {
+    /// The legal basis on which an event's participant identifiers were
+    /// collected (Law 91/2025/QH15 on personal data protection).
+    LegalBasis {
+        /// The person's consent (a child's: their legal representative's, `consent_by`).
+        Consent = "consent",
+        /// A legal obligation of the agency (`legal_reference` names the law).
+        LegalObligation = "legal_obligation",
+        /// A task in the public interest or of public authority (`legal_reference` names the law).
+        PublicTask = "public_task",
+    }
+}
+
+vocabulary! {
+    /// Who gave consent to collecting a participant's identifier.
+    ConsentBy {
+        /// The person themself.
+        Person = "person",
+        /// A legal representative (a parent or guardian of a child).
+        LegalRepresentative = "legal_representative",
+    }
+}
+
+vocabulary! {
     /// What kind of outreach an event was.
     Kind {
         /// Lớp tập huấn: a training or awareness class.

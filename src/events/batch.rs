@@ -281,6 +281,14 @@ pub struct Items {
 }
 
 impl Items {
+    /// Whether an item sends participants without their legal basis (the
+    /// answer then carries the deprecation headers).
+    pub fn lacks_legal_basis(&self) -> bool {
+        self.inputs
+            .iter()
+            .any(|b| !b.input.participants.is_empty() && b.input.legal_basis.is_none())
+    }
+
     /// Checks the envelope: 1 to `limit` items, each a JSON object (422
     /// naming every one that is not). Each item is then read with `parse`,
     /// the same reader as a single event's body; an item with errors is

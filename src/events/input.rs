@@ -13,7 +13,8 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use crate::domain::{
-    AudienceBasis, IdType, Kind, Pseudonymizer, TargetGroup, Topic, normalize_identifier,
+    AudienceBasis, ConsentBy, IdType, Kind, LegalBasis, Pseudonymizer, TargetGroup, Topic,
+    normalize_identifier,
 };
 use crate::error::{ApiError, FieldError};
 
@@ -27,51 +28,7 @@ pub const MAX_CO_ORGANIZERS: usize = 50;
 /// school system is well under it).
 pub const MAX_SESSIONS: i64 = 100_000;
 
-/// Largest headcount (attendance, and its parts).
-pub const MAX_HEADCOUNT: i64 = 10_000_000;
-
-/// Largest audience estimate.
-pub const MAX_AUDIENCE: i64 = 100_000_000;
-
-/// Headcounts of an event.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
-pub struct Attendance {
-    /// Number of people present (required; at least the number of distinct identified participants).
-    #[schema(required = true, nullable = false, minimum = 0)]
-    pub total: Option<i64>,
-    /// Women and girls present (`female + male <= total`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub female: Option<i64>,
-    /// Men and boys present.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub male: Option<i64>,
-    /// People under 18 present (`<= total`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub under_18: Option<i64>,
-    /// Distinct people the agency counted itself (e.g. from a sign-in
-    /// sheet) when `total` counts person-times over several sessions: at
-    /// most `total`, at least the identified participants. It narrows the
-    /// range of different people reached (`reach_min`, `reach_max`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(minimum = 0)]
-    pub declared_people: Option<i64>,
-}
-
-/// The estimated audience of a mass-media record (a broadcast, loudspeaker
-/// messages, printed materials, posts): listeners, viewers or readers,
-/// never counted as attendance.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
-pub struct Audience {
-    /// Estimated listeners, viewers or readers (0 to 100,000,000).
-    #[schema(required = true, nullable = false, minimum = 0)]
-    pub estimate: Option<i64>,
-    /// How the estimate was obtained (default `estimate`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<AudienceBasis>)]
-    pub basis: Option<String>,
-}
+pub use super::headcounts::{Attendance, Audience, MAX_AUDIENCE};
 
 /// One identified participant. The value (and issuer) is normalised,
 /// replaced by a keyed hash, and never stored, logged or returned; errors
@@ -174,6 +131,25 @@ pub struct EventInput {
     /// Identified participants (at most 10,000). Repeats count once.
     #[serde(default)]
     pub participants: Vec<ParticipantInput>,
+    /// The legal basis on which the participants' identifiers were
+    /// collected: `consent`, `legal_obligation` or `public_task`. Required
+    /// with participants from 2027-07-01; until then a write without it is
+    /// accepted (read back as `unknown`) and answered with `Deprecation`
+    /// and `Sunset` headers.
+    #[serde(default)]
+    #[schema(value_type = Option<LegalBasis>)]
+    pub legal_basis: Option<String>,
+    /// The law or decision providing for the collection (1-300
+    /// characters), e.g. "Luật Trẻ em 2016, Điều 33". Required with student
+    /// ids (children's data) under `legal_obligation` or `public_task`.
+    #[serde(default)]
+    #[schema(min_length = 1, max_length = 300)]
+    pub legal_reference: Option<String>,
+    /// With `consent`: who gave it. Student ids (children's data) need
+    /// `legal_representative`.
+    #[serde(default)]
+    #[schema(value_type = Option<ConsentBy>)]
+    pub consent_by: Option<String>,
 }
 
 /// An event body as read: the fields that were well-formed, and every
@@ -300,6 +276,20 @@ pub struct ValidEvent {
     /// the database's in the write's transaction: [`crate::key_epoch`]).
     #[serde(skip)]
     pub key_epoch: usize,
+    /// The legal basis of the identifiers, as stated (left out of the
+    /// content hash when not stated, so events stored before it keep
+    /// theirs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub legal_basis: Option<LegalBasis>,
+    /// The law providing for the collection.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub legal_reference: Option<String>,
+    /// Who consented.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consent_by: Option<ConsentBy>,
+    /// Whether student ids (children's data) were sent.
+    #[serde(skip)]
+    pub holds_children: bool,
 }
 
 fn is_one(n: &i64) -> bool {
@@ -461,6 +451,7 @@ pub fn validate(
         }
     }
     let mut participant_keys = BTreeSet::new();
+    let mut holds_children = false;
     let key_epoch = pseudonymizer.epoch();
     if input.participants.len() > MAX_PARTICIPANTS {
         err(
@@ -476,6 +467,7 @@ pub fn validate(
                 );
                 continue;
             };
+            holds_children |= id_type == IdType::StudentId;
             match normalize_identifier(id_type, &p.value, p.issuer.as_deref(), agency) {
                 Ok(canonical) => {
                     participant_keys.insert(pseudonymizer.key_at(&canonical, key_epoch));
@@ -491,6 +483,19 @@ pub fn validate(
             }
         }
     }
+    let stated = super::legal::read(
+        input.legal_basis.as_deref(),
+        input.legal_reference.as_deref(),
+        input.consent_by.as_deref(),
+        &mut err,
+    );
+    super::legal::check(
+        &stated,
+        !input.participants.is_empty(),
+        holds_children,
+        crate::domain::calendar::today(),
+        &mut err,
+    );
     let sessions = input.sessions.unwrap_or(1);
     if !(1..=MAX_SESSIONS).contains(&sessions) {
         err("sessions", format!("must be 1 to {MAX_SESSIONS}"));
@@ -520,7 +525,7 @@ pub fn validate(
             None
         }
         (Some(a), false) => {
-            check_attendance(a, participant_keys.len() as i64, &mut err);
+            super::headcounts::check_attendance(a, participant_keys.len() as i64, &mut err);
             Some(a.clone())
         }
     };
@@ -581,6 +586,10 @@ pub fn validate(
         audience,
         participant_keys,
         key_epoch,
+        legal_basis: stated.basis,
+        legal_reference: stated.reference,
+        consent_by: stated.consent_by,
+        holds_children,
     })
 }
 
@@ -593,11 +602,28 @@ pub fn validate_keyed(
     agency: &str,
     pseudonymizer: &Pseudonymizer,
     keys: BTreeSet<String>,
+    holds_children: bool,
 ) -> Result<ValidEvent, Vec<FieldError>> {
     let checked = validate_body(body, agency, pseudonymizer, "");
     let mut errors = checked.as_ref().err().cloned().unwrap_or_default();
     let mut keyed = Vec::new();
     let mut err = |field: &str, msg: String| keyed.push(FieldError::new(field, msg));
+    // The legal basis's rules with the stored people (the body has none).
+    if let Ok(v) = &checked {
+        let stated = super::legal::Stated {
+            basis: v.legal_basis,
+            reference: v.legal_reference.clone(),
+            consent_by: v.consent_by,
+            refused: false,
+        };
+        super::legal::check(
+            &stated,
+            !keys.is_empty(),
+            holds_children,
+            crate::domain::calendar::today(),
+            &mut err,
+        );
+    }
     let media = body
         .input
         .kind
@@ -605,7 +631,7 @@ pub fn validate_keyed(
         .and_then(Kind::parse)
         .is_some_and(Kind::is_media);
     match &body.input.attendance {
-        Some(a) if !media => check_identified(a, keys.len() as i64, &mut err),
+        Some(a) if !media => super::headcounts::check_identified(a, keys.len() as i64, &mut err),
         _ if media && !keys.is_empty() => err(
             "kind",
             format!(
@@ -623,61 +649,10 @@ pub fn validate_keyed(
     match checked {
         Ok(mut v) if errors.is_empty() => {
             v.participant_keys = keys;
+            v.holds_children = holds_children;
             Ok(v)
         }
         _ => Err(errors),
-    }
-}
-
-/// Checks a headcount against itself and the identified participants.
-fn check_attendance(a: &Attendance, identified: i64, err: &mut impl FnMut(&str, String)) {
-    for (name, v) in [
-        ("total", a.total),
-        ("female", a.female),
-        ("male", a.male),
-        ("under_18", a.under_18),
-        ("declared_people", a.declared_people),
-    ] {
-        if v.is_some_and(|n| !(0..=MAX_HEADCOUNT).contains(&n)) {
-            err(
-                &format!("attendance.{name}"),
-                format!("must be 0 to {MAX_HEADCOUNT}"),
-            );
-        }
-    }
-    let Some(total) = a.total else {
-        err("attendance.total", "required".into());
-        return;
-    };
-    if a.female.unwrap_or(0) + a.male.unwrap_or(0) > total {
-        err("attendance", "female + male must not exceed total".into());
-    }
-    if a.under_18.is_some_and(|u| u > total) {
-        err("attendance.under_18", "must not exceed total".into());
-    }
-    if a.declared_people.is_some_and(|d| d > total) {
-        err(
-            "attendance.declared_people",
-            "must not exceed total (people are at most the person-times)".into(),
-        );
-    }
-    check_identified(a, identified, err);
-}
-
-/// Checks a headcount against the identified participants: the total and
-/// the declared people hold them.
-fn check_identified(a: &Attendance, identified: i64, err: &mut impl FnMut(&str, String)) {
-    if a.total.is_some_and(|t| identified > t) {
-        err(
-            "attendance.total",
-            format!("must be at least the {identified} distinct identified participants"),
-        );
-    }
-    if a.declared_people.is_some_and(|d| d < identified) {
-        err(
-            "attendance.declared_people",
-            format!("must be at least the {identified} distinct identified participants"),
-        );
     }
 }
 

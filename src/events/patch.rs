@@ -76,6 +76,16 @@ fn as_body(e: &EventOut) -> Value {
     if let Some(a) = &e.audience {
         doc["audience"] = serde_json::to_value(a).unwrap_or(Value::Null);
     }
+    // `unknown` is how a basis not stated reads: it is not sent back.
+    if let Some(b) = e.legal_basis.as_deref().filter(|b| *b != "unknown") {
+        doc["legal_basis"] = Value::from(b);
+    }
+    if let Some(r) = &e.legal_reference {
+        doc["legal_reference"] = Value::from(r.as_str());
+    }
+    if let Some(c) = &e.consent_by {
+        doc["consent_by"] = Value::from(c.as_str());
+    }
     if e.description.is_none()
         && let Some(o) = doc.as_object_mut()
     {
@@ -91,11 +101,18 @@ fn revalidate(
     existing: &EventRow,
     doc: Value,
     keys: BTreeSet<String>,
+    children: bool,
 ) -> Result<ValidEvent, ApiError> {
     let body: EventBody = serde_json::from_value(doc)
         .map_err(|e| ApiError::field("body", format!("could not be read: {e}")))?;
-    let v = validate_keyed(&body, &existing.agency_code, pseudonymizer, keys)
-        .map_err(ApiError::validation)?;
+    let v = validate_keyed(
+        &body,
+        &existing.agency_code,
+        pseudonymizer,
+        keys,
+        existing.holds_children || children,
+    )
+    .map_err(ApiError::validation)?;
     if v.external_id != existing.external_id {
         return Err(ApiError::field(
             "external_id",
@@ -136,7 +153,7 @@ pub fn patch_by_id(
         let keys: BTreeSet<String> = participant_keys_of(conn, existing.seq)?
             .into_iter()
             .collect();
-        let v = revalidate(pseudonymizer, &existing, doc, keys)?;
+        let v = revalidate(pseudonymizer, &existing, doc, keys, false)?;
         store_replacement(conn, actor, existing, &v, if_match.clone())
     })
 }
@@ -246,9 +263,15 @@ pub fn change_participants(
             ));
         }
         let doc = as_body(&view(conn, existing.clone())?);
+        // Student ids added: children's data from now on (a removal cannot
+        // tell, since only keys are stored).
+        let children = change
+            .add
+            .iter()
+            .any(|p| IdType::parse(&p.id_type) == Some(IdType::StudentId));
         let v = ValidEvent {
             key_epoch: epoch,
-            ..revalidate(pseudonymizer, &existing, doc, keys)?
+            ..revalidate(pseudonymizer, &existing, doc, keys, children)?
         };
         store_replacement(conn, actor, existing, &v, if_match.clone())
     })
@@ -267,7 +290,7 @@ pub fn stored_content_hash(
     let keys: BTreeSet<String> = participant_keys_of(conn, existing.seq)?
         .into_iter()
         .collect();
-    revalidate(pseudonymizer, existing, doc, keys)?.content_hash()
+    revalidate(pseudonymizer, existing, doc, keys, false)?.content_hash()
 }
 
 #[cfg(test)]

@@ -73,6 +73,18 @@ pub struct EventOut {
     /// Why it was deleted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub delete_reason: Option<String>,
+    /// The legal basis on which its participants' identifiers were
+    /// collected: `consent`, `legal_obligation`, `public_task`, or
+    /// `unknown` (participants stored without one). Absent when it holds no
+    /// identified participant and none was stated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub legal_basis: Option<String>,
+    /// The law or decision providing for the collection.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub legal_reference: Option<String>,
+    /// With `consent`: who gave it (`person`, `legal_representative`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consent_by: Option<String>,
     /// In the answer to a write only: how many of the participants sent
     /// are on the erased list (people who asked to be erased, PRIVACY.md)
     /// and were left out of the stored event. Absent when none.
@@ -136,6 +148,11 @@ impl EventOut {
             version: row.version,
             deleted_at: row.deleted_at.map(|t| t.and_utc()),
             delete_reason: row.delete_reason,
+            legal_basis: row
+                .legal_basis
+                .or_else(|| (row.participants_identified > 0).then(|| "unknown".to_string())),
+            legal_reference: row.legal_reference,
+            consent_by: row.consent_by,
             erased_participants: 0,
         })
     }

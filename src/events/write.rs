@@ -155,6 +155,10 @@ fn values_of(v: &ValidEvent, area_id: i64) -> Result<EventValues, ApiError> {
         declared_people: v.attendance.as_ref().and_then(|a| a.declared_people),
         audience_estimate: v.audience.as_ref().and_then(|a| a.estimate),
         audience_basis: v.audience.as_ref().and_then(|a| a.basis.clone()),
+        legal_basis: v.legal_basis.map(|b| b.as_str().to_string()),
+        legal_reference: v.legal_reference.clone(),
+        consent_by: v.consent_by.map(|c| c.as_str().to_string()),
+        holds_children: v.holds_children,
     })
 }
 

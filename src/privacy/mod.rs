@@ -21,6 +21,7 @@ pub mod breaches;
 pub mod input;
 pub mod keys;
 pub mod register;
+pub mod register_doc;
 pub mod retention;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};

@@ -2,8 +2,8 @@
 //! personal data the service processes, why, on what basis, who receives
 //! it, how long it is kept and how it is protected, with the counts that
 //! change (identifiers held, requests, breaches), for the operator's
-//! impact-assessment dossier. Legal bases are not recorded per event yet
-//! (PRIVACY.md, "Not built yet"): the register says so rather than guess.
+//! impact-assessment dossier, with the events holding identifiers counted
+//! by the legal basis their agencies stated (`unknown` where none was).
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -45,6 +45,18 @@ pub struct RegisterFigures {
     pub breaches_not_notified: i64,
 }
 
+/// Live events holding identified people on one legal basis.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct BasisCount {
+    /// `consent`, `legal_obligation`, `public_task`, or `unknown` (stored
+    /// without one: before it was asked for, or in the deprecation period).
+    pub legal_basis: String,
+    /// Such events.
+    pub events: i64,
+    /// Of them, events holding student ids (children's data).
+    pub events_with_children: i64,
+}
+
 /// The participant key: how many rotations, and when the last one ran.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct KeyStatus {
@@ -69,8 +81,9 @@ pub struct Register {
     pub purposes: Vec<&'static str>,
     /// The categories of personal data.
     pub data_categories: Vec<DataCategory>,
-    /// The legal bases, as far as the service records them.
-    pub legal_bases: &'static str,
+    /// The legal bases of the live events holding identified people, as
+    /// their agencies stated them (every basis listed, even at 0).
+    pub legal_bases: Vec<BasisCount>,
     /// Who receives what.
     pub recipients: Vec<&'static str>,
     /// How long identifiers are kept.
@@ -81,6 +94,31 @@ pub struct Register {
     pub participant_key: KeyStatus,
     /// The counts.
     pub figures: RegisterFigures,
+}
+
+/// Events by legal basis, every basis listed (in the vocabulary's order,
+/// then `unknown`).
+fn legal_bases(conn: &mut DbConn) -> Result<Vec<BasisCount>, ApiError> {
+    let mut out: Vec<BasisCount> = crate::domain::LegalBasis::ALL
+        .iter()
+        .map(|b| b.as_str())
+        .chain(["unknown"])
+        .map(|b| BasisCount {
+            legal_basis: b.to_string(),
+            events: 0,
+            events_with_children: 0,
+        })
+        .collect();
+    for (basis, children, n) in table::events_by_legal_basis(conn)? {
+        let name = basis.unwrap_or_else(|| "unknown".into());
+        if let Some(row) = out.iter_mut().find(|r| r.legal_basis == name) {
+            row.events += n;
+            if children {
+                row.events_with_children += n;
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// The register as of now.
@@ -110,25 +148,25 @@ pub fn read(conn: &mut DbConn, settings: &Settings) -> Result<Register, ApiError
                 children: true,
             },
         ],
-        legal_bases: "Not recorded per event yet: each agency answers for the basis on which it collected its participants' identifiers (PRIVACY.md, \"Not built yet\").",
+        legal_bases: legal_bases(conn)?,
         recipients: vec![
-            "The agency that reported an event: its own events, never the identifiers (only counts of identified people)",
-            "Viewers and admins of the deployment: aggregates (counts), never identifiers",
-            "The public: published aggregates only, small counts withheld",
+            "Cơ quan báo cáo hoạt động: các hoạt động của chính mình, không bao giờ thấy định danh, chỉ số người được định danh (the reporting agency: its own events, never the identifiers, only counts)",
+            "Người xem và quản trị hệ thống: số liệu tổng hợp, không bao giờ thấy định danh (viewers and admins: aggregates, never identifiers)",
+            "Công chúng: chỉ số liệu tổng hợp đã công bố, ô số nhỏ được ẩn (the public: published aggregates only, small counts withheld)",
         ],
         retention: match settings.retention_years {
             Some(y) => format!(
-                "{y} years after an event ends, once its period is published (PARTICIPANT_RETENTION_YEARS); until erased otherwise"
+                "{y} năm sau khi hoạt động kết thúc, khi kỳ báo cáo đã công bố; trước đó đến khi bị xóa theo yêu cầu ({y} years after an event ends, once its period is published: PARTICIPANT_RETENTION_YEARS; until erased otherwise)"
             ),
-            None => "Until erased at the person's request (PARTICIPANT_RETENTION_YEARS is not set)"
+            None => "Đến khi bị xóa theo yêu cầu của người có dữ liệu (until erased at the person's request: PARTICIPANT_RETENTION_YEARS is not set)"
                 .into(),
         },
         security_measures: vec![
-            "Identifiers are keyed hashes (HMAC-SHA256 with the participant key); raw values are never stored, logged or returned",
-            "Role-based access by named accounts (Argon2id passwords, optional or required second factor) and agency tokens; every change in the audit log",
-            "Publications withhold small counts and every cell that could be worked out from others",
-            "Erasure on request, an erased list against re-imports, retention, and a breach log with its 72-hour deadline",
-            "The participant key is rotated without raw values (keys rotate-participant-key): a leaked older secret alone reverses nothing stored",
+            "Định danh được lưu dưới dạng mã băm có khóa (HMAC-SHA256), không bao giờ lưu, ghi nhật ký hay trả về giá trị gốc (identifiers are keyed hashes; raw values are never stored, logged or returned)",
+            "Phân quyền theo tài khoản đứng tên (mật khẩu Argon2id, xác thực hai lớp) và mã truy cập của cơ quan; mọi thay đổi được ghi nhật ký (role-based access by named accounts and agency tokens; every change in the audit log)",
+            "Số liệu công bố ẩn các ô số nhỏ và mọi ô có thể suy ra từ ô khác (publications withhold small counts and every cell that could be worked out from others)",
+            "Xóa theo yêu cầu, danh sách đã xóa chặn việc nhập lại, thời hạn lưu trữ, sổ ghi sự cố với thời hạn thông báo 72 giờ (erasure on request, an erased list against re-imports, retention, a breach log with its 72-hour deadline)",
+            "Khóa băm được thay định kỳ mà không cần giá trị gốc: khóa cũ bị lộ không còn giải được dữ liệu đang lưu (the participant key is rotated without raw values: a leaked older secret alone reverses nothing stored)",
         ],
         participant_key: KeyStatus {
             epoch: key.epoch,

@@ -20,6 +20,24 @@ use crate::http::{PageQuery, Principal, cursor};
 use crate::metrics::IngestPath;
 use crate::state::AppState;
 
+/// Marks an answer to a write that stored participants without their legal
+/// basis: `Deprecation` (RFC 9745: since the basis was asked for) and
+/// `Sunset` (RFC 8594: from when such a write is refused).
+fn deprecated_without_basis(resp: &mut actix_web::HttpResponseBuilder) {
+    use crate::events::legal::{ASKED_SINCE, REQUIRED_FROM};
+    let midnight = |d: chrono::NaiveDate| d.and_time(chrono::NaiveTime::MIN).and_utc();
+    resp.insert_header((
+        "Deprecation",
+        format!("@{}", midnight(ASKED_SINCE).timestamp()),
+    ));
+    resp.insert_header((
+        "Sunset",
+        midnight(REQUIRED_FROM)
+            .format("%a, %d %b %Y %H:%M:%S GMT")
+            .to_string(),
+    ));
+}
+
 /// Counts a single-event write in the metrics, then answers it.
 fn counted(
     state: &AppState,
@@ -45,6 +63,9 @@ fn respond(outcome: Outcome, event: &EventOut) -> HttpResponse {
         Outcome::Created => HttpResponse::Created(),
         Outcome::Updated | Outcome::Unchanged => HttpResponse::Ok(),
     };
+    if event.legal_basis.as_deref() == Some("unknown") {
+        deprecated_without_basis(&mut resp);
+    }
     if outcome == Outcome::Created {
         resp.insert_header((header::LOCATION, format!("/api/v1/events/{}", event.id)));
     }
@@ -229,6 +250,7 @@ pub async fn batch(
     )?;
     let actor = who.actor();
     let pseudo = state.pseudonymizer.clone();
+    let lacks_basis = items.lacks_legal_basis();
     let result = with_conn(&state, {
         let agency = agency.clone();
         move |c| events::write_batch(c, &pseudo, &actor, &agency, &items, mode, dry_run)
@@ -241,7 +263,11 @@ pub async fn batch(
                 .ingested(&agency, IngestPath::Batch, status, n as u64);
         }
     }
-    Ok(HttpResponse::Ok().json(result))
+    let mut resp = HttpResponse::Ok();
+    if lacks_basis {
+        deprecated_without_basis(&mut resp);
+    }
+    Ok(resp.json(result))
 }
 
 /// Filters and paging for listing events.

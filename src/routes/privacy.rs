@@ -356,23 +356,70 @@ pub async fn retention_run(
     Ok(HttpResponse::Ok().json(out))
 }
 
+/// How the register is answered.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct RegisterQuery {
+    /// `json` (default), `docx` (Word) or `pdf` (A4, fonts embedded): the
+    /// register as a report with the deployment's letterhead, in Vietnamese.
+    #[param(value_type = Option<String>, pattern = "^(json|docx|pdf)$")]
+    pub format: Option<String>,
+}
+
 /// The processing register (admin), for the impact-assessment dossier
 /// (Decree 356/2025/NĐ-CP): the categories of personal data, purposes,
-/// legal bases (not yet recorded per event: said so), recipients,
-/// retention, security measures, and the counts that change (identifiers
-/// held and erased, requests open, overdue and done, breaches).
-#[utoipa::path(operation_id = "privacy_register", tag = "privacy", security(("bearer" = [])),
-    responses((status = 200, description = "The register", body = Register), AuthErrors))]
+/// legal bases (events holding identifiers counted by the basis their
+/// agencies stated, children's data apart), recipients, retention,
+/// security measures, the participant key's rotations, and the counts that
+/// change (identifiers held and erased, requests open, overdue and done,
+/// breaches). As JSON, or as a Word or PDF document for the dossier.
+#[utoipa::path(operation_id = "privacy_register", tag = "privacy", security(("bearer" = [])), params(RegisterQuery),
+    responses((status = 200, description = "The register: JSON (default), Word or PDF",
+            content((Register = "application/json"),
+                (Vec<u8> = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+                (Vec<u8> = "application/pdf"))),
+        (status = 422, description = "Invalid format", body = Problem, content_type = "application/problem+json"),
+        AuthErrors))]
 #[get("/privacy/register")]
 pub async fn register(
     state: web::Data<AppState>,
     who: Principal,
+    q: QueryParams<RegisterQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    use crate::reports::render::Format;
     who.require_admin()?;
+    let format = match q.0.format.as_deref() {
+        None | Some("json") => None,
+        Some("docx") => Some(Format::Docx),
+        Some("pdf") => Some(Format::Pdf),
+        Some(_) => return Err(ApiError::field("format", "must be json, docx or pdf")),
+    };
     let settings = state.settings.clone();
     let out = with_conn(&state, move |c| {
         crate::privacy::register::read(c, &settings)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(out))
+    let Some(format) = format else {
+        return Ok(HttpResponse::Ok().json(out));
+    };
+    let name = format!(
+        "so-dang-ky-xu-ly-du-lieu-ca-nhan-{}.{}",
+        out.as_of
+            .with_timezone(&crate::domain::calendar::vietnam())
+            .date_naive(),
+        format.extension()
+    );
+    let head = state.settings.letterhead.clone();
+    let body = web::block(move || crate::privacy::register_doc::render(&out, &head, format))
+        .await
+        .map_err(|e| ApiError::internal(format!("register task: {e}")))?
+        .map_err(ApiError::internal)?;
+    Ok(HttpResponse::Ok()
+        .content_type(format.media_type())
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}\""),
+        ))
+        .body(body))
 }

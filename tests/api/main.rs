@@ -28,6 +28,7 @@ mod http_semantics;
 mod identifiers;
 mod imports;
 mod keys;
+mod legal_basis;
 mod metrics;
 mod migrations;
 mod periods;

@@ -156,12 +156,16 @@ pub fn render(
     lang: Lang,
     format: Format,
 ) -> Result<Vec<u8>, String> {
-    let d = document::document(s, head, lang);
+    render_document(&document::document(s, head, lang), format)
+}
+
+/// Any document (the summary, the processing register) as `format`.
+pub fn render_document(d: &document::Document, format: Format) -> Result<Vec<u8>, String> {
     Ok(match format {
-        Format::Html => html::html(&d).into_bytes(),
-        Format::Markdown => markdown::markdown(&d).into_bytes(),
-        Format::Docx => docx::docx(&d)?,
-        Format::Pdf => pdf::pdf(&d)?,
+        Format::Html => html::html(d).into_bytes(),
+        Format::Markdown => markdown::markdown(d).into_bytes(),
+        Format::Docx => docx::docx(d)?,
+        Format::Pdf => pdf::pdf(d)?,
     })
 }
 

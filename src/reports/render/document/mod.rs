@@ -209,6 +209,28 @@ fn filters(s: &Summary, lang: Lang) -> Option<String> {
 
 /// The document for `s` with the deployment's letterhead, in `lang`.
 pub fn document(s: &Summary, head: &Letterhead, lang: Lang) -> Document {
+    let period = period::words(s.from, s.to, s.rule, lang);
+    let subject = if lang == Lang::Vi {
+        format!(
+            "Kết quả công tác tuyên truyền phòng, chống mua bán người {period} {}",
+            place(s, lang)
+        )
+    } else {
+        format!(
+            "Results of anti-human-trafficking outreach, {period}, {}",
+            place(s, lang)
+        )
+    };
+    Document {
+        body: body(s, lang),
+        ..frame(head, lang, s.made_on, subject)
+    }
+}
+
+/// A report (`BÁO CÁO`) made on `day` about `subject`, with the
+/// deployment's letterhead and an empty body: the parts every report of
+/// the service shares (the summary, the processing register).
+pub fn frame(head: &Letterhead, lang: Lang, day: chrono::NaiveDate, subject: String) -> Document {
     let vi = lang == Lang::Vi;
     let issuer = if head.issuer.is_empty() {
         vec![BLANK.to_string(), BLANK.to_string()]
@@ -216,7 +238,6 @@ pub fn document(s: &Summary, head: &Letterhead, lang: Lang) -> Document {
         head.issuer.clone()
     };
     let symbol = head.number_symbol.as_deref().unwrap_or("BC");
-    let day = s.made_on;
     let where_ = head.place.clone().unwrap_or_else(|| BLANK.to_string());
     let date_line = if vi {
         format!(
@@ -227,18 +248,6 @@ pub fn document(s: &Summary, head: &Letterhead, lang: Lang) -> Document {
         )
     } else {
         format!("{where_}, {}", date(day, lang))
-    };
-    let period = period::words(s.from, s.to, s.rule, lang);
-    let subject = if vi {
-        format!(
-            "Kết quả công tác tuyên truyền phòng, chống mua bán người {period} {}",
-            place(s, lang)
-        )
-    } else {
-        format!(
-            "Results of anti-human-trafficking outreach, {period}, {}",
-            place(s, lang)
-        )
     };
     let recipients = if head.recipients.is_empty() {
         if vi {
@@ -277,7 +286,7 @@ pub fn document(s: &Summary, head: &Letterhead, lang: Lang) -> Document {
                 format!("To: {a}")
             }
         }),
-        body: body(s, lang),
+        body: Vec::new(),
         recipients: (if vi { "Nơi nhận:" } else { "Recipients:" }, recipients),
         signer: if head.signer.is_empty() {
             vec![BLANK.to_string()]
