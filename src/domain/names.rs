@@ -2,7 +2,7 @@
 //! them (the dashboard's `i18n.js` holds the same words for the screens):
 //! the workbook's drop-down lists and the import's reading of them.
 
-use super::{AudienceBasis, IdType, Kind, TargetGroup, Topic};
+use super::{AudienceBasis, ConsentBy, IdType, Kind, LegalBasis, TargetGroup, Topic};
 
 /// A unit's name as answers print it. When another unit carries the same
 /// code (codes reused across the 2025 reform: two "Tỉnh Thái Nguyên"), its
@@ -94,6 +94,23 @@ pub fn basis(b: AudienceBasis) -> &'static str {
         AudienceBasis::Estimate => "Ước tính",
         AudienceBasis::Survey => "Khảo sát",
         AudienceBasis::PlatformCount => "Số liệu nền tảng",
+    }
+}
+
+/// A legal basis's Vietnamese name (the import template's list).
+pub fn legal_basis(b: LegalBasis) -> &'static str {
+    match b {
+        LegalBasis::Consent => "Đồng ý",
+        LegalBasis::LegalObligation => "Nghĩa vụ theo pháp luật",
+        LegalBasis::PublicTask => "Nhiệm vụ của cơ quan nhà nước",
+    }
+}
+
+/// Who consented, by its Vietnamese name.
+pub fn consent_by(c: ConsentBy) -> &'static str {
+    match c {
+        ConsentBy::Person => "Người tham dự",
+        ConsentBy::LegalRepresentative => "Cha mẹ, người giám hộ",
     }
 }
 

@@ -27,6 +27,10 @@ pub enum Shape {
     Basis,
     /// An identifier type (participants sheet).
     IdType,
+    /// The legal basis of the identifiers.
+    LegalBasis,
+    /// Who consented.
+    ConsentBy,
 }
 
 /// One column.
@@ -151,6 +155,24 @@ pub const EVENT_COLUMNS: &[Column] = &[
         header: "Cơ sở ước tính",
         shape: Shape::Basis,
         note: "Ước tính, Khảo sát hoặc Số liệu nền tảng (để trống là Ước tính).",
+    },
+    Column {
+        field: "legal_basis",
+        header: "Căn cứ thu thập định danh",
+        shape: Shape::LegalBasis,
+        note: "Khi có người tham gia ở trang Người tham gia: Đồng ý, Nghĩa vụ theo pháp luật hoặc Nhiệm vụ của cơ quan nhà nước. Bắt buộc từ 01/7/2027.",
+    },
+    Column {
+        field: "consent_by",
+        header: "Người đồng ý",
+        shape: Shape::ConsentBy,
+        note: "Khi căn cứ là Đồng ý: Người tham dự, hoặc Cha mẹ, người giám hộ (bắt buộc khi có mã học sinh).",
+    },
+    Column {
+        field: "legal_reference",
+        header: "Văn bản pháp luật quy định",
+        shape: Shape::Text,
+        note: "Khi căn cứ là nghĩa vụ hoặc nhiệm vụ: tên văn bản (bắt buộc khi có mã học sinh).",
     },
 ];
 

@@ -14,7 +14,9 @@ use super::columns::{
     Column, EVENT_COLUMNS, EVENTS_SHEET, PARTICIPANT_COLUMNS, PARTICIPANTS_SHEET, Shape, column_of,
 };
 use super::read::{Cell, Sheet};
-use crate::domain::{AudienceBasis, IdType, Kind, TargetGroup, Topic, names};
+use crate::domain::{
+    AudienceBasis, ConsentBy, IdType, Kind, LegalBasis, TargetGroup, Topic, names,
+};
 use crate::error::ApiError;
 
 /// One problem of a row: the column (its header as the sheet shows it) and
@@ -222,6 +224,25 @@ fn value(col: &Column, c: &Cell) -> Result<Value, String> {
                 names::parse(&t, AudienceBasis::ALL, names::basis, AudienceBasis::as_str)
                     .map(AudienceBasis::as_str)
                     .ok_or_else(|| format!("\"{}\" không có trong danh sách", short(&t)))?
+            )
+        }
+        Shape::LegalBasis => {
+            let t = text(c);
+            json!(
+                names::parse(&t, LegalBasis::ALL, names::legal_basis, LegalBasis::as_str)
+                    .map(LegalBasis::as_str)
+                    .ok_or_else(|| format!("\"{}\" không có trong danh sách căn cứ", short(&t)))?
+            )
+        }
+        Shape::ConsentBy => {
+            let t = text(c);
+            json!(
+                names::parse(&t, ConsentBy::ALL, names::consent_by, ConsentBy::as_str)
+                    .map(ConsentBy::as_str)
+                    .ok_or_else(|| format!(
+                        "\"{}\" không có trong danh sách người đồng ý",
+                        short(&t)
+                    ))?
             )
         }
         Shape::IdType => {

@@ -12,7 +12,9 @@ use super::columns::{
     PARTICIPANTS_SHEET, Shape,
 };
 use super::read::MAX_ROWS;
-use crate::domain::{AudienceBasis, IdType, Kind, TargetGroup, Topic, names};
+use crate::domain::{
+    AudienceBasis, ConsentBy, IdType, Kind, LegalBasis, TargetGroup, Topic, names,
+};
 use crate::error::ApiError;
 
 /// The hidden sheet holding the lists.
@@ -59,13 +61,23 @@ fn build(places: &[String]) -> Result<Vec<u8>, XlsxError> {
         .map(|t| names::id_type(*t))
         .collect();
     let place_refs: Vec<&str> = places.iter().map(String::as_str).collect();
-    let lists: [(&str, &[&str]); 6] = [
+    let legal: Vec<&str> = LegalBasis::ALL
+        .iter()
+        .map(|b| names::legal_basis(*b))
+        .collect();
+    let consent: Vec<&str> = ConsentBy::ALL
+        .iter()
+        .map(|c| names::consent_by(*c))
+        .collect();
+    let lists: [(&str, &[&str]); 8] = [
         ("Hình thức", &kinds),
         ("Chủ đề", &topics),
         ("Đối tượng", &groups),
         ("Cơ sở ước tính", &bases),
         ("Loại giấy tờ", &ids),
         ("Địa bàn", &place_refs),
+        ("Căn cứ thu thập định danh", &legal),
+        ("Người đồng ý", &consent),
     ];
     let list_ref = |col: usize, n: usize| {
         let letter = (b'A' + col as u8) as char;
@@ -93,6 +105,8 @@ fn build(places: &[String]) -> Result<Vec<u8>, XlsxError> {
                 Shape::TargetGroups => Some((2, false)),
                 Shape::Basis => Some((3, true)),
                 Shape::Area if !places.is_empty() => Some((5, false)),
+                Shape::LegalBasis => Some((6, true)),
+                Shape::ConsentBy => Some((7, true)),
                 _ => None,
             };
             if let Some((l, strict)) = list {

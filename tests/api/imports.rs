@@ -228,15 +228,23 @@ async fn a_workbook_in_the_template_s_form_imports_with_its_participants(app: Te
             "Số buổi",
             "Tổng lượt người tham dự",
             "Trong đó nữ",
+            "Căn cứ thu thập định danh",
+            "Người đồng ý",
         ]
         .iter()
         .enumerate()
         {
             ws.write_string(0, i as u16, *h).unwrap();
         }
-        for (r, (id, kind, sessions, total)) in [
-            ("L-1", "Lớp tập huấn", 1, 30),
-            ("L-2", "tiết dạy lồng ghép", 12, 240),
+        for (r, (id, kind, sessions, total, consent_by)) in [
+            ("L-1", "Lớp tập huấn", 1, 30, "Người tham dự"),
+            (
+                "L-2",
+                "tiết dạy lồng ghép",
+                12,
+                240,
+                "cha me, nguoi giam ho",
+            ),
         ]
         .iter()
         .enumerate()
@@ -253,6 +261,8 @@ async fn a_workbook_in_the_template_s_form_imports_with_its_participants(app: Te
             ws.write_number(r, 7, f64::from(*sessions)).unwrap();
             ws.write_number(r, 8, f64::from(*total)).unwrap();
             ws.write_number(r, 9, 10.0).unwrap();
+            ws.write_string(r, 10, "Đồng ý").unwrap();
+            ws.write_string(r, 11, *consent_by).unwrap();
         }
     }
     {
@@ -302,6 +312,24 @@ async fn a_workbook_in_the_template_s_form_imports_with_its_participants(app: Te
     // The citizen id typed twice (two spellings) is one person: 3 people.
     assert_eq!(totals["unique_participants"], 3);
     assert_eq!(totals["identified_attendances"], 4);
+    // The legal basis read from its columns (a pupil's: a guardian's consent).
+    let listed = json_of(app.get("/api/v1/events", &wu).await, 200).await;
+    let basis: std::collections::BTreeMap<String, (Value, Value)> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["external_id"].as_str().unwrap().to_string(),
+                (e["legal_basis"].clone(), e["consent_by"].clone()),
+            )
+        })
+        .collect();
+    assert_eq!(basis["L-1"], (json!("consent"), json!("person")));
+    assert_eq!(
+        basis["L-2"],
+        (json!("consent"), json!("legal_representative"))
+    );
 }
 
 async fn files_that_cannot_be_read_are_refused_and_write_nothing(app: TestApp) {
