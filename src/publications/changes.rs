@@ -8,7 +8,8 @@ use utoipa::ToSchema;
 use crate::db::DbConn;
 use crate::error::ApiError;
 
-use super::{Publication, get, parse};
+use super::{Publication, PublishRequest, TableSpec, compute_publication, get, parse};
+use crate::domain::calendar::PeriodRule;
 
 /// One cell that differs between two versions.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
@@ -38,6 +39,10 @@ pub struct Changes {
     pub since: i64,
     /// The latest version.
     pub version: i64,
+    /// Whether the latest version is compared with what a republish would
+    /// publish now (`live=true`: live figures changed since, by an
+    /// erasure or a correction), rather than with version `since`.
+    pub live: bool,
     /// Every cell whose value or suppression differs, by table, row and measure.
     pub changes: Vec<CellChange>,
 }
@@ -75,13 +80,67 @@ pub fn changes(conn: &mut DbConn, period: &str, since: i64) -> Result<Changes, A
             format!("a version of {period}: 1 to {}", latest.version),
         ));
     }
-    let old = cell_map(&parse(&get(conn, period, Some(since))?)?);
-    let new = cell_map(&parse(&latest)?);
+    let changes = diff(&parse(&get(conn, period, Some(since))?)?, &parse(&latest)?);
+    Ok(Changes {
+        period: period.to_string(),
+        since,
+        version: latest.version,
+        live: false,
+        changes,
+    })
+}
+
+/// The cells a republish would change now: the latest version against
+/// the publication its tables would give from today's live figures, with
+/// its threshold and against the same earlier versions (computed, not
+/// stored). Stored publications are never rewritten (an erasure changes
+/// live figures only); this says what a new version would.
+pub fn would_change(
+    conn: &mut DbConn,
+    period: &str,
+    rule: PeriodRule,
+) -> Result<Changes, ApiError> {
+    let latest = parse(&get(conn, period, None)?)?;
+    let req = PublishRequest {
+        title: latest.title.clone(),
+        period: period.to_string(),
+        tables: Some(
+            latest
+                .tables
+                .iter()
+                .map(|t| TableSpec {
+                    name: Some(t.name.clone()),
+                    group_by: t.group_by.join(","),
+                    filters: t.filters.clone(),
+                    analysis: t.analysis,
+                })
+                .collect(),
+        ),
+    };
+    let now = compute_publication(conn, &req, latest.threshold, rule)?.into_publication(
+        latest.title.clone(),
+        latest.version + 1,
+        chrono::Utc::now(),
+        latest.period_locked,
+        latest.threshold,
+    );
+    Ok(Changes {
+        period: period.to_string(),
+        since: latest.version,
+        version: latest.version,
+        live: true,
+        changes: diff(&latest, &now),
+    })
+}
+
+/// The cells that differ from `old` to `new`.
+fn diff(old: &Publication, new: &Publication) -> Vec<CellChange> {
+    let old = cell_map(old);
+    let new = cell_map(new);
     let mut keys: Vec<_> = old.keys().chain(new.keys()).cloned().collect();
     keys.sort();
     keys.dedup();
-    let changes = keys
-        .into_iter()
+    keys.into_iter()
         .filter_map(|k| {
             let before = old.get(&k).copied().unwrap_or((None, false));
             let after = new.get(&k).copied().unwrap_or((None, false));
@@ -98,11 +157,5 @@ pub fn changes(conn: &mut DbConn, period: &str, since: i64) -> Result<Changes, A
                 after_suppressed: after.1,
             })
         })
-        .collect();
-    Ok(Changes {
-        period: period.to_string(),
-        since,
-        version: latest.version,
-        changes,
-    })
+        .collect()
 }

@@ -414,6 +414,46 @@ fn whole_period(period: &Period) -> Request {
     }
 }
 
+/// A publication computed, not stored yet: what `publish` would store
+/// now (its version, time and lock state are set when it is stored).
+pub struct Computed {
+    /// The period.
+    pub period: Period,
+    /// The tables, disclosure control applied.
+    pub tables: Vec<PublishedTable>,
+    /// Withheld cells, in all tables.
+    pub suppressed_cells: usize,
+    /// The agencies its tables name.
+    pub agencies: Vec<PublishedAgency>,
+}
+
+impl Computed {
+    /// As a publication of `version` published `at`.
+    pub fn into_publication(
+        self,
+        title: String,
+        version: i64,
+        at: DateTime<Utc>,
+        locked: bool,
+        k: i64,
+    ) -> Publication {
+        Publication {
+            period: self.period.as_str().to_string(),
+            from: self.period.starts_on(),
+            to: self.period.ends_on(),
+            version,
+            title,
+            published_at: at,
+            period_locked: locked,
+            threshold: k,
+            measures: measure::published().map(|m| m.name.to_string()).collect(),
+            suppressed_cells: self.suppressed_cells,
+            agencies: self.agencies,
+            tables: self.tables,
+        }
+    }
+}
+
 /// Computes and stores a new version of a period's publication.
 pub fn publish(
     conn: &mut DbConn,
@@ -422,6 +462,66 @@ pub fn publish(
     k: i64,
     rule: PeriodRule,
 ) -> Result<PublicationRow, ApiError> {
+    let computed = compute_publication(conn, req, k, rule)?;
+    let title = req.title.trim().to_string();
+    let by = actor.name();
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let result = write_tx(conn, |conn| {
+            let version = store::latest_version(conn, computed.period.as_str())? + 1;
+            let locked = crate::db::periods::active_for(conn, computed.period.as_str())?.is_some();
+            let publication = Computed {
+                period: computed.period.clone(),
+                tables: computed.tables.clone(),
+                suppressed_cells: computed.suppressed_cells,
+                agencies: computed.agencies.clone(),
+            }
+            .into_publication(
+                title.clone(),
+                version,
+                crate::db::now().and_utc(),
+                locked,
+                k,
+            );
+            let content = serde_json::to_string(&publication)
+                .map_err(|e| ApiError::internal_with("serialising a publication", e))?;
+            let row = PublicationRow {
+                period: publication.period.clone(),
+                version,
+                title: title.clone(),
+                published_at: publication.published_at.naive_utc(),
+                published_by: by.clone(),
+                sha256: hex::encode(Sha256::digest(content.as_bytes())),
+                content,
+            };
+            store::insert(conn, &row)?;
+            audit::record(
+                conn,
+                actor,
+                "publish",
+                "publication",
+                &format!("{}/{version}", row.period),
+                None::<&()>,
+                Some(&PublicationSummary::from(row.clone())),
+            )?;
+            Ok(row)
+        });
+        match result {
+            // Another admin published the same period at the same moment.
+            Err(ApiError::Conflict { .. }) if attempt < 3 => continue,
+            other => return other,
+        }
+    }
+}
+
+/// Computes what a new version of a period's publication would hold now.
+pub fn compute_publication(
+    conn: &mut DbConn,
+    req: &PublishRequest,
+    k: i64,
+    rule: PeriodRule,
+) -> Result<Computed, ApiError> {
     let (period, specs) = check(req, rule)?;
     let people_of = tables::people_of(conn, &whole_period(&period))?;
     let mut memo = tables::Memo::default();
@@ -538,57 +638,13 @@ pub fn publish(
             totals: totals.ok_or_else(|| ApiError::internal("a table without totals"))?,
         });
     }
-    let title = req.title.trim().to_string();
     let agencies = agencies_named(conn, &out_tables)?;
-    let by = actor.name();
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        let result = write_tx(conn, |conn| {
-            let version = store::latest_version(conn, period.as_str())? + 1;
-            let publication = Publication {
-                period: period.as_str().to_string(),
-                from: period.starts_on(),
-                to: period.ends_on(),
-                version,
-                title: title.clone(),
-                published_at: crate::db::now().and_utc(),
-                period_locked: crate::db::periods::active_for(conn, period.as_str())?.is_some(),
-                threshold: k,
-                measures: measure::published().map(|m| m.name.to_string()).collect(),
-                suppressed_cells,
-                agencies: agencies.clone(),
-                tables: out_tables.clone(),
-            };
-            let content = serde_json::to_string(&publication)
-                .map_err(|e| ApiError::internal_with("serialising a publication", e))?;
-            let row = PublicationRow {
-                period: publication.period.clone(),
-                version,
-                title: title.clone(),
-                published_at: publication.published_at.naive_utc(),
-                published_by: by.clone(),
-                sha256: hex::encode(Sha256::digest(content.as_bytes())),
-                content,
-            };
-            store::insert(conn, &row)?;
-            audit::record(
-                conn,
-                actor,
-                "publish",
-                "publication",
-                &format!("{}/{version}", row.period),
-                None::<&()>,
-                Some(&PublicationSummary::from(row.clone())),
-            )?;
-            Ok(row)
-        });
-        match result {
-            // Another admin published the same period at the same moment.
-            Err(ApiError::Conflict { .. }) if attempt < 3 => continue,
-            other => return other,
-        }
-    }
+    Ok(Computed {
+        period,
+        tables: out_tables,
+        suppressed_cells,
+        agencies,
+    })
 }
 
 /// Version `version` of `period` (the latest when None): 404 when absent.

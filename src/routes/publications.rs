@@ -57,7 +57,11 @@ pub struct VersionQuery {
 pub struct ChangesQuery {
     /// The earlier version; the changes are to the latest.
     #[param(minimum = 1)]
-    pub since: i64,
+    pub since: Option<i64>,
+    /// `true` (admins): instead, the latest version against what a
+    /// republish would publish now from live figures (after an erasure or
+    /// a correction), computed and not stored.
+    pub live: Option<bool>,
 }
 
 fn period(text: &str, rule: PeriodRule) -> Result<Period, ApiError> {
@@ -197,7 +201,10 @@ pub async fn get_csv(
 
 /// The cells that changed from version `since` to the latest: value or
 /// withholding, by table, row and measure (rows that appeared or went
-/// too). Any token.
+/// too). Any token. With `live=true` (admins), the cells a republish would
+/// change now: the latest version against the same tables computed from
+/// live figures, disclosure control applied (after an erasure, which
+/// never rewrites a stored publication).
 #[utoipa::path(operation_id = "publications_changes", tag = "publications", security(("bearer" = [])),
     params(("period" = String, Path, pattern = r"^[0-9]{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$", description = "The period, e.g. `2025-Q3`"), ChangesQuery),
     responses((status = 200, description = "The changed cells", body = Changes), AuthErrors, NotFound,
@@ -205,12 +212,32 @@ pub async fn get_csv(
 #[get("/publications/{period}/changes")]
 pub async fn changes(
     state: web::Data<AppState>,
-    _who: Principal,
+    who: Principal,
     path: web::Path<String>,
     q: QueryParams<ChangesQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let p = period(&path.into_inner(), state.settings.period_rule)?;
-    let since = q.0.since;
-    let out = with_conn(&state, move |c| publications::changes(c, p.as_str(), since)).await?;
+    let rule = state.settings.period_rule;
+    let p = period(&path.into_inner(), rule)?;
+    let out = match (q.0.since, q.0.live.unwrap_or(false)) {
+        (Some(since), false) => {
+            with_conn(&state, move |c| publications::changes(c, p.as_str(), since)).await?
+        }
+        (None, true) => {
+            who.require_admin()?;
+            with_conn(&state, move |c| {
+                publications::changes::would_change(c, p.as_str(), rule)
+            })
+            .await?
+        }
+        (Some(_), true) => {
+            return Err(ApiError::field("live", "give since or live=true, not both"));
+        }
+        (None, false) => {
+            return Err(ApiError::field(
+                "since",
+                "required: the earlier version (or live=true)",
+            ));
+        }
+    };
     Ok(HttpResponse::Ok().json(out))
 }

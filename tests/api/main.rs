@@ -39,6 +39,7 @@ mod reach;
 mod readme;
 mod reporting_periods;
 mod reports;
+mod republish;
 mod retention;
 mod short_lived;
 mod stake;
