@@ -16,6 +16,7 @@ import { closeEvents, showList, translateEvents } from "./events.js";
 import { closeConsent, pendingCount, showConsent, translateConsent } from "./consent.js";
 import { closeImports, showImports, translateImports } from "./imports.js";
 import { closePeriods, showPeriods, translatePeriods } from "./admin-periods.js";
+import { closePrivacy, showPrivacy, translatePrivacy } from "./admin-privacy.js";
 import { closePeople, showPeople, translatePeople } from "./admin-people.js";
 
 const $ = (id) => document.getElementById(id);
@@ -1008,16 +1009,16 @@ async function enter(who) {
 // ---- the work screens (agencies and admins): their activities, and what
 // waits for their answer ----
 const SCREENS = ["dash", "events-screen", "event-form-screen", "consent-screen", "import-screen", "periods-screen",
-  "people-screen"];
+  "people-screen", "privacy-screen"];
 // The tabs each role has besides the figures, activities and answers.
-const ROLE_TABS = { agency: ["nav-import"], admin: ["nav-periods", "nav-people"] };
+const ROLE_TABS = { agency: ["nav-import"], admin: ["nav-periods", "nav-people", "nav-privacy"] };
 const work = { agency: null, scope: null };
 
 function show(id) {
   for (const s of SCREENS) $(s).hidden = s !== id;
   const tab = { dash: "nav-figures", "events-screen": "nav-events", "event-form-screen": "nav-events",
     "consent-screen": "nav-consent", "import-screen": "nav-import", "periods-screen": "nav-periods",
-    "people-screen": "nav-people" }[id];
+    "people-screen": "nav-people", "privacy-screen": "nav-privacy" }[id];
   for (const b of document.querySelectorAll("#work-nav button")) {
     if (b.id === tab) b.setAttribute("aria-current", "page"); else b.removeAttribute("aria-current");
   }
@@ -1083,6 +1084,7 @@ function leave() {
   closeImports();
   closePeriods();
   closePeople();
+  closePrivacy();
   showCount(0);
   show("dash");
   setPeriod("all");
@@ -1124,6 +1126,7 @@ $("lang").addEventListener("click", () => {
   translateImports();
   translatePeriods();
   translatePeople();
+  translatePrivacy();
   if (state.signedIn && state.isPublic) loadPublications().catch(fail);
   else if (state.signedIn && !$("dash").hidden) load();
 });
@@ -1133,4 +1136,5 @@ $("nav-consent").addEventListener("click", () => { show("consent-screen"); showC
 $("nav-import").addEventListener("click", () => showImports(workCtx()));
 $("nav-periods").addEventListener("click", () => showPeriods(workCtx()));
 $("nav-people").addEventListener("click", () => showPeople(workCtx()));
+$("nav-privacy").addEventListener("click", () => showPrivacy(workCtx()));
 startSession({ enter, leave, agencyName: (code) => state.names[code] });

@@ -1816,6 +1816,41 @@ async function adminScreens(browser) {
   await page.screenshot({ path: `${OUT}/people-after.png`, fullPage: true });
   await fits360(page, "people screen");
   await page.screenshot({ path: `${OUT}/people-360.png`, fullPage: true });
+
+  // Personal data (issue 34): a person at two activities asks what is
+  // held about them; the answer lists exactly those two, the request is
+  // listed with its deadlines, and the register downloads as Word.
+  await page.setViewportSize(DESKTOP);
+  const person = CCCD(7777);
+  for (const [ext, day] of [["privacy-1", "2024-04-02"], ["privacy-2", "2024-05-06"]]) {
+    await api("POST", "/api/v1/events", T.women, { external_id: ext, kind: "community_meeting", title: "Họp dân " + ext,
+      topics: ["human_trafficking"], start_date: day, end_date: day, area_code: "02110", attendance: { total: 20 },
+      participants: [{ id_type: "citizen_id", value: person }], legal_basis: "consent", consent_by: "person" });
+  }
+  check(await visible(page, "#nav-privacy"), "admin: the personal-data tab");
+  await page.click("#nav-privacy");
+  await page.waitForSelector("#privacy-screen:not([hidden]) #privacy-list", { timeout: 10000 });
+  await page.click("#prq-submit");
+  check(await text(page, "#prq-ids-error") === "Vui lòng gõ ít nhất một số của người đó.", "privacy: a number is needed");
+  await page.fill("#prq-ids", person.replace(/(\d{4})/g, "$1 "));
+  await page.fill("#prq-note", "Đơn số 12, nhận ngày 07/12/2026");
+  await page.click("#prq-submit");
+  await page.waitForSelector("#privacy-answer p", { timeout: 10000 });
+  const said = await text(page, "#privacy-answer p");
+  check(said.startsWith("Đã ghi nhận. Có 2 hoạt động ghi nhận người này"), "privacy: the access answer: " + said);
+  check(await page.locator("#privacy-answer table tbody tr").count() === 2, "privacy: both activities listed");
+  check(await page.inputValue("#prq-ids") === "", "privacy: the number typed is cleared from the page");
+  const asked = (await api("GET", "/api/v1/privacy/requests", T.admin)).items;
+  check(asked.length >= 1 && asked[0].events_found === 2 && asked[0].kind === "access", "privacy: the request stored: " + JSON.stringify(asked[0]));
+  check(await page.locator("#privacy-list tbody tr").count() === asked.length, "privacy: the requests listed");
+  await page.screenshot({ path: `${OUT}/privacy.png`, fullPage: true });
+  const [register] = await Promise.all([page.waitForEvent("download"), page.click("#privacy-docx")]);
+  check(/^so-dang-ky-xu-ly-du-lieu-ca-nhan-\d{4}-\d{2}-\d{2}\.docx$/.test(register.suggestedFilename()),
+    "privacy: the register as Word: " + register.suggestedFilename());
+  const registerText = docxText(await register.path());
+  check(registerText.includes("CƠ SỞ PHÁP LÝ") && registerText.includes("Sự đồng ý của chủ thể dữ liệu"),
+    "privacy: the register's document: " + registerText.slice(0, 300));
+  await fits360(page, "privacy screen");
   check(problems.length === 0, "admin page: " + problems.join("; "));
   await context.close();
 }

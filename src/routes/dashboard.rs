@@ -90,6 +90,11 @@ const FILES: &[(&str, &str, &str)] = &[
         include_str!("../../dashboard/admin-periods.js"),
     ),
     (
+        "admin-privacy.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../dashboard/admin-privacy.js"),
+    ),
+    (
         "admin-people.js",
         "text/javascript; charset=utf-8",
         include_str!("../../dashboard/admin-people.js"),

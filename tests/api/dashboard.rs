@@ -31,6 +31,7 @@ async fn the_dashboard_is_served_from_the_service_alone(app: TestApp) {
         ("/dashboard/period.js", "text/javascript"),
         ("/dashboard/imports.js", "text/javascript"),
         ("/dashboard/admin-periods.js", "text/javascript"),
+        ("/dashboard/admin-privacy.js", "text/javascript"),
         ("/dashboard/admin-people.js", "text/javascript"),
         ("/dashboard/dom.js", "text/javascript"),
         ("/dashboard/app.css", "text/css"),
