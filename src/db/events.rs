@@ -474,6 +474,26 @@ pub fn participant_keys_of(conn: &mut DbConn, seq: i64) -> QueryResult<Vec<Strin
         .load(conn)
 }
 
+/// The keys of several events' participants, by event seq.
+pub fn participant_keys_of_many(
+    conn: &mut DbConn,
+    seqs: &[i64],
+) -> QueryResult<HashMap<i64, Vec<String>>> {
+    use super::schema::participants;
+    let mut out: HashMap<i64, Vec<String>> = HashMap::new();
+    for chunk in seqs.chunks(2000) {
+        let rows: Vec<(i64, String)> = event_participants::table
+            .inner_join(participants::table)
+            .filter(event_participants::event_seq.eq_any(chunk))
+            .select((event_participants::event_seq, participants::key))
+            .load(conn)?;
+        for (seq, key) in rows {
+            out.entry(seq).or_default().push(key);
+        }
+    }
+    Ok(out)
+}
+
 /// Sets of several events.
 pub fn sets_of(conn: &mut DbConn, seqs: &[i64]) -> QueryResult<HashMap<i64, EventSets>> {
     let mut out: HashMap<i64, EventSets> =

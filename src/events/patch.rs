@@ -277,20 +277,37 @@ pub fn change_participants(
     })
 }
 
-/// The content hash `existing` has when sent again as stored: its body and
-/// its stored participant keys. A key rotation recomputes every event's
-/// hash so, once its keys are re-keyed, so that a re-sent event stays
-/// unchanged.
-pub fn stored_content_hash(
+/// A stored event's recomputed hash: its seq, its version, and the hash or
+/// why it no longer passes today's checks.
+pub type StoredHash = (i64, i64, Result<String, ApiError>);
+
+/// The content hash each of `rows` has when sent again as stored: its
+/// body and its stored participant keys, read for all of them at once. A
+/// key rotation recomputes every event's hash so, once its keys are
+/// re-keyed, so that a re-sent event stays unchanged. Per row: its seq, its
+/// version and the hash, or why it no longer passes today's checks.
+pub fn stored_content_hashes(
     conn: &mut DbConn,
     pseudonymizer: &Pseudonymizer,
-    existing: &EventRow,
-) -> Result<String, ApiError> {
-    let doc = as_body(&view(conn, existing.clone())?);
-    let keys: BTreeSet<String> = participant_keys_of(conn, existing.seq)?
-        .into_iter()
-        .collect();
-    revalidate(pseudonymizer, existing, doc, keys, false)?.content_hash()
+    rows: Vec<EventRow>,
+) -> Result<Vec<StoredHash>, ApiError> {
+    let seqs: Vec<i64> = rows.iter().map(|r| r.seq).collect();
+    let mut keys = crate::db::events::participant_keys_of_many(conn, &seqs)?;
+    let outs = super::view::views(conn, rows.clone())?;
+    Ok(rows
+        .iter()
+        .zip(outs)
+        .map(|(row, out)| {
+            let stored: BTreeSet<String> = keys
+                .remove(&row.seq)
+                .unwrap_or_default()
+                .into_iter()
+                .collect();
+            let hash = revalidate(pseudonymizer, row, as_body(&out), stored, false)
+                .and_then(|v| v.content_hash());
+            (row.seq, row.version, hash)
+        })
+        .collect())
 }
 
 #[cfg(test)]

@@ -189,9 +189,12 @@ fn run_to(
             };
             let mut hashes = Vec::with_capacity(seqs.len());
             let mut bad = 0;
-            for row in crate::db::events::by_seqs(c, &seqs)? {
-                match crate::events::patch::stored_content_hash(c, pseudonymizer, &row) {
-                    Ok(h) => hashes.push((row.seq, row.version, h)),
+            let rows = crate::db::events::by_seqs(c, &seqs)?;
+            for (seq, version, hash) in
+                crate::events::patch::stored_content_hashes(c, pseudonymizer, rows)?
+            {
+                match hash {
+                    Ok(h) => hashes.push((seq, version, h)),
                     Err(ApiError::Validation { .. }) => bad += 1,
                     Err(e) => return Err(e),
                 }
