@@ -466,19 +466,24 @@ impl TestApp {
     /// Runs the binary against this app's database and data directory (its
     /// key files), with no shipped units and no log.
     pub fn cli(&self, args: &[&str]) -> std::process::Output {
+        self.cli_command(args).output().unwrap()
+    }
+
+    /// The command [`Self::cli`] runs, to run elsewhere (another thread).
+    pub fn cli_command(&self, args: &[&str]) -> std::process::Command {
         let url = match &self.settings.database_url {
             DatabaseUrl::Postgres(u) => u.clone(),
             DatabaseUrl::Sqlite(p) => format!("sqlite://{}", p.display()),
         };
-        std::process::Command::new(env!("CARGO_BIN_EXE_campaign-tracker"))
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_campaign-tracker"));
+        command
             .env("DATA_DIR", self.data_dir.path())
             .env("DATABASE_URL", url)
             .env("JWT_KEYS", format!("{TEST_KID}:{TEST_KEY}"))
             .env("LOAD_AREAS", "false")
             .env("RUST_LOG", "off")
-            .args(args)
-            .output()
-            .unwrap()
+            .args(args);
+        command
     }
 
     /// A fresh connection to the test's database (for assertions on stored rows).

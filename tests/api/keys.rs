@@ -448,22 +448,11 @@ async fn writes_racing_a_rotation_store_only_the_new_chain(app: TestApp) {
         .await;
     }
     let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut command = app.cli_command(&["keys", "rotate-participant-key", "--batch", "1"]);
     let cli = {
-        let url = match &app.settings.database_url {
-            campaign_tracker::config::DatabaseUrl::Postgres(u) => u.clone(),
-            campaign_tracker::config::DatabaseUrl::Sqlite(p) => format!("sqlite://{}", p.display()),
-        };
-        let dir = app.data_dir.path().to_path_buf();
         let done = done.clone();
         std::thread::spawn(move || {
-            let out = std::process::Command::new(env!("CARGO_BIN_EXE_campaign-tracker"))
-                .env("DATA_DIR", dir)
-                .env("DATABASE_URL", url)
-                .env("LOAD_AREAS", "false")
-                .env("RUST_LOG", "off")
-                .args(["keys", "rotate-participant-key", "--batch", "1"])
-                .output()
-                .unwrap();
+            let out = command.output().unwrap();
             done.store(true, std::sync::atomic::Ordering::SeqCst);
             out
         })
