@@ -7,10 +7,17 @@
 //! with `Retry-After`. A token with [`IN_FLIGHT_PER_PLACE`] times
 //! `per_token` requests already running or waiting gets `429` with
 //! `Retry-After`.
+//!
+//! A place is held until the client has read the whole answer
+//! ([`Pass::hold`]), not only while it is computed: otherwise clients that
+//! read slowly (or many at once) would pile finished answers up in memory
+//! behind the places, unbounded.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use actix_web::web::Bytes;
 
 use crate::error::ApiError;
 
@@ -42,6 +49,59 @@ pub struct Pass {
     gate: Arc<Gate>,
     token: String,
     counted_globally: bool,
+}
+
+/// The size of the slices a held answer is written in: the HTTP layer asks
+/// for the next one only when it has sent the last, so an answer keeps its
+/// place until the client has read it.
+const SLICE: usize = 64 * 1024;
+
+impl Pass {
+    /// An answer's body that keeps this place until it has been written
+    /// out to the client (or the client went away).
+    pub fn hold(self, body: impl Into<Bytes>) -> Held {
+        self.hold_parts(vec![body.into()])
+    }
+
+    /// [`Pass::hold`] for a body in parts, answered one after the other.
+    pub fn hold_parts(self, parts: Vec<Bytes>) -> Held {
+        Held {
+            size: parts.iter().map(Bytes::len).sum(),
+            parts: parts.into(),
+            _pass: self,
+        }
+    }
+}
+
+/// A body holding its place; see [`Pass::hold`].
+#[derive(Debug)]
+pub struct Held {
+    parts: std::collections::VecDeque<Bytes>,
+    size: usize,
+    _pass: Pass,
+}
+
+impl actix_web::body::MessageBody for Held {
+    type Error = std::convert::Infallible;
+
+    fn size(&self) -> actix_web::body::BodySize {
+        actix_web::body::BodySize::Sized(self.size as u64)
+    }
+
+    fn poll_next(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<Bytes, Self::Error>>> {
+        let parts = &mut self.get_mut().parts;
+        while parts.front().is_some_and(Bytes::is_empty) {
+            parts.pop_front();
+        }
+        let Some(front) = parts.front_mut() else {
+            return std::task::Poll::Ready(None);
+        };
+        let slice = front.split_to(SLICE.min(front.len()));
+        std::task::Poll::Ready(Some(Ok(slice)))
+    }
 }
 
 impl Drop for Pass {

@@ -228,7 +228,10 @@ pub fn build_app(
     app.app_data(web::Data::new(routes))
         .configure(crate::routes::dashboard::configure)
         .service(web::redirect("/docs", "/docs/"))
-        .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", doc))
+        .service(
+            SwaggerUi::new("/docs/{_:.*}")
+                .external_url_unchecked("/openapi.json", crate::openapi::published(&doc)),
+        )
         .default_service(web::to(middleware::not_found_or_not_allowed))
         .wrap(actix_web::middleware::from_fn(
             middleware::check_request_target,
@@ -399,8 +402,14 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     crate::key_epoch::follow(state.pool.clone(), Arc::downgrade(&state.pseudonymizer));
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
     let grace = state.settings.shutdown_timeout.as_secs();
+    // Blocking work is database work (or writing an answer that holds a
+    // place): threads beyond the pool's connections would only wait, and
+    // each keeps its allocator's memory (hundreds of MB under a burst of
+    // large answers, measured in tests/faults/memory.rs).
+    let blocking = (state.settings.pool_size as usize).div_ceil(workers) + 1;
     Ok(HttpServer::new(move || build_app(state.clone()))
         .workers(workers)
+        .worker_max_blocking_threads(blocking)
         .shutdown_timeout(grace)
         .disable_signals()
         .listen(listener)?

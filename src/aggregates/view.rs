@@ -220,14 +220,26 @@ impl<'a> RowRef<'a> {
 
 /// The answer to `request` as JSON: the bytes `serde_json::to_vec` gives
 /// for [`AggregateAnswer::new`], written without copying the answer. The
-/// rows of a large answer are written in parts on every core and joined,
-/// into buffers sized up front.
+/// rows of a large answer are written in parts on every core. The parts
+/// are answered one after the other as they are ([`to_json_parts`]), never
+/// joined into one more copy of the body.
+#[cfg(test)]
 pub fn to_json(
     request: &Request,
     answer: &Answer,
     engine: Engine,
     locked: &[String],
 ) -> serde_json::Result<Vec<u8>> {
+    Ok(to_json_parts(request, answer, engine, locked)?.concat())
+}
+
+/// [`to_json`] in parts whose concatenation is the answer.
+pub fn to_json_parts(
+    request: &Request,
+    answer: &Answer,
+    engine: Engine,
+    locked: &[String],
+) -> serde_json::Result<Vec<Vec<u8>>> {
     let dims: &[Dimension] = &request.group_by;
     let rows = &answer.rows;
     let threads = if rows.len() < PARALLEL_ROWS {
@@ -256,19 +268,19 @@ pub fn to_json(
         engine,
         locked_periods: locked.to_vec(),
     };
-    let mut out = Vec::with_capacity(parts.iter().map(Vec::len).sum::<usize>() + 2048);
-    out.extend_from_slice(b"{\"rows\":[");
-    for (i, part) in parts.iter().filter(|p| !p.is_empty()).enumerate() {
+    let mut out = vec![b"{\"rows\":[".to_vec()];
+    for (i, part) in parts.into_iter().filter(|p| !p.is_empty()).enumerate() {
         if i > 0 {
-            out.push(b',');
+            out.push(b",".to_vec());
         }
-        out.extend_from_slice(part);
+        out.push(part);
     }
-    out.extend_from_slice(b"],\"totals\":");
-    serde_json::to_writer(&mut out, &answer.totals)?;
-    out.extend_from_slice(b",\"meta\":");
-    serde_json::to_writer(&mut out, &meta)?;
-    out.push(b'}');
+    let mut tail = b"],\"totals\":".to_vec();
+    serde_json::to_writer(&mut tail, &answer.totals)?;
+    tail.extend_from_slice(b",\"meta\":");
+    serde_json::to_writer(&mut tail, &meta)?;
+    tail.push(b'}');
+    out.push(tail);
     Ok(out)
 }
 

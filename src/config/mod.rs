@@ -351,11 +351,7 @@ impl Settings {
             )?,
             heavy_at_once: parse_num(get("HEAVY_AT_ONCE"), "HEAVY_AT_ONCE", 4usize)?,
             heavy_per_token: parse_num(get("HEAVY_PER_TOKEN"), "HEAVY_PER_TOKEN", 2usize)?,
-            answer_cells_max: parse_num(
-                get("ANSWER_CELLS_MAX"),
-                "ANSWER_CELLS_MAX",
-                1_000_000usize,
-            )?,
+            answer_cells_max: parse_num(get("ANSWER_CELLS_MAX"), "ANSWER_CELLS_MAX", 250_000usize)?,
             load_areas,
             participant_key: match get("PARTICIPANT_KEY") {
                 None => None,

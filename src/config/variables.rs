@@ -88,8 +88,8 @@ pub const VARIABLES: &[Variable] = &[
     },
     Variable {
         name: "ANSWER_CELLS_MAX",
-        default: "`1000000`",
-        meaning: "largest aggregate answer (rows x columns); a larger one is a 422 saying how to narrow it",
+        default: "`250000`",
+        meaning: "largest aggregate answer (rows x columns, e.g. 12,500 rows of 20 columns); a larger one is a 422 saying how to narrow it",
     },
     Variable {
         name: "RATE_LIMIT_PER_MINUTE",

@@ -470,8 +470,9 @@ async fn answer(
         request.filters.scope = who.agency.clone();
     }
     super::slice::scope_area(&state, &who, &mut request.filters.area).await?;
-    // One of the places for heavy answers, held until the answer is written.
-    let _place = state.heavy.enter(&who.jti).await?;
+    // One of the places for heavy answers, held until the client has read
+    // the answer.
+    let place = state.heavy.enter(&who.jti).await?;
     let started = std::time::Instant::now();
     let (answer, engine, locked) = {
         let request = request.clone();
@@ -521,7 +522,7 @@ async fn answer(
         };
         return Ok(HttpResponse::Ok()
             .content_type("text/csv; charset=utf-8")
-            .body(body));
+            .body(place.hold(body)));
     }
     if let Format::Xlsx(lang) | Format::PeopleCsv(lang) = format {
         let agencies: Vec<(String, String, String)> = with_conn(&state, crate::agencies::list)
@@ -557,9 +558,9 @@ async fn answer(
                 header::CONTENT_DISPOSITION,
                 format!("attachment; filename=\"{name}\""),
             ))
-            .body(body));
+            .body(place.hold(body)));
     }
-    let write = move || aggregates::view::to_json(&request, &answer, engine, &locked);
+    let write = move || aggregates::view::to_json_parts(&request, &answer, engine, &locked);
     let body = if here {
         write()
     } else {
@@ -568,5 +569,5 @@ async fn answer(
     .map_err(|e| ApiError::internal_with("writing an aggregate answer", e))?;
     Ok(HttpResponse::Ok()
         .content_type(header::ContentType::json())
-        .body(body))
+        .body(place.hold_parts(body.into_iter().map(Into::into).collect())))
 }

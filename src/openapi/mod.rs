@@ -7,6 +7,8 @@ use utoipa::openapi::security::{
 };
 use utoipa_actix_web::AppExt;
 
+mod open_enums;
+
 /// Base document; paths come from [`crate::routes::configure`].
 #[derive(OpenApi)]
 #[openapi(
@@ -191,6 +193,18 @@ pub fn tidy(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     doc
 }
 
+/// The document as served and committed: [`tidy`]'s, with the answers'
+/// enumerations opened ([`open_enums`]) and that rule stated in its
+/// description. (A JSON value: utoipa's types cannot read an `anyOf` with
+/// siblings back.)
+pub fn published(doc: &utoipa::openapi::OpenApi) -> serde_json::Value {
+    let mut value = serde_json::to_value(doc).unwrap_or_default();
+    open_enums::open_output_enums(&mut value);
+    let description = value["info"]["description"].as_str().unwrap_or_default();
+    value["info"]["description"] = format!("{description}\n\n{}", open_enums::RULE).into();
+    value
+}
+
 /// An operation's summary: its description's first clause, up to the
 /// first `:`, `;` or end of sentence outside parentheses and code, on one
 /// line, without its final period (e.g. "Reset a password (admin)"); the
@@ -220,8 +234,7 @@ pub fn summary_of(text: &str) -> String {
 
 /// The document as pretty JSON with a trailing newline (what `openapi/openapi.json` holds).
 pub fn document_json() -> String {
-    let mut s = document()
-        .to_pretty_json()
+    let mut s = serde_json::to_string_pretty(&published(&document()))
         .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
     s.push('\n');
     s
@@ -285,6 +298,16 @@ mod tests {
         assert_eq!(
             v["components"]["securitySchemes"]["bearer"]["scheme"],
             "bearer"
+        );
+        // Answers carry open enumerations, requests closed ones.
+        let schemas = &v["components"]["schemas"];
+        assert_eq!(
+            schemas["EventOut"]["properties"]["kind"]["anyOf"][1]["type"],
+            "string"
+        );
+        assert_eq!(
+            schemas["EventInput"]["properties"]["kind"]["$ref"],
+            "#/components/schemas/Kind"
         );
     }
 }

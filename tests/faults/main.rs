@@ -20,18 +20,18 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 use serde_json::{Value, json};
 
-#[path = "common/pg.rs"]
+#[path = "../common/pg.rs"]
 mod pg;
 use pg::{fresh_pg_database, report_skipped};
 
 /// Fault tests that stop PostgreSQL must not overlap.
 static SERIAL: Mutex<()> = Mutex::new(());
 
-fn bin() -> Command {
+pub(crate) fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_campaign-tracker"))
 }
 
-struct Service {
+pub(crate) struct Service {
     child: Child,
     addr: String,
     log: Arc<Mutex<String>>,
@@ -248,7 +248,7 @@ fn verify(conn: &mut DbConn, acked: &[String]) {
     );
 }
 
-fn env_for(dir: &std::path::Path, url: Option<&str>) -> Vec<(String, String)> {
+pub(crate) fn env_for(dir: &std::path::Path, url: Option<&str>) -> Vec<(String, String)> {
     let mut env = vec![
         ("DATA_DIR".to_string(), dir.display().to_string()),
         ("RATE_LIMIT_PER_MINUTE".into(), "0".into()),
@@ -579,4 +579,24 @@ async fn sigterm_under_load_exits_within_15_s_and_loses_nothing_on_postgres() {
         &mut DbConn::Pg(PgConnection::establish(db.url()).unwrap()),
         &acked,
     );
+}
+
+mod memory;
+
+#[actix_web::test]
+async fn attacks_stay_within_the_memory_budget_on_sqlite() {
+    memory::attacks_stay_within_the_memory_budget(None).await;
+}
+
+#[actix_web::test]
+#[expect(
+    clippy::await_holding_lock,
+    reason = "the lock serialises whole tests, each on its own runtime thread"
+)]
+async fn attacks_stay_within_the_memory_budget_on_postgres() {
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(db) = fresh_pg_database() else {
+        return;
+    };
+    memory::attacks_stay_within_the_memory_budget(Some(db.url())).await;
 }
