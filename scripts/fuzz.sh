@@ -58,7 +58,7 @@ run_one() {
     --exclude-name "POST /api/v1/accounts/{id}/reset-password"
     --exclude-name "POST /api/v1/agencies" --exclude-name "PATCH /api/v1/agencies/{code}"
     --exclude-name "POST /api/v1/tokens" --exclude-name "GET /api/v1/tokens" --exclude-name "DELETE /api/v1/tokens/{id}"
-    --exclude-name "GET /api/v1/audit" --exclude-name "POST /api/v1/areas" --exclude-name "POST /api/v1/areas/import"
+    --exclude-name "GET /api/v1/audit" --exclude-name "GET /api/v1/audit/short-lived-events" --exclude-name "POST /api/v1/areas" --exclude-name "POST /api/v1/areas/import"
     --exclude-name "POST /api/v1/areas/successors/import" --exclude-name "POST /api/v1/periods"
     --exclude-name "POST /api/v1/periods/{period}/reopen" --exclude-name "POST /api/v1/publications"
     --exclude-name "POST /api/v1/privacy/requests" --exclude-name "GET /api/v1/privacy/requests"
@@ -113,7 +113,7 @@ sys.exit(schemathesis())' \
     tail -n 25 "$dir/st-$role.log"
     if [ "$status" != 0 ]; then
       echo "fuzz: schemathesis failed for $name as $role (see above)" >&2
-      break
+      [ -n "${FUZZ_ALL_ROLES:-}" ] || break
     fi
   done
   kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""

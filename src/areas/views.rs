@@ -167,8 +167,10 @@ pub struct ImportSummary {
 pub struct NewArea {
     /// Code, unique among the units valid in the same period: 1-32 letters,
     /// digits, `.`, `-` or `_` (official codes are digits).
+    #[schema(pattern = r"^[A-Za-z0-9._-]{1,32}$")]
     pub code: String,
     /// Name (1-200 characters).
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     /// Tier: a village hangs under a commune, a commune under a district or
     /// a province, a district under a province.

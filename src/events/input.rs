@@ -79,21 +79,33 @@ pub struct ParticipantInput {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EventInput {
-    /// The agency's own id for the event (1-128 characters), unique per agency:
-    /// the idempotency key.
-    #[schema(required = true, nullable = false)]
+    /// The agency's own id for the event (1-128 characters, no control
+    /// characters, not only spaces), unique per agency: the idempotency key.
+    #[schema(
+        required = true,
+        nullable = false,
+        min_length = 1,
+        max_length = 128,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub external_id: Option<String>,
     /// What kind of outreach it was.
     #[schema(required = true, nullable = false, value_type = Kind)]
     pub kind: Option<String>,
-    /// Title, 1-300 characters.
-    #[schema(required = true, nullable = false)]
+    /// Title, 1-300 characters, not only spaces.
+    #[schema(
+        required = true,
+        nullable = false,
+        min_length = 1,
+        max_length = 300,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+    )]
     pub title: Option<String>,
     /// Free text, up to 5,000 characters.
     #[serde(default)]
     pub description: Option<String>,
     /// A non-empty set of topics.
-    #[schema(required = true, nullable = false, value_type = Vec<Topic>)]
+    #[schema(required = true, nullable = false, value_type = Vec<Topic>, min_items = 1)]
     pub topics: Option<Vec<String>>,
     /// First day (ISO date, Vietnam's calendar); not before 2000-01-01, not after tomorrow.
     #[schema(required = true, nullable = false, value_type = String, format = Date, example = "2024-03-08")]

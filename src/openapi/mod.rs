@@ -8,6 +8,7 @@ use utoipa::openapi::security::{
 use utoipa_actix_web::AppExt;
 
 mod open_enums;
+mod rules;
 
 /// Base document; paths come from [`crate::routes::configure`].
 #[derive(OpenApi)]
@@ -195,11 +196,13 @@ pub fn tidy(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
 
 /// The document as served and committed: [`tidy`]'s, with the answers'
 /// enumerations opened ([`open_enums`]) and that rule stated in its
-/// description. (A JSON value: utoipa's types cannot read an `anyOf` with
+/// description, and the rules every request reader enforces stated on
+/// parameters and bodies ([`rules`]). (A JSON value: utoipa's types cannot read an `anyOf` with
 /// siblings back.)
 pub fn published(doc: &utoipa::openapi::OpenApi) -> serde_json::Value {
     let mut value = serde_json::to_value(doc).unwrap_or_default();
     open_enums::open_output_enums(&mut value);
+    rules::state_reader_rules(&mut value);
     let description = value["info"]["description"].as_str().unwrap_or_default();
     value["info"]["description"] = format!("{description}\n\n{}", open_enums::RULE).into();
     value

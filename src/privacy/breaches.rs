@@ -27,6 +27,24 @@ pub const CATEGORIES: [&str; 6] = [
 ];
 const MAX_TEXT: usize = 2000;
 
+/// The schema of `data_categories` in a request: 1 to 6 of [`CATEGORIES`].
+fn categories_schema() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(CATEGORIES)),
+        )
+        .min_items(Some(1))
+        .max_items(Some(CATEGORIES.len()))
+        .description(Some(
+            "Categories of data concerned, at least one: `citizen_id`, `phone`, \
+             `student_id` (children's data), `accounts`, `aggregates`, `other`.",
+        ))
+        .build()
+}
+
 /// A breach to record.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -39,7 +57,7 @@ pub struct NewBreach {
     pub description: String,
     /// Categories of data concerned, at least one: `citizen_id`, `phone`,
     /// `student_id` (children's data), `accounts`, `aggregates`, `other`.
-    #[schema(min_items = 1, max_items = 6)]
+    #[schema(schema_with = categories_schema)]
     pub data_categories: Vec<String>,
     /// About how many people it concerns.
     #[schema(minimum = 0)]

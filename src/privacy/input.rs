@@ -54,7 +54,7 @@ pub struct RequestInput {
     pub identifier: Option<IdentifierInput>,
     /// The person's identifiers (citizen id, phones, ...), 1 to 20.
     #[serde(default)]
-    #[schema(max_items = 20)]
+    #[schema(min_items = 1, max_items = 20)]
     pub identifiers: Option<Vec<IdentifierInput>>,
     /// Free text about the request (how the person was identified, the
     /// file number of the letter), up to 500 characters. It must hold no

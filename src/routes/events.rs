@@ -205,7 +205,7 @@ pub struct BatchBody {
     /// shaped like `EventInput` or a deletion
     /// (`{"delete": {"external_id", "reason"}}`). An item that is neither is
     /// answered `invalid` with its errors; it does not reject the batch.
-    #[schema(value_type = Vec<BatchItemInput>)]
+    #[schema(value_type = Vec<BatchItemInput>, min_items = 1, max_items = 1000)]
     pub items: Vec<serde_json::Value>,
 }
 

@@ -21,7 +21,7 @@ pub struct LockRequest {
     /// `2025` (a year), `2025-Q3` (a quarter) or `2025-07` (a month).
     #[schema(
         example = "2025-Q3",
-        pattern = r"^[0-9]{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$"
+        pattern = r"^(19[0-9]{2}|20[0-9]{2}|2100)(-Q[1-4]|-(0[1-9]|1[0-2]))?$"
     )]
     pub period: String,
     /// Why: usually the report the figures were signed in.
