@@ -4,7 +4,8 @@
 # reasons, the few per-operation exceptions),
 # on SQLite and on PostgreSQL, once per role (admin, agency, viewer).
 # Usage: scripts/fuzz.sh [sqlite|postgres|both]   (default both)
-# Env: FUZZ_EXAMPLES (per operation, default 40), TEST_DATABASE_URL for PostgreSQL.
+# Env: FUZZ_EXAMPLES (per operation, default 40), TEST_DATABASE_URL for PostgreSQL,
+# FUZZ_ALL_ROLES=1 to run every role even after one failed (to see every failure).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 which_db=${1:-both}

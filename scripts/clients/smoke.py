@@ -148,4 +148,25 @@ csv = reach_overlap_csv.sync_detailed(client=viewer)
 frame = pd.read_csv(io.StringIO(csv.content.decode("utf-8")))
 check(list(frame["row_type"]) == ["combination", "combination", "pair", "total"], f"overlap CSV: {frame}")
 check(int(frame[frame["row_type"] == "total"].iloc[0]["people"]) == 5, "overlap CSV total")
-print("smoke: ok (client calls, claim, link, aggregates, overlap and frequency, JSON and CSV checked)")
+# A publication's CSV as pandas reads it (issue 29): the admin locks the
+# month and publishes a table by kind and one by province; codes stay text
+# because no key cell is empty (a table not split by a key says TOTAL).
+from campaign_tracker_client.api.periods import periods_lock
+from campaign_tracker_client.api.publications import publications_get_csv, publications_publish
+from campaign_tracker_client.models import LockRequest, PublishRequest, TableSpec
+
+admin = client(os.environ["ADMIN"])
+month = DAY.strftime("%Y-%m")
+periods_lock.sync_detailed(client=admin, body=LockRequest(period=month, reason="smoke"))
+published = publications_publish.sync_detailed(client=admin, body=PublishRequest(
+    title="smoke", period=month, tables=[TableSpec(group_by="kind"), TableSpec(group_by="area:province")]))
+check(published.status_code in (200, 201), f"publish: {published.status_code} {published.content[:300]!r}")
+csv = publications_get_csv.sync_detailed(client=viewer, period=month)
+check(csv.status_code == 200, f"publication CSV: {csv.status_code}")
+frame = pd.read_csv(io.StringIO(csv.content.decode("utf-8")))
+check(not frame["province"].isna().any(), f"no empty province cell: {list(frame['province'])}")
+by_province = frame[(frame["table"] == "area:province") & (frame["row_type"] == "row")]
+check(list(by_province["province"]) == ["01"], f"publication province codes as text: {list(frame['province'])}")
+by_kind = frame[(frame["table"] == "kind") & (frame["row_type"] == "row")]
+check(set(by_kind["province"]) == {"TOTAL"}, f"a table not split by province: {list(by_kind['province'])}")
+print("smoke: ok (client calls, claim, link, aggregates, overlap and frequency, JSON and CSV, a publication's CSV checked)")

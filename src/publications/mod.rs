@@ -118,7 +118,7 @@ pub struct PublishRequest {
     /// The period: `2025`, `2025-Q3` or `2025-07`.
     #[schema(
         example = "2025-Q3",
-        pattern = r"^[0-9]{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$"
+        pattern = r"^(19[0-9]{2}|20[0-9]{2}|2100)(-Q[1-4]|-(0[1-9]|1[0-2]))?$"
     )]
     pub period: String,
     /// The tables (1 to 20). Default: by agency, kind, target group,

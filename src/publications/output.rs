@@ -1,6 +1,8 @@
 //! A publication as CSV: one line per row of every table and one totals
 //! line per table (`row_type` `total`, never a sum of rows, `TOTAL` in
-//! every key column); a withheld
+//! every key column). A row of a table not split by a key column also says
+//! `TOTAL` there (the row covers all its values), so no code column has an
+//! empty cell that would make pandas read its codes as numbers; a withheld
 //! value is an empty cell named in the `suppressed` column, never a zero.
 
 use crate::aggregates::csv::{finish, safe_cell};
@@ -55,6 +57,7 @@ pub fn to_csv(p: &Publication) -> Result<String, ApiError> {
     let csv_err = |e: ::csv::Error| ApiError::internal(format!("writing CSV: {e}"));
     w.write_record(&header).map_err(csv_err)?;
     for t in &p.tables {
+        let splits_by = |k: &str| t.rows.iter().any(|r| r.key.contains_key(k));
         let lines = t
             .rows
             .iter()
@@ -64,6 +67,7 @@ pub fn to_csv(p: &Publication) -> Result<String, ApiError> {
             let mut line = vec![safe_cell(&t.name), kind.to_string()];
             for k in &keys {
                 line.push(match key {
+                    Some(_) if !splits_by(k) => "TOTAL".into(),
                     Some(key) => key
                         .get(k)
                         .cloned()

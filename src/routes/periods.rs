@@ -150,7 +150,7 @@ pub async fn lock(
 /// again. The lock stays in the history (`GET /periods?all=true`) with who
 /// reopened it and why; both are in the audit log.
 #[utoipa::path(operation_id = "periods_reopen", tag = "periods", security(("bearer" = [])), request_body = ReopenRequest,
-    params(("period" = String, Path, pattern = r"^[0-9]{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$", description = "The locked period, e.g. `2025-Q3`")),
+    params(("period" = String, Path, pattern = r"^(19[0-9]{2}|20[0-9]{2}|2100)(-Q[1-4]|-(0[1-9]|1[0-2]))?$", description = "The locked period, e.g. `2025-Q3`")),
     responses((status = 200, description = "Reopened", body = PeriodLock), AuthErrors, BodyErrors, NotFound))]
 #[post("/periods/{period}/reopen")]
 pub async fn reopen(

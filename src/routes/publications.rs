@@ -153,7 +153,7 @@ pub async fn list(
 /// One version of a period's publication (the latest by default), exactly
 /// the JSON whose SHA-256 is its `sha256` (and `ETag`). Any token.
 #[utoipa::path(operation_id = "publications_get", tag = "publications", security(("bearer" = [])),
-    params(("period" = String, Path, pattern = r"^[0-9]{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$", description = "The period, e.g. `2025-Q3`"), VersionQuery),
+    params(("period" = String, Path, pattern = r"^(19[0-9]{2}|20[0-9]{2}|2100)(-Q[1-4]|-(0[1-9]|1[0-2]))?$", description = "The period, e.g. `2025-Q3`"), VersionQuery),
     responses((status = 200, description = "The publication", body = Publication,
         headers(("ETag" = String, description = "Its SHA-256, quoted"))), AuthErrors, NotFound,
         (status = 422, description = "Invalid period or version", body = Problem, content_type = "application/problem+json")))]
@@ -177,7 +177,7 @@ pub async fn get_one(
 /// a `total` line per table; a withheld value is empty and named in the
 /// `suppressed` column. Any token.
 #[utoipa::path(operation_id = "publications_get_csv", tag = "publications", security(("bearer" = [])),
-    params(("period" = String, Path, pattern = r"^[0-9]{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$", description = "The period, e.g. `2025-Q3`"), VersionQuery),
+    params(("period" = String, Path, pattern = r"^(19[0-9]{2}|20[0-9]{2}|2100)(-Q[1-4]|-(0[1-9]|1[0-2]))?$", description = "The period, e.g. `2025-Q3`"), VersionQuery),
     responses((status = 200, description = "The publication as CSV", body = String, content_type = "text/csv"), AuthErrors, NotFound,
         (status = 422, description = "Invalid period or version", body = Problem, content_type = "application/problem+json")))]
 #[get("/publications/{period}.csv")]
@@ -206,7 +206,7 @@ pub async fn get_csv(
 /// live figures, disclosure control applied (after an erasure, which
 /// never rewrites a stored publication).
 #[utoipa::path(operation_id = "publications_changes", tag = "publications", security(("bearer" = [])),
-    params(("period" = String, Path, pattern = r"^[0-9]{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$", description = "The period, e.g. `2025-Q3`"), ChangesQuery),
+    params(("period" = String, Path, pattern = r"^(19[0-9]{2}|20[0-9]{2}|2100)(-Q[1-4]|-(0[1-9]|1[0-2]))?$", description = "The period, e.g. `2025-Q3`"), ChangesQuery),
     responses((status = 200, description = "The changed cells", body = Changes), AuthErrors, NotFound,
         (status = 422, description = "No such earlier version", body = Problem, content_type = "application/problem+json")))]
 #[get("/publications/{period}/changes")]

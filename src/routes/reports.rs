@@ -41,7 +41,7 @@ super::slice::slice_query! {
         /// publication instead of live figures, withheld values marked.
         /// Public tokens must give it (they read publications only); no
         /// other filter applies then.
-        #[param(value_type = Option<String>, pattern = r"^[0-9]{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$")]
+        #[param(value_type = Option<String>, pattern = r"^(19[0-9]{2}|20[0-9]{2}|2100)(-Q[1-4]|-(0[1-9]|1[0-2]))?$")]
         pub period: Option<String>,
     }
 }

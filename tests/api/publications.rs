@@ -920,6 +920,18 @@ async fn lock_publish_republish_and_changes(app: TestApp) {
         let cells: Vec<&str> = l.split(',').collect();
         assert!(cells[2..keys].iter().all(|c| *c == "TOTAL"), "{l}");
     }
+    // And no key cell is empty: a table not split by a key says TOTAL
+    // there, so a code column never mixes codes with empty cells.
+    for l in &lines[1..] {
+        let cells: Vec<&str> = l.split(',').collect();
+        assert!(cells[2..keys].iter().all(|c| !c.is_empty()), "{l}");
+    }
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("kind,row,") && l.contains(",TOTAL,")),
+        "{csv}"
+    );
     // The identified share stands beside the identified person-times: the
     // line's own published values divided, empty where one is withheld.
     let header: Vec<&str> = lines[0].split(',').collect();
