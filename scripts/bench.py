@@ -36,7 +36,7 @@ BIN = ROOT / "target/release/campaign-tracker"
 CLIENT = ROOT / "target/release/examples/bench_client"
 WORK = ROOT / "target/bench"
 PG = "postgres://root@127.0.0.1:5432"
-PORT = 18080
+PORT = int(os.environ.get("BENCH_PORT", "18080"))
 URL = f"http://127.0.0.1:{PORT}/api/v1"
 AGENCIES = ["police", "womens-union", "education", "labour"]
 SEED = 1
@@ -910,6 +910,8 @@ def main():
                    help="phases to run (baselines: the SQL path, plain PostgreSQL, DuckDB and chDB beside the aggregates; "
                         "publish: a year's publication, not run by default; "
                         "candidates: walking the duplicate candidates, not run by default; "
+                        "attack: the heaviest aggregate and the memory attacks of issue 29, then SIGTERM, "
+                        "not run by default; "
                         "import: a 10,000-row workbook through POST /imports; report: a province's quarter report "
                         "over its ~90 communes; rotate: the participant key's rotation over the import's data; "
                         "these three alone, not run by default)")
@@ -954,6 +956,9 @@ def main():
         publish_runs(a, agg_data, results)
     if "candidates" in a.only:
         candidate_runs(a, agg_data, results)
+    if "attack" in a.only:
+        from bench_attack import attack_runs
+        attack_runs(a, results, lambda backend: aggregates_service(backend, agg_data, a, results), log)
     if "freshness" in a.only and "postgres" in a.backends:
         freshness(a, results)
     results["seconds"] = time.monotonic() - started
