@@ -128,6 +128,13 @@ valid = hxl.schema(None, callback=lambda e: problems.append(f"{e.message} {e.val
 check(valid and not problems, f"libhxl: {problems}")
 tags = [c.display_tag for c in dataset(hxl_csv.content).columns]
 check(tags[:5] == ["#meta+row_type", "#adm1+code", "#adm1+name", "#date+month", "#activity+type"], f"tags: {tags}")
+# A tool that sums an HXL column leaves the totals lines out by their tag:
+# the rows kept by `#meta+row_type=row` add up to the totals line.
+rows_only = dataset(hxl_csv.content).with_rows("#meta+row_type=row")
+summed = sum(int(row.get("#reached+total")) for row in rows_only)
+totals_line = [row for row in dataset(hxl_csv.content) if row.get("#meta+row_type") == "total"]
+check(len(totals_line) == 1 and int(totals_line[0].get("#reached+total")) == summed,
+      f"HXL rows sum to the total: {summed} vs {[r.get('#reached+total') for r in totals_line]}")
 quarters = aggregates_query_csv.sync_detailed(client=viewer, group_by="period:quarter,target_group", hxl=True)
 problems.clear()
 valid = hxl.schema(None, callback=lambda e: problems.append(f"{e.message} {e.value!r}")).validate(
