@@ -170,6 +170,11 @@ pub struct Measure {
     /// Whether publications carry it (first-time and cumulative people
     /// depend on a history before the period, so they are not published).
     pub published: bool,
+    /// The measure it is a part of, in every cell (women's person-times are
+    /// at most all person-times): a publication withholds it wherever that
+    /// one is withheld, since a published part bounds the whole from below,
+    /// and parts that add up to the whole would pin it.
+    pub part_of: Option<&'static str>,
     /// Its value (None: not reported).
     pub get: fn(&Measures) -> Option<Value>,
     /// Its column in the aggregate statement; None for the measures counted
@@ -185,6 +190,7 @@ pub const MEASURES: &[Measure] = &[
         hxl: "#activity+num",
         additive: true,
         published: true,
+        part_of: None,
         get: |m| Some(Value::Count(m.events)),
         sql: Some(Summed {
             expr: "COUNT(*)",
@@ -197,6 +203,7 @@ pub const MEASURES: &[Measure] = &[
         hxl: "#activity+num+sessions",
         additive: true,
         published: true,
+        part_of: None,
         get: |m| Some(Value::Count(m.sessions)),
         sql: Some(Summed {
             expr: "CAST(COALESCE(SUM(s.sessions), 0) AS BIGINT)",
@@ -209,6 +216,7 @@ pub const MEASURES: &[Measure] = &[
         hxl: "#reached+total",
         additive: true,
         published: true,
+        part_of: None,
         get: |m| Some(Value::Count(m.attendances)),
         sql: Some(Summed {
             expr: "CAST(COALESCE(SUM(s.total), 0) AS BIGINT)",
@@ -221,6 +229,7 @@ pub const MEASURES: &[Measure] = &[
         hxl: "#reached+total+f",
         additive: true,
         published: true,
+        part_of: Some("attendances"),
         get: |m| m.female_attendances.map(Value::Count),
         sql: Some(Summed {
             expr: "CAST(SUM(s.female) AS BIGINT)",
@@ -233,6 +242,7 @@ pub const MEASURES: &[Measure] = &[
         hxl: "#reached+total+m",
         additive: true,
         published: true,
+        part_of: Some("attendances"),
         get: |m| m.male_attendances.map(Value::Count),
         sql: Some(Summed {
             expr: "CAST(SUM(s.male) AS BIGINT)",
@@ -245,6 +255,7 @@ pub const MEASURES: &[Measure] = &[
         hxl: "#reached+total+children",
         additive: true,
         published: true,
+        part_of: Some("attendances"),
         get: |m| m.under_18_attendances.map(Value::Count),
         sql: Some(Summed {
             expr: "CAST(SUM(s.under_18) AS BIGINT)",
@@ -257,6 +268,7 @@ pub const MEASURES: &[Measure] = &[
         hxl: "#reached+total+identified",
         additive: true,
         published: true,
+        part_of: Some("attendances"),
         get: |m| Some(Value::Count(m.identified_attendances)),
         sql: Some(Summed {
             expr: "CAST(COALESCE(SUM(s.identified), 0) AS BIGINT)",
@@ -271,6 +283,7 @@ pub const MEASURES: &[Measure] = &[
         // Derived from two published measures: a publication states it
         // where both are published.
         published: false,
+        part_of: None,
         get: |m| m.identified_share.map(Value::Share),
         sql: None,
     },
@@ -283,6 +296,7 @@ pub const MEASURES: &[Measure] = &[
         hxl: "#reached+ind",
         additive: false,
         published: true,
+        part_of: None,
         get: |m| Some(Value::Count(m.unique_participants)),
         sql: None,
     },
@@ -297,6 +311,7 @@ pub const MEASURES: &[Measure] = &[
         // Not published: with the attendances it pins a cell's largest
         // event, and through it withheld event counts (issue 28).
         published: false,
+        part_of: None,
         get: |m| Some(Value::Count(m.reach_min)),
         sql: None,
     },
@@ -309,6 +324,7 @@ pub const MEASURES: &[Measure] = &[
         hxl: "#reached+ind+max",
         additive: false,
         published: true,
+        part_of: None,
         get: |m| Some(Value::Count(m.reach_max)),
         sql: None,
     },
@@ -323,6 +339,7 @@ pub const MEASURES: &[Measure] = &[
         // Published: a signed period quotes its first-time people; they
         // join the people's disclosure system (issue 28).
         published: true,
+        part_of: None,
         get: |m| Some(Value::Count(m.first_time_participants)),
         sql: None,
     },
@@ -332,6 +349,7 @@ pub const MEASURES: &[Measure] = &[
         hxl: "#reached+ind+cumulative",
         additive: false,
         published: false,
+        part_of: None,
         get: |m| m.cumulative_participants.map(Value::Count),
         sql: None,
     },
@@ -341,6 +359,7 @@ pub const MEASURES: &[Measure] = &[
         hxl: "#activity+num+media",
         additive: true,
         published: true,
+        part_of: None,
         get: |m| Some(Value::Count(m.media_items)),
         sql: Some(Summed {
             expr: "CAST(COALESCE(SUM(s.items), 0) AS BIGINT)",
@@ -356,6 +375,7 @@ pub const MEASURES: &[Measure] = &[
         hxl: "#reached+audience",
         additive: true,
         published: true,
+        part_of: None,
         get: |m| Some(Value::Count(m.audience)),
         sql: Some(Summed {
             expr: "CAST(COALESCE(SUM(s.audience), 0) AS BIGINT)",

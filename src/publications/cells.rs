@@ -211,13 +211,24 @@ pub(super) fn compute(
             mass,
             cells: event_cells.clone(),
         };
+        // A part of a withheld whole is withheld in the new cells too (its
+        // published value would bound the whole: the inequalities).
+        let whole_withheld = |c: usize| {
+            m.part_of
+                .and_then(|whole| withheld.get(whole))
+                .is_some_and(|w| w[c])
+        };
         let fates: Vec<Fate> = groups
             .iter()
-            .map(|g| {
-                g.event_fate(
+            .enumerate()
+            .map(|(c, g)| {
+                match g.event_fate(
                     m.name,
                     buckets_withheld.get(&g.table).copied().unwrap_or(false),
-                )
+                ) {
+                    Fate::Open if whole_withheld(c) => Fate::Withheld,
+                    fate => fate,
+                }
             })
             .collect();
         withheld.insert(m.name, disclosure::protect(&system, k, &fates));

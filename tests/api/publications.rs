@@ -412,6 +412,32 @@ fn withheld_cells(p: &Value, model: &[Real], cells: &[ModelCell]) -> BTreeMap<St
         withheld.insert(m.clone(), flags);
     }
     assert_eq!(p["suppressed_cells"], count);
+    // Issue 28 (inequalities): a part of the person-times (women's, men's,
+    // children's, identified) is never published where the person-times are
+    // withheld: it would bound them from below, and parts that add up to
+    // the whole across cells would pin them.
+    if let Some(whole) = withheld.get("attendances") {
+        for part in [
+            "female_attendances",
+            "male_attendances",
+            "under_18_attendances",
+            "identified_attendances",
+        ] {
+            for (c, flag) in withheld
+                .get(part)
+                .into_iter()
+                .flat_map(|f| f.iter().enumerate())
+            {
+                let shown = !flag && truth(model, &cells[c], part).is_some();
+                assert!(
+                    !(whole[c] && shown),
+                    "{}/{:?}: {part} published while the person-times are withheld",
+                    cells[c].table,
+                    cells[c].key
+                );
+            }
+        }
+    }
     withheld
 }
 
