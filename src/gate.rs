@@ -1,4 +1,9 @@
-//! Bounds on heavy answers (issue 29): aggregates and reach analytics are
+//! Places, per token and in all (issue 29). [`Gate`] bounds heavy answers
+//! (`AppState::heavy`) and, with no bound in all, every request of one
+//! token (`AppState::requests`, `TOKEN_REQUESTS_AT_ONCE`: one caller never
+//! holds more than its share of the database pool).
+//!
+//! Heavy answers: aggregates and reach analytics are
 //! computed in memory, and a few large ones at once could exhaust it. The
 //! service computes at most `global` at once and each token at most
 //! `per_token` of them (one token never holds more than its share of the
@@ -33,6 +38,8 @@ pub const IN_FLIGHT_PER_PLACE: usize = 4;
 pub struct Gate {
     global: usize,
     per_token: usize,
+    /// What the 503 says when no place came free in time.
+    busy: &'static str,
     state: Mutex<Places>,
 }
 
@@ -124,11 +131,13 @@ impl Drop for Pass {
 }
 
 impl Gate {
-    /// At most `global` heavy answers at once, `per_token` per token.
-    pub fn new(global: usize, per_token: usize) -> Arc<Self> {
+    /// At most `global` places taken at once, `per_token` per token; a
+    /// request that waited in vain gets a 503 saying `busy`.
+    pub fn new(global: usize, per_token: usize, busy: &'static str) -> Arc<Self> {
         Arc::new(Gate {
             global: global.max(1),
             per_token: per_token.max(1),
+            busy,
             state: Mutex::new(Places::default()),
         })
     }
@@ -168,10 +177,7 @@ impl Gate {
             }
             if started.elapsed() >= wait {
                 // Dropping `pass` gives the token's place in the queue back.
-                return Err(ApiError::Unavailable(
-                    "the service is computing as many large answers as it can at once; retry shortly"
-                        .into(),
-                ));
+                return Err(ApiError::Unavailable(self.busy.into()));
             }
             actix_web::rt::time::sleep(POLL).await;
         }
@@ -184,7 +190,7 @@ mod tests {
 
     #[actix_web::test]
     async fn a_token_holds_its_share_and_the_service_its_places() {
-        let gate = Gate::new(3, 2);
+        let gate = Gate::new(3, 2, "busy");
         let short = Duration::from_millis(100);
         let a1 = gate.enter("a").await.unwrap();
         let _a2 = gate.enter("a").await.unwrap();
@@ -214,7 +220,7 @@ mod tests {
 
     #[actix_web::test]
     async fn a_token_with_too_many_in_flight_gets_429() {
-        let gate = Gate::new(1, 1);
+        let gate = Gate::new(1, 1, "busy");
         let _running = gate.enter("a").await.unwrap();
         let waiting: Vec<_> = (0..IN_FLIGHT_PER_PLACE - 1)
             .map(|_| {

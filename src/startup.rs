@@ -168,7 +168,16 @@ pub fn prepare(settings: &Settings) -> Result<AppState, StartError> {
         pseudonymizer: Arc::new(pseudonymizer),
         reach,
         metrics,
-        heavy: crate::gate::Gate::new(settings.heavy_at_once, settings.heavy_per_token),
+        heavy: crate::gate::Gate::new(
+            settings.heavy_at_once,
+            settings.heavy_per_token,
+            "the service is computing as many large answers as it can at once; retry shortly",
+        ),
+        requests: crate::gate::Gate::new(
+            usize::MAX,
+            settings.token_requests_at_once,
+            "this token already has as many requests under way as it may; retry shortly",
+        ),
         hasher: Arc::new(crate::accounts::password::Hasher::new()),
         throttle: Arc::default(),
         sso: settings

@@ -27,6 +27,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Places for heavy answers (aggregates, reach analytics).
     pub heavy: Arc<crate::gate::Gate>,
+    /// Places for any request, per token (`TOKEN_REQUESTS_AT_ONCE`).
+    pub requests: Arc<crate::gate::Gate>,
     /// Password hashing, a bounded number at a time.
     pub hasher: Arc<crate::accounts::password::Hasher>,
     /// Failed sign-ins, slowed down.

@@ -95,7 +95,11 @@ impl Hasher {
     pub fn new() -> Self {
         let decoy = hash_now(&one_time()).expect("hashing a random password");
         Self {
-            gate: Gate::new(HASHING_AT_ONCE, 1),
+            gate: Gate::new(
+                HASHING_AT_ONCE,
+                1,
+                "the service is checking as many passwords as it can at once; retry shortly",
+            ),
             decoy,
         }
     }

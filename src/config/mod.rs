@@ -132,6 +132,8 @@ pub struct Settings {
     pub heavy_at_once: usize,
     /// Heavy answers one token may have computed at once.
     pub heavy_per_token: usize,
+    /// Requests one token (or signed-in person) may have handled at once.
+    pub token_requests_at_once: usize,
     /// Largest aggregate answer in cells (rows x columns).
     pub answer_cells_max: usize,
     /// Load the shipped administrative units into a new database.
@@ -351,6 +353,11 @@ impl Settings {
             )?,
             heavy_at_once: parse_num(get("HEAVY_AT_ONCE"), "HEAVY_AT_ONCE", 4usize)?,
             heavy_per_token: parse_num(get("HEAVY_PER_TOKEN"), "HEAVY_PER_TOKEN", 2usize)?,
+            token_requests_at_once: parse_num(
+                get("TOKEN_REQUESTS_AT_ONCE"),
+                "TOKEN_REQUESTS_AT_ONCE",
+                4usize,
+            )?,
             answer_cells_max: parse_num(get("ANSWER_CELLS_MAX"), "ANSWER_CELLS_MAX", 250_000usize)?,
             load_areas,
             participant_key: match get("PARTICIPANT_KEY") {

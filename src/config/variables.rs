@@ -87,6 +87,11 @@ pub const VARIABLES: &[Variable] = &[
         meaning: "aggregate and reach answers one token may have computed at once (its others wait like any); with 4 times this many running or waiting, 429 with `Retry-After`",
     },
     Variable {
+        name: "TOKEN_REQUESTS_AT_ONCE",
+        default: "`4`",
+        meaning: "requests one token or signed-in person may have handled at once (half the default pool: one caller never holds more than its share of the database); others wait up to 5 s, then 503 with `Retry-After`; with 4 times this many running or waiting, 429",
+    },
+    Variable {
         name: "ANSWER_CELLS_MAX",
         default: "`250000`",
         meaning: "largest aggregate answer (rows x columns, e.g. 12,500 rows of 20 columns); a larger one is a 422 saying how to narrow it",

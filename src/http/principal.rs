@@ -50,6 +50,34 @@ pub struct Principal {
     pub area: Option<String>,
     /// The person, when signed in with a session.
     pub person: Option<SignedIn>,
+    /// The caller's place among its requests handled at once
+    /// (`TOKEN_REQUESTS_AT_ONCE`), held while any copy of this value lives.
+    pub slot: Slot,
+}
+
+/// A place among a caller's requests handled at once; see
+/// [`Principal::slot`]. Every slot compares equal (it is not part of who
+/// the caller is).
+#[derive(Debug, Clone, Default)]
+pub struct Slot {
+    _held: Option<std::sync::Arc<crate::gate::Pass>>,
+}
+
+impl PartialEq for Slot {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for Slot {}
+
+/// A place for one more request of `key`: waits for one of the caller's
+/// places (503 after a while), 429 with too many running or waiting.
+async fn slot(state: &AppState, key: &str) -> Result<Slot, ApiError> {
+    let pass = state.requests.enter(key).await?;
+    Ok(Slot {
+        _held: Some(std::sync::Arc::new(pass)),
+    })
 }
 
 impl Principal {
@@ -226,6 +254,7 @@ async fn from_session(
     let agency_active = live.agency_active;
     let jti = format!("account:{}", a.id);
     state.limiter.check(&jti)?;
+    let slot = slot(&state, &jti).await?;
     Ok(Principal {
         jti,
         role,
@@ -240,6 +269,7 @@ async fn from_session(
             session_hash: live.session.id_hash.clone(),
             expires_at: live.session.expires_at,
         }),
+        slot,
     })
 }
 
@@ -279,6 +309,7 @@ impl FromRequest for Principal {
                 ));
             }
             state.limiter.check(&claims.jti)?;
+            let slot = slot(&state, &claims.jti).await?;
             Ok(Principal {
                 jti: claims.jti,
                 role: claims.role,
@@ -287,6 +318,7 @@ impl FromRequest for Principal {
                 public: record.public,
                 area: record.area_code,
                 person: None,
+                slot,
             })
         })
     }

@@ -15,6 +15,10 @@ both_backends!(
     an_answer_over_the_cell_budget_is_a_422_saying_how_to_narrow_it,
 );
 both_backends!(
+    settings = |s| s.token_requests_at_once = 1;
+    one_token_holds_at_most_its_share_of_requests_at_once,
+);
+both_backends!(
     participant_ids_past_two_to_the_32_keep_every_figure,
     re_posting_known_people_creates_no_participant_ids,
     duplicate_candidates_look_at_a_bounded_number_of_reports_per_page,
@@ -299,4 +303,59 @@ async fn an_answer_over_the_cell_budget_is_a_422_saying_how_to_narrow_it(app: Te
     )
     .await;
     assert_eq!(quarters["rows"].as_array().unwrap().len(), 4);
+}
+
+/// A token has at most `TOKEN_REQUESTS_AT_ONCE` requests handled at once
+/// (1 here): its others wait for its own place, and with 4 running or
+/// waiting the next get 429 with `Retry-After`, while another token is
+/// served as usual. (So one caller never holds more than its share of the
+/// database pool.)
+async fn one_token_holds_at_most_its_share_of_requests_at_once(app: TestApp) {
+    app.seed_test_areas();
+    let (police, other_agency) = (app.agency("police"), app.agency("womens-union"));
+    let items: Vec<Value> = (0..300)
+        .map(|i| report(&format!("p{i}"), "2025-03-10", 10, &[]))
+        .collect();
+    let out = json_of(
+        app.post("/api/v1/events/batch", &police, &json!({ "items": items }))
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(out["summary"]["created"], 300);
+    let burst = (0..16).map(|_| {
+        let (app, police) = (&app, police.clone());
+        async move {
+            let resp = app
+                .get("/api/v1/events/duplicate-candidates?limit=500", &police)
+                .await;
+            let retry = resp.headers().contains_key("retry-after");
+            (resp.status().as_u16(), retry)
+        }
+    });
+    let other = async {
+        app.get("/api/v1/events?limit=5", &other_agency)
+            .await
+            .status()
+            .as_u16()
+    };
+    let (answers, other) = futures_util::join!(futures_util::future::join_all(burst), other);
+    let refused: Vec<_> = answers.iter().filter(|(s, _)| *s == 429).collect();
+    let served = answers.iter().filter(|(s, _)| *s == 200).count();
+    assert!(
+        !refused.is_empty() && served >= 1,
+        "16 at once with one place and a queue of 3: {answers:?}"
+    );
+    assert!(refused.iter().all(|(_, retry)| *retry), "{answers:?}");
+    assert!(
+        answers.iter().all(|(s, _)| [200, 429, 503].contains(s)),
+        "{answers:?}"
+    );
+    assert_eq!(other, 200, "another token is served meanwhile");
+    // The burst over, the token is served again.
+    json_of(
+        app.get("/api/v1/events/duplicate-candidates", &police).await,
+        200,
+    )
+    .await;
 }
