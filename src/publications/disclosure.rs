@@ -75,32 +75,99 @@ fn tag(cell: usize) -> u64 {
     z ^ (z >> 31)
 }
 
-/// How far a suppressed cell's value can move: the masses of the classes
-/// it splits, or None when it holds an atom of no published cell
-/// (unbounded). `signature[a]`: the XOR of the tags of the published cells
-/// holding atom `a`.
-fn width(system: &System, cell: usize, inside: &[bool], signature: &[u64]) -> Option<i64> {
-    if system.cells[cell].iter().any(|a| signature[*a] == 0) {
-        return None;
+/// A hasher for class signatures, which are XORs of random-looking tags
+/// already: the value itself is a good hash.
+#[derive(Default)]
+struct SignatureHasher(u64);
+
+impl std::hash::Hasher for SignatureHasher {
+    fn finish(&self) -> u64 {
+        self.0
     }
-    // Per class: its mass, and whether it has atoms inside and outside.
-    let mut classes: HashMap<u64, (i64, bool, bool)> = HashMap::new();
-    for (a, sig) in signature.iter().enumerate() {
-        let e = classes.entry(*sig).or_insert((0, false, false));
-        e.0 += system.mass[a];
-        if inside[a] {
-            e.1 = true;
-        } else {
-            e.2 = true;
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
         }
     }
-    Some(
-        classes
-            .values()
-            .filter(|(_, has_in, has_out)| *has_in && *has_out)
-            .map(|(mass, _, _)| mass)
-            .sum(),
-    )
+    fn write_u64(&mut self, v: u64) {
+        self.0 = v;
+    }
+}
+
+type BySignature<V> = HashMap<u64, V, std::hash::BuildHasherDefault<SignatureHasher>>;
+
+/// The classes of atoms: each atom's signature (the XOR of the tags of the
+/// published cells holding it), and per signature the mass and number of
+/// its atoms, kept up to date as cells are suppressed, so a cell's width
+/// reads only its own atoms.
+struct Classes {
+    signature: Vec<u64>,
+    by_signature: BySignature<(i64, usize)>,
+}
+
+impl Classes {
+    fn new(system: &System, suppressed: &[bool]) -> Self {
+        let mut signature = vec![0u64; system.mass.len()];
+        for (c, cell) in system.cells.iter().enumerate() {
+            if !suppressed[c] {
+                for a in cell {
+                    signature[*a] ^= tag(c);
+                }
+            }
+        }
+        let mut by_signature = BySignature::default();
+        for (a, sig) in signature.iter().enumerate() {
+            let e = by_signature.entry(*sig).or_insert((0, 0));
+            e.0 += system.mass[a];
+            e.1 += 1;
+        }
+        Classes {
+            signature,
+            by_signature,
+        }
+    }
+
+    /// Cell `c` changes sides (published to suppressed, or back).
+    fn flip(&mut self, system: &System, c: usize) {
+        for a in &system.cells[c] {
+            let (mass, old) = (system.mass[*a], self.signature[*a]);
+            if let Some(e) = self.by_signature.get_mut(&old) {
+                e.0 -= mass;
+                e.1 -= 1;
+                if e.1 == 0 {
+                    self.by_signature.remove(&old);
+                }
+            }
+            let new = old ^ tag(c);
+            self.signature[*a] = new;
+            let e = self.by_signature.entry(new).or_insert((0, 0));
+            e.0 += mass;
+            e.1 += 1;
+        }
+    }
+
+    /// How far suppressed cell `cell`'s value can move: the masses of the
+    /// classes it splits (holds some of their atoms, not all), or None
+    /// when it holds an atom of no published cell (unbounded).
+    fn width(&self, system: &System, cell: usize) -> Option<i64> {
+        let mut inside: BySignature<usize> = BySignature::default();
+        for a in &system.cells[cell] {
+            let sig = self.signature[*a];
+            if sig == 0 {
+                return None;
+            }
+            *inside.entry(sig).or_insert(0) += 1;
+        }
+        Some(
+            inside
+                .iter()
+                .filter_map(|(sig, count_in)| {
+                    let (mass, count) = self.by_signature.get(sig).copied().unwrap_or((0, 0));
+                    (count > *count_in).then_some(mass)
+                })
+                .sum(),
+        )
+    }
 }
 
 /// The suppressed cells: every small one, and complementary ones until
@@ -108,7 +175,6 @@ fn width(system: &System, cell: usize, inside: &[bool], signature: &[u64]) -> Op
 /// `fates`: what is already decided about each cell (none: all open).
 pub fn protect(system: &System, k: i64, fates: &[Fate]) -> Vec<bool> {
     let n = system.cells.len();
-    let atoms = system.mass.len();
     let fate = |c: usize| fates.get(c).copied().unwrap_or_default();
     let mut suppressed: Vec<bool> = (0..n)
         .map(|c| match fate(c) {
@@ -117,29 +183,14 @@ pub fn protect(system: &System, k: i64, fates: &[Fate]) -> Vec<bool> {
             Fate::Withheld | Fate::Absent => true,
         })
         .collect();
-    let mut signature = vec![0u64; atoms];
-    for (c, cell) in system.cells.iter().enumerate() {
-        if !suppressed[c] {
-            for a in cell {
-                signature[*a] ^= tag(c);
-            }
-        }
-    }
-    let inside_of = |c: usize| {
-        let mut inside = vec![false; atoms];
-        for a in &system.cells[c] {
-            inside[*a] = true;
-        }
-        inside
-    };
+    let mut classes = Classes::new(system, &suppressed);
     loop {
         let mut changed = false;
         for s in 0..n {
             if !suppressed[s] || system.value(s) == 0 || fate(s) == Fate::Absent {
                 continue;
             }
-            let inside = inside_of(s);
-            let current = width(system, s, &inside, &signature);
+            let current = classes.width(system, s);
             if current.is_none_or(|w| w >= k) {
                 continue;
             }
@@ -150,13 +201,9 @@ pub fn protect(system: &System, k: i64, fates: &[Fate]) -> Vec<bool> {
                 if *done || system.value(c) == 0 || fate(c) == Fate::Published {
                     continue;
                 }
-                for a in &system.cells[c] {
-                    signature[*a] ^= tag(c);
-                }
-                let w = width(system, s, &inside, &signature).unwrap_or(i64::MAX);
-                for a in &system.cells[c] {
-                    signature[*a] ^= tag(c);
-                }
+                classes.flip(system, c);
+                let w = classes.width(system, s).unwrap_or(i64::MAX);
+                classes.flip(system, c);
                 let score = (w.min(k), -system.value(c), c);
                 if best.is_none_or(|b| (score.0, score.1) > (b.0, b.1)) {
                     best = Some(score);
@@ -166,9 +213,7 @@ pub fn protect(system: &System, k: i64, fates: &[Fate]) -> Vec<bool> {
                 continue;
             };
             suppressed[c] = true;
-            for a in &system.cells[c] {
-                signature[*a] ^= tag(c);
-            }
+            classes.flip(system, c);
             changed = true;
         }
         if !changed {

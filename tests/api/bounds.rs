@@ -354,7 +354,8 @@ async fn one_token_holds_at_most_its_share_of_requests_at_once(app: TestApp) {
     assert_eq!(other, 200, "another token is served meanwhile");
     // The burst over, the token is served again.
     json_of(
-        app.get("/api/v1/events/duplicate-candidates", &police).await,
+        app.get("/api/v1/events/duplicate-candidates", &police)
+            .await,
         200,
     )
     .await;
