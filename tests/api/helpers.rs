@@ -180,7 +180,10 @@ pub async fn wait_for_index(state: &AppState) {
 }
 
 /// The settings every test app starts from: a small pool, a short wait for
-/// it, the test signing key, no shipped units, and no practical rate limit.
+/// it, the test signing key, no shipped units, and no practical rate limit
+/// nor per-token limit of requests at once (races of many parallel
+/// requests of one token are the point of several tests; the bounds tests
+/// set it low).
 pub fn test_settings(data_dir: &Path, database_url: DatabaseUrl) -> Settings {
     let mut settings = Settings::from_map(&BTreeMap::new()).expect("default settings");
     settings.data_dir = data_dir.to_path_buf();
@@ -190,6 +193,7 @@ pub fn test_settings(data_dir: &Path, database_url: DatabaseUrl) -> Settings {
     settings.pool_size = 4;
     settings.db_timeout = Duration::from_millis(2000);
     settings.rate_limit_per_minute = 100_000;
+    settings.token_requests_at_once = 64;
     settings.sqlite_synchronous = SqliteSynchronous::Normal;
     settings
 }
