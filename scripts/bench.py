@@ -79,9 +79,15 @@ def log(msg):
 
 
 def run(cmd, env=None, **kw):
-    return subprocess.run(
-        [str(c) for c in cmd], env=env, check=True, capture_output=True, text=True, **kw
-    ).stdout
+    """Runs a command and returns its output; when it fails, what it said
+    on stderr is shown before the error (never swallowed)."""
+    try:
+        return subprocess.run(
+            [str(c) for c in cmd], env=env, check=True, capture_output=True, text=True, **kw
+        ).stdout
+    except subprocess.CalledProcessError as e:
+        sys.stderr.write(f"bench: {' '.join(str(c) for c in cmd)} failed:\n{e.stderr}\n")
+        raise
 
 
 def psql(db, sql):

@@ -5,11 +5,13 @@
 # on SQLite and on PostgreSQL, once per role (admin, agency, viewer).
 # Usage: scripts/fuzz.sh [sqlite|postgres|both]   (default both)
 # Env: FUZZ_EXAMPLES (per operation, default 40), TEST_DATABASE_URL for PostgreSQL,
-# FUZZ_ALL_ROLES=1 to run every role even after one failed (to see every failure).
+# FUZZ_ALL_ROLES=1 to run every role even after one failed (to see every failure),
+# FUZZ_SEED (default 42) to try other sequences than CI's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 which_db=${1:-both}
 examples=${FUZZ_EXAMPLES:-40}
+seed=${FUZZ_SEED:-42}
 tools=${TOOLS_DIR:-$HOME/.cache/campaign-tracker-tools}
 venv="$tools/st-venv"
 st_version=4.32.5
@@ -108,7 +110,7 @@ sys.argv[0] = "st"
 sys.exit(schemathesis())' \
       run "http://$BIND_ADDR/openapi.json" "${filters[@]}" \
       -H "Authorization: Bearer $token" \
-      --seed 42 --max-examples "$examples" --workers 2 \
+      --seed "$seed" --max-examples "$examples" --workers 2 \
       --suppress-health-check all \
       >"$dir/st-$role.log" 2>&1 || status=$?
     tail -n 25 "$dir/st-$role.log"

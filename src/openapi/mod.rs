@@ -194,6 +194,16 @@ pub fn tidy(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     doc
 }
 
+/// Where the document's component schemas are referred to from.
+const SCHEMAS: &str = "#/components/schemas/";
+
+/// The component schema a JSON schema object refers to (`$ref`), if any.
+fn schema_ref(m: &serde_json::Map<String, serde_json::Value>) -> Option<&str> {
+    m.get("$ref")
+        .and_then(serde_json::Value::as_str)
+        .and_then(|r| r.strip_prefix(SCHEMAS))
+}
+
 /// The document as served and committed: [`tidy`]'s, with the answers'
 /// enumerations opened ([`open_enums`]) and that rule stated in its
 /// description, and the rules every request reader enforces stated on

@@ -14,7 +14,7 @@
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
-const SCHEMAS: &str = "#/components/schemas/";
+use super::{SCHEMAS, schema_ref};
 
 /// The rule, said once in the document's description.
 pub const RULE: &str = "Enumerations are closed in requests and open in answers: \
@@ -100,10 +100,7 @@ pub fn open_output_enums(doc: &mut Value) {
 fn reach(v: &Value, schemas: &Map<String, Value>, seen: &mut BTreeSet<String>) {
     match v {
         Value::Object(m) => {
-            if let Some(name) = m
-                .get("$ref")
-                .and_then(Value::as_str)
-                .and_then(|r| r.strip_prefix(SCHEMAS))
+            if let Some(name) = schema_ref(m)
                 && seen.insert(name.to_string())
                 && let Some(s) = schemas.get(name)
             {
@@ -121,11 +118,7 @@ fn reach(v: &Value, schemas: &Map<String, Value>, seen: &mut BTreeSet<String>) {
 fn open_refs(v: &mut Value, enums: &BTreeSet<String>, copied: &BTreeMap<String, String>) {
     match v {
         Value::Object(m) => {
-            let target = m
-                .get("$ref")
-                .and_then(Value::as_str)
-                .and_then(|r| r.strip_prefix(SCHEMAS))
-                .map(str::to_string);
+            let target = schema_ref(m).map(str::to_string);
             match target {
                 Some(name) if enums.contains(&name) => {
                     m.remove("$ref");

@@ -26,7 +26,7 @@ pub const GROUP_BY: &str = "^\\s*(D)?\\s*(,\\s*(D)?\\s*)*$";
 const DIMENSIONS: &str =
     "agency|kind|topic|target_group|area:(province|district|commune)|period:(month|quarter|year)";
 
-const SCHEMAS: &str = "#/components/schemas/";
+use super::schema_ref;
 
 /// States the rules on `doc` (the document as JSON).
 pub fn state_reader_rules(doc: &mut Value) {
@@ -133,11 +133,7 @@ fn is_text(schema: &Map<String, Value>) -> bool {
 fn no_nul_in_text(v: &mut Value, refs: &mut std::collections::BTreeSet<String>) {
     match v {
         Value::Object(m) => {
-            if let Some(name) = m
-                .get("$ref")
-                .and_then(Value::as_str)
-                .and_then(|r| r.strip_prefix(SCHEMAS))
-            {
+            if let Some(name) = schema_ref(m) {
                 refs.insert(name.to_string());
             }
             if is_text(m) && !m.contains_key("format") {

@@ -106,12 +106,21 @@ impl Drop for Service {
 }
 
 fn token(env: &[(String, String)]) -> String {
+    issue(
+        env,
+        &[
+            "token", "issue", "--role", "agency", "--agency", "police", "--label", "faults",
+        ],
+    )
+}
+
+/// Runs the binary's CLI with the service's environment and returns what it
+/// printed (a token, for `token issue`).
+pub(crate) fn issue(env: &[(String, String)], args: &[&str]) -> String {
     let out = bin()
         .envs(env.iter().map(|(k, v)| (k, v)))
         .env("RUST_LOG", "off")
-        .args([
-            "token", "issue", "--role", "agency", "--agency", "police", "--label", "faults",
-        ])
+        .args(args)
         .output()
         .unwrap();
     assert!(

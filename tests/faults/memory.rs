@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::{Service, bin, env_for};
+use super::{Service, env_for, issue};
 
 /// What the attacks may add to the process's resident memory over what it
 /// holds at rest: `HEAVY_AT_ONCE` (4) answers of up to `ANSWER_CELLS_MAX`
@@ -26,21 +26,6 @@ const ALLOWANCE_MB: u64 = 200;
 /// measures), the largest answer under the default `ANSWER_CELLS_MAX`
 /// (250,000 cells).
 const EVENTS: usize = 250_000 / (72 * 20);
-
-fn issue(env: &[(String, String)], args: &[&str]) -> String {
-    let out = bin()
-        .envs(env.iter().map(|(k, v)| (k, v)))
-        .env("RUST_LOG", "off")
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
-}
 
 fn rss_kb(pid: u32, field: &str) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
@@ -140,6 +125,17 @@ async fn seed(client: &reqwest::Client, addr: &str, token: &str, prefix: &str, c
     }
 }
 
+type Statuses = Arc<Mutex<std::collections::BTreeMap<u16, usize>>>;
+
+/// Sends one GET, reads its whole body as a client would, and counts its
+/// status.
+async fn count_status(client: reqwest::Client, url: String, token: String, statuses: Statuses) {
+    let resp = client.get(url).bearer_auth(&token).send().await.unwrap();
+    let status = resp.status().as_u16();
+    let _ = resp.bytes().await;
+    *statuses.lock().unwrap().entry(status).or_default() += 1;
+}
+
 /// The attacks, and the process's memory while they run.
 pub async fn attacks_stay_within_the_memory_budget(url: Option<&str>) {
     let dir = tempfile::tempdir().unwrap();
@@ -212,7 +208,7 @@ pub async fn attacks_stay_within_the_memory_budget(url: Option<&str>) {
             }
         })
     };
-    let statuses = Arc::new(Mutex::new(std::collections::BTreeMap::<u16, usize>::new()));
+    let statuses: Statuses = Arc::default();
     let mut tasks = Vec::new();
     // Two agency tokens, 8 heavy answers each at once, in 3 rounds; a
     // viewer's 32 heavy groupings at once; as JSON and as CSV.
@@ -230,18 +226,10 @@ pub async fn attacks_stay_within_the_memory_budget(url: Option<&str>) {
                 } else {
                     "aggregates.csv"
                 };
-                let query = heavy.to_string();
-                tasks.push(actix_web::rt::spawn(async move {
-                    let resp = client
-                        .get(format!("{addr}/api/v1/{path}?{query}"))
-                        .bearer_auth(&token)
-                        .send()
-                        .await
-                        .unwrap();
-                    let status = resp.status().as_u16();
-                    let _ = resp.bytes().await;
-                    *statuses.lock().unwrap().entry(status).or_default() += 1;
-                }));
+                let url = format!("{addr}/api/v1/{path}?{heavy}");
+                tasks.push(actix_web::rt::spawn(count_status(
+                    client, url, token, statuses,
+                )));
             }
         }
         // Invented methods, which must not grow the metrics.
@@ -264,17 +252,10 @@ pub async fn attacks_stay_within_the_memory_budget(url: Option<&str>) {
                 police.clone(),
                 statuses.clone(),
             );
-            tasks.push(actix_web::rt::spawn(async move {
-                let resp = client
-                    .get(format!("{addr}/api/v1/events/duplicate-candidates"))
-                    .bearer_auth(&token)
-                    .send()
-                    .await
-                    .unwrap();
-                let status = resp.status().as_u16();
-                let _ = resp.bytes().await;
-                *statuses.lock().unwrap().entry(status).or_default() += 1;
-            }));
+            let url = format!("{addr}/api/v1/events/duplicate-candidates");
+            tasks.push(actix_web::rt::spawn(count_status(
+                client, url, token, statuses,
+            )));
         }
         for t in tasks.drain(..) {
             t.await.unwrap();
