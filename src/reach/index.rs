@@ -33,29 +33,9 @@ pub struct Unit {
     pub current: Option<u32>,
 }
 
-/// An optional headcount, stored without the `Option`'s padding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Count(i64);
-
-impl Count {
-    const NONE: Count = Count(i64::MIN);
-
-    /// The count, if reported.
-    pub fn get(self) -> Option<i64> {
-        (self != Self::NONE).then_some(self.0)
-    }
-
-    fn max(self, v: Option<i64>) -> Self {
-        match (self.get(), v) {
-            (Some(a), Some(b)) => Count(a.max(b)),
-            (None, Some(b)) => Count(b),
-            _ => self,
-        }
-    }
-}
-
-/// An optional count below 2^32 (declared people, audiences: both bounded
-/// far below it by validation), stored in four bytes.
+/// An optional count below 2^32 (headcounts, declared people, audiences:
+/// validation bounds them far below it, `MAX_HEADCOUNT` and
+/// `MAX_AUDIENCE`), stored in four bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Small(u32);
 
@@ -77,7 +57,7 @@ impl Small {
     }
 }
 
-/// One real event (88 bytes).
+/// One real event (72 bytes: a national index holds a million).
 #[derive(Debug, Clone)]
 pub struct RealEvent {
     /// Earliest start date of its live reports.
@@ -97,13 +77,13 @@ pub struct RealEvent {
     /// Target groups.
     pub targets: u32,
     /// Attendance total: the largest reported, and at least its people.
-    pub total: i64,
+    pub total: u32,
     /// Largest reported female attendances.
-    pub female: Count,
+    pub female: Small,
     /// Largest reported male attendances.
-    pub male: Count,
+    pub male: Small,
     /// Largest reported under-18 attendances.
-    pub under_18: Count,
+    pub under_18: Small,
     /// Identified attendances.
     pub identified: u32,
     /// Sessions of its largest non-media report (0: only mass media).
@@ -141,6 +121,23 @@ pub fn bounds(total: i64, sessions: u32, declared: Option<i64>, identified: i64)
     (own.max(identified), upper - identified)
 }
 
+/// A 64-bit id (a group seq, a participant id) as a map key aligned to
+/// four bytes: a map from ids to `u32` then holds 12 bytes per entry, not
+/// 16 (a national index has millions of them). Any id fits: ids past 2^32
+/// are as good as small ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Id([u32; 2]);
+
+impl From<i64> for Id {
+    fn from(v: i64) -> Self {
+        let b = v.to_le_bytes();
+        Id([
+            u32::from_le_bytes([b[0], b[1], b[2], b[3]]),
+            u32::from_le_bytes([b[4], b[5], b[6], b[7]]),
+        ])
+    }
+}
+
 /// The index.
 #[derive(Debug, Default)]
 pub struct Index {
@@ -162,7 +159,7 @@ pub struct Index {
     /// Slots holding a real event.
     pub live: RoaringBitmap,
     free: Vec<u32>,
-    slot_of: HashMap<i64, u32>,
+    slot_of: HashMap<Id, u32>,
     /// The real event (group seq) of each live report.
     group_of: HashMap<i64, i64>,
     /// People of every real event.
@@ -176,7 +173,7 @@ pub struct Index {
     /// database sequence past 2^32 changes nothing here). Dense indexes
     /// follow the event order after [`Index::reorder`], so that the people
     /// of one province's events lie close together.
-    person_of: HashMap<i64, u32>,
+    person_of: HashMap<Id, u32>,
     /// Slots by month of the date (`year * 12 + month0`).
     by_month: BTreeMap<i32, RoaringBitmap>,
     /// Slots by unit: every unit an event is placed in, as recorded or
@@ -307,7 +304,7 @@ impl Index {
         sets: &HashMap<i64, ReportSets>,
     ) {
         for g in groups {
-            if let Some(slot) = self.slot_of.remove(g) {
+            if let Some(slot) = self.slot_of.remove(&Id::from(*g)) {
                 self.remove_slot(slot);
             }
         }
@@ -348,7 +345,7 @@ impl Index {
         // A group seen before (a report linked to it while the index was
         // being built): its old record goes; the change log brings the
         // whole group again.
-        if let Some(slot) = self.slot_of.remove(&g) {
+        if let Some(slot) = self.slot_of.remove(&Id::from(g)) {
             self.remove_slot(slot);
         }
         let empty = ReportSets::default();
@@ -394,7 +391,7 @@ impl Index {
             }
             for p in s.participants.iter().filter(|_| !media) {
                 let next = self.people_bound;
-                let dense = *self.person_of.entry(*p).or_insert(next);
+                let dense = *self.person_of.entry(Id::from(*p)).or_insert(next);
                 if dense == next {
                     self.people_bound += 1;
                 }
@@ -417,9 +414,9 @@ impl Index {
             topics,
             targets,
             total: 0,
-            female: Count::NONE,
-            male: Count::NONE,
-            under_18: Count::NONE,
+            female: Small::NONE,
+            male: Small::NONE,
+            under_18: Small::NONE,
             identified: 0,
             sessions: 0,
             items: 0,
@@ -429,10 +426,11 @@ impl Index {
         };
         let mut declared = Small::NONE;
         let mut stored_identified = 0;
+        let mut total = 0i64;
         for m in &members {
             self.group_of.insert(m.seq, g);
             ev.date = ev.date.min(m.date);
-            ev.total = ev.total.max(m.total);
+            total = total.max(m.total);
             ev.female = ev.female.max(m.female);
             ev.male = ev.male.max(m.male);
             ev.under_18 = ev.under_18.max(m.under_18);
@@ -455,8 +453,9 @@ impl Index {
             stored_identified
         };
         ev.identified = small(identified);
-        ev.total = ev.total.max(identified);
-        let (lower, extra) = bounds(ev.total, ev.sessions, declared.get(), identified);
+        let total = total.max(identified);
+        ev.total = small(total);
+        let (lower, extra) = bounds(total, ev.sessions, declared.get(), identified);
         ev.lower = small(lower);
         ev.extra = small(extra);
         ev.people = (
@@ -485,7 +484,7 @@ impl Index {
         self.by_month.entry(month).or_default().insert(slot);
         self.post_units(slot, true);
         self.live.insert(slot);
-        self.slot_of.insert(g, slot);
+        self.slot_of.insert(Id::from(g), slot);
     }
 
     fn remove_slot(&mut self, slot: u32) {
@@ -672,8 +671,9 @@ impl Index {
             + self.arena.capacity() * 4
             + self.tags.capacity() * 4
             + postings
-            + (self.slot_of.capacity() + self.group_of.capacity()) * 24
-            + self.person_of.capacity() * 16
+            + self.slot_of.capacity() * 13
+            + self.group_of.capacity() * 17
+            + self.person_of.capacity() * 13
     }
 }
 
@@ -683,7 +683,25 @@ mod tests {
 
     #[test]
     fn a_real_event_stays_compact() {
-        assert!(std::mem::size_of::<RealEvent>() <= 88);
+        assert!(std::mem::size_of::<RealEvent>() <= 72);
+    }
+
+    #[test]
+    fn ids_keep_every_bit_and_pack_into_twelve_bytes() {
+        let ids = [
+            0,
+            1,
+            -1,
+            i64::MAX,
+            i64::MIN,
+            1 << 32,
+            (1 << 32) + 1,
+            4_294_967_295,
+        ];
+        let keys: BTreeSet<[u32; 2]> = ids.iter().map(|v| Id::from(*v).0).collect();
+        assert_eq!(keys.len(), ids.len(), "distinct ids stay distinct");
+        assert_eq!(Id::from(1 << 32).0, [0, 1]);
+        assert_eq!(std::mem::size_of::<(Id, u32)>(), 12);
     }
 
     #[test]
@@ -700,14 +718,5 @@ mod tests {
         assert_eq!(Small::NONE.max(Some(3)).get(), Some(3));
         assert_eq!(Small(5).max(None).get(), Some(5));
         assert_eq!(Small(5).max(Some(7)).get(), Some(7));
-    }
-
-    #[test]
-    fn counts_keep_absence_apart_from_zero() {
-        assert_eq!(Count::NONE.get(), None);
-        assert_eq!(Count(0).get(), Some(0));
-        assert_eq!(Count::NONE.max(Some(3)).get(), Some(3));
-        assert_eq!(Count(5).max(None).get(), Some(5));
-        assert_eq!(Count(5).max(Some(7)).get(), Some(7));
     }
 }

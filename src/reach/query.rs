@@ -66,7 +66,7 @@ fn add_opt(sum: &mut Option<i64>, v: Option<i64>) {
 fn add(sums: &mut Sums, ev: &RealEvent) {
     sums.events += 1;
     sums.sessions += i64::from(ev.sessions);
-    sums.attendances += ev.total;
+    sums.attendances += i64::from(ev.total);
     add_opt(&mut sums.female, ev.female.get());
     add_opt(&mut sums.male, ev.male.get());
     add_opt(&mut sums.under_18, ev.under_18.get());
