@@ -56,6 +56,71 @@ pub struct Pass {
     gate: Arc<Gate>,
     token: String,
     counted_globally: bool,
+    /// The answer's cells, once it knows them ([`Pass::with`]).
+    share: Option<Share>,
+}
+
+/// The budget of answer cells being written at once.
+#[derive(Debug)]
+pub struct Cells {
+    capacity: usize,
+    used: Mutex<usize>,
+}
+
+/// Cells taken from [`Cells`] for one answer; given back on drop.
+#[derive(Debug)]
+pub struct Share {
+    cells: Arc<Cells>,
+    n: usize,
+}
+
+impl Drop for Share {
+    fn drop(&mut self) {
+        if let Ok(mut used) = self.cells.used.lock() {
+            *used = used.saturating_sub(self.n);
+        }
+    }
+}
+
+impl Cells {
+    /// A budget of `capacity` cells at once.
+    pub fn new(capacity: usize) -> Arc<Self> {
+        Arc::new(Cells {
+            capacity: capacity.max(1),
+            used: Mutex::new(0),
+        })
+    }
+
+    /// Takes `n` cells, waiting up to [`QUEUE_WAIT`] for them (503 then).
+    /// An answer larger than the whole budget takes all of it: it is
+    /// written alone.
+    pub async fn take(self: &Arc<Self>, n: usize) -> Result<Share, ApiError> {
+        self.take_within(n, QUEUE_WAIT).await
+    }
+
+    async fn take_within(self: &Arc<Self>, n: usize, wait: Duration) -> Result<Share, ApiError> {
+        let n = n.clamp(1, self.capacity);
+        let started = Instant::now();
+        loop {
+            {
+                let mut used = self.used.lock().expect("cells lock");
+                if *used + n <= self.capacity {
+                    *used += n;
+                    return Ok(Share {
+                        cells: self.clone(),
+                        n,
+                    });
+                }
+            }
+            if started.elapsed() >= wait {
+                return Err(ApiError::Unavailable(
+                    "the service is writing as many large answers as it can at once; retry shortly"
+                        .into(),
+                ));
+            }
+            actix_web::rt::time::sleep(POLL).await;
+        }
+    }
 }
 
 /// The size of the slices a held answer is written in: the HTTP layer asks
@@ -64,6 +129,12 @@ pub struct Pass {
 const SLICE: usize = 64 * 1024;
 
 impl Pass {
+    /// This place, holding the answer's cells too (given back with it).
+    pub fn with(mut self, share: Share) -> Self {
+        self.share = Some(share);
+        self
+    }
+
     /// An answer's body that keeps this place until it has been written
     /// out to the client (or the client went away).
     pub fn hold(self, body: impl Into<Bytes>) -> Held {
@@ -160,6 +231,7 @@ impl Gate {
                 gate: self.clone(),
                 token: token.to_string(),
                 counted_globally: false,
+                share: None,
             }
         };
         let started = Instant::now();
@@ -216,6 +288,46 @@ mod tests {
         // And the token got its place back.
         let _a3 = gate.enter("a").await.unwrap();
         assert!(gate.state.lock().unwrap().running <= 3);
+    }
+
+    #[actix_web::test]
+    async fn answers_share_one_budget_of_cells() {
+        let cells = Cells::new(100);
+        let short = Duration::from_millis(100);
+        let a = cells.take(60).await.unwrap();
+        let b = cells.take(40).await.unwrap();
+        // The budget is spent: even a small answer waits, then gets 503.
+        assert!(matches!(
+            cells.take_within(1, short).await,
+            Err(ApiError::Unavailable(_))
+        ));
+        drop(b);
+        let _c = cells.take(30).await.unwrap();
+        assert!(matches!(
+            cells.take_within(11, short).await,
+            Err(ApiError::Unavailable(_))
+        ));
+        // One larger than the whole budget waits until it is all free,
+        // then is written alone.
+        let waiting = {
+            let cells = cells.clone();
+            actix_web::rt::spawn(async move { cells.take(1_000).await.map(|s| s.n) })
+        };
+        actix_web::rt::time::sleep(Duration::from_millis(60)).await;
+        drop(a);
+        drop(_c);
+        assert_eq!(waiting.await.unwrap().unwrap(), 100);
+        assert_eq!(*cells.used.lock().unwrap(), 0, "every share was given back");
+        // A place holding a share gives it back with the place.
+        let gate = Gate::new(1, 1, "busy");
+        let pass = gate
+            .enter("a")
+            .await
+            .unwrap()
+            .with(cells.take(70).await.unwrap());
+        assert_eq!(*cells.used.lock().unwrap(), 70);
+        drop(pass.hold(Bytes::from_static(b"answer")));
+        assert_eq!(*cells.used.lock().unwrap(), 0);
     }
 
     #[actix_web::test]

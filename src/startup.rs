@@ -173,6 +173,7 @@ pub fn prepare(settings: &Settings) -> Result<AppState, StartError> {
             settings.heavy_per_token,
             "the service is computing as many large answers as it can at once; retry shortly",
         ),
+        cells: crate::gate::Cells::new(settings.answer_cells_at_once),
         requests: crate::gate::Gate::new(
             usize::MAX,
             settings.token_requests_at_once,

@@ -27,6 +27,9 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Places for heavy answers (aggregates, reach analytics).
     pub heavy: Arc<crate::gate::Gate>,
+    /// Cells of aggregate answers being written at once
+    /// (`ANSWER_CELLS_AT_ONCE`).
+    pub cells: Arc<crate::gate::Cells>,
     /// Places for any request, per token (`TOKEN_REQUESTS_AT_ONCE`).
     pub requests: Arc<crate::gate::Gate>,
     /// Password hashing, a bounded number at a time.

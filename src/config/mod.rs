@@ -136,6 +136,9 @@ pub struct Settings {
     pub token_requests_at_once: usize,
     /// Largest aggregate answer in cells (rows x columns).
     pub answer_cells_max: usize,
+    /// Cells of aggregate answers being written at once
+    /// (`ANSWER_CELLS_AT_ONCE`): the cap on answer bytes in memory.
+    pub answer_cells_at_once: usize,
     /// Load the shipped administrative units into a new database.
     pub load_areas: bool,
     /// Participant hashing secret, or a chain of them separated by commas,
@@ -359,6 +362,11 @@ impl Settings {
                 4usize,
             )?,
             answer_cells_max: parse_num(get("ANSWER_CELLS_MAX"), "ANSWER_CELLS_MAX", 250_000usize)?,
+            answer_cells_at_once: parse_num(
+                get("ANSWER_CELLS_AT_ONCE"),
+                "ANSWER_CELLS_AT_ONCE",
+                500_000usize,
+            )?,
             load_areas,
             participant_key: match get("PARTICIPANT_KEY") {
                 None => None,

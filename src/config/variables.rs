@@ -97,6 +97,11 @@ pub const VARIABLES: &[Variable] = &[
         meaning: "largest aggregate answer (rows x columns, e.g. 12,500 rows of 20 columns); a larger one is a 422 saying how to narrow it",
     },
     Variable {
+        name: "ANSWER_CELLS_AT_ONCE",
+        default: "`500000`",
+        meaning: "cells of aggregate answers being written at once, from when they are computed until the client has read them (the cap on answer bytes in memory: two of the largest answers, or many small ones); others wait up to 5 s, then 503 with `Retry-After`",
+    },
+    Variable {
         name: "RATE_LIMIT_PER_MINUTE",
         default: "`600`",
         meaning: "requests per token per minute, 429 with `Retry-After` above (0 disables)",

@@ -433,14 +433,14 @@ pub async fn events(
 /// that received the request, larger ones on the blocking pool.
 const WRITE_HERE_UP_TO: usize = 1_000;
 
-/// Refuses an answer of `rows` rows (plus totals) grouped by `keys` keys
-/// over `max` cells (`ANSWER_CELLS_MAX`): written out, it could take
-/// hundreds of megabytes. The 422 says how to narrow the request.
-fn within_budget(rows: usize, keys: usize, max: usize) -> Result<(), ApiError> {
+/// The cells of an answer of `rows` rows (plus totals) grouped by `keys`
+/// keys; refused over `max` (`ANSWER_CELLS_MAX`): written out, it could
+/// take hundreds of megabytes. The 422 says how to narrow the request.
+fn within_budget(rows: usize, keys: usize, max: usize) -> Result<usize, ApiError> {
     let columns = keys + aggregates::measure::MEASURES.len();
     let cells = (rows + 1).saturating_mul(columns);
     if cells <= max {
-        return Ok(());
+        return Ok(cells);
     }
     Err(ApiError::field(
         "group_by",
@@ -501,11 +501,14 @@ async fn answer(
         },
         started.elapsed(),
     );
-    within_budget(
+    let cells = within_budget(
         answer.rows.len(),
         request.group_by.len(),
         state.settings.answer_cells_max,
     )?;
+    // Its cells, from the budget of answers being written at once, held
+    // with the place until the client has read the answer.
+    let place = place.with(state.cells.take(cells).await?);
     // A large answer is written on the blocking pool (it takes a while); a
     // small one here, where the hop to the pool would cost more than the
     // writing.

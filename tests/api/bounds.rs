@@ -15,6 +15,10 @@ both_backends!(
     an_answer_over_the_cell_budget_is_a_422_saying_how_to_narrow_it,
 );
 both_backends!(
+    settings = |s| s.answer_cells_at_once = 300;
+    answers_being_written_share_one_budget_of_cells,
+);
+both_backends!(
     settings = |s| s.token_requests_at_once = 1;
     one_token_holds_at_most_its_share_of_requests_at_once,
 );
@@ -303,6 +307,49 @@ async fn an_answer_over_the_cell_budget_is_a_422_saying_how_to_narrow_it(app: Te
     )
     .await;
     assert_eq!(quarters["rows"].as_array().unwrap().len(), 4);
+}
+
+/// Case 2, the global cap: answers being written share one budget of
+/// cells (`ANSWER_CELLS_AT_ONCE`, 300 here). With 200 of them held by
+/// another answer being written (taken here from the service's own
+/// budget), an answer by month (13 rows x 16 columns = 208 cells) waits,
+/// then gets 503 with `Retry-After`, while a small one (by agency, 32
+/// cells) goes through; once the other answer is written, the large one
+/// is served.
+async fn answers_being_written_share_one_budget_of_cells(app: TestApp) {
+    app.seed_test_areas();
+    let police = app.agency("police");
+    let items: Vec<Value> = (1..=12)
+        .map(|m| report(&format!("m{m}"), &format!("2025-{m:02}-10"), 10, &[]))
+        .collect();
+    json_of(
+        app.post("/api/v1/events/batch", &police, &json!({ "items": items }))
+            .await,
+        200,
+    )
+    .await;
+    let by_month = "/api/v1/aggregates?group_by=period:month";
+    let months = json_of(app.get(by_month, &app.viewer()).await, 200).await;
+    assert_eq!(months["rows"].as_array().unwrap().len(), 12);
+    let other_answer = app.state.cells.take(200).await.unwrap();
+    let waited = std::time::Instant::now();
+    let resp = app.get(by_month, &app.viewer()).await;
+    assert_eq!(resp.status(), 503);
+    assert!(resp.headers().contains_key("retry-after"));
+    assert!(
+        waited.elapsed() >= std::time::Duration::from_secs(4),
+        "it waited for the cells first"
+    );
+    let small = json_of(
+        app.get("/api/v1/aggregates?group_by=agency", &app.viewer())
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(small["totals"]["events"], 12);
+    drop(other_answer);
+    let months = json_of(app.get(by_month, &app.viewer()).await, 200).await;
+    assert_eq!(months["totals"]["attendances"], 12 * 10);
 }
 
 /// A token has at most `TOKEN_REQUESTS_AT_ONCE` requests handled at once
