@@ -21,6 +21,7 @@
 pub mod accounts;
 pub(crate) mod agencies;
 pub(crate) mod aggregates;
+pub(crate) mod allocator;
 pub(crate) mod analytics;
 pub(crate) mod areas;
 pub mod audit;

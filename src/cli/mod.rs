@@ -150,9 +150,12 @@ pub fn run(cli: Cli) -> Result<(), String> {
     }
     let settings = Settings::from_env().map_err(|e| format!("configuration: {e}"))?;
     match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => actix_web::rt::System::new()
-            .block_on(crate::startup::serve(settings))
-            .map_err(|e| e.to_string()),
+        Command::Serve => {
+            crate::allocator::give_back_freed_memory_at_once();
+            actix_web::rt::System::new()
+                .block_on(crate::startup::serve(settings))
+                .map_err(|e| e.to_string())
+        }
         Command::Migrate => {
             announce(&settings);
             crate::startup::prepare(&settings).map_err(|e| e.to_string())?;
