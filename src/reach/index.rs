@@ -596,17 +596,16 @@ impl Index {
             let ev = &self.events[*s as usize];
             (province(ev), ev.date)
         });
+        // One part at a time, each old part dropped once its copy is made,
+        // so that the build's peak holds one part twice, not the whole
+        // index (at national size: the events' 72 MB, not 120 MB).
         let mut renumber = vec![u32::MAX; self.people_bound as usize];
         let mut next = 0u32;
-        let mut new_slot = vec![u32::MAX; self.events.len()];
-        let mut events = Vec::with_capacity(order.len());
         let mut arena = Vec::with_capacity(self.arena.len() - self.garbage);
-        let mut tags = Vec::with_capacity(self.tags.len());
-        for (i, old) in order.iter().enumerate() {
-            new_slot[*old as usize] = i as u32;
-            let mut ev = self.events[*old as usize].clone();
+        let mut people_at = Vec::with_capacity(order.len());
+        for old in &order {
             let start = arena.len();
-            for p in self.people(&ev) {
+            for p in self.people(&self.events[*old as usize]) {
                 let r = &mut renumber[*p as usize];
                 if *r == u32::MAX {
                     *r = next;
@@ -615,12 +614,29 @@ impl Index {
                 arena.push(*r);
             }
             arena[start..].sort_unstable();
-            ev.people.0 = start as u32;
+            people_at.push(start as u32);
+        }
+        self.arena = arena;
+        let mut tags = Vec::with_capacity(self.tags.len());
+        let mut tags_at = Vec::with_capacity(order.len());
+        for old in &order {
+            let ev = &self.events[*old as usize];
             let t = ev.tags as usize;
-            ev.tags = tags.len() as u32;
+            tags_at.push(tags.len() as u32);
             tags.extend_from_slice(&self.tags[t..t + usize::from(ev.n_agencies + ev.n_areas)]);
+        }
+        self.tags = tags;
+        let mut new_slot = vec![u32::MAX; self.events.len()];
+        let mut events = Vec::with_capacity(order.len());
+        for (i, old) in order.iter().enumerate() {
+            new_slot[*old as usize] = i as u32;
+            let mut ev = self.events[*old as usize].clone();
+            ev.people.0 = people_at[i];
+            ev.tags = tags_at[i];
             events.push(ev);
         }
+        self.events = events;
+        drop((people_at, tags_at));
         for dense in self.person_of.values_mut() {
             // People of no live event keep an index after the others.
             if renumber[*dense as usize] == u32::MAX {
@@ -632,9 +648,6 @@ impl Index {
         for slot in self.slot_of.values_mut() {
             *slot = new_slot[*slot as usize];
         }
-        self.events = events;
-        self.arena = arena;
-        self.tags = tags;
         self.garbage = 0;
         self.free.clear();
         self.live = (0..self.events.len() as u32).collect();
