@@ -12,7 +12,7 @@ use super::DbConn;
 use super::raw::{Bind, load};
 use super::schema::{
     areas, event_co_organizers, event_participants, event_target_groups, event_topics, events,
-    reach_changes,
+    participants, reach_changes,
 };
 
 /// The `scope` of a change: what moved.
@@ -335,6 +335,18 @@ pub fn linked_groups(conn: &mut DbConn) -> QueryResult<Vec<i64>> {
         .having(diesel::dsl::count_star().gt(1))
         .select(events::group_seq)
         .load(conn)
+}
+
+/// What an index build will hold, to size it once: live reports,
+/// attendance rows (of every report: an upper bound) and participants.
+pub fn build_sizes(conn: &mut DbConn) -> QueryResult<(i64, i64, i64)> {
+    let reports = events::table
+        .filter(events::deleted_at.is_null())
+        .count()
+        .get_result(conn)?;
+    let attendances = event_participants::table.count().get_result(conn)?;
+    let people = participants::table.count().get_result(conn)?;
+    Ok((reports, attendances, people))
 }
 
 /// The largest report seq (0 when there are none).

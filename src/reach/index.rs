@@ -578,6 +578,18 @@ impl Index {
         self.garbage = 0;
     }
 
+    /// Sizes the index for a build of `reports` live reports, `attendances`
+    /// attendance rows and `people` participants at most, so that it is
+    /// allocated once instead of growing by doubling (each doubling holds
+    /// the old and the new part at once).
+    pub fn reserve(&mut self, reports: usize, attendances: usize, people: usize) {
+        self.events.reserve(reports);
+        self.arena.reserve(attendances);
+        self.slot_of.reserve(reports);
+        self.group_of.reserve(reports);
+        self.person_of.reserve(people);
+    }
+
     /// Lays the index out for locality, after the build: real events in
     /// the order of their first unit's province, then date, with their
     /// people and tags in the same order, and people renumbered in order of
@@ -626,16 +638,23 @@ impl Index {
             tags.extend_from_slice(&self.tags[t..t + usize::from(ev.n_agencies + ev.n_areas)]);
         }
         self.tags = tags;
+        // The events are permuted in place, one cycle of the permutation
+        // at a time (slots of no live event go after the live ones).
         let mut new_slot = vec![u32::MAX; self.events.len()];
-        let mut events = Vec::with_capacity(order.len());
         for (i, old) in order.iter().enumerate() {
             new_slot[*old as usize] = i as u32;
-            let mut ev = self.events[*old as usize].clone();
+        }
+        let mut dead = order.len() as u32;
+        for s in new_slot.iter_mut().filter(|s| **s == u32::MAX) {
+            *s = dead;
+            dead += 1;
+        }
+        permute(&mut self.events, &new_slot);
+        self.events.truncate(order.len());
+        for (i, ev) in self.events.iter_mut().enumerate() {
             ev.people.0 = people_at[i];
             ev.tags = tags_at[i];
-            events.push(ev);
         }
-        self.events = events;
         drop((people_at, tags_at));
         for dense in self.person_of.values_mut() {
             // People of no live event keep an index after the others.
@@ -690,6 +709,28 @@ impl Index {
     }
 }
 
+/// Moves each `v[i]` to `v[to[i]]`, in place (`to` is a permutation of
+/// the indexes of `v`): each cycle is followed once, with one element in
+/// hand.
+fn permute<T>(v: &mut [T], to: &[u32]) {
+    let mut placed = vec![false; v.len()];
+    for start in 0..v.len() {
+        if placed[start] {
+            continue;
+        }
+        // Swap the element at `start` into its place until the cycle
+        // brings the one that belongs at `start` back there.
+        let mut i = start;
+        while to[i] as usize != start {
+            let j = to[i] as usize;
+            v.swap(start, j);
+            placed[j] = true;
+            i = j;
+        }
+        placed[start] = true;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -715,6 +756,19 @@ mod tests {
         assert_eq!(keys.len(), ids.len(), "distinct ids stay distinct");
         assert_eq!(Id::from(1 << 32).0, [0, 1]);
         assert_eq!(std::mem::size_of::<(Id, u32)>(), 12);
+    }
+
+    #[test]
+    fn permuting_in_place_moves_each_element_to_its_slot() {
+        let to = [3u32, 0, 4, 1, 2, 5];
+        let mut v: Vec<usize> = (0..to.len()).collect();
+        permute(&mut v, &to);
+        for (i, t) in to.iter().enumerate() {
+            assert_eq!(v[*t as usize], i);
+        }
+        let mut one = vec!['a'];
+        permute(&mut one, &[0]);
+        assert_eq!(one, ['a']);
     }
 
     #[test]

@@ -177,6 +177,9 @@ impl Reach {
         // Before loading: changes committed during the load are read again.
         let cursor = log_table::cursor_now(conn)?;
         let mut index = Index::with_units(log_table::load_units(conn)?);
+        let (reports, attendances, people) = log_table::build_sizes(conn)?;
+        let size = |n: i64| usize::try_from(n).unwrap_or(0);
+        index.reserve(size(reports), size(attendances), size(people));
         let linked: HashSet<i64> = log_table::linked_groups(conn)?.into_iter().collect();
         let last = log_table::max_report_seq(conn)?;
         let (mut held, mut held_sets) = (Vec::new(), HashMap::new());
