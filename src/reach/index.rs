@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use chrono::{Datelike, NaiveDate};
 use roaring::RoaringBitmap;
 
+use super::compact::{Id, Small, permute};
 use crate::db::reach::{ReportRow, ReportSets, UnitRow};
 use crate::domain::{Kind, TargetGroup, Topic};
 
@@ -31,30 +32,6 @@ pub struct Unit {
     pub commune: Option<u32>,
     /// The unit valid today that succeeded it.
     pub current: Option<u32>,
-}
-
-/// An optional count below 2^32 (headcounts, declared people, audiences:
-/// validation bounds them far below it, `MAX_HEADCOUNT` and
-/// `MAX_AUDIENCE`), stored in four bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Small(u32);
-
-impl Small {
-    const NONE: Small = Small(u32::MAX);
-
-    /// The count, if reported.
-    pub fn get(self) -> Option<i64> {
-        (self != Self::NONE).then_some(i64::from(self.0))
-    }
-
-    fn max(self, v: Option<i64>) -> Self {
-        let v = v.map(|v| Small(u32::try_from(v).unwrap_or(u32::MAX - 1)));
-        match (self.get(), v) {
-            (Some(_), Some(b)) => Small(self.0.max(b.0)),
-            (None, Some(b)) => b,
-            _ => self,
-        }
-    }
 }
 
 /// One real event (72 bytes: a national index holds a million).
@@ -119,23 +96,6 @@ pub fn bounds(total: i64, sessions: u32, declared: Option<i64>, identified: i64)
         None => total,
     };
     (own.max(identified), upper - identified)
-}
-
-/// A 64-bit id (a group seq, a participant id) as a map key aligned to
-/// four bytes: a map from ids to `u32` then holds 12 bytes per entry, not
-/// 16 (a national index has millions of them). Any id fits: ids past 2^32
-/// are as good as small ones.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-struct Id([u32; 2]);
-
-impl From<i64> for Id {
-    fn from(v: i64) -> Self {
-        let b = v.to_le_bytes();
-        Id([
-            u32::from_le_bytes([b[0], b[1], b[2], b[3]]),
-            u32::from_le_bytes([b[4], b[5], b[6], b[7]]),
-        ])
-    }
 }
 
 /// The index.
@@ -644,10 +604,9 @@ impl Index {
         for (i, old) in order.iter().enumerate() {
             new_slot[*old as usize] = i as u32;
         }
-        let mut dead = order.len() as u32;
-        for s in new_slot.iter_mut().filter(|s| **s == u32::MAX) {
-            *s = dead;
-            dead += 1;
+        let dead = new_slot.iter_mut().filter(|s| **s == u32::MAX);
+        for (s, slot) in dead.zip(order.len() as u32..) {
+            *s = slot;
         }
         permute(&mut self.events, &new_slot);
         self.events.truncate(order.len());
@@ -709,28 +668,6 @@ impl Index {
     }
 }
 
-/// Moves each `v[i]` to `v[to[i]]`, in place (`to` is a permutation of
-/// the indexes of `v`): each cycle is followed once, with one element in
-/// hand.
-fn permute<T>(v: &mut [T], to: &[u32]) {
-    let mut placed = vec![false; v.len()];
-    for start in 0..v.len() {
-        if placed[start] {
-            continue;
-        }
-        // Swap the element at `start` into its place until the cycle
-        // brings the one that belongs at `start` back there.
-        let mut i = start;
-        while to[i] as usize != start {
-            let j = to[i] as usize;
-            v.swap(start, j);
-            placed[j] = true;
-            i = j;
-        }
-        placed[start] = true;
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -741,49 +678,9 @@ mod tests {
     }
 
     #[test]
-    fn ids_keep_every_bit_and_pack_into_twelve_bytes() {
-        let ids = [
-            0,
-            1,
-            -1,
-            i64::MAX,
-            i64::MIN,
-            1 << 32,
-            (1 << 32) + 1,
-            4_294_967_295,
-        ];
-        let keys: BTreeSet<[u32; 2]> = ids.iter().map(|v| Id::from(*v).0).collect();
-        assert_eq!(keys.len(), ids.len(), "distinct ids stay distinct");
-        assert_eq!(Id::from(1 << 32).0, [0, 1]);
-        assert_eq!(std::mem::size_of::<(Id, u32)>(), 12);
-    }
-
-    #[test]
-    fn permuting_in_place_moves_each_element_to_its_slot() {
-        let to = [3u32, 0, 4, 1, 2, 5];
-        let mut v: Vec<usize> = (0..to.len()).collect();
-        permute(&mut v, &to);
-        for (i, t) in to.iter().enumerate() {
-            assert_eq!(v[*t as usize], i);
-        }
-        let mut one = vec!['a'];
-        permute(&mut one, &[0]);
-        assert_eq!(one, ['a']);
-    }
-
-    #[test]
     fn every_value_list_fits_its_bits() {
         assert!(Kind::ALL.len() <= 32);
         assert!(Topic::ALL.len() <= 32);
         assert!(TargetGroup::ALL.len() <= 32);
-    }
-
-    #[test]
-    fn small_counts_keep_absence_apart_from_zero() {
-        assert_eq!(Small::NONE.get(), None);
-        assert_eq!(Small(0).get(), Some(0));
-        assert_eq!(Small::NONE.max(Some(3)).get(), Some(3));
-        assert_eq!(Small(5).max(None).get(), Some(5));
-        assert_eq!(Small(5).max(Some(7)).get(), Some(7));
     }
 }

@@ -16,6 +16,7 @@
 //!   units. Nothing is written back: after a crash the index is rebuilt.
 
 pub mod analytics;
+mod compact;
 mod count;
 mod first;
 pub mod index;

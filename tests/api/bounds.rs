@@ -262,23 +262,22 @@ async fn duplicate_candidates_look_at_a_bounded_number_of_reports_per_page(app: 
     assert_eq!(admin.iter().flatten().count(), 20);
 }
 
+/// One police meeting of 10 people on the 10th of each month of 2025.
+async fn meeting_each_month_of_2025(app: &TestApp) {
+    app.seed_test_areas();
+    let items: Vec<Value> = (1..=12)
+        .map(|m| report(&format!("m{m}"), &format!("2025-{m:02}-10"), 10, &[]))
+        .collect();
+    app.post_batch(&app.agency("police"), items).await;
+}
+
 /// Case 2: an aggregate answer over `ANSWER_CELLS_MAX` cells (rows plus
 /// totals, times keys and measures) is refused before it is written, with
 /// the way to narrow it; one within it is answered. 12 months of meetings
 /// and 15 measures: by month, 13 rows x 16 columns = 208 cells (over 100);
 /// by quarter 5 x 16 = 80, by agency 2 x 16 = 32.
 async fn an_answer_over_the_cell_budget_is_a_422_saying_how_to_narrow_it(app: TestApp) {
-    app.seed_test_areas();
-    let police = app.agency("police");
-    let items: Vec<Value> = (1..=12)
-        .map(|m| report(&format!("m{m}"), &format!("2025-{m:02}-10"), 10, &[]))
-        .collect();
-    json_of(
-        app.post("/api/v1/events/batch", &police, &json!({ "items": items }))
-            .await,
-        200,
-    )
-    .await;
+    meeting_each_month_of_2025(&app).await;
     for path in [
         "/api/v1/aggregates?group_by=period:month",
         "/api/v1/aggregates.csv?group_by=period:month",
@@ -317,17 +316,7 @@ async fn an_answer_over_the_cell_budget_is_a_422_saying_how_to_narrow_it(app: Te
 /// cells) goes through; once the other answer is written, the large one
 /// is served.
 async fn answers_being_written_share_one_budget_of_cells(app: TestApp) {
-    app.seed_test_areas();
-    let police = app.agency("police");
-    let items: Vec<Value> = (1..=12)
-        .map(|m| report(&format!("m{m}"), &format!("2025-{m:02}-10"), 10, &[]))
-        .collect();
-    json_of(
-        app.post("/api/v1/events/batch", &police, &json!({ "items": items }))
-            .await,
-        200,
-    )
-    .await;
+    meeting_each_month_of_2025(&app).await;
     let by_month = "/api/v1/aggregates?group_by=period:month";
     let months = json_of(app.get(by_month, &app.viewer()).await, 200).await;
     assert_eq!(months["rows"].as_array().unwrap().len(), 12);
@@ -363,12 +352,7 @@ async fn one_token_holds_at_most_its_share_of_requests_at_once(app: TestApp) {
     let items: Vec<Value> = (0..300)
         .map(|i| report(&format!("p{i}"), "2025-03-10", 10, &[]))
         .collect();
-    let out = json_of(
-        app.post("/api/v1/events/batch", &police, &json!({ "items": items }))
-            .await,
-        200,
-    )
-    .await;
+    let out = app.post_batch(&police, items).await;
     assert_eq!(out["summary"]["created"], 300);
     let burst = (0..16).map(|_| {
         let (app, police) = (&app, police.clone());

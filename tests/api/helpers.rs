@@ -346,6 +346,25 @@ impl TestApp {
             .await
     }
 
+    /// Posts `items` as one batch as `token`; the batch must answer 200
+    /// (each item's own status is in the answer returned).
+    pub async fn post_batch(
+        &self,
+        token: &str,
+        items: Vec<serde_json::Value>,
+    ) -> serde_json::Value {
+        json(
+            self.post(
+                "/api/v1/events/batch",
+                token,
+                &serde_json::json!({ "items": items }),
+            )
+            .await,
+            200,
+        )
+        .await
+    }
+
     /// Approves link proposal `pid` as `token` at the revision it reads
     /// first: an approval names the figures it agrees to.
     pub async fn approve_link(&self, pid: &str, token: &str) -> reqwest::Response {

@@ -483,12 +483,7 @@ async fn candidates_are_bounded_per_report(app: TestApp) {
     let items: Vec<Value> = (0..25)
         .map(|i| report(&format!("p{i}"), DAY, 10, &[]))
         .collect();
-    json_of(
-        app.post("/api/v1/events/batch", &police, &json!({ "items": items }))
-            .await,
-        200,
-    )
-    .await;
+    app.post_batch(&police, items).await;
     let cands = json_of(
         app.get("/api/v1/events/duplicate-candidates?limit=100", &wu)
             .await,
