@@ -100,26 +100,42 @@ impl Cells {
 
     async fn take_within(self: &Arc<Self>, n: usize, wait: Duration) -> Result<Share, ApiError> {
         let n = n.clamp(1, self.capacity);
-        let started = Instant::now();
-        loop {
-            {
+        wait_until(
+            wait,
+            "the service is writing as many large answers as it can at once; retry shortly",
+            || {
                 let mut used = self.used.lock().expect("cells lock");
-                if *used + n <= self.capacity {
+                let fits = *used + n <= self.capacity;
+                if fits {
                     *used += n;
-                    return Ok(Share {
-                        cells: self.clone(),
-                        n,
-                    });
                 }
-            }
-            if started.elapsed() >= wait {
-                return Err(ApiError::Unavailable(
-                    "the service is writing as many large answers as it can at once; retry shortly"
-                        .into(),
-                ));
-            }
-            actix_web::rt::time::sleep(POLL).await;
+                fits
+            },
+        )
+        .await?;
+        Ok(Share {
+            cells: self.clone(),
+            n,
+        })
+    }
+}
+
+/// Asks `ready` every [`POLL`] until it says yes (it takes what it
+/// waited for), for up to `wait`; then a 503 saying `busy`.
+async fn wait_until(
+    wait: Duration,
+    busy: &str,
+    mut ready: impl FnMut() -> bool,
+) -> Result<(), ApiError> {
+    let started = Instant::now();
+    loop {
+        if ready() {
+            return Ok(());
         }
+        if started.elapsed() >= wait {
+            return Err(ApiError::Unavailable(busy.into()));
+        }
+        actix_web::rt::time::sleep(POLL).await;
     }
 }
 
@@ -234,25 +250,22 @@ impl Gate {
                 share: None,
             }
         };
-        let started = Instant::now();
-        loop {
-            {
-                let mut guard = self.state.lock().expect("gate lock");
-                let p = &mut *guard;
-                let mine = p.by_token.entry(token.to_string()).or_default();
-                if p.running < self.global && mine.0 < self.per_token {
-                    mine.0 += 1;
-                    p.running += 1;
-                    pass.counted_globally = true;
-                    return Ok(pass);
-                }
+        // On a 503, dropping `pass` gives the token's place in the queue
+        // back.
+        wait_until(wait, self.busy, || {
+            let mut guard = self.state.lock().expect("gate lock");
+            let p = &mut *guard;
+            let mine = p.by_token.entry(token.to_string()).or_default();
+            let free = p.running < self.global && mine.0 < self.per_token;
+            if free {
+                mine.0 += 1;
+                p.running += 1;
             }
-            if started.elapsed() >= wait {
-                // Dropping `pass` gives the token's place in the queue back.
-                return Err(ApiError::Unavailable(self.busy.into()));
-            }
-            actix_web::rt::time::sleep(POLL).await;
-        }
+            free
+        })
+        .await?;
+        pass.counted_globally = true;
+        Ok(pass)
     }
 }
 
